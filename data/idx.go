@@ -1,0 +1,233 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Errors returned by the readers in this package. Compare with errors.Is: the
+// returned errors wrap these with the file name and the offending values.
+var (
+	// ErrBadMagic: the input is not an IDX file (or the gzip of one).
+	ErrBadMagic = errors.New("data: bad IDX magic number")
+	// ErrUnsupportedType: a valid IDX file whose elements are not unsigned bytes.
+	ErrUnsupportedType = errors.New("data: unsupported IDX element type")
+	// ErrSizeMismatch: the file holds more data than its dimensions declare, or
+	// the dimensions declare more than this package will ever allocate.
+	ErrSizeMismatch = errors.New("data: IDX dimensions disagree with file length")
+	// ErrTruncated: the file ends early. Such errors also wrap io.ErrUnexpectedEOF.
+	ErrTruncated = errors.New("data: IDX file is truncated")
+	// ErrBadLabel: a label file holds a value outside 0..NumClasses-1.
+	ErrBadLabel = errors.New("data: label outside 0..9")
+	// ErrCountMismatch: an image file and its label file disagree on the count.
+	ErrCountMismatch = errors.New("data: image and label counts differ")
+	// ErrBadShape: the IDX rank is outside 1..4, or is not the one expected
+	// (images rank 3, labels rank 1), or an image has no pixels.
+	ErrBadShape = errors.New("data: unexpected IDX shape")
+)
+
+// IDX is one decoded IDX file of unsigned bytes.
+type IDX struct {
+	Dims []int  // size of each dimension, outermost first, e.g. [60000 28 28]
+	Data []byte // product(Dims) bytes in row-major order
+}
+
+const (
+	// typeUint8 is the only IDX element type this package decodes.
+	typeUint8 = 0x08
+	// maxRank bounds the number of dimensions; MNIST needs at most 3.
+	maxRank = 4
+	// maxIDXBytes caps the declared data size. It is far above MNIST (47 MB)
+	// and EMNIST (550 MB) and keeps a hostile header from asking for more.
+	maxIDXBytes = 1 << 30
+	// firstChunk is the initial buffer when the data length is not known in
+	// advance (gzip input): the buffer then grows with the data actually read,
+	// so a short file with a large header cannot make us allocate much.
+	firstChunk = 1 << 16
+)
+
+// validTypes are the element types the IDX format defines. Any other type
+// byte means the input is not IDX at all (ErrBadMagic), while these, apart
+// from typeUint8, are well formed but unsupported (ErrUnsupportedType).
+var validTypes = map[byte]string{
+	0x08: "unsigned byte",
+	0x09: "signed byte",
+	0x0B: "int16",
+	0x0C: "int32",
+	0x0D: "float32",
+	0x0E: "float64",
+}
+
+// ReadIDX reads one IDX file of unsigned bytes from r. A stream that starts
+// with the gzip magic (0x1f 0x8b) is decompressed first.
+//
+// The header is checked before any large allocation, and the data must be
+// exactly as long as the dimensions declare: an early end gives an error
+// wrapping both ErrTruncated and io.ErrUnexpectedEOF, extra bytes give
+// ErrSizeMismatch. ReadIDX does not panic on any input.
+func ReadIDX(r io.Reader) (*IDX, error) {
+	if r == nil {
+		return nil, errors.New("data: ReadIDX: nil reader")
+	}
+	return readIDX(r, -1)
+}
+
+// ReadIDXFile opens path and reads it with ReadIDX. Every error names the file.
+func ReadIDXFile(path string) (*IDX, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // *fs.PathError already names the file
+	}
+	defer f.Close() // read-only: a close error cannot lose data
+	size := int64(-1)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	m, err := readIDX(f, size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// readIDX is ReadIDX with the stream length when it is known (a regular
+// file), else -1. A known length lets a raw file be checked against its
+// header before the data buffer is allocated, and sized exactly.
+func readIDX(r io.Reader, size int64) (*IDX, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	in := io.Reader(br)
+	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, readError("gzip header", err)
+		}
+		in, size = zr, -1
+	}
+
+	var hdr [4]byte
+	n, err := io.ReadFull(in, hdr[:])
+	// Judge the bytes we have before reporting a short header, so that a
+	// two-byte non-IDX file is called what it is.
+	if n >= 1 && hdr[0] != 0 || n >= 2 && hdr[1] != 0 {
+		return nil, fmt.Errorf("%w: starts with % x, want 00 00", ErrBadMagic, hdr[:min(n, 2)])
+	}
+	if n >= 3 {
+		name, ok := validTypes[hdr[2]]
+		if !ok {
+			return nil, fmt.Errorf("%w: unknown element type 0x%02x", ErrBadMagic, hdr[2])
+		}
+		if hdr[2] != typeUint8 {
+			return nil, fmt.Errorf("%w: 0x%02x (%s), only 0x08 (unsigned byte) is supported",
+				ErrUnsupportedType, hdr[2], name)
+		}
+	}
+	if err != nil {
+		return nil, readError("header", err)
+	}
+	rank := int(hdr[3])
+	if rank < 1 || rank > maxRank {
+		return nil, fmt.Errorf("%w: rank %d outside 1..%d", ErrBadShape, rank, maxRank)
+	}
+
+	raw := make([]byte, 4*rank)
+	if _, err := io.ReadFull(in, raw); err != nil {
+		return nil, readError("dimensions", err)
+	}
+	dims := make([]uint32, rank)
+	for i := range dims {
+		dims[i] = binary.BigEndian.Uint32(raw[4*i:])
+	}
+	total, err := dataSize(dims)
+	if err != nil {
+		return nil, err
+	}
+	m := &IDX{Dims: make([]int, rank)}
+	for i, d := range dims {
+		m.Dims[i] = int(d) // fits: dataSize checked each d <= maxIDXBytes
+	}
+
+	if size >= 0 {
+		have := size - int64(len(hdr)+len(raw))
+		switch {
+		case have < int64(total):
+			return nil, fmt.Errorf("%w: dimensions %v need %d data bytes, file has %d: %w",
+				ErrTruncated, m.Dims, total, have, io.ErrUnexpectedEOF)
+		case have > int64(total):
+			return nil, fmt.Errorf("%w: dimensions %v need %d data bytes, file has %d",
+				ErrSizeMismatch, m.Dims, total, have)
+		}
+	}
+	if m.Data, err = readData(in, total, size >= 0); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// dataSize returns the product of dims, or ErrSizeMismatch when a dimension
+// or the product exceeds maxIDXBytes. Every partial product stays at or below
+// maxIDXBytes before the next multiplication, so uint64 cannot overflow.
+func dataSize(dims []uint32) (int, error) {
+	total := uint64(1)
+	for _, d := range dims {
+		if d > maxIDXBytes {
+			return 0, fmt.Errorf("%w: dimension %d exceeds the %d-byte limit", ErrSizeMismatch, d, maxIDXBytes)
+		}
+		if d == 0 {
+			return 0, nil
+		}
+	}
+	for _, d := range dims {
+		total *= uint64(d)
+		if total > maxIDXBytes {
+			return 0, fmt.Errorf("%w: dimensions %v exceed the %d-byte limit", ErrSizeMismatch, dims, maxIDXBytes)
+		}
+	}
+	return int(total), nil
+}
+
+// readData reads exactly n bytes and then checks that the stream ends there.
+// With exact set the length is already known to be right and the buffer is
+// allocated in one piece; otherwise it grows with the bytes actually read.
+func readData(r io.Reader, n int, exact bool) ([]byte, error) {
+	buf := make([]byte, 0, n)
+	if !exact {
+		buf = make([]byte, 0, min(n, firstChunk))
+	}
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(2*cap(buf), n))
+			copy(grown, buf)
+			buf = grown
+		}
+		k, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if err != nil {
+			return nil, readError(fmt.Sprintf("data after %d of %d bytes", len(buf), n), err)
+		}
+	}
+	// Reading past the end also makes gzip verify its checksum and length.
+	var extra [1]byte
+	switch k, err := io.ReadFull(r, extra[:]); {
+	case k > 0:
+		return nil, fmt.Errorf("%w: data continues after the %d bytes the dimensions declare", ErrSizeMismatch, n)
+	case err != io.EOF:
+		return nil, readError("end of data", err)
+	}
+	return buf, nil
+}
+
+// readError classifies an error met while reading part of an IDX stream: an
+// early end becomes ErrTruncated (and io.ErrUnexpectedEOF), anything else
+// (an I/O or gzip error) is wrapped with the part being read.
+func readError(part string, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: %s: %w", ErrTruncated, part, io.ErrUnexpectedEOF)
+	}
+	return fmt.Errorf("data: reading IDX %s: %w", part, err)
+}

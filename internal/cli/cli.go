@@ -1,0 +1,157 @@
+// Package cli implements neurona's command line: one file per subcommand,
+// each with an options struct, a parse function that fills it from flags
+// (tests call it without running anything) and a run function.
+//
+// Errors map to exit codes in one place, Main: a usage error exits 2, an
+// interrupted run 130, any other failure 1. Neither panics nor stack traces
+// reach the user.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/neurona/neurona/train"
+)
+
+// Exit codes.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130
+)
+
+// usageError is a bad command line: Main prints it and exits 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
+
+// env is what a subcommand runs with.
+type env struct {
+	ctx            context.Context
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+type command struct {
+	name, summary string
+	run           func(e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"train", "train a model on MNIST and write a run folder", runTrain},
+		{"backends", "list the compute backends and why any is unavailable", runBackends},
+		{"models", "list the models, activations, losses and optimizers", runModels},
+		{"data", "find, check or download MNIST (info, verify, fetch)", runData},
+		{"version", "print the version and how the binary was built", runVersion},
+	}
+}
+
+// Main runs the command line args and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "neurona: internal error: %v\n", r)
+			code = ExitFailure
+		}
+	}()
+	if !train.Build().SIMD {
+		fmt.Fprintln(stderr, "neurona: warning: built without GOEXPERIMENT=simd; the Go backend runs several times slower (build with `make build`)")
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 1 {
+			return Main([]string{args[1], "--help"}, stdout, stderr)
+		}
+		printHelp(stdout)
+		return ExitOK
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return exitCode(stderr, c.name, c.run(e, args[1:]))
+		}
+	}
+	fmt.Fprintf(stderr, "neurona: unknown command %q (accepted: %s; see `neurona help`)\n", args[0], commandNames())
+	return ExitUsage
+}
+
+func exitCode(stderr io.Writer, name string, err error) int {
+	var ue usageError
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "neurona %s: %s\n", name, ue.msg)
+		return ExitUsage
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "neurona %s: interrupted\n", name)
+		return ExitInterrupted
+	default:
+		fmt.Fprintf(stderr, "neurona %s: %s\n", name, oneLine(err.Error()))
+		return ExitFailure
+	}
+}
+
+// oneLine keeps the first line of an error: GoMLX errors may carry a stack.
+func oneLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
+
+func commandNames() string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "neurona trains neural networks on MNIST, on the CPU or a GPU.")
+	fmt.Fprintln(w, "\nUsage: neurona <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun `neurona <command> --help` for a command's flags and defaults.")
+}
+
+// newFlags returns a flag set that reports errors through usageError and
+// prints its help on --help only.
+func newFlags(name, synopsis string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("neurona "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: neurona %s\n\nFlags:\n", synopsis)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into one-line usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
+			return err
+		}
+		return usagef("%v (see `%s --help`)", err, fs.Name())
+	}
+	return nil
+}

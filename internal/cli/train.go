@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train"
+)
+
+// trainOptions is what `neurona train` was asked to do.
+type trainOptions struct {
+	cfg      train.Config
+	data     data.LocateOptions
+	progress string
+}
+
+// parseTrain fills trainOptions from args. Flags not given take the chosen
+// model's defaults (train.Defaults), so `--model perceptron` alone gives
+// scikit-learn's Perceptron settings.
+func parseTrain(args []string, e *env) (*trainOptions, error) {
+	mlpDef, percDef := train.Defaults(models.MLP), train.Defaults(models.Perceptron)
+	both := func(format string, mlpValue, percValue any) string {
+		return fmt.Sprintf(format, mlpValue) + "; perceptron: " + fmt.Sprintf(format, percValue)
+	}
+	fs := newFlags("train", "train [flags]", e.stdout)
+	var (
+		o                      = &trainOptions{}
+		c                      = &o.cfg
+		hidden                 string
+		noLimit, dataFetch     bool
+		model, activation, opt string
+	)
+	fs.StringVar(&model, "model", models.MLP, "model: "+strings.Join(models.Names, ", "))
+	fs.StringVar(&hidden, "hidden", "512,512", "MLP hidden layer widths, comma-separated (empty: none)")
+	fs.StringVar(&activation, "activation", "relu", "MLP hidden activation: "+strings.Join(models.Activations, ", "))
+	fs.IntVar(&c.Model.MaxoutPieces, "maxout-pieces", 2, "linear pieces per unit for --activation maxout")
+	fs.StringVar(&c.Model.Loss, "loss", models.LossSoftmaxCE, "MLP output layer and loss: "+strings.Join(models.Losses, ", ")+" (the perceptron uses its own criterion)")
+	fs.StringVar(&opt, "optimizer", "", "optimizer: "+strings.Join(train.Optimizers, ", ")+" (default "+both("%s", mlpDef.Optimizer, percDef.Optimizer)+")")
+	fs.Float64Var(&c.LR, "lr", 0, "learning rate (default "+both("%g", mlpDef.LR, percDef.LR)+")")
+	fs.Float64Var(&c.Momentum, "momentum", 0, "momentum for --optimizer sgd")
+	fs.Float64Var(&c.WeightDecay, "weight-decay", 0, "weight decay for adam/adamw (adamw default 0.01)")
+	fs.StringVar(&c.Schedule, "schedule", "", "learning-rate schedule: "+strings.Join(train.Schedules, ", ")+" (default "+both("%s", mlpDef.Schedule, percDef.Schedule)+")")
+	fs.IntVar(&c.BatchSize, "batch-size", 0, "examples per training step (default "+both("%d", mlpDef.BatchSize, percDef.BatchSize)+")")
+	fs.IntVar(&c.Epochs, "epochs", 0, "maximum number of epochs (default "+both("%d", mlpDef.Epochs, percDef.Epochs)+")")
+	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the initialization, the validation split and the data order")
+	fs.Float64Var(&c.ValSplit, "val-split", 0.1, "fraction of the 60,000 training images held out for validation, in [0, 1)")
+	fs.IntVar(&c.StepsPerCall, "steps-per-call", 0, "training steps run inside one compiled call (default "+both("%d", mlpDef.StepsPerCall, percDef.StepsPerCall)+")")
+	fs.BoolVar(&c.DropLast, "drop-last", false, "skip each epoch's last batch when it is smaller than --batch-size")
+	fs.IntVar(&c.Patience, "patience", 0, "stop after this many epochs without a better validation accuracy (0: off)")
+	fs.Float64Var(&c.Tol, "tol", -1, "stop when the training loss has not improved by this much for --n-iter-no-change epochs (default "+both("%g", mlpDef.Tol, percDef.Tol)+"; 0: off)")
+	fs.IntVar(&c.NoChange, "n-iter-no-change", -1, "epochs without --tol improvement before stopping (default "+both("%d", mlpDef.NoChange, percDef.NoChange)+")")
+	fs.BoolVar(&c.RestoreBest, "restore-best", false, "test the weights of the epoch with the best validation accuracy (default "+both("%t", mlpDef.RestoreBest, percDef.RestoreBest)+")")
+	fs.BoolVar(&noLimit, "no-restore-best", false, "test the last epoch's weights")
+	fs.StringVar(&c.Backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see `neurona backends`)")
+	fs.StringVar(&c.RunDir, "run-dir", "", "folder for metrics.jsonl and summary.json (default runs/<model>-<timestamp>)")
+	fs.StringVar(&o.data.DataDir, "data-dir", "", "folder with the four MNIST files (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
+	fs.BoolVar(&dataFetch, "download", true, "download MNIST into the cache folder if it is found nowhere else")
+	fs.StringVar(&o.progress, "progress", "auto", "progress bar within epochs: auto (when stdout is a terminal), always, never")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("unexpected argument %q (train takes only flags; see `neurona train --help`)", fs.Arg(0))
+	}
+
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	def := train.Defaults(model)
+	def.Model.Name = model
+	if def.Model.Name == models.MLP || set["hidden"] {
+		h, err := models.ParseHidden(hidden)
+		if err != nil {
+			return nil, usagef("%s", strings.TrimPrefix(err.Error(), models.ErrSpec.Error()+": "))
+		}
+		def.Model.Hidden = h
+	}
+	if set["activation"] || model == models.MLP {
+		def.Model.Activation = activation
+	}
+	if set["maxout-pieces"] {
+		def.Model.MaxoutPieces = c.Model.MaxoutPieces
+	}
+	if set["loss"] || model == models.MLP {
+		def.Model.Loss = c.Model.Loss
+	}
+	overrides := []struct {
+		flag  string
+		apply func()
+	}{
+		{"optimizer", func() { def.Optimizer = opt }},
+		{"lr", func() { def.LR = c.LR }},
+		{"momentum", func() { def.Momentum = c.Momentum }},
+		{"weight-decay", func() { def.WeightDecay = c.WeightDecay }},
+		{"schedule", func() { def.Schedule = c.Schedule }},
+		{"batch-size", func() { def.BatchSize = c.BatchSize }},
+		{"epochs", func() { def.Epochs = c.Epochs }},
+		{"seed", func() { def.Seed = c.Seed }},
+		{"val-split", func() { def.ValSplit = c.ValSplit }},
+		{"steps-per-call", func() { def.StepsPerCall = c.StepsPerCall }},
+		{"drop-last", func() { def.DropLast = c.DropLast }},
+		{"patience", func() { def.Patience = c.Patience }},
+		{"tol", func() { def.Tol = c.Tol }},
+		{"n-iter-no-change", func() { def.NoChange = c.NoChange }},
+		{"restore-best", func() { def.RestoreBest = c.RestoreBest }},
+		{"no-restore-best", func() { def.RestoreBest = !noLimit }},
+	}
+	for _, ov := range overrides {
+		if set[ov.flag] {
+			ov.apply()
+		}
+	}
+	def.Backend, def.RunDir = c.Backend, c.RunDir
+	switch o.progress {
+	case "auto":
+		def.Progress = isTerminal(e.stdout)
+	case "always":
+		def.Progress = true
+	case "never":
+		def.Progress = false
+	default:
+		return nil, usagef("--progress %q (accepted: auto, always, never)", o.progress)
+	}
+	o.cfg = def
+	if err := o.cfg.Validate(); err != nil {
+		if errors.Is(err, models.ErrSpec) || errors.Is(err, train.ErrConfig) {
+			return nil, usagef("%s", trimSentinel(err))
+		}
+		return nil, err
+	}
+	o.data.Download = dataFetch
+	o.data.Getenv = e.getenv
+	o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	return o, nil
+}
+
+// trimSentinel drops the package's sentinel prefix ("train: invalid
+// configuration: ") that says nothing to a user reading about a flag.
+func trimSentinel(err error) string {
+	msg := err.Error()
+	for _, s := range []error{models.ErrSpec, train.ErrConfig} {
+		msg = strings.TrimPrefix(msg, s.Error()+": ")
+	}
+	return msg
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+func runTrain(e *env, args []string) error {
+	o, err := parseTrain(args, e)
+	if err != nil {
+		return err
+	}
+	mnist, err := data.Load(e.ctx, o.data)
+	if err != nil {
+		if o.data.DataDir != "" {
+			return usagef("--data-dir: %s", err)
+		}
+		return err
+	}
+	summary, err := train.Run(e.ctx, o.cfg, mnist, e.stdout)
+	if err != nil && summary != nil && summary.RunDir != "" {
+		fmt.Fprintf(e.stderr, "neurona train: partial results in %s\n", summary.RunDir)
+	}
+	return err
+}

@@ -1,0 +1,14 @@
+// Package models defines the networks neurona trains, each one a GoMLX
+// computation graph: Rosenblatt's perceptron and multi-layer perceptrons.
+//
+// A model is described by a Spec (what the user chose on the command line),
+// validated and turned into a Model by New. The Model builds the forward
+// graph (pixels in [0,1] to one score per class) and the matching training
+// loss; gradients come from GoMLX's autodiff, so a model only ever defines
+// its forward pass.
+//
+//	m, err := models.New(models.Spec{Name: "mlp", Hidden: []int{512, 512}})
+//	// inside a GoMLX graph function:
+//	scores := m.Scores(scope, x)           // [batch, 10]
+//	loss := m.Loss(scores, labels)         // scalar mean over the batch
+package models

@@ -1,0 +1,144 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Model names accepted by New.
+const (
+	Perceptron = "perceptron"
+	MLP        = "mlp"
+)
+
+// Names lists the models in the order `neurona models` shows them.
+var Names = []string{Perceptron, MLP}
+
+// Activations for the hidden layers of an MLP.
+var Activations = []string{"relu", "leaky_relu", "sigmoid", "tanh", "linear", "maxout"}
+
+// Output layer and loss pairs of an MLP (the perceptron has its own criterion).
+const (
+	LossSoftmaxCE  = "softmax_ce"  // softmax + categorical cross-entropy
+	LossSigmoidBCE = "sigmoid_bce" // sigmoid + binary cross-entropy, one-vs-rest
+	LossMSE        = "mse"         // linear + mean squared error on one-hot targets
+	LossPerceptron = "perceptron"  // max(0, -y·z), the perceptron criterion
+)
+
+// Losses lists the output/loss pairs an MLP accepts.
+var Losses = []string{LossSoftmaxCE, LossSigmoidBCE, LossMSE}
+
+// ErrSpec is wrapped by every validation error of a Spec.
+var ErrSpec = errors.New("models: invalid model spec")
+
+// Spec is what the user chose: the model and its shape. The zero values of
+// the optional fields mean "the default" (see Normalize).
+type Spec struct {
+	Name         string `json:"name"`
+	Inputs       int    `json:"inputs"`                  // features per example; 784 for MNIST
+	Classes      int    `json:"classes"`                 // 10 for MNIST
+	Hidden       []int  `json:"hidden,omitempty"`        // MLP hidden layer widths
+	Activation   string `json:"activation,omitempty"`    // MLP hidden activation
+	MaxoutPieces int    `json:"maxout_pieces,omitempty"` // linear pieces per maxout unit
+	Loss         string `json:"loss"`                    // output layer and loss
+}
+
+// Normalize fills defaults and checks every field, returning an error that
+// says what is wrong and what is accepted.
+func (s Spec) Normalize() (Spec, error) {
+	if s.Inputs == 0 {
+		s.Inputs = 28 * 28
+	}
+	if s.Classes == 0 {
+		s.Classes = 10
+	}
+	if s.Inputs < 0 || s.Classes < 2 {
+		return s, fmt.Errorf("%w: %d inputs and %d classes (need inputs > 0, classes >= 2)", ErrSpec, s.Inputs, s.Classes)
+	}
+	switch s.Name {
+	case Perceptron:
+		if len(s.Hidden) > 0 {
+			return s, fmt.Errorf("%w: the perceptron has no hidden layers (use --model mlp for --hidden)", ErrSpec)
+		}
+		if s.Loss == "" {
+			s.Loss = LossPerceptron
+		}
+		if s.Loss != LossPerceptron {
+			return s, fmt.Errorf("%w: the perceptron trains with its own criterion; --loss %q is for --model mlp", ErrSpec, s.Loss)
+		}
+		s.Activation, s.MaxoutPieces = "", 0
+	case MLP:
+		if s.Hidden == nil {
+			s.Hidden = []int{512, 512}
+		}
+		for _, h := range s.Hidden {
+			if h <= 0 {
+				return s, fmt.Errorf("%w: hidden layer width %d (each must be a positive integer)", ErrSpec, h)
+			}
+		}
+		if s.Activation == "" {
+			s.Activation = "relu"
+		}
+		if !slices.Contains(Activations, s.Activation) {
+			return s, fmt.Errorf("%w: unknown activation %q (accepted: %s)", ErrSpec, s.Activation, strings.Join(Activations, ", "))
+		}
+		if s.Activation == "maxout" {
+			if s.MaxoutPieces == 0 {
+				s.MaxoutPieces = 2
+			}
+			if s.MaxoutPieces < 2 {
+				return s, fmt.Errorf("%w: --maxout-pieces %d (must be >= 2)", ErrSpec, s.MaxoutPieces)
+			}
+		} else {
+			s.MaxoutPieces = 0
+		}
+		if s.Loss == "" {
+			s.Loss = LossSoftmaxCE
+		}
+		if !slices.Contains(Losses, s.Loss) {
+			return s, fmt.Errorf("%w: unknown loss %q for the mlp (accepted: %s)", ErrSpec, s.Loss, strings.Join(Losses, ", "))
+		}
+	default:
+		return s, fmt.Errorf("%w: unknown model %q (accepted: %s)", ErrSpec, s.Name, strings.Join(Names, ", "))
+	}
+	return s, nil
+}
+
+// String describes the architecture, e.g. "mlp 784-512-512-10 relu softmax_ce".
+func (s Spec) String() string {
+	dims := []string{strconv.Itoa(s.Inputs)}
+	for _, h := range s.Hidden {
+		dims = append(dims, strconv.Itoa(h))
+	}
+	dims = append(dims, strconv.Itoa(s.Classes))
+	out := s.Name + " " + strings.Join(dims, "-")
+	if s.Activation != "" {
+		out += " " + s.Activation
+		if s.MaxoutPieces > 0 {
+			out += fmt.Sprintf("(%d pieces)", s.MaxoutPieces)
+		}
+	}
+	return out + " " + s.Loss
+}
+
+// ParseHidden parses a comma-separated list of layer widths such as
+// "512,512". An empty string means no hidden layer.
+func ParseHidden(text string) ([]int, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return []int{}, nil
+	}
+	parts := strings.Split(text, ",")
+	out := make([]int, 0, len(parts))
+	for _, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n <= 0 || n > 1<<20 {
+			return nil, fmt.Errorf("%w: --hidden %q: %q is not a layer width (want positive integers separated by commas, e.g. 512,512)", ErrSpec, text, p)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

@@ -1,0 +1,123 @@
+package train
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/go-xla/compute/xla"
+	"github.com/gomlx/go-xla/pjrt"
+)
+
+// GoBackend is the name of GoMLX's pure-Go backend, always available.
+const GoBackend = "go"
+
+func init() {
+	// go-xla's auto-install downloads PJRT plugins from GitHub the first time
+	// a backend is created; offline that fails only after a network wait, and
+	// it would install software behind the user's back. neurona uses what is
+	// installed and says how to install the rest.
+	if os.Getenv(xla.NoAutoInstallEnv) == "" {
+		_ = os.Setenv(xla.NoAutoInstallEnv, "1")
+	}
+	xla.EnableAutoInstall(false)
+}
+
+// BackendInfo describes one backend neurona knows about.
+type BackendInfo struct {
+	Name        string `json:"name"` // as accepted by --backend
+	Available   bool   `json:"available"`
+	Description string `json:"description"`      // what it is, where its plugin lives
+	Reason      string `json:"reason,omitempty"` // why it is unavailable
+}
+
+// preference is the order in which the default backend is chosen.
+var preference = []string{"xla:cuda", "xla:cpu", GoBackend}
+
+// Backends lists the backends in order of preference, with availability.
+func Backends() []BackendInfo {
+	plugins := pjrt.AvailablePlugins()
+	var out []BackendInfo
+	for _, name := range preference {
+		info := BackendInfo{Name: name}
+		if name == GoBackend {
+			info.Available = true
+			info.Description = "GoMLX pure-Go backend (CPU, embedded, no install needed)"
+		} else {
+			plugin := strings.TrimPrefix(name, "xla:")
+			if path, ok := plugins[plugin]; ok {
+				info.Available = true
+				info.Description = "XLA PJRT plugin " + path
+			} else {
+				info.Description = "XLA PJRT plugin " + plugin
+				info.Reason = fmt.Sprintf("no PJRT plugin %q found (searched $PJRT_PLUGIN_LIBRARY_PATH, "+
+					"/usr/local/lib/go-xla, ~/.local/lib/go-xla and the system library paths)", plugin)
+			}
+		}
+		out = append(out, info)
+	}
+	// Plugins installed under other names (e.g. a TPU) are usable too.
+	var others []string
+	for plugin := range plugins {
+		if plugin != "cuda" && plugin != "cpu" {
+			others = append(others, plugin)
+		}
+	}
+	sort.Strings(others)
+	for _, plugin := range others {
+		out = append(out, BackendInfo{Name: "xla:" + plugin, Available: true, Description: "XLA PJRT plugin " + plugins[plugin]})
+	}
+	return out
+}
+
+// ChooseBackend resolves the backend name to use: requested (from --backend)
+// if given, else $GOMLX_BACKEND, else the first available in preference order.
+func ChooseBackend(requested string) (name string, err error) {
+	if requested == "" {
+		requested = os.Getenv(compute.ConfigEnvVar)
+	}
+	if requested == "" {
+		for _, b := range Backends() {
+			if b.Available {
+				return b.Name, nil
+			}
+		}
+		return GoBackend, nil
+	}
+	base, _, _ := strings.Cut(requested, ",")
+	if base == GoBackend || strings.HasPrefix(base, GoBackend+":") {
+		return requested, nil // the Go backend takes its options after "go:"
+	}
+	if base == "xla" || base == "xla:" {
+		return "", fmt.Errorf("backend %q: name the plugin, e.g. xla:cuda or xla:cpu", requested)
+	}
+	for _, b := range Backends() {
+		if b.Name == base {
+			if !b.Available {
+				return "", fmt.Errorf("backend %q is not available: %s", base, b.Reason)
+			}
+			return requested, nil
+		}
+	}
+	return "", fmt.Errorf("unknown backend %q (accepted: %s; `neurona backends` lists what is installed)",
+		requested, strings.Join(preference, ", "))
+}
+
+// NewBackend creates the backend chosen by ChooseBackend(requested).
+func NewBackend(requested string) (compute.Backend, error) {
+	name, err := ChooseBackend(requested)
+	if err != nil {
+		return nil, err
+	}
+	if name == GoBackend || strings.HasPrefix(name, GoBackend+":") {
+		return gobackend.New(strings.TrimPrefix(strings.TrimPrefix(name, GoBackend), ":"))
+	}
+	backend, err := compute.NewWithConfig(name)
+	if err != nil {
+		return nil, fmt.Errorf("start backend %s: %w", name, err)
+	}
+	return backend, nil
+}

@@ -1,0 +1,37 @@
+package train
+
+import (
+	"runtime"
+	"runtime/debug"
+)
+
+// Version of neurona, set with -ldflags "-X github.com/neurona/neurona/train.Version=...".
+var Version = "dev"
+
+// BuildInfo records how the binary was built.
+type BuildInfo struct {
+	Version      string `json:"neurona_version"`
+	GoVersion    string `json:"go_version"`
+	GOEXPERIMENT string `json:"goexperiment"`
+	GoMLX        string `json:"gomlx_version"`
+	SIMD         bool   `json:"simd"`
+	OS, Arch     string
+}
+
+// Build describes the running binary.
+func Build() BuildInfo {
+	b := BuildInfo{Version: Version, GoVersion: runtime.Version(), SIMD: simdBuild, OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "GOEXPERIMENT" {
+				b.GOEXPERIMENT = s.Value
+			}
+		}
+		for _, dep := range info.Deps {
+			if dep.Path == "github.com/gomlx/gomlx" {
+				b.GoMLX = dep.Version
+			}
+		}
+	}
+	return b
+}

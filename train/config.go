@@ -1,0 +1,115 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/neurona/neurona/models"
+)
+
+// Optimizers accepted by Config.Optimizer.
+var Optimizers = []string{"sgd", "adam", "adamw"}
+
+// Schedules accepted by Config.Schedule.
+var Schedules = []string{"constant", "cosine"}
+
+// ErrConfig is wrapped by every Config validation error.
+var ErrConfig = errors.New("train: invalid configuration")
+
+// Config is one training run's full configuration.
+type Config struct {
+	Model        models.Spec `json:"model"`
+	Optimizer    string      `json:"optimizer"`
+	LR           float64     `json:"lr"`
+	Momentum     float64     `json:"momentum,omitempty"`
+	WeightDecay  float64     `json:"weight_decay,omitempty"`
+	Schedule     string      `json:"schedule"`
+	BatchSize    int         `json:"batch_size"`
+	Epochs       int         `json:"epochs"`
+	Seed         uint64      `json:"seed"`
+	ValSplit     float64     `json:"val_split"`
+	StepsPerCall int         `json:"steps_per_call"`
+	DropLast     bool        `json:"drop_last"`
+	// Patience stops training after that many epochs without a better
+	// validation accuracy (0: off).
+	Patience int `json:"patience,omitempty"`
+	// Tol and NoChange stop training when the epoch's training loss has not
+	// improved by Tol for NoChange epochs (scikit-learn's rule; 0: off).
+	Tol      float64 `json:"tol,omitempty"`
+	NoChange int     `json:"n_iter_no_change,omitempty"`
+	// RestoreBest evaluates the test set with the weights of the epoch with
+	// the best validation accuracy instead of the last epoch's.
+	RestoreBest bool   `json:"restore_best"`
+	Backend     string `json:"-"` // requested backend; the summary records the one used
+	RunDir      string `json:"-"`
+	Progress    bool   `json:"-"` // show a progress bar within epochs
+}
+
+// Defaults returns the recommended configuration for a model: for the MLP,
+// Adam at 1e-3 with a cosine decay over 8 epochs of batch 128; for the
+// perceptron, scikit-learn's Perceptron settings (eta 1, stop when the
+// training loss stops improving by 1e-3 for 5 epochs, at most 1000 epochs).
+func Defaults(model string) Config {
+	c := Config{
+		Model:    models.Spec{Name: model},
+		Seed:     1,
+		ValSplit: 0.1,
+		Schedule: "constant",
+	}
+	switch model {
+	case models.Perceptron:
+		c.Optimizer, c.LR, c.BatchSize, c.Epochs = "sgd", 1.0, 1, 1000
+		c.Tol, c.NoChange = 1e-3, 5
+		c.RestoreBest = true
+		c.StepsPerCall = 100
+	default:
+		c.Optimizer, c.LR, c.BatchSize, c.Epochs = "adam", 1e-3, 128, 8
+		c.Schedule = "cosine"
+		c.StepsPerCall = 1
+	}
+	return c
+}
+
+// Validate normalizes the model spec and checks every field, with errors
+// that say what is wrong and what is accepted.
+func (c *Config) Validate() error {
+	spec, err := c.Model.Normalize()
+	if err != nil {
+		return err
+	}
+	c.Model = spec
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case !slices.Contains(Optimizers, c.Optimizer):
+		return bad("unknown optimizer %q (accepted: %s)", c.Optimizer, strings.Join(Optimizers, ", "))
+	case !(c.LR > 0) || c.LR > 1e6:
+		return bad("--lr %g (must be a number > 0)", c.LR)
+	case c.Momentum < 0 || c.Momentum >= 1:
+		return bad("--momentum %g (must be in [0, 1))", c.Momentum)
+	case c.Momentum != 0 && c.Optimizer != "sgd":
+		return bad("--momentum applies to --optimizer sgd only (adam and adamw have their own moments)")
+	case c.WeightDecay < 0:
+		return bad("--weight-decay %g (must be >= 0)", c.WeightDecay)
+	case !slices.Contains(Schedules, c.Schedule):
+		return bad("unknown schedule %q (accepted: %s)", c.Schedule, strings.Join(Schedules, ", "))
+	case c.BatchSize < 1:
+		return bad("--batch-size %d (must be >= 1)", c.BatchSize)
+	case c.Epochs < 1:
+		return bad("--epochs %d (must be >= 1)", c.Epochs)
+	case !(c.ValSplit >= 0 && c.ValSplit < 1):
+		return bad("--val-split %g (must be in [0, 1))", c.ValSplit)
+	case c.StepsPerCall < 1:
+		return bad("--steps-per-call %d (must be >= 1)", c.StepsPerCall)
+	case c.Patience < 0:
+		return bad("--patience %d (must be >= 0; 0 turns early stopping off)", c.Patience)
+	case c.Tol < 0 || c.NoChange < 0:
+		return bad("--tol %g / --n-iter-no-change %d (must be >= 0)", c.Tol, c.NoChange)
+	case (c.Patience > 0 || c.RestoreBest) && c.ValSplit == 0:
+		return bad("--patience and --restore-best need a validation split (--val-split > 0)")
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/neurona/neurona/models"
+)
+
+// program holds the compiled train and eval calls of one model and its
+// variables (weights and optimizer state) in a GoMLX model.Store.
+//
+// neurona builds its own step instead of using GoMLX's train.Trainer
+// because the Trainer runs exactly one step per call and returns metrics
+// every step; here one call runs Group.Steps steps unrolled in the graph
+// and returns only two sums, so several steps share one launch and one
+// host round trip. The pieces inside (autodiff, optimizers, losses, layers,
+// model.Exec) are GoMLX's.
+type program struct {
+	cfg        Config
+	model      models.Model
+	store      *model.Store
+	opt        optimizer.Interface
+	totalSteps int // for the cosine schedule
+	trainExec  *model.Exec
+	evalExec   *model.Exec
+}
+
+// newProgram prepares (but does not compile: that happens at the first call
+// of each shape) the train and eval calls.
+func newProgram(backend compute.Backend, cfg Config, m models.Model, totalSteps int) (*program, error) {
+	p := &program{cfg: cfg, model: m, store: model.NewStore(), opt: newOptimizer(cfg), totalSteps: totalSteps}
+	if err := p.store.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
+		return nil, fmt.Errorf("seed the initializer: %w", err)
+	}
+	var err error
+	if p.trainExec, err = model.NewExec(backend, p.store, p.trainGraph); err != nil {
+		return nil, fmt.Errorf("prepare train step: %w", err)
+	}
+	if p.evalExec, err = model.NewExec(backend, p.store, p.evalGraph); err != nil {
+		return nil, fmt.Errorf("prepare eval step: %w", err)
+	}
+	return p, nil
+}
+
+// pixels converts uint8 pixels to float32 in [0,1] inside the graph.
+func pixels(x *Node) *Node {
+	return DivScalar(ConvertDType(x, dtypes.Float32), 255)
+}
+
+// trainGraph runs the steps packed in x [steps*batch, inputs] uint8 and
+// y [steps*batch] int32, one after the other, each with the weights the
+// previous one left. It returns the sum over all examples of the loss and
+// of the correct predictions, both measured before each step's update (as
+// Keras and PyTorch report running training metrics).
+func (p *program) trainGraph(_ *model.Scope, x, y *Node) (lossSum, correct *Node) {
+	g := x.Graph()
+	rows := x.Shape().Dimensions[0]
+	steps, batch := 1, rows
+	if rows > p.cfg.BatchSize && rows%p.cfg.BatchSize == 0 {
+		steps, batch = rows/p.cfg.BatchSize, p.cfg.BatchSize
+	}
+	xf := pixels(x)
+	lossSum = ScalarZero(g, dtypes.Float32)
+	correct = ScalarZero(g, dtypes.Float32)
+	for k := range steps {
+		// GoMLX forbids entering a sub-scope twice from one Scope, so each
+		// unrolled step starts from a fresh root scope over the same store:
+		// the step reads the variable values the previous step produced.
+		scope := p.store.RootScope()
+		xk := Slice(xf, AxisRange(k*batch, (k+1)*batch))
+		yk := Slice(y, AxisRange(k*batch, (k+1)*batch))
+		if p.cfg.Schedule == "cosine" {
+			p.cosineLR(scope, g)
+		}
+		scores := p.model.Scores(scope, xk)
+		loss := p.model.Loss(scores, yk)
+		p.opt.UpdateGraph(scope, g, loss)
+		lossSum = Add(lossSum, MulScalar(StopGradient(loss), float64(batch)))
+		correct = Add(correct, countCorrect(scores, yk))
+	}
+	return lossSum, correct
+}
+
+// cosineLR sets this step's learning rate to cfg.LR·(1+cos(pi·t/T))/2, with
+// t the global step and T the run's total steps, held at 0 after T (GoMLX's
+// cosineschedule restarts its cycle instead, which is not what a fixed-length
+// run wants).
+func (p *program) cosineLR(scope *model.Scope, g *Graph) {
+	step := ConvertDType(optimizer.GetGlobalStepVar(p.store).NodeValue(g), dtypes.Float32)
+	frac := MinScalar(DivScalar(step, float64(max(p.totalSteps, 1))), 1)
+	lr := MulScalar(OnePlus(Cos(MulScalar(frac, math.Pi))), p.cfg.LR/2)
+	optimizer.LearningRateVar(scope, dtypes.Float32, p.cfg.LR).SetNodeValue(lr)
+}
+
+// evalGraph returns the summed loss and correct count of one batch.
+func (p *program) evalGraph(scope *model.Scope, x, y *Node) (lossSum, correct *Node) {
+	scores := p.model.Scores(scope, pixels(x))
+	loss := p.model.Loss(scores, y)
+	return MulScalar(loss, float64(x.Shape().Dimensions[0])), countCorrect(scores, y)
+}
+
+func countCorrect(scores, labels *Node) *Node {
+	hits := Equal(models.Predict(scores), labels)
+	return ReduceAllSum(ConvertDType(hits, dtypes.Float32))
+}
+
+// run executes exec on one batch, frees the batch and returns the two sums.
+func run(exec *model.Exec, x, y *tensors.Tensor) (lossSum, correct float64, err error) {
+	defer func() {
+		_ = x.FinalizeAll()
+		_ = y.FinalizeAll()
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	out, err := exec.Call(x, y)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() {
+		for _, t := range out {
+			_ = t.FinalizeAll()
+		}
+	}()
+	lossSum = float64(tensors.ToScalar[float32](out[0]))
+	correct = float64(tensors.ToScalar[float32](out[1]))
+	return lossSum, correct, nil
+}

@@ -1,0 +1,142 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/neurona/neurona/models"
+)
+
+// EpochMetrics is one line of metrics.jsonl.
+type EpochMetrics struct {
+	Epoch             int      `json:"epoch"`
+	GlobalStep        int      `json:"global_step"`
+	TrainLoss         float64  `json:"train_loss"`
+	TrainAccuracy     float64  `json:"train_accuracy"`
+	ValLoss           *float64 `json:"val_loss,omitempty"`
+	ValAccuracy       *float64 `json:"val_accuracy,omitempty"`
+	ExamplesPerSecond float64  `json:"examples_per_second"`
+	EpochSeconds      float64  `json:"epoch_seconds"`
+	ElapsedSeconds    float64  `json:"elapsed_seconds"`
+}
+
+// Summary is summary.json, written at the end of a run.
+type Summary struct {
+	Model              models.Spec    `json:"model"`
+	Hyperparameters    Config         `json:"hyperparameters"`
+	Backend            string         `json:"backend"`
+	BackendDescription string         `json:"backend_description"`
+	Epochs             int            `json:"epochs"`
+	GlobalStep         int            `json:"global_step"`
+	StoppedBecause     string         `json:"stopped_because"`
+	BestEpoch          int            `json:"best_epoch,omitempty"`
+	EvaluatedEpoch     int            `json:"evaluated_epoch"`
+	CompileSeconds     float64        `json:"compile_seconds"`
+	TrainSeconds       float64        `json:"train_seconds"`
+	WallSeconds        float64        `json:"wall_seconds"`
+	ExamplesPerSecond  float64        `json:"examples_per_second"`
+	StepsPerSecond     float64        `json:"steps_per_second"`
+	TrainLoss          float64        `json:"train_loss"`
+	TrainAccuracy      float64        `json:"train_accuracy"`
+	ValLoss            *float64       `json:"val_loss,omitempty"`
+	ValAccuracy        *float64       `json:"val_accuracy,omitempty"`
+	TestLoss           *float64       `json:"test_loss,omitempty"`
+	TestAccuracy       *float64       `json:"test_accuracy,omitempty"`
+	Parameters         int            `json:"parameters"`
+	ParameterShapes    []models.Param `json:"parameter_shapes"`
+	Data               DataInfo       `json:"data"`
+	RunDir             string         `json:"run_dir"`
+	Build              BuildInfo      `json:"build"`
+	StartedAt          time.Time      `json:"started_at"`
+}
+
+// DataInfo records where the data came from and how it was split.
+type DataInfo struct {
+	Dir    string `json:"dir"`
+	Source string `json:"source"`
+	Train  int    `json:"train_examples"`
+	Val    int    `json:"val_examples"`
+	Test   int    `json:"test_examples"`
+}
+
+// DefaultRunDir is runs/<model>-<timestamp> under the current folder.
+func DefaultRunDir(model string, now time.Time) string {
+	return filepath.Join("runs", model+"-"+now.Format("20060102-150405"))
+}
+
+// runDir writes a run's files.
+type runDir struct {
+	dir     string
+	metrics *os.File
+}
+
+// createRunDir makes dir (it must not hold an earlier run) and opens
+// metrics.jsonl.
+func createRunDir(dir string) (*runDir, error) {
+	if _, err := os.Stat(filepath.Join(dir, "metrics.jsonl")); err == nil {
+		return nil, fmt.Errorf("run folder %s already holds a run (choose another --run-dir)", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create run folder: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "metrics.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("create run folder: %w", err)
+	}
+	return &runDir{dir: dir, metrics: f}, nil
+}
+
+// appendEpoch adds one line to metrics.jsonl.
+func (r *runDir) appendEpoch(m EpochMetrics) error {
+	line, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if _, err := r.metrics.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("write %s: %w", r.metrics.Name(), err)
+	}
+	return nil
+}
+
+// writeSummary writes summary.json through a temporary file and a rename,
+// so a reader never sees half of it.
+func (r *runDir) writeSummary(s *Summary) error {
+	return writeJSONAtomic(filepath.Join(r.dir, "summary.json"), s)
+}
+
+func (r *runDir) close() error {
+	if err := r.metrics.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", r.metrics.Name(), err)
+	}
+	return nil
+}
+
+func writeJSONAtomic(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,7 @@
+//go:build !goexperiment.simd
+
+package train
+
+// simdBuild reports whether the binary was built with GOEXPERIMENT=simd,
+// which lets GoMLX's Go backend use AVX2/AVX-512 kernels.
+const simdBuild = false
