@@ -8,6 +8,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -24,12 +25,7 @@ const evalBatchSize = 1000
 // folder. On ctx cancellation it stops after the current call, writes the
 // summary of what it did and returns ctx.Err().
 func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer) (*Summary, error) {
-	start := time.Now()
 	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	m, err := models.New(cfg.Model)
-	if err != nil {
 		return nil, err
 	}
 	backend, err := NewBackend(cfg.Backend)
@@ -37,42 +33,57 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer) (*Su
 		return nil, err
 	}
 	defer backend.Finalize()
+	s, _, err := execute(ctx, backend, cfg, mnist, out)
+	return s, err
+}
+
+// execute is Run on a given backend; it also returns the program, whose
+// store holds the trained variables.
+func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *data.MNIST, out io.Writer) (*Summary, *program, error) {
+	start := time.Now()
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	m, err := models.New(cfg.Model)
+	if err != nil {
+		return nil, nil, err
+	}
 
 	trainIdx, valIdx, err := data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	trainData, err := data.NewBatches(mnist.Train, trainIdx, data.BatchOptions{
 		BatchSize: cfg.BatchSize, StepsPerCall: cfg.StepsPerCall, Shuffle: true, Seed: cfg.Seed,
 		DropLast: cfg.DropLast, Name: "train"})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if trainData.StepsPerEpoch() == 0 {
-		return nil, fmt.Errorf("%w: %d training examples make no batch of %d", ErrConfig, len(trainIdx), cfg.BatchSize)
+		return nil, nil, fmt.Errorf("%w: %d training examples make no batch of %d", ErrConfig, len(trainIdx), cfg.BatchSize)
 	}
 	evalOpts := data.BatchOptions{BatchSize: evalBatchSize, Prefetch: -1}
 	evalOpts.Name = "validation"
 	valData, err := data.NewBatches(mnist.Train, valIdx, evalOpts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	evalOpts.Name = "test"
 	testData, err := data.NewBatches(mnist.Test, allIndices(mnist.Test.N), evalOpts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	params, total, err := models.Params(backend, m)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cfg.RunDir == "" {
 		cfg.RunDir = DefaultRunDir(cfg.Model.Name, start)
 	}
 	rd, err := createRunDir(cfg.RunDir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rd.close()
 
@@ -93,11 +104,11 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer) (*Su
 	steps := trainData.StepsPerEpoch()
 	prog, err := newProgram(backend, cfg, m, cfg.Epochs*steps)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	compileStart := time.Now()
 	if err := prog.compile(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.CompileSeconds = time.Since(compileStart).Seconds()
 
@@ -106,15 +117,15 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer) (*Su
 	if runErr == nil || errors.Is(runErr, context.Canceled) {
 		if runErr == nil {
 			if err := l.finish(testData); err != nil {
-				return s, err
+				return s, prog, err
 			}
 		}
 		s.WallSeconds = time.Since(start).Seconds()
 		if err := rd.writeSummary(s); err != nil {
-			return s, err
+			return s, prog, err
 		}
 	}
-	return s, runErr
+	return s, prog, runErr
 }
 
 func allIndices(n int) []int {

@@ -1,0 +1,164 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/models"
+)
+
+// smallMNIST loads the real MNIST (skipping the test where it is absent)
+// and keeps the first nTrain training and nTest test images.
+func smallMNIST(t testing.TB, nTrain, nTest int) *data.MNIST {
+	t.Helper()
+	m, err := data.Load(context.Background(), data.LocateOptions{})
+	if err != nil {
+		t.Skipf("MNIST not available: %v", err)
+	}
+	cut := func(s *data.Set, n int) *data.Set {
+		size := s.ImageSize()
+		return &data.Set{Images: s.Images[:n*size], Labels: s.Labels[:n], N: n, Rows: s.Rows, Cols: s.Cols}
+	}
+	if nTrain > 0 {
+		m.Train = cut(m.Train, nTrain)
+	}
+	if nTest > 0 {
+		m.Test = cut(m.Test, nTest)
+	}
+	return m
+}
+
+// runWeights trains cfg and returns the final value of every variable.
+func runWeights(t *testing.T, cfg Config, m *data.MNIST) (*Summary, map[string][]float32) {
+	t.Helper()
+	cfg.RunDir = filepath.Join(t.TempDir(), "run")
+	backend, err := NewBackend(GoBackend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backend.Finalize()
+	var out bytes.Buffer
+	s, p, err := execute(context.Background(), backend, cfg, m, &out)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.String())
+	}
+	return s, variableValues(p)
+}
+
+func TestStepsPerCallGivesTheSameWeights(t *testing.T) {
+	m := smallMNIST(t, 1100, 200)
+	for _, opt := range []string{"adam", "sgd"} {
+		t.Run(opt, func(t *testing.T) {
+			cfg := Defaults(models.MLP)
+			cfg.Model.Hidden = []int{32}
+			cfg.Optimizer, cfg.Epochs, cfg.BatchSize, cfg.ValSplit = opt, 2, 50, 0.1
+			if opt == "sgd" {
+				cfg.LR, cfg.Momentum = 0.1, 0.9
+			}
+			cfg.StepsPerCall = 1
+			s1, w1 := runWeights(t, cfg, m)
+			cfg.StepsPerCall = 4 // 19 full steps per epoch: groups of 4,4,4,4,3 and the partial batch
+			s4, w4 := runWeights(t, cfg, m)
+			if s1.GlobalStep != s4.GlobalStep {
+				t.Fatalf("global steps differ: %d vs %d", s1.GlobalStep, s4.GlobalStep)
+			}
+			if len(w1) == 0 || len(w1) != len(w4) {
+				t.Fatalf("variables: %d vs %d", len(w1), len(w4))
+			}
+			for name, a := range w1 {
+				b := w4[name]
+				for i := range a {
+					if d := math.Abs(float64(a[i] - b[i])); d > 1e-4*(1+math.Abs(float64(a[i]))) {
+						t.Fatalf("%s[%d]: %g with 1 step per call, %g with 4", name, i, a[i], b[i])
+					}
+				}
+			}
+			if math.Abs(*s1.TestAccuracy-*s4.TestAccuracy) > 0.006 {
+				t.Errorf("test accuracy %.4f vs %.4f", *s1.TestAccuracy, *s4.TestAccuracy)
+			}
+		})
+	}
+}
+
+func TestRunWritesTheRunFolder(t *testing.T) {
+	m := smallMNIST(t, 1000, 300)
+	cfg := Defaults(models.MLP)
+	cfg.Model.Hidden = []int{16}
+	cfg.Epochs, cfg.BatchSize = 3, 64
+	s, _ := runWeights(t, cfg, m)
+
+	lines, err := os.ReadFile(filepath.Join(s.RunDir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(string(lines)), "\n")
+	if len(rows) != 3 {
+		t.Fatalf("metrics.jsonl has %d lines, want 3", len(rows))
+	}
+	for i, row := range rows {
+		var em EpochMetrics
+		if err := json.Unmarshal([]byte(row), &em); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if em.Epoch != i+1 || em.ValAccuracy == nil || em.ExamplesPerSecond <= 0 {
+			t.Errorf("line %d: %+v", i+1, em)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(s.RunDir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"model", "hyperparameters", "backend", "epochs", "train_seconds",
+		"examples_per_second", "val_accuracy", "test_accuracy", "parameters"} {
+		if _, ok := fields[key]; !ok {
+			t.Errorf("summary.json lacks %q", key)
+		}
+	}
+	if s.Parameters != 784*16+16+16*10+10 {
+		t.Errorf("parameters = %d", s.Parameters)
+	}
+	if _, err := createRunDir(s.RunDir); err == nil {
+		t.Error("a second run into the same folder was not refused")
+	}
+}
+
+func TestInterruptedRunStopsAndSaysSo(t *testing.T) {
+	m := smallMNIST(t, 2000, 100)
+	cfg := Defaults(models.MLP)
+	cfg.Model.Hidden = []int{8}
+	cfg.RunDir = filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s, err := Run(ctx, cfg, m, &bytes.Buffer{})
+	if err == nil || s == nil || s.StoppedBecause != "interrupted" {
+		t.Fatalf("Run on a cancelled context = %v, summary %+v", err, s)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.RunDir, "summary.json")); err != nil {
+		t.Errorf("no summary for the interrupted run: %v", err)
+	}
+}
+
+// variableValues copies every variable of the program's store.
+func variableValues(p *program) map[string][]float32 {
+	out := map[string][]float32{}
+	for v := range p.store.IterVariables() {
+		value, err := v.Value()
+		if err != nil || value.DType().String() != "Float32" {
+			continue
+		}
+		out[v.Path()] = tensors.MustCopyFlatData[float32](value)
+	}
+	return out
+}
