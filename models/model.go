@@ -41,6 +41,13 @@ func New(spec Spec) (Model, error) {
 	return &mlp{spec: spec}, nil
 }
 
+// SumsOverBatch tells whether m trains on the sum of the per-example
+// gradients of a batch instead of their mean (the default).
+func SumsOverBatch(m Model) bool {
+	s, ok := m.(interface{ SumsOverBatch() bool })
+	return ok && s.SumsOverBatch()
+}
+
 // Predict returns the predicted class of each row of scores, as int32 [batch].
 func Predict(scores *Node) *Node {
 	return ArgMax(scores, -1, dtypes.Int32)
@@ -61,7 +68,9 @@ func (p *perceptron) Scores(scope *model.Scope, x *Node) *Node {
 }
 
 // Loss is the perceptron criterion max(0, -y·z) with y = +1 for the true
-// class and -1 for the others, averaged over classes and examples. Its
+// class and -1 for the others, summed over the one-vs-rest classifiers (as
+// scikit-learn's loss per classifier, added up) and averaged over the batch.
+// Its
 // gradient with respect to W is -y·x on a mistake and 0 otherwise, which is
 // the perceptron rule w <- w + eta·y·x. A margin of exactly 0 counts as a
 // mistake (as in scikit-learn), so training can start from zero weights;
@@ -71,8 +80,16 @@ func (p *perceptron) Loss(scores, labels *Node) *Node {
 	y := signedTargets(labels, p.spec.Classes, scores.DType())
 	margin := Mul(y, scores)
 	mistake := StopGradient(ConvertDType(LessOrEqual(margin, ZerosLike(margin)), scores.DType()))
-	return ReduceAllMean(Mul(Neg(margin), mistake))
+	perExample := ReduceSum(Mul(Neg(margin), mistake), -1)
+	return ReduceAllMean(perExample)
 }
+
+// SumsOverBatch reports that the perceptron trains on the sum of its
+// per-example gradients, the batch form of the perceptron rule
+// (w <- w + eta·Σ y·x over the batch's mistakes): with batch 1 it is the
+// online rule exactly, and the weights, and so the loss that the stopping
+// rule compares against --tol, keep the same scale at every batch size.
+func (p *perceptron) SumsOverBatch() bool { return true }
 
 // Probabilities of a perceptron are not calibrated: it reports the step
 // activation as 1 (z > 0) or 0 per class.

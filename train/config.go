@@ -50,7 +50,9 @@ type Config struct {
 // Defaults returns the recommended configuration for a model: for the MLP,
 // Adam at 1e-3 with a cosine decay over 8 epochs of batch 128; for the
 // perceptron, scikit-learn's Perceptron settings (eta 1, stop when the
-// training loss stops improving by 1e-3 for 5 epochs, at most 1000 epochs).
+// training loss stops improving by 1e-3 for 5 epochs, at most 1000 epochs)
+// but in minibatches of 128, testing the epoch with the best validation
+// accuracy.
 func Defaults(model string) Config {
 	c := Config{
 		Model:    models.Spec{Name: model},
@@ -60,10 +62,14 @@ func Defaults(model string) Config {
 	}
 	switch model {
 	case models.Perceptron:
-		c.Optimizer, c.LR, c.BatchSize, c.Epochs = "sgd", 1.0, 1, 1000
+		// Batch 128, not scikit-learn's 1: on the Go backend a step costs
+		// about the same at either size, so batch 1 runs ~7k examples/s and
+		// batch 128 ~130k, and reaches 0.88 in seconds instead of minutes.
+		// --batch-size 1 gives the online rule exactly.
+		c.Optimizer, c.LR, c.BatchSize, c.Epochs = "sgd", 1.0, 128, 1000
 		c.Tol, c.NoChange = 1e-3, 5
 		c.RestoreBest = true
-		c.StepsPerCall = 100
+		c.StepsPerCall = 10
 	default:
 		c.Optimizer, c.LR, c.BatchSize, c.Epochs = "adam", 1e-3, 128, 8
 		c.Schedule = "cosine"

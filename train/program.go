@@ -81,7 +81,11 @@ func (p *program) trainGraph(_ *model.Scope, x, y *Node) (lossSum, correct *Node
 		}
 		scores := p.model.Scores(scope, xk)
 		loss := p.model.Loss(scores, yk)
-		p.opt.UpdateGraph(scope, g, loss)
+		objective := loss
+		if models.SumsOverBatch(p.model) {
+			objective = MulScalar(loss, float64(batch))
+		}
+		p.opt.UpdateGraph(scope, g, objective)
 		lossSum = Add(lossSum, MulScalar(StopGradient(loss), float64(batch)))
 		correct = Add(correct, countCorrect(scores, yk))
 	}

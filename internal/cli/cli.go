@@ -146,7 +146,13 @@ func newFlags(name, synopsis string, stdout io.Writer) *flag.FlagSet {
 
 // parseFlags parses args, turning flag errors into one-line usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	// The flag package calls Usage on --help and on every parse error; keep
+	// it quiet during Parse so that help prints once, and only on --help.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.Usage()
 			return err
