@@ -106,18 +106,25 @@ func ChooseBackend(requested string) (name string, err error) {
 		requested, strings.Join(preference, ", "))
 }
 
-// NewBackend creates the backend chosen by ChooseBackend(requested).
-func NewBackend(requested string) (compute.Backend, error) {
-	name, err := ChooseBackend(requested)
+// NewBackend creates the backend chosen by ChooseBackend(requested) and
+// returns it with its name as --backend accepts it (e.g. "go", "xla:cuda").
+func NewBackend(requested string) (backend compute.Backend, name string, err error) {
+	name, err = ChooseBackend(requested)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	defer func() {
+		if r := recover(); r != nil { // go-xla panics on some plugin failures
+			backend, err = nil, fmt.Errorf("start backend %s: %v", name, r)
+		}
+	}()
 	if name == GoBackend || strings.HasPrefix(name, GoBackend+":") {
-		return gobackend.New(strings.TrimPrefix(strings.TrimPrefix(name, GoBackend), ":"))
+		backend, err = gobackend.New(strings.TrimPrefix(strings.TrimPrefix(name, GoBackend), ":"))
+	} else {
+		backend, err = compute.NewWithConfig(name)
 	}
-	backend, err := compute.NewWithConfig(name)
 	if err != nil {
-		return nil, fmt.Errorf("start backend %s: %w", name, err)
+		return nil, "", fmt.Errorf("start backend %s: %w", name, err)
 	}
-	return backend, nil
+	return backend, name, nil
 }

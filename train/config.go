@@ -48,7 +48,7 @@ type Config struct {
 }
 
 // Defaults returns the recommended configuration for a model: for the MLP,
-// Adam at 1e-3 with a cosine decay over 8 epochs of batch 128; for the
+// Adam at 1e-3 with a cosine decay over 6 epochs of batch 128; for the
 // perceptron, scikit-learn's Perceptron settings (eta 1, stop when the
 // training loss stops improving by 1e-3 for 5 epochs, at most 1000 epochs)
 // but in minibatches of 128, testing the epoch with the best validation
@@ -71,7 +71,7 @@ func Defaults(model string) Config {
 		c.RestoreBest = true
 		c.StepsPerCall = 10
 	default:
-		c.Optimizer, c.LR, c.BatchSize, c.Epochs = "adam", 1e-3, 128, 8
+		c.Optimizer, c.LR, c.BatchSize, c.Epochs = "adam", 1e-3, 128, 6
 		c.Schedule = "cosine"
 		c.StepsPerCall = 1
 	}

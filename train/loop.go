@@ -28,11 +28,12 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer) (*Su
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	backend, err := NewBackend(cfg.Backend)
+	backend, name, err := NewBackend(cfg.Backend)
 	if err != nil {
 		return nil, err
 	}
 	defer backend.Finalize()
+	cfg.Backend = name
 	s, _, err := execute(ctx, backend, cfg, mnist, out)
 	return s, err
 }
@@ -88,7 +89,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	defer rd.close()
 
 	s := &Summary{
-		Model: cfg.Model, Hyperparameters: cfg, Backend: backend.Name(), BackendDescription: backend.Description(),
+		Model: cfg.Model, Hyperparameters: cfg, Backend: cfg.Backend, BackendDescription: backend.Description(),
 		Parameters: total, ParameterShapes: params, RunDir: cfg.RunDir, Build: Build(), StartedAt: start,
 		Data: DataInfo{Dir: mnist.Dir, Source: mnist.Source, Train: len(trainIdx), Val: len(valIdx), Test: mnist.Test.N},
 	}

@@ -40,10 +40,11 @@ func smallMNIST(t testing.TB, nTrain, nTest int) *data.MNIST {
 func runWeights(t *testing.T, cfg Config, m *data.MNIST) (*Summary, map[string][]float32) {
 	t.Helper()
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
-	backend, err := NewBackend(GoBackend)
+	backend, name, err := NewBackend(GoBackend)
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Backend = name
 	defer backend.Finalize()
 	var out bytes.Buffer
 	s, p, err := execute(context.Background(), backend, cfg, m, &out)

@@ -55,7 +55,7 @@ func runModels(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	backend, err := train.NewBackend(train.GoBackend)
+	backend, _, err := train.NewBackend(train.GoBackend)
 	if err != nil {
 		return err
 	}
