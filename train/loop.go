@@ -257,6 +257,9 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) (EpochMe
 		}
 		if ctx.Err() != nil {
 			_ = batch.Finalize()
+			if bar != nil {
+				_ = bar.Clear()
+			}
 			return EpochMetrics{}, ctx.Err()
 		}
 		group := batch.Spec.(data.Group)
