@@ -70,9 +70,8 @@ func (p *perceptron) Scores(scope *model.Scope, x *Node) *Node {
 // Loss is the perceptron criterion max(0, -y·z) with y = +1 for the true
 // class and -1 for the others, summed over the one-vs-rest classifiers (as
 // scikit-learn's loss per classifier, added up) and averaged over the batch.
-// Its
-// gradient with respect to W is -y·x on a mistake and 0 otherwise, which is
-// the perceptron rule w <- w + eta·y·x. A margin of exactly 0 counts as a
+// Its gradient with respect to W is -y·x on a mistake and 0 otherwise, which
+// is the perceptron rule w <- w + eta·y·x. A margin of exactly 0 counts as a
 // mistake (as in scikit-learn), so training can start from zero weights;
 // the mistake mask is a constant for autodiff, so the subgradient at 0 is
 // chosen by the rule, not by how Max happens to differentiate.

@@ -100,6 +100,8 @@ func (c *Config) Validate() error {
 		return bad("--momentum applies to --optimizer sgd only (adam and adamw have their own moments)")
 	case c.WeightDecay < 0:
 		return bad("--weight-decay %g (must be >= 0)", c.WeightDecay)
+	case c.WeightDecay != 0 && c.Optimizer == "sgd":
+		return bad("--weight-decay applies to --optimizer adam and adamw only")
 	case !slices.Contains(Schedules, c.Schedule):
 		return bad("unknown schedule %q (accepted: %s)", c.Schedule, strings.Join(Schedules, ", "))
 	case c.BatchSize < 1:

@@ -114,6 +114,9 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 			ov.apply()
 		}
 	}
+	if def.ValSplit == 0 && !set["restore-best"] {
+		def.RestoreBest = false // nothing to choose the best epoch by
+	}
 	def.Backend, def.RunDir = c.Backend, c.RunDir
 	switch o.progress {
 	case "auto":
@@ -165,7 +168,7 @@ func runTrain(e *env, args []string) error {
 	mnist, err := data.Load(e.ctx, o.data)
 	if err != nil {
 		if o.data.DataDir != "" {
-			return usagef("--data-dir: %s", err)
+			return usagef("%s", err)
 		}
 		return err
 	}
