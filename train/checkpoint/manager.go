@@ -1,0 +1,165 @@
+package checkpoint
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Info describes one checkpoint folder found in a run.
+type Info struct {
+	Dir      string
+	Manifest Manifest // zero if Err != nil and the manifest did not parse
+	Size     int64    // bytes on disk
+	Err      error    // nil if the checkpoint is valid (only checked by List(dir, true))
+}
+
+// List returns the checkpoints in dir (a run's checkpoints/ folder) in
+// order of global step, ignoring temporary folders. With verify, each is
+// fully checked (sizes and checksums); otherwise only its manifest is read.
+func List(dir string, verify bool) ([]Info, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var out []Info
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "ckpt-") {
+			continue
+		}
+		info := Info{Dir: filepath.Join(dir, e.Name())}
+		if verify {
+			info.Manifest, info.Err = Verify(info.Dir)
+		} else {
+			info.Manifest, info.Err = ReadManifest(info.Dir)
+		}
+		info.Size = dirSize(info.Dir)
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
+	return out, nil
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// Latest opens the newest valid checkpoint in dir. The errors of newer,
+// invalid ones are returned as skipped, so the caller can report them.
+func Latest(dir string) (c *Checkpoint, skipped []error, err error) {
+	infos, err := List(dir, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := len(infos) - 1; i >= 0; i-- {
+		c, err := Open(infos[i].Dir)
+		if err == nil {
+			return c, skipped, nil
+		}
+		skipped = append(skipped, err)
+	}
+	return nil, skipped, fmt.Errorf("%s: %w", dir, ErrNone)
+}
+
+// Manager saves a run's checkpoints and applies its retention policy.
+type Manager struct {
+	Dir      string // the run's checkpoints/ folder
+	KeepLast int    // newest valid checkpoints kept (at least 1)
+	// BestMetric names the manifest metric whose highest value is kept
+	// whatever KeepLast says ("" keeps no best).
+	BestMetric string
+	// Protect is never deleted (e.g. the checkpoint a run resumed from).
+	Protect string
+
+	w writer
+}
+
+// NewManager removes leftover temporary folders in dir and returns a Manager.
+func NewManager(dir string, keepLast int, bestMetric string) (*Manager, error) {
+	if err := CleanTemp(dir); err != nil {
+		return nil, fmt.Errorf("clean interrupted saves in %s: %w", dir, err)
+	}
+	return &Manager{Dir: dir, KeepLast: max(keepLast, 1), BestMetric: bestMetric, w: osWriter{}}, nil
+}
+
+// Save writes snap and then prunes older checkpoints. A failed save leaves
+// every existing checkpoint as it was.
+func (m *Manager) Save(snap Snapshot) (path string, size int64, err error) {
+	path, size, err = save(m.Dir, snap, m.w)
+	if err != nil {
+		return "", 0, err
+	}
+	if _, err := m.Prune(); err != nil {
+		return path, size, fmt.Errorf("prune checkpoints: %w", err)
+	}
+	return path, size, nil
+}
+
+// Best returns the valid-looking checkpoint with the highest BestMetric,
+// or "" if none has it.
+func (m *Manager) Best() string {
+	infos, _ := List(m.Dir, false)
+	return best(infos, m.BestMetric)
+}
+
+func best(infos []Info, metric string) string {
+	bestDir, bestValue := "", 0.0
+	for _, info := range infos {
+		if info.Err != nil || metric == "" {
+			continue
+		}
+		if v, ok := info.Manifest.Metrics[metric]; ok && (bestDir == "" || v > bestValue) {
+			bestDir, bestValue = info.Dir, v
+		}
+	}
+	return bestDir
+}
+
+// Prune deletes checkpoints beyond the KeepLast newest, except the best by
+// BestMetric and Protect. Checkpoints whose manifest does not read are left
+// alone for the user to inspect. It returns the deleted folders.
+func (m *Manager) Prune() ([]string, error) {
+	infos, err := List(m.Dir, false)
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{best(infos, m.BestMetric): true, m.Protect: true}
+	var valid []Info
+	for _, info := range infos {
+		if info.Err == nil {
+			valid = append(valid, info)
+		}
+	}
+	for i := max(len(valid)-m.KeepLast, 0); i < len(valid); i++ {
+		keep[valid[i].Dir] = true
+	}
+	var deleted []string
+	for _, info := range valid {
+		if keep[info.Dir] {
+			continue
+		}
+		// Rename first so that a crash mid-delete leaves a temporary folder
+		// (ignored, cleaned later), never a half-deleted checkpoint.
+		doomed := filepath.Join(m.Dir, tmpPrefix+"deleted-"+filepath.Base(info.Dir))
+		if err := os.Rename(info.Dir, doomed); err != nil {
+			return deleted, err
+		}
+		if err := os.RemoveAll(doomed); err != nil {
+			return deleted, err
+		}
+		deleted = append(deleted, info.Dir)
+	}
+	return deleted, nil
+}

@@ -1,0 +1,194 @@
+package checkpoint
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Dirname is the folder name of the checkpoint of a global step.
+func Dirname(step int) string { return fmt.Sprintf("ckpt-%09d", step) }
+
+const tmpPrefix = ".tmp-"
+
+// Snapshot is what Save writes.
+type Snapshot struct {
+	Step, Epoch int
+	Reason      string             // "epoch", "step", "final", "interrupt"
+	Metrics     map[string]float64 // e.g. val_accuracy, for retention and listings
+	Meta        any                // marshalled into meta.json
+	Variables   []Variable         // with Data filled
+}
+
+// writer abstracts file creation so tests can inject a full disk.
+type writer interface {
+	create(path string) (io.WriteCloser, error)
+}
+
+type osWriter struct{}
+
+func (osWriter) create(path string) (io.WriteCloser, error) {
+	return os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+}
+
+// save writes snap as dir/Dirname(step) with the atomic protocol described
+// in the package documentation, returning the final path and its size.
+func save(dir string, snap Snapshot, w writer) (path string, size int64, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", 0, fmt.Errorf("save checkpoint: %w", err)
+	}
+	final := filepath.Join(dir, Dirname(snap.Step))
+	tmp, err := os.MkdirTemp(dir, tmpPrefix+Dirname(snap.Step)+"-")
+	if err != nil {
+		return "", 0, fmt.Errorf("save checkpoint: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(tmp)
+		}
+	}()
+
+	meta, err := json.MarshalIndent(snap.Meta, "", "  ")
+	if err != nil {
+		return "", 0, fmt.Errorf("save checkpoint: encode meta: %w", err)
+	}
+	vars := make([]Variable, len(snap.Variables))
+	var offset int64
+	for i, v := range snap.Variables {
+		v.Offset, v.Size = offset, int64(len(v.Data))
+		offset += v.Size
+		vars[i] = v
+	}
+	varsJSON, err := json.MarshalIndent(vars, "", "  ")
+	if err != nil {
+		return "", 0, fmt.Errorf("save checkpoint: encode variables: %w", err)
+	}
+	m := Manifest{FormatVersion: FormatVersion, Step: snap.Step, Epoch: snap.Epoch, Reason: snap.Reason,
+		Metrics: snap.Metrics, Created: time.Now().UTC()}
+	for _, f := range []struct {
+		name  string
+		parts [][]byte
+	}{
+		{MetaFile, [][]byte{meta}},
+		{VariablesFile, [][]byte{varsJSON}},
+		{BlobFile, dataOf(vars)},
+	} {
+		entry, err := writeFile(w, filepath.Join(tmp, f.name), f.parts)
+		if err != nil {
+			return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
+		}
+		m.Files = append(m.Files, entry)
+		size += entry.Size
+	}
+	manifest, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return "", 0, fmt.Errorf("save checkpoint: encode manifest: %w", err)
+	}
+	entry, err := writeFile(w, filepath.Join(tmp, ManifestFile), [][]byte{manifest})
+	if err != nil {
+		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
+	}
+	size += entry.Size
+	if err := syncDir(tmp); err != nil {
+		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
+	}
+	if err := replace(tmp, final); err != nil {
+		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
+	}
+	return final, size, nil
+}
+
+// replace renames tmp to final. An existing final folder (a checkpoint of
+// the same step saved earlier, or a corrupt one) is moved aside first and
+// removed only once the new one is in place.
+func replace(tmp, final string) error {
+	if _, err := os.Stat(final); err == nil {
+		old := tmp + "-old"
+		if err := os.Rename(final, old); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, final); err != nil {
+			_ = os.Rename(old, final)
+			return err
+		}
+		return os.RemoveAll(old)
+	}
+	return os.Rename(tmp, final)
+}
+
+func dataOf(vars []Variable) [][]byte {
+	parts := make([][]byte, len(vars))
+	for i, v := range vars {
+		parts[i] = v.Data
+	}
+	return parts
+}
+
+// writeFile writes parts to path, fsyncs and closes it, checking every
+// error, and returns its manifest entry.
+func writeFile(w writer, path string, parts [][]byte) (FileEntry, error) {
+	f, err := w.create(path)
+	if err != nil {
+		return FileEntry{}, err
+	}
+	h := sha256.New()
+	var n int64
+	for _, p := range parts {
+		if _, err := f.Write(p); err != nil {
+			f.Close()
+			return FileEntry{}, fmt.Errorf("write %s: %w", filepath.Base(path), err)
+		}
+		h.Write(p)
+		n += int64(len(p))
+	}
+	if s, ok := f.(interface{ Sync() error }); ok {
+		if err := s.Sync(); err != nil {
+			f.Close()
+			return FileEntry{}, fmt.Errorf("sync %s: %w", filepath.Base(path), err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		return FileEntry{}, fmt.Errorf("close %s: %w", filepath.Base(path), err)
+	}
+	return FileEntry{Name: filepath.Base(path), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// CleanTemp removes leftover temporary folders of interrupted saves in dir.
+func CleanTemp(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tmpPrefix) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
