@@ -139,8 +139,19 @@ func (b *Batches) groups(n int) (groups []Group, starts []int) {
 // assembled in a goroutine while the consumer works on the current one;
 // stopping the loop early stops the goroutine and frees what it prepared.
 func (b *Batches) Epoch(e int) iter.Seq2[train.Batch, error] {
+	return b.EpochFrom(e, 0)
+}
+
+// EpochFrom yields epoch e without its first `step` minibatches: the rest of
+// an epoch a resumed run was interrupted in. Groups of StepsPerCall are
+// counted from `step`, so resuming at a group boundary yields the same
+// groups as the uninterrupted epoch.
+func (b *Batches) EpochFrom(e, step int) iter.Seq2[train.Batch, error] {
 	return func(yield func(train.Batch, error) bool) {
 		order := b.Order(e)
+		if skip := step * b.opts.BatchSize; skip > 0 {
+			order = order[min(skip, len(order)):]
+		}
 		groups, starts := b.groups(len(order))
 		build := func(i int) train.Batch {
 			g := groups[i]

@@ -41,10 +41,17 @@ type Config struct {
 	NoChange int     `json:"n_iter_no_change,omitempty"`
 	// RestoreBest evaluates the test set with the weights of the epoch with
 	// the best validation accuracy instead of the last epoch's.
-	RestoreBest bool   `json:"restore_best"`
-	Backend     string `json:"-"` // requested backend; the summary records the one used
-	RunDir      string `json:"-"`
-	Progress    bool   `json:"-"` // show a progress bar within epochs
+	RestoreBest bool `json:"restore_best"`
+	// Checkpointing: every SaveEvery steps (0: off) and/or at the end of
+	// every epoch; the KeepLast newest are kept, plus the one with the best
+	// validation accuracy if KeepBest.
+	SaveEvery      int    `json:"save_every"`
+	SaveEveryEpoch bool   `json:"save_every_epoch"`
+	KeepLast       int    `json:"keep_last"`
+	KeepBest       bool   `json:"keep_best"`
+	Backend        string `json:"-"` // requested backend; the summary records the one used
+	RunDir         string `json:"-"`
+	Progress       bool   `json:"-"` // show a progress bar within epochs
 }
 
 // Defaults returns the recommended configuration for a model: for the MLP,
@@ -55,10 +62,13 @@ type Config struct {
 // accuracy.
 func Defaults(model string) Config {
 	c := Config{
-		Model:    models.Spec{Name: model},
-		Seed:     1,
-		ValSplit: 0.1,
-		Schedule: "constant",
+		Model:          models.Spec{Name: model},
+		Seed:           1,
+		ValSplit:       0.1,
+		Schedule:       "constant",
+		SaveEveryEpoch: true,
+		KeepLast:       3,
+		KeepBest:       true,
 	}
 	switch model {
 	case models.Perceptron:
@@ -116,6 +126,10 @@ func (c *Config) Validate() error {
 		return bad("--patience %d (must be >= 0; 0 turns early stopping off)", c.Patience)
 	case c.Tol < 0 || c.NoChange < 0:
 		return bad("--tol %g / --n-iter-no-change %d (must be >= 0)", c.Tol, c.NoChange)
+	case c.SaveEvery < 0:
+		return bad("--save-every %d (must be >= 0; 0 saves only at epoch ends)", c.SaveEvery)
+	case c.KeepLast < 1:
+		return bad("--keep-last %d (must be >= 1)", c.KeepLast)
 	case (c.Patience > 0 || c.RestoreBest) && c.ValSplit == 0:
 		return bad("--patience and --restore-best need a validation split (--val-split > 0)")
 	}

@@ -2,10 +2,12 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -14,6 +16,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -21,10 +24,17 @@ import (
 // validation and 10,000 test images, so each compiles one shape.
 const evalBatchSize = 1000
 
+// Options of a Run besides the configuration.
+type Options struct {
+	// Resume continues the run that wrote this checkpoint, in its run
+	// folder; the configuration must be the checkpoint's (see ResumeConfig).
+	Resume *checkpoint.Checkpoint
+}
+
 // Run trains cfg.Model on mnist, reports progress to out and writes the run
-// folder. On ctx cancellation it stops after the current call, writes the
-// summary of what it did and returns ctx.Err().
-func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer) (*Summary, error) {
+// folder. On ctx cancellation it stops after the current call, saves a
+// checkpoint and the summary of what it did, and returns ctx.Err().
+func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (*Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -34,13 +44,25 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer) (*Su
 	}
 	defer backend.Finalize()
 	cfg.Backend = name
-	s, _, err := execute(ctx, backend, cfg, mnist, out)
+	s, _, err := execute(ctx, backend, cfg, mnist, out, opts)
 	return s, err
 }
 
+// ResumeConfig reads the configuration and progress saved in c.
+func ResumeConfig(c *checkpoint.Checkpoint) (cfg Config, step, epoch int, dataset string, err error) {
+	var meta checkpointMeta
+	if err := json.Unmarshal(c.Meta, &meta); err != nil {
+		return cfg, 0, 0, "", fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
+	}
+	return meta.Config, meta.State.GlobalStep, meta.State.Epoch, meta.Dataset, nil
+}
+
+// RunDirOf is the run folder a checkpoint belongs to.
+func RunDirOf(c *checkpoint.Checkpoint) string { return filepath.Dir(filepath.Dir(c.Dir)) }
+
 // execute is Run on a given backend; it also returns the program, whose
 // store holds the trained variables.
-func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *data.MNIST, out io.Writer) (*Summary, *program, error) {
+func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (*Summary, *program, error) {
 	start := time.Now()
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
@@ -49,7 +71,6 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if err != nil {
 		return nil, nil, err
 	}
-
 	trainIdx, valIdx, err := data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)
 	if err != nil {
 		return nil, nil, err
@@ -63,8 +84,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if trainData.StepsPerEpoch() == 0 {
 		return nil, nil, fmt.Errorf("%w: %d training examples make no batch of %d", ErrConfig, len(trainIdx), cfg.BatchSize)
 	}
-	evalOpts := data.BatchOptions{BatchSize: evalBatchSize, Prefetch: -1}
-	evalOpts.Name = "validation"
+	evalOpts := data.BatchOptions{BatchSize: evalBatchSize, Prefetch: -1, Name: "validation"}
 	valData, err := data.NewBatches(mnist.Train, valIdx, evalOpts)
 	if err != nil {
 		return nil, nil, err
@@ -74,19 +94,45 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if err != nil {
 		return nil, nil, err
 	}
-
 	params, total, err := models.Params(backend, m)
 	if err != nil {
 		return nil, nil, err
 	}
-	if cfg.RunDir == "" {
-		cfg.RunDir = DefaultRunDir(cfg.Model.Name, start)
+
+	st := runState{BestVal: -1}
+	dataset := DatasetID(mnist)
+	var rd *runDir
+	if opts.Resume != nil {
+		var meta checkpointMeta
+		if err := json.Unmarshal(opts.Resume.Meta, &meta); err != nil {
+			return nil, nil, fmt.Errorf("checkpoint %s: %w", opts.Resume.Dir, err)
+		}
+		if meta.Dataset != dataset {
+			return nil, nil, fmt.Errorf("checkpoint %s was trained on other data (dataset SHA-256 %.12s…, this data %.12s…)",
+				opts.Resume.Dir, meta.Dataset, dataset)
+		}
+		st = meta.State
+		cfg.RunDir = RunDirOf(opts.Resume)
+		if rd, err = openRunDir(cfg.RunDir, st.Epoch); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		if cfg.RunDir == "" {
+			cfg.RunDir = DefaultRunDir(cfg.Model.Name, start)
+		}
+		if rd, err = createRunDir(cfg.RunDir); err != nil {
+			return nil, nil, err
+		}
 	}
-	rd, err := createRunDir(cfg.RunDir)
+	defer rd.close()
+	bestMetric := ""
+	if cfg.KeepBest {
+		bestMetric = "val_accuracy"
+	}
+	ckpts, err := checkpoint.NewManager(CheckpointsDir(cfg.RunDir), cfg.KeepLast, bestMetric)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer rd.close()
 
 	s := &Summary{
 		Model: cfg.Model, Hyperparameters: cfg, Backend: cfg.Backend, BackendDescription: backend.Description(),
@@ -107,20 +153,36 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if err != nil {
 		return nil, nil, err
 	}
+	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: rd, st: st, ckpts: ckpts, dataset: dataset}
+	if opts.Resume != nil {
+		if err := loadVariables(prog.store, opts.Resume.Variables); err != nil {
+			return nil, nil, fmt.Errorf("checkpoint %s: %w", opts.Resume.Dir, err)
+		}
+		ckpts.Protect = opts.Resume.Dir
+		l.lastSave = st.GlobalStep
+		if err := l.loadBest(); err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(out, "resume   from %s: step %d, %d epochs done", opts.Resume.Dir, st.GlobalStep, st.Epoch)
+		if st.StepInEpoch > 0 {
+			fmt.Fprintf(out, ", %d steps into epoch %d", st.StepInEpoch, st.Epoch+1)
+		}
+		fmt.Fprintln(out)
+	}
 	compileStart := time.Now()
 	if err := prog.compile(); err != nil {
 		return nil, nil, err
 	}
 	s.CompileSeconds = time.Since(compileStart).Seconds()
 
-	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: rd}
 	runErr := l.epochs(ctx, trainData, valData)
-	if runErr == nil || errors.Is(runErr, context.Canceled) {
-		if runErr == nil {
-			if err := l.finish(testData); err != nil {
-				return s, prog, err
-			}
+	l.fillSummary()
+	if runErr == nil {
+		if err := l.finish(testData); err != nil {
+			return s, prog, err
 		}
+	}
+	if runErr == nil || errors.Is(runErr, context.Canceled) {
 		s.WallSeconds = time.Since(start).Seconds()
 		if err := rd.writeSummary(s); err != nil {
 			return s, prog, err
@@ -137,8 +199,8 @@ func allIndices(n int) []int {
 	return idx
 }
 
-// compile compiles the main train call shape and the eval shape up front, so
-// that compilation is timed apart from training.
+// compile compiles the main train call shape up front, so that compilation
+// is timed apart from training.
 func (p *program) compile() error {
 	rows := p.cfg.BatchSize * p.cfg.StepsPerCall
 	x := shapes.Make(dtypes.Uint8, rows, p.model.Spec().Inputs)
@@ -149,61 +211,64 @@ func (p *program) compile() error {
 	return nil
 }
 
-// loop is the state of one run's epochs.
+// loop is one run's epochs.
 type loop struct {
 	cfg     Config
 	prog    *program
 	out     io.Writer
 	summary *Summary
 	rd      *runDir
+	ckpts   *checkpoint.Manager
+	dataset string
 
-	globalStep   int
-	examples     int
-	trainSeconds float64
-	bestVal      float64
-	best         map[string]*tensors.Tensor // variable values at the best validation accuracy
+	st       runState
+	lastSave int                        // global step of the last checkpoint
+	best     map[string]*tensors.Tensor // variable values at the best validation accuracy
 }
 
 // epochs trains until cfg.Epochs or a stopping rule, evaluating on val after
-// each epoch.
+// each epoch and saving checkpoints.
 func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) error {
-	cfg, s := l.cfg, l.summary
-	bestLoss, noImprove, noBetter := math.Inf(1), 0, 0
-	l.bestVal = -1
-	s.StoppedBecause = fmt.Sprintf("reached --epochs %d", cfg.Epochs)
-	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		trainData.SetEpoch(epoch - 1)
-		m, err := l.trainEpoch(ctx, trainData)
-		if err != nil {
-			if errors.Is(err, context.Canceled) {
-				s.StoppedBecause = "interrupted"
-			}
+	cfg, st := l.cfg, &l.st
+	if st.Done && st.Epoch >= cfg.Epochs {
+		fmt.Fprintf(l.out, "nothing to train: the run already stopped (%s); pass a larger --epochs to train longer\n", st.StoppedBecause)
+		return nil
+	}
+	st.Done = false
+	for st.Epoch < cfg.Epochs {
+		if err := l.trainEpoch(ctx, trainData); err != nil {
 			return err
 		}
-		m.Epoch, m.GlobalStep = epoch, l.globalStep
-		m.ElapsedSeconds = time.Since(s.StartedAt).Seconds()
-		line := fmt.Sprintf("epoch %3d/%d  train loss %.4f acc %.4f", epoch, cfg.Epochs, m.TrainLoss, m.TrainAccuracy)
+		m := EpochMetrics{
+			Epoch: st.Epoch + 1, GlobalStep: st.GlobalStep,
+			TrainLoss: st.EpochLossSum / float64(st.EpochExamples), TrainAccuracy: st.EpochCorrect / float64(st.EpochExamples),
+			ExamplesPerSecond: float64(st.EpochExamples) / st.EpochSeconds, EpochSeconds: st.EpochSeconds,
+		}
+		st.Epoch++
+		st.Examples += st.EpochExamples
+		st.TrainSeconds += st.EpochSeconds
+		st.StepInEpoch, st.EpochLossSum, st.EpochCorrect, st.EpochExamples, st.EpochSeconds = 0, 0, 0, 0, 0
+		st.TrainLoss, st.TrainAccuracy = m.TrainLoss, m.TrainAccuracy
+		m.ElapsedSeconds = time.Since(l.summary.StartedAt).Seconds()
+
+		line := fmt.Sprintf("epoch %3d/%d  train loss %.4f acc %.4f", m.Epoch, cfg.Epochs, m.TrainLoss, m.TrainAccuracy)
+		metrics := map[string]float64{"train_loss": m.TrainLoss, "train_accuracy": m.TrainAccuracy}
 		if valData.Len() > 0 {
 			loss, acc, err := l.prog.evaluate(valData)
 			if err != nil {
 				return fmt.Errorf("evaluate validation: %w", err)
 			}
 			m.ValLoss, m.ValAccuracy = &loss, &acc
+			st.ValLoss, st.ValAccuracy = &loss, &acc
+			metrics["val_loss"], metrics["val_accuracy"] = loss, acc
 			line += fmt.Sprintf("  val loss %.4f acc %.4f", loss, acc)
 		}
 		line += fmt.Sprintf("  %7.0f ex/s  %6.1fs", m.ExamplesPerSecond, m.ElapsedSeconds)
 		if err := l.rd.appendEpoch(m); err != nil {
 			return err
 		}
-		s.Epochs, s.GlobalStep = epoch, l.globalStep
-		s.TrainLoss, s.TrainAccuracy = m.TrainLoss, m.TrainAccuracy
-		s.TrainSeconds, s.EvaluatedEpoch = l.trainSeconds, epoch
-		s.ExamplesPerSecond = float64(l.examples) / l.trainSeconds
-		s.StepsPerSecond = float64(l.globalStep) / l.trainSeconds
-
-		if m.ValAccuracy != nil && *m.ValAccuracy > l.bestVal {
-			l.bestVal, s.BestEpoch, noBetter = *m.ValAccuracy, epoch, 0
-			s.ValLoss, s.ValAccuracy = m.ValLoss, m.ValAccuracy
+		if m.ValAccuracy != nil && *m.ValAccuracy > st.BestVal {
+			st.BestVal, st.BestEpoch, st.NoBetter = *m.ValAccuracy, m.Epoch, 0
 			if cfg.RestoreBest {
 				if err := l.snapshot(); err != nil {
 					return err
@@ -211,81 +276,190 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 				line += "  *"
 			}
 		} else {
-			noBetter++
+			st.NoBetter++
+		}
+		l.applyStoppingRules(m)
+		if !st.Done && st.Epoch >= cfg.Epochs {
+			st.Done, st.StoppedBecause = true, fmt.Sprintf("reached --epochs %d", cfg.Epochs)
+		}
+		// The last epoch is always saved: its checkpoint records Done, so
+		// resuming a finished run knows there is nothing left to do.
+		if cfg.SaveEveryEpoch || st.Done {
+			saved, err := l.save("epoch", metrics)
+			if err != nil {
+				return err
+			}
+			line += saved
 		}
 		fmt.Fprintln(l.out, line)
-
-		if ctx.Err() != nil {
-			s.StoppedBecause = "interrupted"
-			return ctx.Err()
-		}
-		if cfg.Patience > 0 && noBetter >= cfg.Patience {
-			s.StoppedBecause = fmt.Sprintf("validation accuracy did not improve for %d epochs (--patience)", cfg.Patience)
+		if st.Done {
 			break
 		}
-		if cfg.NoChange > 0 {
-			if m.TrainLoss > bestLoss-cfg.Tol {
-				noImprove++
-			} else {
-				noImprove = 0
-			}
-			bestLoss = min(bestLoss, m.TrainLoss)
-			if noImprove >= cfg.NoChange {
-				s.StoppedBecause = fmt.Sprintf("training loss did not improve by %g for %d epochs (--tol, --n-iter-no-change)",
-					cfg.Tol, cfg.NoChange)
-				break
-			}
+		if ctx.Err() != nil {
+			return l.interrupted(ctx)
 		}
 	}
 	return nil
 }
 
-// trainEpoch runs one epoch of training calls.
-func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) (EpochMetrics, error) {
+// applyStoppingRules updates the early-stopping counters after an epoch.
+func (l *loop) applyStoppingRules(m EpochMetrics) {
+	cfg, st := l.cfg, &l.st
+	if cfg.Patience > 0 && st.NoBetter >= cfg.Patience {
+		st.Done, st.StoppedBecause = true, fmt.Sprintf("validation accuracy did not improve for %d epochs (--patience)", cfg.Patience)
+	}
+	if cfg.NoChange > 0 {
+		if st.BestLoss != nil && m.TrainLoss > *st.BestLoss-cfg.Tol {
+			st.NoImprove++
+		} else {
+			st.NoImprove = 0
+		}
+		if st.BestLoss == nil || m.TrainLoss < *st.BestLoss {
+			loss := m.TrainLoss
+			st.BestLoss = &loss
+		}
+		if st.NoImprove >= cfg.NoChange && !st.Done {
+			st.Done, st.StoppedBecause = true, fmt.Sprintf("training loss did not improve by %g for %d epochs (--tol, --n-iter-no-change)",
+				cfg.Tol, cfg.NoChange)
+		}
+	}
+}
+
+// trainEpoch runs (the rest of) epoch st.Epoch+1.
+func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
+	st := &l.st
 	var bar *progressbar.ProgressBar
 	if l.cfg.Progress {
 		bar = progressbar.NewOptions(trainData.StepsPerEpoch(),
 			progressbar.OptionSetWriter(l.out), progressbar.OptionClearOnFinish(),
 			progressbar.OptionSetWidth(30), progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond))
+		_ = bar.Set(st.StepInEpoch)
 	}
-	var lossSum, correct float64
-	var n int
+	clearBar := func() {
+		if bar != nil {
+			_ = bar.Clear()
+		}
+	}
 	start := time.Now()
-	for batch, err := range trainData.Iter() {
+	secondsBefore := st.EpochSeconds
+	for batch, err := range trainData.EpochFrom(st.Epoch, st.StepInEpoch) {
 		if err != nil {
-			return EpochMetrics{}, err
+			return err
 		}
 		if ctx.Err() != nil {
 			_ = batch.Finalize()
-			if bar != nil {
-				_ = bar.Clear()
-			}
-			return EpochMetrics{}, ctx.Err()
+			clearBar()
+			st.EpochSeconds = secondsBefore + time.Since(start).Seconds()
+			return l.interrupted(ctx)
 		}
 		group := batch.Spec.(data.Group)
 		loss, hits, err := run(l.prog.trainExec, batch.Inputs[0], batch.Labels[0])
 		if err != nil {
-			return EpochMetrics{}, fmt.Errorf("train step %d: %w", l.globalStep+1, err)
+			return fmt.Errorf("train step %d: %w", st.GlobalStep+1, err)
 		}
-		lossSum += loss
-		correct += hits
-		n += group.Steps * group.BatchSize
-		l.globalStep += group.Steps
+		st.EpochLossSum += loss
+		st.EpochCorrect += hits
+		st.EpochExamples += group.Steps * group.BatchSize
+		st.GlobalStep += group.Steps
+		st.StepInEpoch += group.Steps
 		if bar != nil {
-			bar.Describe(fmt.Sprintf("loss %.4f", lossSum/float64(n)))
+			bar.Describe(fmt.Sprintf("loss %.4f", st.EpochLossSum/float64(st.EpochExamples)))
 			_ = bar.Add(group.Steps)
+		}
+		if l.cfg.SaveEvery > 0 && st.GlobalStep/l.cfg.SaveEvery > l.lastSave/l.cfg.SaveEvery {
+			st.EpochSeconds = secondsBefore + time.Since(start).Seconds()
+			if _, err := l.save("step", nil); err != nil {
+				clearBar()
+				return err
+			}
 		}
 	}
 	if bar != nil {
 		_ = bar.Finish()
 	}
+	st.EpochSeconds = secondsBefore + time.Since(start).Seconds()
+	return nil
+}
+
+// interrupted saves a checkpoint of where the run stopped and returns the
+// context's error.
+func (l *loop) interrupted(ctx context.Context) error {
+	l.st.StoppedBecause = "interrupted"
+	if l.lastSave != l.st.GlobalStep {
+		if _, err := l.save("interrupt", nil); err != nil {
+			return errors.Join(ctx.Err(), err)
+		}
+	}
+	return ctx.Err()
+}
+
+// save writes a checkpoint of the current state, returning a note for the
+// epoch line.
+func (l *loop) save(reason string, metrics map[string]float64) (string, error) {
+	start := time.Now()
+	vars, err := storeVariables(l.prog.store)
+	if err != nil {
+		return "", err
+	}
+	meta := checkpointMeta{Config: l.cfg, State: l.st, Dataset: l.dataset, Backend: l.cfg.Backend, Build: Build()}
+	path, size, err := l.ckpts.Save(checkpoint.Snapshot{Step: l.st.GlobalStep, Epoch: l.st.Epoch, Reason: reason,
+		Metrics: metrics, Meta: meta, Variables: vars})
+	if err != nil {
+		return "", err
+	}
+	l.lastSave = l.st.GlobalStep
 	seconds := time.Since(start).Seconds()
-	l.trainSeconds += seconds
-	l.examples += n
-	return EpochMetrics{
-		TrainLoss: lossSum / float64(n), TrainAccuracy: correct / float64(n),
-		ExamplesPerSecond: float64(n) / seconds, EpochSeconds: seconds,
-	}, nil
+	l.summary.CheckpointSeconds += seconds
+	l.summary.Checkpoints++
+	l.summary.LastCheckpoint = path
+	note := fmt.Sprintf("  saved %s (%.1f MB, %.2fs)", filepath.Base(path), float64(size)/1e6, seconds)
+	if reason != "epoch" {
+		fmt.Fprintln(l.out, "checkpoint"+note[len("  saved"):])
+	}
+	return note, nil
+}
+
+// loadBest fills the in-memory best snapshot from the best checkpoint
+// after a resume, so --restore-best still tests the best epoch.
+func (l *loop) loadBest() error {
+	if !l.cfg.RestoreBest || l.st.BestEpoch == 0 {
+		return nil
+	}
+	dir := l.ckpts.Best()
+	if dir == "" {
+		return fmt.Errorf("resume with --restore-best: the checkpoint of the best epoch (%d) is gone; pass --no-restore-best", l.st.BestEpoch)
+	}
+	c, err := checkpoint.Open(dir)
+	if err != nil {
+		return fmt.Errorf("resume with --restore-best: %w", err)
+	}
+	l.best = map[string]*tensors.Tensor{}
+	for _, v := range c.Variables {
+		t, err := variableTensor(v)
+		if err != nil {
+			return err
+		}
+		l.best[v.Path] = t
+	}
+	return nil
+}
+
+// fillSummary copies the state into the summary.
+func (l *loop) fillSummary() {
+	s, st := l.summary, l.st
+	s.Epochs, s.GlobalStep, s.StoppedBecause = st.Epoch, st.GlobalStep, st.StoppedBecause
+	s.TrainLoss, s.TrainAccuracy = st.TrainLoss, st.TrainAccuracy
+	s.TrainSeconds, s.EvaluatedEpoch = st.TrainSeconds, st.Epoch
+	s.ValLoss, s.ValAccuracy = st.ValLoss, st.ValAccuracy
+	if st.BestEpoch > 0 {
+		s.BestEpoch = st.BestEpoch
+		best := st.BestVal
+		s.BestValAccuracy = &best
+	}
+	if st.TrainSeconds > 0 {
+		s.ExamplesPerSecond = float64(st.Examples) / st.TrainSeconds
+		s.StepsPerSecond = float64(st.GlobalStep) / st.TrainSeconds
+	}
 }
 
 // evaluate returns the mean loss and the accuracy over a dataset.
@@ -341,6 +515,7 @@ func (l *loop) finish(testData *data.Batches) error {
 				}
 			}
 		}
+		l.best = nil // the store owns those tensors now
 		s.EvaluatedEpoch = s.BestEpoch
 	}
 	loss, acc, err := l.prog.evaluate(testData)
@@ -351,6 +526,51 @@ func (l *loop) finish(testData *data.Batches) error {
 	fmt.Fprintf(l.out, "stopped: %s\n", s.StoppedBecause)
 	fmt.Fprintf(l.out, "test     loss %.4f  accuracy %.4f  (weights of epoch %d; %d steps, %.1fs training, %.0f examples/s, compile %.2fs)\n",
 		loss, acc, s.EvaluatedEpoch, s.GlobalStep, s.TrainSeconds, s.ExamplesPerSecond, s.CompileSeconds)
-	fmt.Fprintf(l.out, "run      %s\n", s.RunDir)
+	fmt.Fprintf(l.out, "run      %s (checkpoints: %d saved, %.2fs in all; resume or evaluate with that folder)\n",
+		s.RunDir, s.Checkpoints, s.CheckpointSeconds)
 	return nil
+}
+
+// openRunDir reopens a run folder for a resumed run: metrics.jsonl keeps
+// the lines of the epochs the checkpoint had completed (a crash between an
+// epoch's line and its checkpoint would otherwise repeat that epoch).
+func openRunDir(dir string, epochs int) (*runDir, error) {
+	path := filepath.Join(dir, "metrics.jsonl")
+	raw, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	var kept []byte
+	for _, line := range splitLines(raw) {
+		var m EpochMetrics
+		if json.Unmarshal(line, &m) == nil && m.Epoch >= 1 && m.Epoch <= epochs {
+			kept = append(append(kept, line...), '\n')
+		}
+	}
+	if err := writeFileAtomic(path, kept); err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	return &runDir{dir: dir, metrics: f}, nil
+}
+
+func splitLines(b []byte) [][]byte {
+	var out [][]byte
+	for len(b) > 0 {
+		i := 0
+		for i < len(b) && b[i] != '\n' {
+			i++
+		}
+		if i > 0 {
+			out = append(out, b[:i])
+		}
+		if i == len(b) {
+			break
+		}
+		b = b[i+1:]
+	}
+	return out
 }

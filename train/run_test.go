@@ -47,7 +47,7 @@ func runWeights(t *testing.T, cfg Config, m *data.MNIST) (*Summary, map[string][
 	cfg.Backend = name
 	defer backend.Finalize()
 	var out bytes.Buffer
-	s, p, err := execute(context.Background(), backend, cfg, m, &out)
+	s, p, err := execute(context.Background(), backend, cfg, m, &out, Options{})
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out.String())
 	}
@@ -142,7 +142,7 @@ func TestInterruptedRunStopsAndSaysSo(t *testing.T) {
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	s, err := Run(ctx, cfg, m, &bytes.Buffer{})
+	s, err := Run(ctx, cfg, m, &bytes.Buffer{}, Options{})
 	if err == nil || s == nil || s.StoppedBecause != "interrupted" {
 		t.Fatalf("Run on a cancelled context = %v, summary %+v", err, s)
 	}

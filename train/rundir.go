@@ -33,6 +33,10 @@ type Summary struct {
 	GlobalStep         int            `json:"global_step"`
 	StoppedBecause     string         `json:"stopped_because"`
 	BestEpoch          int            `json:"best_epoch,omitempty"`
+	BestValAccuracy    *float64       `json:"best_val_accuracy,omitempty"`
+	Checkpoints        int            `json:"checkpoints_saved"`
+	CheckpointSeconds  float64        `json:"checkpoint_seconds"`
+	LastCheckpoint     string         `json:"last_checkpoint,omitempty"`
 	EvaluatedEpoch     int            `json:"evaluated_epoch"`
 	CompileSeconds     float64        `json:"compile_seconds"`
 	TrainSeconds       float64        `json:"train_seconds"`
@@ -119,12 +123,18 @@ func writeJSONAtomic(path string, v any) error {
 	if err != nil {
 		return err
 	}
+	return writeFileAtomic(path, append(data, '\n'))
+}
+
+// writeFileAtomic replaces path with data through a synced temporary file
+// and a rename.
+func writeFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}

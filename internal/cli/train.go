@@ -172,7 +172,7 @@ func runTrain(e *env, args []string) error {
 		}
 		return err
 	}
-	summary, err := train.Run(e.ctx, o.cfg, mnist, e.stdout)
+	summary, err := train.Run(e.ctx, o.cfg, mnist, e.stdout, train.Options{})
 	if err != nil && summary != nil && summary.RunDir != "" {
 		fmt.Fprintf(e.stderr, "neurona train: partial results in %s\n", summary.RunDir)
 	}

@@ -1,0 +1,228 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/checkpoint"
+)
+
+// CheckpointsDir is the folder of a run folder that holds its checkpoints.
+func CheckpointsDir(runDir string) string { return filepath.Join(runDir, "checkpoints") }
+
+// ResolveCheckpoint turns a run folder or a checkpoint folder into the
+// checkpoint to load: for a run folder, its newest valid checkpoint; the
+// errors of newer, corrupt ones are returned in skipped for the caller to
+// report. A checkpoint folder is validated as it is.
+func ResolveCheckpoint(path string) (c *checkpoint.Checkpoint, skipped []error, err error) {
+	if _, err := os.Stat(filepath.Join(path, checkpoint.ManifestFile)); err == nil {
+		c, err := checkpoint.Open(path)
+		return c, nil, err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil, fmt.Errorf("%s: not a run folder or checkpoint: %w", path, err)
+	}
+	dir := CheckpointsDir(path)
+	if _, err := os.Stat(dir); err != nil {
+		return nil, nil, fmt.Errorf("%s: not a run folder (no checkpoints/) nor a checkpoint (no %s)", path, checkpoint.ManifestFile)
+	}
+	return checkpoint.Latest(dir)
+}
+
+// storeVariables copies every variable of store for a checkpoint.
+func storeVariables(store *model.Store) ([]checkpoint.Variable, error) {
+	var out []checkpoint.Variable
+	for v := range store.IterVariables() {
+		value, err := v.Value()
+		if err != nil {
+			return nil, fmt.Errorf("read variable %s: %w", v.Path(), err)
+		}
+		cv := checkpoint.Variable{Path: v.Path(), DType: value.DType().String(), Shape: value.Shape().Dimensions, Trainable: v.Trainable}
+		if err := value.ConstBytes(func(b []byte) { cv.Data = append([]byte(nil), b...) }); err != nil {
+			return nil, fmt.Errorf("read variable %s: %w", v.Path(), err)
+		}
+		out = append(out, cv)
+	}
+	return out, nil
+}
+
+// variableTensor rebuilds one saved variable as a host tensor.
+func variableTensor(v checkpoint.Variable) (*tensors.Tensor, error) {
+	dtype, err := dtypes.DTypeString(v.DType)
+	if err != nil {
+		return nil, fmt.Errorf("variable %s: unknown dtype %q", v.Path, v.DType)
+	}
+	shape := shapes.Make(dtype, v.Shape...)
+	if int64(shape.Memory()) != int64(len(v.Data)) {
+		return nil, fmt.Errorf("variable %s: %d bytes for shape %s: %w", v.Path, len(v.Data), shape, checkpoint.ErrCorrupt)
+	}
+	t := tensors.FromShape(shape)
+	if err := t.MutableBytes(func(b []byte) { copy(b, v.Data) }); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// loadVariables creates the saved variables in an empty store.
+func loadVariables(store *model.Store, vars []checkpoint.Variable) error {
+	for _, v := range vars {
+		t, err := variableTensor(v)
+		if err != nil {
+			return err
+		}
+		sv, err := store.CreateVariable(v.Path, t)
+		if err != nil {
+			return fmt.Errorf("restore variable %s: %w", v.Path, err)
+		}
+		sv.SetTrainable(v.Trainable)
+	}
+	return nil
+}
+
+// Trained is a model loaded from a checkpoint, ready to evaluate and predict
+// on any backend (checkpoints hold plain host values, so one written on
+// xla:cuda loads on the Go backend and back).
+type Trained struct {
+	Config     Config
+	Model      models.Model
+	Checkpoint *checkpoint.Checkpoint
+	prog       *program
+	predict    *model.Exec
+}
+
+// LoadTrained loads the checkpoint c for inference on backend.
+func LoadTrained(backend compute.Backend, c *checkpoint.Checkpoint) (*Trained, error) {
+	var meta checkpointMeta
+	if err := json.Unmarshal(c.Meta, &meta); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
+	}
+	cfg := meta.Config
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: saved configuration: %w", c.Dir, err)
+	}
+	m, err := models.New(cfg.Model)
+	if err != nil {
+		return nil, err
+	}
+	p, err := newProgram(backend, cfg, m, 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := loadVariables(p.store, c.Variables); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", c.Dir, err)
+	}
+	t := &Trained{Config: cfg, Model: m, Checkpoint: c, prog: p}
+	t.predict, err = model.NewExec(backend, p.store, func(scope *model.Scope, x *Node) (probs, pred *Node) {
+		scores := m.Scores(scope, pixels(x))
+		return m.Probabilities(scores), models.Predict(scores)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Predict returns, for n images of Inputs uint8 pixels each (white digit on
+// black, as MNIST), the per-class confidences and the predicted class.
+func (t *Trained) Predict(images []uint8, n int) (probs [][]float32, pred []int, err error) {
+	inputs := t.Config.Model.Inputs
+	if n <= 0 || len(images) != n*inputs {
+		return nil, nil, fmt.Errorf("predict: %d bytes for %d images of %d pixels", len(images), n, inputs)
+	}
+	for start := 0; start < n; start += evalBatchSize {
+		rows := min(evalBatchSize, n-start)
+		x := tensors.FromFlatDataAndDimensions(images[start*inputs:(start+rows)*inputs], rows, inputs)
+		out, err := callSafely(t.predict, x)
+		if err != nil {
+			return nil, nil, fmt.Errorf("predict: %w", err)
+		}
+		flat := tensors.MustCopyFlatData[float32](out[0])
+		labels := tensors.MustCopyFlatData[int32](out[1])
+		classes := t.Config.Model.Classes
+		for r := range rows {
+			probs = append(probs, flat[r*classes:(r+1)*classes])
+			pred = append(pred, int(labels[r]))
+		}
+		for _, o := range out {
+			_ = o.FinalizeAll()
+		}
+	}
+	return probs, pred, nil
+}
+
+// Evaluation is the result of evaluating a model on a labelled set.
+type Evaluation struct {
+	Examples  int         `json:"examples"`
+	Loss      float64     `json:"loss"`
+	Accuracy  float64     `json:"accuracy"`
+	Precision []float64   `json:"precision"` // per class
+	Recall    []float64   `json:"recall"`    // per class
+	Confusion [][]int     `json:"confusion"` // [true][predicted]
+	Predicted []int       `json:"-"`
+	Probs     [][]float32 `json:"-"`
+	Wrong     []int       `json:"-"` // indices of misclassified examples
+}
+
+// Evaluate computes loss, accuracy, the confusion matrix and per-class
+// precision and recall of the model on set.
+func (t *Trained) Evaluate(set *data.Set) (*Evaluation, error) {
+	ds, err := data.NewBatches(set, allIndices(set.N), data.BatchOptions{BatchSize: evalBatchSize, Prefetch: -1, Name: "evaluation"})
+	if err != nil {
+		return nil, err
+	}
+	loss, acc, err := t.prog.evaluate(ds)
+	if err != nil {
+		return nil, err
+	}
+	probs, pred, err := t.Predict(set.Images, set.N)
+	if err != nil {
+		return nil, err
+	}
+	k := t.Config.Model.Classes
+	e := &Evaluation{Examples: set.N, Loss: loss, Accuracy: acc, Predicted: pred, Probs: probs,
+		Precision: make([]float64, k), Recall: make([]float64, k), Confusion: make([][]int, k)}
+	for i := range e.Confusion {
+		e.Confusion[i] = make([]int, k)
+	}
+	for i, p := range pred {
+		truth := int(set.Labels[i])
+		e.Confusion[truth][p]++
+		if p != truth {
+			e.Wrong = append(e.Wrong, i)
+		}
+	}
+	for c := range k {
+		var predicted, actual int
+		for o := range k {
+			predicted += e.Confusion[o][c]
+			actual += e.Confusion[c][o]
+		}
+		if predicted > 0 {
+			e.Precision[c] = float64(e.Confusion[c][c]) / float64(predicted)
+		}
+		if actual > 0 {
+			e.Recall[c] = float64(e.Confusion[c][c]) / float64(actual)
+		}
+	}
+	return e, nil
+}
+
+// callSafely runs exec, turning a GoMLX panic into an error.
+func callSafely(exec *model.Exec, args ...any) (out []*tensors.Tensor, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return exec.Call(args...)
+}
