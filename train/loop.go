@@ -29,6 +29,8 @@ type Options struct {
 	// Resume continues the run that wrote this checkpoint, in its run
 	// folder; the configuration must be the checkpoint's (see ResumeConfig).
 	Resume *checkpoint.Checkpoint
+
+	afterCall func(globalStep int) // tests: called after each training call
 }
 
 // Run trains cfg.Model on mnist, reports progress to out and writes the run
@@ -153,7 +155,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if err != nil {
 		return nil, nil, err
 	}
-	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: rd, st: st, ckpts: ckpts, dataset: dataset}
+	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: rd, st: st, ckpts: ckpts, dataset: dataset, afterCall: opts.afterCall}
 	if opts.Resume != nil {
 		if err := loadVariables(prog.store, opts.Resume.Variables); err != nil {
 			return nil, nil, fmt.Errorf("checkpoint %s: %w", opts.Resume.Dir, err)
@@ -221,9 +223,10 @@ type loop struct {
 	ckpts   *checkpoint.Manager
 	dataset string
 
-	st       runState
-	lastSave int                        // global step of the last checkpoint
-	best     map[string]*tensors.Tensor // variable values at the best validation accuracy
+	st        runState
+	lastSave  int // global step of the last checkpoint
+	afterCall func(globalStep int)
+	best      map[string]*tensors.Tensor // variable values at the best validation accuracy
 }
 
 // epochs trains until cfg.Epochs or a stopping rule, evaluating on val after
@@ -365,6 +368,9 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		if bar != nil {
 			bar.Describe(fmt.Sprintf("loss %.4f", st.EpochLossSum/float64(st.EpochExamples)))
 			_ = bar.Add(group.Steps)
+		}
+		if l.afterCall != nil {
+			l.afterCall(st.GlobalStep)
 		}
 		if l.cfg.SaveEvery > 0 && st.GlobalStep/l.cfg.SaveEvery > l.lastSave/l.cfg.SaveEvery {
 			st.EpochSeconds = secondsBefore + time.Since(start).Seconds()

@@ -26,7 +26,8 @@ const (
 	ExitOK          = 0
 	ExitFailure     = 1
 	ExitUsage       = 2
-	ExitInterrupted = 130
+	ExitInterrupted = 130 // SIGINT (Ctrl-C)
+	ExitTerminated  = 143 // SIGTERM
 )
 
 // usageError is a bad command line: Main prints it and exits 2.
@@ -78,19 +79,47 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 		printHelp(stdout)
 		return ExitOK
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: os.Getenv}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return exitCode(stderr, c.name, c.run(e, args[1:]))
+			return exitCode(ctx, stderr, c.name, c.run(e, args[1:]))
 		}
 	}
 	fmt.Fprintf(stderr, "neurona: unknown command %q (accepted: %s; see `neurona help`)\n", args[0], commandNames())
 	return ExitUsage
 }
 
-func exitCode(stderr io.Writer, name string, err error) int {
+// signalError is the cause of a context cancelled by a signal.
+type signalError struct{ sig os.Signal }
+
+func (e signalError) Error() string { return "interrupted by " + e.sig.String() }
+
+// signalContext returns a context cancelled by the first SIGINT or SIGTERM,
+// with the signal as its cause. Only the first is caught: a second Ctrl-C
+// kills the process the default way, for a user who will not wait.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigs:
+			signal.Stop(sigs)
+			cancel(signalError{sig})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		signal.Stop(sigs)
+		cancel(nil)
+	}
+}
+
+func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int {
 	var ue usageError
 	switch {
 	case err == nil || errors.Is(err, flag.ErrHelp):
@@ -99,6 +128,11 @@ func exitCode(stderr io.Writer, name string, err error) int {
 		fmt.Fprintf(stderr, "neurona %s: %s\n", name, ue.msg)
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
+		var se signalError
+		if errors.As(context.Cause(ctx), &se) && se.sig == syscall.SIGTERM {
+			fmt.Fprintf(stderr, "neurona %s: terminated (SIGTERM)\n", name)
+			return ExitTerminated
+		}
 		fmt.Fprintf(stderr, "neurona %s: interrupted\n", name)
 		return ExitInterrupted
 	default:

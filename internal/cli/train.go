@@ -17,6 +17,8 @@ type trainOptions struct {
 	cfg      train.Config
 	data     data.LocateOptions
 	progress string
+	resume   string          // --resume: a run or checkpoint folder
+	set      map[string]bool // the flags given explicitly
 }
 
 // parseTrain fills trainOptions from args. Flags not given take the chosen
@@ -60,6 +62,11 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	fs.StringVar(&c.RunDir, "run-dir", "", "folder for metrics.jsonl and summary.json (default runs/<model>-<timestamp>)")
 	fs.StringVar(&o.data.DataDir, "data-dir", "", "folder with the four MNIST files (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
 	fs.BoolVar(&dataFetch, "download", true, "download MNIST into the cache folder if it is found nowhere else")
+	fs.StringVar(&o.resume, "resume", "", "continue the run in this run folder (from its newest valid checkpoint) or from this checkpoint folder")
+	fs.IntVar(&c.SaveEvery, "save-every", 0, "also save a checkpoint every this many steps (0: only at epoch ends)")
+	fs.BoolVar(&c.SaveEveryEpoch, "save-every-epoch", true, "save a checkpoint at the end of every epoch (the last epoch is always saved)")
+	fs.IntVar(&c.KeepLast, "keep-last", 3, "keep this many newest checkpoints")
+	fs.BoolVar(&c.KeepBest, "keep-best", true, "also keep the checkpoint with the best validation accuracy")
 	fs.StringVar(&o.progress, "progress", "auto", "progress bar within epochs: auto (when stdout is a terminal), always, never")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
@@ -107,6 +114,10 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 		{"tol", func() { def.Tol = c.Tol }},
 		{"n-iter-no-change", func() { def.NoChange = c.NoChange }},
 		{"restore-best", func() { def.RestoreBest = c.RestoreBest }},
+		{"save-every", func() { def.SaveEvery = c.SaveEvery }},
+		{"save-every-epoch", func() { def.SaveEveryEpoch = c.SaveEveryEpoch }},
+		{"keep-last", func() { def.KeepLast = c.KeepLast }},
+		{"keep-best", func() { def.KeepBest = c.KeepBest }},
 		{"no-restore-best", func() { def.RestoreBest = !noLimit }},
 	}
 	for _, ov := range overrides {
@@ -129,15 +140,22 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 		return nil, usagef("--progress %q (accepted: auto, always, never)", o.progress)
 	}
 	o.cfg = def
+	o.set = set
+	o.data.Download = dataFetch
+	o.data.Getenv = e.getenv
+	o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	if o.resume != "" {
+		if set["run-dir"] {
+			return nil, usagef("--run-dir and --resume: a resumed run continues in its own run folder")
+		}
+		return o, nil // validated once merged with the checkpoint's configuration
+	}
 	if err := o.cfg.Validate(); err != nil {
 		if errors.Is(err, models.ErrSpec) || errors.Is(err, train.ErrConfig) {
 			return nil, usagef("%s", trimSentinel(err))
 		}
 		return nil, err
 	}
-	o.data.Download = dataFetch
-	o.data.Getenv = e.getenv
-	o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
 	return o, nil
 }
 
@@ -172,9 +190,20 @@ func runTrain(e *env, args []string) error {
 		}
 		return err
 	}
-	summary, err := train.Run(e.ctx, o.cfg, mnist, e.stdout, train.Options{})
+	var opts train.Options
+	if o.resume != "" {
+		if opts.Resume, err = resumeFrom(o, e); err != nil {
+			return err
+		}
+	}
+	summary, err := train.Run(e.ctx, o.cfg, mnist, e.stdout, opts)
 	if err != nil && summary != nil && summary.RunDir != "" {
-		fmt.Fprintf(e.stderr, "neurona train: partial results in %s\n", summary.RunDir)
+		if summary.LastCheckpoint != "" {
+			fmt.Fprintf(e.stderr, "neurona train: saved %s; resume with: neurona train --resume %s\n",
+				summary.LastCheckpoint, summary.RunDir)
+		} else {
+			fmt.Fprintf(e.stderr, "neurona train: partial results in %s\n", summary.RunDir)
+		}
 	}
 	return err
 }

@@ -1,0 +1,115 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/neurona/neurona/models"
+)
+
+// metricsWithoutTimes reads metrics.jsonl, dropping the timing fields that
+// legitimately differ between runs.
+func metricsWithoutTimes(t *testing.T, runDir string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(runDir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var m EpochMetrics
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		m.ExamplesPerSecond, m.EpochSeconds, m.ElapsedSeconds = 0, 0, 0
+		b, _ := json.Marshal(m)
+		out = append(out, string(b))
+	}
+	return out
+}
+
+func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
+	m := smallMNIST(t, 1500, 200)
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Config)
+		stopAt int // global step after which the first run is interrupted
+	}{
+		{"adam with a cosine schedule, stopped mid-epoch", func(c *Config) {}, 37},
+		{"adam, stopped right after an epoch's last step", func(c *Config) {}, 27},
+		{"sgd with momentum, several steps per call", func(c *Config) { c.Optimizer, c.LR, c.Momentum, c.StepsPerCall = "sgd", 0.05, 0.9, 4 }, 44},
+		{"the perceptron keeping its best epoch", func(c *Config) { *c = Defaults(models.Perceptron); c.Epochs, c.BatchSize = 4, 50 }, 60},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Defaults(models.MLP)
+			cfg.Model.Hidden = []int{16}
+			cfg.Epochs, cfg.BatchSize, cfg.SaveEvery = 3, 50, 10
+			tc.mutate(&cfg)
+			backend, name, err := NewBackend(GoBackend)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer backend.Finalize()
+			cfg.Backend = name
+
+			whole := cfg
+			whole.RunDir = filepath.Join(t.TempDir(), "whole")
+			sWhole, pWhole, err := execute(context.Background(), backend, whole, m, &bytes.Buffer{}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := variableValues(pWhole)
+
+			parts := cfg
+			parts.RunDir = filepath.Join(t.TempDir(), "parts")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			stop := func(step int) {
+				if step >= tc.stopAt {
+					cancel()
+				}
+			}
+			var out bytes.Buffer
+			if _, _, err := execute(ctx, backend, parts, m, &out, Options{afterCall: stop}); err == nil {
+				t.Fatalf("the interrupted run did not stop:\n%s", out.String())
+			}
+			c, skipped, err := ResolveCheckpoint(parts.RunDir)
+			if err != nil || len(skipped) > 0 {
+				t.Fatalf("ResolveCheckpoint: %v (skipped %v)", err, skipped)
+			}
+			if c.Manifest.Step < tc.stopAt {
+				t.Fatalf("the interrupt saved step %d, want >= %d", c.Manifest.Step, tc.stopAt)
+			}
+			out.Reset()
+			sParts, pParts, err := execute(context.Background(), backend, parts, m, &out, Options{Resume: c})
+			if err != nil {
+				t.Fatalf("resume: %v\n%s", err, out.String())
+			}
+			got := variableValues(pParts)
+			if len(got) != len(want) {
+				t.Fatalf("%d variables after resuming, want %d", len(got), len(want))
+			}
+			for path, w := range want {
+				g := got[path]
+				for i := range w {
+					if g[i] != w[i] {
+						t.Fatalf("%s[%d] = %g after resuming, %g without interruption", path, i, g[i], w[i])
+					}
+				}
+			}
+			if *sParts.TestAccuracy != *sWhole.TestAccuracy || sParts.GlobalStep != sWhole.GlobalStep {
+				t.Errorf("test accuracy %v at step %d, want %v at step %d", *sParts.TestAccuracy, sParts.GlobalStep,
+					*sWhole.TestAccuracy, sWhole.GlobalStep)
+			}
+			a, b := metricsWithoutTimes(t, whole.RunDir), metricsWithoutTimes(t, parts.RunDir)
+			if strings.Join(a, "\n") != strings.Join(b, "\n") {
+				t.Errorf("metrics.jsonl differs:\nwhole:\n%s\nresumed:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+			}
+		})
+	}
+}
