@@ -73,12 +73,24 @@ func variableTensor(v checkpoint.Variable) (*tensors.Tensor, error) {
 	return t, nil
 }
 
-// loadVariables creates the saved variables in an empty store.
+// loadVariables sets the saved variables in a new program's store. Those
+// the store already has (the random-number state newProgram seeds) are
+// overwritten, so a resumed run continues from exactly the saved state.
 func loadVariables(store *model.Store, vars []checkpoint.Variable) error {
 	for _, v := range vars {
 		t, err := variableTensor(v)
 		if err != nil {
 			return err
+		}
+		if existing := store.GetVariable(v.Path); existing != nil {
+			if !existing.Shape().Equal(t.Shape()) {
+				return fmt.Errorf("restore variable %s: saved shape %s, model has %s", v.Path, t.Shape(), existing.Shape())
+			}
+			if err := existing.SetValue(t); err != nil {
+				return fmt.Errorf("restore variable %s: %w", v.Path, err)
+			}
+			existing.SetTrainable(v.Trainable)
+			continue
 		}
 		sv, err := store.CreateVariable(v.Path, t)
 		if err != nil {

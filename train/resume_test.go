@@ -102,6 +102,9 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 					}
 				}
 			}
+			if !bytes.Equal(blobOf(t, whole.RunDir), blobOf(t, parts.RunDir)) {
+				t.Error("the final checkpoints' variables.bin differ")
+			}
 			if *sParts.TestAccuracy != *sWhole.TestAccuracy || sParts.GlobalStep != sWhole.GlobalStep {
 				t.Errorf("test accuracy %v at step %d, want %v at step %d", *sParts.TestAccuracy, sParts.GlobalStep,
 					*sWhole.TestAccuracy, sWhole.GlobalStep)
@@ -112,4 +115,19 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 			}
 		})
 	}
+}
+
+// blobOf returns the variables.bin of a run's newest checkpoint: every
+// variable, the random-number state and optimizer moments included.
+func blobOf(t *testing.T, runDir string) []byte {
+	t.Helper()
+	c, _, err := ResolveCheckpoint(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := os.ReadFile(filepath.Join(c.Dir, "variables.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blob
 }

@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 
 // train runs `neurona train args...` into a fresh run folder and returns
 // its summary.json.
-func train(t *testing.T, args ...string) map[string]any {
+func trainRun(t *testing.T, args ...string) map[string]any {
 	t.Helper()
 	if _, err := data.ModuleDataDir(); err != nil {
 		t.Skipf("MNIST not available: %v", err)
@@ -74,7 +74,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := train(t, tc.args...)
+			s := trainRun(t, tc.args...)
 			acc, _ := s["test_accuracy"].(float64)
 			if acc < tc.minTest {
 				t.Errorf("test accuracy %.4f, want >= %.2f", acc, tc.minTest)
