@@ -78,7 +78,7 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 17))
 	t.Logf("kill times drawn with seed %d", seed)
 	dir := filepath.Join(t.TempDir(), "killed")
-	lastStep, kills := -1, 0
+	lastStep, kills, midSave := -1, 0, 0
 	for kills < 20 {
 		cmdArgs := append(args, "--run-dir", dir)
 		if lastStep >= 0 {
@@ -122,10 +122,19 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 			t.Fatalf("after kill %d: newest checkpoint went back from step %d to %d", kills, lastStep, c.Manifest.Step)
 		}
 		lastStep = c.Manifest.Step
-		t.Logf("kill %2d after %v: newest checkpoint step %d", kills, delay, lastStep)
+		// A save's temporary folder left behind means the kill hit a save
+		// (or the pruning after one); the next start cleans it.
+		tmps, _ := filepath.Glob(filepath.Join(train.CheckpointsDir(dir), ".tmp-*"))
+		if len(tmps) > 0 {
+			midSave++
+		}
+		t.Logf("kill %2d after %v: newest checkpoint step %d, %d temporary folders left", kills, delay, lastStep, len(tmps))
 		if lastStep >= wantStep {
 			t.Fatalf("the run finished before 20 kills (step %d); make it longer", lastStep)
 		}
+	}
+	if midSave == 0 {
+		t.Errorf("none of the %d kills landed during a save", kills)
 	}
 	out, err := exec.Command(binary, "train", "--resume", dir, "--progress", "never").CombinedOutput()
 	if err != nil {
