@@ -532,8 +532,14 @@ func (l *loop) finish(testData *data.Batches) error {
 	fmt.Fprintf(l.out, "stopped: %s\n", s.StoppedBecause)
 	fmt.Fprintf(l.out, "test     loss %.4f  accuracy %.4f  (weights of epoch %d; %d steps, %.1fs training, %.0f examples/s, compile %.2fs)\n",
 		loss, acc, s.EvaluatedEpoch, s.GlobalStep, s.TrainSeconds, s.ExamplesPerSecond, s.CompileSeconds)
-	fmt.Fprintf(l.out, "run      %s (checkpoints: %d saved, %.2fs in all; resume or evaluate with that folder)\n",
-		s.RunDir, s.Checkpoints, s.CheckpointSeconds)
+	var onDisk int64
+	if infos, err := checkpoint.List(l.ckpts.Dir, false); err == nil {
+		for _, info := range infos {
+			onDisk += info.Size
+		}
+	}
+	fmt.Fprintf(l.out, "run      %s (checkpoints: %d saved in %.2fs, %.1f MB kept on disk)\n",
+		s.RunDir, s.Checkpoints, s.CheckpointSeconds, float64(onDisk)/1e6)
 	return nil
 }
 

@@ -81,7 +81,7 @@ type runDir struct {
 // metrics.jsonl.
 func createRunDir(dir string) (*runDir, error) {
 	if _, err := os.Stat(filepath.Join(dir, "metrics.jsonl")); err == nil {
-		return nil, fmt.Errorf("run folder %s already holds a run (choose another --run-dir)", dir)
+		return nil, fmt.Errorf("run folder %s already holds a run (continue it with --resume %s, or choose another --run-dir)", dir, dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create run folder: %w", err)

@@ -1,0 +1,103 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/neurona/neurona/models"
+)
+
+// TestCheckpointLoadsOnEveryBackend trains on each available backend and
+// evaluates the checkpoint on each other one: checkpoints hold plain host
+// values, so the accuracy must agree to float tolerance.
+func TestCheckpointLoadsOnEveryBackend(t *testing.T) {
+	var names []string
+	for _, b := range Backends() {
+		if b.Available {
+			names = append(names, b.Name)
+		}
+	}
+	if len(names) < 2 {
+		t.Skipf("only %v available: a round trip across backends needs two (an XLA PJRT plugin, see `neurona backends`)", names)
+	}
+	m := smallMNIST(t, 1000, 500)
+	for _, from := range names {
+		cfg := Defaults(models.MLP)
+		cfg.Model.Hidden, cfg.Epochs, cfg.Backend = []int{16}, 1, from
+		cfg.RunDir = filepath.Join(t.TempDir(), "run")
+		s, err := Run(context.Background(), cfg, m, &bytes.Buffer{}, Options{})
+		if err != nil {
+			t.Fatalf("train on %s: %v", from, err)
+		}
+		c, _, err := ResolveCheckpoint(cfg.RunDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, to := range names {
+			backend, _, err := NewBackend(to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			trained, err := LoadTrained(backend, c)
+			if err != nil {
+				t.Fatalf("load a %s checkpoint on %s: %v", from, to, err)
+			}
+			e, err := trained.Evaluate(m.Test)
+			backend.Finalize()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(e.Accuracy-*s.TestAccuracy) > 0.002 {
+				t.Errorf("trained on %s (test accuracy %.4f), evaluated on %s: %.4f", from, *s.TestAccuracy, to, e.Accuracy)
+			}
+		}
+	}
+}
+
+func TestLoadedCheckpointEvaluatesAsTheRunDid(t *testing.T) {
+	m := smallMNIST(t, 1000, 500)
+	cfg := Defaults(models.MLP)
+	cfg.Model.Hidden, cfg.Epochs = []int{16}, 2
+	s, _ := runWeights(t, cfg, m)
+	c, skipped, err := ResolveCheckpoint(s.RunDir)
+	if err != nil || len(skipped) > 0 {
+		t.Fatalf("ResolveCheckpoint: %v %v", err, skipped)
+	}
+	backend, _, err := NewBackend(GoBackend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backend.Finalize()
+	trained, err := LoadTrained(backend, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := trained.Evaluate(m.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Accuracy != *s.TestAccuracy || e.Loss != *s.TestLoss {
+		t.Errorf("evaluated %.4f (loss %.4f), the run reported %.4f (loss %.4f)", e.Accuracy, e.Loss, *s.TestAccuracy, *s.TestLoss)
+	}
+	total, diagonal := 0, 0
+	for truth, row := range e.Confusion {
+		for pred, n := range row {
+			total += n
+			if truth == pred {
+				diagonal += n
+			}
+		}
+	}
+	correct := int(math.Round(e.Accuracy * float64(m.Test.N)))
+	if total != m.Test.N || diagonal != correct || len(e.Wrong) != m.Test.N-correct {
+		t.Errorf("confusion matrix counts %d examples, %d correct and %d mistakes; accuracy says %d correct",
+			total, diagonal, len(e.Wrong), correct)
+	}
+	probs, pred, err := trained.Predict(m.Test.Images[:3*784], 3)
+	if err != nil || len(probs) != 3 || len(pred) != 3 || pred[0] != e.Predicted[0] {
+		t.Errorf("Predict = %v, %v, %v", probs, pred, err)
+	}
+}
