@@ -57,7 +57,11 @@ func commands() []command {
 		{"backends", "list the compute backends and why any is unavailable", runBackends},
 		{"models", "list the models, activations, losses and optimizers", runModels},
 		{"data", "find, check or download MNIST (info, verify, fetch)", runData},
+		{"bench", "measure training and inference speed per backend and batch size", runBench},
 		{"version", "print the version and how the binary was built", runVersion},
+		{"eval", "evaluate a trained model on the MNIST test set", runEval},
+		{"predict", "predict the digits of PNG images or MNIST test images", runPredict},
+		{"checkpoints", "list, inspect, verify or prune a run's checkpoints", runCheckpoints},
 	}
 }
 

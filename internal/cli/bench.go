@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/benchout"
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train"
+)
+
+// benchOptions is what `neurona bench` was asked to measure.
+type benchOptions struct {
+	cfg                  train.BenchConfig
+	data                 data.LocateOptions
+	jsonOut, mdOut, plot string
+	compare              []string // old.json new.json
+}
+
+func parseBench(args []string, e *env) (*benchOptions, error) {
+	fs := newFlags("bench", "bench [flags]   or   neurona bench --compare old.json new.json", e.stdout)
+	o := &benchOptions{}
+	var backends, batches, model, hidden, activation, loss string
+	var minSeconds, warmup float64
+	var stepsPerCall int
+	var compare bool
+	fs.StringVar(&backends, "backends", "", "comma-separated backends to compare, first is the baseline (default: every available one, go first)")
+	fs.StringVar(&batches, "batch", "32,128,1024", "comma-separated batch sizes")
+	fs.StringVar(&model, "model", models.MLP, "model: "+strings.Join(models.Names, ", "))
+	fs.StringVar(&hidden, "hidden", "512,512", "MLP hidden layer widths")
+	fs.StringVar(&activation, "activation", "relu", "MLP hidden activation")
+	fs.StringVar(&loss, "loss", "", "MLP output layer and loss (default softmax_ce)")
+	fs.IntVar(&stepsPerCall, "steps-per-call", 1, "training steps per compiled call")
+	fs.IntVar(&o.cfg.MinSteps, "min-steps", 20, "timed training calls per repeat, at least")
+	fs.Float64Var(&minSeconds, "min-seconds", 2, "seconds per repeat, at least")
+	fs.Float64Var(&warmup, "warmup-seconds", 0.5, "untimed training before measuring")
+	fs.IntVar(&o.cfg.Repeats, "repeats", 3, "repeats of each measurement (the median is quoted)")
+	fs.Float64Var(&o.cfg.Target, "target", 0, "also measure the time to this test accuracy, e.g. 0.98 (0: skip)")
+	fs.IntVar(&o.cfg.MaxEpochs, "max-epochs", 0, "epochs at most for --target (default: the model's recipe)")
+	fs.StringVar(&o.jsonOut, "json", "", "write every measurement and the machine's description to this JSON file")
+	fs.StringVar(&o.mdOut, "md", "", "write a Markdown table to this file")
+	fs.StringVar(&o.plot, "plot", "", "write a PNG plot of training throughput per backend and batch size")
+	fs.BoolVar(&compare, "compare", false, "compare two JSON reports given as arguments: neurona bench --compare old.json new.json")
+	fs.StringVar(&o.data.DataDir, "data-dir", "", "folder with the four MNIST files")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if compare {
+		if fs.NArg() != 2 {
+			return nil, usagef("--compare takes two JSON reports (old.json new.json), got %d arguments", fs.NArg())
+		}
+		o.compare = fs.Args()
+		return o, nil
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("unexpected argument %q (bench takes flags; to compare reports use --compare old.json new.json)", fs.Arg(0))
+	}
+	var err error
+	if o.cfg.Batches, err = parseSizes(batches); err != nil {
+		return nil, usagef("--batch %q: %v", batches, err)
+	}
+	switch {
+	case o.cfg.MinSteps < 1:
+		return nil, usagef("--min-steps %d (must be >= 1)", o.cfg.MinSteps)
+	case !(minSeconds >= 0) || !(warmup >= 0):
+		return nil, usagef("--min-seconds %g / --warmup-seconds %g (must be >= 0)", minSeconds, warmup)
+	case o.cfg.Repeats < 1:
+		return nil, usagef("--repeats %d (must be >= 1)", o.cfg.Repeats)
+	case o.cfg.Target < 0 || o.cfg.Target >= 1:
+		return nil, usagef("--target %g (a test accuracy in (0, 1), or 0 to skip)", o.cfg.Target)
+	case o.cfg.MaxEpochs < 0:
+		return nil, usagef("--max-epochs %d (must be >= 0)", o.cfg.MaxEpochs)
+	}
+	o.cfg.MinTime = time.Duration(minSeconds * float64(time.Second))
+	o.cfg.Warmup = time.Duration(warmup * float64(time.Second))
+
+	base := train.Defaults(model)
+	base.Model.Name = model
+	if model == models.MLP {
+		if base.Model.Hidden, err = models.ParseHidden(hidden); err != nil {
+			return nil, usagef("%s", trimSentinel(err))
+		}
+		base.Model.Activation, base.Model.Loss = activation, loss
+	}
+	base.StepsPerCall = stepsPerCall
+	if err := base.Validate(); err != nil {
+		return nil, usagef("%s", trimSentinel(err))
+	}
+	o.cfg.Base = base
+	if o.cfg.MaxEpochs == 0 {
+		o.cfg.MaxEpochs = base.Epochs
+	}
+	if backends == "" {
+		// The Go backend first: it is everywhere, so speed-ups read as
+		// "how much faster than the pure-Go CPU path".
+		o.cfg.Backends = []string{train.GoBackend}
+		for _, b := range train.Backends() {
+			if b.Available && b.Name != train.GoBackend {
+				o.cfg.Backends = append(o.cfg.Backends, b.Name)
+			}
+		}
+	} else {
+		for _, b := range strings.Split(backends, ",") {
+			b = strings.TrimSpace(b)
+			if _, err := train.ChooseBackend(b); err != nil {
+				return nil, usagef("--backends: %v", err)
+			}
+			o.cfg.Backends = append(o.cfg.Backends, b)
+		}
+	}
+	o.data.Getenv, o.data.Download = e.getenv, true
+	return o, nil
+}
+
+// parseSizes parses "32,128,1024".
+func parseSizes(text string) ([]int, error) {
+	var out []int
+	for _, p := range strings.Split(text, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n < 1 || n > 1<<20 {
+			return nil, fmt.Errorf("%q is not a batch size (want positive integers separated by commas)", p)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func runBench(e *env, args []string) error {
+	o, err := parseBench(args, e)
+	if err != nil {
+		return err
+	}
+	if o.compare != nil {
+		old, err := benchout.ReadJSON(o.compare[0])
+		if err != nil {
+			return err
+		}
+		cur, err := benchout.ReadJSON(o.compare[1])
+		if err != nil {
+			return err
+		}
+		return benchout.Compare(e.stdout, old, cur)
+	}
+	mnist, err := data.Load(e.ctx, o.data)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	fmt.Fprintf(e.stdout, "bench %s on %s, batches %v, %d repeats of >= %d calls and >= %v each\n",
+		o.cfg.Base.Model, strings.Join(o.cfg.Backends, ", "), o.cfg.Batches, o.cfg.Repeats, o.cfg.MinSteps, o.cfg.MinTime)
+	results, err := train.Bench(e.ctx, o.cfg, mnist, func(r train.BenchResult) {
+		fmt.Fprintf(e.stderr, "  measured %s batch %d: %.1f steps/s\n", r.Backend, r.Batch, r.StepsPerSecond)
+	})
+	if err != nil {
+		return err
+	}
+	if err := benchout.Table(e.stdout, results); err != nil {
+		return err
+	}
+	rep := benchout.Report{StartedAt: started, Machine: benchout.DescribeMachine(results), WhatIsTimed: benchout.WhatIsTimed,
+		Results: results, Config: map[string]any{"model": o.cfg.Base.Model, "optimizer": o.cfg.Base.Optimizer, "lr": o.cfg.Base.LR,
+			"steps_per_call": o.cfg.Base.StepsPerCall, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
+			"min_steps": o.cfg.MinSteps, "min_seconds": o.cfg.MinTime.Seconds(), "warmup_seconds": o.cfg.Warmup.Seconds(),
+			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs}}
+	fmt.Fprintf(e.stdout, "machine: %s, %d cores, %s, GoMLX %s, GOEXPERIMENT=%s; %.0fs in all\n",
+		rep.Machine.CPU, rep.Machine.Cores, rep.Machine.GoVersion, rep.Machine.GoMLX, rep.Machine.GOEXPERIMENT, time.Since(started).Seconds())
+	if o.jsonOut != "" {
+		if err := benchout.WriteJSON(o.jsonOut, rep); err != nil {
+			return err
+		}
+	}
+	if o.mdOut != "" {
+		var sb strings.Builder
+		if err := benchout.Markdown(&sb, rep); err != nil {
+			return err
+		}
+		if err := writeText(o.mdOut, sb.String()); err != nil {
+			return err
+		}
+	}
+	if o.plot != "" {
+		if err := benchout.Plot(o.plot, results); err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+	}
+	return nil
+}
+
+func writeText(path, text string) error {
+	return os.WriteFile(path, []byte(text), 0o644)
+}

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"bytes"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/benchout"
+)
+
+func TestBenchWritesConsistentReports(t *testing.T) {
+	if _, err := data.ModuleDataDir(); err != nil {
+		t.Skipf("MNIST not available: %v", err)
+	}
+	dir := t.TempDir()
+	jsonPath, mdPath, plotPath := filepath.Join(dir, "b.json"), filepath.Join(dir, "b.md"), filepath.Join(dir, "b.png")
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"bench", "--model", "perceptron", "--batch", "16,64", "--min-steps", "5", "--min-seconds", "0.05",
+		"--warmup-seconds", "0", "--repeats", "2", "--target", "0.5", "--max-epochs", "1",
+		"--json", jsonPath, "--md", mdPath, "--plot", plotPath}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	rep, err := benchout.ReadJSON(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 2 || rep.Machine.Cores < 1 || rep.Machine.GoVersion == "" || rep.WhatIsTimed == "" {
+		t.Fatalf("report: %+v", rep)
+	}
+	for _, r := range rep.Results {
+		if r.StepsPerSecond <= 0 || r.TimedSteps < 10 || len(r.RepeatStepsPerSec) != 2 {
+			t.Errorf("batch %d: %+v", r.Batch, r)
+		}
+		if got, want := r.ExamplesPerSecond, r.StepsPerSecond*float64(r.Batch); got < want*0.999 || got > want*1.001 {
+			t.Errorf("batch %d: %g examples/s is not %g steps/s x %d", r.Batch, got, r.StepsPerSecond, r.Batch)
+		}
+		if !(r.LatencyP50 > 0 && r.LatencyP50 <= r.LatencyP90 && r.LatencyP90 <= r.LatencyP99) {
+			t.Errorf("batch %d: latencies p50 %g p90 %g p99 %g", r.Batch, r.LatencyP50, r.LatencyP90, r.LatencyP99)
+		}
+		if r.EvalExamplesPerSec <= 0 || r.GFLOPSAchieved <= 0 || r.PeakHostMB <= 0 || r.SpeedupVsFirst != 1 {
+			t.Errorf("batch %d: eval %g, GFLOP/s %g, RSS %g, speed-up %g", r.Batch, r.EvalExamplesPerSec, r.GFLOPSAchieved, r.PeakHostMB, r.SpeedupVsFirst)
+		}
+		if !r.TargetReached || r.EpochsToTarget != 1 || r.TimeToTargetSec <= 0 {
+			t.Errorf("batch %d: the perceptron did not reach 0.5 test accuracy in one epoch: %+v", r.Batch, r)
+		}
+	}
+	md, err := os.ReadFile(mdPath)
+	if err != nil || !strings.Contains(string(md), "| go | 16 |") {
+		t.Errorf("markdown: %v\n%s", err, md)
+	}
+	f, err := os.Open(plotPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Errorf("plot: %v", err)
+	}
+	if !strings.Contains(stdout.String(), "train steps/s") {
+		t.Errorf("no table on stdout:\n%s", stdout.String())
+	}
+
+	// Comparing a report with itself flags nothing.
+	stdout.Reset()
+	if code := Main([]string{"bench", "--compare", jsonPath, jsonPath}, &stdout, &stderr); code != 0 {
+		t.Fatalf("compare: exit %d: %s", code, stderr.String())
+	}
+	if strings.Contains(stdout.String(), "%  !") || !strings.Contains(stdout.String(), "+0.0%") {
+		t.Errorf("compare of a report with itself:\n%s", stdout.String())
+	}
+}
+
+func TestBenchBadFlags(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"a bad batch list", []string{"bench", "--batch", "32,,x"}, 2, "is not a batch size"},
+		{"a zero batch", []string{"bench", "--batch", "0"}, 2, "is not a batch size"},
+		{"zero repeats", []string{"bench", "--repeats", "0"}, 2, "--repeats 0"},
+		{"a target of 1", []string{"bench", "--target", "1"}, 2, "--target 1"},
+		{"an unknown backend", []string{"bench", "--backends", "tpu"}, 2, "unknown backend"},
+		{"an unknown model", []string{"bench", "--model", "cnn"}, 2, `unknown model "cnn"`},
+		{"compare with one report", []string{"bench", "--compare", "a.json"}, 2, "takes two JSON reports"},
+		{"compare with a broken report", []string{"bench", "--compare", bad, bad}, 1, "not a neurona bench report"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Main(tc.args, &stdout, &stderr)
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if code != tc.code || len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and one line containing %q", code, stderr.String(), tc.code, tc.want)
+			}
+		})
+	}
+}
+
