@@ -105,4 +105,3 @@ func TestBenchBadFlags(t *testing.T) {
 		})
 	}
 }
-

@@ -236,8 +236,13 @@ func TestCorruptCheckpoints(t *testing.T) {
 				t.Errorf("skipped %v, want one error wrapping %v", skipped, tt.want)
 			}
 			infos, err := List(m.Dir, true)
-			if err != nil || len(infos) != 2 || infos[0].Err != nil || !errors.Is(infos[1].Err, tt.want) {
-				t.Errorf("List(verify): %+v, %v; want the newest marked %v", infos, err, tt.want)
+			if err != nil || len(infos) != 2 || infos[0].Err != nil {
+				t.Fatalf("List(verify): %+v, %v", infos, err)
+			}
+			// Verify checks sizes and checksums only: the contents of
+			// variables.json are checked by Open.
+			if tt.want != ErrCorrupt && !errors.Is(infos[1].Err, tt.want) {
+				t.Errorf("List(verify) says %v of the newest, want %v", infos[1].Err, tt.want)
 			}
 		})
 	}
@@ -294,8 +299,8 @@ func FuzzReadManifest(f *testing.F) {
 	}
 	f.Add(raw)
 	f.Add([]byte(`{"format_version":1,"files":[]}`))
+	d := f.TempDir() // one per fuzzing process; t.TempDir per input is slow
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		d := t.TempDir()
 		if err := os.WriteFile(filepath.Join(d, ManifestFile), raw, 0o644); err != nil {
 			t.Fatal(err)
 		}

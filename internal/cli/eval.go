@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/checkpoint"
+)
+
+// evalOptions is what `neurona eval` was asked to do.
+type evalOptions struct {
+	path    string // run folder or checkpoint folder
+	json    bool
+	backend string
+	data    data.LocateOptions
+}
+
+// modelFlags adds the flags eval and predict share.
+func modelFlags(fs *flag.FlagSet, backend, dataDir *string) {
+	fs.StringVar(backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
+	fs.StringVar(dataDir, "data-dir", "", "folder with the four MNIST files (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
+}
+
+// parseEval fills evalOptions from args; flags may follow the folder.
+func parseEval(args []string, e *env) (*evalOptions, error) {
+	fs := newFlags("eval", "eval <run-dir|checkpoint> [--json] [--data-dir DIR] [--backend B]", e.stdout)
+	o := &evalOptions{}
+	fs.BoolVar(&o.json, "json", false, "print one JSON object")
+	modelFlags(fs, &o.backend, &o.data.DataDir)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(pos) == 0:
+		return nil, usagef("missing the run folder or checkpoint to evaluate (see `neurona eval --help`)")
+	case len(pos) > 1:
+		return nil, usagef("unexpected argument %q (eval takes one run folder or checkpoint)", pos[1])
+	}
+	o.path = pos[0]
+	if err := checkBackend(o.backend); err != nil {
+		return nil, err
+	}
+	o.data.Getenv, o.data.Download = e.getenv, true
+	o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	return o, nil
+}
+
+// checkBackend makes an unknown or unavailable --backend a usage error.
+func checkBackend(requested string) error {
+	if requested == "" {
+		return nil // $GOMLX_BACKEND or the best available: checked when created
+	}
+	if _, err := train.ChooseBackend(requested); err != nil {
+		return usagef("--backend: %v", err)
+	}
+	return nil
+}
+
+// openTrained loads the checkpoint path names on the requested backend.
+// The caller must call release when done with the model.
+func openTrained(e *env, name, path, requested string) (t *train.Trained, backendName string, release func(), err error) {
+	c, err := resolveCheckpoint(e, name, path)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	backend, backendName, err := train.NewBackend(requested)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	t, err = train.LoadTrained(backend, c)
+	if err != nil {
+		backend.Finalize()
+		return nil, "", nil, err
+	}
+	return t, backendName, backend.Finalize, nil
+}
+
+// loadMNIST finds and reads MNIST; a --data-dir that does not hold it is a
+// usage error, as for train.
+func loadMNIST(e *env, opts data.LocateOptions) (*data.MNIST, error) {
+	m, err := data.Load(e.ctx, opts)
+	if err != nil && opts.DataDir != "" {
+		return nil, usagef("%s", err)
+	}
+	return m, err
+}
+
+// evalReport is `neurona eval --json`: the evaluation and what was evaluated.
+type evalReport struct {
+	Checkpoint string `json:"checkpoint"`
+	Model      string `json:"model"`
+	Step       int    `json:"step"`
+	Epoch      int    `json:"epoch"`
+	Backend    string `json:"backend"`
+	*train.Evaluation
+}
+
+func runEval(e *env, args []string) error {
+	o, err := parseEval(args, e)
+	if err != nil {
+		return err
+	}
+	t, backendName, release, err := openTrained(e, "eval", o.path, o.backend)
+	if err != nil {
+		return err
+	}
+	defer release()
+	mnist, err := loadMNIST(e, o.data)
+	if err != nil {
+		return err
+	}
+	c := t.Checkpoint
+	if _, _, _, saved, err := train.ResumeConfig(c); err == nil && saved != "" {
+		if id := train.DatasetID(mnist); saved != id {
+			fmt.Fprintf(e.stderr, "neurona eval: warning: %s was trained on other data (dataset SHA-256 %.12s…, this data %.12s…)\n",
+				c.Dir, saved, id)
+		}
+	}
+	ev, err := t.Evaluate(mnist.Test)
+	if err != nil {
+		return fmt.Errorf("evaluate %s: %w", c.Dir, err)
+	}
+	if o.json {
+		return json.NewEncoder(e.stdout).Encode(evalReport{Checkpoint: c.Dir, Model: t.Config.Model.String(),
+			Step: c.Manifest.Step, Epoch: c.Manifest.Epoch, Backend: backendName, Evaluation: ev})
+	}
+	out := e.stdout
+	fmt.Fprintf(out, "checkpoint  %s\n", checkpointLine(c))
+	fmt.Fprintf(out, "model       %s\n", t.Config.Model)
+	fmt.Fprintf(out, "backend     %s\n", backendName)
+	fmt.Fprintf(out, "data        %d test images from %s (%s)\n", ev.Examples, mnist.Dir, mnist.Source)
+	fmt.Fprintf(out, "test        loss %.4f  accuracy %.4f  (%d correct, %d wrong)\n\n",
+		ev.Loss, ev.Accuracy, ev.Examples-len(ev.Wrong), len(ev.Wrong))
+	if err := printClassTable(out, ev); err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	return printConfusion(out, ev.Confusion)
+}
+
+// printClassTable prints per-digit precision, recall and support, and
+// their unweighted means.
+func printClassTable(out io.Writer, ev *train.Evaluation) error {
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "digit\tprecision\trecall\timages\t")
+	var sumP, sumR float64
+	for c := range ev.Precision {
+		support := 0
+		for _, n := range ev.Confusion[c] {
+			support += n
+		}
+		sumP, sumR = sumP+ev.Precision[c], sumR+ev.Recall[c]
+		fmt.Fprintf(w, "%d\t%.4f\t%.4f\t%d\t\n", c, ev.Precision[c], ev.Recall[c], support)
+	}
+	k := float64(len(ev.Precision))
+	fmt.Fprintf(w, "mean\t%.4f\t%.4f\t%d\t\n", sumP/k, sumR/k, ev.Examples)
+	return w.Flush()
+}
+
+// printConfusion prints the confusion matrix, rows the true digit and
+// columns the predicted one, with right-aligned counts.
+func printConfusion(out io.Writer, confusion [][]int) error {
+	width := len("true")
+	for _, row := range confusion {
+		for _, n := range row {
+			width = max(width, len(fmt.Sprint(n)))
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintln(&b, "confusion matrix (rows: true digit, columns: predicted digit)")
+	fmt.Fprintf(&b, "%*s", width, "true")
+	for p := range confusion {
+		fmt.Fprintf(&b, " %*d", width, p)
+	}
+	b.WriteString("\n")
+	for t, row := range confusion {
+		fmt.Fprintf(&b, "%*d", width, t)
+		for _, n := range row {
+			fmt.Fprintf(&b, " %*d", width, n)
+		}
+		b.WriteString("\n")
+	}
+	_, err := out.Write([]byte(b.String()))
+	return err
+}
+
+// checkpointLine describes a checkpoint in one line for output headers.
+func checkpointLine(c *checkpoint.Checkpoint) string {
+	return fmt.Sprintf("%s (step %d, epoch %d)", c.Dir, c.Manifest.Step, c.Manifest.Epoch)
+}

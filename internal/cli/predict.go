@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/models"
+)
+
+// predictOptions is what `neurona predict` was asked to do.
+type predictOptions struct {
+	path      string   // run folder or checkpoint folder
+	images    []string // PNG files
+	testIndex []int    // indices into the MNIST test set
+	json      bool
+	backend   string
+	data      data.LocateOptions
+}
+
+// indexList is the --test-index flag: comma-separated indices or ranges
+// (3,14,100-109), which may be given more than once.
+type indexList struct{ list *[]int }
+
+// maxIndices bounds what one --test-index may ask for (the test set's size).
+const maxIndices = 10000
+
+func (l indexList) String() string {
+	if l.list == nil {
+		return ""
+	}
+	parts := make([]string, len(*l.list))
+	for i, n := range *l.list {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l indexList) Set(s string) error {
+	for item := range strings.SplitSeq(s, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(item), "-")
+		a, err := strconv.Atoi(lo)
+		b := a
+		if err == nil && isRange {
+			b, err = strconv.Atoi(hi)
+		}
+		if err != nil || a < 0 || b < a {
+			return fmt.Errorf("%q is not an index or range (want N[,M...] or A-B, e.g. 0,7,100-109)", item)
+		}
+		if b-a >= maxIndices || len(*l.list)+b-a+1 > maxIndices {
+			return fmt.Errorf("more than %d indices", maxIndices)
+		}
+		for n := a; n <= b; n++ {
+			*l.list = append(*l.list, n)
+		}
+	}
+	return nil
+}
+
+// parsePredict fills predictOptions from args: the checkpoint first, then
+// PNG files, with flags anywhere.
+func parsePredict(args []string, e *env) (*predictOptions, error) {
+	fs := newFlags("predict", "predict <run-dir|checkpoint> [image.png ...] [--test-index N[,M...]] [--json] [--data-dir DIR] [--backend B]", e.stdout)
+	o := &predictOptions{}
+	fs.Var(indexList{&o.testIndex}, "test-index", "MNIST test images to predict, by index 0..9999: N[,M...] or A-B (may repeat)")
+	fs.BoolVar(&o.json, "json", false, "print one JSON object")
+	modelFlags(fs, &o.backend, &o.data.DataDir)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) == 0 {
+		return nil, usagef("missing the run folder or checkpoint to predict with (see `neurona predict --help`)")
+	}
+	o.path, o.images = pos[0], pos[1:]
+	if len(o.images) == 0 && len(o.testIndex) == 0 {
+		return nil, usagef("no images: give PNG files after the run folder, or --test-index N")
+	}
+	if err := checkBackend(o.backend); err != nil {
+		return nil, err
+	}
+	o.data.Getenv, o.data.Download = e.getenv, true
+	o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	return o, nil
+}
+
+// prediction is one image's result.
+type prediction struct {
+	Name          string    `json:"name"`
+	Label         *int      `json:"label,omitempty"` // the true digit, for test images
+	Digit         int       `json:"digit"`
+	Confidence    float32   `json:"confidence"`
+	Probabilities []float32 `json:"probabilities"`
+}
+
+// predictReport is `neurona predict --json`.
+type predictReport struct {
+	Checkpoint  string       `json:"checkpoint"`
+	Model       string       `json:"model"`
+	Outputs     string       `json:"outputs"` // what the probabilities are
+	Predictions []prediction `json:"predictions"`
+}
+
+// outputsOf says what a model's Probabilities are.
+func outputsOf(spec models.Spec) (short, long string) {
+	switch {
+	case spec.Name == models.Perceptron:
+		return "step", "per-class step outputs, 1 if the class's score is above 0, else 0 (a perceptron has no probabilities); the digit is the class with the highest score"
+	case spec.Loss == models.LossSigmoidBCE:
+		return "sigmoid", "per-class sigmoid probabilities (one-vs-rest, they need not sum to 1)"
+	case spec.Loss == models.LossMSE:
+		return "clipped", "per-class linear outputs clipped to [0, 1] (regressed one-hot targets, not probabilities)"
+	}
+	return "softmax", "class probabilities (softmax)"
+}
+
+func runPredict(e *env, args []string) error {
+	o, err := parsePredict(args, e)
+	if err != nil {
+		return err
+	}
+	// Read the images first: a bad file fails before the model is loaded.
+	var pixels []uint8
+	var preds []prediction
+	for _, path := range o.images {
+		px, err := data.LoadPNG(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return usagef("image %s does not exist", path)
+		case err != nil:
+			return fmt.Errorf("image %s", strings.TrimPrefix(oneLine(err.Error()), "open "))
+		}
+		pixels = append(pixels, px...)
+		preds = append(preds, prediction{Name: path})
+	}
+	t, _, release, err := openTrained(e, "predict", o.path, o.backend)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if len(o.testIndex) > 0 {
+		mnist, err := loadMNIST(e, o.data)
+		if err != nil {
+			return err
+		}
+		set := mnist.Test
+		for _, i := range o.testIndex {
+			if i >= set.N {
+				return usagef("--test-index %d is out of range (the test set has images 0..%d)", i, set.N-1)
+			}
+			label := int(set.Labels[i])
+			pixels = append(pixels, set.Image(i)...)
+			preds = append(preds, prediction{Name: fmt.Sprintf("test[%d]", i), Label: &label})
+		}
+	}
+	if inputs := t.Config.Model.Inputs; inputs != 28*28 {
+		return fmt.Errorf("%s: the model takes %d inputs, not 28x28 images", t.Checkpoint.Dir, inputs)
+	}
+	probs, digits, err := t.Predict(pixels, len(preds))
+	if err != nil {
+		return err
+	}
+	for i := range preds {
+		preds[i].Digit, preds[i].Probabilities = digits[i], probs[i]
+		preds[i].Confidence = probs[i][digits[i]]
+	}
+	short, long := outputsOf(t.Config.Model)
+	if o.json {
+		return json.NewEncoder(e.stdout).Encode(predictReport{Checkpoint: t.Checkpoint.Dir, Model: t.Config.Model.String(),
+			Outputs: short, Predictions: preds})
+	}
+	fmt.Fprintf(e.stdout, "checkpoint  %s\n", checkpointLine(t.Checkpoint))
+	fmt.Fprintf(e.stdout, "model       %s\n", t.Config.Model)
+	fmt.Fprintf(e.stdout, "outputs     %s\n\n", long)
+	format := "%.3f"
+	if short == "step" {
+		format = "%.0f"
+	}
+	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprint(w, "IMAGE\tTRUE\tDIGIT\tCONFIDENCE")
+	for c := range t.Config.Model.Classes {
+		fmt.Fprintf(w, "\t%d", c)
+	}
+	fmt.Fprintln(w)
+	for _, p := range preds {
+		label := "-"
+		if p.Label != nil {
+			label = strconv.Itoa(*p.Label)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d\t"+format, p.Name, label, p.Digit, p.Confidence)
+		for _, v := range p.Probabilities {
+			fmt.Fprintf(w, "\t"+format, v)
+		}
+		fmt.Fprintln(w)
+	}
+	return w.Flush()
+}
