@@ -115,6 +115,11 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 		}
 		st = meta.State
 		cfg.RunDir = RunDirOf(opts.Resume)
+		unlock, err := LockRun(cfg.RunDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer unlock()
 		if rd, err = openRunDir(cfg.RunDir, st.Epoch); err != nil {
 			return nil, nil, err
 		}
@@ -125,6 +130,12 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 		if rd, err = createRunDir(cfg.RunDir); err != nil {
 			return nil, nil, err
 		}
+		unlock, err := LockRun(cfg.RunDir)
+		if err != nil {
+			rd.close()
+			return nil, nil, err
+		}
+		defer unlock()
 	}
 	defer rd.close()
 	bestMetric := ""

@@ -379,25 +379,23 @@ func checkpointsPrune(e *env, o *checkpointsOptions) error {
 		return err
 	}
 	dir := train.CheckpointsDir(o.path)
-	before, err := checkpoint.List(dir, false)
+	before, err := checkpoint.List(dir, true)
 	if err != nil {
 		return err
 	}
 	sizes := map[string]checkpoint.Info{}
 	for _, info := range before {
 		sizes[info.Dir] = info
-		// Manager.Prune trusts any checkpoint whose manifest reads: a
-		// corrupt newest one would count among the --keep-last kept and
-		// the valid ones behind it be deleted.
-		if info.Err == nil {
-			if err := ckptStatus(info); err != nil {
-				return fmt.Errorf("%s is corrupt (%s); prune would count it as one to keep: remove it first (see `neurona checkpoints verify`)",
-					filepath.Base(info.Dir), shortError(info.Dir, err))
-			}
-		}
 	}
-	// Not NewManager: it would also delete the .tmp-* folder of a save in
-	// progress if the run is still training.
+	// A run still training holds the lock; pruning under it could race
+	// with its own retention.
+	unlock, err := train.LockRun(o.path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// Manager.Prune checks every checkpoint fully: corrupt ones are never
+	// counted among those kept, and are left for the user to inspect.
 	m := &checkpoint.Manager{Dir: dir, KeepLast: o.keepLast}
 	if o.keepBest {
 		m.BestMetric = bestMetric
@@ -421,6 +419,11 @@ func checkpointsPrune(e *env, o *checkpointsOptions) error {
 	}
 	if len(deleted) == 0 {
 		fmt.Fprintf(e.stdout, "nothing to delete (keeping %s)\n", kept)
+	}
+	for _, info := range before {
+		if info.Err != nil {
+			fmt.Fprintf(e.stdout, "left %s alone: it is corrupt (see `neurona checkpoints verify`)\n", filepath.Base(info.Dir))
+		}
 	}
 	fmt.Fprintf(e.stdout, "%s left, %s on disk in %s (freed %s)\n", plural(len(before)-len(deleted), "checkpoint"), humanBytes(diskUsage(dir)), dir, humanBytes(freed))
 	return nil

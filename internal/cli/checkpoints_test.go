@@ -376,14 +376,29 @@ func TestCheckpointsPrune(t *testing.T) {
 			t.Errorf("output:\n%s", stdout)
 		}
 	})
-	t.Run("a corrupt checkpoint stops prune before it deletes anything", func(t *testing.T) {
+	t.Run("a corrupt newest checkpoint is neither counted as kept nor deleted", func(t *testing.T) {
 		dir := copyRun(t, runDir)
 		bad := filepath.Join(train.CheckpointsDir(dir), "ckpt-000000010")
 		flipByte(t, filepath.Join(bad, checkpoint.BlobFile))
-		before := ckptNames(dir)
 		code, stdout, stderr := cliRun("checkpoints", "prune", dir, "--keep-last", "1", "--keep-best=false")
-		if code != ExitFailure || stdout != "" || !strings.Contains(stderr, "ckpt-000000010 is corrupt") || strings.Count(stderr, "\n") != 1 {
+		if code != ExitOK || !strings.Contains(stdout, "left ckpt-000000010 alone: it is corrupt") {
 			t.Errorf("exit code %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+		if got, want := ckptNames(dir), []string{"ckpt-000000008", "ckpt-000000010"}; !slices.Equal(got, want) {
+			t.Errorf("checkpoints left: %v, want the newest valid one and the corrupt one %v", got, want)
+		}
+	})
+	t.Run("a run being trained is not pruned", func(t *testing.T) {
+		dir := copyRun(t, runDir)
+		unlock, err := train.LockRun(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unlock()
+		before := ckptNames(dir)
+		code, _, stderr := cliRun("checkpoints", "prune", dir, "--keep-last", "1")
+		if code != ExitFailure || !strings.Contains(stderr, "in use by another neurona process") {
+			t.Errorf("exit code %d, stderr %q", code, stderr)
 		}
 		if got := ckptNames(dir); !slices.Equal(got, before) {
 			t.Errorf("prune deleted checkpoints: %v, had %v", got, before)

@@ -128,6 +128,11 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	if def.ValSplit == 0 && !set["restore-best"] {
 		def.RestoreBest = false // nothing to choose the best epoch by
 	}
+	if c.Backend != "" {
+		if _, err := train.ChooseBackend(c.Backend); err != nil {
+			return nil, usagef("--backend: %v", err)
+		}
+	}
 	def.Backend, def.RunDir = c.Backend, c.RunDir
 	switch o.progress {
 	case "auto":

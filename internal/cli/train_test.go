@@ -92,7 +92,8 @@ func TestParseTrainFlags(t *testing.T) {
 			func(t *testing.T, o *trainOptions) {
 				c := o.cfg
 				want := train.Config{Model: c.Model, Optimizer: "adam", LR: 0.5, WeightDecay: 0.1, Schedule: "cosine", BatchSize: 1, Epochs: 3,
-					Seed: 7, ValSplit: 0, StepsPerCall: 4, DropLast: true, Tol: 0, NoChange: 2, RestoreBest: false}
+					Seed: 7, ValSplit: 0, StepsPerCall: 4, DropLast: true, Tol: 0, NoChange: 2, RestoreBest: false,
+					SaveEveryEpoch: true, KeepLast: 3, KeepBest: true}
 				if !sameConfig(c, want) {
 					t.Errorf("config\n%+v\nwant\n%+v", c, want)
 				}

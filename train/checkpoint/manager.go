@@ -107,10 +107,10 @@ func (m *Manager) Save(snap Snapshot) (path string, size int64, err error) {
 	return path, size, nil
 }
 
-// Best returns the valid-looking checkpoint with the highest BestMetric,
-// or "" if none has it.
+// Best returns the valid checkpoint with the highest BestMetric, or "" if
+// none has it.
 func (m *Manager) Best() string {
-	infos, _ := List(m.Dir, false)
+	infos, _ := List(m.Dir, true)
 	return best(infos, m.BestMetric)
 }
 
@@ -127,11 +127,13 @@ func best(infos []Info, metric string) string {
 	return bestDir
 }
 
-// Prune deletes checkpoints beyond the KeepLast newest, except the best by
-// BestMetric and Protect. Checkpoints whose manifest does not read are left
-// alone for the user to inspect. It returns the deleted folders.
+// Prune deletes checkpoints beyond the KeepLast newest valid ones, except
+// the best by BestMetric and Protect. Validity is fully checked (sizes,
+// checksums, layout), so a corrupt newest checkpoint never counts towards
+// KeepLast; corrupt checkpoints are left alone for the user to inspect. It
+// returns the deleted folders.
 func (m *Manager) Prune() ([]string, error) {
-	infos, err := List(m.Dir, false)
+	infos, err := List(m.Dir, true)
 	if err != nil {
 		return nil, err
 	}

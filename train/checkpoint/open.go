@@ -37,18 +37,15 @@ func ReadManifest(dir string) (Manifest, error) {
 	return m, nil
 }
 
-// Verify checks the manifest and every file's size and SHA-256.
+// Verify checks the manifest, every file's size and SHA-256, and that the
+// variables' byte ranges tile variables.bin: what Open accepts, without
+// keeping the data.
 func Verify(dir string) (Manifest, error) {
-	m, err := ReadManifest(dir)
+	c, err := Open(dir)
 	if err != nil {
-		return m, err
+		return Manifest{}, err
 	}
-	for _, f := range m.Files {
-		if err := verifyFile(dir, f); err != nil {
-			return m, err
-		}
-	}
-	return m, nil
+	return c.Manifest, nil
 }
 
 func verifyFile(dir string, f FileEntry) error {
@@ -70,11 +67,17 @@ func verifyFile(dir string, f FileEntry) error {
 	return nil
 }
 
-// Open validates the checkpoint in dir and loads it.
+// Open validates the checkpoint in dir (manifest, sizes, checksums, the
+// layout of the variables) and loads it.
 func Open(dir string) (*Checkpoint, error) {
-	m, err := Verify(dir)
+	m, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err
+	}
+	for _, f := range m.Files {
+		if err := verifyFile(dir, f); err != nil {
+			return nil, err
+		}
 	}
 	c := &Checkpoint{Dir: dir, Manifest: m}
 	if c.Meta, err = os.ReadFile(filepath.Join(dir, MetaFile)); err != nil {

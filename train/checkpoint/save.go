@@ -48,6 +48,10 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 	if err != nil {
 		return "", 0, fmt.Errorf("save checkpoint: %w", err)
 	}
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
+		_ = os.RemoveAll(tmp)
+		return "", 0, fmt.Errorf("save checkpoint: %w", err)
+	}
 	defer func() {
 		if err != nil {
 			_ = os.RemoveAll(tmp)
