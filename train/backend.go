@@ -2,7 +2,9 @@ package train
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -28,11 +30,16 @@ func init() {
 
 // BackendInfo describes one backend neurona knows about.
 type BackendInfo struct {
-	Name        string `json:"name"` // as accepted by --backend
-	Available   bool   `json:"available"`
-	Description string `json:"description"`      // what it is, where its plugin lives
-	Reason      string `json:"reason,omitempty"` // why it is unavailable
+	Name        string   `json:"name"` // as accepted by --backend
+	Available   bool     `json:"available"`
+	Description string   `json:"description"`       // what it is, where its plugin lives
+	Reason      string   `json:"reason,omitempty"`  // why it is unavailable
+	Devices     []string `json:"devices,omitempty"` // filled by Describe
 }
+
+// Warn receives the line that says the default backend choice fell back
+// to the CPU.
+var Warn io.Writer = os.Stderr
 
 // preference is the order in which the default backend is chosen.
 var preference = []string{"xla:cuda", "xla:cpu", GoBackend}
@@ -55,6 +62,9 @@ func Backends() []BackendInfo {
 				info.Description = "XLA PJRT plugin " + plugin
 				info.Reason = fmt.Sprintf("no PJRT plugin %q found (searched $PJRT_PLUGIN_LIBRARY_PATH, "+
 					"/usr/local/lib/go-xla, ~/.local/lib/go-xla and the system library paths)", plugin)
+				if plugin == "cuda" {
+					info.Reason = cudaReason()
+				}
 			}
 		}
 		out = append(out, info)
@@ -73,6 +83,44 @@ func Backends() []BackendInfo {
 	return out
 }
 
+// cudaReason says why xla:cuda is unavailable.
+func cudaReason() string {
+	p, searched := FindCUDAPlugin(os.Getenv(EnvPJRTPlugin), os.Getenv)
+	switch {
+	case p == nil:
+		return fmt.Sprintf("no CUDA PJRT plugin found (searched %s); install one with pip install \"jax[cuda13]\" "+
+			"(or cuda12), or pass --pjrt-plugin PATH", strings.Join(searched, ", "))
+	case !HasNVIDIAGPU():
+		return fmt.Sprintf("CUDA PJRT plugin %s (%s) found, but no NVIDIA GPU (/dev/nvidia* absent)", p.Path, p.Source)
+	default:
+		return fmt.Sprintf("CUDA PJRT plugin %s (%s) found but not loadable: its NVIDIA libraries may be missing "+
+			"or of another CUDA version (run with GOMLX_BACKEND=xla:cuda for the loader's error)", p.Path, p.Source)
+	}
+}
+
+// Describe fills the devices of each available backend (creating it: this
+// takes a second for an XLA plugin).
+func Describe(infos []BackendInfo) {
+	for i := range infos {
+		if !infos[i].Available {
+			continue
+		}
+		backend, _, err := NewBackend(infos[i].Name)
+		if err != nil {
+			infos[i].Available, infos[i].Reason = false, err.Error()
+			continue
+		}
+		if infos[i].Name == GoBackend {
+			infos[i].Devices = []string{fmt.Sprintf("CPU, %d cores (host memory)", runtime.NumCPU())}
+		} else {
+			for d := range backend.NumDevices() {
+				infos[i].Devices = append(infos[i].Devices, backend.DeviceDescription(compute.DeviceNum(d)))
+			}
+		}
+		backend.Finalize()
+	}
+}
+
 // ChooseBackend resolves the backend name to use: requested (from --backend)
 // if given, else $GOMLX_BACKEND, else the first available in preference order.
 func ChooseBackend(requested string) (name string, err error) {
@@ -80,12 +128,7 @@ func ChooseBackend(requested string) (name string, err error) {
 		requested = os.Getenv(compute.ConfigEnvVar)
 	}
 	if requested == "" {
-		for _, b := range Backends() {
-			if b.Available {
-				return b.Name, nil
-			}
-		}
-		return GoBackend, nil
+		return autoBackend(), nil
 	}
 	base, _, _ := strings.Cut(requested, ",")
 	if base == GoBackend || strings.HasPrefix(base, GoBackend+":") {
@@ -106,9 +149,36 @@ func ChooseBackend(requested string) (name string, err error) {
 		requested, strings.Join(preference, ", "))
 }
 
+func autoBackend() string {
+	for _, b := range Backends() {
+		if b.Available {
+			return b.Name
+		}
+	}
+	return GoBackend
+}
+
 // NewBackend creates the backend chosen by ChooseBackend(requested) and
 // returns it with its name as --backend accepts it (e.g. "go", "xla:cuda").
+// When nothing was requested (no --backend, no $GOMLX_BACKEND) and the best
+// available backend fails to start, it says so on Warn and falls back to
+// the Go backend; a backend asked for by name fails instead.
 func NewBackend(requested string) (backend compute.Backend, name string, err error) {
+	auto := requested == "" && os.Getenv(compute.ConfigEnvVar) == ""
+	backend, name, err = newBackend(requested)
+	if err != nil && auto && name != GoBackend {
+		fmt.Fprintf(Warn, "neurona: %v; falling back to the Go backend (CPU)\n", firstLine(err.Error()))
+		return newBackend(GoBackend)
+	}
+	return backend, name, err
+}
+
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
+
+func newBackend(requested string) (backend compute.Backend, name string, err error) {
 	name, err = ChooseBackend(requested)
 	if err != nil {
 		return nil, "", err
@@ -124,7 +194,7 @@ func NewBackend(requested string) (backend compute.Backend, name string, err err
 		backend, err = compute.NewWithConfig(name)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("start backend %s: %w", name, err)
+		return nil, name, fmt.Errorf("start backend %s: %w", name, err)
 	}
 	return backend, name, nil
 }

@@ -9,5 +9,6 @@ import (
 )
 
 func main() {
+	cli.ReexecForCUDA(os.Args[1:], os.Stderr)
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

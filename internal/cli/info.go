@@ -17,6 +17,7 @@ func runBackends(e *env, args []string) error {
 		return err
 	}
 	list := train.Backends()
+	train.Describe(list)
 	if *asJSON {
 		return json.NewEncoder(e.stdout).Encode(list)
 	}
@@ -25,6 +26,9 @@ func runBackends(e *env, args []string) error {
 	fmt.Fprintln(w, "BACKEND\tAVAILABLE\tDETAILS")
 	for _, b := range list {
 		details := b.Description
+		if len(b.Devices) > 0 {
+			details += "; devices: " + strings.Join(b.Devices, "; ")
+		}
 		if !b.Available {
 			details = b.Reason
 		}

@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/neurona/neurona/train"
+)
+
+// commandsWithBackend are the commands that may create an XLA backend.
+var commandsWithBackend = []string{"train", "eval", "predict", "bench", "backends"}
+
+// extractPJRTPlugin removes the global flag --pjrt-plugin PATH (or
+// --pjrt-plugin=PATH, with one or two dashes) from args, wherever it is.
+func extractPJRTPlugin(args []string) (rest []string, plugin string, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "pjrt-plugin" {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return nil, "", usagef("--pjrt-plugin needs a path (a CUDA PJRT plugin .so, or a folder holding one)")
+			}
+			i++
+			value = args[i]
+		}
+		plugin = value
+	}
+	return rest, plugin, nil
+}
+
+// ReexecForCUDA prepares the environment a CUDA PJRT plugin needs and, if
+// the process lacks it, re-executes the binary with it: the dynamic loader
+// reads LD_LIBRARY_PATH, and go-xla PJRT_PLUGIN_LIBRARY_PATH, only at start.
+// It returns (doing nothing) when there is no GPU, no plugin, the Go backend
+// was asked for, the environment is already right, or the command does not
+// use a backend. Only the binary's main calls it: tests call Main.
+func ReexecForCUDA(args []string, stderr io.Writer) {
+	if os.Getenv(train.EnvCUDAReady) != "" || len(args) == 0 || !slices.Contains(commandsWithBackend, args[0]) {
+		return
+	}
+	rest, plugin, err := extractPJRTPlugin(args)
+	if err != nil {
+		return // Main reports it
+	}
+	if plugin == "" {
+		plugin = os.Getenv(train.EnvPJRTPlugin)
+	}
+	if backendFlag(rest) == train.GoBackend || strings.HasPrefix(backendFlag(rest), train.GoBackend+":") ||
+		(backendFlag(rest) == "" && strings.HasPrefix(os.Getenv("GOMLX_BACKEND"), train.GoBackend)) {
+		return
+	}
+	if plugin == "" && !train.HasNVIDIAGPU() {
+		return
+	}
+	p, _ := train.FindCUDAPlugin(plugin, os.Getenv)
+	if p == nil {
+		return
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	env, changed, err := train.CUDAEnv(p, filepath.Join(cache, "neurona"), os.Environ())
+	if err != nil {
+		fmt.Fprintf(stderr, "neurona: CUDA plugin %s (%s): %v\n", p.Path, p.Source, err)
+		return
+	}
+	if !changed {
+		return
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		env = append(env, train.EnvCUDAReady+"=1")
+		err = syscall.Exec(exe, os.Args, env) // returns only on failure
+	}
+	fmt.Fprintf(stderr, "neurona: cannot restart with the CUDA libraries of %s on the library path (%v); the GPU may be unavailable\n", p.Path, err)
+}
+
+// backendFlag finds the value of --backend in args, "" if absent.
+func backendFlag(args []string) string {
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "backend" {
+			if hasValue {
+				return value
+			}
+			if i+1 < len(args) {
+				return args[i+1]
+			}
+		}
+	}
+	return ""
+}
