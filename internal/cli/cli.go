@@ -53,15 +53,18 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"train", "train a model on MNIST and write a run folder", runTrain},
-		{"backends", "list the compute backends and why any is unavailable", runBackends},
-		{"models", "list the models, activations, losses and optimizers", runModels},
-		{"data", "find, check or download MNIST (info, verify, fetch)", runData},
-		{"bench", "measure training and inference speed per backend and batch size", runBench},
-		{"version", "print the version and how the binary was built", runVersion},
+		{"train", "train a model on MNIST and write a run folder (resume one with --resume)", runTrain},
 		{"eval", "evaluate a trained model on the MNIST test set", runEval},
 		{"predict", "predict the digits of PNG images or MNIST test images", runPredict},
 		{"checkpoints", "list, inspect, verify or prune a run's checkpoints", runCheckpoints},
+		{"report", "write a run's report.html: configuration, curves, confusion matrix, mistakes", runReport},
+		{"explain", "draw what a trained model's first layer looks for, as 28x28 weight images", runExplain},
+		{"plot", "draw reference pictures (activations: the activation functions and their derivatives)", runPlot},
+		{"data", "find, check, download or show MNIST (info, verify, fetch, show)", runData},
+		{"models", "list the models, activations, losses and optimizers", runModels},
+		{"backends", "list the compute backends and why any is unavailable", runBackends},
+		{"bench", "measure training and inference speed per backend and batch size", runBench},
+		{"version", "print the version and how the binary was built", runVersion},
 	}
 }
 
@@ -80,6 +83,19 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 		if len(args) > 1 {
 			return Main([]string{args[1], "--help"}, stdout, stderr)
 		}
+		printHelp(stdout)
+		return ExitOK
+	}
+	name := args[0]
+	args, plugin, err := extractPJRTPlugin(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "neurona %s: %v\n", strings.TrimLeft(name, "-"), err)
+		return ExitUsage
+	}
+	if plugin != "" {
+		_ = os.Setenv(train.EnvPJRTPlugin, plugin)
+	}
+	if len(args) == 0 {
 		printHelp(stdout)
 		return ExitOK
 	}
@@ -162,8 +178,12 @@ func commandNames() string {
 func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "neurona trains neural networks on MNIST, on the CPU or a GPU.")
 	fmt.Fprintln(w, "\nUsage: neurona <command> [flags]\n\nCommands:")
+	width := 0
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
+	}
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun `neurona <command> --help` for a command's flags and defaults.")
 }

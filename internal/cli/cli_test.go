@@ -31,7 +31,7 @@ func TestMainRejectsBadUsage(t *testing.T) {
 		// usageOnStdout is set where the command prints its usage too.
 		usageOnStdout bool
 	}{
-		{"an unknown command", []string{"frobnicate"}, []string{`"frobnicate"`, "accepted: train, backends, models, data, version"}, false},
+		{"an unknown command", []string{"frobnicate"}, []string{`"frobnicate"`, "accepted: train, eval, predict, checkpoints"}, false},
 		{"an unknown model", []string{"train", "--model", "foo"}, []string{`"foo"`, "accepted: perceptron, mlp"}, false},
 		{"an unknown activation", []string{"train", "--activation", "bogus"}, []string{`"bogus"`, "accepted: relu, leaky_relu"}, false},
 		{"an unknown loss", []string{"train", "--loss", "bogus"}, []string{`"bogus"`, "accepted: softmax_ce, sigmoid_bce, mse"}, false},
@@ -241,11 +241,18 @@ func ExampleMain() {
 	// Usage: neurona <command> [flags]
 	//
 	// Commands:
-	//   train     train a model on MNIST and write a run folder
-	//   backends  list the compute backends and why any is unavailable
-	//   models    list the models, activations, losses and optimizers
-	//   data      find, check or download MNIST (info, verify, fetch)
-	//   version   print the version and how the binary was built
+	//   train        train a model on MNIST and write a run folder (resume one with --resume)
+	//   eval         evaluate a trained model on the MNIST test set
+	//   predict      predict the digits of PNG images or MNIST test images
+	//   checkpoints  list, inspect, verify or prune a run's checkpoints
+	//   report       write a run's report.html: configuration, curves, confusion matrix, mistakes
+	//   explain      draw what a trained model's first layer looks for, as 28x28 weight images
+	//   plot         draw reference pictures (activations: the activation functions and their derivatives)
+	//   data         find, check, download or show MNIST (info, verify, fetch, show)
+	//   models       list the models, activations, losses and optimizers
+	//   backends     list the compute backends and why any is unavailable
+	//   bench        measure training and inference speed per backend and batch size
+	//   version      print the version and how the binary was built
 	//
 	// Run `neurona <command> --help` for a command's flags and defaults.
 	// exit code 0

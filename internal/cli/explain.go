@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/neurona/neurona/internal/viz"
+	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/checkpoint"
+)
+
+// explainOptions is what `neurona explain` was asked to draw.
+type explainOptions struct {
+	path  string // run folder or checkpoint folder
+	out   string // default: explain.png in the run folder
+	units int
+	cols  int
+	scale int
+}
+
+// parseExplain fills explainOptions from args; flags may follow the folder.
+func parseExplain(args []string, e *env) (*explainOptions, error) {
+	fs := newFlags("explain", "explain <run-dir|checkpoint> [--out FILE] [--units 16]", e.stdout)
+	o := &explainOptions{}
+	fs.StringVar(&o.out, "out", "", "PNG file to write (default: explain.png in the run folder)")
+	fs.IntVar(&o.units, "units", 16, "MLP: how many first-layer units to show, the strongest first (1 to 256)")
+	fs.IntVar(&o.cols, "cols", 0, "maps per row (default: 5 for the 10 digits, else 8)")
+	fs.IntVar(&o.scale, "scale", 4, "pixels per weight (1 to 10)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(pos) == 0:
+		return nil, usagef("missing the run folder or checkpoint to explain (see `neurona explain --help`)")
+	case len(pos) > 1:
+		return nil, usagef("unexpected argument %q (explain takes one run folder or checkpoint)", pos[1])
+	case o.units < 1 || o.units > 256:
+		return nil, usagef("--units %d (must be 1 to 256)", o.units)
+	case o.cols < 0:
+		return nil, usagef("--cols %d (must be >= 1)", o.cols)
+	case o.scale < 1 || o.scale > 10:
+		return nil, usagef("--scale %d (must be 1 to 10)", o.scale)
+	}
+	o.path = pos[0]
+	if o.out == "" {
+		run, ok := runFolderOf(o.path)
+		if !ok {
+			return nil, usagef("%s is a checkpoint outside a run folder: say where to write with --out FILE", o.path)
+		}
+		o.out = filepath.Join(run, "explain.png")
+	}
+	return o, nil
+}
+
+// runFolderOf returns the run folder path names: path itself, or for a
+// checkpoint <run>/checkpoints/ckpt-N the run around it. A checkpoint
+// folder is never written into: its manifest lists its files.
+func runFolderOf(path string) (string, bool) {
+	if !isCheckpoint(path) {
+		return path, true
+	}
+	parent := filepath.Dir(filepath.Clean(path))
+	if filepath.Base(parent) != "checkpoints" {
+		return "", false
+	}
+	return filepath.Dir(parent), true
+}
+
+func runExplain(e *env, args []string) error {
+	o, err := parseExplain(args, e)
+	if err != nil {
+		return err
+	}
+	c, err := runCheckpoint(e, "explain", o.path)
+	if err != nil {
+		return err
+	}
+	w, err := viz.Explain(c.Variables, o.units)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Dir, err)
+	}
+	cols := o.cols
+	if cols == 0 {
+		cols = 8
+		if len(w.Maps) == 10 {
+			cols = 5
+		}
+	}
+	w.Note = fmt.Sprintf("checkpoint of step %d (epoch %d); %s", c.Manifest.Step, c.Manifest.Epoch, w.Note)
+	if err := viz.WritePNG(o.out, viz.WeightImage(w, cols, o.scale)); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s (%d weight maps of %s)\n", o.out, len(w.Maps), c.Dir)
+	return nil
+}
+
+// runCheckpoint opens the checkpoint a run's results describe. A run that
+// tested the weights of its best validation epoch (--restore-best) says
+// so in summary.json; its pictures and report are of that checkpoint, not
+// of the newest one, so that they agree with the accuracy it printed. If
+// that checkpoint is gone (pruned) or path is not a finished run, it is
+// the newest valid checkpoint, as for eval.
+func runCheckpoint(e *env, name, path string) (*checkpoint.Checkpoint, error) {
+	if isCheckpoint(path) {
+		return resolveCheckpoint(e, name, path)
+	}
+	var s struct {
+		Epochs         int `json:"epochs"`
+		EvaluatedEpoch int `json:"evaluated_epoch"`
+	}
+	b, err := os.ReadFile(filepath.Join(path, "summary.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &s)
+	}
+	if err != nil || s.EvaluatedEpoch == 0 || s.EvaluatedEpoch == s.Epochs {
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(e.stderr, "neurona %s: %s/summary.json: %v; using the newest checkpoint\n", name, path, oneLine(err.Error()))
+		}
+		return resolveCheckpoint(e, name, path)
+	}
+	infos, err := checkpoint.List(train.CheckpointsDir(path), false)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(infos) - 1; i >= 0; i-- {
+		m := infos[i].Manifest
+		if infos[i].Err == nil && m.Epoch == s.EvaluatedEpoch && m.Reason == "epoch" {
+			if c, err := checkpoint.Open(infos[i].Dir); err == nil {
+				return c, nil
+			}
+		}
+	}
+	fmt.Fprintf(e.stderr, "neurona %s: the checkpoint of epoch %d, which the run tested, is gone; using the newest\n", name, s.EvaluatedEpoch)
+	return resolveCheckpoint(e, name, path)
+}

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/report"
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train"
+)
+
+// reportOptions is what `neurona report` was asked to write.
+type reportOptions struct {
+	runDir  string
+	out     string // default: report.html in the run folder
+	backend string
+	data    data.LocateOptions
+}
+
+// parseReport fills reportOptions from args; flags may follow the folder.
+func parseReport(args []string, e *env) (*reportOptions, error) {
+	fs := newFlags("report", "report <run-dir> [--out FILE] [--data-dir DIR] [--backend B]", e.stdout)
+	o := &reportOptions{}
+	fs.StringVar(&o.out, "out", "", "HTML file to write (default: report.html in the run folder)")
+	modelFlags(fs, &o.backend, &o.data.DataDir)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(pos) == 0:
+		return nil, usagef("missing the run folder to report on (see `neurona report --help`)")
+	case len(pos) > 1:
+		return nil, usagef("unexpected argument %q (report takes one run folder)", pos[1])
+	}
+	o.runDir = pos[0]
+	if err := checkPath(o.runDir, false); err != nil {
+		return nil, err
+	}
+	if err := checkBackend(o.backend); err != nil {
+		return nil, err
+	}
+	if o.out == "" {
+		o.out = filepath.Join(o.runDir, report.File)
+	}
+	o.data.Getenv, o.data.Download = e.getenv, true
+	o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	return o, nil
+}
+
+func runReport(e *env, args []string) error {
+	o, err := parseReport(args, e)
+	if err != nil {
+		return err
+	}
+	summary, metrics, err := report.ReadRun(o.runDir)
+	if err != nil {
+		return err
+	}
+	c, err := runCheckpoint(e, "report", o.runDir)
+	if err != nil {
+		return err
+	}
+	backend, backendName, err := train.NewBackend(o.backend)
+	if err != nil {
+		return err
+	}
+	defer backend.Finalize()
+	t, err := train.LoadTrained(backend, c)
+	if err != nil {
+		return err
+	}
+	params, _, err := models.Params(backend, t.Model)
+	if err != nil {
+		return err
+	}
+	mnist, err := loadMNIST(e, o.data)
+	if err != nil {
+		return err
+	}
+	ev, err := t.Evaluate(mnist.Test)
+	if err != nil {
+		return fmt.Errorf("evaluate %s: %w", c.Dir, err)
+	}
+	in := &report.Input{
+		RunDir: o.runDir, Summary: summary, Metrics: metrics,
+		Config: t.Config, Params: params,
+		Checkpoint: c.Dir, Step: c.Manifest.Step, Epoch: c.Manifest.Epoch,
+		EvalBackend: backendName, Test: mnist.Test, Eval: ev,
+	}
+	if err := report.Write(o.out, in); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s (%s, test accuracy %.4f)\n", o.out, t.Config.Model, ev.Accuracy)
+	return nil
+}

@@ -1,0 +1,165 @@
+package viz
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"io/fs"
+	"path/filepath"
+	"slices"
+
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/train"
+)
+
+// Files RunPictures writes into a run folder.
+const (
+	MisclassifiedFile = "misclassified.png"
+	ConfusionFile     = "confusion.png"
+	CurvesFile        = "curves.png"
+)
+
+// Picture sizes of the run folder's grids.
+const (
+	// MaxMisclassified is how many mistakes misclassified.png shows.
+	MaxMisclassified = 100
+	gridCols         = 10
+	gridScale        = 3
+)
+
+// Misclassified returns up to limit of the examples ev got wrong, most
+// confident mistakes first, captioned "true→predicted" with the
+// confidence as detail.
+//
+// The perceptron's outputs are step functions (0 or 1), not confidences:
+// for them the caption has no number and the order is the set's.
+func Misclassified(set *data.Set, ev *train.Evaluation, limit int) []Cell {
+	wrong := slices.Clone(ev.Wrong)
+	calibrated := graded(ev.Probs)
+	if calibrated {
+		slices.SortStableFunc(wrong, func(a, b int) int {
+			return -cmpFloat(confidence(ev, a), confidence(ev, b))
+		})
+	}
+	wrong = wrong[:min(len(wrong), max(limit, 0))]
+	cells := make([]Cell, 0, len(wrong))
+	for _, i := range wrong {
+		c := Cell{Pixels: set.Image(i), Caption: fmt.Sprintf("%d→%d", set.Labels[i], ev.Predicted[i]), Color: mistakeFg}
+		if calibrated {
+			c.Detail = fmt.Sprintf("%.2f", confidence(ev, i))
+		}
+		cells = append(cells, c)
+	}
+	return cells
+}
+
+// Correct returns n examples ev got right, spread evenly over the set (a
+// deterministic sample, the same for every run on the same set),
+// captioned with the digit, with the confidence as detail.
+func Correct(set *data.Set, ev *train.Evaluation, n int) []Cell {
+	var right []int
+	wrong := map[int]bool{}
+	for _, i := range ev.Wrong {
+		wrong[i] = true
+	}
+	for i := range ev.Predicted {
+		if !wrong[i] {
+			right = append(right, i)
+		}
+	}
+	calibrated := graded(ev.Probs)
+	var cells []Cell
+	for k := range min(n, len(right)) {
+		i := right[k*len(right)/min(n, len(right))]
+		c := Cell{Pixels: set.Image(i), Caption: fmt.Sprintf("%d", ev.Predicted[i]), Color: correctFg}
+		if calibrated {
+			c.Detail = fmt.Sprintf("%.2f", confidence(ev, i))
+		}
+		cells = append(cells, c)
+	}
+	return cells
+}
+
+// confidence is the model's output for the class it predicted for example i.
+func confidence(ev *train.Evaluation, i int) float64 {
+	if i >= len(ev.Probs) || ev.Predicted[i] >= len(ev.Probs[i]) {
+		return 0
+	}
+	return float64(ev.Probs[i][ev.Predicted[i]])
+}
+
+// graded reports whether probs hold any value other than 0 and 1.
+func graded(probs [][]float32) bool {
+	for _, row := range probs {
+		for _, p := range row {
+			if p != 0 && p != 1 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// MisclassifiedImage is the titled grid of misclassified.png.
+func MisclassifiedImage(set *data.Set, ev *train.Evaluation) image.Image {
+	cells := Misclassified(set, ev, MaxMisclassified)
+	title := fmt.Sprintf("Misclassified: %d of %d images wrong", len(ev.Wrong), len(ev.Predicted))
+	note := "caption: true digit → predicted digit, and the model's confidence in it; most confident mistakes first"
+	if !graded(ev.Probs) {
+		note = "caption: true digit → predicted digit (the perceptron's step outputs give no confidence)"
+	}
+	if len(cells) < len(ev.Wrong) {
+		title += fmt.Sprintf(", the %d most confident shown", len(cells))
+		if !graded(ev.Probs) {
+			title = fmt.Sprintf("Misclassified: %d of %d images wrong, the first %d shown", len(ev.Wrong), len(ev.Predicted), len(cells))
+		}
+	}
+	return WithTitle(DigitGrid(cells, gridCols, gridScale), title, note)
+}
+
+// CorrectImage is a titled grid of n correctly classified examples.
+func CorrectImage(set *data.Set, ev *train.Evaluation, n int) image.Image {
+	cells := Correct(set, ev, n)
+	note := "caption: predicted digit and the model's confidence in it"
+	if !graded(ev.Probs) {
+		note = "caption: predicted digit"
+	}
+	return WithTitle(DigitGrid(cells, gridCols, gridScale),
+		fmt.Sprintf("Correct: %d of %d images, a sample of %d spread over the set", len(ev.Predicted)-len(ev.Wrong), len(ev.Predicted), len(cells)), note)
+}
+
+// RunPictures writes misclassified.png and confusion.png for ev, the
+// evaluation of set, and curves.png from the run's metrics.jsonl, into
+// runDir, and returns the paths it wrote. A run folder without
+// metrics.jsonl (or without a finished epoch) gets no curves.png.
+func RunPictures(runDir string, set *data.Set, ev *train.Evaluation) (paths []string, err error) {
+	if len(ev.Predicted) != set.N {
+		return nil, fmt.Errorf("viz: evaluation of %d examples for a set of %d", len(ev.Predicted), set.N)
+	}
+	write := func(name string, img image.Image) error {
+		path := filepath.Join(runDir, name)
+		if err := WritePNG(path, img); err != nil {
+			return err
+		}
+		paths = append(paths, path)
+		return nil
+	}
+	if err := write(MisclassifiedFile, MisclassifiedImage(set, ev)); err != nil {
+		return paths, err
+	}
+	if err := write(ConfusionFile, ConfusionImage(ev.Confusion)); err != nil {
+		return paths, err
+	}
+	metrics, err := ReadMetrics(filepath.Join(runDir, "metrics.jsonl"))
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(metrics) == 0) {
+		return paths, nil
+	}
+	if err != nil {
+		return paths, err
+	}
+	img, err := Curves(metrics)
+	if err != nil {
+		return paths, err
+	}
+	return paths, write(CurvesFile, img)
+}

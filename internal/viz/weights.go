@@ -1,0 +1,255 @@
+package viz
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"slices"
+
+	"github.com/neurona/neurona/train/checkpoint"
+)
+
+// Variables whose weights Explain draws, and their layouts.
+const (
+	// PerceptronWeights is [classes, inputs]: one row per digit.
+	PerceptronWeights = "/perceptron/dense/weights"
+	// FirstHiddenWeights is an MLP's first layer, [inputs, units]
+	// (input-major: unit j's weights are column j).
+	FirstHiddenWeights = "/hidden_0/dense/weights"
+	// OutputWeights is an MLP's output layer, [inputs, classes]; without
+	// hidden layers its inputs are the pixels.
+	OutputWeights = "/output/dense/weights"
+)
+
+// ErrNoPixelWeights is returned by Explain for a checkpoint without a
+// layer whose inputs are the 28x28 pixels.
+var ErrNoPixelWeights = errors.New("viz: no layer with one weight per pixel")
+
+// WeightMaps are 28x28 weight images with what each one is.
+type WeightMaps struct {
+	Title, Note string
+	Maps        [][]float32 // Side*Side each
+	Captions    []string
+}
+
+// Explain returns what a checkpoint's first layer looks at: for the
+// perceptron (and an MLP without hidden layers) one weight image per
+// digit; for an MLP the units of the first hidden layer with the largest
+// L2 norm of incoming weights, at most units of them.
+func Explain(vars []checkpoint.Variable, units int) (*WeightMaps, error) {
+	byPath := map[string]checkpoint.Variable{}
+	for _, v := range vars {
+		byPath[v.Path] = v
+	}
+	const pixels = Side * Side
+	if v, ok := byPath[PerceptronWeights]; ok {
+		w, err := floats(v, pixels, false)
+		if err != nil {
+			return nil, err
+		}
+		return &WeightMaps{
+			Title:    "Perceptron weights: what each digit's detector looks for",
+			Note:     "blue pixels raise the digit's score, red ones lower it, white ones are ignored",
+			Maps:     w,
+			Captions: digitCaptions(len(w)),
+		}, nil
+	}
+	if v, ok := byPath[FirstHiddenWeights]; ok {
+		w, err := floats(v, pixels, true)
+		if err != nil {
+			return nil, err
+		}
+		norms := make([]float64, len(w))
+		for j, m := range w {
+			for _, x := range m {
+				norms[j] += float64(x) * float64(x)
+			}
+			norms[j] = math.Sqrt(norms[j])
+		}
+		order := make([]int, len(w))
+		for j := range order {
+			order[j] = j
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return -cmpFloat(norms[a], norms[b]) })
+		order = order[:min(max(units, 1), len(order))]
+		out := &WeightMaps{
+			Title: fmt.Sprintf("First hidden layer: the %d of its %d units with the largest incoming weights", len(order), len(w)),
+			Note:  "caption: unit and the L2 norm of its weights; blue pixels raise the unit's input, red ones lower it",
+		}
+		for _, j := range order {
+			out.Maps = append(out.Maps, w[j])
+			out.Captions = append(out.Captions, fmt.Sprintf("unit %d: %.2f", j, norms[j]))
+		}
+		return out, nil
+	}
+	if v, ok := byPath[OutputWeights]; ok && len(v.Shape) == 2 && v.Shape[0] == pixels {
+		w, err := floats(v, pixels, true)
+		if err != nil {
+			return nil, err
+		}
+		return &WeightMaps{
+			Title:    "Output layer weights (no hidden layers): what each digit's score looks for",
+			Note:     "blue pixels raise the digit's score, red ones lower it, white ones are ignored",
+			Maps:     w,
+			Captions: digitCaptions(len(w)),
+		}, nil
+	}
+	return nil, ErrNoPixelWeights
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func digitCaptions(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("digit %d", i)
+	}
+	return out
+}
+
+// floats decodes a rank-2 float variable into one slice of pixels values
+// per map: the rows of [maps, pixels], or with inputMajor the columns of
+// [pixels, maps].
+func floats(v checkpoint.Variable, pixels int, inputMajor bool) ([][]float32, error) {
+	if len(v.Shape) != 2 {
+		return nil, fmt.Errorf("viz: %s has shape %v, want 2 dimensions", v.Path, v.Shape)
+	}
+	rows, cols := v.Shape[0], v.Shape[1]
+	in, n := cols, rows
+	if inputMajor {
+		in, n = rows, cols
+	}
+	if in != pixels || n <= 0 {
+		return nil, fmt.Errorf("viz: %s has shape %v, want %d inputs (28x28 pixels)", v.Path, v.Shape, pixels)
+	}
+	var size int
+	var get func(b []byte) float64
+	switch v.DType {
+	case "Float32":
+		size, get = 4, func(b []byte) float64 { return float64(math.Float32frombits(binary.LittleEndian.Uint32(b))) }
+	case "Float64":
+		size, get = 8, func(b []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b)) }
+	default:
+		return nil, fmt.Errorf("viz: %s has dtype %s (Float32 and Float64 are supported)", v.Path, v.DType)
+	}
+	if len(v.Data) != rows*cols*size {
+		return nil, fmt.Errorf("viz: %s: %d bytes for shape %v of %s", v.Path, len(v.Data), v.Shape, v.DType)
+	}
+	out := make([][]float32, n)
+	for k := range out {
+		out[k] = make([]float32, pixels)
+	}
+	for r := range rows {
+		for c := range cols {
+			x := float32(get(v.Data[(r*cols+c)*size:]))
+			if inputMajor {
+				out[c][r] = x
+			} else {
+				out[r][c] = x
+			}
+		}
+	}
+	return out, nil
+}
+
+// WeightImage draws the maps with a diverging colour map, red for
+// negative, white for 0, blue for positive, on one symmetric scale for all
+// maps, so that colours compare across them; a colour bar under them gives
+// the scale.
+func WeightImage(w *WeightMaps, cols, scale int) image.Image {
+	limit := colourLimit(w.Maps)
+	scale = max(scale, 1)
+	cols = max(min(cols, len(w.Maps)), 1)
+	// Captions here are longer than a digit's ("unit 417: 2.31"): smaller
+	// than DigitGrid's at the same scale.
+	face := newFace(min(captionSize(scale), 16), false)
+	tile := Side * scale
+	const gap, pad = 12, 4
+	cellW := tile
+	for _, c := range w.Captions {
+		cellW = max(cellW, textWidth(face, c))
+	}
+	cellH := tile + pad + lineHeight(face)
+	rows := (len(w.Maps) + cols - 1) / cols
+	const barH = 16
+	legend := 12 + barH + 4 + lineHeight(face) + gap
+	width := max(gap+cols*(cellW+gap), 360)
+	img := newCanvas(width, gap+rows*(cellH+gap)+legend)
+	for i, m := range w.Maps {
+		x0 := gap + (i%cols)*(cellW+gap)
+		y0 := gap + (i/cols)*(cellH+gap)
+		tx := x0 + (cellW-tile)/2
+		for p, x := range m {
+			r := image.Rect(tx+(p%Side)*scale, y0+(p/Side)*scale, tx+(p%Side+1)*scale, y0+(p/Side+1)*scale)
+			fillRect(img, r, diverging(float64(x)/limit))
+		}
+		strokeRect(img, image.Rect(tx-1, y0-1, tx+tile+1, y0+tile+1), frame)
+		if i < len(w.Captions) {
+			drawCentered(img, face, ink, x0+cellW/2, y0+tile+pad+ascent(face), w.Captions[i])
+		}
+	}
+	// The colour bar, centred under the maps.
+	barW := 300
+	bx := (width - barW) / 2
+	by := gap + rows*(cellH+gap) + 12
+	for x := range barW {
+		fillRect(img, image.Rect(bx+x, by, bx+x+1, by+barH), diverging(2*float64(x)/float64(barW-1)-1))
+	}
+	strokeRect(img, image.Rect(bx-1, by-1, bx+barW+1, by+barH+1), frame)
+	base := by + barH + 4 + ascent(face)
+	drawCentered(img, face, ink, bx, base, fmt.Sprintf("≤ −%.3g", limit))
+	drawCentered(img, face, ink, bx+barW/2, base, "0")
+	drawCentered(img, face, ink, bx+barW, base, fmt.Sprintf("≥ +%.3g", limit))
+	return WithTitle(img, w.Title, w.Note)
+}
+
+// colourLimit is the weight shown in full colour: the 99th percentile of
+// |w| over all maps. The largest |w| would do, but a few extreme weights
+// (the perceptron's, on pixels that are ink in few images) then leave
+// every other pixel pale; the top 1% saturating is the better trade.
+func colourLimit(maps [][]float32) float64 {
+	var abs []float64
+	for _, m := range maps {
+		for _, x := range m {
+			if a := math.Abs(float64(x)); !math.IsNaN(a) && !math.IsInf(a, 0) {
+				abs = append(abs, a)
+			}
+		}
+	}
+	if len(abs) == 0 {
+		return 1
+	}
+	slices.Sort(abs)
+	limit := abs[min(len(abs)-1, int(0.99*float64(len(abs))))]
+	if limit == 0 {
+		limit = abs[len(abs)-1]
+	}
+	if limit == 0 {
+		return 1 // all zero (an untrained perceptron): all white
+	}
+	return limit
+}
+
+// diverging maps f in [-1, 1] to ColorBrewer's RdBu scale: dark red at -1,
+// white at 0, dark blue at +1 (values outside are clipped).
+func diverging(f float64) color.RGBA {
+	if math.IsNaN(f) {
+		return color.RGBA{128, 128, 128, 255}
+	}
+	white := color.RGBA{247, 247, 247, 255}
+	if f < 0 {
+		return blend(white, color.RGBA{178, 24, 43, 255}, -f)
+	}
+	return blend(white, color.RGBA{33, 102, 172, 255}, f)
+}
