@@ -10,13 +10,14 @@ import (
 
 func runData(e *env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(e.stdout, "Usage: neurona data <info|verify|fetch> [flags]\n\n"+
+		fmt.Fprintln(e.stdout, "Usage: neurona data <info|verify|fetch|show> [flags]\n\n"+
 			"  info    where MNIST is found and what it holds\n"+
 			"  verify  check each file's size, SHA-256 and format; exits 1 if any is wrong\n"+
-			"  fetch   download the four files from a public mirror into the cache folder, verifying SHA-256\n\n"+
+			"  fetch   download the four files from a public mirror into the cache folder, verifying SHA-256\n"+
+			"  show    draw a grid of digits with their labels into a PNG (samples.png)\n\n"+
 			"Run `neurona data <subcommand> --help` for its flags.")
 		if len(args) == 0 {
-			return usagef("missing subcommand (accepted: info, verify, fetch)")
+			return usagef("missing subcommand (accepted: info, verify, fetch, show)")
 		}
 		return nil
 	}
@@ -27,8 +28,10 @@ func runData(e *env, args []string) error {
 		return runDataVerify(e, args[1:])
 	case "fetch":
 		return runDataFetch(e, args[1:])
+	case "show":
+		return runDataShow(e, args[1:])
 	}
-	return usagef("unknown subcommand %q (accepted: info, verify, fetch)", args[0])
+	return usagef("unknown subcommand %q (accepted: info, verify, fetch, show)", args[0])
 }
 
 // dataFlags adds the flags every data subcommand shares.

@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 )
@@ -63,10 +65,12 @@ func checkBackend(requested string) error {
 	return nil
 }
 
-// openTrained loads the checkpoint path names on the requested backend.
-// The caller must call release when done with the model.
+// openTrained loads the checkpoint path names on the requested backend:
+// for a run folder, the checkpoint of the epoch the run tested (see
+// runCheckpoint), so eval and predict agree with what train printed. The
+// caller must call release when done with the model.
 func openTrained(e *env, name, path, requested string) (t *train.Trained, backendName string, release func(), err error) {
-	c, err := resolveCheckpoint(e, name, path)
+	c, err := runCheckpoint(e, name, path)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -127,6 +131,15 @@ func runEval(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("evaluate %s: %w", c.Dir, err)
 	}
+	var pictures []string
+	if !isCheckpoint(o.path) {
+		if pictures, err = viz.RunPictures(o.path, mnist.Test, ev); err != nil {
+			return fmt.Errorf("draw the run's pictures: %w", err)
+		}
+		for i := range pictures {
+			pictures[i] = filepath.Base(pictures[i])
+		}
+	}
 	if o.json {
 		return json.NewEncoder(e.stdout).Encode(evalReport{Checkpoint: c.Dir, Model: t.Config.Model.String(),
 			Step: c.Manifest.Step, Epoch: c.Manifest.Epoch, Backend: backendName, Evaluation: ev})
@@ -142,7 +155,13 @@ func runEval(e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(out)
-	return printConfusion(out, ev.Confusion)
+	if err := printConfusion(out, ev.Confusion); err != nil {
+		return err
+	}
+	if len(pictures) > 0 {
+		fmt.Fprintf(out, "\npictures    %s in %s\n", strings.Join(pictures, ", "), o.path)
+	}
+	return nil
 }
 
 // printClassTable prints per-digit precision, recall and support, and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -214,8 +215,19 @@ func TestEval(t *testing.T) {
 		if code != ExitOK || stderr != "" {
 			t.Fatalf("exit code %d, stderr %q", code, stderr)
 		}
+		// A run folder is evaluated with the checkpoint of the epoch it
+		// tested (its best, with the perceptron's --restore-best).
+		var summary struct {
+			EvaluatedEpoch int `json:"evaluated_epoch"`
+		}
+		raw, err := os.ReadFile(filepath.Join(runDir, "summary.json"))
+		if err != nil || json.Unmarshal(raw, &summary) != nil || summary.EvaluatedEpoch == 0 {
+			t.Fatalf("summary.json: %v %s", err, raw)
+		}
+		e := summary.EvaluatedEpoch
 		for _, want := range []string{
-			"checkpoint  " + newest + " (step 6, epoch 3)",
+			fmt.Sprintf("checkpoint  %s (step %d, epoch %d)", filepath.Join(ckpts, fmt.Sprintf("ckpt-%09d", 2*e)), 2*e, e),
+			"pictures    misclassified.png, confusion.png, curves.png in " + runDir,
 			"model       perceptron 784-10 perceptron",
 			"backend     go",
 			"data        50 test images from " + dataDir + " (--data-dir)",
@@ -231,8 +243,12 @@ func TestEval(t *testing.T) {
 		}
 		// Ten matrix rows of ten counts, summing to the 50 test images.
 		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		header := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), "true") })
+		if header < 0 || header+11 > len(lines) {
+			t.Fatalf("no confusion matrix:\n%s", stdout)
+		}
 		total := 0
-		for _, line := range lines[len(lines)-10:] {
+		for _, line := range lines[header+1 : header+11] {
 			f := strings.Fields(line)
 			if len(f) != 11 {
 				t.Fatalf("matrix row %q has %d fields, want 11", line, len(f))
@@ -288,6 +304,11 @@ func TestEval(t *testing.T) {
 		if err := os.Truncate(filepath.Join(bad, "variables.bin"), 7); err != nil {
 			t.Fatal(err)
 		}
+		// Without summary.json (a run that crashed) eval takes the newest
+		// valid checkpoint.
+		if err := os.Remove(filepath.Join(dir, "summary.json")); err != nil {
+			t.Fatal(err)
+		}
 		code, stdout, stderr := cliRun("eval", dir, "--data-dir", dataDir, "--backend", "go")
 		if code != ExitOK {
 			t.Fatalf("exit code %d, stderr %q", code, stderr)
@@ -314,7 +335,8 @@ func TestEval(t *testing.T) {
 		{"an unknown backend", []string{"eval", runDir, "--backend", "abacus"}, ExitUsage, []string{`"abacus"`, "accepted: xla:cuda, xla:cpu, go"}, 0},
 		{"an unknown flag", []string{"eval", runDir, "--bogus"}, ExitUsage, []string{"-bogus", "neurona eval --help"}, 0},
 		{"a data folder without MNIST", []string{"eval", runDir, "--data-dir", missing}, ExitUsage, []string{"--data-dir", missing}, 0},
-		{"only corrupt checkpoints", []string{"eval", corrupt, "--data-dir", dataDir}, ExitFailure, []string{"no valid checkpoint"}, 3},
+		// 3 skipped checkpoints, and the line saying the tested epoch's is gone.
+		{"only corrupt checkpoints", []string{"eval", corrupt, "--data-dir", dataDir}, ExitFailure, []string{"no valid checkpoint"}, 4},
 	})
 }
 

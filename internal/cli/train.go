@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 )
@@ -202,7 +204,10 @@ func runTrain(e *env, args []string) error {
 		}
 	}
 	summary, err := train.Run(e.ctx, o.cfg, mnist, e.stdout, opts)
-	if err != nil && summary != nil && summary.RunDir != "" {
+	if err == nil {
+		return drawRun(e, summary, mnist, o.cfg.Backend)
+	}
+	if summary != nil && summary.RunDir != "" {
 		if summary.LastCheckpoint != "" {
 			fmt.Fprintf(e.stderr, "neurona train: saved %s; resume with: neurona train --resume %s\n",
 				summary.LastCheckpoint, summary.RunDir)
@@ -211,4 +216,27 @@ func runTrain(e *env, args []string) error {
 		}
 	}
 	return err
+}
+
+// drawRun writes the run's pictures (misclassified digits, confusion
+// matrix, curves) from the checkpoint the run tested.
+func drawRun(e *env, s *train.Summary, mnist *data.MNIST, backend string) error {
+	t, _, release, err := openTrained(e, "train", s.RunDir, backend)
+	if err != nil {
+		return fmt.Errorf("draw the run's pictures: %w", err)
+	}
+	defer release()
+	ev, err := t.Evaluate(mnist.Test)
+	if err != nil {
+		return fmt.Errorf("draw the run's pictures: %w", err)
+	}
+	paths, err := viz.RunPictures(s.RunDir, mnist.Test, ev)
+	if err != nil {
+		return fmt.Errorf("draw the run's pictures: %w", err)
+	}
+	for i := range paths {
+		paths[i] = filepath.Base(paths[i])
+	}
+	fmt.Fprintf(e.stdout, "pictures %s in %s; `neurona report %s` makes report.html\n", strings.Join(paths, ", "), s.RunDir, s.RunDir)
+	return nil
 }
