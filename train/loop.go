@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/fsutil"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/schollz/progressbar/v3"
@@ -570,7 +571,7 @@ func openRunDir(dir string, epochs int) (*runDir, error) {
 			kept = append(append(kept, line...), '\n')
 		}
 	}
-	if err := writeFileAtomic(path, kept); err != nil {
+	if err := fsutil.WriteFile(path, kept); err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)

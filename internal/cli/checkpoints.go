@@ -105,28 +105,6 @@ func runCheckpoints(e *env, args []string) error {
 	}
 }
 
-// parseInterspersed parses args with fs, accepting flags after positional
-// arguments too (`eval runs/x --json`, which the flag package alone would
-// take as two arguments), and returns the positional arguments. "--" ends
-// the flags.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
 // isCheckpoint reports whether dir is a checkpoint folder (it has a
 // manifest, or is named like one).
 func isCheckpoint(dir string) bool {

@@ -35,17 +35,11 @@ func parseEval(args []string, e *env) (*evalOptions, error) {
 	o := &evalOptions{}
 	fs.BoolVar(&o.json, "json", false, "print one JSON object")
 	modelFlags(fs, &o.backend, &o.data.DataDir)
-	pos, err := parseInterspersed(fs, args)
+	path, err := onePath(fs, args, "the run folder or checkpoint to evaluate")
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case len(pos) == 0:
-		return nil, usagef("missing the run folder or checkpoint to evaluate (see `neurona eval --help`)")
-	case len(pos) > 1:
-		return nil, usagef("unexpected argument %q (eval takes one run folder or checkpoint)", pos[1])
-	}
-	o.path = pos[0]
+	o.path = path
 	if err := checkBackend(o.backend); err != nil {
 		return nil, err
 	}

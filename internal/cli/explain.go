@@ -30,15 +30,12 @@ func parseExplain(args []string, e *env) (*explainOptions, error) {
 	fs.IntVar(&o.units, "units", 16, "MLP: how many first-layer units to show, the strongest first (1 to 256)")
 	fs.IntVar(&o.cols, "cols", 0, "maps per row (default: 5 for the 10 digits, else 8)")
 	fs.IntVar(&o.scale, "scale", 4, "pixels per weight (1 to 10)")
-	pos, err := parseInterspersed(fs, args)
+	path, err := onePath(fs, args, "the run folder or checkpoint to explain")
 	if err != nil {
 		return nil, err
 	}
+	o.path = path
 	switch {
-	case len(pos) == 0:
-		return nil, usagef("missing the run folder or checkpoint to explain (see `neurona explain --help`)")
-	case len(pos) > 1:
-		return nil, usagef("unexpected argument %q (explain takes one run folder or checkpoint)", pos[1])
 	case o.units < 1 || o.units > 256:
 		return nil, usagef("--units %d (must be 1 to 256)", o.units)
 	case o.cols < 0:
@@ -46,7 +43,6 @@ func parseExplain(args []string, e *env) (*explainOptions, error) {
 	case o.scale < 1 || o.scale > 10:
 		return nil, usagef("--scale %d (must be 1 to 10)", o.scale)
 	}
-	o.path = pos[0]
 	if o.out == "" {
 		run, ok := runFolderOf(o.path)
 		if !ok {

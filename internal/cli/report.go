@@ -24,17 +24,11 @@ func parseReport(args []string, e *env) (*reportOptions, error) {
 	o := &reportOptions{}
 	fs.StringVar(&o.out, "out", "", "HTML file to write (default: report.html in the run folder)")
 	modelFlags(fs, &o.backend, &o.data.DataDir)
-	pos, err := parseInterspersed(fs, args)
+	path, err := onePath(fs, args, "the run folder to report on")
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case len(pos) == 0:
-		return nil, usagef("missing the run folder to report on (see `neurona report --help`)")
-	case len(pos) > 1:
-		return nil, usagef("unexpected argument %q (report takes one run folder)", pos[1])
-	}
-	o.runDir = pos[0]
+	o.runDir = path
 	if err := checkPath(o.runDir, false); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/neurona/neurona/internal/fsutil"
 	"html/template"
 	"image"
 	"io"
@@ -96,7 +97,7 @@ func Write(path string, in *Input) error {
 	if err := Render(&buf, in); err != nil {
 		return err
 	}
-	return viz.WriteFileAtomic(path, buf.Bytes())
+	return fsutil.WriteFile(path, buf.Bytes())
 }
 
 // Render writes the report's HTML to w.
