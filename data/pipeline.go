@@ -32,6 +32,10 @@ type BatchOptions struct {
 	Prefetch int
 	// Name is shown in errors and logs.
 	Name string
+	// IndicesOnly yields, instead of pixels and labels, the examples'
+	// indices into the Set (Inputs[0], int32 [rows]; no Labels), for a
+	// dataset resident on the device that gathers its own batches.
+	IndicesOnly bool
 }
 
 // Group describes one yielded batch tensor: Steps consecutive minibatches of
@@ -195,6 +199,15 @@ func (b *Batches) EpochFrom(e, step int) iter.Seq2[train.Batch, error] {
 
 // assemble copies the examples idx into fresh tensors.
 func (b *Batches) assemble(idx []int, g Group) train.Batch {
+	if b.opts.IndicesOnly {
+		t := tensors.FromShape(shapes.Make(dtypes.Int32, len(idx)))
+		tensors.MustMutableFlatData(t, func(flat []int32) {
+			for r, i := range idx {
+				flat[r] = int32(i)
+			}
+		})
+		return train.Batch{Inputs: []*tensors.Tensor{t}, Spec: g}
+	}
 	size := b.set.ImageSize()
 	x := tensors.FromShape(shapes.Make(dtypes.Uint8, len(idx), size))
 	y := tensors.FromShape(shapes.Make(dtypes.Int32, len(idx)))

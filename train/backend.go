@@ -198,3 +198,7 @@ func newBackend(requested string) (backend compute.Backend, name string, err err
 	}
 	return backend, name, nil
 }
+
+func isGoBackend(name string) bool {
+	return name == GoBackend || strings.HasPrefix(name, GoBackend+":")
+}

@@ -30,6 +30,8 @@ type BenchConfig struct {
 	Target     float64 // time-to-accuracy target on the test set (0: skip)
 	MaxEpochs  int     // for the time-to-accuracy run
 	EvalPasses int     // evaluation repeats (each at least MinTime/2)
+	// DataOnDevice is "on", "off" or "auto" (on for all but the Go backend).
+	DataOnDevice string
 }
 
 // BenchResult is one (backend, model, batch) measurement.
@@ -39,6 +41,7 @@ type BenchResult struct {
 	Model              string    `json:"model"`
 	Batch              int       `json:"batch"`
 	StepsPerCall       int       `json:"steps_per_call"`
+	DataOnDevice       bool      `json:"data_on_device"`
 	StartupSeconds     float64   `json:"startup_seconds"`
 	CompileSeconds     float64   `json:"compile_seconds"`
 	StepsPerSecond     float64   `json:"steps_per_second"`    // median over repeats
@@ -129,6 +132,8 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	defer backend.Finalize()
 	r.StartupSeconds = time.Since(start).Seconds()
 	r.Backend, r.BackendDescription = name, backend.Description()
+	cfg.DataOnDevice = bc.DataOnDevice == "on" || ((bc.DataOnDevice == "auto" || bc.DataOnDevice == "") && !isGoBackend(name))
+	r.DataOnDevice = cfg.DataOnDevice
 
 	m, err := models.New(cfg.Model)
 	if err != nil {
@@ -139,13 +144,17 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 		return r, err
 	}
 	ds, err := data.NewBatches(mnist.Train, trainIdx, data.BatchOptions{BatchSize: batch, StepsPerCall: cfg.StepsPerCall,
-		Shuffle: true, Seed: cfg.Seed, DropLast: true, Name: "bench"})
+		Shuffle: true, Seed: cfg.Seed, DropLast: true, Name: "bench", IndicesOnly: cfg.DataOnDevice})
 	if err != nil {
 		return r, err
 	}
 	p, err := newProgram(backend, cfg, m, 1<<30)
 	if err != nil {
 		return r, err
+	}
+	if cfg.DataOnDevice {
+		p.makeResident(mnist.Train)
+		defer p.release()
 	}
 	start = time.Now()
 	if err := p.compile(); err != nil {
@@ -163,7 +172,7 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 			return 0, err
 		}
 		steps := batch.Spec.(data.Group).Steps
-		_, _, err = run(p.trainExec, batch.Inputs[0], batch.Labels[0])
+		_, _, err = p.trainOn(batch.Batch)
 		return steps, err
 	}
 	if _, err := timeCalls(ctx, trainCall, bc.Warmup, 1); err != nil { // warm-up, also compiles
@@ -247,7 +256,7 @@ func timeToAccuracy(ctx context.Context, bc BenchConfig, cfg Config, backend com
 		return err
 	}
 	ds, err := data.NewBatches(mnist.Train, trainIdx, data.BatchOptions{BatchSize: cfg.BatchSize, StepsPerCall: cfg.StepsPerCall,
-		Shuffle: true, Seed: cfg.Seed, DropLast: cfg.DropLast, Name: "time-to-accuracy"})
+		Shuffle: true, Seed: cfg.Seed, DropLast: cfg.DropLast, Name: "time-to-accuracy", IndicesOnly: cfg.DataOnDevice})
 	if err != nil {
 		return err
 	}
@@ -258,6 +267,10 @@ func timeToAccuracy(ctx context.Context, bc BenchConfig, cfg Config, backend com
 	p, err := newProgram(backend, cfg, m, cfg.Epochs*ds.StepsPerEpoch())
 	if err != nil {
 		return err
+	}
+	if cfg.DataOnDevice {
+		p.makeResident(mnist.Train)
+		defer p.release()
 	}
 	// Compile every shape before the clock starts.
 	inputs := cfg.Model.Inputs
@@ -270,7 +283,12 @@ func timeToAccuracy(ctx context.Context, bc BenchConfig, cfg Config, backend com
 		_ = b.Finalize()
 		if !rowsSeen[rows] {
 			rowsSeen[rows] = true
-			if _, err := p.trainExec.Compile(shapes.Make(dtypes.Uint8, rows, inputs), shapes.Make(dtypes.Int32, rows)); err != nil {
+			if cfg.DataOnDevice {
+				_, err = p.residentExec.Compile(p.residentX.Shape(), p.residentY.Shape(), shapes.Make(dtypes.Int32, rows))
+			} else {
+				_, err = p.trainExec.Compile(shapes.Make(dtypes.Uint8, rows, inputs), shapes.Make(dtypes.Int32, rows))
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -289,7 +307,7 @@ func timeToAccuracy(ctx context.Context, bc BenchConfig, cfg Config, backend com
 				_ = b.Finalize()
 				return err
 			}
-			if _, _, err := run(p.trainExec, b.Inputs[0], b.Labels[0]); err != nil {
+			if _, _, err := p.trainOn(b); err != nil {
 				return err
 			}
 		}

@@ -31,7 +31,10 @@ type Config struct {
 	Seed         uint64      `json:"seed"`
 	ValSplit     float64     `json:"val_split"`
 	StepsPerCall int         `json:"steps_per_call"`
-	DropLast     bool        `json:"drop_last"`
+	// DataOnDevice keeps the training images and labels on the device for
+	// the whole run; each call then sends only its examples' indices.
+	DataOnDevice bool `json:"data_on_device"`
+	DropLast     bool `json:"drop_last"`
 	// Patience stops training after that many epochs without a better
 	// validation accuracy (0: off).
 	Patience int `json:"patience,omitempty"`

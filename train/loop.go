@@ -31,6 +31,10 @@ type Options struct {
 	// folder; the configuration must be the checkpoint's (see ResumeConfig).
 	Resume *checkpoint.Checkpoint
 
+	// DataOnDevice is "on", "off" or "auto" (on for every backend but the
+	// Go backend); it sets Config.DataOnDevice.
+	DataOnDevice string
+
 	afterCall func(globalStep int) // tests: called after each training call
 }
 
@@ -47,6 +51,13 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts
 	}
 	defer backend.Finalize()
 	cfg.Backend = name
+	if opts.DataOnDevice == "auto" || opts.DataOnDevice == "" {
+		// On an accelerator the step is dominated by host round trips; on
+		// the Go backend the device is the host, so there is nothing to save.
+		cfg.DataOnDevice = !isGoBackend(name)
+	} else {
+		cfg.DataOnDevice = opts.DataOnDevice == "on"
+	}
 	s, _, err := execute(ctx, backend, cfg, mnist, out, opts)
 	return s, err
 }
@@ -80,7 +91,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	}
 	trainData, err := data.NewBatches(mnist.Train, trainIdx, data.BatchOptions{
 		BatchSize: cfg.BatchSize, StepsPerCall: cfg.StepsPerCall, Shuffle: true, Seed: cfg.Seed,
-		DropLast: cfg.DropLast, Name: "train"})
+		DropLast: cfg.DropLast, Name: "train", IndicesOnly: cfg.DataOnDevice})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -167,6 +178,12 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.DataOnDevice {
+		prog.makeResident(mnist.Train)
+		defer prog.release()
+		fmt.Fprintf(out, "data     resident on the device: %.1f MB of images and labels, %d bytes of indices sent per step\n",
+			float64(len(mnist.Train.Images)+4*mnist.Train.N)/1e6, 4*cfg.BatchSize)
+	}
 	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: rd, st: st, ckpts: ckpts, dataset: dataset, afterCall: opts.afterCall}
 	if opts.Resume != nil {
 		if err := loadVariables(prog.store, opts.Resume.Variables); err != nil {
@@ -217,9 +234,14 @@ func allIndices(n int) []int {
 // is timed apart from training.
 func (p *program) compile() error {
 	rows := p.cfg.BatchSize * p.cfg.StepsPerCall
-	x := shapes.Make(dtypes.Uint8, rows, p.model.Spec().Inputs)
-	y := shapes.Make(dtypes.Int32, rows)
-	if _, err := p.trainExec.Compile(x, y); err != nil {
+	inputs := p.model.Spec().Inputs
+	var err error
+	if p.residentX != nil {
+		_, err = p.residentExec.Compile(p.residentX.Shape(), p.residentY.Shape(), shapes.Make(dtypes.Int32, rows))
+	} else {
+		_, err = p.trainExec.Compile(shapes.Make(dtypes.Uint8, rows, inputs), shapes.Make(dtypes.Int32, rows))
+	}
+	if err != nil {
 		return fmt.Errorf("compile train step: %w", err)
 	}
 	return nil
@@ -368,7 +390,7 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 			return l.interrupted(ctx)
 		}
 		group := batch.Spec.(data.Group)
-		loss, hits, err := run(l.prog.trainExec, batch.Inputs[0], batch.Labels[0])
+		loss, hits, err := l.prog.trainOn(batch)
 		if err != nil {
 			return fmt.Errorf("train step %d: %w", st.GlobalStep+1, err)
 		}

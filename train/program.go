@@ -9,7 +9,9 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	gtrain "github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
 )
 
@@ -30,6 +32,11 @@ type program struct {
 	totalSteps int // for the cosine schedule
 	trainExec  *model.Exec
 	evalExec   *model.Exec
+
+	// With Config.DataOnDevice: the dataset as resident tensors (moved to
+	// the device by the first call, kept there by GoMLX) and their call.
+	residentExec         *model.Exec
+	residentX, residentY *tensors.Tensor
 }
 
 // newProgram prepares (but does not compile: that happens at the first call
@@ -46,7 +53,38 @@ func newProgram(backend compute.Backend, cfg Config, m models.Model, totalSteps 
 	if p.evalExec, err = model.NewExec(backend, p.store, p.evalGraph); err != nil {
 		return nil, fmt.Errorf("prepare eval step: %w", err)
 	}
+	if p.residentExec, err = model.NewExec(backend, p.store, p.residentGraph); err != nil {
+		return nil, fmt.Errorf("prepare train step: %w", err)
+	}
 	return p, nil
+}
+
+// makeResident keeps set's images and labels as the tensors every resident
+// training call reads.
+func (p *program) makeResident(set *data.Set) {
+	labels := make([]int32, set.N)
+	for i, l := range set.Labels {
+		labels[i] = int32(l)
+	}
+	p.residentX = tensors.FromFlatDataAndDimensions(set.Images, set.N, set.ImageSize())
+	p.residentY = tensors.FromFlatDataAndDimensions(labels, set.N)
+}
+
+// trainOn runs one training call on a batch of the pipeline: pixels and
+// labels, or with resident data only the examples' indices.
+func (p *program) trainOn(b gtrain.Batch) (lossSum, correct float64, err error) {
+	if p.residentX != nil {
+		return runOwned(p.residentExec, []*tensors.Tensor{p.residentX, p.residentY, b.Inputs[0]}, b.Inputs[0])
+	}
+	return run(p.trainExec, b.Inputs[0], b.Labels[0])
+}
+
+// release frees the resident dataset.
+func (p *program) release() {
+	if p.residentX != nil {
+		_ = p.residentX.FinalizeAll()
+		_ = p.residentY.FinalizeAll()
+	}
 }
 
 // pixels converts uint8 pixels to float32 in [0,1] inside the graph.
@@ -60,6 +98,22 @@ func pixels(x *Node) *Node {
 // of the correct predictions, both measured before each step's update (as
 // Keras and PyTorch report running training metrics).
 func (p *program) trainGraph(_ *model.Scope, x, y *Node) (lossSum, correct *Node) {
+	return p.trainSteps(x, y)
+}
+
+// residentGraph is trainGraph with the dataset resident on the device:
+// images [N, inputs] uint8 and labels [N] int32 stay there between calls,
+// and each call gets only the example indices of its steps, idx [rows]
+// int32, gathering its batches on the device. The examples and their order
+// are those of the host pipeline, so the results are the same.
+func (p *program) residentGraph(_ *model.Scope, images, labels, idx *Node) (lossSum, correct *Node) {
+	rows := idx.Shape().Dimensions[0]
+	at := Reshape(idx, rows, 1)
+	return p.trainSteps(Gather(images, at), Gather(labels, at))
+}
+
+// trainSteps is the body of both train graphs.
+func (p *program) trainSteps(x, y *Node) (lossSum, correct *Node) {
 	g := x.Graph()
 	rows := x.Shape().Dimensions[0]
 	steps, batch := 1, rows
@@ -117,14 +171,25 @@ func countCorrect(scores, labels *Node) *Node {
 
 // run executes exec on one batch, frees the batch and returns the two sums.
 func run(exec *model.Exec, x, y *tensors.Tensor) (lossSum, correct float64, err error) {
+	return runOwned(exec, []*tensors.Tensor{x, y}, x, y)
+}
+
+// runOwned executes exec on args, frees the owned ones (the batch, not the
+// resident dataset) and returns the two sums.
+func runOwned(exec *model.Exec, args []*tensors.Tensor, owned ...*tensors.Tensor) (lossSum, correct float64, err error) {
 	defer func() {
-		_ = x.FinalizeAll()
-		_ = y.FinalizeAll()
+		for _, t := range owned {
+			_ = t.FinalizeAll()
+		}
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	out, err := exec.Call(x, y)
+	in := make([]any, len(args))
+	for i, a := range args {
+		in[i] = a
+	}
+	out, err := exec.Call(in...)
 	if err != nil {
 		return 0, 0, err
 	}

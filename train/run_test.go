@@ -89,6 +89,27 @@ func TestStepsPerCallGivesTheSameWeights(t *testing.T) {
 	}
 }
 
+func TestDataOnDeviceGivesTheSameWeights(t *testing.T) {
+	m := smallMNIST(t, 1100, 200)
+	cfg := Defaults(models.MLP)
+	cfg.Model.Hidden = []int{32}
+	cfg.Epochs, cfg.BatchSize, cfg.StepsPerCall = 2, 50, 3
+	_, host := runWeights(t, cfg, m)
+	cfg.DataOnDevice = true
+	s, resident := runWeights(t, cfg, m)
+	if !s.Hyperparameters.DataOnDevice || len(host) == 0 {
+		t.Fatalf("the run did not keep its data on the device (%v) or has no variables", s.Hyperparameters.DataOnDevice)
+	}
+	for name, a := range host {
+		b := resident[name]
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("%s[%d]: %g from host batches, %g from batches gathered on the device", name, i, a[i], b[i])
+			}
+		}
+	}
+}
+
 func TestRunWritesTheRunFolder(t *testing.T) {
 	m := smallMNIST(t, 1000, 300)
 	cfg := Defaults(models.MLP)

@@ -35,6 +35,7 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	fs.StringVar(&activation, "activation", "relu", "MLP hidden activation")
 	fs.StringVar(&loss, "loss", "", "MLP output layer and loss (default softmax_ce)")
 	fs.IntVar(&stepsPerCall, "steps-per-call", 1, "training steps per compiled call")
+	fs.StringVar(&o.cfg.DataOnDevice, "data-on-device", "auto", "keep the training data on the device: auto (on for every backend but go), on, off")
 	fs.IntVar(&o.cfg.MinSteps, "min-steps", 20, "timed training calls per repeat, at least")
 	fs.Float64Var(&minSeconds, "min-seconds", 2, "seconds per repeat, at least")
 	fs.Float64Var(&warmup, "warmup-seconds", 0.5, "untimed training before measuring")
@@ -72,6 +73,8 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 		return nil, usagef("--repeats %d (must be >= 1)", o.cfg.Repeats)
 	case o.cfg.Target < 0 || o.cfg.Target >= 1:
 		return nil, usagef("--target %g (a test accuracy in (0, 1), or 0 to skip)", o.cfg.Target)
+	case o.cfg.DataOnDevice != "auto" && o.cfg.DataOnDevice != "on" && o.cfg.DataOnDevice != "off":
+		return nil, usagef("--data-on-device %q (accepted: auto, on, off)", o.cfg.DataOnDevice)
 	case o.cfg.MaxEpochs < 0:
 		return nil, usagef("--max-epochs %d (must be >= 0)", o.cfg.MaxEpochs)
 	}

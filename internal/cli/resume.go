@@ -23,7 +23,8 @@ var resumable = map[string]func(dst *train.Config, src train.Config){
 }
 
 // notConfig are flags that do not describe the run at all.
-var notConfig = map[string]bool{"resume": true, "backend": true, "progress": true, "data-dir": true, "download": true}
+var notConfig = map[string]bool{"resume": true, "backend": true, "progress": true, "data-dir": true, "download": true,
+	"data-on-device": true}
 
 // resumeFrom finds the checkpoint to resume and replaces o.cfg by its saved
 // configuration, with the resumable flags given applied. A flag that would

@@ -20,6 +20,7 @@ type trainOptions struct {
 	data     data.LocateOptions
 	progress string
 	resume   string          // --resume: a run or checkpoint folder
+	onDevice string          // --data-on-device: auto, on, off
 	set      map[string]bool // the flags given explicitly
 }
 
@@ -64,6 +65,7 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	fs.StringVar(&c.RunDir, "run-dir", "", "folder for metrics.jsonl and summary.json (default runs/<model>-<timestamp>)")
 	fs.StringVar(&o.data.DataDir, "data-dir", "", "folder with the four MNIST files (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
 	fs.BoolVar(&dataFetch, "download", true, "download MNIST into the cache folder if it is found nowhere else")
+	fs.StringVar(&o.onDevice, "data-on-device", "auto", "keep the training data on the device and gather batches there: auto (on for every backend but go), on, off")
 	fs.StringVar(&o.resume, "resume", "", "continue the run in this run folder (from its newest valid checkpoint) or from this checkpoint folder")
 	fs.IntVar(&c.SaveEvery, "save-every", 0, "also save a checkpoint every this many steps (0: only at epoch ends)")
 	fs.BoolVar(&c.SaveEveryEpoch, "save-every-epoch", true, "save a checkpoint at the end of every epoch (the last epoch is always saved)")
@@ -136,6 +138,9 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 		}
 	}
 	def.Backend, def.RunDir = c.Backend, c.RunDir
+	if o.onDevice != "auto" && o.onDevice != "on" && o.onDevice != "off" {
+		return nil, usagef("--data-on-device %q (accepted: auto, on, off)", o.onDevice)
+	}
 	switch o.progress {
 	case "auto":
 		def.Progress = isTerminal(e.stdout)
@@ -197,7 +202,7 @@ func runTrain(e *env, args []string) error {
 		}
 		return err
 	}
-	var opts train.Options
+	opts := train.Options{DataOnDevice: o.onDevice}
 	if o.resume != "" {
 		if opts.Resume, err = resumeFrom(o, e); err != nil {
 			return err
