@@ -114,6 +114,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	}
 
 	st := runState{BestVal: -1}
+	plannedEpochs := 0
 	dataset := DatasetID(mnist)
 	var rd *runDir
 	if opts.Resume != nil {
@@ -126,6 +127,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 				opts.Resume.Dir, meta.Dataset, dataset)
 		}
 		st = meta.State
+		plannedEpochs = meta.Config.Epochs
 		cfg.RunDir = RunDirOf(opts.Resume)
 		unlock, err := LockRun(cfg.RunDir)
 		if err != nil {
@@ -184,7 +186,8 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 		fmt.Fprintf(out, "data     resident on the device: %.1f MB of images and labels, %d bytes of indices sent per step\n",
 			float64(len(mnist.Train.Images)+4*mnist.Train.N)/1e6, 4*cfg.BatchSize)
 	}
-	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: rd, st: st, ckpts: ckpts, dataset: dataset, afterCall: opts.afterCall}
+	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: rd, st: st, ckpts: ckpts, dataset: dataset, afterCall: opts.afterCall,
+		plannedEpochs: plannedEpochs}
 	if opts.Resume != nil {
 		if err := loadVariables(prog.store, opts.Resume.Variables); err != nil {
 			return nil, nil, fmt.Errorf("checkpoint %s: %w", opts.Resume.Dir, err)
@@ -257,21 +260,27 @@ type loop struct {
 	ckpts   *checkpoint.Manager
 	dataset string
 
-	st        runState
-	lastSave  int // global step of the last checkpoint
-	afterCall func(globalStep int)
-	best      map[string]*tensors.Tensor // variable values at the best validation accuracy
+	st            runState
+	plannedEpochs int // --epochs of the run a resumed checkpoint belongs to
+	lastSave      int // global step of the last checkpoint
+	afterCall     func(globalStep int)
+	best          map[string]*tensors.Tensor // variable values at the best validation accuracy
 }
 
 // epochs trains until cfg.Epochs or a stopping rule, evaluating on val after
 // each epoch and saving checkpoints.
 func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) error {
 	cfg, st := l.cfg, &l.st
-	if st.Done && st.Epoch >= cfg.Epochs {
-		fmt.Fprintf(l.out, "nothing to train: the run already stopped (%s); pass a larger --epochs to train longer\n", st.StoppedBecause)
-		return nil
+	if st.Done {
+		if cfg.Epochs == l.plannedEpochs || st.Epoch >= cfg.Epochs {
+			fmt.Fprintf(l.out, "nothing to train: the run already stopped (%s); pass a larger --epochs to train longer\n", st.StoppedBecause)
+			return nil
+		}
+		// Training longer than first planned: the stopping rules start
+		// counting afresh, or the rule that stopped the run would stop it
+		// again after one epoch.
+		st.Done, st.StoppedBecause, st.NoBetter, st.NoImprove = false, "", 0, 0
 	}
-	st.Done = false
 	for st.Epoch < cfg.Epochs {
 		if err := l.trainEpoch(ctx, trainData); err != nil {
 			return err

@@ -131,3 +131,45 @@ func blobOf(t *testing.T, runDir string) []byte {
 	}
 	return blob
 }
+
+func TestResumingAFinishedRun(t *testing.T) {
+	m := smallMNIST(t, 1000, 200)
+	backend, name, err := NewBackend(GoBackend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backend.Finalize()
+	cfg := Defaults(models.Perceptron)
+	cfg.Backend, cfg.BatchSize, cfg.Epochs = name, 50, 100
+	cfg.RunDir = filepath.Join(t.TempDir(), "run")
+	first, _, err := execute(context.Background(), backend, cfg, m, &bytes.Buffer{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Epochs >= cfg.Epochs {
+		t.Fatalf("the stopping rule did not end the run early (%d epochs)", first.Epochs)
+	}
+	resume := func(epochs int) (*Summary, string) {
+		t.Helper()
+		c, _, err := ResolveCheckpoint(cfg.RunDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := cfg
+		again.Epochs = epochs
+		var out bytes.Buffer
+		s, _, err := execute(context.Background(), backend, again, m, &out, Options{Resume: c})
+		if err != nil {
+			t.Fatalf("resume: %v\n%s", err, out.String())
+		}
+		return s, out.String()
+	}
+	s, out := resume(cfg.Epochs)
+	if s.GlobalStep != first.GlobalStep || !strings.Contains(out, "nothing to train") {
+		t.Errorf("resuming a finished run trained on: step %d -> %d\n%s", first.GlobalStep, s.GlobalStep, out)
+	}
+	s, _ = resume(first.Epochs + 3)
+	if s.Epochs <= first.Epochs {
+		t.Errorf("asking for %d epochs after %d trained nothing more (%d epochs)", first.Epochs+3, first.Epochs, s.Epochs)
+	}
+}
