@@ -273,7 +273,8 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 	cfg, st := l.cfg, &l.st
 	if st.Done {
 		if cfg.Epochs == l.plannedEpochs || st.Epoch >= cfg.Epochs {
-			fmt.Fprintf(l.out, "nothing to train: the run already stopped (%s); pass a larger --epochs to train longer\n", st.StoppedBecause)
+			fmt.Fprintf(l.out, "nothing to train: the run already stopped after %d epochs (%s); pass --epochs N, N > %d, to train longer\n",
+				st.Epoch, st.StoppedBecause, st.Epoch)
 			return nil
 		}
 		// Training longer than first planned: the stopping rules start
