@@ -20,16 +20,15 @@ import (
 // BenchConfig is what `neurona bench` measures: every backend in Backends
 // on every batch size, with the model and recipe of Base.
 type BenchConfig struct {
-	Base       Config   // model and optimizer; BatchSize is overridden
-	Backends   []string // --backend names, in report order
-	Batches    []int
-	MinSteps   int           // per repeat, at least
-	MinTime    time.Duration // per repeat, at least
-	Warmup     time.Duration // untimed calls before measuring
-	Repeats    int
-	Target     float64 // time-to-accuracy target on the test set (0: skip)
-	MaxEpochs  int     // for the time-to-accuracy run
-	EvalPasses int     // evaluation repeats (each at least MinTime/2)
+	Base      Config   // model and optimizer; BatchSize is overridden
+	Backends  []string // --backend names, in report order
+	Batches   []int
+	MinSteps  int           // per repeat, at least
+	MinTime   time.Duration // per repeat, at least
+	Warmup    time.Duration // untimed calls before measuring
+	Repeats   int
+	Target    float64 // time-to-accuracy target on the test set (0: skip)
+	MaxEpochs int     // for the time-to-accuracy run
 	// DataOnDevice is "on", "off" or "auto" (on for all but the Go backend).
 	DataOnDevice string
 }
