@@ -205,6 +205,21 @@ func checkFailures(t *testing.T, tests []usageCase) {
 	}
 }
 
+// testedEpoch reads the epoch whose weights a run tested from its
+// summary.json; with the fake data an epoch is 2 steps, so its checkpoint
+// is ckpt-<2 x epoch>.
+func testedEpoch(t *testing.T, runDir string) int {
+	t.Helper()
+	var summary struct {
+		EvaluatedEpoch int `json:"evaluated_epoch"`
+	}
+	raw, err := os.ReadFile(filepath.Join(runDir, "summary.json"))
+	if err != nil || json.Unmarshal(raw, &summary) != nil || summary.EvaluatedEpoch == 0 {
+		t.Fatalf("summary.json: %v %s", err, raw)
+	}
+	return summary.EvaluatedEpoch
+}
+
 func TestEval(t *testing.T) {
 	runDir, dataDir := trainedRun(t, 3)
 	ckpts := train.CheckpointsDir(runDir)
@@ -217,14 +232,7 @@ func TestEval(t *testing.T) {
 		}
 		// A run folder is evaluated with the checkpoint of the epoch it
 		// tested (its best, with the perceptron's --restore-best).
-		var summary struct {
-			EvaluatedEpoch int `json:"evaluated_epoch"`
-		}
-		raw, err := os.ReadFile(filepath.Join(runDir, "summary.json"))
-		if err != nil || json.Unmarshal(raw, &summary) != nil || summary.EvaluatedEpoch == 0 {
-			t.Fatalf("summary.json: %v %s", err, raw)
-		}
-		e := summary.EvaluatedEpoch
+		e := testedEpoch(t, runDir)
 		for _, want := range []string{
 			fmt.Sprintf("checkpoint  %s (step %d, epoch %d)", filepath.Join(ckpts, fmt.Sprintf("ckpt-%09d", 2*e)), 2*e, e),
 			"pictures    misclassified.png, confusion.png, curves.png in " + runDir,

@@ -124,15 +124,8 @@ func TestPredict(t *testing.T) {
 			t.Fatalf("%v in\n%s", err, stdout)
 		}
 		// The checkpoint of the epoch the run tested (its best, with the
-		// perceptron's --restore-best); the fake data makes 2 steps an epoch.
-		var summary struct {
-			EvaluatedEpoch int `json:"evaluated_epoch"`
-		}
-		raw, err := os.ReadFile(filepath.Join(runDir, "summary.json"))
-		if err != nil || json.Unmarshal(raw, &summary) != nil || summary.EvaluatedEpoch == 0 {
-			t.Fatalf("summary.json: %v %s", err, raw)
-		}
-		wantCkpt := fmt.Sprintf("ckpt-%09d", 2*summary.EvaluatedEpoch)
+		// perceptron's --restore-best).
+		wantCkpt := fmt.Sprintf("ckpt-%09d", 2*testedEpoch(t, runDir))
 		if r.Outputs != "step" || r.Model != "perceptron 784-10 perceptron" || !strings.HasSuffix(r.Checkpoint, wantCkpt) {
 			t.Errorf("report header %+v", r)
 		}
