@@ -185,6 +185,7 @@ func printHelp(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
 	}
+	fmt.Fprintln(w, "\nGlobal flag: --pjrt-plugin PATH, a CUDA PJRT plugin (.so or a folder holding one) to use for xla:cuda.")
 	fmt.Fprintln(w, "\nRun `neurona <command> --help` for a command's flags and defaults.")
 }
 

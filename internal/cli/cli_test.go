@@ -254,6 +254,8 @@ func ExampleMain() {
 	//   bench        measure training and inference speed per backend and batch size
 	//   version      print the version and how the binary was built
 	//
+	// Global flag: --pjrt-plugin PATH, a CUDA PJRT plugin (.so or a folder holding one) to use for xla:cuda.
+	//
 	// Run `neurona <command> --help` for a command's flags and defaults.
 	// exit code 0
 }
