@@ -123,6 +123,9 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	}
 	r := BenchResult{Model: cfg.Model.String(), Batch: batch, StepsPerCall: cfg.StepsPerCall,
 		FLOPsPerStep: TrainFLOPs(cfg.Model, batch)}
+	if backendName == GoBackend {
+		backendName = GoBackendFor(cfg.Model)
+	}
 	start := time.Now()
 	backend, name, err := NewBackend(backendName)
 	if err != nil {

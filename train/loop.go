@@ -45,7 +45,11 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	backend, name, err := NewBackend(cfg.Backend)
+	requested := cfg.Backend
+	if chosen, err := ChooseBackend(requested); err == nil && chosen == GoBackend {
+		requested = GoBackendFor(cfg.Model)
+	}
+	backend, name, err := NewBackend(requested)
 	if err != nil {
 		return nil, err
 	}
