@@ -209,8 +209,9 @@ func isGoBackend(name string) bool {
 // its ops are then too small to repay the scheduling. Measured with neurona
 // bench on the 2-core machine: the perceptron (7,850 weights) trains 55%
 // faster at batch 1 and 36% at batch 16 sequentially, while the 784-512-512-10
-// MLP (669,706) trains 24-70% slower.
-const smallModelWeights = 100_000
+// MLP (669,706) trains 24-70% slower, and a 784-64-10 MLP (50,816) 26%
+// slower at batch 32 and as fast at batch 128.
+const smallModelWeights = 20_000
 
 // GoBackendFor returns the Go backend configuration neurona uses for spec
 // when the plain Go backend was chosen (not when options were given).

@@ -53,7 +53,8 @@ func TestGoBackendForSmallModelsIsSequential(t *testing.T) {
 		want string
 	}{
 		{models.Spec{Name: models.Perceptron}, "go:ops_sequential"},
-		{models.Spec{Name: models.MLP, Hidden: []int{64}}, "go:ops_sequential"},
+		{models.Spec{Name: models.MLP, Hidden: []int{64}}, "go"},
+		{models.Spec{Name: models.MLP, Hidden: []int{}}, "go:ops_sequential"},
 		{models.Spec{Name: models.MLP}, "go"},
 	} {
 		spec, err := tc.spec.Normalize()
