@@ -212,6 +212,12 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 		return nil, nil, err
 	}
 	s.CompileSeconds = time.Since(compileStart).Seconds()
+	var stateBytes int64
+	for v := range prog.store.IterVariables() {
+		stateBytes += int64(v.Shape().Memory())
+	}
+	fmt.Fprintf(out, "memory   model and optimizer state %.1f MB, MNIST on the host %.1f MB, process peak so far %.0f MB\n",
+		float64(stateBytes)/1e6, float64(len(mnist.Train.Images)+len(mnist.Test.Images))/1e6, peakRSSMB())
 
 	runErr := l.epochs(ctx, trainData, valData)
 	l.fillSummary()
