@@ -34,11 +34,11 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	}
 	fs := newFlags("train", "train [flags]", e.stdout)
 	var (
-		o                      = &trainOptions{}
-		c                      = &o.cfg
-		hidden                 string
-		noLimit, dataFetch     bool
-		model, activation, opt string
+		o                        = &trainOptions{}
+		c                        = &o.cfg
+		hidden                   string
+		noRestoreBest, dataFetch bool
+		model, activation, opt   string
 	)
 	fs.StringVar(&model, "model", models.MLP, "model: "+strings.Join(models.Names, ", "))
 	fs.StringVar(&hidden, "hidden", "512,512", "MLP hidden layer widths, comma-separated (empty: none)")
@@ -60,7 +60,7 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	fs.Float64Var(&c.Tol, "tol", 0, "stop when the training loss has not improved by this much for --n-iter-no-change epochs (default "+both("%g", mlpDef.Tol, percDef.Tol)+"; 0: off)")
 	fs.IntVar(&c.NoChange, "n-iter-no-change", 0, "epochs without --tol improvement before stopping (default "+both("%d", mlpDef.NoChange, percDef.NoChange)+")")
 	fs.BoolVar(&c.RestoreBest, "restore-best", false, "test the weights of the epoch with the best validation accuracy (default "+both("%t", mlpDef.RestoreBest, percDef.RestoreBest)+")")
-	fs.BoolVar(&noLimit, "no-restore-best", false, "test the last epoch's weights")
+	fs.BoolVar(&noRestoreBest, "no-restore-best", false, "test the last epoch's weights")
 	fs.StringVar(&c.Backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
 	fs.StringVar(&c.RunDir, "run-dir", "", "folder for metrics.jsonl and summary.json (default runs/<model>-<timestamp>)")
 	fs.StringVar(&o.data.DataDir, "data-dir", "", "folder with the four MNIST files (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
@@ -122,7 +122,7 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 		{"save-every-epoch", func() { def.SaveEveryEpoch = c.SaveEveryEpoch }},
 		{"keep-last", func() { def.KeepLast = c.KeepLast }},
 		{"keep-best", func() { def.KeepBest = c.KeepBest }},
-		{"no-restore-best", func() { def.RestoreBest = !noLimit }},
+		{"no-restore-best", func() { def.RestoreBest = !noRestoreBest }},
 	}
 	for _, ov := range overrides {
 		if set[ov.flag] {
