@@ -63,9 +63,6 @@ func Backends() []BackendInfo {
 				info.Description = "XLA PJRT plugin " + plugin
 				info.Reason = fmt.Sprintf("no PJRT plugin %q found (searched $PJRT_PLUGIN_LIBRARY_PATH, "+
 					"/usr/local/lib/go-xla, ~/.local/lib/go-xla and the system library paths)", plugin)
-				if plugin == "cuda" {
-					info.Reason = cudaReason()
-				}
 			}
 		}
 		out = append(out, info)
@@ -101,9 +98,16 @@ func cudaReason() string {
 
 // Describe fills the devices of each available backend (creating it: this
 // takes a second for an XLA plugin).
+//
+// It also explains an unavailable xla:cuda in detail, which looks for
+// plugins in Python's site-packages (a python3 start, a third of a second),
+// so the quick Backends that every command's default choice calls does not.
 func Describe(infos []BackendInfo) {
 	for i := range infos {
 		if !infos[i].Available {
+			if infos[i].Name == "xla:cuda" {
+				infos[i].Reason = cudaReason()
+			}
 			continue
 		}
 		backend, _, err := NewBackend(infos[i].Name)
@@ -141,6 +145,9 @@ func ChooseBackend(requested string) (name string, err error) {
 	for _, b := range Backends() {
 		if b.Name == base {
 			if !b.Available {
+				if b.Name == "xla:cuda" {
+					b.Reason = cudaReason()
+				}
 				return "", fmt.Errorf("backend %q is not available: %s", base, b.Reason)
 			}
 			return requested, nil

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -54,6 +55,32 @@ func epochLosses(t *testing.T, runDir string) string {
 	return strings.Join(out, "\n")
 }
 
+// readyWriter collects a process's output and closes ready when the line
+// that precedes training ("memory ...") appears.
+type readyWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	ready chan struct{}
+	seen  bool
+}
+
+func (w *readyWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if !w.seen && strings.Contains(w.buf.String(), "\nmemory ") {
+		w.seen = true
+		close(w.ready)
+	}
+	return len(p), nil
+}
+
+func (w *readyWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
 // TestSIGKILLAtRandomMomentsThenResume kills real training processes with
 // SIGKILL at random moments (saves are every 3 steps, so many kills land in
 // the middle of one), checks after each kill that the newest checkpoint is
@@ -86,8 +113,8 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 			cmdArgs = []string{"train", "--resume", dir, "--progress", "never"}
 		}
 		cmd := exec.Command(binary, cmdArgs...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
+		out := &readyWriter{ready: make(chan struct{})}
+		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +132,23 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 				time.Sleep(5 * time.Millisecond)
 			}
 		}
-		delay := time.Duration(200+rng.IntN(1300)) * time.Millisecond
+		// One kill in four lands anywhere in the process's life, start-up
+		// included; the others after training has begun (the "memory" line
+		// comes just before the first step), so that how long start-up takes
+		// on this machine does not decide whether kills hit steps and saves.
+		var delay time.Duration
+		if rng.IntN(4) == 0 {
+			delay = time.Duration(rng.IntN(1500)) * time.Millisecond
+		} else {
+			select {
+			case <-out.ready:
+			case err := <-exited:
+				t.Fatalf("the run ended (%v) before kill %d; make it longer:\n%s", err, kills+1, out.String())
+			case <-time.After(60 * time.Second):
+				t.Fatalf("training did not start in 60 s:\n%s", out.String())
+			}
+			delay = time.Duration(rng.IntN(600)) * time.Millisecond
+		}
 		select {
 		case err := <-exited:
 			t.Fatalf("the run ended (%v) before kill %d; make it longer:\n%s", err, kills+1, out.String())
