@@ -7,21 +7,6 @@ import (
 	"github.com/neurona/neurona/train/checkpoint"
 )
 
-// resumable are the flags a resumed run may change; every other flag given
-// again must repeat the checkpoint's value.
-var resumable = map[string]func(dst *train.Config, src train.Config){
-	"epochs":           func(d *train.Config, s train.Config) { d.Epochs = s.Epochs },
-	"patience":         func(d *train.Config, s train.Config) { d.Patience = s.Patience },
-	"tol":              func(d *train.Config, s train.Config) { d.Tol = s.Tol },
-	"n-iter-no-change": func(d *train.Config, s train.Config) { d.NoChange = s.NoChange },
-	"restore-best":     func(d *train.Config, s train.Config) { d.RestoreBest = s.RestoreBest },
-	"no-restore-best":  func(d *train.Config, s train.Config) { d.RestoreBest = s.RestoreBest },
-	"save-every":       func(d *train.Config, s train.Config) { d.SaveEvery = s.SaveEvery },
-	"save-every-epoch": func(d *train.Config, s train.Config) { d.SaveEveryEpoch = s.SaveEveryEpoch },
-	"keep-last":        func(d *train.Config, s train.Config) { d.KeepLast = s.KeepLast },
-	"keep-best":        func(d *train.Config, s train.Config) { d.KeepBest = s.KeepBest },
-}
-
 // notConfig are flags that do not describe the run at all.
 var notConfig = map[string]bool{"resume": true, "backend": true, "progress": true, "data-dir": true, "download": true,
 	"data-on-device": true}
@@ -43,19 +28,21 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 	}
 	merged := saved
 	for name := range o.set {
-		if apply, ok := resumable[name]; ok {
-			apply(&merged, o.cfg)
-			continue
-		}
 		if notConfig[name] {
 			continue
 		}
-		// Any other flag must agree with the checkpoint: compare the whole
-		// configuration it maps to, before and after applying it.
-		probe := saved
-		if err := applyFlag(&probe, o.cfg, name); err != nil {
-			return nil, err
+		f, ok := configFlags[name]
+		if !ok {
+			return nil, usagef("--%s cannot be combined with --resume", name)
 		}
+		if f.resumable {
+			f.copy(&merged, o.cfg)
+			continue
+		}
+		// Any other flag must agree with the checkpoint: compare the whole
+		// configuration, before and after applying it.
+		probe := saved
+		f.copy(&probe, o.cfg)
 		if fmt.Sprintf("%+v", probe) != fmt.Sprintf("%+v", saved) {
 			return nil, usagef("--%s conflicts with the checkpoint %s, which was trained with %s (a resumed run keeps its configuration; "+
 				"it may change only --epochs, --patience, --tol, --n-iter-no-change, --restore-best, --save-every, --save-every-epoch, "+
@@ -75,45 +62,6 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 	}
 	o.cfg = merged
 	return c, nil
-}
-
-// applyFlag copies the configuration field(s) flag name sets from src.
-func applyFlag(dst *train.Config, src train.Config, name string) error {
-	switch name {
-	case "model":
-		dst.Model.Name = src.Model.Name
-	case "hidden":
-		dst.Model.Hidden = src.Model.Hidden
-	case "activation":
-		dst.Model.Activation = src.Model.Activation
-	case "maxout-pieces":
-		dst.Model.MaxoutPieces = src.Model.MaxoutPieces
-	case "loss":
-		dst.Model.Loss = src.Model.Loss
-	case "optimizer":
-		dst.Optimizer = src.Optimizer
-	case "lr":
-		dst.LR = src.LR
-	case "momentum":
-		dst.Momentum = src.Momentum
-	case "weight-decay":
-		dst.WeightDecay = src.WeightDecay
-	case "schedule":
-		dst.Schedule = src.Schedule
-	case "batch-size":
-		dst.BatchSize = src.BatchSize
-	case "seed":
-		dst.Seed = src.Seed
-	case "val-split":
-		dst.ValSplit = src.ValSplit
-	case "steps-per-call":
-		dst.StepsPerCall = src.StepsPerCall
-	case "drop-last":
-		dst.DropLast = src.DropLast
-	default:
-		return usagef("--%s cannot be combined with --resume", name)
-	}
-	return nil
 }
 
 func describe(c train.Config) string {

@@ -35,17 +35,16 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	fs := newFlags("train", "train [flags]", e.stdout)
 	var (
 		o                        = &trainOptions{}
-		c                        = &o.cfg
+		c                        = &o.cfg // the flags' values; those given override the model's defaults
 		hidden                   string
 		noRestoreBest, dataFetch bool
-		model, activation, opt   string
 	)
-	fs.StringVar(&model, "model", models.MLP, "model: "+strings.Join(models.Names, ", "))
+	fs.StringVar(&c.Model.Name, "model", models.MLP, "model: "+strings.Join(models.Names, ", "))
 	fs.StringVar(&hidden, "hidden", "512,512", "MLP hidden layer widths, comma-separated (empty: none)")
-	fs.StringVar(&activation, "activation", "relu", "MLP hidden activation: "+strings.Join(models.Activations, ", "))
+	fs.StringVar(&c.Model.Activation, "activation", "relu", "MLP hidden activation: "+strings.Join(models.Activations, ", "))
 	fs.IntVar(&c.Model.MaxoutPieces, "maxout-pieces", 2, "linear pieces per unit for --activation maxout")
 	fs.StringVar(&c.Model.Loss, "loss", models.LossSoftmaxCE, "MLP output layer and loss: "+strings.Join(models.Losses, ", ")+" (the perceptron uses its own criterion)")
-	fs.StringVar(&opt, "optimizer", "", "optimizer: "+strings.Join(train.Optimizers, ", ")+" (default "+both("%s", mlpDef.Optimizer, percDef.Optimizer)+")")
+	fs.StringVar(&c.Optimizer, "optimizer", "", "optimizer: "+strings.Join(train.Optimizers, ", ")+" (default "+both("%s", mlpDef.Optimizer, percDef.Optimizer)+")")
 	fs.Float64Var(&c.LR, "lr", 0, "learning rate (default "+both("%g", mlpDef.LR, percDef.LR)+")")
 	fs.Float64Var(&c.Momentum, "momentum", 0, "momentum for --optimizer sgd")
 	fs.Float64Var(&c.WeightDecay, "weight-decay", 0, "weight decay for adam/adamw (adamw default 0.01)")
@@ -81,52 +80,22 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	def := train.Defaults(model)
-	def.Model.Name = model
-	if def.Model.Name == models.MLP || set["hidden"] {
-		h, err := models.ParseHidden(hidden)
-		if err != nil {
-			return nil, usagef("%s", strings.TrimPrefix(err.Error(), models.ErrSpec.Error()+": "))
-		}
-		def.Model.Hidden = h
+	h, err := models.ParseHidden(hidden)
+	if err != nil {
+		return nil, usagef("%s", strings.TrimPrefix(err.Error(), models.ErrSpec.Error()+": "))
 	}
-	if set["activation"] || model == models.MLP {
-		def.Model.Activation = activation
+	c.Model.Hidden = h
+	if set["no-restore-best"] {
+		c.RestoreBest = !noRestoreBest
 	}
-	if set["maxout-pieces"] {
-		def.Model.MaxoutPieces = c.Model.MaxoutPieces
+	def := train.Defaults(c.Model.Name)
+	if c.Model.Name == models.MLP {
+		// The MLP's shape flags have defaults of their own.
+		def.Model.Hidden, def.Model.Activation, def.Model.Loss = c.Model.Hidden, c.Model.Activation, c.Model.Loss
 	}
-	if set["loss"] || model == models.MLP {
-		def.Model.Loss = c.Model.Loss
-	}
-	overrides := []struct {
-		flag  string
-		apply func()
-	}{
-		{"optimizer", func() { def.Optimizer = opt }},
-		{"lr", func() { def.LR = c.LR }},
-		{"momentum", func() { def.Momentum = c.Momentum }},
-		{"weight-decay", func() { def.WeightDecay = c.WeightDecay }},
-		{"schedule", func() { def.Schedule = c.Schedule }},
-		{"batch-size", func() { def.BatchSize = c.BatchSize }},
-		{"epochs", func() { def.Epochs = c.Epochs }},
-		{"seed", func() { def.Seed = c.Seed }},
-		{"val-split", func() { def.ValSplit = c.ValSplit }},
-		{"steps-per-call", func() { def.StepsPerCall = c.StepsPerCall }},
-		{"drop-last", func() { def.DropLast = c.DropLast }},
-		{"patience", func() { def.Patience = c.Patience }},
-		{"tol", func() { def.Tol = c.Tol }},
-		{"n-iter-no-change", func() { def.NoChange = c.NoChange }},
-		{"restore-best", func() { def.RestoreBest = c.RestoreBest }},
-		{"save-every", func() { def.SaveEvery = c.SaveEvery }},
-		{"save-every-epoch", func() { def.SaveEveryEpoch = c.SaveEveryEpoch }},
-		{"keep-last", func() { def.KeepLast = c.KeepLast }},
-		{"keep-best", func() { def.KeepBest = c.KeepBest }},
-		{"no-restore-best", func() { def.RestoreBest = !noRestoreBest }},
-	}
-	for _, ov := range overrides {
-		if set[ov.flag] {
-			ov.apply()
+	for name := range set {
+		if f, ok := configFlags[name]; ok {
+			f.copy(&def, *c)
 		}
 	}
 	if def.ValSplit == 0 && !set["restore-best"] {
