@@ -102,13 +102,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if trainData.StepsPerEpoch() == 0 {
 		return nil, nil, fmt.Errorf("%w: %d training examples make no batch of %d", ErrConfig, len(trainIdx), cfg.BatchSize)
 	}
-	evalOpts := data.BatchOptions{BatchSize: evalBatchSize, Prefetch: -1, Name: "validation"}
-	valData, err := data.NewBatches(mnist.Train, valIdx, evalOpts)
-	if err != nil {
-		return nil, nil, err
-	}
-	evalOpts.Name = "test"
-	testData, err := data.NewBatches(mnist.Test, allIndices(mnist.Test.N), evalOpts)
+	valData, err := data.NewBatches(mnist.Train, valIdx, data.BatchOptions{BatchSize: evalBatchSize, Prefetch: -1, Name: "validation"})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -222,7 +216,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	runErr := l.epochs(ctx, trainData, valData)
 	l.fillSummary()
 	if runErr == nil {
-		if err := l.finish(testData); err != nil {
+		if err := l.finish(mnist.Test); err != nil {
 			return s, prog, err
 		}
 	}
@@ -565,7 +559,7 @@ func (l *loop) snapshot() error {
 }
 
 // finish restores the best weights if asked, then evaluates the test set.
-func (l *loop) finish(testData *data.Batches) error {
+func (l *loop) finish(test *data.Set) error {
 	s := l.summary
 	if l.cfg.RestoreBest && l.best != nil {
 		for v := range l.prog.store.IterVariables() {
@@ -578,11 +572,16 @@ func (l *loop) finish(testData *data.Batches) error {
 		l.best = nil // the store owns those tensors now
 		s.EvaluatedEpoch = s.BestEpoch
 	}
-	loss, acc, err := l.prog.evaluate(testData)
+	t, err := newTrained(l.prog)
+	if err != nil {
+		return err
+	}
+	ev, err := t.Evaluate(test)
 	if err != nil {
 		return fmt.Errorf("evaluate test: %w", err)
 	}
-	s.TestLoss, s.TestAccuracy = &loss, &acc
+	loss, acc := ev.Loss, ev.Accuracy
+	s.TestLoss, s.TestAccuracy, s.Evaluation = &loss, &acc, ev
 	fmt.Fprintf(l.out, "stopped: %s\n", s.StoppedBecause)
 	fmt.Fprintf(l.out, "test     loss %.4f  accuracy %.4f  (weights of epoch %d; %d steps, %.1fs training, %.0f examples/s, compile %.2fs)\n",
 		loss, acc, s.EvaluatedEpoch, s.GlobalStep, s.TrainSeconds, s.ExamplesPerSecond, s.CompileSeconds)

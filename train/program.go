@@ -25,6 +25,7 @@ import (
 // host round trip. The pieces inside (autodiff, optimizers, losses, layers,
 // model.Exec) are GoMLX's.
 type program struct {
+	backend    compute.Backend
 	cfg        Config
 	model      models.Model
 	store      *model.Store
@@ -42,7 +43,7 @@ type program struct {
 // newProgram prepares (but does not compile: that happens at the first call
 // of each shape) the train and eval calls.
 func newProgram(backend compute.Backend, cfg Config, m models.Model, totalSteps int) (*program, error) {
-	p := &program{cfg: cfg, model: m, store: model.NewStore(), opt: newOptimizer(cfg), totalSteps: totalSteps}
+	p := &program{cfg: cfg, model: m, store: model.NewStore(), opt: newOptimizer(cfg), totalSteps: totalSteps, backend: backend}
 	if err := p.store.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
 		return nil, fmt.Errorf("seed the initializer: %w", err)
 	}

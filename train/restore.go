@@ -133,8 +133,21 @@ func LoadTrained(backend compute.Backend, c *checkpoint.Checkpoint) (*Trained, e
 	if err := loadVariables(p.store, c.Variables); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", c.Dir, err)
 	}
-	t := &Trained{Config: cfg, Model: m, Checkpoint: c, prog: p}
-	t.predict, err = model.NewExec(backend, p.store, func(scope *model.Scope, x *Node) (probs, pred *Node) {
+	t, err := newTrained(p)
+	if err != nil {
+		return nil, err
+	}
+	t.Checkpoint = c
+	return t, nil
+}
+
+// newTrained wraps a program, with whatever weights its store holds, for
+// evaluation and prediction.
+func newTrained(p *program) (*Trained, error) {
+	m := p.model
+	t := &Trained{Config: p.cfg, Model: m, prog: p}
+	var err error
+	t.predict, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, x *Node) (probs, pred *Node) {
 		scores := m.Scores(scope, pixels(x))
 		return m.Probabilities(scores), models.Predict(scores)
 	})

@@ -56,6 +56,9 @@ type Summary struct {
 	RunDir             string         `json:"run_dir"`
 	Build              BuildInfo      `json:"build"`
 	StartedAt          time.Time      `json:"started_at"`
+	// Evaluation is the full test-set evaluation behind TestAccuracy
+	// (confusion matrix, predictions), for the run's pictures.
+	Evaluation *Evaluation `json:"-"`
 }
 
 // DataInfo records where the data came from and how it was split.

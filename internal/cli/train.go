@@ -179,7 +179,7 @@ func runTrain(e *env, args []string) error {
 	}
 	summary, err := train.Run(e.ctx, o.cfg, mnist, e.stdout, opts)
 	if err == nil {
-		return drawRun(e, summary, mnist, o.cfg.Backend)
+		return drawRun(e, summary, mnist)
 	}
 	if summary != nil && summary.RunDir != "" {
 		if summary.LastCheckpoint != "" {
@@ -193,18 +193,9 @@ func runTrain(e *env, args []string) error {
 }
 
 // drawRun writes the run's pictures (misclassified digits, confusion
-// matrix, curves) from the checkpoint the run tested.
-func drawRun(e *env, s *train.Summary, mnist *data.MNIST, backend string) error {
-	t, _, release, err := openTrained(e, "train", s.RunDir, backend)
-	if err != nil {
-		return fmt.Errorf("draw the run's pictures: %w", err)
-	}
-	defer release()
-	ev, err := t.Evaluate(mnist.Test)
-	if err != nil {
-		return fmt.Errorf("draw the run's pictures: %w", err)
-	}
-	paths, err := viz.RunPictures(s.RunDir, mnist.Test, ev)
+// matrix, curves) from the test evaluation the run ended with.
+func drawRun(e *env, s *train.Summary, mnist *data.MNIST) error {
+	paths, err := viz.RunPictures(s.RunDir, mnist.Test, s.Evaluation)
 	if err != nil {
 		return fmt.Errorf("draw the run's pictures: %w", err)
 	}
