@@ -1,6 +1,7 @@
 package data
 
 import (
+	"slices"
 	"fmt"
 	"iter"
 	"math/rand/v2"
@@ -97,6 +98,20 @@ func (b *Batches) StepsPerEpoch() int {
 		full++
 	}
 	return full
+}
+
+// CallRows lists the distinct row counts of the tensors a full epoch
+// yields (StepsPerCall·BatchSize, a smaller group at the end, the last
+// partial batch): one compiled shape each.
+func (b *Batches) CallRows() []int {
+	groups, _ := b.groups(len(b.indices))
+	var rows []int
+	for _, g := range groups {
+		if r := g.Steps * g.BatchSize; !slices.Contains(rows, r) {
+			rows = append(rows, r)
+		}
+	}
+	return rows
 }
 
 // SetEpoch makes the next Iter yield epoch e (0-based).

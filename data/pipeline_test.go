@@ -244,8 +244,15 @@ func TestBatchesGroups(t *testing.T) {
 					t.Errorf("shuffle %t: groups %v, want %v", shuffle, got.groups, tt.wantGroups)
 				}
 				steps := 0
+				var callRows []int
 				for _, g := range got.groups {
 					steps += g.Steps
+					if r := g.Steps * g.BatchSize; !slices.Contains(callRows, r) {
+						callRows = append(callRows, r)
+					}
+				}
+				if !slices.Equal(b.CallRows(), callRows) {
+					t.Errorf("CallRows = %v, the groups served have %v", b.CallRows(), callRows)
 				}
 				if steps != tt.wantSteps {
 					t.Errorf("shuffle %t: the groups hold %d steps, StepsPerEpoch says %d", shuffle, steps, tt.wantSteps)

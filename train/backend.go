@@ -198,6 +198,9 @@ func newBackend(requested string) (backend compute.Backend, name string, err err
 	}()
 	if name == GoBackend || strings.HasPrefix(name, GoBackend+":") {
 		backend, err = gobackend.New(strings.TrimPrefix(strings.TrimPrefix(name, GoBackend), ":"))
+		if err == nil {
+			backend = closureSafe(backend)
+		}
 	} else {
 		backend, err = compute.NewWithConfig(name)
 	}

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	gtrain "github.com/gomlx/gomlx/ml/train"
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
@@ -121,11 +119,18 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	if err := cfg.Validate(); err != nil {
 		return BenchResult{}, err
 	}
-	r := BenchResult{Model: cfg.Model.String(), Batch: batch, StepsPerCall: cfg.StepsPerCall,
-		FLOPsPerStep: TrainFLOPs(cfg.Model, batch)}
 	if backendName == GoBackend {
 		backendName = GoBackendFor(cfg.Model)
 	}
+	trainIdx, _, err := data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)
+	if err != nil {
+		return BenchResult{}, err
+	}
+	if cfg.StepsPerCall == 0 {
+		cfg.StepsPerCall = AutoStepsPerCall(cfg, backendName, len(trainIdx)/batch)
+	}
+	r := BenchResult{Model: cfg.Model.String(), Batch: batch, StepsPerCall: cfg.StepsPerCall,
+		FLOPsPerStep: TrainFLOPs(cfg.Model, batch)}
 	start := time.Now()
 	backend, name, err := NewBackend(backendName)
 	if err != nil {
@@ -138,10 +143,6 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	r.DataOnDevice = cfg.DataOnDevice
 
 	m, err := models.New(cfg.Model)
-	if err != nil {
-		return r, err
-	}
-	trainIdx, _, err := data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)
 	if err != nil {
 		return r, err
 	}
@@ -159,7 +160,7 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 		defer p.release()
 	}
 	start = time.Now()
-	if err := p.compile(); err != nil {
+	if err := p.compile(ds.CallRows()); err != nil {
 		return r, err
 	}
 	r.CompileSeconds = time.Since(start).Seconds()
@@ -275,27 +276,7 @@ func timeToAccuracy(ctx context.Context, bc BenchConfig, cfg Config, backend com
 		defer p.release()
 	}
 	// Compile every shape before the clock starts.
-	inputs := cfg.Model.Inputs
-	rowsSeen := map[int]bool{}
-	for b, err := range ds.Epoch(0) {
-		if err != nil {
-			return err
-		}
-		rows := b.Inputs[0].Shape().Dimensions[0]
-		_ = b.Finalize()
-		if !rowsSeen[rows] {
-			rowsSeen[rows] = true
-			if cfg.DataOnDevice {
-				_, err = p.residentExec.Compile(p.residentX.Shape(), p.residentY.Shape(), shapes.Make(dtypes.Int32, rows))
-			} else {
-				_, err = p.trainExec.Compile(shapes.Make(dtypes.Uint8, rows, inputs), shapes.Make(dtypes.Int32, rows))
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-	if _, err := p.evalExec.Compile(shapes.Make(dtypes.Uint8, evalBatchSize, inputs), shapes.Make(dtypes.Int32, evalBatchSize)); err != nil {
+	if err := p.compile(ds.CallRows()); err != nil {
 		return err
 	}
 	r.TargetAccuracy = bc.Target

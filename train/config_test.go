@@ -30,7 +30,10 @@ func TestConfigValidate(t *testing.T) {
 		{"zero epochs are rejected", ok(func(c *Config) { c.Epochs = 0 }), ErrConfig},
 		{"a validation split of 1 is rejected", ok(func(c *Config) { c.ValSplit = 1 }), ErrConfig},
 		{"an unknown schedule is rejected", ok(func(c *Config) { c.Schedule = "step" }), ErrConfig},
-		{"zero steps per call are rejected", ok(func(c *Config) { c.StepsPerCall = 0 }), ErrConfig},
+		{"zero steps per call mean automatic", ok(func(c *Config) { c.StepsPerCall = 0 }), nil},
+		{"negative steps per call are rejected", ok(func(c *Config) { c.StepsPerCall = -1 }), ErrConfig},
+		{"an unrolled loop is valid", ok(func(c *Config) { c.Loop = LoopUnroll }), nil},
+		{"an unknown loop is rejected", ok(func(c *Config) { c.Loop = "scan" }), ErrConfig},
 		{"restore-best without validation is rejected", ok(func(c *Config) { c.ValSplit, c.RestoreBest = 0, true }), ErrConfig},
 		{"an unknown activation is a model error", ok(func(c *Config) { c.Model.Activation = "swish" }), models.ErrSpec},
 	}
@@ -64,5 +67,31 @@ func TestGoBackendForSmallModelsIsSequential(t *testing.T) {
 		if got := GoBackendFor(spec); got != tc.want {
 			t.Errorf("GoBackendFor(%s) = %q, want %q", spec, got, tc.want)
 		}
+	}
+}
+
+func TestAutoStepsPerCall(t *testing.T) {
+	mlp, perceptron := Defaults(models.MLP), Defaults(models.Perceptron)
+	unrolled := mlp
+	unrolled.Loop = LoopUnroll
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		backend string
+		epoch   int
+		want    int
+	}{
+		{"the MLP on the Go backend: one step per call", mlp, "go", 421, 1},
+		{"the perceptron on the Go backend: ten", perceptron, "go:ops_sequential", 421, 10},
+		{"on CUDA: a whole epoch per call", mlp, "xla:cuda", 421, 421},
+		{"on CUDA, unrolled: 16", unrolled, "xla:cuda", 421, 16},
+		{"unrolled, short epoch: the epoch", unrolled, "xla:cuda", 5, 5},
+		{"an epoch without a full batch: one", mlp, "xla:cuda", 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := AutoStepsPerCall(tc.cfg, tc.backend, tc.epoch); got != tc.want {
+				t.Errorf("AutoStepsPerCall(%s, %d steps) = %d, want %d", tc.backend, tc.epoch, got, tc.want)
+			}
+		})
 	}
 }

@@ -93,6 +93,9 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.StepsPerCall == 0 {
+		cfg.StepsPerCall = AutoStepsPerCall(cfg, cfg.Backend, len(trainIdx)/cfg.BatchSize)
+	}
 	trainData, err := data.NewBatches(mnist.Train, trainIdx, data.BatchOptions{
 		BatchSize: cfg.BatchSize, StepsPerCall: cfg.StepsPerCall, Shuffle: true, Seed: cfg.Seed,
 		DropLast: cfg.DropLast, Name: "train", IndicesOnly: cfg.DataOnDevice})
@@ -202,7 +205,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 		fmt.Fprintln(out)
 	}
 	compileStart := time.Now()
-	if err := prog.compile(); err != nil {
+	if err := prog.compile(trainData.CallRows()); err != nil {
 		return nil, nil, err
 	}
 	s.CompileSeconds = time.Since(compileStart).Seconds()
@@ -237,19 +240,23 @@ func allIndices(n int) []int {
 	return idx
 }
 
-// compile compiles the main train call shape up front, so that compilation
-// is timed apart from training.
-func (p *program) compile() error {
-	rows := p.cfg.BatchSize * p.cfg.StepsPerCall
+// compile compiles the training call for each row count in rows and the
+// evaluation call, so that compilation is timed apart from training.
+func (p *program) compile(rows []int) error {
 	inputs := p.model.Spec().Inputs
-	var err error
-	if p.residentX != nil {
-		_, err = p.residentExec.Compile(p.residentX.Shape(), p.residentY.Shape(), shapes.Make(dtypes.Int32, rows))
-	} else {
-		_, err = p.trainExec.Compile(shapes.Make(dtypes.Uint8, rows, inputs), shapes.Make(dtypes.Int32, rows))
+	for _, r := range rows {
+		var err error
+		if p.residentX != nil {
+			_, err = p.residentExec.Compile(p.residentX.Shape(), p.residentY.Shape(), shapes.Make(dtypes.Int32, r))
+		} else {
+			_, err = p.trainExec.Compile(shapes.Make(dtypes.Uint8, r, inputs), shapes.Make(dtypes.Int32, r))
+		}
+		if err != nil {
+			return fmt.Errorf("compile train call of %d rows: %w", r, err)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("compile train step: %w", err)
+	if _, err := p.evalExec.Compile(shapes.Make(dtypes.Uint8, evalBatchSize, inputs), shapes.Make(dtypes.Int32, evalBatchSize)); err != nil {
+		return fmt.Errorf("compile eval call: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -99,7 +100,11 @@ func pixels(x *Node) *Node {
 // of the correct predictions, both measured before each step's update (as
 // Keras and PyTorch report running training metrics).
 func (p *program) trainGraph(_ *model.Scope, x, y *Node) (lossSum, correct *Node) {
-	return p.trainSteps(x, y)
+	steps, batch := p.stepsIn(x.Shape().Dimensions[0])
+	return p.trainSteps(x.Graph(), steps, batch, func(k *Node) (*Node, *Node) {
+		at := rowsOfStep(k, batch)
+		return Gather(x, at), Gather(y, at)
+	})
 }
 
 // residentGraph is trainGraph with the dataset resident on the device:
@@ -108,43 +113,123 @@ func (p *program) trainGraph(_ *model.Scope, x, y *Node) (lossSum, correct *Node
 // int32, gathering its batches on the device. The examples and their order
 // are those of the host pipeline, so the results are the same.
 func (p *program) residentGraph(_ *model.Scope, images, labels, idx *Node) (lossSum, correct *Node) {
-	rows := idx.Shape().Dimensions[0]
-	at := Reshape(idx, rows, 1)
-	return p.trainSteps(Gather(images, at), Gather(labels, at))
+	steps, batch := p.stepsIn(idx.Shape().Dimensions[0])
+	return p.trainSteps(idx.Graph(), steps, batch, func(k *Node) (*Node, *Node) {
+		at := Reshape(Gather(idx, rowsOfStep(k, batch)), batch, 1)
+		return Gather(images, at), Gather(labels, at)
+	})
 }
 
-// trainSteps is the body of both train graphs.
-func (p *program) trainSteps(x, y *Node) (lossSum, correct *Node) {
-	g := x.Graph()
-	rows := x.Shape().Dimensions[0]
-	steps, batch := 1, rows
+// rowsOfStep returns the rows k·batch … k·batch+batch-1 of a call's inputs,
+// shaped [batch, 1] for Gather (the Go backend has no DynamicSlice).
+func rowsOfStep(k *Node, batch int) *Node {
+	rows := Add(Iota(k.Graph(), shapes.Make(dtypes.Int32, batch), 0), MulScalar(k, float64(batch)))
+	return Reshape(rows, batch, 1)
+}
+
+// stepsIn splits a call's rows into steps of the configured batch size; a
+// call with fewer rows (the last partial batch of an epoch) is one step.
+func (p *program) stepsIn(rows int) (steps, batch int) {
 	if rows > p.cfg.BatchSize && rows%p.cfg.BatchSize == 0 {
-		steps, batch = rows/p.cfg.BatchSize, p.cfg.BatchSize
+		return rows / p.cfg.BatchSize, p.cfg.BatchSize
 	}
-	xf := pixels(x)
+	return 1, rows
+}
+
+// trainSteps runs steps training steps in one call, step k on the batch
+// batchAt(k) gives (k is an int32 scalar). Several steps run in a While
+// loop whose body is compiled once, or unrolled with Config.Loop "unroll".
+func (p *program) trainSteps(g *Graph, steps, batch int, batchAt func(k *Node) (x, y *Node)) (lossSum, correct *Node) {
+	if steps > 1 && p.cfg.Loop != LoopUnroll {
+		return p.whileSteps(g, steps, batch, batchAt)
+	}
 	lossSum = ScalarZero(g, dtypes.Float32)
 	correct = ScalarZero(g, dtypes.Float32)
 	for k := range steps {
-		// GoMLX forbids entering a sub-scope twice from one Scope, so each
-		// unrolled step starts from a fresh root scope over the same store:
-		// the step reads the variable values the previous step produced.
-		scope := p.store.RootScope()
-		xk := Slice(xf, AxisRange(k*batch, (k+1)*batch))
-		yk := Slice(y, AxisRange(k*batch, (k+1)*batch))
-		if p.cfg.Schedule == "cosine" {
-			p.cosineLR(scope, g)
-		}
-		scores := p.model.Scores(scope, xk)
-		loss := p.model.Loss(scores, yk)
-		objective := loss
-		if models.SumsOverBatch(p.model) {
-			objective = MulScalar(loss, float64(batch))
-		}
-		p.opt.UpdateGraph(scope, g, objective)
-		lossSum = Add(lossSum, MulScalar(StopGradient(loss), float64(batch)))
-		correct = Add(correct, countCorrect(scores, yk))
+		x, y := batchAt(Const(g, int32(k)))
+		l, c := p.step(x, y, batch)
+		lossSum, correct = Add(lossSum, l), Add(correct, c)
 	}
 	return lossSum, correct
+}
+
+// whileSteps is trainSteps as a While loop. Its state is the step counter,
+// the two sums and every variable the step reads or writes (weights,
+// optimizer moments, global step, learning rate).
+func (p *program) whileSteps(g *Graph, steps, batch int, batchAt func(k *Node) (x, y *Node)) (lossSum, correct *Node) {
+	// A first step built in the main function creates the variables that do
+	// not exist yet (layers and optimizers create theirs when first built)
+	// and tells which ones a step uses. Nothing depends on its results, so
+	// it is dropped at compilation and never runs.
+	x0, y0 := batchAt(ScalarZero(g, dtypes.Int32))
+	p.step(x0, y0, batch)
+	var vars []*model.Variable
+	var initial []*Node
+	for v := range p.store.IterVariables() {
+		if v.InUseByGraph(g) {
+			vars = append(vars, v)
+			initial = append(initial, g.GetParameterByName(v.Path()))
+		}
+	}
+	zero := ScalarZero(g, dtypes.Float32)
+	state := append([]*Node{ScalarZero(g, dtypes.Int32), zero, zero}, initial...)
+	parameters := func(g *Graph) []*Node {
+		params := make([]*Node, len(state))
+		for i, s := range state {
+			params[i] = Parameter(g, fmt.Sprintf("state%d", i), s.Shape())
+		}
+		return params
+	}
+	cond := NewClosure(g, func(g *Graph) []*Node {
+		return []*Node{LessThan(parameters(g)[0], Const(g, int32(steps)))}
+	})
+	changed := make([]bool, len(vars))
+	body := NewClosure(g, func(g *Graph) []*Node {
+		params := parameters(g)
+		for i, v := range vars {
+			v.SetNodeValue(params[3+i])
+		}
+		x, y := batchAt(params[0])
+		l, c := p.step(x, y, batch)
+		next := []*Node{AddScalar(params[0], 1), Add(params[1], l), Add(params[2], c)}
+		for i, v := range vars {
+			value := v.NodeValue(g)
+			changed[i] = value != params[3+i]
+			next = append(next, value)
+		}
+		return next
+	})
+	final := While(cond, body, state...)
+	for i, v := range vars {
+		if changed[i] {
+			v.SetNodeValue(final[3+i])
+		} else {
+			v.SetNodeValue(initial[i]) // read only: not an output of the call
+		}
+	}
+	return final[1], final[2]
+}
+
+// step builds one training step on the batch x [batch, inputs] uint8,
+// y [batch] int32: it updates the variables and returns the batch's summed
+// loss and correct count, measured before the update.
+func (p *program) step(x, y *Node, batch int) (lossSum, correct *Node) {
+	// GoMLX forbids entering a sub-scope twice from one Scope, so each step
+	// starts from a fresh root scope over the same store: it reads the
+	// variable values the previous step produced.
+	scope := p.store.RootScope()
+	g := x.Graph()
+	if p.cfg.Schedule == "cosine" {
+		p.cosineLR(scope, g)
+	}
+	scores := p.model.Scores(scope, pixels(x))
+	loss := p.model.Loss(scores, y)
+	objective := loss
+	if models.SumsOverBatch(p.model) {
+		objective = MulScalar(loss, float64(batch))
+	}
+	p.opt.UpdateGraph(scope, g, objective)
+	return MulScalar(StopGradient(loss), float64(batch)), countCorrect(scores, y)
 }
 
 // cosineLR sets this step's learning rate to cfg.LR·(1+cos(pi·t/T))/2, with

@@ -27,6 +27,7 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	var backends, batches, model, hidden, activation, loss string
 	var minSeconds, warmup float64
 	var stepsPerCall int
+	var loop string
 	var compare bool
 	fs.StringVar(&backends, "backends", "", "comma-separated backends to compare, first is the baseline (default: every available one, go first)")
 	fs.StringVar(&batches, "batch", "32,128,1024", "comma-separated batch sizes")
@@ -34,7 +35,8 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	fs.StringVar(&hidden, "hidden", "512,512", "MLP hidden layer widths")
 	fs.StringVar(&activation, "activation", "relu", "MLP hidden activation")
 	fs.StringVar(&loss, "loss", "", "MLP output layer and loss (default softmax_ce)")
-	fs.IntVar(&stepsPerCall, "steps-per-call", 1, "training steps per compiled call")
+	fs.IntVar(&stepsPerCall, "steps-per-call", 0, "training steps per compiled call; 0: automatic, as in neurona train")
+	fs.StringVar(&loop, "loop", train.LoopWhile, "how a call runs its steps: "+strings.Join(train.Loops, ", "))
 	fs.StringVar(&o.cfg.DataOnDevice, "data-on-device", "auto", "keep the training data on the device: auto (on for every backend but go), on, off")
 	fs.IntVar(&o.cfg.MinSteps, "min-steps", 20, "timed training calls per repeat, at least")
 	fs.Float64Var(&minSeconds, "min-seconds", 2, "seconds per repeat, at least")
@@ -89,7 +91,7 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 		}
 		base.Model.Activation, base.Model.Loss = activation, loss
 	}
-	base.StepsPerCall = stepsPerCall
+	base.StepsPerCall, base.Loop = stepsPerCall, loop
 	if err := base.Validate(); err != nil {
 		return nil, usagef("%s", trimSentinel(err))
 	}

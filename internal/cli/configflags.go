@@ -29,6 +29,7 @@ var configFlags = map[string]configFlag{
 	"seed":             {copy: func(d *train.Config, s train.Config) { d.Seed = s.Seed }},
 	"val-split":        {copy: func(d *train.Config, s train.Config) { d.ValSplit = s.ValSplit }},
 	"steps-per-call":   {copy: func(d *train.Config, s train.Config) { d.StepsPerCall = s.StepsPerCall }},
+	"loop":             {copy: func(d *train.Config, s train.Config) { d.Loop = s.Loop }, resumable: true},
 	"drop-last":        {copy: func(d *train.Config, s train.Config) { d.DropLast = s.DropLast }},
 	"epochs":           {copy: func(d *train.Config, s train.Config) { d.Epochs = s.Epochs }, resumable: true},
 	"patience":         {copy: func(d *train.Config, s train.Config) { d.Patience = s.Patience }, resumable: true},
