@@ -1,10 +1,10 @@
 package data
 
 import (
-	"slices"
 	"fmt"
 	"iter"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"

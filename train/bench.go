@@ -38,6 +38,7 @@ type BenchResult struct {
 	Model              string    `json:"model"`
 	Batch              int       `json:"batch"`
 	StepsPerCall       int       `json:"steps_per_call"`
+	Loop               string    `json:"loop"` // how a call runs its steps: LoopWhile or LoopUnroll
 	DataOnDevice       bool      `json:"data_on_device"`
 	StartupSeconds     float64   `json:"startup_seconds"`
 	CompileSeconds     float64   `json:"compile_seconds"`
@@ -129,7 +130,10 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	if cfg.StepsPerCall == 0 {
 		cfg.StepsPerCall = AutoStepsPerCall(cfg, backendName, len(trainIdx)/batch)
 	}
-	r := BenchResult{Model: cfg.Model.String(), Batch: batch, StepsPerCall: cfg.StepsPerCall,
+	if cfg.Loop == "" {
+		cfg.Loop = LoopWhile
+	}
+	r := BenchResult{Model: cfg.Model.String(), Batch: batch, StepsPerCall: cfg.StepsPerCall, Loop: cfg.Loop,
 		FLOPsPerStep: TrainFLOPs(cfg.Model, batch)}
 	start := time.Now()
 	backend, name, err := NewBackend(backendName)

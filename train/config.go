@@ -29,16 +29,16 @@ var ErrConfig = errors.New("train: invalid configuration")
 
 // Config is one training run's full configuration.
 type Config struct {
-	Model        models.Spec `json:"model"`
-	Optimizer    string      `json:"optimizer"`
-	LR           float64     `json:"lr"`
-	Momentum     float64     `json:"momentum,omitempty"`
-	WeightDecay  float64     `json:"weight_decay,omitempty"`
-	Schedule     string      `json:"schedule"`
-	BatchSize    int         `json:"batch_size"`
-	Epochs       int         `json:"epochs"`
-	Seed         uint64      `json:"seed"`
-	ValSplit     float64     `json:"val_split"`
+	Model       models.Spec `json:"model"`
+	Optimizer   string      `json:"optimizer"`
+	LR          float64     `json:"lr"`
+	Momentum    float64     `json:"momentum,omitempty"`
+	WeightDecay float64     `json:"weight_decay,omitempty"`
+	Schedule    string      `json:"schedule"`
+	BatchSize   int         `json:"batch_size"`
+	Epochs      int         `json:"epochs"`
+	Seed        uint64      `json:"seed"`
+	ValSplit    float64     `json:"val_split"`
 	// StepsPerCall is how many training steps one compiled call runs; 0
 	// picks it for the backend (see AutoStepsPerCall).
 	StepsPerCall int `json:"steps_per_call"`

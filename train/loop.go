@@ -93,6 +93,9 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.Loop == "" {
+		cfg.Loop = LoopWhile
+	}
 	if cfg.StepsPerCall == 0 {
 		cfg.StepsPerCall = AutoStepsPerCall(cfg, cfg.Backend, len(trainIdx)/cfg.BatchSize)
 	}
@@ -173,8 +176,14 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	}
 	fmt.Fprintf(out, "\nbackend  %s\ndata     %s (%s): %d train, %d validation, %d test\n",
 		backend.Description(), mnist.Dir, mnist.Source, len(trainIdx), len(valIdx), mnist.Test.N)
-	fmt.Fprintf(out, "train    %s lr %g, %s schedule, batch %d, %d steps per call, up to %d epochs, seed %d -> %s\n",
-		cfg.Optimizer, cfg.LR, cfg.Schedule, cfg.BatchSize, cfg.StepsPerCall, cfg.Epochs, cfg.Seed, cfg.RunDir)
+	perCall := fmt.Sprintf("%d steps per call", cfg.StepsPerCall)
+	if cfg.StepsPerCall == 1 {
+		perCall = "1 step per call"
+	} else if cfg.Loop == LoopUnroll {
+		perCall += " (unrolled)"
+	}
+	fmt.Fprintf(out, "train    %s lr %g, %s schedule, batch %d, %s, up to %d epochs, seed %d -> %s\n",
+		cfg.Optimizer, cfg.LR, cfg.Schedule, cfg.BatchSize, perCall, cfg.Epochs, cfg.Seed, cfg.RunDir)
 
 	steps := trainData.StepsPerEpoch()
 	prog, err := newProgram(backend, cfg, m, cfg.Epochs*steps)
@@ -252,6 +261,9 @@ func (p *program) compile(rows []int) error {
 			_, err = p.trainExec.Compile(shapes.Make(dtypes.Uint8, r, inputs), shapes.Make(dtypes.Int32, r))
 		}
 		if err != nil {
+			if steps, _ := p.stepsIn(r); steps > 1 && p.cfg.Loop != LoopUnroll {
+				return fmt.Errorf("compile train call of %d steps in a While loop: %w (--loop unroll avoids the While loop)", steps, err)
+			}
 			return fmt.Errorf("compile train call of %d rows: %w", r, err)
 		}
 	}

@@ -83,7 +83,7 @@ func cpuModel() string {
 }
 
 // Header is the table's column names.
-var Header = []string{"backend", "batch", "startup s", "compile s", "train steps/s", "train ex/s", "p50 ms", "p90 ms",
+var Header = []string{"backend", "batch", "steps/call", "startup s", "compile s", "train steps/s", "train ex/s", "p50 ms", "p90 ms",
 	"p99 ms", "spread", "eval ex/s", "GFLOP/s", "speed-up", "peak RSS MB", "time to target"}
 
 // Row formats one result as table cells.
@@ -96,7 +96,11 @@ func Row(r train.BenchResult) []string {
 			tta = fmt.Sprintf("not reached (%.4f)", r.FinalTestAccuracy)
 		}
 	}
-	return []string{r.Backend, fmt.Sprint(r.Batch), fmt.Sprintf("%.2f", r.StartupSeconds), fmt.Sprintf("%.2f", r.CompileSeconds),
+	perCall := fmt.Sprint(r.StepsPerCall)
+	if r.Loop == train.LoopUnroll && r.StepsPerCall > 1 {
+		perCall += " unrolled"
+	}
+	return []string{r.Backend, fmt.Sprint(r.Batch), perCall, fmt.Sprintf("%.2f", r.StartupSeconds), fmt.Sprintf("%.2f", r.CompileSeconds),
 		fmt.Sprintf("%.1f", r.StepsPerSecond), fmt.Sprintf("%.0f", r.ExamplesPerSecond),
 		fmt.Sprintf("%.2f", r.LatencyP50), fmt.Sprintf("%.2f", r.LatencyP90), fmt.Sprintf("%.2f", r.LatencyP99),
 		fmt.Sprintf("%.1f%%", 100*r.Spread), fmt.Sprintf("%.0f", r.EvalExamplesPerSec), fmt.Sprintf("%.1f", r.GFLOPSAchieved),
