@@ -241,7 +241,10 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	}
 	r.EvalExamplesPerSec = float64(calls*batch) / seconds
 	r.PeakHostMB = peakRSSMB()
-	r.DeviceMemory = "not reported by the backend"
+	r.DeviceMemory = deviceMemory(name)
+	if r.DeviceMemory == "" {
+		r.DeviceMemory = "not reported by the backend"
+	}
 
 	if bc.Target > 0 {
 		if err := timeToAccuracy(ctx, bc, cfg, backend, m, mnist, &r); err != nil {

@@ -167,8 +167,12 @@ func (p *program) whileSteps(g *Graph, steps, batch int, batchAt func(k *Node) (
 	var initial []*Node
 	for v := range p.store.IterVariables() {
 		if v.InUseByGraph(g) {
+			param := g.GetParameterByName(v.Path())
+			if param == nil {
+				panic(fmt.Sprintf("variable %s has no parameter in the training graph", v.Path()))
+			}
 			vars = append(vars, v)
-			initial = append(initial, g.GetParameterByName(v.Path()))
+			initial = append(initial, param)
 		}
 	}
 	zero := ScalarZero(g, dtypes.Float32)

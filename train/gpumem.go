@@ -1,0 +1,54 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// deviceMemory describes the GPU memory this process holds, as the NVIDIA
+// driver reports it (nvidia-smi), for backends that run on an NVIDIA GPU.
+// GoMLX's backends report no device memory themselves. XLA reserves a large
+// share of the GPU up front for its allocator, so this is what the process
+// holds, not what the model needs. It returns "" when it cannot tell.
+func deviceMemory(backend string) string {
+	if !strings.HasPrefix(backend, "xla:cuda") {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "nvidia-smi", "--query-compute-apps=pid,used_memory",
+		"--format=csv,noheader,nounits").Output()
+	if err != nil {
+		return ""
+	}
+	mb, ok := processMemoryMB(string(out), os.Getpid())
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%d MB held on the GPU (nvidia-smi)", mb)
+}
+
+// processMemoryMB finds pid's line in nvidia-smi's "pid, used_memory" CSV
+// (MiB, no header, no units) and returns its memory in MB.
+func processMemoryMB(csv string, pid int) (int, bool) {
+	for line := range strings.SplitSeq(csv, "\n") {
+		p, mem, ok := strings.Cut(line, ",")
+		if !ok {
+			continue
+		}
+		if n, err := strconv.Atoi(strings.TrimSpace(p)); err != nil || n != pid {
+			continue
+		}
+		mib, err := strconv.Atoi(strings.TrimSpace(mem))
+		if err != nil || mib < 0 {
+			return 0, false
+		}
+		return mib * (1 << 20) / 1_000_000, true
+	}
+	return 0, false
+}

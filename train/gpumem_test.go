@@ -1,0 +1,33 @@
+package train
+
+import "testing"
+
+func TestProcessMemoryMB(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		csv  string
+		pid  int
+		want int
+		ok   bool
+	}{
+		{"our line among others", "111, 500\n4242, 1000\n", 4242, 1048, true},
+		{"no line for us", "111, 500\n", 4242, 0, false},
+		{"empty output (no process on the GPU)", "", 4242, 0, false},
+		{"a pid that only starts like ours", "42420, 7\n", 4242, 0, false},
+		{"not a number", "4242, [N/A]\n", 4242, 0, false},
+		{"no comma", "4242 1000\n", 4242, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := processMemoryMB(tc.csv, tc.pid)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("processMemoryMB(%q, %d) = %d, %v; want %d, %v", tc.csv, tc.pid, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func TestDeviceMemoryOnlyForCUDA(t *testing.T) {
+	if got := deviceMemory("go"); got != "" {
+		t.Errorf("deviceMemory(go) = %q, want nothing: the Go backend has no device", got)
+	}
+}
