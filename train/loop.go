@@ -214,10 +214,12 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 		fmt.Fprintln(out)
 	}
 	compileStart := time.Now()
-	if err := prog.compile(trainData.CallRows()); err != nil {
+	callRows := trainData.CallRows()
+	if err := prog.compile(callRows); err != nil {
 		return nil, nil, err
 	}
 	s.CompileSeconds = time.Since(compileStart).Seconds()
+	fmt.Fprintf(out, "compile  %d training call shapes and the evaluation call in %.2fs\n", len(callRows), s.CompileSeconds)
 	var stateBytes int64
 	for v := range prog.store.IterVariables() {
 		stateBytes += int64(v.Shape().Memory())
