@@ -161,7 +161,7 @@ func (c *Config) Validate() error {
 	case !(c.ValSplit >= 0 && c.ValSplit < 1):
 		return bad("--val-split %g (must be in [0, 1))", c.ValSplit)
 	case c.Loop != "" && !slices.Contains(Loops, c.Loop):
-		return bad("unknown loop %q (accepted: %s)", c.Loop, strings.Join(Loops, ", "))
+		return bad("unknown --loop %q (accepted: %s)", c.Loop, strings.Join(Loops, ", "))
 	case c.StepsPerCall < 0:
 		return bad("--steps-per-call %d (must be >= 1, or 0 for automatic)", c.StepsPerCall)
 	case c.Patience < 0:

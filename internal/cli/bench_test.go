@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"github.com/neurona/neurona/train"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -33,6 +34,9 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 		t.Fatalf("report: %+v", rep)
 	}
 	for _, r := range rep.Results {
+		if r.StepsPerCall != 10 || r.Loop != train.LoopWhile {
+			t.Errorf("batch %d: %d steps per call in a %q loop; want the perceptron's automatic 10 in a While loop", r.Batch, r.StepsPerCall, r.Loop)
+		}
 		if r.StepsPerSecond <= 0 || r.TimedSteps < 10 || len(r.RepeatStepsPerSec) != 2 {
 			t.Errorf("batch %d: %+v", r.Batch, r)
 		}
@@ -93,6 +97,8 @@ func TestBenchBadFlags(t *testing.T) {
 		{"a target of 1", []string{"bench", "--target", "1"}, 2, "--target 1"},
 		{"an unknown backend", []string{"bench", "--backends", "tpu"}, 2, "unknown backend"},
 		{"an unknown model", []string{"bench", "--model", "cnn"}, 2, `unknown model "cnn"`},
+		{"an unknown loop", []string{"bench", "--loop", "scan"}, 2, `unknown --loop "scan"`},
+		{"negative steps per call", []string{"bench", "--steps-per-call", "-3"}, 2, "--steps-per-call -3"},
 		{"compare with one report", []string{"bench", "--compare", "a.json"}, 2, "takes two JSON reports"},
 		{"compare with a broken report", []string{"bench", "--compare", bad, bad}, 1, "not a neurona bench report"},
 	} {

@@ -201,6 +201,7 @@ func TestParseTrainErrors(t *testing.T) {
 		{"weight decay with sgd", []string{"--optimizer", "sgd", "--weight-decay", "0.1"}, "adam and adamw only"},
 		{"a negative weight decay", []string{"--weight-decay", "-1"}, "--weight-decay -1"},
 		{"negative steps per call", []string{"--steps-per-call", "-2"}, "--steps-per-call -2"},
+		{"an unknown loop", []string{"--loop", "scan"}, `unknown --loop "scan" (accepted: while, unroll)`},
 		{"a negative patience", []string{"--patience", "-1"}, "--patience -1"},
 		{"a negative tolerance", []string{"--tol", "-0.5"}, "--tol -0.5"},
 		{"a hidden width of zero", []string{"--hidden", "0"}, `"0" is not a layer width`},
