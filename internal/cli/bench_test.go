@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"github.com/neurona/neurona/train"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/benchout"
+	"github.com/neurona/neurona/train"
 )
 
 func TestBenchWritesConsistentReports(t *testing.T) {
