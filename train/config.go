@@ -42,6 +42,9 @@ type Config struct {
 	// StepsPerCall is how many training steps one compiled call runs; 0
 	// picks it for the backend (see AutoStepsPerCall).
 	StepsPerCall int `json:"steps_per_call"`
+	// AutoStepsPerCall records that StepsPerCall was picked automatically,
+	// so that a resumed run picks it again for its own backend.
+	AutoStepsPerCall bool `json:"auto_steps_per_call,omitempty"`
 	// Loop is how a call runs its StepsPerCall steps: LoopWhile (default)
 	// or LoopUnroll. Both give the same results.
 	Loop string `json:"loop,omitempty"`

@@ -98,6 +98,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	}
 	if cfg.StepsPerCall == 0 {
 		cfg.StepsPerCall = AutoStepsPerCall(cfg, cfg.Backend, len(trainIdx)/cfg.BatchSize)
+		cfg.AutoStepsPerCall = true
 	}
 	trainData, err := data.NewBatches(mnist.Train, trainIdx, data.BatchOptions{
 		BatchSize: cfg.BatchSize, StepsPerCall: cfg.StepsPerCall, Shuffle: true, Seed: cfg.Seed,

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
@@ -45,8 +47,7 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 		f.copy(&probe, o.cfg)
 		if fmt.Sprintf("%+v", probe) != fmt.Sprintf("%+v", saved) {
 			return nil, usagef("--%s conflicts with the checkpoint %s, which was trained with %s (a resumed run keeps its configuration; "+
-				"it may change only --epochs, --patience, --tol, --n-iter-no-change, --restore-best, --save-every, --save-every-epoch, "+
-				"--keep-last, --keep-best, --backend and --progress)", name, c.Dir, describe(saved))
+				"it may change only %s)", name, c.Dir, describe(saved), changeable())
 		}
 	}
 	if merged.Epochs != saved.Epochs {
@@ -56,12 +57,35 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 		}
 		fmt.Fprintf(e.stdout, "epochs   %d instead of the %d the run was started with%s\n", merged.Epochs, saved.Epochs, note)
 	}
+	if merged.AutoStepsPerCall && !o.set["steps-per-call"] {
+		// Picked for the backend the run started on: pick again for this
+		// one (a run from a GPU resumed on the CPU should not run a whole
+		// epoch per call). The steps per call do not change the results.
+		merged.StepsPerCall = 0
+	}
 	merged.Backend, merged.Progress = o.cfg.Backend, o.cfg.Progress
 	if err := merged.Validate(); err != nil {
 		return nil, usagef("%s", trimSentinel(err))
 	}
 	o.cfg = merged
 	return c, nil
+}
+
+// changeable lists the flags a resumed run accepts.
+func changeable() string {
+	var names []string
+	for name, f := range configFlags {
+		if f.resumable {
+			names = append(names, "--"+name)
+		}
+	}
+	for name := range notConfig {
+		if name != "resume" {
+			names = append(names, "--"+name)
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 func describe(c train.Config) string {

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"bytes"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/neurona/neurona/data"
+)
+
+// TestResumeFlags trains a one-epoch run, then checks what --resume accepts:
+// the flags that do not change the results, and nothing that would.
+func TestResumeFlags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on MNIST")
+	}
+	if _, err := data.ModuleDataDir(); err != nil {
+		t.Skipf("MNIST not available: %v", err)
+	}
+	run := filepath.Join(t.TempDir(), "run")
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"train", "--hidden", "8", "--epochs", "1", "--run-dir", run, "--progress", "never"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("train: exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+
+	t.Run("flags that would change the run are refused", func(t *testing.T) {
+		for _, args := range [][]string{{"--lr", "0.5"}, {"--hidden", "16"}, {"--batch-size", "64"}, {"--seed", "2"}} {
+			stderr.Reset()
+			code := Main(append([]string{"train", "--resume", run}, args...), io.Discard, &stderr)
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			want := args[0] + " conflicts with the checkpoint"
+			if code != 2 || len(lines) != 1 || !strings.Contains(lines[0], want) || !strings.Contains(lines[0], "--steps-per-call") {
+				t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line with %q listing what may change", args, code, stderr.String(), want)
+			}
+		}
+	})
+
+	resumed := func(t *testing.T, args ...string) *trainOptions {
+		t.Helper()
+		e := testEnv(io.Discard)
+		o, err := parseTrain(append([]string{"--resume", run}, args...), e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := resumeFrom(o, e); err != nil {
+			t.Fatalf("resumeFrom %v: %v", args, err)
+		}
+		return o
+	}
+	t.Run("automatic steps per call are picked again for the new backend", func(t *testing.T) {
+		o := resumed(t, "--epochs", "2")
+		if o.cfg.StepsPerCall != 0 || o.cfg.Epochs != 2 || o.cfg.Model.Hidden[0] != 8 {
+			t.Errorf("resumed config: %d steps per call (want 0, automatic), %d epochs, hidden %v", o.cfg.StepsPerCall, o.cfg.Epochs, o.cfg.Model.Hidden)
+		}
+	})
+	t.Run("steps per call and the loop may change", func(t *testing.T) {
+		o := resumed(t, "--epochs", "2", "--steps-per-call", "3", "--loop", "unroll")
+		if o.cfg.StepsPerCall != 3 || o.cfg.Loop != "unroll" {
+			t.Errorf("resumed config: %d steps per call in a %q loop, want 3 unrolled", o.cfg.StepsPerCall, o.cfg.Loop)
+		}
+	})
+	t.Run("the resumed run trains on", func(t *testing.T) {
+		stdout.Reset()
+		if code := Main([]string{"train", "--resume", run, "--epochs", "2", "--steps-per-call", "5", "--progress", "never"}, &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+		}
+		if !strings.Contains(stdout.String(), "5 steps per call") || !strings.Contains(stdout.String(), "epoch   2/2") {
+			t.Errorf("resumed output:\n%s", stdout.String())
+		}
+	})
+}
