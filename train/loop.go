@@ -35,7 +35,8 @@ type Options struct {
 	// Go backend); it sets Config.DataOnDevice.
 	DataOnDevice string
 
-	afterCall func(globalStep int) // tests: called after each training call
+	afterCall  func(globalStep int) // tests: called after each training call
+	breakWhile bool                 // tests: building a While loop fails, as on a backend without one
 }
 
 // Run trains cfg.Model on mnist, reports progress to out and writes the run
@@ -93,16 +94,11 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if err != nil {
 		return nil, nil, err
 	}
-	if cfg.Loop == "" {
-		cfg.Loop = LoopWhile
-	}
 	if cfg.StepsPerCall == 0 {
 		cfg.StepsPerCall = AutoStepsPerCall(cfg, cfg.Backend, len(trainIdx)/cfg.BatchSize)
 		cfg.AutoStepsPerCall = true
 	}
-	trainData, err := data.NewBatches(mnist.Train, trainIdx, data.BatchOptions{
-		BatchSize: cfg.BatchSize, StepsPerCall: cfg.StepsPerCall, Shuffle: true, Seed: cfg.Seed,
-		DropLast: cfg.DropLast, Name: "train", IndicesOnly: cfg.DataOnDevice})
+	trainData, err := trainBatches(cfg, mnist, trainIdx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -177,32 +173,40 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	}
 	fmt.Fprintf(out, "\nbackend  %s\ndata     %s (%s): %d train, %d validation, %d test\n",
 		backend.Description(), mnist.Dir, mnist.Source, len(trainIdx), len(valIdx), mnist.Test.N)
-	perCall := fmt.Sprintf("%d steps per call", cfg.StepsPerCall)
-	if cfg.StepsPerCall == 1 {
-		perCall = "1 step per call"
-	} else if cfg.Loop == LoopUnroll {
-		perCall += " (unrolled)"
-	}
 	fmt.Fprintf(out, "train    %s lr %g, %s schedule, batch %d, %s, up to %d epochs, seed %d -> %s\n",
-		cfg.Optimizer, cfg.LR, cfg.Schedule, cfg.BatchSize, perCall, cfg.Epochs, cfg.Seed, cfg.RunDir)
-
-	steps := trainData.StepsPerEpoch()
-	prog, err := newProgram(backend, cfg, m, cfg.Epochs*steps)
-	if err != nil {
-		return nil, nil, err
-	}
+		cfg.Optimizer, cfg.LR, cfg.Schedule, cfg.BatchSize, perCall(cfg), cfg.Epochs, cfg.Seed, cfg.RunDir)
 	if cfg.DataOnDevice {
-		prog.makeResident(mnist.Train)
-		defer prog.release()
 		fmt.Fprintf(out, "data     resident on the device: %.1f MB of images and labels, %d bytes of indices sent per step\n",
 			float64(len(mnist.Train.Images)+4*mnist.Train.N)/1e6, 4*cfg.BatchSize)
 	}
+
+	compileStart := time.Now()
+	prog, err := buildProgram(backend, cfg, m, mnist, trainData, opts)
+	if errors.Is(err, errWhileLoop) && cfg.Loop == "" {
+		// The default loop did not compile on this backend: fall back to
+		// unrolled steps rather than fail (the results are the same).
+		cfg.Loop = LoopUnroll
+		if cfg.AutoStepsPerCall {
+			cfg.StepsPerCall = AutoStepsPerCall(cfg, cfg.Backend, len(trainIdx)/cfg.BatchSize)
+		}
+		fmt.Fprintf(out, "note     the While loop did not compile on %s (%s); running %s instead\n",
+			cfg.Backend, firstLine(err.Error()), perCall(cfg))
+		if trainData, err = trainBatches(cfg, mnist, trainIdx); err != nil {
+			return nil, nil, err
+		}
+		prog, err = buildProgram(backend, cfg, m, mnist, trainData, opts)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	defer prog.release()
+	s.CompileSeconds = time.Since(compileStart).Seconds()
+	s.Hyperparameters = cfg
+	fmt.Fprintf(out, "compile  %d training call shapes and the evaluation call in %.2fs\n", len(trainData.CallRows()), s.CompileSeconds)
+
 	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: rd, st: st, ckpts: ckpts, dataset: dataset, afterCall: opts.afterCall,
 		plannedEpochs: plannedEpochs}
 	if opts.Resume != nil {
-		if err := loadVariables(prog.store, opts.Resume.Variables); err != nil {
-			return nil, nil, fmt.Errorf("checkpoint %s: %w", opts.Resume.Dir, err)
-		}
 		ckpts.Protect = opts.Resume.Dir
 		l.lastSave = st.GlobalStep
 		if err := l.loadBest(); err != nil {
@@ -214,13 +218,6 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 		}
 		fmt.Fprintln(out)
 	}
-	compileStart := time.Now()
-	callRows := trainData.CallRows()
-	if err := prog.compile(callRows); err != nil {
-		return nil, nil, err
-	}
-	s.CompileSeconds = time.Since(compileStart).Seconds()
-	fmt.Fprintf(out, "compile  %d training call shapes and the evaluation call in %.2fs\n", len(callRows), s.CompileSeconds)
 	var stateBytes int64
 	for v := range prog.store.IterVariables() {
 		stateBytes += int64(v.Shape().Memory())
@@ -255,6 +252,54 @@ func allIndices(n int) []int {
 	return idx
 }
 
+// trainBatches is the training pipeline of cfg over mnist.Train[trainIdx].
+func trainBatches(cfg Config, mnist *data.MNIST, trainIdx []int) (*data.Batches, error) {
+	return data.NewBatches(mnist.Train, trainIdx, data.BatchOptions{
+		BatchSize: cfg.BatchSize, StepsPerCall: cfg.StepsPerCall, Shuffle: true, Seed: cfg.Seed,
+		DropLast: cfg.DropLast, Name: "train", IndicesOnly: cfg.DataOnDevice})
+}
+
+// buildProgram makes cfg's program: the variables (the checkpoint's when
+// resuming), the dataset on the device with cfg.DataOnDevice, and every call
+// shape of an epoch compiled. An error wraps errWhileLoop when the While
+// loop is what failed to compile.
+func buildProgram(backend compute.Backend, cfg Config, m models.Model, mnist *data.MNIST, trainData *data.Batches, opts Options) (*program, error) {
+	prog, err := newProgram(backend, cfg, m, cfg.Epochs*trainData.StepsPerEpoch())
+	if err != nil {
+		return nil, err
+	}
+	prog.breakWhile = opts.breakWhile
+	if cfg.DataOnDevice {
+		prog.makeResident(mnist.Train)
+	}
+	if opts.Resume != nil {
+		if err := loadVariables(prog.store, opts.Resume.Variables); err != nil {
+			prog.release()
+			return nil, fmt.Errorf("checkpoint %s: %w", opts.Resume.Dir, err)
+		}
+	}
+	if err := prog.compile(trainData.CallRows()); err != nil {
+		prog.release()
+		return nil, err
+	}
+	return prog, nil
+}
+
+// perCall describes how cfg's calls run their steps.
+func perCall(cfg Config) string {
+	switch {
+	case cfg.StepsPerCall == 1:
+		return "1 step per call"
+	case cfg.Loop == LoopUnroll:
+		return fmt.Sprintf("%d steps per call (unrolled)", cfg.StepsPerCall)
+	default:
+		return fmt.Sprintf("%d steps per call", cfg.StepsPerCall)
+	}
+}
+
+// errWhileLoop marks a failure to compile the While loop of a training call.
+var errWhileLoop = errors.New("the While loop of the training call did not compile")
+
 // compile compiles the training call for each row count in rows and the
 // evaluation call, so that compilation is timed apart from training.
 func (p *program) compile(rows []int) error {
@@ -268,7 +313,7 @@ func (p *program) compile(rows []int) error {
 		}
 		if err != nil {
 			if steps, _ := p.stepsIn(r); steps > 1 && p.cfg.Loop != LoopUnroll {
-				return fmt.Errorf("compile train call of %d steps in a While loop: %w (--loop unroll avoids the While loop)", steps, err)
+				return fmt.Errorf("compile train call of %d steps in a While loop: %w (--loop unroll avoids the While loop): %w", steps, err, errWhileLoop)
 			}
 			return fmt.Errorf("compile train call of %d rows: %w", r, err)
 		}

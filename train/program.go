@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -39,6 +40,8 @@ type program struct {
 	// the device by the first call, kept there by GoMLX) and their call.
 	residentExec         *model.Exec
 	residentX, residentY *tensors.Tensor
+
+	breakWhile bool // tests: building a While loop panics
 }
 
 // newProgram prepares (but does not compile: that happens at the first call
@@ -86,6 +89,7 @@ func (p *program) release() {
 	if p.residentX != nil {
 		_ = p.residentX.FinalizeAll()
 		_ = p.residentY.FinalizeAll()
+		p.residentX, p.residentY = nil, nil
 	}
 }
 
@@ -157,6 +161,9 @@ func (p *program) trainSteps(g *Graph, steps, batch int, batchAt func(k *Node) (
 // the two sums and every variable the step reads or writes (weights,
 // optimizer moments, global step, learning rate).
 func (p *program) whileSteps(g *Graph, steps, batch int, batchAt func(k *Node) (x, y *Node)) (lossSum, correct *Node) {
+	if p.breakWhile {
+		panic(errors.New("test: this backend refuses While loops"))
+	}
 	// A first step built in the main function creates the variables that do
 	// not exist yet (layers and optimizers create theirs when first built)
 	// and tells which ones a step uses. Nothing depends on its results, so
@@ -169,7 +176,7 @@ func (p *program) whileSteps(g *Graph, steps, batch int, batchAt func(k *Node) (
 		if v.InUseByGraph(g) {
 			param := g.GetParameterByName(v.Path())
 			if param == nil {
-				panic(fmt.Sprintf("variable %s has no parameter in the training graph", v.Path()))
+				panic(fmt.Errorf("variable %s has no parameter in the training graph", v.Path()))
 			}
 			vars = append(vars, v)
 			initial = append(initial, param)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -189,4 +190,48 @@ func variableValues(p *program) map[string][]float32 {
 		out[v.Path()] = tensors.MustCopyFlatData[float32](value)
 	}
 	return out
+}
+
+func TestWhileLoopFallsBackToUnrolledSteps(t *testing.T) {
+	m := smallMNIST(t, 1100, 200)
+	cfg := Defaults(models.MLP)
+	cfg.Model.Hidden = []int{32}
+	cfg.Epochs, cfg.BatchSize, cfg.StepsPerCall = 1, 50, 4
+	_, want := runWeights(t, cfg, m)
+
+	run := func(cfg Config) (*Summary, map[string][]float32, string, error) {
+		cfg.RunDir = filepath.Join(t.TempDir(), "run")
+		backend, name, err := NewBackend(GoBackend)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer backend.Finalize()
+		cfg.Backend = name
+		var out bytes.Buffer
+		s, p, err := execute(context.Background(), backend, cfg, m, &out, Options{breakWhile: true})
+		if err != nil {
+			return s, nil, out.String(), err
+		}
+		return s, variableValues(p), out.String(), nil
+	}
+	// The default loop falls back, says so, and trains the same weights.
+	s, got, out, err := run(cfg)
+	if err != nil {
+		t.Fatalf("with the default loop: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "the While loop did not compile") || s.Hyperparameters.Loop != LoopUnroll {
+		t.Errorf("no fallback to unrolled steps reported (loop %q):\n%s", s.Hyperparameters.Loop, out)
+	}
+	for name, a := range want {
+		for i := range a {
+			if a[i] != got[name][i] {
+				t.Fatalf("%s[%d]: %g in a While loop, %g after the fallback", name, i, a[i], got[name][i])
+			}
+		}
+	}
+	// Asked for by name, the While loop fails with the way out.
+	cfg.Loop = LoopWhile
+	if _, _, out, err := run(cfg); !errors.Is(err, errWhileLoop) || !strings.Contains(err.Error(), "--loop unroll") {
+		t.Errorf("--loop while on a backend that cannot: err %v\n%s", err, out)
+	}
 }
