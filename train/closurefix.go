@@ -1,6 +1,8 @@
 package train
 
 import (
+	"slices"
+
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
 )
@@ -187,7 +189,9 @@ func (f *closureSafeFunc) BroadcastInDim(x compute.Value, outputShape shapes.Sha
 	if err != nil {
 		return nil, err
 	}
-	if xShape.Rank() != outputShape.Rank() || xShape.IsDynamic() || outputShape.IsDynamic() {
+	if xShape.Rank() != outputShape.Rank() || xShape.IsDynamic() || outputShape.IsDynamic() ||
+		len(broadcastAxes) != xShape.Rank() || slices.ContainsFunc(broadcastAxes, func(a int) bool { return a < 0 || a >= outputShape.Rank() }) {
+		// Not the case the pass rewrites, or invalid: the backend decides.
 		return f.Function.BroadcastInDim(x, outputShape, broadcastAxes)
 	}
 	var keptDims, keptAxes []int

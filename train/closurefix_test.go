@@ -80,3 +80,70 @@ func TestClosureSafeGoBackend(t *testing.T) {
 		t.Logf("the unwrapped Go backend now runs a gradient inside While (err=%v): closureSafe may be unnecessary", err)
 	}
 }
+
+// TestClosureSafeBroadcasts compares broadcasts built inside a While body on
+// the wrapped backend with the same broadcasts in the main function.
+func TestClosureSafeBroadcasts(t *testing.T) {
+	raw, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := closureSafe(raw)
+	for _, tc := range []struct {
+		name     string
+		from, to []int
+	}{
+		{"a row to a matrix", []int{1, 3}, []int{4, 3}},
+		{"a column to a matrix", []int{4, 1}, []int{4, 3}},
+		{"a middle axis", []int{2, 1, 3}, []int{2, 5, 3}},
+		{"every axis", []int{1, 1}, []int{2, 3}},
+		{"nothing to expand", []int{2, 3}, []int{2, 3}},
+		{"a scalar", []int{}, []int{2, 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := 1
+			for _, d := range tc.from {
+				n *= d
+			}
+			values := make([]float32, n)
+			for i := range values {
+				values[i] = float32(i + 1)
+			}
+			exec, err := NewExec(backend, func(x *Node) []*Node {
+				g := x.Graph()
+				x = Reshape(x, tc.from...)
+				want := BroadcastToDims(Neg(x), tc.to...)
+				cond := NewClosure(g, func(g *Graph) []*Node {
+					i := Parameter(g, "i", shapes.Make(dtypes.Int32))
+					_ = Parameter(g, "y", want.Shape())
+					return []*Node{LessThan(i, Const(g, int32(1)))}
+				})
+				body := NewClosure(g, func(g *Graph) []*Node {
+					i := Parameter(g, "i", shapes.Make(dtypes.Int32))
+					_ = Parameter(g, "y", want.Shape())
+					// Mul reads the broadcast of a value of the loop body:
+					// the pattern the Go backend's pass breaks.
+					return []*Node{AddScalar(i, 1), Mul(BroadcastToDims(Neg(x), tc.to...), OnesLike(want))}
+				})
+				got := While(cond, body, Const(g, int32(0)), ZerosLike(want))[1]
+				return []*Node{Reshape(want, -1), Reshape(got, -1)}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Exec(values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, got := out[0].Value().([]float32), out[1].Value().([]float32)
+			if len(got) != len(want) {
+				t.Fatalf("got %v, want %v", got, want)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("inside the loop %v, in the main function %v", got, want)
+				}
+			}
+		})
+	}
+}
