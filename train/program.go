@@ -106,6 +106,9 @@ func pixels(x *Node) *Node {
 func (p *program) trainGraph(_ *model.Scope, x, y *Node) (lossSum, correct *Node) {
 	steps, batch := p.stepsIn(x.Shape().Dimensions[0])
 	return p.trainSteps(x.Graph(), steps, batch, func(k *Node) (*Node, *Node) {
+		if steps == 1 {
+			return x, y
+		}
 		at := rowsOfStep(k, batch)
 		return Gather(x, at), Gather(y, at)
 	})
@@ -119,7 +122,11 @@ func (p *program) trainGraph(_ *model.Scope, x, y *Node) (lossSum, correct *Node
 func (p *program) residentGraph(_ *model.Scope, images, labels, idx *Node) (lossSum, correct *Node) {
 	steps, batch := p.stepsIn(idx.Shape().Dimensions[0])
 	return p.trainSteps(idx.Graph(), steps, batch, func(k *Node) (*Node, *Node) {
-		at := Reshape(Gather(idx, rowsOfStep(k, batch)), batch, 1)
+		rows := idx
+		if steps > 1 {
+			rows = Gather(idx, rowsOfStep(k, batch))
+		}
+		at := Reshape(rows, batch, 1)
 		return Gather(images, at), Gather(labels, at)
 	})
 }
