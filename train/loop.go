@@ -313,7 +313,7 @@ func (p *program) compile(rows []int) error {
 		}
 		if err != nil {
 			if steps, _ := p.stepsIn(r); steps > 1 && p.cfg.Loop != LoopUnroll {
-				return fmt.Errorf("compile train call of %d steps in a While loop: %w (--loop unroll avoids the While loop): %w", steps, err, errWhileLoop)
+				return fmt.Errorf("%w (%d steps per call): %w (--loop unroll avoids it)", errWhileLoop, steps, err)
 			}
 			return fmt.Errorf("compile train call of %d rows: %w", r, err)
 		}
