@@ -45,8 +45,9 @@ type Config struct {
 	// AutoStepsPerCall records that StepsPerCall was picked automatically,
 	// so that a resumed run picks it again for its own backend.
 	AutoStepsPerCall bool `json:"auto_steps_per_call,omitempty"`
-	// Loop is how a call runs its StepsPerCall steps: LoopWhile (default)
-	// or LoopUnroll. Both give the same results.
+	// Loop is how a call runs its StepsPerCall steps: LoopWhile or
+	// LoopUnroll, which give the same results; "" is a While loop, or
+	// unrolled steps on a backend where the While loop does not compile.
 	Loop string `json:"loop,omitempty"`
 	// DataOnDevice keeps the training images and labels on the device for
 	// the whole run; each call then sends only its examples' indices.
