@@ -116,10 +116,22 @@ func Describe(infos []BackendInfo) {
 			continue
 		}
 		if infos[i].Name == GoBackend {
-			infos[i].Devices = []string{fmt.Sprintf("CPU, %d cores (host memory)", runtime.NumCPU())}
+			cpu := fmt.Sprintf("CPU, %d cores", runtime.NumCPU())
+			if gb := hostMemoryGB(); gb > 0 {
+				cpu += fmt.Sprintf(", %.0f GB host memory", gb)
+			}
+			infos[i].Devices = []string{cpu}
 		} else {
+			var gpus []string
+			if strings.HasPrefix(infos[i].Name, "xla:cuda") {
+				gpus = nvidiaGPUs() // the plugin's descriptions do not give the memory
+			}
 			for d := range backend.NumDevices() {
-				infos[i].Devices = append(infos[i].Devices, backend.DeviceDescription(compute.DeviceNum(d)))
+				desc := backend.DeviceDescription(compute.DeviceNum(d))
+				if d < len(gpus) {
+					desc += " (" + gpus[d] + ")"
+				}
+				infos[i].Devices = append(infos[i].Devices, desc)
 			}
 		}
 		backend.Finalize()

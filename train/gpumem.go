@@ -33,6 +33,50 @@ func deviceMemory(backend string) string {
 	return fmt.Sprintf("%d MB held on the GPU (nvidia-smi)", mb)
 }
 
+// nvidiaGPUs lists the GPUs as the NVIDIA driver describes them ("NVIDIA
+// H200, 143771 MiB"), in device order, or nothing without nvidia-smi.
+func nvidiaGPUs() []string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "nvidia-smi", "--query-gpu=name,memory.total",
+		"--format=csv,noheader").Output()
+	if err != nil {
+		return nil
+	}
+	return gpuLines(string(out))
+}
+
+// gpuLines turns nvidia-smi's "name, memory" CSV lines into descriptions.
+func gpuLines(csv string) []string {
+	var gpus []string
+	for line := range strings.SplitSeq(csv, "\n") {
+		name, mem, ok := strings.Cut(strings.TrimSpace(line), ",")
+		if !ok || strings.TrimSpace(name) == "" {
+			continue
+		}
+		gpus = append(gpus, strings.TrimSpace(name)+", "+strings.TrimSpace(mem))
+	}
+	return gpus
+}
+
+// hostMemoryGB is the machine's memory from /proc/meminfo, 0 if unknown.
+func hostMemoryGB() float64 {
+	raw, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			if err != nil {
+				return 0
+			}
+			return float64(kb) * 1024 / 1e9
+		}
+	}
+	return 0
+}
+
 // processMemoryMB finds pid's line in nvidia-smi's "pid, used_memory" CSV
 // (MiB, no header, no units) and returns its memory in MB.
 func processMemoryMB(csv string, pid int) (int, bool) {

@@ -31,3 +31,20 @@ func TestDeviceMemoryOnlyForCUDA(t *testing.T) {
 		t.Errorf("deviceMemory(go) = %q, want nothing: the Go backend has no device", got)
 	}
 }
+
+func TestGPULines(t *testing.T) {
+	got := gpuLines("NVIDIA H200, 143771 MiB\n\nNVIDIA H100 80GB HBM3, 81559 MiB\n")
+	want := []string{"NVIDIA H200, 143771 MiB", "NVIDIA H100 80GB HBM3, 81559 MiB"}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("gpuLines = %q, want %q", got, want)
+	}
+	if got := gpuLines("No devices were found\n"); len(got) != 0 {
+		t.Errorf("gpuLines of an error text = %q, want none", got)
+	}
+}
+
+func TestHostMemory(t *testing.T) {
+	if gb := hostMemoryGB(); gb < 0 || gb > 1e5 {
+		t.Errorf("hostMemoryGB = %g", gb)
+	}
+}
