@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,13 +57,8 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 	if err != nil || !strings.Contains(string(md), "| go:ops_sequential | 16 |") {
 		t.Errorf("markdown: %v\n%s", err, md)
 	}
-	f, err := os.Open(plotPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := png.Decode(f); err != nil {
-		t.Errorf("plot: %v", err)
+	if w, h := pngSize(t, plotPath); w < 100 || h < 100 {
+		t.Errorf("plot %s is %dx%d", plotPath, w, h)
 	}
 	if !strings.Contains(stdout.String(), "train steps/s") {
 		t.Errorf("no table on stdout:\n%s", stdout.String())

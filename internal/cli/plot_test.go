@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"image/png"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,18 +30,9 @@ func TestPlot(t *testing.T) {
 	if !strings.Contains(stdout, out) {
 		t.Errorf("stdout %q does not name %s", stdout, out)
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Two rows of three 470-pixel-high panels, 1500 wide, under a title.
-	if b := img.Bounds(); b.Dx() != 1500 || b.Dy() < 940 || b.Dy() > 1040 {
-		t.Errorf("%s is %v, want 1500 wide and 940 plus a title high", out, b.Size())
+	if w, h := pngSize(t, out); w != 1500 || h < 940 || h > 1040 {
+		t.Errorf("%s is %dx%d, want 1500 wide and 940 plus a title high", out, w, h)
 	}
 
 	checkFailures(t, []usageCase{

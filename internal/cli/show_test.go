@@ -3,9 +3,7 @@ package cli
 import (
 	"errors"
 	"flag"
-	"image/png"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,18 +81,9 @@ func TestDataShow(t *testing.T) {
 	if !strings.Contains(stdout.String(), "wrote "+out+" (5 images") {
 		t.Errorf("stdout %q, want it to name %s and its 5 images", stdout.String(), out)
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", out, err)
-	}
 	// Five digits in one row at scale 3, under a title.
-	if b := img.Bounds(); b.Dx() < 5*84 || b.Dy() < 84+40 || b.Dy() > 84+200 {
-		t.Errorf("%s is %v, want one row of five 84-pixel digits", out, b.Size())
+	if w, h := pngSize(t, out); w < 5*84 || h < 84+40 || h > 84+200 {
+		t.Errorf("%s is %dx%d, want one row of five 84-pixel digits", out, w, h)
 	}
 	t.Run("a data folder without MNIST fails naming it", func(t *testing.T) {
 		missing := filepath.Join(t.TempDir(), "missing")
