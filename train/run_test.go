@@ -40,19 +40,31 @@ func smallMNIST(t testing.TB, nTrain, nTest int) *data.MNIST {
 // runWeights trains cfg and returns the final value of every variable.
 func runWeights(t *testing.T, cfg Config, m *data.MNIST) (*Summary, map[string][]float32) {
 	t.Helper()
+	s, weights, out, err := runWith(t, cfg, m, Options{})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+	return s, weights
+}
+
+// runWith trains cfg on the Go backend in a fresh run folder with opts and
+// returns the summary, the final variables (on success), the output and the
+// error.
+func runWith(t *testing.T, cfg Config, m *data.MNIST, opts Options) (*Summary, map[string][]float32, string, error) {
+	t.Helper()
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
 	backend, name, err := NewBackend(GoBackend)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Backend = name
 	defer backend.Finalize()
+	cfg.Backend = name
 	var out bytes.Buffer
-	s, p, err := execute(context.Background(), backend, cfg, m, &out, Options{})
+	s, p, err := execute(context.Background(), backend, cfg, m, &out, opts)
 	if err != nil {
-		t.Fatalf("Run: %v\n%s", err, out.String())
+		return s, nil, out.String(), err
 	}
-	return s, variableValues(p)
+	return s, variableValues(p), out.String(), nil
 }
 
 func TestStepsPerCallGivesTheSameWeights(t *testing.T) {
@@ -200,19 +212,7 @@ func TestWhileLoopFallsBackToUnrolledSteps(t *testing.T) {
 	_, want := runWeights(t, cfg, m)
 
 	run := func(cfg Config) (*Summary, map[string][]float32, string, error) {
-		cfg.RunDir = filepath.Join(t.TempDir(), "run")
-		backend, name, err := NewBackend(GoBackend)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer backend.Finalize()
-		cfg.Backend = name
-		var out bytes.Buffer
-		s, p, err := execute(context.Background(), backend, cfg, m, &out, Options{breakWhile: true})
-		if err != nil {
-			return s, nil, out.String(), err
-		}
-		return s, variableValues(p), out.String(), nil
+		return runWith(t, cfg, m, Options{breakWhile: true})
 	}
 	// The default loop falls back, says so, and trains the same weights.
 	s, got, out, err := run(cfg)
