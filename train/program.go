@@ -105,7 +105,8 @@ func pixels(x *Node) *Node {
 // Keras and PyTorch report running training metrics).
 func (p *program) trainGraph(_ *model.Scope, x, y *Node) (lossSum, correct *Node) {
 	steps, batch := p.stepsIn(x.Shape().Dimensions[0])
-	return p.trainSteps(x.Graph(), steps, batch, func(k *Node) (*Node, *Node) {
+	return p.trainSteps(steps, batch, []*Node{x, y}, func(k *Node, in []*Node) (*Node, *Node) {
+		x, y := in[0], in[1]
 		if steps == 1 {
 			return x, y
 		}
@@ -121,7 +122,8 @@ func (p *program) trainGraph(_ *model.Scope, x, y *Node) (lossSum, correct *Node
 // are those of the host pipeline, so the results are the same.
 func (p *program) residentGraph(_ *model.Scope, images, labels, idx *Node) (lossSum, correct *Node) {
 	steps, batch := p.stepsIn(idx.Shape().Dimensions[0])
-	return p.trainSteps(idx.Graph(), steps, batch, func(k *Node) (*Node, *Node) {
+	return p.trainSteps(steps, batch, []*Node{images, labels, idx}, func(k *Node, in []*Node) (*Node, *Node) {
+		images, labels, idx := in[0], in[1], in[2]
 		rows := idx
 		if steps > 1 {
 			rows = Gather(idx, rowsOfStep(k, batch))
@@ -147,17 +149,22 @@ func (p *program) stepsIn(rows int) (steps, batch int) {
 	return 1, rows
 }
 
-// trainSteps runs steps training steps in one call, step k on the batch
-// batchAt(k) gives (k is an int32 scalar). Several steps run in a While
-// loop whose body is compiled once, or unrolled with Config.Loop "unroll".
-func (p *program) trainSteps(g *Graph, steps, batch int, batchAt func(k *Node) (x, y *Node)) (lossSum, correct *Node) {
+// batchFn returns the batch of step k (an int32 scalar) from the call's
+// inputs in.
+type batchFn func(k *Node, in []*Node) (x, y *Node)
+
+// trainSteps runs steps training steps in one call on its inputs in, step k
+// on the batch batchAt(k, in) gives. Several steps run in a While loop whose
+// body is compiled once, or unrolled with Config.Loop "unroll".
+func (p *program) trainSteps(steps, batch int, in []*Node, batchAt batchFn) (lossSum, correct *Node) {
+	g := in[0].Graph()
 	if steps > 1 && p.cfg.Loop != LoopUnroll {
-		return p.whileSteps(g, steps, batch, batchAt)
+		return p.whileSteps(g, steps, batch, in, batchAt)
 	}
 	lossSum = ScalarZero(g, dtypes.Float32)
 	correct = ScalarZero(g, dtypes.Float32)
 	for k := range steps {
-		x, y := batchAt(Const(g, int32(k)))
+		x, y := batchAt(Const(g, int32(k)), in)
 		l, c := p.step(x, y, batch)
 		lossSum, correct = Add(lossSum, l), Add(correct, c)
 	}
@@ -165,32 +172,33 @@ func (p *program) trainSteps(g *Graph, steps, batch int, batchAt func(k *Node) (
 }
 
 // whileSteps is trainSteps as a While loop. Its state is the step counter,
-// the two sums and every variable the step reads or writes (weights,
-// optimizer moments, global step, learning rate).
-func (p *program) whileSteps(g *Graph, steps, batch int, batchAt func(k *Node) (x, y *Node)) (lossSum, correct *Node) {
+// the two sums, every variable the step reads or writes (weights,
+// optimizer moments, global step, learning rate) and the call's inputs,
+// passed through unchanged.
+//
+// XLA builds each closure as a function of its own: the body and the
+// condition use only their parameters and what they compute, never a node
+// of the main function (the Go backend would accept it, go-xla's builder
+// refuses most such uses, and XLA's computations are isolated), so the
+// inputs are loop state rather than captured.
+func (p *program) whileSteps(g *Graph, steps, batch int, in []*Node, batchAt batchFn) (lossSum, correct *Node) {
 	if p.breakWhile {
 		panic(errors.New("test: this backend refuses While loops"))
 	}
-	// A first step built in the main function creates the variables that do
-	// not exist yet (layers and optimizers create theirs when first built)
-	// and tells which ones a step uses. Nothing depends on its results, so
-	// it is dropped at compilation and never runs.
-	x0, y0 := batchAt(ScalarZero(g, dtypes.Int32))
-	p.step(x0, y0, batch)
-	var vars []*model.Variable
-	var initial []*Node
-	for v := range p.store.IterVariables() {
-		if v.InUseByGraph(g) {
-			param := g.GetParameterByName(v.Path())
-			if param == nil {
-				panic(fmt.Errorf("variable %s has no parameter in the training graph", v.Path()))
-			}
-			vars = append(vars, v)
-			initial = append(initial, param)
-		}
+	vars, err := p.stepVariables(batch)
+	if err != nil {
+		panic(err)
 	}
-	zero := ScalarZero(g, dtypes.Float32)
-	state := append([]*Node{ScalarZero(g, dtypes.Int32), zero, zero}, initial...)
+	initial := make([]*Node, len(vars))
+	for i, v := range vars {
+		initial[i] = v.NodeValue(g)
+	}
+	// Const, not ScalarZero: GoMLX caches scalars per graph, not per
+	// function, so a cached scalar of the main function would be handed to
+	// the loop body, which XLA refuses (the Go backend lets it through).
+	state := append([]*Node{Const(g, int32(0)), Const(g, float32(0)), Const(g, float32(0))}, initial...)
+	state = append(state, in...)
+	nVars := len(vars)
 	parameters := func(g *Graph) []*Node {
 		params := make([]*Node, len(state))
 		for i, s := range state {
@@ -207,7 +215,8 @@ func (p *program) whileSteps(g *Graph, steps, batch int, batchAt func(k *Node) (
 		for i, v := range vars {
 			v.SetNodeValue(params[3+i])
 		}
-		x, y := batchAt(params[0])
+		inputs := params[3+nVars:]
+		x, y := batchAt(params[0], inputs)
 		l, c := p.step(x, y, batch)
 		next := []*Node{AddScalar(params[0], 1), Add(params[1], l), Add(params[2], c)}
 		for i, v := range vars {
@@ -215,7 +224,7 @@ func (p *program) whileSteps(g *Graph, steps, batch int, batchAt func(k *Node) (
 			changed[i] = value != params[3+i]
 			next = append(next, value)
 		}
-		return next
+		return append(next, inputs...)
 	})
 	final := While(cond, body, state...)
 	for i, v := range vars {
@@ -226,6 +235,31 @@ func (p *program) whileSteps(g *Graph, steps, batch int, batchAt func(k *Node) (
 		}
 	}
 	return final[1], final[2]
+}
+
+// stepVariables returns every variable a training step on batch examples
+// reads or writes, creating those that do not exist yet (layers and
+// optimizers create theirs when first built). It builds the step in a
+// throwaway graph over the same store, so that nothing of it belongs to the
+// graph being built: a While loop's body may use only its own values.
+func (p *program) stepVariables(batch int) (vars []*model.Variable, err error) {
+	probe := NewGraph(p.backend, "step-variables")
+	defer probe.Finalize()
+	model.SetStore(probe, p.store)
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("find the training step's variables: %v", r)
+		}
+	}()
+	x := Parameter(probe, "x", shapes.Make(dtypes.Uint8, batch, p.cfg.Model.Inputs))
+	y := Parameter(probe, "y", shapes.Make(dtypes.Int32, batch))
+	p.step(x, y, batch)
+	for v := range p.store.IterVariables() {
+		if v.InUseByGraph(probe) {
+			vars = append(vars, v)
+		}
+	}
+	return vars, nil
 }
 
 // step builds one training step on the batch x [batch, inputs] uint8,
