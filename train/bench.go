@@ -29,6 +29,8 @@ type BenchConfig struct {
 	MaxEpochs int     // for the time-to-accuracy run
 	// DataOnDevice is "on", "off" or "auto" (on for all but the Go backend).
 	DataOnDevice string
+
+	breakWhile bool // tests: building a While loop fails, as on a backend without one
 }
 
 // BenchResult is one (backend, model, batch) measurement.
@@ -63,6 +65,9 @@ type BenchResult struct {
 	EpochsToTarget    int     `json:"epochs_to_target,omitempty"`
 	FinalTestAccuracy float64 `json:"final_test_accuracy,omitempty"`
 	Warning           string  `json:"warning,omitempty"`
+	// Note says the While loop did not compile and unrolled steps were
+	// measured instead.
+	Note string `json:"note,omitempty"`
 }
 
 // TrainFLOPs estimates the floating-point operations of one training step
@@ -129,18 +134,16 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	}
 	if cfg.StepsPerCall == 0 {
 		cfg.StepsPerCall = AutoStepsPerCall(cfg, backendName, len(trainIdx)/batch)
+		cfg.AutoStepsPerCall = true
 	}
-	if cfg.Loop == "" {
-		cfg.Loop = LoopWhile
-	}
-	r := BenchResult{Model: cfg.Model.String(), Batch: batch, StepsPerCall: cfg.StepsPerCall, Loop: cfg.Loop,
-		FLOPsPerStep: TrainFLOPs(cfg.Model, batch)}
+	r := BenchResult{Model: cfg.Model.String(), Batch: batch, FLOPsPerStep: TrainFLOPs(cfg.Model, batch)}
 	start := time.Now()
 	backend, name, err := NewBackend(backendName)
 	if err != nil {
 		return r, err
 	}
 	defer backend.Finalize()
+	cfg.Backend = name
 	r.StartupSeconds = time.Since(start).Seconds()
 	r.Backend, r.BackendDescription = name, backend.Description()
 	cfg.DataOnDevice = bc.DataOnDevice == "on" || ((bc.DataOnDevice == "auto" || bc.DataOnDevice == "") && !isGoBackend(name))
@@ -150,24 +153,38 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	if err != nil {
 		return r, err
 	}
-	ds, err := data.NewBatches(mnist.Train, trainIdx, data.BatchOptions{BatchSize: batch, StepsPerCall: cfg.StepsPerCall,
-		Shuffle: true, Seed: cfg.Seed, DropLast: true, Name: "bench", IndicesOnly: cfg.DataOnDevice})
-	if err != nil {
-		return r, err
-	}
-	p, err := newProgram(backend, cfg, m, 1<<30)
-	if err != nil {
-		return r, err
-	}
-	if cfg.DataOnDevice {
-		p.makeResident(mnist.Train)
-		defer p.release()
-	}
+	var ds *data.Batches
+	var p *program
 	start = time.Now()
-	if err := p.compile(ds.CallRows()); err != nil {
+	cfg, r.Note, err = withLoopFallback(cfg, len(trainIdx)/batch, func(cfg Config) error {
+		var err error
+		ds, err = data.NewBatches(mnist.Train, trainIdx, data.BatchOptions{BatchSize: batch, StepsPerCall: cfg.StepsPerCall,
+			Shuffle: true, Seed: cfg.Seed, DropLast: true, Name: "bench", IndicesOnly: cfg.DataOnDevice})
+		if err != nil {
+			return err
+		}
+		if p, err = newProgram(backend, cfg, m, 1<<30); err != nil {
+			return err
+		}
+		p.breakWhile = bc.breakWhile
+		if cfg.DataOnDevice {
+			p.makeResident(mnist.Train)
+		}
+		if err := p.compile(ds.CallRows()); err != nil {
+			p.release()
+			return err
+		}
+		return nil
+	})
+	if err != nil {
 		return r, err
 	}
+	defer p.release()
 	r.CompileSeconds = time.Since(start).Seconds()
+	r.StepsPerCall, r.Loop = cfg.StepsPerCall, cfg.Loop
+	if r.Loop == "" {
+		r.Loop = LoopWhile
+	}
 
 	// Train calls, cycling through epochs; every call returns its loss to
 	// the host, which synchronizes with the device.

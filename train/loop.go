@@ -181,20 +181,20 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	}
 
 	compileStart := time.Now()
-	prog, err := buildProgram(backend, cfg, m, mnist, trainData, opts)
-	if errors.Is(err, errWhileLoop) && cfg.Loop == "" {
-		// The default loop did not compile on this backend: fall back to
-		// unrolled steps rather than fail (the results are the same).
-		cfg.Loop = LoopUnroll
-		if cfg.AutoStepsPerCall {
-			cfg.StepsPerCall = AutoStepsPerCall(cfg, cfg.Backend, len(trainIdx)/cfg.BatchSize)
-		}
-		fmt.Fprintf(out, "note     the While loop did not compile on %s (%s); running %s instead\n",
-			cfg.Backend, firstLine(err.Error()), perCall(cfg))
-		if trainData, err = trainBatches(cfg, mnist, trainIdx); err != nil {
-			return nil, nil, err
+	var prog *program
+	planned := cfg.StepsPerCall
+	cfg, note, err := withLoopFallback(cfg, len(trainIdx)/cfg.BatchSize, func(cfg Config) error {
+		var err error
+		if cfg.StepsPerCall != planned { // the fallback's steps per call
+			if trainData, err = trainBatches(cfg, mnist, trainIdx); err != nil {
+				return err
+			}
 		}
 		prog, err = buildProgram(backend, cfg, m, mnist, trainData, opts)
+		return err
+	})
+	if note != "" {
+		fmt.Fprintf(out, "note     %s\n", note)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -299,6 +299,24 @@ func perCall(cfg Config) string {
 
 // errWhileLoop marks a failure to compile the While loop of a training call.
 var errWhileLoop = errors.New("the While loop of the training call did not compile")
+
+// withLoopFallback calls build with cfg. When the While loop did not
+// compile and no loop was asked for (Config.Loop ""), it calls build again
+// with unrolled steps (the results are the same; automatic steps per call
+// are picked again for them) and returns the configuration used and a note
+// that says so. A loop asked for by name fails instead.
+func withLoopFallback(cfg Config, stepsPerEpoch int, build func(Config) error) (Config, string, error) {
+	err := build(cfg)
+	if !errors.Is(err, errWhileLoop) || cfg.Loop != "" {
+		return cfg, "", err
+	}
+	cfg.Loop = LoopUnroll
+	if cfg.AutoStepsPerCall {
+		cfg.StepsPerCall = AutoStepsPerCall(cfg, cfg.Backend, stepsPerEpoch)
+	}
+	note := fmt.Sprintf("the While loop did not compile on %s (%s); running %s instead", cfg.Backend, firstLine(err.Error()), perCall(cfg))
+	return cfg, note, build(cfg)
+}
 
 // compile compiles the training call for each row count in rows and the
 // evaluation call, so that compilation is timed apart from training.

@@ -118,6 +118,9 @@ func Table(w io.Writer, results []train.BenchResult) error {
 		return err
 	}
 	for _, r := range results {
+		if r.Note != "" {
+			fmt.Fprintf(w, "note: %s batch %d: %s\n", r.Backend, r.Batch, r.Note)
+		}
 		if r.Warning != "" {
 			fmt.Fprintf(w, "warning: %s batch %d: %s\n", r.Backend, r.Batch, r.Warning)
 		}
