@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -195,10 +196,7 @@ func CUDAEnv(p *CUDAPlugin, cacheDir string, environ []string) (env []string, ch
 			return nil, false, fmt.Errorf("prepare CUDA plugin folder %s: %w", pluginDir, err)
 		}
 	}
-	var libDirs []string
-	if p.NVIDIA != "" {
-		libDirs, _ = filepath.Glob(filepath.Join(p.NVIDIA, "*", "lib"))
-	}
+	libDirs := nvidiaLibDirs(p.NVIDIA)
 	env = slices.Clone(environ)
 	set := func(key string, front []string) {
 		old := filepath.SplitList(get(key))
@@ -216,9 +214,52 @@ func CUDAEnv(p *CUDAPlugin, cacheDir string, environ []string) (env []string, ch
 		env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, key+"=") })
 		env = append(env, key+"="+strings.TrimSuffix(value, string(os.PathListSeparator)))
 	}
-	set("PJRT_PLUGIN_LIBRARY_PATH", []string{pluginDir})
+	plugins := []string{pluginDir}
+	if get("PJRT_PLUGIN_LIBRARY_PATH") == "" {
+		// Once PJRT_PLUGIN_LIBRARY_PATH is set, go-xla searches only there:
+		// keep its own install folders, so that the plugins installed there
+		// (xla:cpu, say) stay visible.
+		plugins = append(plugins, goXLAFolders(get("HOME"))...)
+	}
+	set("PJRT_PLUGIN_LIBRARY_PATH", plugins)
 	set("LD_LIBRARY_PATH", libDirs)
 	return env, changed, nil
+}
+
+// goXLAFolders are the folders go-xla v0.4.1 searches for plugins when
+// PJRT_PLUGIN_LIBRARY_PATH is not set (pjrt/dynamiclib_posix.go), those
+// that exist.
+func goXLAFolders(home string) []string {
+	var dirs []string
+	if home != "" {
+		dirs = append(dirs, filepath.Join(home, ".local/lib/go-xla"), filepath.Join(home, ".local/lib/go-xla/nvidia"),
+			filepath.Join(home, ".local/lib/gomlx/pjrt"))
+	}
+	dirs = append(dirs, "/usr/local/lib/go-xla", "/usr/local/lib/go-xla/nvidia", "/usr/local/lib/gomlx/pjrt")
+	return slices.DeleteFunc(dirs, func(d string) bool {
+		fi, err := os.Stat(d)
+		return err != nil || !fi.IsDir()
+	})
+}
+
+// nvidiaLibDirs lists every folder named lib under pip's nvidia/ folder, at
+// any depth (as `find nvidia -type d -name lib`): the CUDA wheels put their
+// libraries at nvidia/X/lib, and some at deeper levels.
+func nvidiaLibDirs(nvidia string) []string {
+	if nvidia == "" {
+		return nil
+	}
+	var dirs []string
+	_ = filepath.WalkDir(nvidia, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // an unreadable folder: skip it
+		}
+		if d.IsDir() && d.Name() == "lib" {
+			dirs = append(dirs, path)
+		}
+		return nil
+	})
+	return dirs
 }
 
 // linkPluginDir makes dir hold pjrt_c_api_cuda_plugin.so -> the plugin and

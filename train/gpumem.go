@@ -14,7 +14,8 @@ import (
 // driver reports it (nvidia-smi), for backends that run on an NVIDIA GPU.
 // GoMLX's backends report no device memory themselves. XLA reserves a large
 // share of the GPU up front for its allocator, so this is what the process
-// holds, not what the model needs. It returns "" when it cannot tell.
+// holds, not what the model needs. It returns "" for other backends, and
+// says "unknown" with the reason when nvidia-smi cannot tell.
 func deviceMemory(backend string) string {
 	if !strings.HasPrefix(backend, "xla:cuda") {
 		return ""
@@ -24,11 +25,18 @@ func deviceMemory(backend string) string {
 	out, err := exec.CommandContext(ctx, "nvidia-smi", "--query-compute-apps=pid,used_memory",
 		"--format=csv,noheader,nounits").Output()
 	if err != nil {
-		return ""
+		return fmt.Sprintf("GPU memory held: unknown (nvidia-smi: %v)", err)
 	}
-	mb, ok := processMemoryMB(string(out), os.Getpid())
+	return describeGPUMemory(string(out), os.Getpid())
+}
+
+// describeGPUMemory says what nvidia-smi's "pid, used_memory" CSV tells of
+// process pid.
+func describeGPUMemory(csv string, pid int) string {
+	mb, ok := processMemoryMB(csv, pid)
 	if !ok {
-		return ""
+		// In a container the driver lists the host's process ids, not ours.
+		return fmt.Sprintf("GPU memory held: unknown (nvidia-smi lists no process %d; in a container it shows the host's ids)", pid)
 	}
 	return fmt.Sprintf("%d MB held on the GPU (nvidia-smi)", mb)
 }

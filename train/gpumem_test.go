@@ -1,6 +1,9 @@
 package train
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestProcessMemoryMB(t *testing.T) {
 	for _, tc := range []struct {
@@ -23,6 +26,15 @@ func TestProcessMemoryMB(t *testing.T) {
 				t.Errorf("processMemoryMB(%q, %d) = %d, %v; want %d, %v", tc.csv, tc.pid, got, ok, tc.want, tc.ok)
 			}
 		})
+	}
+}
+
+func TestDescribeGPUMemory(t *testing.T) {
+	if got, want := describeGPUMemory("4242, 1000\n", 4242), "1048 MB held on the GPU (nvidia-smi)"; got != want {
+		t.Errorf("our line: %q, want %q", got, want)
+	}
+	if got := describeGPUMemory("111, 500\n", 4242); !strings.Contains(got, "unknown") || !strings.Contains(got, "4242") {
+		t.Errorf("another process's line only (a container): %q, want unknown, naming our id", got)
 	}
 }
 

@@ -44,45 +44,55 @@ func extractPJRTPlugin(args []string) (rest []string, plugin string, err error) 
 // was asked for, the environment is already right, or the command does not
 // use a backend. Only the binary's main calls it: tests call Main.
 func ReexecForCUDA(args []string, stderr io.Writer) {
-	if os.Getenv(train.EnvCUDAReady) != "" || len(args) == 0 || !slices.Contains(commandsWithBackend, args[0]) {
-		return
-	}
-	rest, plugin, err := extractPJRTPlugin(args)
-	if err != nil {
-		return // Main reports it
-	}
-	if plugin == "" {
-		plugin = os.Getenv(train.EnvPJRTPlugin)
-	}
-	if backendFlag(rest) == train.GoBackend || strings.HasPrefix(backendFlag(rest), train.GoBackend+":") ||
-		(backendFlag(rest) == "" && strings.HasPrefix(os.Getenv("GOMLX_BACKEND"), train.GoBackend)) {
-		return
-	}
-	if plugin == "" && !train.HasNVIDIAGPU() {
-		return
-	}
-	p, _ := train.FindCUDAPlugin(plugin, os.Getenv)
-	if p == nil {
-		return
-	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()
 	}
-	env, changed, err := train.CUDAEnv(p, filepath.Join(cache, "neurona"), os.Environ())
+	env, p, err := cudaReexecEnv(args, os.Getenv, os.Environ(), train.HasNVIDIAGPU(), filepath.Join(cache, "neurona"))
 	if err != nil {
 		fmt.Fprintf(stderr, "neurona: CUDA plugin %s (%s): %v\n", p.Path, p.Source, err)
 		return
 	}
-	if !changed {
+	if env == nil {
 		return
 	}
 	exe, err := os.Executable()
 	if err == nil {
-		env = append(env, train.EnvCUDAReady+"=1")
 		err = syscall.Exec(exe, os.Args, env) // returns only on failure
 	}
 	fmt.Fprintf(stderr, "neurona: cannot restart with the CUDA libraries of %s on the library path (%v); the GPU may be unavailable\n", p.Path, err)
+}
+
+// cudaReexecEnv returns the environment to re-execute neurona with for the
+// command line args (the global --pjrt-plugin anywhere in it, before or
+// after the command), or nil when no re-execution is needed; p is the
+// plugin found. The plugin's folder is laid out under cacheDir.
+func cudaReexecEnv(args []string, getenv func(string) string, environ []string, hasGPU bool, cacheDir string) (env []string, p *train.CUDAPlugin, err error) {
+	if getenv(train.EnvCUDAReady) != "" {
+		return nil, nil, nil
+	}
+	rest, plugin, err := extractPJRTPlugin(args)
+	if err != nil || len(rest) == 0 || !slices.Contains(commandsWithBackend, rest[0]) {
+		return nil, nil, nil // Main reports a bad flag
+	}
+	if plugin == "" {
+		plugin = getenv(train.EnvPJRTPlugin)
+	}
+	if b := backendFlag(rest); b == train.GoBackend || strings.HasPrefix(b, train.GoBackend+":") ||
+		(b == "" && strings.HasPrefix(getenv("GOMLX_BACKEND"), train.GoBackend)) {
+		return nil, nil, nil
+	}
+	if plugin == "" && !hasGPU {
+		return nil, nil, nil
+	}
+	if p, _ = train.FindCUDAPlugin(plugin, getenv); p == nil {
+		return nil, nil, nil
+	}
+	env, changed, err := train.CUDAEnv(p, cacheDir, environ)
+	if err != nil || !changed {
+		return nil, p, err
+	}
+	return append(env, train.EnvCUDAReady+"=1"), p, nil
 }
 
 // backendFlag finds the value of --backend in args, "" if absent.
