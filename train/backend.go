@@ -56,7 +56,7 @@ func Backends() []BackendInfo {
 			info.Description = "GoMLX pure-Go backend (CPU, embedded, no install needed)"
 		} else {
 			plugin := strings.TrimPrefix(name, "xla:")
-			if path, ok := plugins[plugin]; ok {
+			if path, ok := pluginNamed(plugins, plugin); ok {
 				info.Available = true
 				info.Description = "XLA PJRT plugin " + path
 			} else {
@@ -70,7 +70,7 @@ func Backends() []BackendInfo {
 	// Plugins installed under other names (e.g. a TPU) are usable too.
 	var others []string
 	for plugin := range plugins {
-		if plugin != "cuda" && plugin != "cpu" {
+		if base, _, _ := strings.Cut(plugin, "_v"); base != "cuda" && base != "cpu" {
 			others = append(others, plugin)
 		}
 	}
@@ -79,6 +79,26 @@ func Backends() []BackendInfo {
 		out = append(out, BackendInfo{Name: "xla:" + plugin, Available: true, Description: "XLA PJRT plugin " + plugins[plugin]})
 	}
 	return out
+}
+
+// pluginNamed finds the plugin called name, or a versioned one of that name
+// ("cpu_v0.98.0", as go-xla's installer names the CPU plugin, and as
+// go-xla's backend accepts for "xla:cpu").
+func pluginNamed(plugins map[string]string, name string) (string, bool) {
+	if path, ok := plugins[name]; ok {
+		return path, true
+	}
+	var versioned []string
+	for p := range plugins {
+		if strings.HasPrefix(p, name+"_v") {
+			versioned = append(versioned, p)
+		}
+	}
+	if len(versioned) == 0 {
+		return "", false
+	}
+	sort.Strings(versioned)
+	return plugins[versioned[len(versioned)-1]], true
 }
 
 // cudaReason says why xla:cuda is unavailable.

@@ -57,6 +57,8 @@ func TestMainRejectsBadUsage(t *testing.T) {
 		{"an unknown data subcommand", []string{"data", "frobnicate"}, []string{`"frobnicate"`, "accepted: info, verify, fetch"}, false},
 		{"an unknown flag of data info", []string{"data", "info", "--bogus"}, []string{"-bogus", "neurona data info --help"}, false},
 		{"an unknown flag of models", []string{"models", "--bogus"}, []string{"-bogus", "neurona models --help"}, false},
+		{"installing an unknown backend", []string{"backends", "install", "xla:tpu"}, []string{"name one backend", "accepted: xla:cpu, xla:cuda"}, false},
+		{"installing nothing", []string{"backends", "install"}, []string{"name one backend", "accepted: xla:cpu, xla:cuda"}, false},
 		{"help for an unknown command", []string{"help", "frobnicate"}, []string{`"frobnicate"`, "accepted: train"}, false},
 	}
 	for _, tt := range tests {

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -11,7 +12,10 @@ import (
 )
 
 func runBackends(e *env, args []string) error {
-	fs := newFlags("backends", "backends [--json]", e.stdout)
+	if len(args) > 0 && args[0] == "install" {
+		return runBackendsInstall(e, args[1:])
+	}
+	fs := newFlags("backends", "backends [--json] | backends install xla:cpu|xla:cuda [--version V]", e.stdout)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -45,6 +49,32 @@ func runBackends(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "\n$GOMLX_BACKEND: %v\n", chooseErr)
 	}
 	return nil
+}
+
+// runBackendsInstall installs a PJRT plugin with go-xla's installer.
+func runBackendsInstall(e *env, args []string) error {
+	fs := newFlags("backends install", "backends install xla:cpu|xla:cuda [--version V]\n\n"+
+		"Downloads the plugin with go-xla's installer into ~/.local/lib/go-xla (needs internet access)", e.stdout)
+	version := fs.String("version", "", "plugin version (default: the one go-xla was tested with for xla:cpu, the latest for xla:cuda)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || !slices.Contains(train.Installable, fs.Arg(0)) {
+		return usagef("backends install: name one backend to install (accepted: %s)", strings.Join(train.Installable, ", "))
+	}
+	name := fs.Arg(0)
+	fmt.Fprintf(e.stdout, "installing %s with go-xla's installer...\n", name)
+	dir, err := train.InstallPlugin(name, *version)
+	if err != nil {
+		return err
+	}
+	for _, b := range train.Backends() {
+		if b.Name == name && b.Available {
+			fmt.Fprintf(e.stdout, "installed %s in %s: %s; `neurona backends` lists it\n", name, dir, b.Description)
+			return nil
+		}
+	}
+	return fmt.Errorf("installed %s in %s, but go-xla does not find a usable plugin there (see `neurona backends`)", name, dir)
 }
 
 func yesNo(b bool) string {
