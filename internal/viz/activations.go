@@ -58,11 +58,7 @@ func evalActivation(backend compute.Backend, name string, xs []float32) (c Activ
 	if !slices.Contains(PointwiseActivations, name) {
 		return c, fmt.Errorf("viz: activation %q has no pointwise form (accepted: %s)", name, strings.Join(PointwiseActivations, ", "))
 	}
-	exec, err := NewExec(backend, func(x *Node) (y, dy *Node) {
-		y = models.Activate(name, x)
-		dy = Gradient(ReduceAllSum(y), x)[0]
-		return y, dy
-	})
+	exec, err := activationExec(backend, name)
 	if err != nil {
 		return c, fmt.Errorf("viz: activation %q: %w", name, err)
 	}
@@ -82,6 +78,15 @@ func evalActivation(backend compute.Backend, name string, xs []float32) (c Activ
 		_ = o.FinalizeAll()
 	}
 	return c, nil
+}
+
+// activationExec is the program of y = f(x) and dy = f'(x), element-wise.
+func activationExec(backend compute.Backend, name string) (*Exec, error) {
+	return NewExec(backend, func(x *Node) (y, dy *Node) {
+		y = models.Activate(name, x)
+		dy = Gradient(ReduceAllSum(y), x)[0]
+		return y, dy
+	})
 }
 
 // callSafely runs exec, turning a GoMLX panic into an error.
