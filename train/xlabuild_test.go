@@ -167,6 +167,9 @@ func mlirOpt() string {
 // ones: their own semantics are not checked, only the program's form.
 func verifyWithMLIROpt(t *testing.T, programs []xlatest.Program) {
 	opt := mlirOpt()
+	if opt == "" && os.Getenv("CI") != "" {
+		t.Fatal("mlir-opt not installed, and CI must run this check (.ci/run installs Debian's mlir-19-tools)")
+	}
 	if opt == "" {
 		t.Log("mlir-opt not installed (Debian: apt-get install mlir-19-tools): StableHLO text not verified")
 		return
