@@ -186,9 +186,9 @@ func TestTwoCopiesOfAFile(t *testing.T) {
 				if loadErr != nil || st.Err != nil {
 					t.Fatalf("LoadDir: %v; Verify: %v", loadErr, st.Err)
 				}
-				if m.Files[1] != gzPath || st.Path != gzPath || len(st.Others) != 1 || st.Others[0] != rawPath {
-					t.Errorf("LoadDir read %s, Verify %s with others %v; want %s with %s beside it",
-						m.Files[1], st.Path, st.Others, gzPath, rawPath)
+				if len(m.Files) != len(data.Files) || m.Files[1] != gzPath || st.Path != gzPath || len(st.Others) != 1 || st.Others[0] != rawPath {
+					t.Errorf("LoadDir read %v, Verify %s with others %v; want %s with %s beside it",
+						m.Files, st.Path, st.Others, gzPath, rawPath)
 				}
 				return
 			}

@@ -303,10 +303,11 @@ func dataSize(dims []uint32) (int, error) {
 // more than growthFactor times the data read (plus firstChunk), and the
 // peak while copying into the last buffer stays near 1.25 n, not 1.5 n.
 func readData(r io.Reader, n int, exact bool) ([]byte, error) {
-	buf := make([]byte, 0, n)
+	first := n
 	if !exact {
-		buf = make([]byte, 0, min(n, firstChunk))
+		first = min(n, firstChunk) // not n: the data may never come
 	}
+	buf := make([]byte, 0, first)
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
 			grown := make([]byte, len(buf), min(growthFactor*cap(buf), n))
