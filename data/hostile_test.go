@@ -166,7 +166,7 @@ func TestTwoCopiesOfAFile(t *testing.T) {
 	}{
 		{"an identical raw copy is accepted", good, raw, nil, ""},
 		{"a truncated raw copy is refused", good, raw[:len(raw)-1], data.ErrAmbiguous, "truncated"},
-		{"a raw copy with one label changed is refused", good, flipped, data.ErrAmbiguous, "data byte 2 is 3, not 9"},
+		{"a raw copy with one label changed is refused", good, flipped, data.ErrAmbiguous, "they differ: data byte 2 is 3, not 9"},
 		{"a raw copy with a byte more is refused", good, append(bytes.Clone(raw), 1), data.ErrSizeMismatch, "file has 4"},
 		{"a broken .gz beside a good raw copy is refused", good[:len(good)-5], raw, data.ErrTruncated, "also present"},
 	}

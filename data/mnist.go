@@ -222,8 +222,8 @@ func alsoPresent(err error, others []string) error {
 func sameCopies(path string, m *IDX, others []string) error {
 	for _, o := range others {
 		if err := sameIDX(o, m); err != nil {
-			return fmt.Errorf("%w: both %s and %s are present and %s differs: %w; keep only the right one",
-				ErrAmbiguous, path, o, o, err)
+			return fmt.Errorf("%w: both %s and %s are present, and they differ: %w; keep only the right one",
+				ErrAmbiguous, path, o, err)
 		}
 	}
 	return nil
