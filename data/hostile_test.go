@@ -227,6 +227,11 @@ func TestNotARegularFile(t *testing.T) {
 				t.Skip(err)
 			}
 		}, data.ErrNotRegular, "is not a regular file (character device)"},
+		{"a symbolic link to nothing", func(t *testing.T, p string) {
+			if err := os.Symlink(filepath.Join(filepath.Dir(p), "gone"), p); err != nil {
+				t.Skip(err)
+			}
+		}, data.ErrNotRegular, "is a symbolic link to a missing file"},
 		{"nothing", func(*testing.T, string) {}, fs.ErrNotExist, name},
 	}
 	for _, tt := range tests {

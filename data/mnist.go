@@ -79,8 +79,9 @@ func candidates(name string) []string {
 // findFile returns the path of the first of candidates(name) present in dir
 // and the paths of any others present (a folder holding both NAME.gz and
 // NAME, as torchvision leaves it). If none is there, the error wraps
-// fs.ErrNotExist; if one is there but is a directory, named pipe, device or
-// socket, the error says so and wraps ErrNotRegular.
+// fs.ErrNotExist; if one is there but is a directory, named pipe, device,
+// socket or a symbolic link to nothing, the error says so and wraps
+// ErrNotRegular.
 func findFile(dir, name string) (path string, others []string, err error) {
 	var found []string
 	for _, c := range candidates(name) {
@@ -91,7 +92,11 @@ func findFile(dir, name string) (path string, others []string, err error) {
 			return "", nil, notRegular(p, st.Mode())
 		case err == nil:
 			found = append(found, p)
-		case !errors.Is(err, fs.ErrNotExist):
+		case errors.Is(err, fs.ErrNotExist):
+			if err := danglingLink(p, err); !errors.Is(err, fs.ErrNotExist) {
+				return "", nil, err
+			}
+		default:
 			return "", nil, err // e.g. permission denied: say so rather than "missing"
 		}
 	}

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -17,7 +18,7 @@ import (
 func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, nil, err // *fs.PathError names the file
+		return nil, nil, danglingLink(path, err) // *fs.PathError names the file
 	}
 	if !st.Mode().IsRegular() {
 		return nil, nil, notRegular(path, st.Mode())
@@ -34,6 +35,19 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 		return nil, nil, notRegular(path, st.Mode())
 	}
 	return f, st, nil
+}
+
+// danglingLink turns the fs.ErrNotExist of following a symbolic link that
+// points at nothing into an error saying so, which does not wrap
+// fs.ErrNotExist: the link is there. Other errors are returned as they are.
+func danglingLink(path string, err error) error {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if st, lerr := os.Lstat(path); lerr == nil && st.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("%s is a symbolic link to a missing file, want a regular file: %w", path, ErrNotRegular)
+	}
+	return err
 }
 
 // notRegular is the error for a path that holds something other than a
