@@ -9,10 +9,23 @@
 // not, checking its header before allocating and never panicking on bad
 // input; malformed and unsupported files give errors that wrap the sentinel
 // errors ErrBadMagic, ErrUnsupportedType, ErrSizeMismatch, ErrTruncated and
-// ErrBadShape, to be compared with errors.Is.
+// ErrBadShape, to be compared with errors.Is. What a file declares never
+// decides what is allocated: a raw file must be as long as its header says
+// before its data buffer is made, a gzip file may not declare more than
+// deflate's 1032:1 expansion of its size, data of unknown length is read in
+// growing chunks, and no file may declare more than 1 GiB. Only regular
+// files are opened (ErrNotRegular says what was found instead, and a named
+// pipe is never opened), and a file named .gz must be gzip (ErrNotGzip).
+// Errors for a missing file wrap fs.ErrNotExist; errors for a file that is
+// there but bad never do.
 //
 // LoadDir reads the four files of a folder into an MNIST value of two Sets,
-// each N images of Rows x Cols uint8 pixels in one slice plus N labels.
+// each N images of Rows x Cols uint8 pixels in one slice plus N labels. It
+// compares the image and label counts of a split from the two headers
+// before reading either's data. Where two spellings of one file are present
+// (NAME.gz and NAME, as torchvision leaves them), the first is read and the
+// other must hold the same data, else LoadDir and Verify refuse, naming
+// both (ErrAmbiguous).
 //
 // # Finding the data
 //

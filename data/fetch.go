@@ -167,9 +167,10 @@ func syncDir(dir string) error {
 	return err
 }
 
-// fileSHA256 returns the lower-case hex SHA-256 of the file at path and its size.
+// fileSHA256 returns the lower-case hex SHA-256 of the file at path and its
+// size. Only a regular file is read (see openRegular).
 func fileSHA256(path string) (string, int64, error) {
-	f, err := os.Open(path)
+	f, _, err := openRegular(path)
 	if err != nil {
 		return "", 0, err
 	}
@@ -184,45 +185,89 @@ func fileSHA256(path string) (string, int64, error) {
 
 // FileStatus describes one MNIST file in a folder, as Verify found it.
 type FileStatus struct {
-	Name      string // the FileSpec name, e.g. "train-images-idx3-ubyte"
-	Path      string // the file found (gzipped or not), "" if none
-	Size      int64  // bytes on disk
-	SHA256    string // lower-case hex SHA-256 of the file on disk
-	KnownHash bool   // a .gz file whose SHA256 is the original's
-	Err       error  // nil if the file exists, parses and has the expected shape
+	Name      string   // the FileSpec name, e.g. "train-images-idx3-ubyte"
+	Path      string   // the file found (gzipped or not), "" if none
+	Others    []string // other spellings of it present, which must hold the same data
+	Size      int64    // bytes on disk
+	SHA256    string   // lower-case hex SHA-256 of the file on disk
+	KnownHash bool     // a .gz file whose SHA256 is the original's
+	Err       error    // nil if the file exists, parses and has the expected shape
 }
 
 // Verify reports on each of the four MNIST files in dir: the path found (as
-// LoadDir finds it), its size and SHA-256, whether that is the original .gz
-// file's hash (a gunzipped file never is), and whether it parses as an IDX
-// file of the shape LoadDir expects. It does not stop at the first problem.
+// LoadDir finds it) and the other copies present, its size and SHA-256,
+// whether that is the original .gz file's hash (a gunzipped file never is),
+// and whether it parses as an IDX file of the shape LoadDir expects, with
+// as many entries as its partner (images and labels of one split) and the
+// same data as the other copies. It fails a file for the same reasons
+// LoadDir does, and does not stop at the first problem. A file whose header
+// disagrees with its partner's count is not read further.
 func Verify(dir string) []FileStatus {
 	out := make([]FileStatus, len(Files))
 	for i, f := range Files {
-		out[i] = verifyFile(dir, f)
+		partner := Files[i^1] // images and labels of a split are 0,1 and 2,3
+		out[i] = verifyFile(dir, f, partner)
 	}
 	return out
 }
 
-func verifyFile(dir string, f FileSpec) FileStatus {
+// verifyFile checks one file of dir for Verify; partner is the other file
+// of its split, whose count it must match.
+func verifyFile(dir string, f, partner FileSpec) FileStatus {
 	st := FileStatus{Name: f.Name}
-	p, err := findFile(dir, f.Name)
+	p, others, err := findFile(dir, f.Name)
 	if err != nil {
 		st.Err = err
 		return st
 	}
-	st.Path = p
+	st.Path, st.Others = p, others
 	if st.SHA256, st.Size, err = fileSHA256(p); err != nil {
 		st.Err = err
 		return st
 	}
 	st.KnownHash = strings.HasSuffix(p, ".gz") && st.SHA256 == f.SHA256
-	m, err := ReadIDXFile(p)
-	if err == nil {
-		if err = checkFile(f.Name, m); err != nil {
-			err = fmt.Errorf("%s: %w", p, err)
+	st.Err = verifyContent(dir, f.Name, p, others, partner)
+	return st
+}
+
+// verifyContent reads the IDX file at path (the first copy of name found)
+// and checks it as LoadDir would: shape, count against the partner file's
+// header, label values, and the other copies' data.
+func verifyContent(dir, name, path string, others []string, partner FileSpec) error {
+	x, err := openIDXFile(path)
+	if err != nil {
+		return alsoPresent(err, others)
+	}
+	defer x.Close()
+	images := strings.Contains(name, "-images-")
+	check := checkLabelShape
+	if images {
+		check = checkImageShape
+	}
+	if err := check(x.dims()); err != nil {
+		return alsoPresent(fmt.Errorf("%s: %w", path, err), others)
+	}
+	if pp, _, err := findFile(dir, partner.Name); err == nil {
+		if px, err := openIDXFile(pp); err == nil {
+			n, k := x.dims()[0], px.dims()[0]
+			px.Close()
+			if n != k {
+				what, pwhat := "images", "labels"
+				if !images {
+					what, pwhat = pwhat, what
+				}
+				return fmt.Errorf("%w: %s has %d %s, %s has %d %s", ErrCountMismatch, path, n, what, pp, k, pwhat)
+			}
 		}
 	}
-	st.Err = err
-	return st
+	m, err := x.read()
+	if err != nil {
+		return alsoPresent(err, others)
+	}
+	if !images {
+		if err := checkLabelValues(m.Data); err != nil {
+			return alsoPresent(fmt.Errorf("%s: %w", path, err), others)
+		}
+	}
+	return sameCopies(path, m, others)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Errors returned by the readers in this package. Compare with errors.Is: the
@@ -27,6 +28,15 @@ var (
 	ErrBadLabel = errors.New("data: label outside 0..9")
 	// ErrCountMismatch: an image file and its label file disagree on the count.
 	ErrCountMismatch = errors.New("data: image and label counts differ")
+	// ErrAmbiguous: a folder holds two spellings of one MNIST file (e.g.
+	// NAME.gz and NAME) whose data differ, or one of which is bad.
+	ErrAmbiguous = errors.New("data: two copies of one file")
+	// ErrNotGzip: a file whose name ends in ".gz" does not start with the
+	// gzip magic 1f 8b.
+	ErrNotGzip = errors.New("data: file named .gz is not gzip")
+	// ErrNotRegular: a data file's path names a directory, named pipe,
+	// device or socket. It does not wrap fs.ErrNotExist: something is there.
+	ErrNotRegular = errors.New("data: not a regular file")
 	// ErrBadShape: the IDX rank is outside 1..4, or is not the one expected
 	// (images rank 3, labels rank 1), or an image has no pixels.
 	ErrBadShape = errors.New("data: unexpected IDX shape")
@@ -50,6 +60,14 @@ const (
 	// advance (gzip input): the buffer then grows with the data actually read,
 	// so a short file with a large header cannot make us allocate much.
 	firstChunk = 1 << 16
+	// growthFactor is how much the buffer for data of unknown length
+	// grows each time it is full (see readData).
+	growthFactor = 4
+	// maxGzipRatio is deflate's largest possible expansion: a 258-byte
+	// match coded in 2 bits. No gzip file of S bytes holds more than
+	// maxGzipRatio*S bytes, so a header that declares more is refused
+	// before anything is read.
+	maxGzipRatio = 1032
 )
 
 // validTypes are the element types the IDX format defines. Any other type
@@ -78,36 +96,114 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 	return readIDX(r, -1)
 }
 
-// ReadIDXFile opens path and reads it with ReadIDX. Every error names the file.
+// ReadIDXFile opens path and reads it with ReadIDX. Every error names the
+// file. Only a regular file (or a symbolic link to one) is opened: a
+// directory, named pipe, device or socket gives an error wrapping
+// ErrNotRegular without blocking, and a missing file one wrapping
+// fs.ErrNotExist. A file whose name ends in ".gz" must start with the gzip
+// magic (else ErrNotGzip). The file's real size bounds what is allocated: a
+// raw file must be exactly as long as its header declares, and a gzip file
+// cannot declare more than maxGzipRatio times its size.
 func ReadIDXFile(path string) (*IDX, error) {
-	f, err := os.Open(path)
+	s, err := openIDXFile(path)
 	if err != nil {
-		return nil, err // *fs.PathError already names the file
+		return nil, err
 	}
-	defer f.Close() // read-only: a close error cannot lose data
-	size := int64(-1)
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		size = st.Size()
-	}
-	m, err := readIDX(f, size)
+	defer s.Close()
+	return s.read()
+}
+
+// idxFile is an IDX file whose header has been read and checked: Dims are
+// known and the reader is at the first data byte. Close releases the file.
+type idxFile struct {
+	path string
+	f    *os.File
+	s    *idxStream
+}
+
+// openIDXFile opens path (see ReadIDXFile) and reads its header. Reading the
+// headers first lets a caller compare the counts of an image file and its
+// label file before either's data is read.
+func openIDXFile(path string) (*idxFile, error) {
+	f, st, err := openRegular(path)
 	if err != nil {
+		return nil, err // names the file
+	}
+	br := bufio.NewReaderSize(f, 1<<16)
+	if strings.HasSuffix(path, ".gz") {
+		magic, _ := br.Peek(2)
+		if !bytes.Equal(magic, gzipMagic) {
+			f.Close() // read-only: a close error cannot lose data
+			return nil, fmt.Errorf("%s: %w: starts with % x, want 1f 8b", path, ErrNotGzip, magic)
+		}
+	}
+	s, err := readHeader(br, st.Size())
+	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &idxFile{path: path, f: f, s: s}, nil
+}
+
+// dims returns the file's dimensions, outermost first.
+func (x *idxFile) dims() []int { return x.s.dims }
+
+// read reads the data and returns the whole file; errors name the file.
+func (x *idxFile) read() (*IDX, error) {
+	m, err := x.s.read()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", x.path, err)
 	}
 	return m, nil
 }
 
+// Close closes the file.
+func (x *idxFile) Close() error { return x.f.Close() }
+
+// gzipMagic are the two bytes every gzip stream starts with.
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// idxStream is an IDX stream whose header has been read: its dimensions,
+// the data length they declare and the reader positioned at the data.
+type idxStream struct {
+	dims  []int
+	total int       // product of dims: the number of data bytes
+	in    io.Reader // the data, decompressed if the stream is gzip
+	exact bool      // the data length is known to be total (a raw regular file)
+}
+
+// read reads the data the header declares and checks the stream ends there.
+func (s *idxStream) read() (*IDX, error) {
+	data, err := readData(s.in, s.total, s.exact)
+	if err != nil {
+		return nil, err
+	}
+	return &IDX{Dims: s.dims, Data: data}, nil
+}
+
 // readIDX is ReadIDX with the stream length when it is known (a regular
 // file), else -1. A known length lets a raw file be checked against its
-// header before the data buffer is allocated, and sized exactly.
+// header before the data buffer is allocated, and sized exactly, and caps
+// what a gzip file may declare at maxGzipRatio times its length.
 func readIDX(r io.Reader, size int64) (*IDX, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
+	s, err := readHeader(bufio.NewReaderSize(r, 1<<16), size)
+	if err != nil {
+		return nil, err
+	}
+	return s.read()
+}
+
+// readHeader reads and checks an IDX header from br (size as for readIDX).
+// Nothing larger than the header is allocated.
+func readHeader(br *bufio.Reader, size int64) (*idxStream, error) {
 	in := io.Reader(br)
-	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+	gz := false
+	if magic, _ := br.Peek(2); bytes.Equal(magic, gzipMagic) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, readError("gzip header", err)
 		}
-		in, size = zr, -1
+		in, gz = zr, true
 	}
 
 	var hdr [4]byte
@@ -135,8 +231,8 @@ func readIDX(r io.Reader, size int64) (*IDX, error) {
 		return nil, fmt.Errorf("%w: rank %d outside 1..%d", ErrBadShape, rank, maxRank)
 	}
 
-	raw := make([]byte, 4*rank)
-	if _, err := io.ReadFull(in, raw); err != nil {
+	var raw [4 * maxRank]byte
+	if _, err := io.ReadFull(in, raw[:4*rank]); err != nil {
 		return nil, readError("dimensions", err)
 	}
 	dims := make([]uint32, rank)
@@ -147,26 +243,33 @@ func readIDX(r io.Reader, size int64) (*IDX, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &IDX{Dims: make([]int, rank)}
+	s := &idxStream{dims: make([]int, rank), total: total, in: in}
 	for i, d := range dims {
-		m.Dims[i] = int(d) // fits: dataSize checked each d <= maxIDXBytes
+		s.dims[i] = int(d) // fits: dataSize checked each d <= maxIDXBytes
 	}
-
-	if size >= 0 {
-		have := size - int64(len(hdr)+len(raw))
-		switch {
-		case have < int64(total):
-			return nil, fmt.Errorf("%w: dimensions %v need %d data bytes, file has %d: %w",
-				ErrTruncated, m.Dims, total, have, io.ErrUnexpectedEOF)
-		case have > int64(total):
-			return nil, fmt.Errorf("%w: dimensions %v need %d data bytes, file has %d",
-				ErrSizeMismatch, m.Dims, total, have)
+	if size < 0 {
+		return s, nil
+	}
+	hdrLen := int64(len(hdr) + 4*rank)
+	if gz {
+		// Deflate cannot expand one byte into more than maxGzipRatio, so a
+		// file that declares more is lying, whatever its data turn out to be.
+		if limit := maxGzipRatio * size; hdrLen+int64(total) > limit {
+			return nil, fmt.Errorf("%w: dimensions %v declare %d bytes, more than the %d a %d-byte gzip file can hold",
+				ErrSizeMismatch, s.dims, hdrLen+int64(total), limit, size)
 		}
+		return s, nil
 	}
-	if m.Data, err = readData(in, total, size >= 0); err != nil {
-		return nil, err
+	switch have := size - hdrLen; {
+	case have < int64(total):
+		return nil, fmt.Errorf("%w: dimensions %v need %d data bytes, file has %d: %w",
+			ErrTruncated, s.dims, total, have, io.ErrUnexpectedEOF)
+	case have > int64(total):
+		return nil, fmt.Errorf("%w: dimensions %v need %d data bytes, file has %d",
+			ErrSizeMismatch, s.dims, total, have)
 	}
-	return m, nil
+	s.exact = true
+	return s, nil
 }
 
 // dataSize returns the product of dims, or ErrSizeMismatch when a dimension
@@ -176,7 +279,8 @@ func dataSize(dims []uint32) (int, error) {
 	total := uint64(1)
 	for _, d := range dims {
 		if d > maxIDXBytes {
-			return 0, fmt.Errorf("%w: dimension %d exceeds the %d-byte limit", ErrSizeMismatch, d, maxIDXBytes)
+			return 0, fmt.Errorf("%w: dimension %d is above the limit of %d (at most %d data bytes per file)",
+				ErrSizeMismatch, d, maxIDXBytes, maxIDXBytes)
 		}
 		if d == 0 {
 			return 0, nil
@@ -185,7 +289,8 @@ func dataSize(dims []uint32) (int, error) {
 	for _, d := range dims {
 		total *= uint64(d)
 		if total > maxIDXBytes {
-			return 0, fmt.Errorf("%w: dimensions %v exceed the %d-byte limit", ErrSizeMismatch, dims, maxIDXBytes)
+			return 0, fmt.Errorf("%w: dimensions %v declare more than the limit of %d data bytes per file",
+				ErrSizeMismatch, dims, maxIDXBytes)
 		}
 	}
 	return int(total), nil
@@ -193,15 +298,19 @@ func dataSize(dims []uint32) (int, error) {
 
 // readData reads exactly n bytes and then checks that the stream ends there.
 // With exact set the length is already known to be right and the buffer is
-// allocated in one piece; otherwise it grows with the bytes actually read.
+// allocated in one piece; otherwise it grows with the bytes actually read,
+// by growthFactor each time it is full, so that what is allocated is never
+// more than growthFactor times the data read (plus firstChunk), and the
+// peak while copying into the last buffer stays near 1.25 n, not 1.5 n.
 func readData(r io.Reader, n int, exact bool) ([]byte, error) {
-	buf := make([]byte, 0, n)
+	first := n
 	if !exact {
-		buf = make([]byte, 0, min(n, firstChunk))
+		first = min(n, firstChunk) // not n: the data may never come
 	}
+	buf := make([]byte, 0, first)
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(2*cap(buf), n))
+			grown := make([]byte, len(buf), min(growthFactor*cap(buf), n))
 			copy(grown, buf)
 			buf = grown
 		}

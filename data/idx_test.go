@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -180,6 +181,93 @@ func TestReadIDXLargeStream(t *testing.T) {
 	}
 }
 
+// allocBound is the most that reading input b may allocate: a constant for
+// the buffered reader, the gzip state and the first data chunk, plus a
+// multiple of the bytes b can hold, which for gzip is deflate's largest
+// expansion (maxGzipRatio) times its length. The multiple covers the result
+// and the smaller buffers it grew through (growthFactor).
+func allocBound(b []byte) uint64 {
+	holds := uint64(len(b))
+	if isGzip(b) {
+		holds *= maxGzipRatio
+	}
+	return 1<<20 + 8*holds
+}
+
+// allocatedBy runs f and returns the bytes the Go heap allocated meanwhile.
+// The tests that call it are not parallel, so the count is f's.
+func allocatedBy(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// claimIDX returns a header declaring dims with 100 data bytes after it,
+// gzipped if gz is set: a file that claims much more than it holds.
+func claimIDX(tb testing.TB, dims []uint32, gz bool) []byte {
+	tb.Helper()
+	b := []byte{0, 0, typeUint8, byte(len(dims))}
+	for _, d := range dims {
+		b = binary.BigEndian.AppendUint32(b, d)
+	}
+	b = append(b, make([]byte, 100)...)
+	if !gz {
+		return b
+	}
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	if _, err := zw.Write(b); err != nil {
+		tb.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// Issue 18 item 3: a header's claim is not an allocation. Files of a few
+// dozen bytes that declare up to 1 GiB, read as a stream (length unknown)
+// and as a file (length known), fail without allocating more than what the
+// input can hold (allocBound); the old reader allocated the full claim up
+// front for gzip input and for any stream.
+func TestReadIDXAllocationBound(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		dims []uint32
+		gz   bool
+	}{
+		{"raw claiming 1 GiB", []uint32{1 << 30}, false},
+		{"gzip claiming 1 GiB", []uint32{1 << 30}, true},
+		{"raw claiming 1,369,568 images", []uint32{1369568, 28, 28}, false},
+		{"gzip claiming 1,369,568 images", []uint32{1369568, 28, 28}, true},
+		{"gzip claiming 1024^3", []uint32{1 << 10, 1 << 10, 1 << 10}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := claimIDX(t, tt.dims, tt.gz)
+			limit := allocBound(b)
+			path := filepath.Join(t.TempDir(), "f.idx")
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for how, read := range map[string]func() (*IDX, error){
+				"ReadIDX":     func() (*IDX, error) { return ReadIDX(bytes.NewReader(b)) },
+				"ReadIDXFile": func() (*IDX, error) { return ReadIDXFile(path) },
+			} {
+				var err error
+				got := allocatedBy(func() { _, err = read() })
+				if err == nil || !(errors.Is(err, ErrTruncated) || errors.Is(err, ErrSizeMismatch)) {
+					t.Errorf("%s error %v, want truncated or a size mismatch", how, err)
+				}
+				if got > limit {
+					t.Errorf("%s of %d bytes allocated %d, more than the bound %d", how, len(b), got, limit)
+				}
+			}
+		})
+	}
+}
+
 func FuzzReadIDX(f *testing.F) {
 	seeds, err := filepath.Glob(filepath.Join("testdata", "*", "*"))
 	if err != nil {
@@ -192,10 +280,23 @@ func FuzzReadIDX(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	// Small files that claim far more than they hold, raw and gzipped.
+	for _, dims := range [][]uint32{{1 << 30}, {1369600, 28, 28}, {1369568, 28, 28}, {1 << 10, 1 << 10, 1 << 10}} {
+		f.Add(claimIDX(f, dims, false))
+		f.Add(claimIDX(f, dims, true))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := ReadIDX(bytes.NewReader(b))
+		var m, sized *IDX
+		var err, sizedErr error
+		// Neither path may allocate beyond what the input can really hold.
+		limit := allocBound(b)
+		if got := allocatedBy(func() { m, err = ReadIDX(bytes.NewReader(b)) }); got > limit {
+			t.Fatalf("ReadIDX of %d bytes allocated %d, more than the bound %d", len(b), got, limit)
+		}
 		// The path that knows the length must agree with the one that does not.
-		sized, sizedErr := readIDX(bytes.NewReader(b), int64(len(b)))
+		if got := allocatedBy(func() { sized, sizedErr = readIDX(bytes.NewReader(b), int64(len(b))) }); got > limit {
+			t.Fatalf("readIDX of %d bytes, length known, allocated %d, more than the bound %d", len(b), got, limit)
+		}
 		if (err == nil) != (sizedErr == nil) {
 			t.Fatalf("ReadIDX error %v, with the length known %v", err, sizedErr)
 		}

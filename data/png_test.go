@@ -343,11 +343,11 @@ func mnistTest(t *testing.T) *Set {
 	if err != nil {
 		t.Skipf("MNIST is not in the module cache: %v", err)
 	}
-	paths, err := findAll(dir)
+	paths, _, err := findAll(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := readSet(paths[2], paths[3])
+	set, err := readSet(paths[2], paths[3], nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/neurona/neurona/data"
@@ -81,6 +82,9 @@ func runDataVerify(e *env, args []string) error {
 	bad := 0
 	for _, s := range data.Verify(dir) {
 		status := "ok"
+		if len(s.Others) > 0 {
+			status = "ok, " + s.Path + " read; same data in " + strings.Join(s.Others, ", ")
+		}
 		if s.Err != nil {
 			status = s.Err.Error()
 			bad++
