@@ -1,7 +1,6 @@
 package train
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +8,8 @@ import (
 
 	"github.com/neurona/neurona/internal/fsutil"
 	"github.com/neurona/neurona/models"
+
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 // EpochMetrics is one line of metrics.jsonl.
@@ -99,7 +100,7 @@ func createRunDir(dir string) (*runDir, error) {
 
 // appendEpoch adds one line to metrics.jsonl.
 func (r *runDir) appendEpoch(m EpochMetrics) error {
-	line, err := json.Marshal(m)
+	line, err := safejson.Marshal(m)
 	if err != nil {
 		return err
 	}
@@ -123,7 +124,7 @@ func (r *runDir) close() error {
 }
 
 func writeJSONAtomic(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
+	data, err := safejson.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 // evalOptions is what `neurona eval` was asked to do.
@@ -135,7 +137,7 @@ func runEval(e *env, args []string) error {
 		}
 	}
 	if o.json {
-		return json.NewEncoder(e.stdout).Encode(evalReport{Checkpoint: c.Dir, Model: t.Config.Model.String(),
+		return safejson.Encode(e.stdout, evalReport{Checkpoint: c.Dir, Model: t.Config.Model.String(),
 			Step: c.Manifest.Step, Epoch: c.Manifest.Epoch, Backend: backendName, Evaluation: ev})
 	}
 	out := e.stdout

@@ -40,6 +40,8 @@ import (
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
+
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 // File is the report's name in a run folder.
@@ -340,7 +342,7 @@ func classes(ev *train.Evaluation) (out []class, meanP, meanR string) {
 // objects as "model.hidden", lists joined by commas: the configuration as
 // summary.json and meta.json spell it.
 func flatten(v any) ([][2]string, error) {
-	b, err := json.Marshal(v)
+	b, err := safejson.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
