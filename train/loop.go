@@ -235,7 +235,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 			return s, prog, err
 		}
 	}
-	if runErr == nil || errors.Is(runErr, context.Canceled) {
+	if runErr == nil || errors.Is(runErr, context.Canceled) || errors.Is(runErr, ErrDiverged) {
 		s.WallSeconds = time.Since(start).Seconds()
 		if err := rd.writeSummary(s); err != nil {
 			return s, prog, err
@@ -397,6 +397,9 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 			if err != nil {
 				return fmt.Errorf("evaluate validation: %w", err)
 			}
+			if err := checkLoss("validation loss", loss, st.GlobalStep, 1); err != nil {
+				return l.diverged(err)
+			}
 			m.ValLoss, m.ValAccuracy = &loss, &acc
 			st.ValLoss, st.ValAccuracy = &loss, &acc
 			metrics["val_loss"], metrics["val_accuracy"] = loss, acc
@@ -496,6 +499,10 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		if err != nil {
 			return fmt.Errorf("train step %d: %w", st.GlobalStep+1, err)
 		}
+		if err := checkLoss("loss", loss, st.GlobalStep+group.Steps, group.Steps); err != nil {
+			clearBar()
+			return l.diverged(err)
+		}
 		st.EpochLossSum += loss
 		st.EpochCorrect += hits
 		st.EpochExamples += group.Steps * group.BatchSize
@@ -535,6 +542,12 @@ func (l *loop) interrupted(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// diverged records a divergence as the reason the run stopped.
+func (l *loop) diverged(err *divergedError) error {
+	l.st.StoppedBecause = err.reason()
+	return err
+}
+
 // save writes a checkpoint of the current state, returning a note for the
 // epoch line.
 func (l *loop) save(reason string, metrics map[string]float64) (string, error) {
@@ -542,6 +555,9 @@ func (l *loop) save(reason string, metrics map[string]float64) (string, error) {
 	vars, err := storeVariables(l.prog.store)
 	if err != nil {
 		return "", err
+	}
+	if err := checkWeights(vars, l.st.GlobalStep); err != nil {
+		return "", l.diverged(err) // the newest checkpoint stays the last finite one
 	}
 	meta := checkpointMeta{Config: l.cfg, State: l.st, Dataset: l.dataset, Backend: l.cfg.Backend, Build: Build()}
 	path, size, err := l.ckpts.Save(checkpoint.Snapshot{Step: l.st.GlobalStep, Epoch: l.st.Epoch, Reason: reason,

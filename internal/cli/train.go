@@ -183,6 +183,14 @@ func runTrain(e *env, args []string) error {
 		return drawRun(e, summary, mnist)
 	}
 	if summary != nil && summary.RunDir != "" {
+		if errors.Is(err, train.ErrDiverged) {
+			kept := "no checkpoint was saved before it"
+			if summary.LastCheckpoint != "" {
+				kept = "kept " + summary.LastCheckpoint + ", the last checkpoint before it"
+			}
+			fmt.Fprintf(e.stderr, "neurona train: %s; the run's summary is in %s\n", kept, filepath.Join(summary.RunDir, "summary.json"))
+			return err
+		}
 		if summary.LastCheckpoint != "" {
 			fmt.Fprintf(e.stderr, "neurona train: saved %s; resume with: neurona train --resume %s\n",
 				summary.LastCheckpoint, summary.RunDir)
