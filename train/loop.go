@@ -142,15 +142,23 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 		if cfg.RunDir == "" {
 			cfg.RunDir = DefaultRunDir(cfg.Model.Name, start)
 		}
-		if rd, err = createRunDir(cfg.RunDir); err != nil {
-			return nil, nil, err
+		// Locked before looking at what the folder holds: a run training
+		// there has not saved yet either, and must not be restarted.
+		if err := os.MkdirAll(cfg.RunDir, 0o755); err != nil {
+			return nil, nil, fmt.Errorf("create run folder: %w", err)
 		}
 		unlock, err := LockRun(cfg.RunDir)
 		if err != nil {
-			rd.close()
 			return nil, nil, err
 		}
 		defer unlock()
+		var restarted bool
+		if rd, restarted, err = createRunDir(cfg.RunDir); err != nil {
+			return nil, nil, err
+		}
+		if restarted {
+			fmt.Fprintf(out, "restart  %s held a run that stopped before its first checkpoint, with nothing to resume; starting it afresh\n", cfg.RunDir)
+		}
 	}
 	defer rd.close()
 	bestMetric := ""
