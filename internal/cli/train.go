@@ -172,7 +172,7 @@ func runTrain(e *env, args []string) error {
 		}
 		return err
 	}
-	opts := train.Options{DataOnDevice: o.onDevice}
+	opts := train.Options{DataOnDevice: o.onDevice, Warn: func(msg string) { fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", msg) }}
 	if o.resume != "" {
 		if opts.Resume, err = resumeFrom(o, e); err != nil {
 			return err
@@ -204,7 +204,10 @@ func runTrain(e *env, args []string) error {
 // drawRun writes the run's pictures (misclassified digits, confusion
 // matrix, curves) from the test evaluation the run ended with.
 func drawRun(e *env, s *train.Summary, mnist *data.MNIST) error {
-	paths, err := viz.RunPictures(s.RunDir, mnist.Test, s.Evaluation)
+	paths, damaged, err := viz.RunPictures(s.RunDir, mnist.Test, s.Evaluation)
+	for _, d := range damaged {
+		fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", d)
+	}
 	if err != nil {
 		return fmt.Errorf("draw the run's pictures: %w", err)
 	}
