@@ -78,7 +78,15 @@ const maxDepth = 1000
 // sanitize rebuilds v as values encoding/json encodes the way it would have
 // encoded v (struct fields in order with their tag names, maps as sorted
 // objects), with every NaN and ±Inf float replaced by nil.
-func sanitize(v reflect.Value, quoted bool) (any, error) {
+func sanitize(v reflect.Value, quoted bool) (clean any, err error) {
+	defer func() {
+		// reflect panics on what encoding/json handles by rules not
+		// copied here (values reached through unexported embedded
+		// structs): an error, never a crash.
+		if r := recover(); r != nil {
+			clean, err = nil, fmt.Errorf("safejson: cannot encode the value with its non-finite floats as null: %v", r)
+		}
+	}()
 	return sanitizeAt(v, quoted, 0)
 }
 
