@@ -15,7 +15,6 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/internal/fsutil"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/schollz/progressbar/v3"
@@ -34,6 +33,10 @@ type Options struct {
 	// DataOnDevice is "on", "off" or "auto" (on for every backend but the
 	// Go backend); it sets Config.DataOnDevice.
 	DataOnDevice string
+
+	// Warn reports a problem the run works around (a damaged line of
+	// metrics.jsonl); nil writes it to the run's output.
+	Warn func(msg string)
 
 	afterCall  func(globalStep int) // tests: called after each training call
 	breakWhile bool                 // tests: building a While loop fails, as on a backend without one
@@ -114,6 +117,10 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 		return nil, nil, err
 	}
 
+	warn := opts.Warn
+	if warn == nil {
+		warn = func(msg string) { fmt.Fprintf(out, "warning  %s\n", msg) }
+	}
 	st := runState{BestVal: -1}
 	plannedEpochs := 0
 	dataset := DatasetID(mnist)
@@ -135,22 +142,30 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 			return nil, nil, err
 		}
 		defer unlock()
-		if rd, err = openRunDir(cfg.RunDir, st.Epoch); err != nil {
+		if rd, err = openRunDir(cfg.RunDir, st, warn); err != nil {
 			return nil, nil, err
 		}
 	} else {
 		if cfg.RunDir == "" {
 			cfg.RunDir = DefaultRunDir(cfg.Model.Name, start)
 		}
-		if rd, err = createRunDir(cfg.RunDir); err != nil {
-			return nil, nil, err
+		// Locked before looking at what the folder holds: a run training
+		// there has not saved yet either, and must not be restarted.
+		if err := os.MkdirAll(cfg.RunDir, 0o755); err != nil {
+			return nil, nil, fmt.Errorf("create run folder: %w", err)
 		}
 		unlock, err := LockRun(cfg.RunDir)
 		if err != nil {
-			rd.close()
 			return nil, nil, err
 		}
 		defer unlock()
+		var restarted bool
+		if rd, restarted, err = createRunDir(cfg.RunDir); err != nil {
+			return nil, nil, err
+		}
+		if restarted {
+			fmt.Fprintf(out, "restart  %s held a run that stopped before its first checkpoint, with nothing to resume; starting it afresh\n", cfg.RunDir)
+		}
 	}
 	defer rd.close()
 	bestMetric := ""
@@ -235,7 +250,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 			return s, prog, err
 		}
 	}
-	if runErr == nil || errors.Is(runErr, context.Canceled) {
+	if runErr == nil || errors.Is(runErr, context.Canceled) || errors.Is(runErr, ErrDiverged) {
 		s.WallSeconds = time.Since(start).Seconds()
 		if err := rd.writeSummary(s); err != nil {
 			return s, prog, err
@@ -397,12 +412,17 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 			if err != nil {
 				return fmt.Errorf("evaluate validation: %w", err)
 			}
+			if err := checkLoss("validation loss", loss, st.GlobalStep, 1); err != nil {
+				return l.diverged(err)
+			}
 			m.ValLoss, m.ValAccuracy = &loss, &acc
 			st.ValLoss, st.ValAccuracy = &loss, &acc
 			metrics["val_loss"], metrics["val_accuracy"] = loss, acc
 			line += fmt.Sprintf("  val loss %.4f acc %.4f", loss, acc)
 		}
 		line += fmt.Sprintf("  %7.0f ex/s  %6.1fs", m.ExamplesPerSecond, m.ElapsedSeconds)
+		last := m
+		st.LastEpoch = &last // saved with the checkpoints, so a damaged metrics.jsonl line can be restored
 		if err := l.rd.appendEpoch(m); err != nil {
 			return err
 		}
@@ -496,6 +516,10 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		if err != nil {
 			return fmt.Errorf("train step %d: %w", st.GlobalStep+1, err)
 		}
+		if err := checkLoss("loss", loss, st.GlobalStep+group.Steps, group.Steps); err != nil {
+			clearBar()
+			return l.diverged(err)
+		}
 		st.EpochLossSum += loss
 		st.EpochCorrect += hits
 		st.EpochExamples += group.Steps * group.BatchSize
@@ -535,6 +559,12 @@ func (l *loop) interrupted(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// diverged records a divergence as the reason the run stopped.
+func (l *loop) diverged(err *divergedError) error {
+	l.st.StoppedBecause = err.reason()
+	return err
+}
+
 // save writes a checkpoint of the current state, returning a note for the
 // epoch line.
 func (l *loop) save(reason string, metrics map[string]float64) (string, error) {
@@ -542,6 +572,9 @@ func (l *loop) save(reason string, metrics map[string]float64) (string, error) {
 	vars, err := storeVariables(l.prog.store)
 	if err != nil {
 		return "", err
+	}
+	if err := checkWeights(vars, l.st.GlobalStep); err != nil {
+		return "", l.diverged(err) // the newest checkpoint stays the last finite one
 	}
 	meta := checkpointMeta{Config: l.cfg, State: l.st, Dataset: l.dataset, Backend: l.cfg.Backend, Build: Build()}
 	path, size, err := l.ckpts.Save(checkpoint.Snapshot{Step: l.st.GlobalStep, Epoch: l.st.Epoch, Reason: reason,
@@ -682,48 +715,4 @@ func (l *loop) finish(test *data.Set) error {
 	fmt.Fprintf(l.out, "run      %s (checkpoints: %d saved in %.2fs, %.1f MB kept on disk)\n",
 		s.RunDir, s.Checkpoints, s.CheckpointSeconds, float64(onDisk)/1e6)
 	return nil
-}
-
-// openRunDir reopens a run folder for a resumed run: metrics.jsonl keeps
-// the lines of the epochs the checkpoint had completed (a crash between an
-// epoch's line and its checkpoint would otherwise repeat that epoch).
-func openRunDir(dir string, epochs int) (*runDir, error) {
-	path := filepath.Join(dir, "metrics.jsonl")
-	raw, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return nil, fmt.Errorf("resume: %w", err)
-	}
-	var kept []byte
-	for _, line := range splitLines(raw) {
-		var m EpochMetrics
-		if json.Unmarshal(line, &m) == nil && m.Epoch >= 1 && m.Epoch <= epochs {
-			kept = append(append(kept, line...), '\n')
-		}
-	}
-	if err := fsutil.WriteFile(path, kept); err != nil {
-		return nil, fmt.Errorf("resume: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("resume: %w", err)
-	}
-	return &runDir{dir: dir, metrics: f}, nil
-}
-
-func splitLines(b []byte) [][]byte {
-	var out [][]byte
-	for len(b) > 0 {
-		i := 0
-		for i < len(b) && b[i] != '\n' {
-			i++
-		}
-		if i > 0 {
-			out = append(out, b[:i])
-		}
-		if i == len(b) {
-			break
-		}
-		b = b[i+1:]
-	}
-	return out
 }

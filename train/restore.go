@@ -2,6 +2,7 @@ package train
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,9 +35,16 @@ func ResolveCheckpoint(path string) (c *checkpoint.Checkpoint, skipped []error, 
 	}
 	dir := CheckpointsDir(path)
 	if _, err := os.Stat(dir); err != nil {
+		if isRunFolder(path) {
+			return nil, nil, errNothingToResume(path)
+		}
 		return nil, nil, fmt.Errorf("%s: not a run folder (no checkpoints/) nor a checkpoint (no %s)", path, checkpoint.ManifestFile)
 	}
-	return checkpoint.Latest(dir)
+	c, skipped, err = checkpoint.Latest(dir)
+	if errors.Is(err, checkpoint.ErrNone) && len(skipped) == 0 && isRunFolder(path) {
+		return nil, nil, errNothingToResume(path)
+	}
+	return c, skipped, err
 }
 
 // storeVariables copies every variable of store for a checkpoint.

@@ -170,7 +170,7 @@ func TestRunWritesTheRunFolder(t *testing.T) {
 	if s.Parameters != 784*16+16+16*10+10 {
 		t.Errorf("parameters = %d", s.Parameters)
 	}
-	if _, err := createRunDir(s.RunDir); err == nil {
+	if _, _, err := createRunDir(s.RunDir); err == nil {
 		t.Error("a second run into the same folder was not refused")
 	}
 }

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +8,9 @@ import (
 
 	"github.com/neurona/neurona/internal/fsutil"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/checkpoint"
+
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 // EpochMetrics is one line of metrics.jsonl.
@@ -81,25 +83,53 @@ type runDir struct {
 	metrics *os.File
 }
 
-// createRunDir makes dir (it must not hold an earlier run) and opens
-// metrics.jsonl.
-func createRunDir(dir string) (*runDir, error) {
-	if _, err := os.Stat(filepath.Join(dir, "metrics.jsonl")); err == nil {
-		return nil, fmt.Errorf("run folder %s already holds a run (continue it with --resume %s, or choose another --run-dir)", dir, dir)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create run folder: %w", err)
-	}
-	f, err := os.OpenFile(filepath.Join(dir, "metrics.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+// createRunDir opens metrics.jsonl of a new run in dir, which the caller
+// has created and locked. A folder that holds checkpoints holds a run to
+// resume and is refused; one whose run stopped before its first
+// checkpoint (killed, or diverged) has nothing to resume, so the run starts
+// there afresh: restarted says so, its metrics.jsonl is emptied and its
+// summary.json removed.
+func createRunDir(dir string) (rd *runDir, restarted bool, err error) {
+	infos, err := checkpoint.List(CheckpointsDir(dir), false)
 	if err != nil {
-		return nil, fmt.Errorf("create run folder: %w", err)
+		return nil, false, fmt.Errorf("run folder %s: %w", dir, err)
 	}
-	return &runDir{dir: dir, metrics: f}, nil
+	if len(infos) > 0 {
+		return nil, false, fmt.Errorf("run folder %s already holds a run (continue it with --resume %s, or choose another --run-dir)", dir, dir)
+	}
+	if isRunFolder(dir) {
+		restarted = true
+		if err := os.Remove(filepath.Join(dir, "summary.json")); err != nil && !os.IsNotExist(err) {
+			return nil, false, fmt.Errorf("restart run folder %s: %w", dir, err)
+		}
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "metrics.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, false, fmt.Errorf("create run folder: %w", err)
+	}
+	return &runDir{dir: dir, metrics: f}, restarted, nil
+}
+
+// isRunFolder reports whether dir holds a run's metrics.jsonl or summary.json.
+func isRunFolder(dir string) bool {
+	for _, name := range []string{"metrics.jsonl", "summary.json"} {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// errNothingToResume is the error of --resume on a run folder whose run
+// stopped before its first checkpoint.
+func errNothingToResume(dir string) error {
+	return fmt.Errorf("%s is a run folder without a checkpoint: its run stopped before the first save, so there is nothing to resume; "+
+		"start it again with `neurona train --run-dir %s` and the flags of the run (the folder is reused)", dir, dir)
 }
 
 // appendEpoch adds one line to metrics.jsonl.
 func (r *runDir) appendEpoch(m EpochMetrics) error {
-	line, err := json.Marshal(m)
+	line, err := safejson.Marshal(m)
 	if err != nil {
 		return err
 	}
@@ -123,7 +153,7 @@ func (r *runDir) close() error {
 }
 
 func writeJSONAtomic(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
+	data, err := safejson.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}

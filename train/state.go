@@ -31,8 +31,11 @@ type runState struct {
 	// Last validation and training metrics, for the summary.
 	ValLoss, ValAccuracy     *float64 `json:"-"`
 	TrainLoss, TrainAccuracy float64  `json:"-"`
-	Done                     bool     `json:"done"`
-	StoppedBecause           string   `json:"stopped_because,omitempty"`
+	// LastEpoch is the metrics.jsonl line of epoch Epoch, so that a resumed
+	// run can restore it when the file lost it.
+	LastEpoch      *EpochMetrics `json:"last_epoch,omitempty"`
+	Done           bool          `json:"done"`
+	StoppedBecause string        `json:"stopped_because,omitempty"`
 }
 
 // checkpointMeta is a checkpoint's meta.json.

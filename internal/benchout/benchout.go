@@ -21,6 +21,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 // Machine describes where a benchmark ran.
@@ -148,7 +150,7 @@ func Markdown(w io.Writer, rep Report) error {
 
 // WriteJSON writes rep to path.
 func WriteJSON(path string, rep Report) error {
-	data, err := json.MarshalIndent(rep, "", "  ")
+	data, err := safejson.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err
 	}

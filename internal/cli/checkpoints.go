@@ -16,6 +16,8 @@ import (
 
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 // bestMetric is the manifest metric the trainer keeps the best checkpoint by.
@@ -273,7 +275,7 @@ func checkpointsList(e *env, o *checkpointsOptions) error {
 			}
 			entries = append(entries, le)
 		}
-		return json.NewEncoder(e.stdout).Encode(entries)
+		return safejson.Encode(e.stdout, entries)
 	}
 	if len(infos) == 0 {
 		fmt.Fprintf(e.stdout, "no checkpoints in %s\n", dir)
@@ -445,9 +447,12 @@ func checkpointsInspect(e *env, o *checkpointsOptions) error {
 	if o.json {
 		r := inspectReport{Dir: c.Dir, Manifest: c.Manifest, Config: cfg, Step: step, Epoch: epoch, Dataset: dataset,
 			Backend: meta.Backend, Build: meta.Build, Variables: c.Variables}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		b, err := safejson.MarshalIndent(r, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(append(b, '\n'))
+		return err
 	}
 	printManifest(e.stdout, c.Dir, c.Manifest)
 	fmt.Fprintln(e.stdout, "status     valid (sizes, SHA-256 and variable layout match the manifest)")
@@ -528,7 +533,7 @@ func printManifest(out io.Writer, dir string, m checkpoint.Manifest) {
 // configFields returns a configuration's fields as JSON names and values,
 // in the order of the struct, without the model (printed on its own).
 func configFields(cfg train.Config) [][2]string {
-	raw, err := json.Marshal(cfg)
+	raw, err := safejson.Marshal(cfg)
 	if err != nil {
 		return nil
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 // evalOptions is what `neurona eval` was asked to do.
@@ -125,20 +126,30 @@ func runEval(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("evaluate %s: %w", c.Dir, err)
 	}
-	var pictures []string
-	if !isCheckpoint(o.path) {
-		if pictures, err = viz.RunPictures(o.path, mnist.Test, ev); err != nil {
-			return fmt.Errorf("draw the run's pictures: %w", err)
-		}
-		for i := range pictures {
-			pictures[i] = filepath.Base(pictures[i])
-		}
-	}
 	if o.json {
-		return json.NewEncoder(e.stdout).Encode(evalReport{Checkpoint: c.Dir, Model: t.Config.Model.String(),
-			Step: c.Manifest.Step, Epoch: c.Manifest.Epoch, Backend: backendName, Evaluation: ev})
+		if err := safejson.Encode(e.stdout, evalReport{Checkpoint: c.Dir, Model: t.Config.Model.String(),
+			Step: c.Manifest.Step, Epoch: c.Manifest.Epoch, Backend: backendName, Evaluation: ev}); err != nil {
+			return err
+		}
+	} else if err := printEvaluation(e.stdout, c, t, backendName, mnist, ev); err != nil {
+		return err
 	}
-	out := e.stdout
+	if isCheckpoint(o.path) {
+		return nil
+	}
+	// The results are out; the pictures can only add a warning.
+	pictures, err := drawEvalPictures(e, o.path, mnist, ev)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "neurona eval: warning: the run's pictures: %s\n", oneLine(err.Error()))
+	}
+	if len(pictures) > 0 && !o.json {
+		fmt.Fprintf(e.stdout, "\npictures    %s in %s\n", strings.Join(pictures, ", "), o.path)
+	}
+	return nil
+}
+
+// printEvaluation prints eval's results as text.
+func printEvaluation(out io.Writer, c *checkpoint.Checkpoint, t *train.Trained, backendName string, mnist *data.MNIST, ev *train.Evaluation) error {
 	fmt.Fprintf(out, "checkpoint  %s\n", checkpointLine(c))
 	fmt.Fprintf(out, "model       %s\n", t.Config.Model)
 	fmt.Fprintf(out, "backend     %s\n", backendName)
@@ -149,13 +160,26 @@ func runEval(e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(out)
-	if err := printConfusion(out, ev.Confusion); err != nil {
-		return err
+	return printConfusion(out, ev.Confusion)
+}
+
+// drawEvalPictures redraws the pictures of the run folder runDir from ev,
+// with the run folder locked, and returns the names of the files written.
+// Damaged lines of metrics.jsonl are warned about on stderr.
+func drawEvalPictures(e *env, runDir string, mnist *data.MNIST, ev *train.Evaluation) ([]string, error) {
+	unlock, err := lockRunForWriting(runDir, "the pictures were")
+	if err != nil {
+		return nil, err
 	}
-	if len(pictures) > 0 {
-		fmt.Fprintf(out, "\npictures    %s in %s\n", strings.Join(pictures, ", "), o.path)
+	defer unlock()
+	paths, damaged, err := viz.RunPictures(runDir, mnist.Test, ev)
+	for _, d := range damaged {
+		fmt.Fprintf(e.stderr, "neurona eval: warning: %s\n", d)
 	}
-	return nil
+	for i := range paths {
+		paths[i] = filepath.Base(paths[i])
+	}
+	return paths, err
 }
 
 // printClassTable prints per-digit precision, recall and support, and

@@ -88,6 +88,13 @@ func runExplain(e *env, args []string) error {
 		}
 	}
 	w.Note = fmt.Sprintf("checkpoint of step %d (epoch %d); %s", c.Manifest.Step, c.Manifest.Epoch, w.Note)
+	if run, ok := runFolderOf(o.path); ok && inside(o.out, run) {
+		unlock, err := lockRunForWriting(run, filepath.Base(o.out)+" was")
+		if err != nil {
+			return fmt.Errorf("%w (or write it elsewhere with --out FILE)", err)
+		}
+		defer unlock()
+	}
 	if err := viz.WritePNG(o.out, viz.WeightImage(w, cols, o.scale)); err != nil {
 		return err
 	}

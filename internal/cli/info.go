@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +8,8 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
+
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 func runBackends(e *env, args []string) error {
@@ -23,7 +24,7 @@ func runBackends(e *env, args []string) error {
 	list := train.Backends()
 	train.Describe(list)
 	if *asJSON {
-		return json.NewEncoder(e.stdout).Encode(list)
+		return safejson.Encode(e.stdout, list)
 	}
 	chosen, chooseErr := train.ChooseBackend("")
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
+
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 // predictOptions is what `neurona predict` was asked to do.
@@ -171,7 +172,7 @@ func runPredict(e *env, args []string) error {
 	}
 	short, long := outputsOf(t.Config.Model)
 	if o.json {
-		return json.NewEncoder(e.stdout).Encode(predictReport{Checkpoint: t.Checkpoint.Dir, Model: t.Config.Model.String(),
+		return safejson.Encode(e.stdout, predictReport{Checkpoint: t.Checkpoint.Dir, Model: t.Config.Model.String(),
 			Outputs: short, Predictions: preds})
 	}
 	fmt.Fprintf(e.stdout, "checkpoint  %s\n", checkpointLine(t.Checkpoint))

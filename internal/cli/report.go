@@ -48,9 +48,19 @@ func runReport(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	summary, metrics, err := report.ReadRun(o.runDir)
+	if inside(o.out, o.runDir) {
+		unlock, err := lockRunForWriting(o.runDir, "the report was")
+		if err != nil {
+			return fmt.Errorf("%w (or write the report elsewhere with --out FILE)", err)
+		}
+		defer unlock()
+	}
+	summary, metrics, damaged, err := report.ReadRun(o.runDir)
 	if err != nil {
 		return err
+	}
+	for _, d := range damaged {
+		fmt.Fprintf(e.stderr, "neurona report: warning: %s\n", d)
 	}
 	c, err := runCheckpoint(e, "report", o.runDir)
 	if err != nil {

@@ -172,7 +172,7 @@ func runTrain(e *env, args []string) error {
 		}
 		return err
 	}
-	opts := train.Options{DataOnDevice: o.onDevice}
+	opts := train.Options{DataOnDevice: o.onDevice, Warn: func(msg string) { fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", msg) }}
 	if o.resume != "" {
 		if opts.Resume, err = resumeFrom(o, e); err != nil {
 			return err
@@ -183,6 +183,14 @@ func runTrain(e *env, args []string) error {
 		return drawRun(e, summary, mnist)
 	}
 	if summary != nil && summary.RunDir != "" {
+		if errors.Is(err, train.ErrDiverged) {
+			kept := "no checkpoint was saved before it"
+			if summary.LastCheckpoint != "" {
+				kept = "kept " + summary.LastCheckpoint + ", the last checkpoint before it"
+			}
+			fmt.Fprintf(e.stderr, "neurona train: %s; the run's summary is in %s\n", kept, filepath.Join(summary.RunDir, "summary.json"))
+			return err
+		}
 		if summary.LastCheckpoint != "" {
 			fmt.Fprintf(e.stderr, "neurona train: saved %s; resume with: neurona train --resume %s\n",
 				summary.LastCheckpoint, summary.RunDir)
@@ -196,7 +204,10 @@ func runTrain(e *env, args []string) error {
 // drawRun writes the run's pictures (misclassified digits, confusion
 // matrix, curves) from the test evaluation the run ended with.
 func drawRun(e *env, s *train.Summary, mnist *data.MNIST) error {
-	paths, err := viz.RunPictures(s.RunDir, mnist.Test, s.Evaluation)
+	paths, damaged, err := viz.RunPictures(s.RunDir, mnist.Test, s.Evaluation)
+	for _, d := range damaged {
+		fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", d)
+	}
 	if err != nil {
 		return fmt.Errorf("draw the run's pictures: %w", err)
 	}

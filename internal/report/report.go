@@ -8,7 +8,7 @@
 // The caller evaluates the model (internal/cli's report command loads the
 // run's checkpoint and evaluates the test set) and passes the result:
 //
-//	summary, metrics, err := report.ReadRun(runDir)
+//	summary, metrics, damaged, err := report.ReadRun(runDir)
 //	...
 //	err = report.Write(filepath.Join(runDir, report.File), &report.Input{
 //		RunDir: runDir, Summary: summary, Metrics: metrics,
@@ -40,6 +40,8 @@ import (
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
+
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 // File is the report's name in a run folder.
@@ -72,23 +74,24 @@ type Input struct {
 
 // ReadRun reads a run folder's summary.json and metrics.jsonl. Either may
 // be missing (a run still training has no summary yet), which gives nil.
-func ReadRun(dir string) (*train.Summary, []train.EpochMetrics, error) {
+// Damaged lines of metrics.jsonl are skipped and described in damaged.
+func ReadRun(dir string) (*train.Summary, []train.EpochMetrics, []string, error) {
 	var s *train.Summary
 	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
 	switch {
 	case err == nil:
 		s = new(train.Summary)
 		if err := json.Unmarshal(b, s); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
+			return nil, nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
 		}
 	case !errors.Is(err, fs.ErrNotExist):
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	metrics, err := viz.ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
+	metrics, damaged, err := viz.ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return s, metrics, nil
+	return s, metrics, damaged, nil
 }
 
 // Write renders the report into path, atomically.
@@ -340,7 +343,7 @@ func classes(ev *train.Evaluation) (out []class, meanP, meanR string) {
 // objects as "model.hidden", lists joined by commas: the configuration as
 // summary.json and meta.json spell it.
 func flatten(v any) ([][2]string, error) {
-	b, err := json.Marshal(v)
+	b, err := safejson.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

@@ -186,16 +186,16 @@ func TestReadRun(t *testing.T) {
 		dir := t.TempDir()
 		write(t, filepath.Join(dir, "summary.json"), `{"backend":"go","epochs":2,"test_accuracy":0.9}`)
 		write(t, filepath.Join(dir, "metrics.jsonl"), `{"epoch":1,"train_loss":1}`+"\n"+`{"epoch":2,"train_loss":0.5}`+"\n")
-		s, m, err := ReadRun(dir)
-		if err != nil {
-			t.Fatal(err)
+		s, m, damaged, err := ReadRun(dir)
+		if err != nil || damaged != nil {
+			t.Fatal(err, damaged)
 		}
 		if s == nil || s.Backend != "go" || s.TestAccuracy == nil || *s.TestAccuracy != 0.9 || len(m) != 2 {
 			t.Errorf("summary %+v, metrics %+v", s, m)
 		}
 	})
 	t.Run("an empty folder: neither", func(t *testing.T) {
-		s, m, err := ReadRun(t.TempDir())
+		s, m, _, err := ReadRun(t.TempDir())
 		if s != nil || m != nil || err != nil {
 			t.Errorf("summary %v, metrics %v, error %v; want nothing", s, m, err)
 		}
@@ -203,8 +203,16 @@ func TestReadRun(t *testing.T) {
 	t.Run("a broken summary is an error naming it", func(t *testing.T) {
 		dir := t.TempDir()
 		write(t, filepath.Join(dir, "summary.json"), `{"backend":`)
-		if _, _, err := ReadRun(dir); err == nil || !strings.Contains(err.Error(), "summary.json") {
+		if _, _, _, err := ReadRun(dir); err == nil || !strings.Contains(err.Error(), "summary.json") {
 			t.Errorf("error %v", err)
+		}
+	})
+	t.Run("a damaged metrics line is skipped with a warning", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, "metrics.jsonl"), `{"epoch":1,"train_loss":1}`+"\n"+`{"epoch":2,"train_lo`)
+		_, m, damaged, err := ReadRun(dir)
+		if err != nil || len(m) != 1 || len(damaged) != 1 || !strings.Contains(damaged[0], "metrics.jsonl:2") {
+			t.Errorf("metrics %+v, damaged %q, error %v", m, damaged, err)
 		}
 	})
 }

@@ -1,15 +1,11 @@
 package viz
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"math"
-	"os"
 	"strconv"
 
 	"github.com/neurona/neurona/train"
@@ -36,30 +32,10 @@ var (
 // chartDPI is the resolution of the charts: sizes below are in pixels.
 const chartDPI = 96
 
-// ReadMetrics reads a run's metrics.jsonl, one train.EpochMetrics a line.
-func ReadMetrics(path string) ([]train.EpochMetrics, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var out []train.EpochMetrics
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		var m train.EpochMetrics
-		if err := json.Unmarshal(line, &m); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
-		}
-		out = append(out, m)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return out, nil
+// ReadMetrics reads a run's metrics.jsonl (see train.ReadMetrics): damaged
+// lines are skipped and described in damaged, "file:line: why".
+func ReadMetrics(path string) (metrics []train.EpochMetrics, damaged []string, err error) {
+	return train.ReadMetrics(path)
 }
 
 // Curves draws the loss and the accuracy per epoch side by side, the

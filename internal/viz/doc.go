@@ -31,7 +31,7 @@
 //
 //	ev, err := trained.Evaluate(mnist.Test)
 //	...
-//	paths, err := viz.RunPictures(runDir, mnist.Test, ev)
+//	paths, warnings, err := viz.RunPictures(runDir, mnist.Test, ev)
 //
 // and for any grid of digits:
 //

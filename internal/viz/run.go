@@ -131,10 +131,11 @@ func CorrectImage(set *data.Set, ev *train.Evaluation, n int) image.Image {
 // RunPictures writes misclassified.png and confusion.png for ev, the
 // evaluation of set, and curves.png from the run's metrics.jsonl, into
 // runDir, and returns the paths it wrote. A run folder without
-// metrics.jsonl (or without a finished epoch) gets no curves.png.
-func RunPictures(runDir string, set *data.Set, ev *train.Evaluation) (paths []string, err error) {
+// metrics.jsonl (or without a finished epoch) gets no curves.png; the
+// damaged lines of metrics.jsonl are skipped and described in warnings.
+func RunPictures(runDir string, set *data.Set, ev *train.Evaluation) (paths, warnings []string, err error) {
 	if len(ev.Predicted) != set.N {
-		return nil, fmt.Errorf("viz: evaluation of %d examples for a set of %d", len(ev.Predicted), set.N)
+		return nil, nil, fmt.Errorf("viz: evaluation of %d examples for a set of %d", len(ev.Predicted), set.N)
 	}
 	write := func(name string, img image.Image) error {
 		path := filepath.Join(runDir, name)
@@ -145,21 +146,21 @@ func RunPictures(runDir string, set *data.Set, ev *train.Evaluation) (paths []st
 		return nil
 	}
 	if err := write(MisclassifiedFile, MisclassifiedImage(set, ev)); err != nil {
-		return paths, err
+		return paths, nil, err
 	}
 	if err := write(ConfusionFile, ConfusionImage(ev.Confusion)); err != nil {
-		return paths, err
+		return paths, nil, err
 	}
-	metrics, err := ReadMetrics(filepath.Join(runDir, "metrics.jsonl"))
+	metrics, warnings, err := ReadMetrics(filepath.Join(runDir, "metrics.jsonl"))
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(metrics) == 0) {
-		return paths, nil
+		return paths, warnings, nil
 	}
 	if err != nil {
-		return paths, err
+		return paths, warnings, err
 	}
 	img, err := Curves(metrics)
 	if err != nil {
-		return paths, err
+		return paths, warnings, err
 	}
-	return paths, write(CurvesFile, img)
+	return paths, warnings, write(CurvesFile, img)
 }

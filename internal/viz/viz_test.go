@@ -233,8 +233,8 @@ func TestReadMetrics(t *testing.T) {
 	if err := os.WriteFile(good, []byte(lines), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m, err := ReadMetrics(good)
-	if err != nil {
+	m, damaged, err := ReadMetrics(good)
+	if err != nil || len(damaged) > 0 {
 		t.Fatal(err)
 	}
 	if len(m) != 2 || m[1].Epoch != 2 || m[0].ValAccuracy == nil || *m[0].ValAccuracy != 0.91 || m[1].ValAccuracy != nil {
@@ -244,8 +244,9 @@ func TestReadMetrics(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(lines+"{\"epoch\": 3,\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadMetrics(bad); err == nil || !strings.Contains(err.Error(), "bad.jsonl:3") {
-		t.Errorf("a broken third line gives %v, want an error naming bad.jsonl:3", err)
+	m, damaged, err = ReadMetrics(bad)
+	if err != nil || len(m) != 2 || len(damaged) != 1 || !strings.Contains(damaged[0], "bad.jsonl:3") {
+		t.Errorf("a broken third line gives %d epochs, %q, %v; want the two good ones and a warning naming bad.jsonl:3", len(m), damaged, err)
 	}
 }
 
@@ -297,9 +298,9 @@ func TestRunPictures(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte(metrics), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		paths, err := RunPictures(dir, set, ev)
-		if err != nil {
-			t.Fatal(err)
+		paths, warnings, err := RunPictures(dir, set, ev)
+		if err != nil || len(warnings) > 0 {
+			t.Fatal(err, warnings)
 		}
 		want := []string{MisclassifiedFile, ConfusionFile, CurvesFile}
 		if len(paths) != len(want) {
@@ -324,19 +325,30 @@ func TestRunPictures(t *testing.T) {
 		}
 	})
 	t.Run("without metrics.jsonl there are no curves", func(t *testing.T) {
-		paths, err := RunPictures(t.TempDir(), set, ev)
+		paths, _, err := RunPictures(t.TempDir(), set, ev)
 		if err != nil || len(paths) != 2 {
 			t.Errorf("wrote %v (%v), want misclassified.png and confusion.png", paths, err)
 		}
 	})
+	t.Run("damaged metrics lines are skipped with a warning, the curves still drawn", func(t *testing.T) {
+		dir := t.TempDir()
+		metrics := `{"epoch":1,"train_loss":0.5,"train_accuracy":0.8}` + "\n" + `{"epoch":2,"train_loss":0.4,"train_accuracy":0.9}` + "\n" + `{"epoch":3,"tra`
+		if err := os.WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte(metrics), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths, warnings, err := RunPictures(dir, set, ev)
+		if err != nil || len(paths) != 3 || len(warnings) != 1 || !strings.Contains(warnings[0], "metrics.jsonl:3") {
+			t.Errorf("wrote %v, warnings %q, error %v; want the three pictures and a warning naming metrics.jsonl:3", paths, warnings, err)
+		}
+	})
 	t.Run("an evaluation of another set is an error", func(t *testing.T) {
 		small, _ := fakeEval(10)
-		if _, err := RunPictures(t.TempDir(), small, ev); err == nil {
+		if _, _, err := RunPictures(t.TempDir(), small, ev); err == nil {
 			t.Error("no error")
 		}
 	})
 	t.Run("a missing folder is an error naming the file", func(t *testing.T) {
-		_, err := RunPictures(filepath.Join(t.TempDir(), "missing"), set, ev)
+		_, _, err := RunPictures(filepath.Join(t.TempDir(), "missing"), set, ev)
 		if err == nil || !strings.Contains(err.Error(), MisclassifiedFile) {
 			t.Errorf("error %v, want one naming %s", err, MisclassifiedFile)
 		}

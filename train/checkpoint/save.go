@@ -3,13 +3,14 @@ package checkpoint
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 // Dirname is the folder name of the checkpoint of a global step.
@@ -58,7 +59,7 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 		}
 	}()
 
-	meta, err := json.MarshalIndent(snap.Meta, "", "  ")
+	meta, err := safejson.MarshalIndent(snap.Meta, "", "  ")
 	if err != nil {
 		return "", 0, fmt.Errorf("save checkpoint: encode meta: %w", err)
 	}
@@ -69,7 +70,7 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 		offset += v.Size
 		vars[i] = v
 	}
-	varsJSON, err := json.MarshalIndent(vars, "", "  ")
+	varsJSON, err := safejson.MarshalIndent(vars, "", "  ")
 	if err != nil {
 		return "", 0, fmt.Errorf("save checkpoint: encode variables: %w", err)
 	}
@@ -90,7 +91,7 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 		m.Files = append(m.Files, entry)
 		size += entry.Size
 	}
-	manifest, err := json.MarshalIndent(m, "", "  ")
+	manifest, err := safejson.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return "", 0, fmt.Errorf("save checkpoint: encode manifest: %w", err)
 	}

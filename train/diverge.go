@@ -1,0 +1,77 @@
+package train
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/neurona/neurona/train/checkpoint"
+)
+
+// ErrDiverged marks a run stopped because training produced a non-finite
+// loss or non-finite weights (a learning rate far too large, typically).
+// The run keeps its last finite checkpoint and writes its summary.
+var ErrDiverged = errors.New("training diverged")
+
+// divergedError says where and how a run diverged.
+type divergedError struct {
+	step int    // the global step by which it was seen
+	what string // "loss NaN", "validation loss +Inf", "layer_0/weights holds NaN"
+}
+
+func (e *divergedError) Error() string {
+	return fmt.Sprintf("%s; try a smaller --lr", e.reason())
+}
+
+// reason is the error without the advice, for summary.json's stopped_because.
+func (e *divergedError) reason() string {
+	return fmt.Sprintf("training diverged at step %d (%s)", e.step, e.what)
+}
+
+func (e *divergedError) Is(target error) bool { return target == ErrDiverged }
+
+// finite reports whether f is neither NaN nor ±Inf.
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// checkLoss returns a divergedError when the loss of the call that ended
+// at step is not finite; steps is how many steps the call ran.
+func checkLoss(name string, loss float64, step, steps int) *divergedError {
+	if finite(loss) {
+		return nil
+	}
+	what := fmt.Sprintf("%s %v", name, loss)
+	if steps > 1 {
+		what += fmt.Sprintf(" over steps %d-%d", step-steps+1, step)
+	}
+	return &divergedError{step: step, what: what}
+}
+
+// checkWeights returns a divergedError when a floating-point variable
+// about to be saved holds a NaN or an infinity, so that such weights are
+// never saved as a run's newest checkpoint.
+func checkWeights(vars []checkpoint.Variable, step int) *divergedError {
+	for _, v := range vars {
+		var bad float64
+		switch v.DType {
+		case "Float32", "float32":
+			for i := 0; i+4 <= len(v.Data); i += 4 {
+				if f := float64(math.Float32frombits(binary.LittleEndian.Uint32(v.Data[i:]))); !finite(f) {
+					bad = f
+					break
+				}
+			}
+		case "Float64", "float64":
+			for i := 0; i+8 <= len(v.Data); i += 8 {
+				if f := math.Float64frombits(binary.LittleEndian.Uint64(v.Data[i:])); !finite(f) {
+					bad = f
+					break
+				}
+			}
+		}
+		if bad != 0 {
+			return &divergedError{step: step, what: fmt.Sprintf("%s holds %v", v.Path, bad)}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+package train
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/neurona/neurona/internal/fsutil"
+	"github.com/neurona/neurona/internal/safejson"
+	"github.com/neurona/neurona/train/checkpoint"
+)
+
+// Bounds on metrics.jsonl: a line is about 250 bytes, so even a run of a
+// hundred thousand epochs writes some 25 MB.
+const (
+	maxMetricsBytes = 64 << 20
+	maxMetricsLine  = 64 << 10
+)
+
+// ReadMetrics reads a run's metrics.jsonl, one EpochMetrics a line. A line
+// that is not one (a crash can leave a truncated last line, an edit a
+// garbage one) is skipped and described in damaged as "file:line: why",
+// for the caller to warn about. A missing file is an error wrapping
+// fs.ErrNotExist; one larger than any run writes is refused unread.
+func ReadMetrics(path string) (metrics []EpochMetrics, damaged []string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	if info.Size() > maxMetricsBytes {
+		return nil, nil, fmt.Errorf("%s is %d bytes, more than any run writes (at most %d)", path, info.Size(), maxMetricsBytes)
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, maxMetricsBytes+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	for n, line := range bytes.Split(raw, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		bad := func(why string) {
+			damaged = append(damaged, fmt.Sprintf("%s:%d: damaged line skipped (%s)", path, n+1, why))
+		}
+		if len(line) > maxMetricsLine {
+			bad(fmt.Sprintf("%d bytes, more than any epoch's line", len(line)))
+			continue
+		}
+		var m EpochMetrics
+		if err := json.Unmarshal(line, &m); err != nil {
+			bad(err.Error())
+			continue
+		}
+		if m.Epoch < 1 {
+			bad(fmt.Sprintf("epoch %d", m.Epoch))
+			continue
+		}
+		metrics = append(metrics, m)
+	}
+	return metrics, damaged, nil
+}
+
+// openRunDir reopens a run folder for a run resumed with state st:
+// metrics.jsonl is rewritten with one line for each epoch the checkpoint
+// had completed, in order. Lines of later epochs go (a crash between an
+// epoch's line and its checkpoint would otherwise repeat that epoch);
+// damaged lines are skipped with a warning, and an epoch whose line is
+// missing or damaged gets it back from what the checkpoints know: the
+// resumed checkpoint's own record of its last epoch, else the metrics in
+// the manifest of that epoch's checkpoint (without timings).
+func openRunDir(dir string, st runState, warn func(string)) (*runDir, error) {
+	path := filepath.Join(dir, "metrics.jsonl")
+	read, damaged, err := ReadMetrics(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	for _, d := range damaged {
+		warn(d)
+	}
+	byEpoch := map[int]EpochMetrics{}
+	for _, m := range read {
+		if m.Epoch <= st.Epoch {
+			byEpoch[m.Epoch] = m
+		}
+	}
+	if len(byEpoch) < st.Epoch {
+		restoreEpochs(byEpoch, st, CheckpointsDir(dir), path, warn)
+	}
+	var kept []byte
+	epochs := make([]int, 0, len(byEpoch))
+	for e := range byEpoch {
+		epochs = append(epochs, e)
+	}
+	slices.Sort(epochs)
+	for _, e := range epochs {
+		line, err := safejson.Marshal(byEpoch[e])
+		if err != nil {
+			return nil, fmt.Errorf("resume: %w", err)
+		}
+		kept = append(append(kept, line...), '\n')
+	}
+	if err := fsutil.WriteFile(path, kept); err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	return &runDir{dir: dir, metrics: f}, nil
+}
+
+// restoreEpochs fills the epochs 1..st.Epoch missing from byEpoch from the
+// checkpoints, warning about each one restored or lost.
+func restoreEpochs(byEpoch map[int]EpochMetrics, st runState, ckptDir, path string, warn func(string)) {
+	if last := st.LastEpoch; last != nil && last.Epoch == st.Epoch && last.Epoch >= 1 {
+		if _, ok := byEpoch[last.Epoch]; !ok {
+			byEpoch[last.Epoch] = *last
+			warn(fmt.Sprintf("%s: epoch %d's line restored from the checkpoint resumed", path, last.Epoch))
+		}
+	}
+	infos, _ := checkpoint.List(ckptDir, false)
+	for _, info := range infos {
+		mf := info.Manifest
+		trainLoss, ok := mf.Metrics["train_loss"]
+		if info.Err != nil || !ok || mf.Reason != "epoch" || mf.Epoch < 1 || mf.Epoch > st.Epoch {
+			continue
+		}
+		if _, have := byEpoch[mf.Epoch]; have {
+			continue
+		}
+		m := EpochMetrics{Epoch: mf.Epoch, GlobalStep: mf.Step, TrainLoss: trainLoss, TrainAccuracy: mf.Metrics["train_accuracy"]}
+		if v, ok := mf.Metrics["val_loss"]; ok {
+			m.ValLoss = &v
+		}
+		if v, ok := mf.Metrics["val_accuracy"]; ok {
+			m.ValAccuracy = &v
+		}
+		byEpoch[mf.Epoch] = m
+		warn(fmt.Sprintf("%s: epoch %d's line restored from %s (its timings are unknown)", path, mf.Epoch, info.Dir))
+	}
+	for e := 1; e <= st.Epoch; e++ {
+		if _, ok := byEpoch[e]; !ok {
+			warn(fmt.Sprintf("%s: epoch %d has no line and no checkpoint holds its metrics; its curves point is lost", path, e))
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/neurona/neurona/models"
+)
+
+// killedBeforeFirstSave makes the folder a run killed before its first
+// checkpoint leaves: a metrics.jsonl line, the lock file and a temporary
+// folder of the save in progress.
+func killedBeforeFirstSave(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.MkdirAll(filepath.Join(CheckpointsDir(dir), ".tmp-ckpt-000000008-123"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{
+		"metrics.jsonl": `{"epoch":1,"global_step":8,"train_loss":2.5,"train_accuracy":0.1}` + "\n",
+		".lock":         "",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// executeIn trains cfg on the Go backend in dir.
+func executeIn(t *testing.T, cfg Config, dir string, opts Options) (*Summary, string, error) {
+	t.Helper()
+	backend, name, err := NewBackend(GoBackend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backend.Finalize()
+	cfg.Backend, cfg.RunDir = name, dir
+	var out bytes.Buffer
+	s, _, err := execute(context.Background(), backend, cfg, smallMNIST(t, 300, 100), &out, opts)
+	return s, out.String(), err
+}
+
+func TestRunKilledBeforeItsFirstSave(t *testing.T) {
+	cfg := Defaults(models.MLP)
+	cfg.Model.Hidden, cfg.Epochs, cfg.BatchSize = []int{8}, 1, 50
+
+	t.Run("train again restarts it, saying so", func(t *testing.T) {
+		dir := killedBeforeFirstSave(t)
+		if err := os.WriteFile(filepath.Join(dir, "summary.json"), []byte(`{"stopped_because":"training diverged at step 3 (loss NaN)"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, out, err := executeIn(t, cfg, dir, Options{})
+		if err != nil {
+			t.Fatalf("train on the folder: %v\n%s", err, out)
+		}
+		if n := strings.Count(out, "starting it afresh"); n != 1 || !strings.HasPrefix(out, "restart  "+dir) {
+			t.Errorf("the restart is not said once, first:\n%s", out)
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lines := strings.Split(strings.TrimSpace(string(raw)), "\n"); len(lines) != s.Epochs || strings.Contains(string(raw), `"train_loss":2.5`) {
+			t.Errorf("metrics.jsonl after the restart:\n%s", raw)
+		}
+		if s.StoppedBecause == "training diverged at step 3 (loss NaN)" {
+			t.Error("the old summary survived")
+		}
+	})
+	t.Run("--resume says what to do", func(t *testing.T) {
+		for _, withCheckpointsDir := range []bool{true, false} {
+			dir := killedBeforeFirstSave(t)
+			if !withCheckpointsDir {
+				if err := os.RemoveAll(CheckpointsDir(dir)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, _, err := ResolveCheckpoint(dir)
+			if err == nil || !strings.Contains(err.Error(), "nothing to resume") ||
+				!strings.Contains(err.Error(), "neurona train --run-dir "+dir) {
+				t.Errorf("checkpoints/ there %v: ResolveCheckpoint = %v", withCheckpointsDir, err)
+			}
+		}
+	})
+	t.Run("a run in progress is not restarted", func(t *testing.T) {
+		dir := killedBeforeFirstSave(t)
+		unlock, err := LockRun(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unlock()
+		if _, out, err := executeIn(t, cfg, dir, Options{}); !errors.Is(err, ErrRunInUse) {
+			t.Fatalf("train into a locked folder = %v\n%s", err, out)
+		}
+		raw, _ := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+		if !strings.Contains(string(raw), `"train_loss":2.5`) {
+			t.Error("the metrics of the run in progress were wiped")
+		}
+	})
+}
