@@ -27,7 +27,7 @@ var ErrCallAbandoned = errors.New("compiled call abandoned")
 // so errors.Is(err, context.Canceled) holds.
 type AbandonedError struct {
 	What           string        // e.g. "train call at step 12"
-	Waited         time.Duration // how long the call ran before it was abandoned
+	Waited         time.Duration // how long the call ran (after a signal: the grace) before it was abandoned
 	Limit          time.Duration // the watchdog's limit (0 after a signal)
 	Slowest        time.Duration // the slowest call of its kind so far
 	LastCheckpoint string        // "" when the run saved none
@@ -158,14 +158,13 @@ func (w *watchdog) do(kind, what string, call func() error) error {
 			// (then the loop saves where it stopped, as before).
 			ctxDone = nil
 			timer.Reset(w.grace)
-			signalled := time.Now()
 			select {
 			case err := <-done:
 				w.slowest[kind] = max(w.slowest[kind], time.Since(start))
 				return err
 			case <-timer.C:
 				w.dead = true
-				return &AbandonedError{What: what, Waited: time.Since(signalled), Cause: w.ctx.Err()}
+				return &AbandonedError{What: what, Waited: w.grace, Cause: w.ctx.Err()}
 			}
 		}
 	}
