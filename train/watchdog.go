@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/neurona/neurona/internal/testhook"
 )
 
 // Watchdog defaults: a call is abandoned when it runs WatchdogFactor times
@@ -85,6 +87,9 @@ type watchdogOptions struct {
 func newWatchdog(ctx context.Context, opts Options) *watchdog {
 	w := &watchdog{ctx: ctx, floor: WatchdogFloor, grace: SignalGrace, slowest: map[string]time.Duration{},
 		hang: opts.watchdog.hang, release: opts.watchdog.release}
+	if w.hang == nil && testhook.HangCall != nil {
+		w.hang = testhook.HangCall // release stays nil: the call never returns
+	}
 	if opts.watchdog.floor > 0 {
 		w.floor = opts.watchdog.floor
 	}

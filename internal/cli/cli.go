@@ -148,12 +148,16 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 		fmt.Fprintf(stderr, "neurona %s: %s\n", name, ue.msg)
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
+		detail := "" // a call that did not return after the signal: which, and the last intact checkpoint
+		if errors.Is(err, train.ErrCallAbandoned) {
+			detail = ": " + oneLine(err.Error())
+		}
 		var se signalError
 		if errors.As(context.Cause(ctx), &se) && se.sig == syscall.SIGTERM {
-			fmt.Fprintf(stderr, "neurona %s: terminated (SIGTERM)\n", name)
+			fmt.Fprintf(stderr, "neurona %s: terminated (SIGTERM)%s\n", name, detail)
 			return ExitTerminated
 		}
-		fmt.Fprintf(stderr, "neurona %s: interrupted\n", name)
+		fmt.Fprintf(stderr, "neurona %s: interrupted%s\n", name, detail)
 		return ExitInterrupted
 	default:
 		fmt.Fprintf(stderr, "neurona %s: %s\n", name, oneLine(err.Error()))
