@@ -119,7 +119,7 @@ func TestGoParallelismDeadlocks(t *testing.T) {
 			continue
 		}
 		seen[p] = true
-		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestParallelismProbe$", "-test.v")
 		cmd.Env = append(os.Environ(), probeEnv+"="+strconv.Itoa(p))
 		out, err := cmd.CombinedOutput() // a deadlocked probe ignores SIGTERM: CommandContext kills it

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -110,4 +111,60 @@ func TestSignalEndsATrainRunWhoseCallHangs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSignalForcesAnExitWhenACommandDoesNotStop signals this process (the
+// handler catches it) and checks that a command that never returns is
+// ended with the signal's code after forceExitAfter, and not before.
+func TestSignalForcesAnExitWhenACommandDoesNotStop(t *testing.T) {
+	defer func(after time.Duration, exit func(int)) { forceExitAfter, forceExit = after, exit }(forceExitAfter, forceExit)
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		code int
+		name string
+	}{{syscall.SIGTERM, ExitTerminated, "SIGTERM"}, {syscall.SIGINT, ExitInterrupted, "SIGINT"}} {
+		forceExitAfter = 300 * time.Millisecond
+		codes := make(chan int, 1)
+		forceExit = func(code int) { codes <- code }
+		var stderr strings.Builder
+		ctx, stop := signalContext(&syncWriter{w: &stderr})
+		start := time.Now()
+		if err := syscall.Kill(os.Getpid(), tc.sig); err != nil {
+			t.Fatal(err)
+		}
+		<-ctx.Done()
+		select {
+		case code := <-codes:
+			if took := time.Since(start); code != tc.code || took < forceExitAfter {
+				t.Errorf("%s: forced exit %d after %s, want %d after %s", tc.sig, code, took, tc.code, forceExitAfter)
+			}
+			if want := "neurona: still running 300ms after " + tc.name + " (a call that does not return); exiting\n"; stderr.String() != want {
+				t.Errorf("%s: stderr %q, want %q", tc.sig, stderr.String(), want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("%s: no forced exit 10s after the signal", tc.sig)
+		}
+		stop()
+	}
+
+	// A command that ends in time is not cut short.
+	forceExitAfter = 200 * time.Millisecond
+	forceExit = func(code int) { t.Errorf("forced exit %d of a command that had ended", code) }
+	ctx, stop := signalContext(&strings.Builder{})
+	_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	<-ctx.Done()
+	stop()
+	time.Sleep(400 * time.Millisecond)
+}
+
+// syncWriter serialises writes from the signal goroutine.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
