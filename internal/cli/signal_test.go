@@ -92,8 +92,18 @@ func TestSignalEndsATrainRunWhoseCallHangs(t *testing.T) {
 			if err := cmd.Process.Signal(tc.sig); err != nil {
 				t.Fatal(err)
 			}
-			for l := range lines {
-				got = append(got, l)
+			ended := time.After(30 * time.Second)
+		drain:
+			for {
+				select {
+				case l, ok := <-lines:
+					if !ok {
+						break drain
+					}
+					got = append(got, l)
+				case <-ended:
+					t.Fatalf("still running 30s after %s; stderr %q", tc.sig, got)
+				}
 			}
 			err = cmd.Wait()
 			took := time.Since(signalled)
