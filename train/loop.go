@@ -241,13 +241,14 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 
 	runErr := l.epochs(ctx, trainData, valData)
 	l.fillSummary()
-	if ab := abandoned(runErr, l.lastCheckpoint(opts)); ab != nil {
-		// Nothing is saved from a state a call may still be changing.
-		s.StoppedBecause, s.WallSeconds = ab.Error(), time.Since(start).Seconds()
-		return s, prog, errors.Join(ab, rd.writeSummary(s))
+	if err, ok := l.abandon(runErr, opts, start); ok {
+		return s, prog, err
 	}
 	if runErr == nil {
 		if err := l.finish(mnist.Test); err != nil {
+			if err, ok := l.abandon(err, opts, start); ok {
+				return s, prog, err
+			}
 			return s, prog, err
 		}
 	}
@@ -629,7 +630,7 @@ func (p *program) evaluate(ds *data.Batches) (loss, accuracy float64, err error)
 		if err != nil {
 			return 0, 0, err
 		}
-		l, c, err := p.watch.sums("eval", "a "+ds.Name()+" call",
+		l, c, err := p.watch.sums("eval", "the "+ds.Name()+" call",
 			func() (float64, float64, error) { return run(p.evalExec, batch.Inputs[0], batch.Labels[0]) })
 		if err != nil {
 			return 0, 0, err

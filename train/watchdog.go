@@ -193,6 +193,19 @@ func (w *watchdog) sums(kind, what string, call func() (float64, float64, error)
 	return r.loss, r.hits, nil
 }
 
+// abandon ends a run whose call was abandoned (ok false when err is no
+// abandonment): it writes the summary with the reason and returns the
+// error naming the last intact checkpoint. Nothing is saved from a state
+// the call may still be changing.
+func (l *loop) abandon(err error, opts Options, start time.Time) (_ error, ok bool) {
+	ab := abandoned(err, l.lastCheckpoint(opts))
+	if ab == nil {
+		return err, false
+	}
+	l.summary.StoppedBecause, l.summary.WallSeconds = ab.Error(), time.Since(start).Seconds()
+	return errors.Join(ab, l.rd.writeSummary(l.summary)), true
+}
+
 // abandoned completes an *AbandonedError in err with the run's last intact
 // checkpoint; it returns nil when err is no abandonment.
 func abandoned(err error, lastCheckpoint string) *AbandonedError {

@@ -186,9 +186,10 @@ func TestWatchdogStopsARunWhoseCallHangs(t *testing.T) {
 		what     string
 	}{
 		{"train", 13, 10, "the train call of step 13"}, // 18 steps an epoch
-		{"eval", 1, 15, "a validation call"},
+		{"eval", 1, 15, "the validation call"},
+		{"eval", 4, 54, "the evaluation call"}, // of the test set, after the last epoch's checkpoint
 	} {
-		t.Run(tc.kind, func(t *testing.T) {
+		t.Run(tc.what, func(t *testing.T) {
 			s, err, took, runDir := hangingRun(t, context.Background(), tc.kind, tc.from, watchdogOptions{floor: 2 * time.Second})
 			var ab *AbandonedError
 			if !errors.As(err, &ab) || errors.Is(err, context.Canceled) {
