@@ -42,7 +42,7 @@ func (e *AbandonedError) Error() string {
 		why = fmt.Sprintf("%s did not return within %s of the signal; abandoned it", e.What, e.Waited.Round(time.Millisecond))
 	} else {
 		why = fmt.Sprintf("%s made no progress for %s (limit: %dx the slowest call so far, %s, at least %s); abandoned it "+
-			"(GoMLX's Go backend can deadlock, e.g. with go:parallelism set to the number of cores)",
+			"(GoMLX's Go backend, compute v0.1.2, can deadlock in its worker pool)",
 			e.What, e.Waited.Round(time.Second), WatchdogFactor, e.Slowest.Round(time.Millisecond), e.Limit.Round(time.Second))
 	}
 	if e.LastCheckpoint == "" {
