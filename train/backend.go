@@ -169,7 +169,11 @@ func ChooseBackend(requested string) (name string, err error) {
 	}
 	base, _, _ := strings.Cut(requested, ",")
 	if base == GoBackend || strings.HasPrefix(base, GoBackend+":") {
-		return requested, nil // the Go backend takes its options after "go:"
+		// The Go backend takes its options after "go:".
+		if err := checkGoOptions(requested); err != nil {
+			return "", err
+		}
+		return requested, nil
 	}
 	if base == "xla" || base == "xla:" {
 		return "", fmt.Errorf("backend %q: name the plugin, e.g. xla:cuda or xla:cpu", requested)

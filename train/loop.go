@@ -40,12 +40,13 @@ type Options struct {
 
 	afterCall  func(globalStep int) // tests: called after each training call
 	breakWhile bool                 // tests: building a While loop fails, as on a backend without one
+	watchdog   watchdogOptions      // tests: a shorter floor and grace, calls that hang
 }
 
 // Run trains cfg.Model on mnist, reports progress to out and writes the run
 // folder. On ctx cancellation it stops after the current call, saves a
 // checkpoint and the summary of what it did, and returns ctx.Err().
-func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (*Summary, error) {
+func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (_ *Summary, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -57,7 +58,11 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts
 	if err != nil {
 		return nil, err
 	}
-	defer backend.Finalize()
+	defer func() {
+		if !errors.Is(err, ErrCallAbandoned) { // a hung call may still use it
+			backend.Finalize()
+		}
+	}()
 	cfg.Backend = name
 	if opts.DataOnDevice == "auto" || opts.DataOnDevice == "" {
 		// On an accelerator the step is dominated by host round trips; on
@@ -66,7 +71,8 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts
 	} else {
 		cfg.DataOnDevice = opts.DataOnDevice == "on"
 	}
-	s, _, err := execute(ctx, backend, cfg, mnist, out, opts)
+	var s *Summary
+	s, _, err = execute(ctx, backend, cfg, mnist, out, opts)
 	return s, err
 }
 
@@ -214,7 +220,12 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if err != nil {
 		return nil, nil, err
 	}
-	defer prog.release()
+	defer func() {
+		if !prog.watch.abandonedCall() { // a hung call may still use the resident data
+			prog.release()
+		}
+	}()
+	prog.watch = newWatchdog(ctx, opts)
 	s.CompileSeconds = time.Since(compileStart).Seconds()
 	s.Hyperparameters = cfg
 	fmt.Fprintf(out, "compile  %d training call shapes and the evaluation call in %.2fs\n", len(trainData.CallRows()), s.CompileSeconds)
@@ -245,8 +256,14 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 
 	runErr := l.epochs(ctx, trainData, valData)
 	l.fillSummary()
+	if err, ok := l.abandon(runErr, opts, start); ok {
+		return s, prog, err
+	}
 	if runErr == nil {
 		if err := l.finish(mnist.Test); err != nil {
+			if err, ok := l.abandon(err, opts, start); ok {
+				return s, prog, err
+			}
 			return s, prog, err
 		}
 	}
@@ -512,7 +529,8 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 			return l.interrupted(ctx)
 		}
 		group := batch.Spec.(data.Group)
-		loss, hits, err := l.prog.trainOn(batch)
+		loss, hits, err := l.prog.watch.sums("train", fmt.Sprintf("the train call of step %d", st.GlobalStep+1),
+			func() (float64, float64, error) { return l.prog.trainOn(batch) })
 		if err != nil {
 			return fmt.Errorf("train step %d: %w", st.GlobalStep+1, err)
 		}
@@ -645,7 +663,8 @@ func (p *program) evaluate(ds *data.Batches) (loss, accuracy float64, err error)
 		if err != nil {
 			return 0, 0, err
 		}
-		l, c, err := run(p.evalExec, batch.Inputs[0], batch.Labels[0])
+		l, c, err := p.watch.sums("eval", "the "+ds.Name()+" call",
+			func() (float64, float64, error) { return run(p.evalExec, batch.Inputs[0], batch.Labels[0]) })
 		if err != nil {
 			return 0, 0, err
 		}

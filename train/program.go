@@ -42,6 +42,8 @@ type program struct {
 	residentX, residentY *tensors.Tensor
 
 	breakWhile bool // tests: building a While loop panics
+
+	watch *watchdog // runs the training loop's calls; nil: called directly
 }
 
 // newProgram prepares (but does not compile: that happens at the first call

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/neurona/neurona/train"
 )
@@ -99,7 +100,7 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 		printHelp(stdout)
 		return ExitOK
 	}
-	ctx, stop := signalContext()
+	ctx, stop := signalContext(stderr)
 	defer stop()
 	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: os.Getenv}
 	for _, c := range commands() {
@@ -116,10 +117,22 @@ type signalError struct{ sig os.Signal }
 
 func (e signalError) Error() string { return "interrupted by " + e.sig.String() }
 
+// forceExitAfter is how long a command may run on after a signal before
+// the process exits anyway: a compiled call that never returns (a backend
+// deadlock) must not keep `timeout` or a service manager waiting. Training
+// gives up on such a call sooner (train.SignalGrace) and says which
+// checkpoint is intact; this catches every other command.
+var forceExitAfter = 10 * time.Second
+
+// forceExit ends the process; tests replace it.
+var forceExit = os.Exit
+
 // signalContext returns a context cancelled by the first SIGINT or SIGTERM,
 // with the signal as its cause. Only the first is caught: a second Ctrl-C
-// kills the process the default way, for a user who will not wait.
-func signalContext() (context.Context, func()) {
+// kills the process the default way, for a user who will not wait. A
+// command still running forceExitAfter after the signal is ended with the
+// signal's exit code and a line on stderr.
+func signalContext(stderr io.Writer) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -129,6 +142,16 @@ func signalContext() (context.Context, func()) {
 		case sig := <-sigs:
 			signal.Stop(sigs)
 			cancel(signalError{sig})
+			select {
+			case <-time.After(forceExitAfter):
+				code, name := ExitInterrupted, "SIGINT"
+				if sig == syscall.SIGTERM {
+					code, name = ExitTerminated, "SIGTERM"
+				}
+				fmt.Fprintf(stderr, "neurona: still running %s after %s (a call that does not return); exiting\n", forceExitAfter, name)
+				forceExit(code)
+			case <-done:
+			}
 		case <-done:
 		}
 	}()
@@ -148,12 +171,16 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 		fmt.Fprintf(stderr, "neurona %s: %s\n", name, ue.msg)
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
+		detail := "" // a call that did not return after the signal: which, and the last intact checkpoint
+		if errors.Is(err, train.ErrCallAbandoned) {
+			detail = ": " + oneLine(err.Error())
+		}
 		var se signalError
 		if errors.As(context.Cause(ctx), &se) && se.sig == syscall.SIGTERM {
-			fmt.Fprintf(stderr, "neurona %s: terminated (SIGTERM)\n", name)
+			fmt.Fprintf(stderr, "neurona %s: terminated (SIGTERM)%s\n", name, detail)
 			return ExitTerminated
 		}
-		fmt.Fprintf(stderr, "neurona %s: interrupted\n", name)
+		fmt.Fprintf(stderr, "neurona %s: interrupted%s\n", name, detail)
 		return ExitInterrupted
 	default:
 		fmt.Fprintf(stderr, "neurona %s: %s\n", name, oneLine(err.Error()))
