@@ -20,7 +20,8 @@ func Dirname(step int) string { return fmt.Sprintf("ckpt-%09d", step) }
 const tmpPrefix = ".tmp-"
 
 // Warn receives the note Save writes when it moves an invalid checkpoint
-// of the same step aside (the trainer points it at its warnings).
+// of the same step aside (standard error unless a caller or a test
+// redirects it).
 var Warn io.Writer = os.Stderr
 
 // Snapshot is what Save writes.
