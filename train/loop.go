@@ -82,6 +82,12 @@ func ResumeConfig(c *checkpoint.Checkpoint) (cfg Config, step, epoch int, datase
 	if err := json.Unmarshal(c.Meta, &meta); err != nil {
 		return cfg, 0, 0, "", fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
 	}
+	// A bad saved configuration is the checkpoint's fault, not the flags'.
+	// The configuration is returned as saved; Validate's normalized copy is
+	// only checked.
+	if _, err := savedConfig(c, meta.Config); err != nil {
+		return cfg, 0, 0, "", err
+	}
 	return meta.Config, meta.State.GlobalStep, meta.State.Epoch, meta.Dataset, nil
 }
 

@@ -126,24 +126,24 @@ func LoadTrained(backend compute.Backend, c *checkpoint.Checkpoint) (*Trained, e
 	if err := json.Unmarshal(c.Meta, &meta); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
 	}
-	cfg := meta.Config
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: saved configuration: %w", c.Dir, err)
+	cfg, err := savedConfig(c, meta.Config)
+	if err != nil {
+		return nil, err
 	}
 	m, err := models.New(cfg.Model)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("saved configuration of %s: %w", c.Dir, err)
 	}
 	p, err := newProgram(backend, cfg, m, 1)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("checkpoint %s: %w", c.Dir, err)
 	}
 	if err := loadVariables(p.store, c.Variables); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", c.Dir, err)
 	}
 	t, err := newTrained(p)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("checkpoint %s: %w", c.Dir, err)
 	}
 	t.Checkpoint = c
 	return t, nil

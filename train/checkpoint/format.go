@@ -26,6 +26,9 @@ var (
 	ErrChecksum = errors.New("checkpoint: SHA-256 differs from the manifest")
 	ErrCorrupt  = errors.New("checkpoint: contents are inconsistent")
 	ErrNone     = errors.New("checkpoint: no valid checkpoint")
+	// ErrNotRegular: a checkpoint's files must be regular files inside its
+	// folder; symlinks, folders, FIFOs and devices are refused unread.
+	ErrNotRegular = errors.New("checkpoint: not a regular file")
 )
 
 // FileEntry is one file listed in the manifest.

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 )
 
 // Info describes one checkpoint folder found in a run.
@@ -17,8 +16,13 @@ type Info struct {
 }
 
 // List returns the checkpoints in dir (a run's checkpoints/ folder) in
-// order of global step, ignoring temporary folders. With verify, each is
-// fully checked (sizes and checksums); otherwise only its manifest is read.
+// order of global step. Only folders named as Save names them (ckpt- and 9
+// digits, not symlinks) are checkpoints: anything else there (a user's
+// copy, a backup, temporary folders) is ignored, and so never opened,
+// counted or deleted. Checkpoints are ordered by the step of their manifest
+// (ReadManifest makes sure it is the one their name says), then by name.
+// With verify, each is fully checked as Verify does; otherwise only its
+// manifest is read.
 func List(dir string, verify bool) ([]Info, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -28,8 +32,10 @@ func List(dir string, verify bool) ([]Info, error) {
 		return nil, err
 	}
 	var out []Info
+	steps := map[string]int{}
 	for _, e := range entries {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), "ckpt-") {
+		step, ok := StepOfName(e.Name())
+		if !e.IsDir() || !ok { // ReadDir's IsDir does not follow symlinks
 			continue
 		}
 		info := Info{Dir: filepath.Join(dir, e.Name())}
@@ -38,10 +44,19 @@ func List(dir string, verify bool) ([]Info, error) {
 		} else {
 			info.Manifest, info.Err = ReadManifest(info.Dir)
 		}
+		if info.Err == nil {
+			step = info.Manifest.Step
+		}
+		steps[info.Dir] = step
 		info.Size = dirSize(info.Dir)
 		out = append(out, info)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
+	sort.SliceStable(out, func(i, j int) bool {
+		if si, sj := steps[out[i].Dir], steps[out[j].Dir]; si != sj {
+			return si < sj
+		}
+		return out[i].Dir < out[j].Dir
+	})
 	return out, nil
 }
 

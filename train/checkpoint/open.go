@@ -6,105 +6,292 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
+	"regexp"
+	"strconv"
 )
 
-// ReadManifest reads and checks the manifest of the checkpoint in dir,
-// without reading the other files.
-func ReadManifest(dir string) (Manifest, error) {
-	var m Manifest
-	raw, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+// Limits on the small files of a checkpoint, checked against their real
+// size before anything is read: a manifest, meta.json or variables.json
+// larger than these is not one neurona wrote.
+const (
+	maxManifestBytes = 1 << 20  // 1 MiB
+	maxJSONBytes     = 64 << 20 // meta.json and variables.json
+)
+
+// dirPattern is the name of every checkpoint folder Save writes.
+var dirPattern = regexp.MustCompile(`^ckpt-([0-9]{9})$`)
+
+// StepOfName returns the step a checkpoint folder's name says, and whether
+// name is one Save writes (ckpt- and 9 digits). Nothing else in a
+// checkpoints/ folder is a checkpoint.
+func StepOfName(name string) (int, bool) {
+	m := dirPattern.FindStringSubmatch(name)
+	if m == nil {
+		return 0, false
+	}
+	step, err := strconv.Atoi(m[1])
+	return step, err == nil
+}
+
+// ContentCheck checks a checkpoint's contents beyond its layout: its
+// Variables (without Data) against the model its Meta describes. Errors it
+// returns must name the checkpoint and should be marked with Inconsistent.
+type ContentCheck func(c *Checkpoint) error
+
+var contentCheck ContentCheck
+
+// SetContentCheck installs the check Open and Verify run on every
+// checkpoint once its manifest, sizes, checksums and layout are right and
+// before variables.bin is read. The trainer installs one that compares the
+// variables with the model the saved configuration builds, so that a
+// checkpoint Verify calls valid always loads.
+func SetContentCheck(f ContentCheck) { contentCheck = f }
+
+// inconsistent is an error of ErrCorrupt's kind with its own message.
+type inconsistent struct{ err error }
+
+func (e inconsistent) Error() string   { return e.err.Error() }
+func (e inconsistent) Unwrap() []error { return []error{e.err, ErrCorrupt} }
+
+// Inconsistent marks err as one of ErrCorrupt's kind, keeping its message.
+func Inconsistent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return inconsistent{err}
+}
+
+// openRegular opens the file name of the checkpoint in dir for reading,
+// refusing anything but a regular file inside the folder (a symlink, a
+// folder, a FIFO, a device). It returns the file and its size.
+func openRegular(dir, name string) (*os.File, int64, error) {
+	path := filepath.Join(dir, name)
+	fi, err := os.Lstat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return m, fmt.Errorf("checkpoint %s: %s: %w", dir, ManifestFile, ErrMissing)
+			return nil, 0, fmt.Errorf("checkpoint %s: %s: %w", dir, name, ErrMissing)
 		}
-		return m, fmt.Errorf("checkpoint %s: %w", dir, err)
+		return nil, 0, fmt.Errorf("checkpoint %s: %w", dir, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("checkpoint %s: %s is %s, not a regular file: %w", dir, name, kindOf(fi.Mode()), ErrNotRegular)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return nil, 0, fmt.Errorf("checkpoint %s: %s: %w", dir, name, err)
+	}
+	// The name may have been swapped since Lstat: check what was opened.
+	opened, err := f.Stat()
+	if err != nil || !opened.Mode().IsRegular() || !os.SameFile(fi, opened) {
+		f.Close()
+		return nil, 0, fmt.Errorf("checkpoint %s: %s changed while being opened: %w", dir, name, ErrNotRegular)
+	}
+	return f, opened.Size(), nil
+}
+
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return "a special file"
+	}
+}
+
+// readExact reads the whole file f of size bytes, failing if it holds more
+// or fewer bytes than that (it may change while read). size must have been
+// bounded by the caller.
+func readExact(dir, name string, f *os.File, size int64, h hash.Hash) ([]byte, error) {
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(f, buf); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %s: read: %v: %w", dir, name, err, ErrSize)
+	}
+	if n, _ := f.Read(make([]byte, 1)); n != 0 {
+		return nil, fmt.Errorf("checkpoint %s: %s grew while being read: %w", dir, name, ErrSize)
+	}
+	if h != nil {
+		h.Write(buf)
+	}
+	return buf, nil
+}
+
+// ReadManifest reads and checks the manifest of the checkpoint in dir,
+// without reading the other files: its size, format version, that it lists
+// exactly the three other files once each with sane sizes, and that a
+// folder named ckpt-<step> holds the manifest of that step.
+func ReadManifest(dir string) (Manifest, error) {
+	var m Manifest
+	f, size, err := openRegular(dir, ManifestFile)
+	if err != nil {
+		return m, err
+	}
+	defer f.Close()
+	if size > maxManifestBytes {
+		return m, fmt.Errorf("checkpoint %s: %s has %d bytes, a manifest has at most %d: %w", dir, ManifestFile, size, maxManifestBytes, ErrManifest)
+	}
+	raw, err := readExact(dir, ManifestFile, f, size, nil)
+	if err != nil {
+		return m, err
 	}
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return m, fmt.Errorf("checkpoint %s: %s: %w: %v", dir, ManifestFile, ErrManifest, err)
+		return Manifest{}, fmt.Errorf("checkpoint %s: %s: %w: %v", dir, ManifestFile, ErrManifest, err)
 	}
 	if m.FormatVersion != FormatVersion {
 		return m, fmt.Errorf("checkpoint %s: %w %d (this neurona reads version %d)", dir, ErrVersion, m.FormatVersion, FormatVersion)
 	}
-	for _, name := range []string{MetaFile, VariablesFile, BlobFile} {
-		if !slices.ContainsFunc(m.Files, func(f FileEntry) bool { return f.Name == name }) {
-			return m, fmt.Errorf("checkpoint %s: %s does not list %s: %w", dir, ManifestFile, name, ErrManifest)
-		}
+	if err := checkEntries(dir, m); err != nil {
+		return m, err
+	}
+	if step, ok := StepOfName(filepath.Base(filepath.Clean(dir))); ok && step != m.Step {
+		return m, fmt.Errorf("checkpoint %s: the folder is named for step %d but %s says step %d: %w", dir, step, ManifestFile, m.Step, ErrManifest)
+	}
+	if m.Step < 0 || m.Epoch < 0 {
+		return m, fmt.Errorf("checkpoint %s: %s says step %d, epoch %d (must be >= 0): %w", dir, ManifestFile, m.Step, m.Epoch, ErrManifest)
 	}
 	return m, nil
 }
 
-// Verify checks the manifest, every file's size and SHA-256, and that the
-// variables' byte ranges tile variables.bin: what Open accepts, without
-// keeping the data.
+// checkEntries checks that the manifest lists meta.json, variables.json and
+// variables.bin exactly once each, and nothing else, with sizes in range.
+func checkEntries(dir string, m Manifest) error {
+	seen := map[string]bool{}
+	for _, f := range m.Files {
+		switch f.Name {
+		case MetaFile, VariablesFile, BlobFile:
+		default:
+			return fmt.Errorf("checkpoint %s: %s lists %q (accepted: %s, %s, %s): %w", dir, ManifestFile, f.Name, MetaFile, VariablesFile, BlobFile, ErrManifest)
+		}
+		if seen[f.Name] {
+			return fmt.Errorf("checkpoint %s: %s lists %s twice: %w", dir, ManifestFile, f.Name, ErrManifest)
+		}
+		seen[f.Name] = true
+		if f.Size < 0 || (f.Name != BlobFile && f.Size > maxJSONBytes) {
+			return fmt.Errorf("checkpoint %s: %s gives %s %d bytes (at most %d): %w", dir, ManifestFile, f.Name, f.Size, int64(maxJSONBytes), ErrManifest)
+		}
+	}
+	for _, name := range []string{MetaFile, VariablesFile, BlobFile} {
+		if !seen[name] {
+			return fmt.Errorf("checkpoint %s: %s does not list %s: %w", dir, ManifestFile, name, ErrManifest)
+		}
+	}
+	return nil
+}
+
+// entry returns the manifest's entry for name (checkEntries guarantees it).
+func (m Manifest) entry(name string) FileEntry {
+	for _, f := range m.Files {
+		if f.Name == name {
+			return f
+		}
+	}
+	return FileEntry{Name: name}
+}
+
+// Verify checks everything Open does (manifest, sizes, checksums, the
+// layout of the variables and the installed ContentCheck), hashing
+// variables.bin by streaming instead of keeping it: a checkpoint Verify
+// accepts, Open accepts.
 func Verify(dir string) (Manifest, error) {
-	c, err := Open(dir)
+	c, err := open(dir, false)
 	if err != nil {
 		return Manifest{}, err
 	}
 	return c.Manifest, nil
 }
 
-func verifyFile(dir string, f FileEntry) error {
-	path := filepath.Join(dir, filepath.Base(f.Name))
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("checkpoint %s: %s: %w", dir, f.Name, ErrMissing)
-		}
-		return fmt.Errorf("checkpoint %s: %w", dir, err)
-	}
-	if int64(len(data)) != f.Size {
-		return fmt.Errorf("checkpoint %s: %s has %d bytes, manifest says %d: %w", dir, f.Name, len(data), f.Size, ErrSize)
-	}
-	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != f.SHA256 {
-		return fmt.Errorf("checkpoint %s: %s: %w", dir, f.Name, ErrChecksum)
-	}
-	return nil
-}
-
 // Open validates the checkpoint in dir (manifest, sizes, checksums, the
-// layout of the variables) and loads it.
-func Open(dir string) (*Checkpoint, error) {
+// layout of the variables, the installed ContentCheck) and loads it. Every
+// file's real size is compared with the manifest before it is read, so a
+// file of the wrong size is never read at all, and nothing larger than the
+// files' real sizes is allocated.
+func Open(dir string) (*Checkpoint, error) { return open(dir, true) }
+
+func open(dir string, load bool) (*Checkpoint, error) {
 	m, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range m.Files {
-		if err := verifyFile(dir, f); err != nil {
+	// Sizes first, all of them: cheap, and a huge file is refused unread.
+	files := map[string]*os.File{}
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	for _, name := range []string{MetaFile, VariablesFile, BlobFile} {
+		want := m.entry(name)
+		f, size, err := openRegular(dir, name)
+		if err != nil {
 			return nil, err
+		}
+		files[name] = f
+		if size != want.Size {
+			return nil, fmt.Errorf("checkpoint %s: %s has %d bytes, manifest says %d: %w", dir, name, size, want.Size, ErrSize)
 		}
 	}
 	c := &Checkpoint{Dir: dir, Manifest: m}
-	if c.Meta, err = os.ReadFile(filepath.Join(dir, MetaFile)); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", dir, err)
+	small := map[string][]byte{}
+	for _, name := range []string{MetaFile, VariablesFile} {
+		h := sha256.New()
+		if small[name], err = readExact(dir, name, files[name], m.entry(name).Size, h); err != nil {
+			return nil, err
+		}
+		if err := checkSum(dir, m.entry(name), h); err != nil {
+			return nil, err
+		}
 	}
-	rawVars, err := os.ReadFile(filepath.Join(dir, VariablesFile))
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", dir, err)
-	}
-	if err := json.Unmarshal(rawVars, &c.Variables); err != nil {
+	c.Meta = small[MetaFile]
+	if err := json.Unmarshal(small[VariablesFile], &c.Variables); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %s: %w: %v", dir, VariablesFile, ErrCorrupt, err)
 	}
-	blob, err := os.ReadFile(filepath.Join(dir, BlobFile))
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", dir, err)
+	if err := checkLayout(dir, c.Variables, m.entry(BlobFile).Size); err != nil {
+		return nil, err
 	}
-	var next int64
+	if contentCheck != nil {
+		if err := contentCheck(c); err != nil {
+			return nil, err
+		}
+	}
+	blobEntry := m.entry(BlobFile)
+	h := sha256.New()
+	if !load {
+		n, err := io.Copy(h, io.LimitReader(files[BlobFile], blobEntry.Size+1))
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint %s: %s: %w", dir, BlobFile, err)
+		}
+		if n != blobEntry.Size {
+			return nil, fmt.Errorf("checkpoint %s: %s has %d bytes, manifest says %d: %w", dir, BlobFile, n, blobEntry.Size, ErrSize)
+		}
+		return c, checkSum(dir, blobEntry, h)
+	}
+	blob, err := readExact(dir, BlobFile, files[BlobFile], blobEntry.Size, h)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSum(dir, blobEntry, h); err != nil {
+		return nil, err
+	}
 	for i := range c.Variables {
 		v := &c.Variables[i]
-		if v.Offset != next || v.Size < 0 || v.Offset+v.Size > int64(len(blob)) {
-			return nil, fmt.Errorf("checkpoint %s: variable %s at [%d, +%d) outside %s: %w", dir, v.Path, v.Offset, v.Size, BlobFile, ErrCorrupt)
-		}
 		v.Data = blob[v.Offset : v.Offset+v.Size]
-		next += v.Size
-	}
-	if next != int64(len(blob)) {
-		return nil, fmt.Errorf("checkpoint %s: %s has %d bytes the variables do not use: %w", dir, BlobFile, int64(len(blob))-next, ErrCorrupt)
 	}
 	return c, nil
+}
+
+func checkSum(dir string, f FileEntry, h hash.Hash) error {
+	if hex.EncodeToString(h.Sum(nil)) != f.SHA256 {
+		return fmt.Errorf("checkpoint %s: %s: %w", dir, f.Name, ErrChecksum)
+	}
+	return nil
 }

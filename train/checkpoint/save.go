@@ -3,8 +3,10 @@ package checkpoint
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +19,11 @@ import (
 func Dirname(step int) string { return fmt.Sprintf("ckpt-%09d", step) }
 
 const tmpPrefix = ".tmp-"
+
+// Warn receives the note Save writes when it moves an invalid checkpoint
+// of the same step aside (standard error unless a caller or a test
+// redirects it).
+var Warn io.Writer = os.Stderr
 
 // Snapshot is what Save writes.
 type Snapshot struct {
@@ -112,22 +119,46 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 	return final, size, nil
 }
 
-// replace renames tmp to final. An existing final folder (a checkpoint of
-// the same step saved earlier, or a corrupt one) is moved aside first and
-// removed only once the new one is in place.
+// replace renames tmp to final. An existing valid final folder (a
+// checkpoint of the same step saved earlier) is moved aside first and
+// removed only once the new one is in place. One that is not valid (corrupt,
+// or of a newer format) is kept for inspection under final.corrupt-<n>, a
+// name that says so and that List ignores.
 func replace(tmp, final string) error {
-	if _, err := os.Stat(final); err == nil {
-		old := tmp + "-old"
-		if err := os.Rename(final, old); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, final); err != nil {
-			_ = os.Rename(old, final)
-			return err
-		}
-		return os.RemoveAll(old)
+	if _, err := os.Lstat(final); err != nil {
+		return os.Rename(tmp, final)
 	}
-	return os.Rename(tmp, final)
+	if _, verr := Verify(final); verr != nil {
+		aside, err := corruptName(final)
+		if err != nil {
+			return err
+		}
+		if err := os.Rename(final, aside); err != nil {
+			return fmt.Errorf("move the invalid %s aside: %w", final, err)
+		}
+		fmt.Fprintf(Warn, "neurona: %s was not a valid checkpoint (%v); kept as %s\n", final, verr, aside)
+		return os.Rename(tmp, final)
+	}
+	old := tmp + "-old"
+	if err := os.Rename(final, old); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		_ = os.Rename(old, final)
+		return err
+	}
+	return os.RemoveAll(old)
+}
+
+// corruptName returns final.corrupt-<n> for the first n not taken.
+func corruptName(final string) (string, error) {
+	for n := 1; n < 10000; n++ {
+		name := fmt.Sprintf("%s.corrupt-%d", final, n)
+		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("%s: too many corrupt copies kept beside it", final)
 }
 
 func dataOf(vars []Variable) [][]byte {
