@@ -152,7 +152,7 @@ func ParseHidden(text string) ([]int, error) {
 	for _, p := range parts {
 		n, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || n <= 0 || n > MaxWidth {
-			return nil, fmt.Errorf("%w: --hidden: %q is not a layer width (want widths of 1 to %d separated by commas, e.g. 512,512)", ErrSpec, shorten(p), MaxWidth)
+			return nil, fmt.Errorf("%w: --hidden %q: %q is not a layer width (want widths of 1 to %d separated by commas, e.g. 512,512)", ErrSpec, shorten(text), shorten(p), MaxWidth)
 		}
 		out = append(out, n)
 	}

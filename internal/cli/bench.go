@@ -147,6 +147,11 @@ func runBench(e *env, args []string) error {
 		return err
 	}
 	if o.compare != nil {
+		for _, path := range o.compare {
+			if err := needPath("--compare", path); err != nil {
+				return err
+			}
+		}
 		old, err := benchout.ReadJSON(o.compare[0])
 		if err != nil {
 			return err
