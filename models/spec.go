@@ -31,6 +31,16 @@ const (
 // Losses lists the output/loss pairs an MLP accepts.
 var Losses = []string{LossSoftmaxCE, LossSigmoidBCE, LossMSE}
 
+// Limits of an MLP's shape. Beyond them a model does not fit in any
+// machine this engine runs on, or takes minutes to compile (5,000 layers
+// compiled for 83 s); memory is then checked against the machine by
+// train.CheckMemory.
+const (
+	MaxHiddenLayers = 64      // hidden layers at most
+	MaxWidth        = 1 << 20 // units per hidden layer at most (1048576)
+	MaxMaxoutPieces = 64      // linear pieces per maxout unit at most
+)
+
 // ErrSpec is wrapped by every validation error of a Spec.
 var ErrSpec = errors.New("models: invalid model spec")
 
@@ -74,9 +84,12 @@ func (s Spec) Normalize() (Spec, error) {
 		if s.Hidden == nil {
 			s.Hidden = []int{512, 512}
 		}
+		if len(s.Hidden) > MaxHiddenLayers {
+			return s, fmt.Errorf("%w: %d hidden layers (at most %d)", ErrSpec, len(s.Hidden), MaxHiddenLayers)
+		}
 		for _, h := range s.Hidden {
-			if h <= 0 {
-				return s, fmt.Errorf("%w: hidden layer width %d (each must be a positive integer)", ErrSpec, h)
+			if h <= 0 || h > MaxWidth {
+				return s, fmt.Errorf("%w: hidden layer width %d (each must be 1 to %d)", ErrSpec, h, MaxWidth)
 			}
 		}
 		if s.Activation == "" {
@@ -89,8 +102,8 @@ func (s Spec) Normalize() (Spec, error) {
 			if s.MaxoutPieces == 0 {
 				s.MaxoutPieces = 2
 			}
-			if s.MaxoutPieces < 2 {
-				return s, fmt.Errorf("%w: --maxout-pieces %d (must be >= 2)", ErrSpec, s.MaxoutPieces)
+			if s.MaxoutPieces < 2 || s.MaxoutPieces > MaxMaxoutPieces {
+				return s, fmt.Errorf("%w: --maxout-pieces %d (must be 2 to %d)", ErrSpec, s.MaxoutPieces, MaxMaxoutPieces)
 			}
 		} else {
 			s.MaxoutPieces = 0
@@ -132,13 +145,24 @@ func ParseHidden(text string) ([]int, error) {
 		return []int{}, nil
 	}
 	parts := strings.Split(text, ",")
+	if len(parts) > MaxHiddenLayers {
+		return nil, fmt.Errorf("%w: --hidden gives %d layers (at most %d)", ErrSpec, len(parts), MaxHiddenLayers)
+	}
 	out := make([]int, 0, len(parts))
 	for _, p := range parts {
 		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n <= 0 || n > 1<<20 {
-			return nil, fmt.Errorf("%w: --hidden %q: %q is not a layer width (want positive integers separated by commas, e.g. 512,512)", ErrSpec, text, p)
+		if err != nil || n <= 0 || n > MaxWidth {
+			return nil, fmt.Errorf("%w: --hidden %q: %q is not a layer width (want widths of 1 to %d separated by commas, e.g. 512,512)", ErrSpec, shorten(text), shorten(p), MaxWidth)
 		}
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// shorten cuts s to a length a one-line error can quote.
+func shorten(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
 }

@@ -83,12 +83,15 @@ func TestSpecNormalizeRejects(t *testing.T) {
 		{"negative classes", models.Spec{Name: models.Perceptron, Classes: -3}, []string{"-3 classes"}},
 		{"a perceptron with hidden layers", models.Spec{Name: models.Perceptron, Hidden: []int{10}}, []string{"no hidden layers", "--model mlp"}},
 		{"a perceptron with an MLP loss", models.Spec{Name: models.Perceptron, Loss: models.LossMSE}, []string{`--loss "mse"`, "--model mlp"}},
-		{"a hidden width of zero", models.Spec{Name: models.MLP, Hidden: []int{512, 0}}, []string{"width 0", "positive integer"}},
+		{"a hidden width of zero", models.Spec{Name: models.MLP, Hidden: []int{512, 0}}, []string{"width 0", "1 to 1048576"}},
 		{"a negative hidden width", models.Spec{Name: models.MLP, Hidden: []int{-8}}, []string{"width -8"}},
 		{"an unknown activation", models.Spec{Name: models.MLP, Activation: "swish"}, []string{`"swish"`, "accepted: relu, leaky_relu, sigmoid, tanh, linear, maxout"}},
 		{"an unknown loss", models.Spec{Name: models.MLP, Loss: "hinge"}, []string{`"hinge"`, "accepted: softmax_ce, sigmoid_bce, mse"}},
 		{"the perceptron criterion on an mlp", models.Spec{Name: models.MLP, Loss: models.LossPerceptron}, []string{`"perceptron"`, "accepted: softmax_ce"}},
-		{"maxout with one piece", models.Spec{Name: models.MLP, Activation: "maxout", MaxoutPieces: 1}, []string{"--maxout-pieces 1", ">= 2"}},
+		{"maxout with one piece", models.Spec{Name: models.MLP, Activation: "maxout", MaxoutPieces: 1}, []string{"--maxout-pieces 1", "2 to 64"}},
+		{"a hidden width beyond the limit", models.Spec{Name: models.MLP, Hidden: []int{models.MaxWidth + 1}}, []string{"width 1048577", "1 to 1048576"}},
+		{"more hidden layers than the limit", models.Spec{Name: models.MLP, Hidden: make65()}, []string{"65 hidden layers", "at most 64"}},
+		{"more maxout pieces than the limit", models.Spec{Name: models.MLP, Activation: "maxout", MaxoutPieces: 65}, []string{"--maxout-pieces 65", "2 to 64"}},
 		{"maxout with negative pieces", models.Spec{Name: models.MLP, Activation: "maxout", MaxoutPieces: -2}, []string{"--maxout-pieces -2"}},
 	}
 	for _, tt := range tests {
@@ -125,6 +128,8 @@ var parseHiddenTests = []struct {
 	{"the largest width accepted is 2^20", "1048576", []int{1 << 20}},
 	{"a leading plus sign is accepted", "+5", []int{5}},
 	{"a width over 2^20 is rejected", "1048577", nil},
+	{"64 layers, the most accepted", strings.TrimSuffix(strings.Repeat("8,", 64), ","), slices.Repeat([]int{8}, 64)},
+	{"65 layers are rejected", strings.TrimSuffix(strings.Repeat("8,", 65), ","), nil},
 	{"a width of zero is rejected", "512,0", nil},
 	{"a negative width is rejected", "-1", nil},
 	{"an empty item is rejected", "512,,x", nil},
@@ -145,7 +150,8 @@ func TestParseHidden(t *testing.T) {
 				if !errors.Is(err, models.ErrSpec) {
 					t.Fatalf("ParseHidden(%q) = %v, %v; want an ErrSpec error", tt.text, got, err)
 				}
-				if !strings.Contains(err.Error(), "--hidden") || !strings.Contains(err.Error(), "positive integers separated by commas") {
+				if msg := err.Error(); !strings.Contains(msg, "--hidden") ||
+					!(strings.Contains(msg, "widths of 1 to 1048576 separated by commas") || strings.Contains(msg, "at most 64")) {
 					t.Errorf("error %q does not say what --hidden accepts", err)
 				}
 				return
@@ -177,6 +183,9 @@ func FuzzParseHidden(f *testing.F) {
 		}
 		if got == nil {
 			t.Fatalf("ParseHidden(%q) returned nil without an error", text)
+		}
+		if len(got) > models.MaxHiddenLayers {
+			t.Fatalf("ParseHidden(%q) accepted %d layers", text, len(got))
 		}
 		parts := make([]string, len(got))
 		for i, w := range got {
@@ -224,5 +233,14 @@ func ExampleParseHidden() {
 	fmt.Println(err)
 	// Output:
 	// [512 256] <nil>
-	// models: invalid model spec: --hidden "512,,x": "" is not a layer width (want positive integers separated by commas, e.g. 512,512)
+	// models: invalid model spec: --hidden "512,,x": "" is not a layer width (want widths of 1 to 1048576 separated by commas, e.g. 512,512)
+}
+
+// make65 is 65 hidden layers of width 8, one more than models.MaxHiddenLayers.
+func make65() []int {
+	h := make([]int, models.MaxHiddenLayers+1)
+	for i := range h {
+		h[i] = 8
+	}
+	return h
 }

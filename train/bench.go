@@ -125,6 +125,9 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	if err := cfg.Validate(); err != nil {
 		return BenchResult{}, err
 	}
+	if err := CheckMemory(cfg); err != nil {
+		return BenchResult{}, err
+	}
 	if backendName == GoBackend {
 		backendName = GoBackendFor(cfg.Model)
 	}

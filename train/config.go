@@ -24,6 +24,11 @@ var Loops = []string{LoopWhile, LoopUnroll}
 // Schedules accepted by Config.Schedule.
 var Schedules = []string{"constant", "cosine"}
 
+// MaxBatchSize is the largest --batch-size (1048576): far more than MNIST's
+// 60,000 training images, and small enough that a batch's arithmetic cannot
+// overflow; memory is checked against the machine by CheckMemory.
+const MaxBatchSize = 1 << 20
+
 // ErrConfig is wrapped by every Config validation error.
 var ErrConfig = errors.New("train: invalid configuration")
 
@@ -158,8 +163,8 @@ func (c *Config) Validate() error {
 		return bad("--weight-decay applies to --optimizer adam and adamw only")
 	case !slices.Contains(Schedules, c.Schedule):
 		return bad("unknown schedule %q (accepted: %s)", c.Schedule, strings.Join(Schedules, ", "))
-	case c.BatchSize < 1:
-		return bad("--batch-size %d (must be >= 1)", c.BatchSize)
+	case c.BatchSize < 1 || c.BatchSize > MaxBatchSize:
+		return bad("--batch-size %d (must be 1 to %d)", c.BatchSize, MaxBatchSize)
 	case c.Epochs < 1:
 		return bad("--epochs %d (must be >= 1)", c.Epochs)
 	case !(c.ValSplit >= 0 && c.ValSplit < 1):

@@ -27,6 +27,8 @@ func TestConfigValidate(t *testing.T) {
 		{"momentum with adam is rejected", ok(func(c *Config) { c.Momentum = 0.9 }), ErrConfig},
 		{"momentum of 1 is rejected", ok(func(c *Config) { c.Optimizer, c.Momentum = "sgd", 1 }), ErrConfig},
 		{"a zero batch size is rejected", ok(func(c *Config) { c.BatchSize = 0 }), ErrConfig},
+		{"the largest batch size is valid", ok(func(c *Config) { c.BatchSize = MaxBatchSize }), nil},
+		{"a batch size beyond the limit is rejected", ok(func(c *Config) { c.BatchSize = 100_000_000 }), ErrConfig},
 		{"zero epochs are rejected", ok(func(c *Config) { c.Epochs = 0 }), ErrConfig},
 		{"a validation split of 1 is rejected", ok(func(c *Config) { c.ValSplit = 1 }), ErrConfig},
 		{"an unknown schedule is rejected", ok(func(c *Config) { c.Schedule = "step" }), ErrConfig},

@@ -101,6 +101,9 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
+	if err := CheckMemory(cfg); err != nil { // before anything is allocated
+		return nil, nil, err
+	}
 	m, err := models.New(cfg.Model)
 	if err != nil {
 		return nil, nil, err

@@ -95,6 +95,13 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	if err := base.Validate(); err != nil {
 		return nil, usagef("%s", trimSentinel(err))
 	}
+	for _, batch := range o.cfg.Batches {
+		c := base
+		c.BatchSize = batch
+		if err := train.CheckMemory(c); err != nil {
+			return nil, usagef("%s", trimSentinel(err))
+		}
+	}
 	o.cfg.Base = base
 	if o.cfg.MaxEpochs == 0 {
 		o.cfg.MaxEpochs = base.Epochs
@@ -126,8 +133,8 @@ func parseSizes(text string) ([]int, error) {
 	var out []int
 	for _, p := range strings.Split(text, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 1 || n > 1<<20 {
-			return nil, fmt.Errorf("%q is not a batch size (want positive integers separated by commas)", p)
+		if err != nil || n < 1 || n > train.MaxBatchSize {
+			return nil, fmt.Errorf("%q is not a batch size (want sizes of 1 to %d separated by commas)", p, train.MaxBatchSize)
 		}
 		out = append(out, n)
 	}
@@ -140,6 +147,11 @@ func runBench(e *env, args []string) error {
 		return err
 	}
 	if o.compare != nil {
+		for _, path := range o.compare {
+			if err := needPath("--compare", path); err != nil {
+				return err
+			}
+		}
 		old, err := benchout.ReadJSON(o.compare[0])
 		if err != nil {
 			return err
@@ -150,7 +162,7 @@ func runBench(e *env, args []string) error {
 		}
 		return benchout.Compare(e.stdout, old, cur)
 	}
-	mnist, err := data.Load(e.ctx, o.data)
+	mnist, err := loadMNIST(e, o.data)
 	if err != nil {
 		return err
 	}

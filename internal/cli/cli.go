@@ -2,9 +2,22 @@
 // each with an options struct, a parse function that fills it from flags
 // (tests call it without running anything) and a run function.
 //
-// Errors map to exit codes in one place, Main: a usage error exits 2, an
-// interrupted run 130, any other failure 1. Neither panics nor stack traces
-// reach the user.
+// Errors map to exit codes in one place, exitCode, by one rule:
+//
+//   - 2: the command line is wrong. An unknown command, subcommand or flag, a
+//     missing or extra argument, a value out of range (each message says
+//     what is accepted), a configuration that cannot fit in the machine's
+//     memory, or a path given on the command line that does not exist
+//     (missingPathError, which wraps fs.ErrNotExist) or is not the kind of
+//     thing asked for (a file where a folder is wanted, a checkpoint where a
+//     run folder is wanted).
+//   - 1: the command line is fine but the work failed. A file or folder
+//     that exists but is bad (corrupt, truncated, unreadable, not MNIST, a
+//     checkpoint that does not verify), even when a file expected inside it
+//     is missing, and any other failure (a full disk, a backend error).
+//   - 130 and 143: interrupted by SIGINT or SIGTERM.
+//
+// Neither panics nor stack traces reach the user: every error is one line.
 package cli
 
 import (
@@ -169,6 +182,11 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 		return ExitOK
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "neurona %s: %s\n", name, ue.msg)
+		return ExitUsage
+	case errors.As(err, new(*missingPathError)):
+		// Only a path named on the command line: a file missing inside a
+		// folder that exists wraps fs.ErrNotExist too, and exits 1.
+		fmt.Fprintf(stderr, "neurona %s: %s\n", name, oneLine(err.Error()))
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		detail := "" // a call that did not return after the signal: which, and the last intact checkpoint

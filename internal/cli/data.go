@@ -49,7 +49,10 @@ func runDataInfo(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	m, err := data.Load(e.ctx, *o)
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	m, err := loadMNIST(e, *o)
 	if err != nil {
 		return err
 	}
@@ -71,6 +74,14 @@ func runDataVerify(e *env, args []string) error {
 	fs, o := dataFlags(e, "verify")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if o.DataDir != "" {
+		if err := needPath("--data-dir", o.DataDir); err != nil {
+			return err
+		}
 	}
 	dir, source, err := data.Locate(e.ctx, *o)
 	if err != nil {
@@ -104,6 +115,9 @@ func runDataFetch(e *env, args []string) error {
 	fs, o := dataFlags(e, "fetch")
 	mirror := fs.String("mirror", "", "base URL to download from instead of the default public mirrors")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	mirrors := data.DefaultMirrors

@@ -81,16 +81,6 @@ func openTrained(e *env, name, path, requested string) (t *train.Trained, backen
 	return t, backendName, backend.Finalize, nil
 }
 
-// loadMNIST finds and reads MNIST; a --data-dir that does not hold it is a
-// usage error, as for train.
-func loadMNIST(e *env, opts data.LocateOptions) (*data.MNIST, error) {
-	m, err := data.Load(e.ctx, opts)
-	if err != nil && opts.DataDir != "" {
-		return nil, usagef("%s", err)
-	}
-	return m, err
-}
-
 // evalReport is `neurona eval --json`: the evaluation and what was evaluated.
 type evalReport struct {
 	Checkpoint string `json:"checkpoint"`

@@ -21,6 +21,10 @@ func runBackends(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q (backends takes only flags, or `backends install NAME` with NAME one of %s)",
+			fs.Arg(0), strings.Join(train.Installable, ", "))
+	}
 	list := train.Backends()
 	train.Describe(list)
 	if *asJSON {
@@ -90,6 +94,9 @@ func runModels(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	backend, _, err := train.NewBackend(train.GoBackend)
 	if err != nil {
 		return err
@@ -127,6 +134,9 @@ func runModels(e *env, args []string) error {
 func runVersion(e *env, args []string) error {
 	fs := newFlags("version", "version", e.stdout)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	b := train.Build()

@@ -16,6 +16,11 @@ const plotHelp = `Usage: neurona plot <picture> [flags]
 Run ` + "`neurona plot <picture> --help`" + ` for its flags.`
 
 // plotActivationsOptions is what `neurona plot activations` was asked to draw.
+// maxPlotRange bounds --range: beyond it the span -range..range or the
+// curves' values (sigmoid's exponentials) stop being finite float32 or
+// float64 numbers, and the plotter fails with NaN.
+const maxPlotRange = 1e6
+
 type plotActivationsOptions struct {
 	out    string
 	xRange float64 // x from -xRange to +xRange
@@ -53,8 +58,8 @@ func parsePlotActivations(args []string, e *env) (*plotActivationsOptions, error
 	switch {
 	case fs.NArg() > 0:
 		return nil, usagef("unexpected argument %q (plot activations takes only flags)", fs.Arg(0))
-	case !(o.xRange > 0) || math.IsInf(o.xRange, 0):
-		return nil, usagef("--range %g (must be a number > 0)", o.xRange)
+	case !(o.xRange > 0) || math.IsInf(o.xRange, 0) || o.xRange > maxPlotRange:
+		return nil, usagef("--range %g (must be a number > 0 and at most %g)", o.xRange, float64(maxPlotRange))
 	case o.points < 2 || o.points > 100000:
 		return nil, usagef("--points %d (must be 2 to 100000)", o.points)
 	case o.out == "":

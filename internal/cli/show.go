@@ -71,7 +71,7 @@ func runDataShow(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := data.Load(e.ctx, o.data)
+	m, err := loadMNIST(e, o.data)
 	if err != nil {
 		return err
 	}

@@ -138,6 +138,9 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 		}
 		return nil, err
 	}
+	if err := train.CheckMemory(o.cfg); err != nil {
+		return nil, usagef("%s", trimSentinel(err))
+	}
 	return o, nil
 }
 
@@ -145,7 +148,7 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 // configuration: ") that says nothing to a user reading about a flag.
 func trimSentinel(err error) string {
 	msg := err.Error()
-	for _, s := range []error{models.ErrSpec, train.ErrConfig} {
+	for _, s := range []error{models.ErrSpec, train.ErrConfig, train.ErrMemory} {
 		msg = strings.TrimPrefix(msg, s.Error()+": ")
 	}
 	return msg
@@ -165,11 +168,13 @@ func runTrain(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	mnist, err := data.Load(e.ctx, o.data)
-	if err != nil {
-		if o.data.DataDir != "" {
-			return usagef("%s", err)
+	if o.resume != "" {
+		if err := needPath("--resume", o.resume); err != nil {
+			return err
 		}
+	}
+	mnist, err := loadMNIST(e, o.data)
+	if err != nil {
 		return err
 	}
 	opts := train.Options{DataOnDevice: o.onDevice, Warn: func(msg string) { fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", msg) }}

@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/neurona/neurona/data"
+)
+
+// missingPathError is a path named on the command line that does not
+// exist. Main exits 2 for it, as for any bad command line (see the package
+// comment); it wraps fs.ErrNotExist.
+type missingPathError struct{ what, path string }
+
+func (e *missingPathError) Error() string {
+	return fmt.Sprintf("%s %s does not exist", e.what, e.path)
+}
+
+func (e *missingPathError) Unwrap() error { return fs.ErrNotExist }
+
+// needPath returns a missingPathError when path, given on the command line
+// as what ("--resume", "--data-dir"), does not exist. Other stat errors are
+// left to the code that opens the path, which reports them with context.
+func needPath(what, path string) error {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return &missingPathError{what, path}
+	}
+	return nil
+}
+
+// loadMNIST finds and reads MNIST. A --data-dir that does not exist is a
+// bad command line (exit 2); one that exists but does not hold valid MNIST
+// files is a failure (exit 1), as for every command.
+func loadMNIST(e *env, opts data.LocateOptions) (*data.MNIST, error) {
+	if opts.DataDir != "" {
+		if err := needPath("--data-dir", opts.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	return data.Load(e.ctx, opts)
+}
+
+// noArgs returns a usage error when fs, parsed, was given a positional
+// argument: the command takes only flags.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q (%s takes only flags; see `%s --help`)", fs.Arg(0), fs.Name(), fs.Name())
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/neurona/neurona/models"
+)
+
+// ErrMemory is wrapped by the error of a configuration whose estimated
+// memory exceeds the machine's (see CheckMemory).
+var ErrMemory = errors.New("train: configuration does not fit in memory")
+
+// mnistExamples is how many images MNIST holds (60,000 train, 10,000 test);
+// the estimate counts them before the data is read.
+const mnistExamples = 70_000
+
+// MemoryEstimate is the memory a configuration needs, in bytes. The
+// arithmetic is in float64, so that no width or batch size can overflow it.
+type MemoryEstimate struct {
+	Parameters float64 // weights and biases, as a count
+	// State is the weights, their gradients, the optimizer's moments (Adam
+	// keeps two per weight, SGD with momentum one), the in-memory copy of the
+	// best epoch's values for --restore-best and the buffer a checkpoint
+	// save serializes them into.
+	State float64
+	// Activations is a training step's layer outputs, kept by the forward
+	// pass for the backward pass, and their gradients; or an evaluation
+	// batch's forward pass if that is larger.
+	Activations float64
+	// Data is MNIST on the host, its resident copy on the device with
+	// DataOnDevice, and the batches prepared ahead of the calls.
+	Data float64
+}
+
+// Total is the whole estimate in bytes.
+func (m MemoryEstimate) Total() float64 { return m.State + m.Activations + m.Data }
+
+// EstimateMemory estimates what cfg (validated) needs to train, from its
+// model's shape, optimizer, batch size and steps per call. It is an
+// estimate of the arrays involved, not of a backend's own overhead.
+func EstimateMemory(cfg Config) MemoryEstimate {
+	const f32 = 4.0
+	spec := cfg.Model
+	in := float64(spec.Inputs)
+	params, perExample := 0.0, in // per example: the input and every layer's outputs
+	for _, h := range spec.Hidden {
+		width, pieces := float64(h), float64(max(spec.MaxoutPieces, 1))
+		params += in*width*pieces + width*pieces
+		perExample += width*pieces + width // the dense output and the activation
+		in = width
+	}
+	classes := float64(spec.Classes)
+	params += in*classes + classes
+	perExample += 2 * classes // scores and probabilities or loss terms
+
+	copies := 2.0 // weights and gradients
+	switch {
+	case cfg.Optimizer == "adam" || cfg.Optimizer == "adamw":
+		copies += 2 // first and second moments
+	case cfg.Momentum != 0:
+		copies++ // velocity
+	}
+	stateCopies := copies - 1 // what a snapshot or a save holds: all but the gradients
+	if cfg.RestoreBest {
+		copies += stateCopies
+	}
+	copies += stateCopies // the checkpoint being written
+
+	batch := float64(cfg.BatchSize)
+	train := 2 * batch * perExample * f32 // forward values and their gradients
+	eval := float64(evalBatchSize) * perExample * f32
+	steps := float64(max(cfg.StepsPerCall, 1))
+	data := float64(mnistExamples) * (float64(spec.Inputs) + 1) // uint8 images and labels
+	if cfg.DataOnDevice {
+		data += float64(mnistExamples) * (float64(spec.Inputs) + 4)
+	}
+	data += 2 * steps * batch * (float64(spec.Inputs)*f32 + 4) // two calls' batches prepared ahead
+	return MemoryEstimate{
+		Parameters:  params,
+		State:       copies * params * f32,
+		Activations: max(train, eval),
+		Data:        data,
+	}
+}
+
+// CheckMemory refuses cfg (validated) with an error wrapping ErrMemory when
+// its estimated memory exceeds the machine's (MemTotal in /proc/meminfo).
+// It is called before anything is allocated, so that a configuration too
+// large for the machine fails in one line instead of dying out of memory.
+// Where the machine's memory is unknown it checks nothing.
+func CheckMemory(cfg Config) error {
+	return checkMemory(cfg, hostMemoryGB()*1e9)
+}
+
+// checkMemory is CheckMemory against a machine of hostBytes (0: unknown).
+func checkMemory(cfg Config, hostBytes float64) error {
+	if hostBytes <= 0 {
+		return nil
+	}
+	est := EstimateMemory(cfg)
+	if est.Total() <= hostBytes {
+		return nil
+	}
+	return fmt.Errorf("%w: %s with batch %d needs about %s (%.4g parameters: weights, gradients and %s state %s; activations %s; data %s), "+
+		"more than this machine's %s of memory; use fewer or narrower layers (--hidden) or a smaller --batch-size",
+		ErrMemory, describeShape(cfg.Model), cfg.BatchSize, gb(est.Total()), est.Parameters, cfg.Optimizer,
+		gb(est.State), gb(est.Activations), gb(est.Data), gb(hostBytes))
+}
+
+// describeShape names a model's shape briefly: its String when that is
+// short, else its layer count (a 64-layer String would fill a screen).
+func describeShape(spec models.Spec) string {
+	s := spec.String()
+	if len(s) <= 80 {
+		return s
+	}
+	return fmt.Sprintf("%s with %d hidden layers of up to %d units", spec.Name, len(spec.Hidden), maxOf(spec.Hidden))
+}
+
+func maxOf(xs []int) int {
+	m := 0
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
+// gb formats bytes in GB, or MB below a GB.
+func gb(bytes float64) string {
+	if bytes < 1e9 {
+		return fmt.Sprintf("%.1f MB", bytes/1e6)
+	}
+	return fmt.Sprintf("%.1f GB", bytes/1e9)
+}

@@ -1,0 +1,111 @@
+package train
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/neurona/neurona/models"
+)
+
+// TestCheckMemory checks the estimate against machines of given sizes: the
+// defaults fit a small machine, what the issue tried does not, and the
+// refusal names the estimate and the machine's memory in one line.
+func TestCheckMemory(t *testing.T) {
+	valid := func(mutate func(*Config)) Config {
+		c := Defaults(models.MLP)
+		mutate(&c)
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	const gigabyte = 1e9
+	tests := []struct {
+		name    string
+		cfg     Config
+		host    float64 // bytes; 0: unknown
+		wantErr bool
+	}{
+		{"the mlp defaults fit in 1 GB", valid(func(*Config) {}), 1 * gigabyte, false},
+		{"the perceptron defaults fit in 1 GB", func() Config {
+			c := Defaults(models.Perceptron)
+			if err := c.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}(), 1 * gigabyte, false},
+		{"two layers of a million units do not fit in 1 TB", valid(func(c *Config) { c.Model.Hidden = []int{1_000_000, 1_000_000} }), 1000 * gigabyte, true},
+		{"64 layers of 2^20 units do not fit in 1 PB", valid(func(c *Config) { c.Model.Hidden = make([]int, 64); fill(c.Model.Hidden, models.MaxWidth) }), 1e6 * gigabyte, true},
+		{"the largest batch of a wide model does not fit in 64 GB", valid(func(c *Config) {
+			c.Model.Hidden, c.BatchSize = []int{100_000, 100_000}, MaxBatchSize
+		}), 64 * gigabyte, true},
+		{"an unknown machine memory checks nothing", valid(func(c *Config) { c.Model.Hidden = []int{1_000_000, 1_000_000} }), 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkMemory(tt.cfg, tt.host)
+			if !tt.wantErr {
+				if err != nil {
+					t.Fatalf("checkMemory: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrMemory) {
+				t.Fatalf("checkMemory error %v, want one wrapping ErrMemory", err)
+			}
+			msg := err.Error()
+			for _, want := range []string{"needs about", "GB", gb(tt.host), "of memory", "--batch-size"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q does not mention %q", msg, want)
+				}
+			}
+			if strings.Contains(msg, "\n") || len(msg) > 400 {
+				t.Errorf("error is not one short line (%d bytes): %q", len(msg), msg)
+			}
+		})
+	}
+}
+
+// TestEstimateMemory checks the parts of the estimate: Adam keeps two
+// moments per weight, SGD none, the activations grow with the batch, and
+// two layers of a million units come to terabytes of state.
+func TestEstimateMemory(t *testing.T) {
+	base := Defaults(models.MLP)
+	base.Model.Hidden = []int{1000, 1000}
+	if err := base.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	params := float64(784*1000 + 1000 + 1000*1000 + 1000 + 1000*10 + 10)
+	adam := EstimateMemory(base)
+	if adam.Parameters != params {
+		t.Errorf("%v parameters, want %v", adam.Parameters, params)
+	}
+	sgd := base
+	sgd.Optimizer, sgd.WeightDecay = "sgd", 0
+	// Adam: weights, gradients, 2 moments, and weights and moments again in
+	// a checkpoint being saved: 7 copies. SGD: weights, gradients, weights
+	// being saved: 3.
+	if got, want := adam.State, 7*4*params; got != want {
+		t.Errorf("adam state %v bytes, want %v", got, want)
+	}
+	if got, want := EstimateMemory(sgd).State, 3*4*params; got != want {
+		t.Errorf("sgd state %v bytes, want %v", got, want)
+	}
+	big := base
+	big.BatchSize = 100_000
+	if EstimateMemory(big).Activations <= 10*adam.Activations {
+		t.Errorf("activations of batch 100000 (%v) not far above batch 128's (%v)", EstimateMemory(big).Activations, adam.Activations)
+	}
+	huge := base
+	huge.Model.Hidden = []int{1_000_000, 1_000_000}
+	if s := EstimateMemory(huge).State; s < 1e13 {
+		t.Errorf("two layers of a million units: state %v bytes, want over 10 TB", s)
+	}
+}
+
+func fill(xs []int, v int) {
+	for i := range xs {
+		xs[i] = v
+	}
+}
