@@ -3,27 +3,15 @@ package cli
 import (
 	"bytes"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/neurona/neurona/data"
 )
 
 // TestResumeFlags trains a one-epoch run, then checks what --resume accepts:
 // the flags that do not change the results, and nothing that would.
 func TestResumeFlags(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains on MNIST")
-	}
-	if _, err := data.ModuleDataDir(); err != nil {
-		t.Skipf("MNIST not available: %v", err)
-	}
-	run := filepath.Join(t.TempDir(), "run")
+	run := tinyRun(t)
 	var stdout, stderr bytes.Buffer
-	if code := Main([]string{"train", "--hidden", "8", "--epochs", "1", "--run-dir", run, "--progress", "never"}, &stdout, &stderr); code != 0 {
-		t.Fatalf("train: exit %d\n%s\n%s", code, stdout.String(), stderr.String())
-	}
 
 	t.Run("flags that would change the run are refused", func(t *testing.T) {
 		for _, args := range [][]string{{"--lr", "0.5"}, {"--hidden", "16"}, {"--batch-size", "64"}, {"--seed", "2"}} {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 )
@@ -21,17 +20,8 @@ import (
 // and exits 1, not 2 as if the user had typed the flag; verify calls it
 // invalid.
 func TestBadSavedConfiguration(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains on MNIST")
-	}
-	if _, err := data.ModuleDataDir(); err != nil {
-		t.Skipf("MNIST not available: %v", err)
-	}
-	run := filepath.Join(t.TempDir(), "run")
+	run := tinyRun(t, "--save-every", "0")
 	var stdout, stderr bytes.Buffer
-	if code := Main([]string{"train", "--hidden", "8", "--epochs", "1", "--save-every", "0", "--run-dir", run, "--progress", "never"}, &stdout, &stderr); code != 0 {
-		t.Fatalf("train: exit %d\n%s\n%s", code, stdout.String(), stderr.String())
-	}
 	infos, err := checkpoint.List(train.CheckpointsDir(run), false)
 	if err != nil || len(infos) == 0 {
 		t.Fatalf("List: %v, %v", infos, err)
