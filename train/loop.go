@@ -239,7 +239,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	s.Hyperparameters = cfg
 	fmt.Fprintf(out, "compile  %d training call shapes and the evaluation call in %.2fs\n", len(trainData.CallRows()), s.CompileSeconds)
 
-	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: rd, st: st, ckpts: ckpts, dataset: dataset, afterCall: opts.afterCall,
+	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: rd, st: st, ckpts: ckpts, dataset: dataset, dataDir: mnist.Dir, afterCall: opts.afterCall,
 		plannedEpochs: plannedEpochs}
 	if opts.Resume != nil {
 		ckpts.Protect = opts.Resume.Dir
@@ -392,6 +392,7 @@ type loop struct {
 	rd      *runDir
 	ckpts   *checkpoint.Manager
 	dataset string
+	dataDir string // the folder the data was read from, recorded in checkpoints
 
 	st            runState
 	plannedEpochs int // --epochs of the run a resumed checkpoint belongs to
@@ -603,7 +604,7 @@ func (l *loop) save(reason string, metrics map[string]float64) (string, error) {
 	if err := checkWeights(vars, l.st.GlobalStep); err != nil {
 		return "", l.diverged(err) // the newest checkpoint stays the last finite one
 	}
-	meta := checkpointMeta{Config: l.cfg, State: l.st, Dataset: l.dataset, Backend: l.cfg.Backend, Build: Build()}
+	meta := checkpointMeta{Config: l.cfg, State: l.st, Dataset: l.dataset, DataDir: l.dataDir, Backend: l.cfg.Backend, Build: Build()}
 	path, size, err := l.ckpts.Save(checkpoint.Snapshot{Step: l.st.GlobalStep, Epoch: l.st.Epoch, Reason: reason,
 		Metrics: metrics, Meta: meta, Variables: vars})
 	if err != nil {

@@ -3,8 +3,12 @@ package train
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/train/checkpoint"
 )
 
 // runState is everything the epoch loop needs to continue a run exactly
@@ -43,8 +47,32 @@ type checkpointMeta struct {
 	Config  Config    `json:"config"`
 	State   runState  `json:"state"`
 	Dataset string    `json:"dataset_sha256"`
+	DataDir string    `json:"data_dir,omitempty"` // the folder the data was read from
 	Backend string    `json:"backend"`
 	Build   BuildInfo `json:"build"`
+}
+
+// TrainedOn returns what checkpoint c records of the data it was trained
+// on: the dataset's SHA-256 and the folder it was read from. Checkpoints
+// older than the folder's record fall back to the run's summary.json; dir
+// is "" when neither knows.
+func TrainedOn(c *checkpoint.Checkpoint) (dataset, dir string) {
+	var meta checkpointMeta
+	if err := json.Unmarshal(c.Meta, &meta); err != nil {
+		return "", ""
+	}
+	dir = meta.DataDir
+	if dir == "" {
+		var s struct {
+			Data DataInfo `json:"data"`
+		}
+		if raw, err := os.ReadFile(filepath.Join(RunDirOf(c), "summary.json")); err == nil && len(raw) < 1<<20 {
+			if json.Unmarshal(raw, &s) == nil {
+				dir = s.Data.Dir
+			}
+		}
+	}
+	return meta.Dataset, dir
 }
 
 // DatasetID is the SHA-256 of MNIST's decoded contents (pixels and labels

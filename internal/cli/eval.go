@@ -88,7 +88,19 @@ type evalReport struct {
 	Step       int    `json:"step"`
 	Epoch      int    `json:"epoch"`
 	Backend    string `json:"backend"`
+	Data       string `json:"data"`
+	// OtherData is set when the data is not what the run was trained on.
+	OtherData bool   `json:"other_data"`
+	Warning   string `json:"warning,omitempty"`
 	*train.Evaluation
+}
+
+// warnIf is the warning of outputs made on other data, if other.
+func warnIf(other bool) string {
+	if other {
+		return otherDataWarning
+	}
+	return ""
 }
 
 func runEval(e *env, args []string) error {
@@ -101,16 +113,13 @@ func runEval(e *env, args []string) error {
 		return err
 	}
 	defer release()
-	mnist, err := loadMNIST(e, o.data)
+	c := t.Checkpoint
+	mnist, other, err := trainedData(e, c, o.data)
 	if err != nil {
 		return err
 	}
-	c := t.Checkpoint
-	if _, _, _, saved, err := train.ResumeConfig(c); err == nil && saved != "" {
-		if id := train.DatasetID(mnist); saved != id {
-			fmt.Fprintf(e.stderr, "neurona eval: warning: %s was trained on other data (dataset SHA-256 %.12s…, this data %.12s…)\n",
-				c.Dir, saved, id)
-		}
+	if other {
+		fmt.Fprintf(e.stdout, "WARNING     %s: %s is not the data %s was trained on\n", otherDataWarning, mnist.Dir, c.Dir)
 	}
 	ev, err := t.Evaluate(mnist.Test)
 	if err != nil {
@@ -118,13 +127,19 @@ func runEval(e *env, args []string) error {
 	}
 	if o.json {
 		if err := safejson.Encode(e.stdout, evalReport{Checkpoint: c.Dir, Model: t.Config.Model.String(),
-			Step: c.Manifest.Step, Epoch: c.Manifest.Epoch, Backend: backendName, Evaluation: ev}); err != nil {
+			Step: c.Manifest.Step, Epoch: c.Manifest.Epoch, Backend: backendName, Data: mnist.Dir, OtherData: other,
+			Warning: warnIf(other), Evaluation: ev}); err != nil {
 			return err
 		}
 	} else if err := printEvaluation(e.stdout, c, t, backendName, mnist, ev); err != nil {
 		return err
 	}
 	if isCheckpoint(o.path) {
+		return nil
+	}
+	if other {
+		// The run's pictures show its own data: never replace them.
+		fmt.Fprintf(e.stderr, "neurona eval: the run's pictures were left as they are (%s)\n", otherDataWarning)
 		return nil
 	}
 	// The results are out; the pictures can only add a warning.

@@ -281,6 +281,8 @@ func TestEval(t *testing.T) {
 		}
 		var r struct {
 			Checkpoint, Model, Backend string
+			Data                       string
+			OtherData                  bool `json:"other_data"`
 			Step, Epoch, Examples      int
 			Loss, Accuracy             float64
 			Precision, Recall          []float64
@@ -294,7 +296,8 @@ func TestEval(t *testing.T) {
 		if dec.More() {
 			t.Errorf("more than one JSON value:\n%s", stdout)
 		}
-		if r.Checkpoint != newest || r.Model != "perceptron 784-10 perceptron" || r.Step != 6 || r.Epoch != 3 || r.Backend != "go" || r.Examples != 50 {
+		if r.Checkpoint != newest || r.Model != "perceptron 784-10 perceptron" || r.Step != 6 || r.Epoch != 3 || r.Backend != "go" || r.Examples != 50 ||
+			r.Data != dataDir || r.OtherData {
 			t.Errorf("report %+v", r)
 		}
 		if len(r.Precision) != 10 || len(r.Recall) != 10 || len(r.Confusion) != 10 || r.Accuracy < 0 || r.Accuracy > 1 {

@@ -145,9 +145,12 @@ func runPredict(e *env, args []string) error {
 	}
 	defer release()
 	if len(o.testIndex) > 0 {
-		mnist, err := loadMNIST(e, o.data)
+		mnist, other, err := trainedData(e, t.Checkpoint, o.data)
 		if err != nil {
 			return err
+		}
+		if other {
+			fmt.Fprintf(e.stderr, "neurona predict: warning: %s: %s is not the data %s was trained on\n", otherDataWarning, mnist.Dir, t.Checkpoint.Dir)
 		}
 		set := mnist.Test
 		for _, i := range o.testIndex {

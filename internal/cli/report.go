@@ -79,9 +79,14 @@ func runReport(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	mnist, err := loadMNIST(e, o.data)
+	mnist, other, err := trainedData(e, c, o.data)
 	if err != nil {
 		return err
+	}
+	warning := ""
+	if other {
+		warning = fmt.Sprintf("%s: %s is not the data %s was trained on", otherDataWarning, mnist.Dir, c.Dir)
+		fmt.Fprintf(e.stdout, "WARNING     %s\n", warning)
 	}
 	ev, err := t.Evaluate(mnist.Test)
 	if err != nil {
@@ -91,7 +96,7 @@ func runReport(e *env, args []string) error {
 		RunDir: o.runDir, Summary: summary, Metrics: metrics,
 		Config: t.Config, Params: params,
 		Checkpoint: c.Dir, Step: c.Manifest.Step, Epoch: c.Manifest.Epoch,
-		EvalBackend: backendName, Test: mnist.Test, Eval: ev,
+		EvalBackend: backendName, Test: mnist.Test, Eval: ev, Warning: warning,
 	}
 	if err := report.Write(o.out, in); err != nil {
 		return err

@@ -70,6 +70,9 @@ type Input struct {
 	Test        *data.Set
 	Eval        *train.Evaluation // of Test
 	Created     time.Time         // zero: now
+	// Warning, when set, is said at the top of the page (e.g. that Test is
+	// not the data the run was trained on).
+	Warning string
 }
 
 // ReadRun reads a run folder's summary.json and metrics.jsonl. Either may
@@ -118,6 +121,7 @@ func Render(w io.Writer, in *Input) error {
 // view is the template's data, formatted.
 type view struct {
 	Model, RunDir, Created, Version, GoMLX string
+	Warning                                string
 	AccuracyPct, Loss, SummaryAccuracy     string
 	Examples, Mistakes, Params             string
 	EpochText, Stopped                     string
@@ -154,6 +158,7 @@ func build(in *Input) (*view, error) {
 	b := train.Build()
 	v := &view{
 		Model:       in.Config.Model.String(),
+		Warning:     in.Warning,
 		RunDir:      in.RunDir,
 		Created:     created.Format("2006-01-02 15:04:05 MST"),
 		Version:     b.Version,
