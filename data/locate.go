@@ -31,6 +31,19 @@ const (
 	SourceCache   = "download cache"
 )
 
+// Describe says where data was read from, for people: the bundled copy by
+// what it is (the module cache's escaped path says little), any other
+// folder as given, with how it was found.
+func Describe(dir, source string) string {
+	if source == SourceModule {
+		return "MNIST (bundled with the Go module " + gomnistPath + ")"
+	}
+	if source == "" {
+		return dir
+	}
+	return dir + " (" + source + ")"
+}
+
 // EnvDataDir names the environment variable Locate reads for the MNIST folder.
 const EnvDataDir = "NEURONA_DATA"
 

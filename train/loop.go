@@ -201,8 +201,8 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	for _, p := range params {
 		fmt.Fprintf(out, " %s %v", p.Name, p.Shape)
 	}
-	fmt.Fprintf(out, "\nbackend  %s\ndata     %s (%s): %d train, %d validation, %d test\n",
-		backend.Description(), mnist.Dir, mnist.Source, len(trainIdx), len(valIdx), mnist.Test.N)
+	fmt.Fprintf(out, "\nbackend  %s\ndata     %s: %d train, %d validation, %d test\n",
+		backend.Description(), data.Describe(mnist.Dir, mnist.Source), len(trainIdx), len(valIdx), mnist.Test.N)
 	fmt.Fprintf(out, "train    %s lr %g, %s schedule, batch %d, %s, up to %d epochs, seed %d -> %s\n",
 		cfg.Optimizer, cfg.LR, cfg.Schedule, cfg.BatchSize, perCall(cfg), cfg.Epochs, cfg.Seed, cfg.RunDir)
 	if cfg.DataOnDevice {

@@ -250,8 +250,8 @@ func timings(in *Input) [][2]string {
 		rows = append(rows, [2]string{"best validation accuracy", fmt.Sprintf("%.4f at epoch %d", *s.BestValAccuracy, s.BestEpoch)})
 	}
 	rows = append(rows,
-		[2]string{"data", fmt.Sprintf("%s train, %s validation, %s test images; %s (%s)",
-			thousands(s.Data.Train), thousands(s.Data.Val), thousands(s.Data.Test), s.Data.Dir, s.Data.Source)},
+		[2]string{"data", fmt.Sprintf("%s train, %s validation, %s test images; %s",
+			thousands(s.Data.Train), thousands(s.Data.Val), thousands(s.Data.Test), data.Describe(s.Data.Dir, s.Data.Source))},
 		[2]string{"build", fmt.Sprintf("neurona %s, GoMLX %s, %s, GOEXPERIMENT=%s, %s/%s",
 			s.Build.Version, s.Build.GoMLX, s.Build.GoVersion, s.Build.GOEXPERIMENT, s.Build.OS, s.Build.Arch)},
 	)
