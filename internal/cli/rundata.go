@@ -31,6 +31,12 @@ func trainedData(e *env, c *checkpoint.Checkpoint, opts data.LocateOptions) (m *
 	if m, err = loadMNIST(e, opts); err != nil {
 		return nil, false, err
 	}
+	if !explicit && dir != "" {
+		m.Source = "the run's data folder"
+		if bundled, err := data.ModuleDataDir(); err == nil && bundled == dir {
+			m.Source = data.SourceModule
+		}
+	}
 	if saved == "" || train.DatasetID(m) == saved {
 		return m, false, nil
 	}
