@@ -23,18 +23,11 @@ func tinyRun(t testing.TB) string {
 	cfg := Defaults(models.MLP)
 	cfg.Model.Hidden = []int{4}
 	cfg.Epochs, cfg.BatchSize, cfg.SaveEvery, cfg.KeepLast = 2, 100, 2, 10
-	cfg.RunDir = filepath.Join(t.TempDir(), "run")
-	backend, name, err := NewBackend(GoBackend)
+	s, _, out, err := runWith(t, cfg, m, Options{})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("train: %v\n%s", err, out)
 	}
-	defer backend.Finalize()
-	cfg.Backend = name
-	var out strings.Builder
-	if _, _, err := execute(t.Context(), backend, cfg, m, &out, Options{}); err != nil {
-		t.Fatalf("train: %v\n%s", err, out.String())
-	}
-	return CheckpointsDir(cfg.RunDir)
+	return CheckpointsDir(s.RunDir)
 }
 
 // rewriteCheckpoint replaces variables.json and meta.json of the

@@ -50,7 +50,7 @@ func runWeights(t *testing.T, cfg Config, m *data.MNIST) (*Summary, map[string][
 // runWith trains cfg on the Go backend in a fresh run folder with opts and
 // returns the summary, the final variables (on success), the output and the
 // error.
-func runWith(t *testing.T, cfg Config, m *data.MNIST, opts Options) (*Summary, map[string][]float32, string, error) {
+func runWith(t testing.TB, cfg Config, m *data.MNIST, opts Options) (*Summary, map[string][]float32, string, error) {
 	t.Helper()
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
 	backend, name, err := NewBackend(GoBackend)
