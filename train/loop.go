@@ -539,7 +539,7 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 			return l.interrupted(ctx)
 		}
 		group := batch.Spec.(data.Group)
-		loss, hits, err := l.prog.watch.sums("train", fmt.Sprintf("the train call of step %d", st.GlobalStep+1),
+		loss, hits, err := l.prog.watch.sums("train", func() string { return fmt.Sprintf("the train call of step %d", st.GlobalStep+1) },
 			func() (float64, float64, error) { return l.prog.trainOn(batch) })
 		if err != nil {
 			return fmt.Errorf("train step %d: %w", st.GlobalStep+1, err)
@@ -673,7 +673,7 @@ func (p *program) evaluate(ds *data.Batches) (loss, accuracy float64, err error)
 		if err != nil {
 			return 0, 0, err
 		}
-		l, c, err := p.watch.sums("eval", "the "+ds.Name()+" call",
+		l, c, err := p.watch.sums("eval", func() string { return "the " + ds.Name() + " call" },
 			func() (float64, float64, error) { return run(p.evalExec, batch.Inputs[0], batch.Labels[0]) })
 		if err != nil {
 			return 0, 0, err

@@ -127,16 +127,17 @@ func (w *watchdog) limit(kind string) (limit, slowest time.Duration) {
 	return max(w.floor, WatchdogFactor*slowest), slowest
 }
 
-// do runs call, a compiled call of kind ("train" or "eval") described by
-// what. It returns call's error, or an *AbandonedError (without
+// do runs call, a compiled call of kind ("train" or "eval") that what
+// describes (called only for an error message: not formatted on every
+// step). It returns call's error, or an *AbandonedError (without
 // LastCheckpoint: the loop fills it in) when the call did not return in
 // time. A nil watchdog runs call directly.
-func (w *watchdog) do(kind, what string, call func() error) error {
+func (w *watchdog) do(kind string, what func() string, call func() error) error {
 	if w == nil {
 		return call()
 	}
 	if w.dead {
-		return fmt.Errorf("%s: %w: an earlier call did not return", what, ErrCallAbandoned)
+		return fmt.Errorf("%s: %w: an earlier call did not return", what(), ErrCallAbandoned)
 	}
 	done := make(chan error, 1)
 	start := time.Now()
@@ -157,7 +158,7 @@ func (w *watchdog) do(kind, what string, call func() error) error {
 			return err
 		case <-timer.C:
 			w.dead = true
-			return &AbandonedError{What: what, Waited: time.Since(start), Limit: limit, Slowest: slowest}
+			return &AbandonedError{What: what(), Waited: time.Since(start), Limit: limit, Slowest: slowest}
 		case <-ctxDone:
 			// A signal: the call gets a short grace to return normally
 			// (then the loop saves where it stopped, as before).
@@ -169,7 +170,7 @@ func (w *watchdog) do(kind, what string, call func() error) error {
 				return err
 			case <-timer.C:
 				w.dead = true
-				return &AbandonedError{What: what, Waited: w.grace, Cause: w.ctx.Err()}
+				return &AbandonedError{What: what(), Waited: w.grace, Cause: w.ctx.Err()}
 			}
 		}
 	}
@@ -178,7 +179,7 @@ func (w *watchdog) do(kind, what string, call func() error) error {
 // sums is do for a call that returns a loss sum and a correct count. The
 // results are copied out only when the call returned, so an abandoned call
 // that returns later writes nothing its caller reads.
-func (w *watchdog) sums(kind, what string, call func() (float64, float64, error)) (lossSum, correct float64, err error) {
+func (w *watchdog) sums(kind string, what func() string, call func() (float64, float64, error)) (lossSum, correct float64, err error) {
 	type result struct{ loss, hits float64 }
 	out := make(chan result, 1)
 	err = w.do(kind, what, func() error {
