@@ -1,6 +1,7 @@
 package data
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -265,7 +266,11 @@ func verifyContent(dir, name, path string, others []string, partner FileSpec) er
 		return alsoPresent(err, others)
 	}
 	if !images {
-		if err := checkLabelValues(m.Data); err != nil {
+		names, err := ReadClassNames(dir)
+		if err != nil {
+			return err
+		}
+		if err := checkLabelValues(m.Data, cmp.Or(len(names), MaxClasses)); err != nil {
 			return alsoPresent(fmt.Errorf("%s: %w", path, err), others)
 		}
 	}

@@ -271,6 +271,9 @@ func TestVerify(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "train-labels-idx1-ubyte"), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.WriteFile(filepath.Join(dir, ClassesFile), []byte("a\nb\nc\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		for _, st := range Verify(dir) {
 			want := fs.ErrNotExist
 			if st.Name == "train-labels-idx1-ubyte" {

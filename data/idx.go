@@ -24,8 +24,9 @@ var (
 	ErrSizeMismatch = errors.New("data: IDX dimensions disagree with file length")
 	// ErrTruncated: the file ends early. Such errors also wrap io.ErrUnexpectedEOF.
 	ErrTruncated = errors.New("data: IDX file is truncated")
-	// ErrBadLabel: a label file holds a value outside 0..NumClasses-1.
-	ErrBadLabel = errors.New("data: label outside 0..9")
+	// ErrBadLabel: a label is not one of the classes the folder's
+	// classes.txt names.
+	ErrBadLabel = errors.New("data: label without a class name")
 	// ErrCountMismatch: an image file and its label file disagree on the count.
 	ErrCountMismatch = errors.New("data: image and label counts differ")
 	// ErrAmbiguous: a folder holds two spellings of one MNIST file (e.g.

@@ -9,12 +9,14 @@ import (
 	"strings"
 )
 
-// NumClasses is the number of MNIST digit classes; labels are 0..NumClasses-1.
+// NumClasses is the number of MNIST's digit classes. Other datasets in
+// MNIST's format have as many classes as their labels or classes.txt say
+// (MNIST.Classes), up to MaxClasses.
 const NumClasses = 10
 
-// Set is one MNIST split: N images of Rows x Cols uint8 pixels (0..255,
-// row-major, image i at Images[i*Rows*Cols:(i+1)*Rows*Cols]) and N labels
-// in 0..NumClasses-1.
+// Set is one split of a dataset in MNIST's format: N images of Rows x Cols
+// uint8 pixels (0..255, row-major, image i at
+// Images[i*Rows*Cols:(i+1)*Rows*Cols]) and N labels, the class numbers.
 type Set struct {
 	Images        []uint8
 	Labels        []uint8
@@ -42,6 +44,9 @@ type MNIST struct {
 	Source string
 	// Files are the paths LoadDir read, in the order of Files.
 	Files []string
+	// Classes are the dataset's classes: named by the folder's
+	// classes.txt if it has one, else numbered 0 to the largest label.
+	Classes Classes
 }
 
 // FileSpec names one of the four MNIST files and the SHA-256 (lower-case
@@ -155,7 +160,22 @@ func LoadDir(dir string) (*MNIST, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MNIST{Train: train, Test: test, Dir: dir, Files: paths}, nil
+	if train.Rows != test.Rows || train.Cols != test.Cols {
+		return nil, fmt.Errorf("%w: training images are %dx%d pixels, test images %dx%d (%s, %s)",
+			ErrBadShape, train.Rows, train.Cols, test.Rows, test.Cols, paths[0], paths[2])
+	}
+	names, err := ReadClassNames(dir)
+	if err != nil {
+		return nil, err
+	}
+	if names != nil {
+		for i, s := range []*Set{train, test} {
+			if err := checkLabelValues(s.Labels, len(names)); err != nil {
+				return nil, fmt.Errorf("%s: %w", paths[2*i+1], err)
+			}
+		}
+	}
+	return &MNIST{Train: train, Test: test, Dir: dir, Files: paths, Classes: countClasses(train, test, names)}, nil
 }
 
 // readSet reads and cross-checks one split's image and label files. Both
@@ -194,9 +214,6 @@ func readSet(imagePath, labelPath string, imageOthers, labelOthers []string) (*S
 	if err != nil {
 		return nil, alsoPresent(err, labelOthers)
 	}
-	if err := checkLabelValues(lab.Data); err != nil {
-		return nil, alsoPresent(fmt.Errorf("%s: %w", labelPath, err), labelOthers)
-	}
 	if err := sameCopies(labelPath, lab, labelOthers); err != nil {
 		return nil, err
 	}
@@ -229,11 +246,11 @@ func checkLabelShape(dims []int) error {
 	return nil
 }
 
-// checkLabelValues checks that every label is in 0..NumClasses-1.
-func checkLabelValues(labels []byte) error {
+// checkLabelValues checks that every label is below classes.
+func checkLabelValues(labels []byte, classes int) error {
 	for i, l := range labels {
-		if l >= NumClasses {
-			return fmt.Errorf("%w: label %d is %d", ErrBadLabel, i, l)
+		if int(l) >= classes {
+			return fmt.Errorf("%w: label %d is %d, but %s names %d classes (0 to %d)", ErrBadLabel, i, l, ClassesFile, classes, classes-1)
 		}
 	}
 	return nil

@@ -107,7 +107,7 @@ func TestLoadDirErrors(t *testing.T) {
 		want    error
 	}{
 		{"a missing file does not exist", trainLabels, "", fs.ErrNotExist},
-		{"a label of 10 is a bad label", trainLabels, "label-10.idx", data.ErrBadLabel},
+		{"a label of 10 with 3 class names is a bad label", trainLabels, "label-10.idx", data.ErrBadLabel},
 		{"2 labels for 3 images is a count mismatch", trainLabels, "labels-2.idx", data.ErrCountMismatch},
 		{"labels in place of images are a bad shape", trainImages, "labels.idx", data.ErrBadShape},
 		{"images in place of labels are a bad shape", trainLabels, "images.idx.gz", data.ErrBadShape},
@@ -117,6 +117,11 @@ func TestLoadDirErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := copyMini(t, func(s string) string { return s + ".gz" })
+			if tt.want == data.ErrBadLabel {
+				if err := os.WriteFile(filepath.Join(dir, data.ClassesFile), []byte("a\nb\nc\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			target := filepath.Join(dir, tt.replace)
 			if tt.with == "" {
 				if err := os.Remove(target); err != nil {

@@ -122,6 +122,9 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	cfg := bc.Base
 	cfg.BatchSize = batch
 	cfg.Backend = backendName
+	if err := cfg.FitData(mnist); err != nil {
+		return BenchResult{}, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return BenchResult{}, err
 	}

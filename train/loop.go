@@ -47,6 +47,9 @@ type Options struct {
 // folder. On ctx cancellation it stops after the current call, saves a
 // checkpoint and the summary of what it did, and returns ctx.Err().
 func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (_ *Summary, err error) {
+	if err := cfg.FitData(mnist); err != nil {
+		return nil, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -98,6 +101,9 @@ func RunDirOf(c *checkpoint.Checkpoint) string { return filepath.Dir(filepath.Di
 // store holds the trained variables.
 func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (*Summary, *program, error) {
 	start := time.Now()
+	if err := cfg.FitData(mnist); err != nil {
+		return nil, nil, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -195,7 +201,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	s := &Summary{
 		Model: cfg.Model, Hyperparameters: cfg, Backend: cfg.Backend, BackendDescription: backend.Description(),
 		Parameters: total, ParameterShapes: params, RunDir: cfg.RunDir, Build: Build(), StartedAt: start,
-		Data: DataInfo{Dir: mnist.Dir, Source: mnist.Source, Train: len(trainIdx), Val: len(valIdx), Test: mnist.Test.N},
+		Data: DataInfo{Dir: mnist.Dir, Source: mnist.Source, Train: len(trainIdx), Val: len(valIdx), Test: mnist.Test.N, DataShape: DataShapeOf(mnist)},
 	}
 	fmt.Fprintf(out, "model    %s, %d parameters:", cfg.Model, total)
 	for _, p := range params {
@@ -239,7 +245,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	s.Hyperparameters = cfg
 	fmt.Fprintf(out, "compile  %d training call shapes and the evaluation call in %.2fs\n", len(trainData.CallRows()), s.CompileSeconds)
 
-	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: rd, st: st, ckpts: ckpts, dataset: dataset, dataDir: mnist.Dir, afterCall: opts.afterCall,
+	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: rd, st: st, ckpts: ckpts, dataset: dataset, dataDir: mnist.Dir, data: DataShapeOf(mnist), afterCall: opts.afterCall,
 		plannedEpochs: plannedEpochs}
 	if opts.Resume != nil {
 		ckpts.Protect = opts.Resume.Dir
@@ -393,6 +399,7 @@ type loop struct {
 	ckpts   *checkpoint.Manager
 	dataset string
 	dataDir string // the folder the data was read from, recorded in checkpoints
+	data    DataShape
 
 	st            runState
 	plannedEpochs int // --epochs of the run a resumed checkpoint belongs to
@@ -604,7 +611,7 @@ func (l *loop) save(reason string, metrics map[string]float64) (string, error) {
 	if err := checkWeights(vars, l.st.GlobalStep); err != nil {
 		return "", l.diverged(err) // the newest checkpoint stays the last finite one
 	}
-	meta := checkpointMeta{Config: l.cfg, State: l.st, Dataset: l.dataset, DataDir: l.dataDir, Backend: l.cfg.Backend, Build: Build()}
+	meta := checkpointMeta{Config: l.cfg, State: l.st, Dataset: l.dataset, DataDir: l.dataDir, Data: l.data, Backend: l.cfg.Backend, Build: Build()}
 	path, size, err := l.ckpts.Save(checkpoint.Snapshot{Step: l.st.GlobalStep, Epoch: l.st.Epoch, Reason: reason,
 		Metrics: metrics, Meta: meta, Variables: vars})
 	if err != nil {

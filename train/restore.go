@@ -116,8 +116,11 @@ type Trained struct {
 	Config     Config
 	Model      models.Model
 	Checkpoint *checkpoint.Checkpoint
-	prog       *program
-	predict    *model.Exec
+	// Data is the shape of the data it was trained on: its classes (and
+	// their names) and image size (see recordedShape for older checkpoints).
+	Data    DataShape
+	prog    *program
+	predict *model.Exec
 }
 
 // LoadTrained loads the checkpoint c for inference on backend.
@@ -146,6 +149,9 @@ func LoadTrained(backend compute.Backend, c *checkpoint.Checkpoint) (*Trained, e
 		return nil, fmt.Errorf("checkpoint %s: %w", c.Dir, err)
 	}
 	t.Checkpoint = c
+	if t.Data, err = recordedShape(meta.Data, cfg.Model); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
+	}
 	return t, nil
 }
 
@@ -258,4 +264,28 @@ func callSafely(exec *model.Exec, args ...any) (out []*tensors.Tensor, err error
 		}
 	}()
 	return exec.Call(args...)
+}
+
+// recordedShape checks the data shape a checkpoint records against its
+// model: as many classes, and images of as many pixels as it has inputs.
+// Checkpoints written before the shape was recorded give the model's
+// classes unnamed, and 28x28 images for 784 inputs (0x0 otherwise).
+func recordedShape(d DataShape, spec models.Spec) (DataShape, error) {
+	if d.Classes.N == 0 && d.ImageRows == 0 && d.ImageCols == 0 {
+		d.Classes.N = spec.Classes
+		if spec.Inputs == 28*28 {
+			d.ImageRows, d.ImageCols = 28, 28
+		}
+		return d, nil
+	}
+	if err := d.Classes.Check(); err != nil {
+		return d, err
+	}
+	switch {
+	case d.Classes.N != spec.Classes:
+		return d, fmt.Errorf("data has %d classes, the model %d", d.Classes.N, spec.Classes)
+	case d.ImageRows < 1 || d.ImageCols < 1 || d.ImageRows > spec.Inputs || d.ImageRows*d.ImageCols != spec.Inputs:
+		return d, fmt.Errorf("images of %dx%d pixels, but the model takes %d inputs", d.ImageRows, d.ImageCols, spec.Inputs)
+	}
+	return d, nil
 }

@@ -70,6 +70,7 @@ type DataInfo struct {
 	Train  int    `json:"train_examples"`
 	Val    int    `json:"val_examples"`
 	Test   int    `json:"test_examples"`
+	DataShape
 }
 
 // DefaultRunDir is runs/<model>-<timestamp> under the current folder.

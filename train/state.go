@@ -48,6 +48,7 @@ type checkpointMeta struct {
 	State   runState  `json:"state"`
 	Dataset string    `json:"dataset_sha256"`
 	DataDir string    `json:"data_dir,omitempty"` // the folder the data was read from
+	Data    DataShape `json:"data"`
 	Backend string    `json:"backend"`
 	Build   BuildInfo `json:"build"`
 }
@@ -83,4 +84,18 @@ func DatasetID(m *data.MNIST) string {
 		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// DataShape is what a model needs to know of its data beyond the pixels:
+// the classes (with their names) and the image size. Checkpoints and
+// summary.json record it for the commands that use a run later.
+type DataShape struct {
+	Classes   data.Classes `json:"classes"`
+	ImageRows int          `json:"image_rows"`
+	ImageCols int          `json:"image_cols"`
+}
+
+// DataShapeOf returns the shape of the dataset m.
+func DataShapeOf(m *data.MNIST) DataShape {
+	return DataShape{Classes: m.Classes, ImageRows: m.Train.Rows, ImageCols: m.Train.Cols}
 }

@@ -141,6 +141,9 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	if err := train.CheckMemory(o.cfg); err != nil {
 		return nil, usagef("%s", trimSentinel(err))
 	}
+	// Checked above as for MNIST; train.Run sizes the model by the data
+	// actually loaded (its pixels and classes).
+	o.cfg.Model.Inputs, o.cfg.Model.Classes = 0, 0
 	return o, nil
 }
 

@@ -26,7 +26,15 @@ func wantDefaults(t *testing.T, name string) train.Config {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("train.Defaults(%q) is invalid: %v", name, err)
 	}
+	c.Model.Inputs, c.Model.Classes = 0, 0 // sized by the data in train.Run
 	return c
+}
+
+// onMNIST is the model s describes once train.Run has sized it for
+// MNIST: parseTrain leaves its inputs and classes to the data.
+func onMNIST(s models.Spec) string {
+	s.Inputs, s.Classes = 28*28, 10
+	return s.String()
 }
 
 // sameConfig compares two configs; a nil hidden list (the default layers)
@@ -43,8 +51,11 @@ func TestParseTrainDefaults(t *testing.T) {
 		if c.Optimizer != "sgd" || c.LR != 1 || c.Momentum != 0 || c.Schedule != "constant" || c.Epochs != 1000 || c.Tol != 1e-3 || c.NoChange != 5 {
 			t.Errorf("perceptron config %+v, want sgd, lr 1, no momentum, constant, 1000 epochs, tol 1e-3, n-iter-no-change 5", c)
 		}
-		if got := c.Model.String(); got != "perceptron 784-10 perceptron" {
+		if got := onMNIST(c.Model); got != "perceptron 784-10 perceptron" {
 			t.Errorf("model %q, want perceptron 784-10 perceptron", got)
+		}
+		if c.Model.Inputs != 0 || c.Model.Classes != 0 {
+			t.Errorf("model has %d inputs and %d classes before any data is read, want 0 and 0 (from the data)", c.Model.Inputs, c.Model.Classes)
 		}
 		// The rest (batch size, steps per call, restore-best) are the
 		// model's defaults, whatever they are tuned to.
@@ -62,7 +73,7 @@ func TestParseTrainDefaults(t *testing.T) {
 			if c.Optimizer != "adam" || c.LR != 1e-3 || c.BatchSize != 128 || c.Schedule != "cosine" || c.Tol != 0 || c.NoChange != 0 {
 				t.Errorf("mlp config %+v, want adam, lr 1e-3, batch 128, cosine, no tol", c)
 			}
-			if got := c.Model.String(); got != "mlp 784-512-512-10 relu softmax_ce" {
+			if got := onMNIST(c.Model); got != "mlp 784-512-512-10 relu softmax_ce" {
 				t.Errorf("model %q, want mlp 784-512-512-10 relu softmax_ce", got)
 			}
 			if c.Seed != 1 || c.ValSplit != 0.1 || c.Progress || c.Backend != "" || c.RunDir != "" {
@@ -104,7 +115,7 @@ func TestParseTrainFlags(t *testing.T) {
 				"--tol", "0.01", "--n-iter-no-change", "4", "--val-split", "0.2"},
 			func(t *testing.T, o *trainOptions) {
 				c := o.cfg
-				if got := c.Model.String(); got != "mlp 784-64-32-10 tanh mse" {
+				if got := onMNIST(c.Model); got != "mlp 784-64-32-10 tanh mse" {
 					t.Errorf("model %q, want mlp 784-64-32-10 tanh mse", got)
 				}
 				if c.Optimizer != "sgd" || c.Momentum != 0.9 || c.LR != 0.1 || c.BatchSize != 16 || c.Epochs != 2 || c.Schedule != "constant" ||
@@ -124,25 +135,25 @@ func TestParseTrainFlags(t *testing.T) {
 				if h := o.cfg.Model.Hidden; h == nil || len(h) != 0 {
 					t.Errorf("hidden %#v, want an empty, non-nil list", h)
 				}
-				if got := o.cfg.Model.String(); got != "mlp 784-10 relu softmax_ce" {
+				if got := onMNIST(o.cfg.Model); got != "mlp 784-10 relu softmax_ce" {
 					t.Errorf("model %q, want mlp 784-10 relu softmax_ce", got)
 				}
 			}},
 		{`--model perceptron --hidden "" is accepted`, []string{"--model", "perceptron", "--hidden", ""},
 			func(t *testing.T, o *trainOptions) {
-				if got := o.cfg.Model.String(); got != "perceptron 784-10 perceptron" {
+				if got := onMNIST(o.cfg.Model); got != "perceptron 784-10 perceptron" {
 					t.Errorf("model %q", got)
 				}
 			}},
 		{"the perceptron ignores the MLP's activation", []string{"--model", "perceptron", "--activation", "tanh"},
 			func(t *testing.T, o *trainOptions) {
-				if got := o.cfg.Model.String(); got != "perceptron 784-10 perceptron" {
+				if got := onMNIST(o.cfg.Model); got != "perceptron 784-10 perceptron" {
 					t.Errorf("model %q", got)
 				}
 			}},
 		{"maxout takes two pieces by default", []string{"--activation", "maxout"},
 			func(t *testing.T, o *trainOptions) {
-				if got := o.cfg.Model.String(); got != "mlp 784-512-512-10 maxout(2 pieces) softmax_ce" {
+				if got := onMNIST(o.cfg.Model); got != "mlp 784-512-512-10 maxout(2 pieces) softmax_ce" {
 					t.Errorf("model %q", got)
 				}
 			}},
