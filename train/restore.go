@@ -266,6 +266,25 @@ func callSafely(exec *model.Exec, args ...any) (out []*tensors.Tensor, err error
 	return exec.Call(args...)
 }
 
+// TrainedShape returns the shape of the data checkpoint c was trained on
+// (classes, their names, image size), checked against its model; see
+// Trained.Data. It reads c's meta.json only, not its weights.
+func TrainedShape(c *checkpoint.Checkpoint) (DataShape, error) {
+	var meta checkpointMeta
+	if err := json.Unmarshal(c.Meta, &meta); err != nil {
+		return DataShape{}, fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
+	}
+	cfg, err := savedConfig(c, meta.Config)
+	if err != nil {
+		return DataShape{}, err
+	}
+	d, err := recordedShape(meta.Data, cfg.Model)
+	if err != nil {
+		return DataShape{}, fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
+	}
+	return d, nil
+}
+
 // recordedShape checks the data shape a checkpoint records against its
 // model: as many classes, and images of as many pixels as it has inputs.
 // Checkpoints written before the shape was recorded give the model's
