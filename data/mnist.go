@@ -113,9 +113,9 @@ func findFile(dir, name string) (path string, others []string, err error) {
 // every missing file (wrapping fs.ErrNotExist).
 func findAll(dir string) (paths []string, others [][]string, err error) {
 	if st, err := os.Stat(dir); err != nil {
-		return nil, nil, fmt.Errorf("MNIST folder: %w", err)
+		return nil, nil, fmt.Errorf("data folder: %w", err)
 	} else if !st.IsDir() {
-		return nil, nil, fmt.Errorf("MNIST folder %s is not a directory", dir)
+		return nil, nil, fmt.Errorf("data folder %s is not a directory", dir)
 	}
 	paths = make([]string, len(Files))
 	others = make([][]string, len(Files))
@@ -131,7 +131,7 @@ func findAll(dir string) (paths []string, others [][]string, err error) {
 		paths[i], others[i] = p, o
 	}
 	if len(missing) > 0 {
-		return nil, nil, fmt.Errorf("MNIST folder %s lacks %s (gzipped or not): %w",
+		return nil, nil, fmt.Errorf("data folder %s lacks %s (gzipped or not): %w",
 			dir, strings.Join(missing, ", "), fs.ErrNotExist)
 	}
 	return paths, others, nil

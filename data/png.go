@@ -13,6 +13,10 @@ import (
 	"slices"
 )
 
+// PNGSide is the side of the images LoadPNG and ImageToMNIST make: MNIST's
+// 28x28 field. Models of other image sizes cannot predict PNG files.
+const PNGSide = mnistSide
+
 // Sizes of the MNIST preprocessing that ImageToMNIST reproduces.
 const (
 	mnistSide = 28 // the field

@@ -263,7 +263,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	for v := range prog.store.IterVariables() {
 		stateBytes += int64(v.Shape().Memory())
 	}
-	fmt.Fprintf(out, "memory   model and optimizer state %.1f MB, MNIST on the host %.1f MB, process peak so far %.0f MB\n",
+	fmt.Fprintf(out, "memory   model and optimizer state %.1f MB, data on the host %.1f MB, process peak so far %.0f MB\n",
 		float64(stateBytes)/1e6, float64(len(mnist.Train.Images)+len(mnist.Test.Images))/1e6, peakRSSMB())
 	if mem := deviceMemory(cfg.Backend); mem != "" {
 		fmt.Fprintf(out, "memory   %s\n", mem)

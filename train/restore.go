@@ -215,6 +215,9 @@ type Evaluation struct {
 // Evaluate computes loss, accuracy, the confusion matrix and per-class
 // precision and recall of the model on set.
 func (t *Trained) Evaluate(set *data.Set) (*Evaluation, error) {
+	if err := t.fits(set); err != nil {
+		return nil, err
+	}
 	ds, err := data.NewBatches(set, allIndices(set.N), data.BatchOptions{BatchSize: evalBatchSize, Prefetch: -1, Name: "evaluation"})
 	if err != nil {
 		return nil, err
@@ -254,6 +257,21 @@ func (t *Trained) Evaluate(set *data.Set) (*Evaluation, error) {
 		}
 	}
 	return e, nil
+}
+
+// fits checks that set is data the model can be evaluated on: images of as
+// many pixels as it has inputs, and labels among its classes.
+func (t *Trained) fits(set *data.Set) error {
+	spec := t.Config.Model
+	if set.ImageSize() != spec.Inputs {
+		return fmt.Errorf("the images are %dx%d = %d pixels, but the model takes %d inputs", set.Rows, set.Cols, set.ImageSize(), spec.Inputs)
+	}
+	for i, l := range set.Labels {
+		if int(l) >= spec.Classes {
+			return fmt.Errorf("image %d is labelled %d, but the model has classes 0 to %d only", i, l, spec.Classes-1)
+		}
+	}
+	return nil
 }
 
 // callSafely runs exec, turning a GoMLX panic into an error.

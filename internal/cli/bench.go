@@ -48,7 +48,7 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	fs.StringVar(&o.mdOut, "md", "", "write a Markdown table to this file")
 	fs.StringVar(&o.plot, "plot", "", "write a PNG plot of training throughput per backend and batch size")
 	fs.BoolVar(&compare, "compare", false, "compare two JSON reports given as arguments: neurona bench --compare old.json new.json")
-	fs.StringVar(&o.data.DataDir, "data-dir", "", "folder with the four MNIST files")
+	fs.StringVar(&o.data.DataDir, "data-dir", "", "data folder in MNIST's format (default: as for train)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}

@@ -67,9 +67,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"train", "train a model on MNIST and write a run folder (resume one with --resume)", runTrain},
-		{"eval", "evaluate a trained model on the MNIST test set", runEval},
-		{"predict", "predict the digits of PNG images or MNIST test images", runPredict},
+		{"train", "train a model on MNIST or your data and write a run folder (resume one with --resume)", runTrain},
+		{"eval", "evaluate a trained model on the test set of the data it was trained on", runEval},
+		{"predict", "predict the classes of PNG images or of test images", runPredict},
 		{"checkpoints", "list, inspect, verify or prune a run's checkpoints", runCheckpoints},
 		{"report", "write a run's report.html: configuration, curves, confusion matrix, mistakes", runReport},
 		{"explain", "draw what a trained model's first layer looks for, as 28x28 weight images", runExplain},

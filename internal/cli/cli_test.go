@@ -243,9 +243,9 @@ func ExampleMain() {
 	// Usage: neurona <command> [flags]
 	//
 	// Commands:
-	//   train        train a model on MNIST and write a run folder (resume one with --resume)
-	//   eval         evaluate a trained model on the MNIST test set
-	//   predict      predict the digits of PNG images or MNIST test images
+	//   train        train a model on MNIST or your data and write a run folder (resume one with --resume)
+	//   eval         evaluate a trained model on the test set of the data it was trained on
+	//   predict      predict the classes of PNG images or of test images
 	//   checkpoints  list, inspect, verify or prune a run's checkpoints
 	//   report       write a run's report.html: configuration, curves, confusion matrix, mistakes
 	//   explain      draw what a trained model's first layer looks for, as 28x28 weight images

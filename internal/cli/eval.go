@@ -21,13 +21,15 @@ type evalOptions struct {
 	path    string // run folder or checkpoint folder
 	json    bool
 	backend string
+	classes string // --classes
 	data    data.LocateOptions
 }
 
-// modelFlags adds the flags eval and predict share.
-func modelFlags(fs *flag.FlagSet, backend, dataDir *string) {
+// modelFlags adds the flags eval, predict and report share.
+func modelFlags(fs *flag.FlagSet, backend, dataDir, classes *string) {
 	fs.StringVar(backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
-	fs.StringVar(dataDir, "data-dir", "", "folder with the four MNIST files (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
+	fs.StringVar(dataDir, "data-dir", "", "data folder in MNIST's format (default: the folder the run was trained on)")
+	classesFlag(fs, classes)
 }
 
 // parseEval fills evalOptions from args; flags may follow the folder.
@@ -35,7 +37,7 @@ func parseEval(args []string, e *env) (*evalOptions, error) {
 	fs := newFlags("eval", "eval <run-dir|checkpoint> [--json] [--data-dir DIR] [--backend B]", e.stdout)
 	o := &evalOptions{}
 	fs.BoolVar(&o.json, "json", false, "print one JSON object")
-	modelFlags(fs, &o.backend, &o.data.DataDir)
+	modelFlags(fs, &o.backend, &o.data.DataDir, &o.classes)
 	path, err := onePath(fs, args, "the run folder or checkpoint to evaluate")
 	if err != nil {
 		return nil, err
@@ -92,6 +94,9 @@ type evalReport struct {
 	// OtherData is set when the data is not what the run was trained on.
 	OtherData bool   `json:"other_data"`
 	Warning   string `json:"warning,omitempty"`
+	// Classes names the rows and columns of the confusion matrix and the
+	// entries of precision and recall; absent when they are numbers.
+	Classes []string `json:"classes,omitempty"`
 	*train.Evaluation
 }
 
@@ -113,6 +118,9 @@ func runEval(e *env, args []string) error {
 		return err
 	}
 	defer release()
+	if err := nameRun(t, o.classes); err != nil {
+		return err
+	}
 	c := t.Checkpoint
 	mnist, other, err := trainedData(e, c, o.data)
 	if err != nil {
@@ -128,7 +136,7 @@ func runEval(e *env, args []string) error {
 	if o.json {
 		if err := safejson.Encode(e.stdout, evalReport{Checkpoint: c.Dir, Model: t.Config.Model.String(),
 			Step: c.Manifest.Step, Epoch: c.Manifest.Epoch, Backend: backendName, Data: mnist.Dir, OtherData: other,
-			Warning: warnIf(other), Evaluation: ev}); err != nil {
+			Warning: warnIf(other), Classes: t.Data.Classes.Names, Evaluation: ev}); err != nil {
 			return err
 		}
 	} else if err := printEvaluation(e.stdout, c, t, backendName, mnist, ev); err != nil {
@@ -161,11 +169,11 @@ func printEvaluation(out io.Writer, c *checkpoint.Checkpoint, t *train.Trained, 
 	fmt.Fprintf(out, "data        %d test images from %s\n", ev.Examples, data.Describe(mnist.Dir, mnist.Source))
 	fmt.Fprintf(out, "test        loss %.4f  accuracy %.4f  (%d correct, %d wrong)\n\n",
 		ev.Loss, ev.Accuracy, ev.Examples-len(ev.Wrong), len(ev.Wrong))
-	if err := printClassTable(out, ev); err != nil {
+	if err := printClassTable(out, ev, t.Data.Classes); err != nil {
 		return err
 	}
 	fmt.Fprintln(out)
-	return printConfusion(out, ev.Confusion)
+	return printConfusion(out, ev.Confusion, t.Data.Classes)
 }
 
 // drawEvalPictures redraws the pictures of the run folder runDir from ev,
@@ -187,11 +195,11 @@ func drawEvalPictures(e *env, runDir string, mnist *data.MNIST, ev *train.Evalua
 	return paths, err
 }
 
-// printClassTable prints per-digit precision, recall and support, and
-// their unweighted means.
-func printClassTable(out io.Writer, ev *train.Evaluation) error {
+// printClassTable prints per-class precision, recall and support, and
+// their unweighted means, each class by its name (or number).
+func printClassTable(out io.Writer, ev *train.Evaluation, classes data.Classes) error {
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "digit\tprecision\trecall\timages\t")
+	fmt.Fprintf(w, "%s\tprecision\trecall\timages\t\n", classes.Noun())
 	var sumP, sumR float64
 	for c := range ev.Precision {
 		support := 0
@@ -199,24 +207,46 @@ func printClassTable(out io.Writer, ev *train.Evaluation) error {
 			support += n
 		}
 		sumP, sumR = sumP+ev.Precision[c], sumR+ev.Recall[c]
-		fmt.Fprintf(w, "%d\t%.4f\t%.4f\t%d\t\n", c, ev.Precision[c], ev.Recall[c], support)
+		fmt.Fprintf(w, "%s\t%.4f\t%.4f\t%d\t\n", classes.Name(c), ev.Precision[c], ev.Recall[c], support)
 	}
 	k := float64(len(ev.Precision))
 	fmt.Fprintf(w, "mean\t%.4f\t%.4f\t%d\t\n", sumP/k, sumR/k, ev.Examples)
 	return w.Flush()
 }
 
-// printConfusion prints the confusion matrix, rows the true digit and
-// columns the predicted one, with right-aligned counts.
-func printConfusion(out io.Writer, confusion [][]int) error {
+// maxConfusionText is the most classes whose confusion matrix eval prints
+// as text; beyond it rows wrap on any terminal (confusion.png and --json
+// still hold it all).
+const maxConfusionText = 30
+
+// printConfusion prints the confusion matrix, rows the true class and
+// columns the predicted one, with right-aligned counts. Named classes are
+// listed first with their numbers, which head the rows and columns.
+func printConfusion(out io.Writer, confusion [][]int, classes data.Classes) error {
+	noun := classes.Noun()
+	var b strings.Builder
+	if len(confusion) > maxConfusionText {
+		fmt.Fprintf(&b, "confusion matrix: %d classes are too many for text; see confusion.png or --json\n", len(confusion))
+		_, err := io.WriteString(out, b.String())
+		return err
+	}
+	if classes.Named() {
+		b.WriteString("classes    ")
+		for c := range confusion {
+			fmt.Fprintf(&b, " %d %s", c, classes.Name(c))
+			if c < len(confusion)-1 {
+				b.WriteString(",")
+			}
+		}
+		b.WriteString("\n")
+	}
 	width := len("true")
 	for _, row := range confusion {
 		for _, n := range row {
 			width = max(width, len(fmt.Sprint(n)))
 		}
 	}
-	var b strings.Builder
-	fmt.Fprintln(&b, "confusion matrix (rows: true digit, columns: predicted digit)")
+	fmt.Fprintf(&b, "confusion matrix (rows: true %s, columns: predicted %s)\n", noun, noun)
 	fmt.Fprintf(&b, "%*s", width, "true")
 	for p := range confusion {
 		fmt.Fprintf(&b, " %*d", width, p)
@@ -229,7 +259,7 @@ func printConfusion(out io.Writer, confusion [][]int) error {
 		}
 		b.WriteString("\n")
 	}
-	_, err := out.Write([]byte(b.String()))
+	_, err := io.WriteString(out, b.String())
 	return err
 }
 

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -21,6 +23,7 @@ type predictOptions struct {
 	testIndex []int    // indices into the MNIST test set
 	json      bool
 	backend   string
+	classes   string // --classes
 	data      data.LocateOptions
 }
 
@@ -68,9 +71,9 @@ func (l indexList) Set(s string) error {
 func parsePredict(args []string, e *env) (*predictOptions, error) {
 	fs := newFlags("predict", "predict <run-dir|checkpoint> [image.png ...] [--test-index N[,M...]] [--json] [--data-dir DIR] [--backend B]", e.stdout)
 	o := &predictOptions{}
-	fs.Var(indexList{&o.testIndex}, "test-index", "MNIST test images to predict, by index 0..9999: N[,M...] or A-B (may repeat)")
+	fs.Var(indexList{&o.testIndex}, "test-index", "test images of the run's data to predict, by index from 0: N[,M...] or A-B (may repeat)")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object")
-	modelFlags(fs, &o.backend, &o.data.DataDir)
+	modelFlags(fs, &o.backend, &o.data.DataDir, &o.classes)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return nil, err
@@ -90,14 +93,21 @@ func parsePredict(args []string, e *env) (*predictOptions, error) {
 	return o, nil
 }
 
-// prediction is one image's result.
+// prediction is one image's result. Classes are numbers; ClassName and
+// LabelName are their names when the classes have names.
 type prediction struct {
 	Name          string    `json:"name"`
-	Label         *int      `json:"label,omitempty"` // the true digit, for test images
-	Digit         int       `json:"digit"`
+	Label         *int      `json:"label,omitempty"` // the true class, for test images
+	LabelName     string    `json:"label_name,omitempty"`
+	Class         int       `json:"class"` // the predicted class
+	ClassName     string    `json:"class_name,omitempty"`
 	Confidence    float32   `json:"confidence"`
-	Probabilities []float32 `json:"probabilities"`
+	Probabilities []float32 `json:"probabilities"` // per class, class 0 first
 }
+
+// maxClassColumns is the most classes predict prints a column for; with
+// more, it prints the three most likely instead (--json holds them all).
+const maxClassColumns = 16
 
 // predictReport is `neurona predict --json`.
 type predictReport struct {
@@ -111,7 +121,7 @@ type predictReport struct {
 func outputsOf(spec models.Spec) (short, long string) {
 	switch {
 	case spec.Name == models.Perceptron:
-		return "step", "per-class step outputs, 1 if the class's score is above 0, else 0 (a perceptron has no probabilities); the digit is the class with the highest score"
+		return "step", "per-class step outputs, 1 if the class's score is above 0, else 0 (a perceptron has no probabilities); the prediction is the class with the highest score"
 	case spec.Loss == models.LossSigmoidBCE:
 		return "sigmoid", "per-class sigmoid probabilities (one-vs-rest, they need not sum to 1)"
 	case spec.Loss == models.LossMSE:
@@ -144,6 +154,13 @@ func runPredict(e *env, args []string) error {
 		return err
 	}
 	defer release()
+	if err := nameRun(t, o.classes); err != nil {
+		return err
+	}
+	if d := t.Data; len(o.images) > 0 && t.Config.Model.Inputs != data.PNGSide*data.PNGSide {
+		return fmt.Errorf("%s takes images of %dx%d pixels, but PNG files are converted to MNIST's %dx%d digits; predict its own data with --test-index",
+			t.Checkpoint.Dir, d.ImageRows, d.ImageCols, data.PNGSide, data.PNGSide)
+	}
 	if len(o.testIndex) > 0 {
 		mnist, other, err := trainedData(e, t.Checkpoint, o.data)
 		if err != nil {
@@ -162,16 +179,20 @@ func runPredict(e *env, args []string) error {
 			preds = append(preds, prediction{Name: fmt.Sprintf("test[%d]", i), Label: &label})
 		}
 	}
-	if inputs := t.Config.Model.Inputs; inputs != 28*28 {
-		return fmt.Errorf("%s: the model takes %d inputs, not 28x28 images", t.Checkpoint.Dir, inputs)
-	}
-	probs, digits, err := t.Predict(pixels, len(preds))
+	probs, classes, err := t.Predict(pixels, len(preds))
 	if err != nil {
 		return err
 	}
+	names := t.Data.Classes
 	for i := range preds {
-		preds[i].Digit, preds[i].Probabilities = digits[i], probs[i]
-		preds[i].Confidence = probs[i][digits[i]]
+		preds[i].Class, preds[i].Probabilities = classes[i], probs[i]
+		preds[i].Confidence = probs[i][classes[i]]
+		if names.Named() {
+			preds[i].ClassName = names.Name(classes[i])
+			if preds[i].Label != nil {
+				preds[i].LabelName = names.Name(*preds[i].Label)
+			}
+		}
 	}
 	short, long := outputsOf(t.Config.Model)
 	if o.json {
@@ -186,21 +207,45 @@ func runPredict(e *env, args []string) error {
 		format = "%.0f"
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprint(w, "IMAGE\tTRUE\tDIGIT\tCONFIDENCE")
-	for c := range t.Config.Model.Classes {
-		fmt.Fprintf(w, "\t%d", c)
+	k := t.Config.Model.Classes
+	fmt.Fprintf(w, "IMAGE\tTRUE\t%s\tCONFIDENCE", strings.ToUpper(names.Noun()))
+	if k <= maxClassColumns {
+		for c := range k {
+			fmt.Fprintf(w, "\t%s", names.Name(c))
+		}
+	} else {
+		fmt.Fprint(w, "\tMOST LIKELY")
 	}
 	fmt.Fprintln(w)
 	for _, p := range preds {
 		label := "-"
 		if p.Label != nil {
-			label = strconv.Itoa(*p.Label)
+			label = names.Name(*p.Label)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t"+format, p.Name, label, p.Digit, p.Confidence)
-		for _, v := range p.Probabilities {
-			fmt.Fprintf(w, "\t"+format, v)
+		fmt.Fprintf(w, "%s\t%s\t%s\t"+format, p.Name, label, names.Name(p.Class), p.Confidence)
+		if k <= maxClassColumns {
+			for _, v := range p.Probabilities {
+				fmt.Fprintf(w, "\t"+format, v)
+			}
+		} else {
+			fmt.Fprintf(w, "\t%s", mostLikely(p.Probabilities, names, 3, format))
 		}
 		fmt.Fprintln(w)
 	}
 	return w.Flush()
+}
+
+// mostLikely lists the n classes with the highest outputs, highest first,
+// as "cat 0.912, dog 0.051, bird 0.020".
+func mostLikely(outputs []float32, names data.Classes, n int, format string) string {
+	order := make([]int, len(outputs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(outputs[b], outputs[a]) })
+	parts := make([]string, 0, n)
+	for _, c := range order[:min(n, len(order))] {
+		parts = append(parts, fmt.Sprintf("%s "+format, names.Name(c), outputs[c]))
+	}
+	return strings.Join(parts, ", ")
 }

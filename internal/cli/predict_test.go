@@ -98,7 +98,8 @@ type predictJSON struct {
 	Predictions                []struct {
 		Name          string
 		Label         *int
-		Digit         int
+		Class         int
+		ClassName     string `json:"class_name"`
 		Confidence    float32
 		Probabilities []float32
 	}
@@ -140,7 +141,7 @@ func TestPredict(t *testing.T) {
 			if i >= 10 && (p.Name != "test["+strconv.Itoa(d)+"]" || p.Label == nil || *p.Label != d) {
 				t.Errorf("prediction %d: name %q, label %v; want test[%d] labelled %d", i, p.Name, p.Label, d, d)
 			}
-			if p.Digit != d || len(p.Probabilities) != 10 || p.Confidence != p.Probabilities[p.Digit] {
+			if p.Class != d || len(p.Probabilities) != 10 || p.Confidence != p.Probabilities[p.Class] || p.ClassName != "" {
 				t.Errorf("prediction %d: %+v, want digit %d and 10 outputs", i, p, d)
 			}
 			for _, v := range p.Probabilities {

@@ -15,6 +15,7 @@ type reportOptions struct {
 	runDir  string
 	out     string // default: report.html in the run folder
 	backend string
+	classes string // --classes
 	data    data.LocateOptions
 }
 
@@ -23,7 +24,7 @@ func parseReport(args []string, e *env) (*reportOptions, error) {
 	fs := newFlags("report", "report <run-dir> [--out FILE] [--data-dir DIR] [--backend B]", e.stdout)
 	o := &reportOptions{}
 	fs.StringVar(&o.out, "out", "", "HTML file to write (default: report.html in the run folder)")
-	modelFlags(fs, &o.backend, &o.data.DataDir)
+	modelFlags(fs, &o.backend, &o.data.DataDir, &o.classes)
 	path, err := onePath(fs, args, "the run folder to report on")
 	if err != nil {
 		return nil, err
@@ -75,6 +76,9 @@ func runReport(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := nameRun(t, o.classes); err != nil {
+		return err
+	}
 	params, _, err := models.Params(backend, t.Model)
 	if err != nil {
 		return err
@@ -96,7 +100,7 @@ func runReport(e *env, args []string) error {
 		RunDir: o.runDir, Summary: summary, Metrics: metrics,
 		Config: t.Config, Params: params,
 		Checkpoint: c.Dir, Step: c.Manifest.Step, Epoch: c.Manifest.Epoch,
-		EvalBackend: backendName, Test: mnist.Test, Eval: ev, Warning: warning,
+		EvalBackend: backendName, Test: mnist.Test, Eval: ev, Warning: warning, Classes: t.Data.Classes,
 	}
 	if err := report.Write(o.out, in); err != nil {
 		return err

@@ -21,6 +21,7 @@ type trainOptions struct {
 	progress string
 	resume   string          // --resume: a run or checkpoint folder
 	onDevice string          // --data-on-device: auto, on, off
+	classes  string          // --classes
 	set      map[string]bool // the flags given explicitly
 }
 
@@ -63,7 +64,8 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	fs.BoolVar(&noRestoreBest, "no-restore-best", false, "test the last epoch's weights")
 	fs.StringVar(&c.Backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
 	fs.StringVar(&c.RunDir, "run-dir", "", "folder for metrics.jsonl and summary.json (default runs/<model>-<timestamp>)")
-	fs.StringVar(&o.data.DataDir, "data-dir", "", "folder with the four MNIST files (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
+	fs.StringVar(&o.data.DataDir, "data-dir", "", "data folder in MNIST's format: its four IDX files and optionally classes.txt (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
+	classesFlag(fs, &o.classes)
 	fs.BoolVar(&dataFetch, "download", true, "download MNIST into the cache folder if it is found nowhere else")
 	fs.StringVar(&o.onDevice, "data-on-device", "auto", "keep the training data on the device and gather batches there: auto (on for every backend but go), on, off")
 	fs.StringVar(&o.resume, "resume", "", "continue the run in this run folder (from its newest valid checkpoint) or from this checkpoint folder")
@@ -120,6 +122,9 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 		def.Progress = false
 	default:
 		return nil, usagef("--progress %q (accepted: auto, always, never)", o.progress)
+	}
+	if _, err := parseClasses(o.classes); err != nil {
+		return nil, err
 	}
 	o.cfg = def
 	o.set = set
@@ -185,6 +190,14 @@ func runTrain(e *env, args []string) error {
 		if opts.Resume, err = resumeFrom(o, e); err != nil {
 			return err
 		}
+		// The model was built for the classes it recorded, names included.
+		shape, err := train.TrainedShape(opts.Resume)
+		if err != nil {
+			return err
+		}
+		mnist.Classes = shape.Classes
+	} else if err := nameData(mnist, o.classes); err != nil {
+		return err
 	}
 	summary, err := train.Run(e.ctx, o.cfg, mnist, e.stdout, opts)
 	if err == nil {

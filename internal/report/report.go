@@ -73,6 +73,9 @@ type Input struct {
 	// Warning, when set, is said at the top of the page (e.g. that Test is
 	// not the data the run was trained on).
 	Warning string
+	// Classes name the model's classes in the tables and pictures; the
+	// zero value shows them as numbers.
+	Classes data.Classes
 }
 
 // ReadRun reads a run folder's summary.json and metrics.jsonl. Either may
@@ -130,6 +133,7 @@ type view struct {
 	Layers                                 []layer
 	Epochs                                 [][]string
 	Classes                                []class
+	Noun                                   string // "digit" or "class"
 	MeanPrecision, MeanRecall              string
 	Curves, Confusion                      template.URL
 	Misclassified, Correct                 template.URL
@@ -138,7 +142,7 @@ type view struct {
 type layer struct{ Name, Tensors, Count string }
 
 type class struct {
-	Digit                      int
+	Name                       string
 	Precision, Recall, Support string
 	LowP, LowR                 bool
 }
@@ -191,7 +195,12 @@ func build(in *Input) (*view, error) {
 			optional(m.ValLoss), optional(m.ValAccuracy),
 			fmt.Sprintf("%.0f", m.ExamplesPerSecond), fmt.Sprintf("%.1f", m.EpochSeconds)})
 	}
-	v.Classes, v.MeanPrecision, v.MeanRecall = classes(ev)
+	names := in.Classes
+	if names.N == 0 {
+		names.N = len(ev.Precision)
+	}
+	v.Classes, v.MeanPrecision, v.MeanRecall = classes(ev, names)
+	v.Noun = names.Noun()
 
 	if len(in.Metrics) > 0 {
 		img, err := viz.Curves(in.Metrics)
@@ -299,8 +308,8 @@ func shape(dims []int) string {
 }
 
 // classes formats per-class precision and recall, marking the three
-// lowest of each: the digits to look at first.
-func classes(ev *train.Evaluation) (out []class, meanP, meanR string) {
+// lowest of each: the classes to look at first.
+func classes(ev *train.Evaluation, names data.Classes) (out []class, meanP, meanR string) {
 	lowest := func(xs []float64) map[int]bool {
 		idx := make([]int, len(xs))
 		for i := range idx {
@@ -335,7 +344,7 @@ func classes(ev *train.Evaluation) (out []class, meanP, meanR string) {
 			r = ev.Recall[c]
 		}
 		sumP, sumR = sumP+ev.Precision[c], sumR+r
-		out = append(out, class{Digit: c, Precision: fmt.Sprintf("%.4f", ev.Precision[c]), Recall: fmt.Sprintf("%.4f", r),
+		out = append(out, class{Name: names.Name(c), Precision: fmt.Sprintf("%.4f", ev.Precision[c]), Recall: fmt.Sprintf("%.4f", r),
 			Support: thousands(support), LowP: lowP[c], LowR: lowR[c]})
 	}
 	if k := float64(len(ev.Precision)); k > 0 {

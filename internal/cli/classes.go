@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"flag"
+	"strings"
+
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/train"
+)
+
+// classesUsage is the help of every command's --classes flag.
+const classesUsage = "class names, comma-separated, class 0 first (default: the data folder's classes.txt, or what the run recorded; else the numbers)"
+
+// classesFlag adds --classes to fs.
+func classesFlag(fs *flag.FlagSet, list *string) { fs.StringVar(list, "classes", "", classesUsage) }
+
+// parseClasses parses a --classes list; "" gives nil names.
+func parseClasses(list string) ([]string, error) {
+	if list == "" {
+		return nil, nil
+	}
+	names, err := data.ParseClassNames(list, ",")
+	if err != nil {
+		return nil, usagef("--classes: %s", strings.TrimPrefix(err.Error(), data.ErrClassNames.Error()+": "))
+	}
+	return names, nil
+}
+
+// nameData names the classes of data about to be trained on by --classes
+// (list), which must name at least every class its labels use.
+func nameData(m *data.MNIST, list string) error {
+	names, err := parseClasses(list)
+	if err != nil || names == nil {
+		return err
+	}
+	if m.Classes, err = m.Classes.WithNames(names); err != nil {
+		return usagef("--classes: %s in %s", strings.TrimPrefix(err.Error(), data.ErrClassNames.Error()+": "), m.Dir)
+	}
+	return nil
+}
+
+// nameRun names the classes of a trained model by --classes (list), which
+// must name exactly its classes; without it the model keeps the names its
+// checkpoint recorded.
+func nameRun(t *train.Trained, list string) error {
+	names, err := parseClasses(list)
+	if err != nil || names == nil {
+		return err
+	}
+	if k := t.Config.Model.Classes; len(names) != k {
+		return usagef("--classes: %d names, but %s has %d classes", len(names), t.Checkpoint.Dir, k)
+	}
+	t.Data.Classes = data.Classes{N: len(names), Names: names}
+	return nil
+}
