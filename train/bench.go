@@ -13,6 +13,7 @@ import (
 	gtrain "github.com/gomlx/gomlx/ml/train"
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // BenchConfig is what `neurona bench` measures: every backend in Backends
@@ -76,18 +77,7 @@ type BenchResult struct {
 // of weights), so 6 per weight and example; activations, the loss and the
 // optimizer update are left out (they are O(units), not O(weights)).
 func TrainFLOPs(spec models.Spec, batch int) float64 {
-	return 3 * forwardFLOPs(spec, batch)
-}
-
-func forwardFLOPs(spec models.Spec, batch int) float64 {
-	in, weights := spec.Inputs, 0
-	for _, h := range spec.Hidden {
-		pieces := max(spec.MaxoutPieces, 1)
-		weights += in * h * pieces
-		in = h
-	}
-	weights += in * spec.Classes
-	return 2 * float64(weights) * float64(batch)
+	return 6 * float64(backend.Weights(spec)) * float64(batch)
 }
 
 // Bench measures cfg on mnist, calling progress after each measurement.
@@ -131,8 +121,8 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	if err := CheckMemory(cfg); err != nil {
 		return BenchResult{}, err
 	}
-	if backendName == GoBackend {
-		backendName = GoBackendFor(cfg.Model)
+	if backendName == backend.Go {
+		backendName = backend.GoFor(cfg.Model)
 	}
 	trainIdx, _, err := data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)
 	if err != nil {
@@ -144,15 +134,15 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	}
 	r := BenchResult{Model: cfg.Model.String(), Batch: batch, FLOPsPerStep: TrainFLOPs(cfg.Model, batch)}
 	start := time.Now()
-	backend, name, err := NewBackend(backendName)
+	b, name, err := backend.New(backendName)
 	if err != nil {
 		return r, err
 	}
-	defer backend.Finalize()
+	defer b.Finalize()
 	cfg.Backend = name
 	r.StartupSeconds = time.Since(start).Seconds()
-	r.Backend, r.BackendDescription = name, backend.Description()
-	cfg.DataOnDevice = bc.DataOnDevice == "on" || ((bc.DataOnDevice == "auto" || bc.DataOnDevice == "") && !isGoBackend(name))
+	r.Backend, r.BackendDescription = name, b.Description()
+	cfg.DataOnDevice = bc.DataOnDevice == "on" || ((bc.DataOnDevice == "auto" || bc.DataOnDevice == "") && !backend.IsGo(name))
 	r.DataOnDevice = cfg.DataOnDevice
 
 	m, err := models.New(cfg.Model)
@@ -169,7 +159,7 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 		if err != nil {
 			return err
 		}
-		if p, err = newProgram(backend, cfg, m, 1<<30); err != nil {
+		if p, err = newProgram(b, cfg, m, 1<<30); err != nil {
 			return err
 		}
 		p.breakWhile = bc.breakWhile
@@ -264,13 +254,13 @@ func benchOne(ctx context.Context, bc BenchConfig, backendName string, batch int
 	}
 	r.EvalExamplesPerSec = float64(calls*batch) / seconds
 	r.PeakHostMB = peakRSSMB()
-	r.DeviceMemory = deviceMemory(name)
+	r.DeviceMemory = backend.DeviceMemory(name)
 	if r.DeviceMemory == "" {
 		r.DeviceMemory = "not reported by the backend"
 	}
 
 	if bc.Target > 0 {
-		if err := timeToAccuracy(ctx, bc, cfg, backend, m, mnist, &r); err != nil {
+		if err := timeToAccuracy(ctx, bc, cfg, b, m, mnist, &r); err != nil {
 			return r, err
 		}
 	}

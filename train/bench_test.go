@@ -9,13 +9,14 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // BenchmarkStep measures one training call and one evaluation call of each
 // default model, per available backend and batch size, on random pixels.
 // `neurona bench` is the side-by-side comparison; these feed benchstat.
 func BenchmarkStep(b *testing.B) {
-	for _, info := range Backends() {
+	for _, info := range backend.List() {
 		if !info.Available {
 			continue
 		}
@@ -30,11 +31,11 @@ func BenchmarkStep(b *testing.B) {
 }
 
 func benchStep(b *testing.B, backendName, modelName string, batch int) {
-	backend, _, err := NewBackend(backendName)
+	engine, _, err := backend.New(backendName)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer backend.Finalize()
+	defer engine.Finalize()
 	cfg := Defaults(modelName)
 	cfg.BatchSize, cfg.StepsPerCall = batch, 1
 	if err := cfg.Validate(); err != nil {
@@ -44,7 +45,7 @@ func benchStep(b *testing.B, backendName, modelName string, batch int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := newProgram(backend, cfg, m, 1000)
+	p, err := newProgram(engine, cfg, m, 1000)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func benchStep(b *testing.B, backendName, modelName string, batch int) {
 
 func TestBenchFallsBackFromAWhileLoopThatDoesNotBuild(t *testing.T) {
 	m := smallMNIST(t, 1100, 200)
-	bc := BenchConfig{Base: Defaults(models.Perceptron), Backends: []string{GoBackend}, Batches: []int{50},
+	bc := BenchConfig{Base: Defaults(models.Perceptron), Backends: []string{backend.Go}, Batches: []int{50},
 		MinSteps: 2, Repeats: 1, DataOnDevice: "off", breakWhile: true}
 	bc.Base.StepsPerCall = 4
 	results, err := Bench(context.Background(), bc, m, nil)

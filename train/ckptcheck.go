@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
 )
 
@@ -137,7 +138,7 @@ func expectedVariables(cfg Config) (vars map[string]savedVariable, err error) {
 		return vars, nil
 	}
 	if expected.backend == nil {
-		b, _, err := newBackend(GoBackend)
+		b, _, err := backend.New(backend.Go)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
 )
 
@@ -182,12 +183,12 @@ func openErr(dir string) error   { _, err := checkpoint.Open(dir); return err }
 // loadsOnGo loads c on the Go backend and predicts one image with it.
 func loadsOnGo(t testing.TB, c *checkpoint.Checkpoint) {
 	t.Helper()
-	backend, _, err := NewBackend(GoBackend)
+	goBackend, _, err := backend.New(backend.Go)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer backend.Finalize()
-	tr, err := LoadTrained(backend, c)
+	defer goBackend.Finalize()
+	tr, err := LoadTrained(goBackend, c)
 	if err != nil {
 		t.Fatalf("load %s: %v", c.Dir, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // Optimizers accepted by Config.Optimizer.
@@ -124,11 +125,11 @@ const unrollAuto = 16
 // accelerator every call costs host round trips and launches that dwarf a
 // step's arithmetic, so one call runs a whole epoch (as JAX's lax.scan
 // recipe does), or unrollAuto steps with LoopUnroll.
-func AutoStepsPerCall(c Config, backend string, stepsPerEpoch int) int {
+func AutoStepsPerCall(c Config, backendName string, stepsPerEpoch int) int {
 	switch {
-	case isGoBackend(backend) && c.Model.Name == models.Perceptron:
+	case backend.IsGo(backendName) && c.Model.Name == models.Perceptron:
 		return 10
-	case isGoBackend(backend):
+	case backend.IsGo(backendName):
 		return 1
 	case c.Loop == LoopUnroll:
 		return max(1, min(unrollAuto, stepsPerEpoch))

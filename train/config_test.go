@@ -52,26 +52,6 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-func TestGoBackendForSmallModelsIsSequential(t *testing.T) {
-	for _, tc := range []struct {
-		spec models.Spec
-		want string
-	}{
-		{models.Spec{Name: models.Perceptron}, "go:ops_sequential"},
-		{models.Spec{Name: models.MLP, Hidden: []int{64}}, "go"},
-		{models.Spec{Name: models.MLP, Hidden: []int{}}, "go:ops_sequential"},
-		{models.Spec{Name: models.MLP}, "go"},
-	} {
-		spec, err := tc.spec.Normalize()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := GoBackendFor(spec); got != tc.want {
-			t.Errorf("GoBackendFor(%s) = %q, want %q", spec, got, tc.want)
-		}
-	}
-}
-
 func TestAutoStepsPerCall(t *testing.T) {
 	mlp, perceptron := Defaults(models.MLP), Defaults(models.Perceptron)
 	unrolled := mlp

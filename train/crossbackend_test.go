@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // TestCheckpointLoadsOnEveryBackend trains on each available backend and
@@ -15,7 +16,7 @@ import (
 // values, so the accuracy must agree to float tolerance.
 func TestCheckpointLoadsOnEveryBackend(t *testing.T) {
 	var names []string
-	for _, b := range Backends() {
+	for _, b := range backend.List() {
 		if b.Available {
 			names = append(names, b.Name)
 		}
@@ -37,16 +38,16 @@ func TestCheckpointLoadsOnEveryBackend(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, to := range names {
-			backend, _, err := NewBackend(to)
+			target, _, err := backend.New(to)
 			if err != nil {
 				t.Fatal(err)
 			}
-			trained, err := LoadTrained(backend, c)
+			trained, err := LoadTrained(target, c)
 			if err != nil {
 				t.Fatalf("load a %s checkpoint on %s: %v", from, to, err)
 			}
 			e, err := trained.Evaluate(m.Test)
-			backend.Finalize()
+			target.Finalize()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,12 +67,12 @@ func TestLoadedCheckpointEvaluatesAsTheRunDid(t *testing.T) {
 	if err != nil || len(skipped) > 0 {
 		t.Fatalf("ResolveCheckpoint: %v %v", err, skipped)
 	}
-	backend, _, err := NewBackend(GoBackend)
+	goBackend, _, err := backend.New(backend.Go)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer backend.Finalize()
-	trained, err := LoadTrained(backend, c)
+	defer goBackend.Finalize()
+	trained, err := LoadTrained(goBackend, c)
 	if err != nil {
 		t.Fatal(err)
 	}

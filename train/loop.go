@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -16,6 +17,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/schollz/progressbar/v3"
 )
@@ -54,28 +56,28 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts
 		return nil, err
 	}
 	requested := cfg.Backend
-	if chosen, err := ChooseBackend(requested); err == nil && chosen == GoBackend {
-		requested = GoBackendFor(cfg.Model)
+	if chosen, err := backend.Choose(requested); err == nil && chosen == backend.Go {
+		requested = backend.GoFor(cfg.Model)
 	}
-	backend, name, err := NewBackend(requested)
+	b, name, err := backend.New(requested)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		if !errors.Is(err, ErrCallAbandoned) { // a hung call may still use it
-			backend.Finalize()
+			b.Finalize()
 		}
 	}()
 	cfg.Backend = name
 	if opts.DataOnDevice == "auto" || opts.DataOnDevice == "" {
 		// On an accelerator the step is dominated by host round trips; on
 		// the Go backend the device is the host, so there is nothing to save.
-		cfg.DataOnDevice = !isGoBackend(name)
+		cfg.DataOnDevice = !backend.IsGo(name)
 	} else {
 		cfg.DataOnDevice = opts.DataOnDevice == "on"
 	}
 	var s *Summary
-	s, _, err = execute(ctx, backend, cfg, mnist, out, opts)
+	s, _, err = execute(ctx, b, cfg, mnist, out, opts)
 	return s, err
 }
 
@@ -99,7 +101,7 @@ func RunDirOf(c *checkpoint.Checkpoint) string { return filepath.Dir(filepath.Di
 
 // execute is Run on a given backend; it also returns the program, whose
 // store holds the trained variables.
-func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (*Summary, *program, error) {
+func execute(ctx context.Context, b compute.Backend, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (*Summary, *program, error) {
 	start := time.Now()
 	if err := cfg.FitData(mnist); err != nil {
 		return nil, nil, err
@@ -133,7 +135,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	if err != nil {
 		return nil, nil, err
 	}
-	params, total, err := models.Params(backend, m)
+	params, total, err := models.Params(b, m)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -199,7 +201,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	}
 
 	s := &Summary{
-		Model: cfg.Model, Hyperparameters: cfg, Backend: cfg.Backend, BackendDescription: backend.Description(),
+		Model: cfg.Model, Hyperparameters: cfg, Backend: cfg.Backend, BackendDescription: b.Description(),
 		Parameters: total, ParameterShapes: params, RunDir: cfg.RunDir, Build: Build(), StartedAt: start,
 		Data: DataInfo{Dir: mnist.Dir, Source: mnist.Source, Train: len(trainIdx), Val: len(valIdx), Test: mnist.Test.N, DataShape: DataShapeOf(mnist)},
 	}
@@ -208,7 +210,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 		fmt.Fprintf(out, " %s %v", p.Name, p.Shape)
 	}
 	fmt.Fprintf(out, "\nbackend  %s\ndata     %s: %d train, %d validation, %d test\n",
-		backend.Description(), data.Describe(mnist.Dir, mnist.Source), len(trainIdx), len(valIdx), mnist.Test.N)
+		b.Description(), data.Describe(mnist.Dir, mnist.Source), len(trainIdx), len(valIdx), mnist.Test.N)
 	fmt.Fprintf(out, "train    %s lr %g, %s schedule, batch %d, %s, up to %d epochs, seed %d -> %s\n",
 		cfg.Optimizer, cfg.LR, cfg.Schedule, cfg.BatchSize, perCall(cfg), cfg.Epochs, cfg.Seed, cfg.RunDir)
 	if cfg.DataOnDevice {
@@ -226,7 +228,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 				return err
 			}
 		}
-		prog, err = buildProgram(backend, cfg, m, mnist, trainData, opts)
+		prog, err = buildProgram(b, cfg, m, mnist, trainData, opts)
 		return err
 	})
 	if note != "" {
@@ -265,7 +267,7 @@ func execute(ctx context.Context, backend compute.Backend, cfg Config, mnist *da
 	}
 	fmt.Fprintf(out, "memory   model and optimizer state %.1f MB, data on the host %.1f MB, process peak so far %.0f MB\n",
 		float64(stateBytes)/1e6, float64(len(mnist.Train.Images)+len(mnist.Test.Images))/1e6, peakRSSMB())
-	if mem := deviceMemory(cfg.Backend); mem != "" {
+	if mem := backend.DeviceMemory(cfg.Backend); mem != "" {
 		fmt.Fprintf(out, "memory   %s\n", mem)
 	}
 
@@ -363,6 +365,12 @@ func withLoopFallback(cfg Config, stepsPerEpoch int, build func(Config) error) (
 	}
 	note := fmt.Sprintf("the While loop did not compile on %s (%s); running %s instead", cfg.Backend, firstLine(err.Error()), perCall(cfg))
 	return cfg, note, build(cfg)
+}
+
+// firstLine keeps the first line of s: GoMLX errors may carry a stack.
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
 }
 
 // compile compiles the training call for each row count in rows and the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // ErrMemory is wrapped by the error of a configuration whose estimated
@@ -90,7 +91,7 @@ func EstimateMemory(cfg Config) MemoryEstimate {
 // large for the machine fails in one line instead of dying out of memory.
 // Where the machine's memory is unknown it checks nothing.
 func CheckMemory(cfg Config) error {
-	return checkMemory(cfg, hostMemoryGB()*1e9)
+	return checkMemory(cfg, backend.HostMemoryGB()*1e9)
 }
 
 // checkMemory is CheckMemory against a machine of hostBytes (0: unknown).

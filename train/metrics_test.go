@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 )
 
 func TestReadMetricsSkipsDamagedLines(t *testing.T) {
@@ -48,16 +49,16 @@ func TestResumeRestoresDamagedEpochLines(t *testing.T) {
 	m := smallMNIST(t, 300, 100)
 	cfg := Defaults(models.MLP)
 	cfg.Model.Hidden, cfg.Epochs, cfg.BatchSize, cfg.KeepLast = []int{8}, 3, 50, 5
-	backend, name, err := NewBackend(GoBackend)
+	goBackend, name, err := backend.New(backend.Go)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer backend.Finalize()
+	defer goBackend.Finalize()
 	cfg.Backend = name
 
 	whole := cfg
 	whole.RunDir = filepath.Join(t.TempDir(), "whole")
-	if _, _, err := execute(context.Background(), backend, whole, m, &bytes.Buffer{}, Options{}); err != nil {
+	if _, _, err := execute(context.Background(), goBackend, whole, m, &bytes.Buffer{}, Options{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -69,7 +70,7 @@ func TestResumeRestoresDamagedEpochLines(t *testing.T) {
 			cancel()
 		}
 	}
-	if _, _, err := execute(ctx, backend, cfg, m, &bytes.Buffer{}, Options{afterCall: stop}); err == nil {
+	if _, _, err := execute(ctx, goBackend, cfg, m, &bytes.Buffer{}, Options{afterCall: stop}); err == nil {
 		t.Fatal("the run was not interrupted")
 	}
 	c, _, err := ResolveCheckpoint(cfg.RunDir)
@@ -97,7 +98,7 @@ func TestResumeRestoresDamagedEpochLines(t *testing.T) {
 	var warnings []string
 	warn := func(msg string) { warnings = append(warnings, msg) }
 	var out bytes.Buffer
-	if _, _, err := execute(context.Background(), backend, cfg, m, &out, Options{Resume: c, Warn: warn}); err != nil {
+	if _, _, err := execute(context.Background(), goBackend, cfg, m, &out, Options{Resume: c, Warn: warn}); err != nil {
 		t.Fatalf("resume: %v\n%s", err, out.String())
 	}
 	all := strings.Join(warnings, "\n")

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // metricsWithoutTimes reads metrics.jsonl, dropping the timing fields that
@@ -50,16 +51,16 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 			cfg.Model.Hidden = []int{16}
 			cfg.Epochs, cfg.BatchSize, cfg.SaveEvery = 3, 50, 10
 			tc.mutate(&cfg)
-			backend, name, err := NewBackend(GoBackend)
+			goBackend, name, err := backend.New(backend.Go)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer backend.Finalize()
+			defer goBackend.Finalize()
 			cfg.Backend = name
 
 			whole := cfg
 			whole.RunDir = filepath.Join(t.TempDir(), "whole")
-			sWhole, pWhole, err := execute(context.Background(), backend, whole, m, &bytes.Buffer{}, Options{})
+			sWhole, pWhole, err := execute(context.Background(), goBackend, whole, m, &bytes.Buffer{}, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,7 +76,7 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 				}
 			}
 			var out bytes.Buffer
-			if _, _, err := execute(ctx, backend, parts, m, &out, Options{afterCall: stop}); err == nil {
+			if _, _, err := execute(ctx, goBackend, parts, m, &out, Options{afterCall: stop}); err == nil {
 				t.Fatalf("the interrupted run did not stop:\n%s", out.String())
 			}
 			c, skipped, err := ResolveCheckpoint(parts.RunDir)
@@ -86,7 +87,7 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 				t.Fatalf("the interrupt saved step %d, want >= %d", c.Manifest.Step, tc.stopAt)
 			}
 			out.Reset()
-			sParts, pParts, err := execute(context.Background(), backend, parts, m, &out, Options{Resume: c})
+			sParts, pParts, err := execute(context.Background(), goBackend, parts, m, &out, Options{Resume: c})
 			if err != nil {
 				t.Fatalf("resume: %v\n%s", err, out.String())
 			}
@@ -134,15 +135,15 @@ func blobOf(t *testing.T, runDir string) []byte {
 
 func TestResumingAFinishedRun(t *testing.T) {
 	m := smallMNIST(t, 1000, 200)
-	backend, name, err := NewBackend(GoBackend)
+	goBackend, name, err := backend.New(backend.Go)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer backend.Finalize()
+	defer goBackend.Finalize()
 	cfg := Defaults(models.Perceptron)
 	cfg.Backend, cfg.BatchSize, cfg.Epochs = name, 50, 100
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
-	first, _, err := execute(context.Background(), backend, cfg, m, &bytes.Buffer{}, Options{})
+	first, _, err := execute(context.Background(), goBackend, cfg, m, &bytes.Buffer{}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestResumingAFinishedRun(t *testing.T) {
 		again := cfg
 		again.Epochs = epochs
 		var out bytes.Buffer
-		s, _, err := execute(context.Background(), backend, again, m, &out, Options{Resume: c})
+		s, _, err := execute(context.Background(), goBackend, again, m, &out, Options{Resume: c})
 		if err != nil {
 			t.Fatalf("resume: %v\n%s", err, out.String())
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // smallMNIST loads the real MNIST (skipping the test where it is absent)
@@ -53,14 +54,14 @@ func runWeights(t *testing.T, cfg Config, m *data.MNIST) (*Summary, map[string][
 func runWith(t testing.TB, cfg Config, m *data.MNIST, opts Options) (*Summary, map[string][]float32, string, error) {
 	t.Helper()
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
-	backend, name, err := NewBackend(GoBackend)
+	goBackend, name, err := backend.New(backend.Go)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer backend.Finalize()
+	defer goBackend.Finalize()
 	cfg.Backend = name
 	var out bytes.Buffer
-	s, p, err := execute(context.Background(), backend, cfg, m, &out, opts)
+	s, p, err := execute(context.Background(), goBackend, cfg, m, &out, opts)
 	if err != nil {
 		return s, nil, out.String(), err
 	}

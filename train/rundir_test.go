@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // killedBeforeFirstSave makes the folder a run killed before its first
@@ -35,14 +36,14 @@ func killedBeforeFirstSave(t *testing.T) string {
 // executeIn trains cfg on the Go backend in dir.
 func executeIn(t *testing.T, cfg Config, dir string, opts Options) (*Summary, string, error) {
 	t.Helper()
-	backend, name, err := NewBackend(GoBackend)
+	goBackend, name, err := backend.New(backend.Go)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer backend.Finalize()
+	defer goBackend.Finalize()
 	cfg.Backend, cfg.RunDir = name, dir
 	var out bytes.Buffer
-	s, _, err := execute(context.Background(), backend, cfg, smallMNIST(t, 300, 100), &out, opts)
+	s, _, err := execute(context.Background(), goBackend, cfg, smallMNIST(t, 300, 100), &out, opts)
 	return s, out.String(), err
 }
 

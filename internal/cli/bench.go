@@ -11,6 +11,7 @@ import (
 	"github.com/neurona/neurona/internal/benchout"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // benchOptions is what `neurona bench` was asked to measure.
@@ -109,16 +110,16 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	if backends == "" {
 		// The Go backend first: it is everywhere, so speed-ups read as
 		// "how much faster than the pure-Go CPU path".
-		o.cfg.Backends = []string{train.GoBackend}
-		for _, b := range train.Backends() {
-			if b.Available && b.Name != train.GoBackend {
+		o.cfg.Backends = []string{backend.Go}
+		for _, b := range backend.List() {
+			if b.Available && b.Name != backend.Go {
 				o.cfg.Backends = append(o.cfg.Backends, b.Name)
 			}
 		}
 	} else {
 		for _, b := range strings.Split(backends, ",") {
 			b = strings.TrimSpace(b)
-			if _, err := train.ChooseBackend(b); err != nil {
+			if _, err := backend.Choose(b); err != nil {
 				return nil, usagef("--backends: %v", err)
 			}
 			o.cfg.Backends = append(o.cfg.Backends, b)

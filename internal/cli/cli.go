@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // Exit codes.
@@ -107,7 +108,7 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 		return ExitUsage
 	}
 	if plugin != "" {
-		_ = os.Setenv(train.EnvPJRTPlugin, plugin)
+		_ = os.Setenv(backend.EnvPJRTPlugin, plugin)
 	}
 	if len(args) == 0 {
 		printHelp(stdout)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // commandsWithBackend are the commands that may create an XLA backend.
@@ -48,7 +48,7 @@ func ReexecForCUDA(args []string, stderr io.Writer) {
 	if err != nil {
 		cache = os.TempDir()
 	}
-	env, p, err := cudaReexecEnv(args, os.Getenv, os.Environ(), train.HasNVIDIAGPU(), filepath.Join(cache, "neurona"))
+	env, p, err := cudaReexecEnv(args, os.Getenv, os.Environ(), backend.HasNVIDIAGPU(), filepath.Join(cache, "neurona"))
 	if err != nil {
 		fmt.Fprintf(stderr, "neurona: CUDA plugin %s (%s): %v\n", p.Path, p.Source, err)
 		return
@@ -66,33 +66,15 @@ func ReexecForCUDA(args []string, stderr io.Writer) {
 // cudaReexecEnv returns the environment to re-execute neurona with for the
 // command line args (the global --pjrt-plugin anywhere in it, before or
 // after the command), or nil when no re-execution is needed; p is the
-// plugin found. The plugin's folder is laid out under cacheDir.
-func cudaReexecEnv(args []string, getenv func(string) string, environ []string, hasGPU bool, cacheDir string) (env []string, p *train.CUDAPlugin, err error) {
-	if getenv(train.EnvCUDAReady) != "" {
-		return nil, nil, nil
-	}
+// plugin found. The plugin's folder is laid out under cacheDir. Which
+// commands use a backend, and their flags, are the command line's
+// business; the rest is backend.CUDARestartEnv's.
+func cudaReexecEnv(args []string, getenv func(string) string, environ []string, hasGPU bool, cacheDir string) (env []string, p *backend.CUDAPlugin, err error) {
 	rest, plugin, err := extractPJRTPlugin(args)
 	if err != nil || len(rest) == 0 || !slices.Contains(commandsWithBackend, rest[0]) {
 		return nil, nil, nil // Main reports a bad flag
 	}
-	if plugin == "" {
-		plugin = getenv(train.EnvPJRTPlugin)
-	}
-	if b := backendFlag(rest); b == train.GoBackend || strings.HasPrefix(b, train.GoBackend+":") ||
-		(b == "" && strings.HasPrefix(getenv("GOMLX_BACKEND"), train.GoBackend)) {
-		return nil, nil, nil
-	}
-	if plugin == "" && !hasGPU {
-		return nil, nil, nil
-	}
-	if p, _ = train.FindCUDAPlugin(plugin, getenv); p == nil {
-		return nil, nil, nil
-	}
-	env, changed, err := train.CUDAEnv(p, cacheDir, environ)
-	if err != nil || !changed {
-		return nil, p, err
-	}
-	return append(env, train.EnvCUDAReady+"=1"), p, nil
+	return backend.CUDARestartEnv(backendFlag(rest), plugin, getenv, environ, hasGPU, cacheDir)
 }
 
 // backendFlag finds the value of --backend in args, "" if absent.

@@ -11,6 +11,7 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
 
 	"github.com/neurona/neurona/internal/safejson"
@@ -56,7 +57,7 @@ func checkBackend(requested string) error {
 	if requested == "" {
 		return nil // $GOMLX_BACKEND or the best available: checked when created
 	}
-	if _, err := train.ChooseBackend(requested); err != nil {
+	if _, err := backend.Choose(requested); err != nil {
 		return usagef("--backend: %v", err)
 	}
 	return nil
@@ -71,16 +72,16 @@ func openTrained(e *env, name, path, requested string) (t *train.Trained, backen
 	if err != nil {
 		return nil, "", nil, err
 	}
-	backend, backendName, err := train.NewBackend(requested)
+	b, backendName, err := backend.New(requested)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	t, err = train.LoadTrained(backend, c)
+	t, err = train.LoadTrained(b, c)
 	if err != nil {
-		backend.Finalize()
+		b.Finalize()
 		return nil, "", nil, err
 	}
-	return t, backendName, backend.Finalize, nil
+	return t, backendName, b.Finalize, nil
 }
 
 // evalReport is `neurona eval --json`: the evaluation and what was evaluated.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // fakeDigit draws the made-up digit d on 28x28 pixels: a 20x20 frame, a
@@ -101,7 +102,7 @@ func trainedRun(t *testing.T, epochs int) (runDir, dataDir string) {
 	dataDir = fakeMNIST(t)
 	runDir = filepath.Join(t.TempDir(), "run")
 	code, stdout, stderr := cliRun("train", "--model", "perceptron", "--epochs", strconv.Itoa(epochs),
-		"--tol", "0", "--run-dir", runDir, "--data-dir", dataDir, "--backend", train.GoBackend, "--progress", "never")
+		"--tol", "0", "--run-dir", runDir, "--data-dir", dataDir, "--backend", backend.Go, "--progress", "never")
 	if code != ExitOK {
 		t.Fatalf("train: exit code %d\n%s%s", code, stdout, stderr)
 	}

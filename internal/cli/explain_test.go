@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 )
 
 func TestParseExplain(t *testing.T) {
@@ -43,7 +44,7 @@ func trainedMLP(t *testing.T, hidden int) (runDir, dataDir string) {
 	dataDir = fakeMNIST(t)
 	runDir = filepath.Join(t.TempDir(), "mlp")
 	code, stdout, stderr := cliRun("train", "--hidden", strconv.Itoa(hidden), "--epochs", "1", "--run-dir", runDir,
-		"--data-dir", dataDir, "--backend", train.GoBackend, "--progress", "never")
+		"--data-dir", dataDir, "--backend", backend.Go, "--progress", "never")
 	if code != ExitOK {
 		t.Fatalf("train: exit code %d\n%s%s", code, stdout, stderr)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 
 	"github.com/neurona/neurona/internal/safejson"
 )
@@ -23,14 +24,14 @@ func runBackends(e *env, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q (backends takes only flags, or `backends install NAME` with NAME one of %s)",
-			fs.Arg(0), strings.Join(train.Installable, ", "))
+			fs.Arg(0), strings.Join(backend.Installable, ", "))
 	}
-	list := train.Backends()
-	train.Describe(list)
+	list := backend.List()
+	backend.Describe(list)
 	if *asJSON {
 		return safejson.Encode(e.stdout, list)
 	}
-	chosen, chooseErr := train.ChooseBackend("")
+	chosen, chooseErr := backend.Choose("")
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "BACKEND\tAVAILABLE\tDETAILS")
 	for _, b := range list {
@@ -64,16 +65,16 @@ func runBackendsInstall(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || !slices.Contains(train.Installable, fs.Arg(0)) {
-		return usagef("backends install: name one backend to install (accepted: %s)", strings.Join(train.Installable, ", "))
+	if fs.NArg() != 1 || !slices.Contains(backend.Installable, fs.Arg(0)) {
+		return usagef("backends install: name one backend to install (accepted: %s)", strings.Join(backend.Installable, ", "))
 	}
 	name := fs.Arg(0)
 	fmt.Fprintf(e.stdout, "installing %s with go-xla's installer...\n", name)
-	dir, err := train.InstallPlugin(name, *version)
+	dir, err := backend.InstallPlugin(name, *version)
 	if err != nil {
 		return err
 	}
-	for _, b := range train.Backends() {
+	for _, b := range backend.List() {
 		if b.Name == name && b.Available {
 			fmt.Fprintf(e.stdout, "installed %s in %s: %s; `neurona backends` lists it\n", name, dir, b.Description)
 			return nil
@@ -97,11 +98,11 @@ func runModels(e *env, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	backend, _, err := train.NewBackend(train.GoBackend)
+	goBackend, _, err := backend.New(backend.Go)
 	if err != nil {
 		return err
 	}
-	defer backend.Finalize()
+	defer goBackend.Finalize()
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "MODEL\tARCHITECTURE (defaults)\tPARAMETERS\tSHAPES")
 	for _, name := range models.Names {
@@ -110,7 +111,7 @@ func runModels(e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		params, total, err := models.Params(backend, m)
+		params, total, err := models.Params(goBackend, m)
 		if err != nil {
 			return err
 		}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // shapesRows and shapesCols are the image size of shapesData: not MNIST's.
@@ -67,7 +67,7 @@ func TestOtherDatasetEndToEnd(t *testing.T) {
 	dataDir := shapesData(t)
 	runDir := filepath.Join(t.TempDir(), "run")
 	code, stdout, stderr := cliRun("train", "--hidden", "16", "--epochs", "10", "--lr", "0.01", "--batch-size", "32", "--run-dir", runDir,
-		"--data-dir", dataDir, "--backend", train.GoBackend, "--progress", "never")
+		"--data-dir", dataDir, "--backend", backend.Go, "--progress", "never")
 	if code != ExitOK {
 		t.Fatalf("train: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -77,8 +77,12 @@ func TestOtherDatasetEndToEnd(t *testing.T) {
 	var summary struct {
 		TestAccuracy float64 `json:"test_accuracy"`
 		Data         struct {
-			Classes              struct{ N int; Names []string }
-			ImageRows, ImageCols int `json:"image_rows"`
+			Classes struct {
+				N     int
+				Names []string
+			}
+			ImageRows int `json:"image_rows"`
+			ImageCols int `json:"image_cols"`
 		}
 	}
 	raw, err := os.ReadFile(filepath.Join(runDir, "summary.json"))
@@ -88,8 +92,9 @@ func TestOtherDatasetEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(raw, &summary); err != nil {
 		t.Fatal(err)
 	}
-	if summary.Data.Classes.N != 3 || !slices.Equal(summary.Data.Classes.Names, shapesNames) {
-		t.Errorf("summary.json records classes %+v, want 3 named %v", summary.Data.Classes, shapesNames)
+	if summary.Data.Classes.N != 3 || !slices.Equal(summary.Data.Classes.Names, shapesNames) ||
+		summary.Data.ImageRows != shapesRows || summary.Data.ImageCols != shapesCols {
+		t.Errorf("summary.json records %+v, want 3 classes named %v of %dx%d images", summary.Data, shapesNames, shapesRows, shapesCols)
 	}
 	if summary.TestAccuracy < 0.9 {
 		t.Errorf("test accuracy %.4f on three easy shapes, want >= 0.9", summary.TestAccuracy)
@@ -190,7 +195,7 @@ func TestTrainClassesFlag(t *testing.T) {
 	}
 	runDir := filepath.Join(t.TempDir(), "run")
 	code, stdout, stderr := cliRun("train", "--model", "perceptron", "--epochs", "1", "--run-dir", runDir, "--classes", "h,v,x",
-		"--data-dir", dataDir, "--backend", train.GoBackend, "--progress", "never")
+		"--data-dir", dataDir, "--backend", backend.Go, "--progress", "never")
 	if code != ExitOK {
 		t.Fatalf("train: exit %d\n%s%s", code, stdout, stderr)
 	}

@@ -5,7 +5,7 @@ import (
 	"math"
 
 	"github.com/neurona/neurona/internal/viz"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 )
 
 const plotHelp = `Usage: neurona plot <picture> [flags]
@@ -71,12 +71,12 @@ func parsePlotActivations(args []string, e *env) (*plotActivationsOptions, error
 func plotActivations(e *env, o *plotActivationsOptions) error {
 	// The Go backend always exists and these graphs are tiny: no reason to
 	// start a GPU for them.
-	backend, _, err := train.NewBackend(train.GoBackend)
+	goBackend, _, err := backend.New(backend.Go)
 	if err != nil {
 		return err
 	}
-	defer backend.Finalize()
-	curves, err := viz.ActivationCurves(backend, viz.PointwiseActivations, -o.xRange, o.xRange, o.points)
+	defer goBackend.Finalize()
+	curves, err := viz.ActivationCurves(goBackend, viz.PointwiseActivations, -o.xRange, o.xRange, o.points)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 )
 
 func TestParsePredict(t *testing.T) {
@@ -191,7 +191,7 @@ func TestPredictWithAnMLP(t *testing.T) {
 	dataDir := fakeMNIST(t)
 	runDir := filepath.Join(t.TempDir(), "run")
 	if code, stdout, stderr := cliRun("train", "--model", "mlp", "--hidden", "8", "--epochs", "1", "--run-dir", runDir,
-		"--data-dir", dataDir, "--backend", train.GoBackend, "--progress", "never"); code != ExitOK {
+		"--data-dir", dataDir, "--backend", backend.Go, "--progress", "never"); code != ExitOK {
 		t.Fatalf("train: exit code %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, stderr := cliRun("predict", runDir, "--test-index", "0,1", "--json", "--data-dir", dataDir, "--backend", "go")

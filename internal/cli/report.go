@@ -8,6 +8,7 @@ import (
 	"github.com/neurona/neurona/internal/report"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // reportOptions is what `neurona report` was asked to write.
@@ -67,19 +68,19 @@ func runReport(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	backend, backendName, err := train.NewBackend(o.backend)
+	b, backendName, err := backend.New(o.backend)
 	if err != nil {
 		return err
 	}
-	defer backend.Finalize()
-	t, err := train.LoadTrained(backend, c)
+	defer b.Finalize()
+	t, err := train.LoadTrained(b, c)
 	if err != nil {
 		return err
 	}
 	if err := nameRun(t, o.classes); err != nil {
 		return err
 	}
-	params, _, err := models.Params(backend, t.Model)
+	params, _, err := models.Params(b, t.Model)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 )
 
 // trainOptions is what `neurona train` was asked to do.
@@ -105,7 +106,7 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 		def.RestoreBest = false // nothing to choose the best epoch by
 	}
 	if c.Backend != "" {
-		if _, err := train.ChooseBackend(c.Backend); err != nil {
+		if _, err := backend.Choose(c.Backend); err != nil {
 			return nil, usagef("--backend: %v", err)
 		}
 	}

@@ -5,17 +5,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 )
 
 func TestActivationCurves(t *testing.T) {
-	backend, _, err := train.NewBackend(train.GoBackend)
+	goBackend, _, err := backend.New(backend.Go)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer backend.Finalize()
+	defer goBackend.Finalize()
 	// Points -2, -1, 0, 1, 2.
-	curves, err := ActivationCurves(backend, PointwiseActivations, -2, 2, 5)
+	curves, err := ActivationCurves(goBackend, PointwiseActivations, -2, 2, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,13 +60,13 @@ func TestActivationCurves(t *testing.T) {
 		}
 	})
 	t.Run("maxout has no pointwise form: an error, not a panic", func(t *testing.T) {
-		_, err := ActivationCurves(backend, []string{"maxout"}, -1, 1, 3)
+		_, err := ActivationCurves(goBackend, []string{"maxout"}, -1, 1, 3)
 		if err == nil || !strings.Contains(err.Error(), "maxout") {
 			t.Errorf("error %v, want one naming maxout", err)
 		}
 	})
 	t.Run("an empty range is an error", func(t *testing.T) {
-		if _, err := ActivationCurves(backend, []string{"relu"}, 1, 1, 3); err == nil {
+		if _, err := ActivationCurves(goBackend, []string{"relu"}, 1, 1, 3); err == nil {
 			t.Error("no error")
 		}
 	})

@@ -1,4 +1,4 @@
-package train
+package backend
 
 import (
 	"strings"
@@ -39,8 +39,8 @@ func TestDescribeGPUMemory(t *testing.T) {
 }
 
 func TestDeviceMemoryOnlyForCUDA(t *testing.T) {
-	if got := deviceMemory("go"); got != "" {
-		t.Errorf("deviceMemory(go) = %q, want nothing: the Go backend has no device", got)
+	if got := DeviceMemory("go"); got != "" {
+		t.Errorf("DeviceMemory(go) = %q, want nothing: the Go backend has no device", got)
 	}
 }
 
@@ -56,7 +56,7 @@ func TestGPULines(t *testing.T) {
 }
 
 func TestHostMemory(t *testing.T) {
-	if gb := hostMemoryGB(); gb < 0 || gb > 1e5 {
-		t.Errorf("hostMemoryGB = %g", gb)
+	if gb := HostMemoryGB(); gb < 0 || gb > 1e5 {
+		t.Errorf("HostMemoryGB = %g", gb)
 	}
 }

@@ -1,4 +1,4 @@
-package train
+package backend
 
 import (
 	"os"
@@ -50,7 +50,7 @@ func TestFindCUDAPlugin(t *testing.T) {
 		{"a missing explicit path finds nothing", filepath.Join(venv, "nope.so"), map[string]string{"VIRTUAL_ENV": venv}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, searched := FindCUDAPlugin(tc.explicit, envOf(tc.env))
+			p, searched := findCUDAPlugin(tc.explicit, envOf(tc.env))
 			if tc.wantPath == "" {
 				if p != nil {
 					t.Fatalf("found %+v, want nothing", p)
@@ -72,9 +72,9 @@ func TestCUDAEnvLaysOutThePluginAndLibraryPath(t *testing.T) {
 	p := &CUDAPlugin{Path: filepath.Join(sp, "jax_plugins/xla_cuda13/xla_cuda_plugin.so"), NVIDIA: filepath.Join(sp, "nvidia")}
 	cache := t.TempDir()
 	environ := []string{"HOME=/home/u", "LD_LIBRARY_PATH=/usr/lib/custom"}
-	env, changed, err := CUDAEnv(p, cache, environ)
+	env, changed, err := cudaEnv(p, cache, environ)
 	if err != nil || !changed {
-		t.Fatalf("CUDAEnv: changed=%v err=%v", changed, err)
+		t.Fatalf("cudaEnv: changed=%v err=%v", changed, err)
 	}
 	get := func(env []string, key string) string {
 		for _, kv := range env {
@@ -105,7 +105,54 @@ func TestCUDAEnvLaysOutThePluginAndLibraryPath(t *testing.T) {
 	}
 	// A second call on the prepared environment changes nothing: no
 	// endless re-executions.
-	if _, changed, err := CUDAEnv(p, cache, env); err != nil || changed {
-		t.Errorf("second CUDAEnv: changed=%v err=%v", changed, err)
+	if _, changed, err := cudaEnv(p, cache, env); err != nil || changed {
+		t.Errorf("second cudaEnv: changed=%v err=%v", changed, err)
+	}
+}
+
+func TestCUDARestartEnv(t *testing.T) {
+	_, sp := fakeJAX(t)
+	cache := t.TempDir()
+	environ := []string{"HOME=" + t.TempDir(), "LD_LIBRARY_PATH=/usr/lib/custom"}
+	for _, tc := range []struct {
+		name      string
+		requested string
+		plugin    string
+		env       map[string]string
+		hasGPU    bool
+		restart   bool
+	}{
+		{"a plugin named on the command line restarts", "", sp, nil, false, true},
+		{"a plugin named by $NEURONA_PJRT_PLUGIN restarts", "", "", map[string]string{EnvPJRTPlugin: sp}, false, true},
+		{"xla:cuda asked for with a plugin restarts", "xla:cuda", sp, nil, true, true},
+		{"the Go backend asked for needs no restart", "go", sp, nil, true, false},
+		{"the Go backend with options needs no restart", "go:ops_sequential", sp, nil, true, false},
+		{"the Go backend by $GOMLX_BACKEND needs no restart", "", sp, map[string]string{"GOMLX_BACKEND": "go"}, true, false},
+		{"an already restarted process is not restarted again", "", sp, map[string]string{"NEURONA_CUDA_READY": "1"}, true, false},
+		{"no plugin named and no GPU: nothing to do", "", "", nil, false, false},
+		{"a named plugin that is not there: nothing to do", "", filepath.Join(sp, "nope.so"), nil, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env, p, err := CUDARestartEnv(tc.requested, tc.plugin, envOf(tc.env), environ, tc.hasGPU, cache)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := env != nil; got != tc.restart {
+				t.Fatalf("restart %v (env %q, plugin %+v), want %v", got, env, p, tc.restart)
+			}
+			if !tc.restart {
+				return
+			}
+			if !slices.Contains(env, "NEURONA_CUDA_READY=1") {
+				t.Errorf("the restarted process is not marked ready: it would restart again (%q)", env)
+			}
+			// The prepared environment, as the restarted process sees it,
+			// needs nothing more.
+			again, _, err := CUDARestartEnv(tc.requested, tc.plugin, envOf(tc.env), slices.DeleteFunc(slices.Clone(env),
+				func(kv string) bool { return strings.HasPrefix(kv, "NEURONA_CUDA_READY=") }), tc.hasGPU, cache)
+			if err != nil || again != nil {
+				t.Errorf("restart again from the prepared environment: %q, %v", again, err)
+			}
+		})
 	}
 }

@@ -1,4 +1,4 @@
-package train
+package backend
 
 import (
 	"fmt"
@@ -12,11 +12,10 @@ import (
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/go-xla/compute/xla"
 	"github.com/gomlx/go-xla/pjrt"
-	"github.com/neurona/neurona/models"
 )
 
-// GoBackend is the name of GoMLX's pure-Go backend, always available.
-const GoBackend = "go"
+// Go is the name of GoMLX's pure-Go backend, always available.
+const Go = "go"
 
 func init() {
 	// go-xla's auto-install downloads PJRT plugins from GitHub the first time
@@ -29,8 +28,8 @@ func init() {
 	xla.EnableAutoInstall(false)
 }
 
-// BackendInfo describes one backend neurona knows about.
-type BackendInfo struct {
+// Info describes one backend neurona knows about.
+type Info struct {
 	Name        string   `json:"name"` // as accepted by --backend
 	Available   bool     `json:"available"`
 	Description string   `json:"description"`       // what it is, where its plugin lives
@@ -39,19 +38,20 @@ type BackendInfo struct {
 }
 
 // Warn receives the line that says the default backend choice fell back
-// to the CPU.
+// to the CPU (see New).
 var Warn io.Writer = os.Stderr
 
 // preference is the order in which the default backend is chosen.
-var preference = []string{"xla:cuda", "xla:cpu", GoBackend}
+var preference = []string{"xla:cuda", "xla:cpu", Go}
 
-// Backends lists the backends in order of preference, with availability.
-func Backends() []BackendInfo {
+// List lists the backends in order of preference, with availability. It is
+// quick: it looks for plugins but starts none (Describe does).
+func List() []Info {
 	plugins := pjrt.AvailablePlugins()
-	var out []BackendInfo
+	var out []Info
 	for _, name := range preference {
-		info := BackendInfo{Name: name}
-		if name == GoBackend {
+		info := Info{Name: name}
+		if name == Go {
 			info.Available = true
 			info.Description = "GoMLX pure-Go backend (CPU, embedded, no install needed)"
 		} else {
@@ -76,7 +76,7 @@ func Backends() []BackendInfo {
 	}
 	sort.Strings(others)
 	for _, plugin := range others {
-		out = append(out, BackendInfo{Name: "xla:" + plugin, Available: true, Description: "XLA PJRT plugin " + plugins[plugin]})
+		out = append(out, Info{Name: "xla:" + plugin, Available: true, Description: "XLA PJRT plugin " + plugins[plugin]})
 	}
 	return out
 }
@@ -103,7 +103,7 @@ func pluginNamed(plugins map[string]string, name string) (string, bool) {
 
 // cudaReason says why xla:cuda is unavailable.
 func cudaReason() string {
-	p, searched := FindCUDAPlugin(os.Getenv(EnvPJRTPlugin), os.Getenv)
+	p, searched := findCUDAPlugin(os.Getenv(EnvPJRTPlugin), os.Getenv)
 	switch {
 	case p == nil:
 		return fmt.Sprintf("no CUDA PJRT plugin found (searched %s); install one with pip install \"jax[cuda13]\" "+
@@ -121,8 +121,8 @@ func cudaReason() string {
 //
 // It also explains an unavailable xla:cuda in detail, which looks for
 // plugins in Python's site-packages (a python3 start, a third of a second),
-// so the quick Backends that every command's default choice calls does not.
-func Describe(infos []BackendInfo) {
+// so the quick List that every command's default choice calls does not.
+func Describe(infos []Info) {
 	for i := range infos {
 		if !infos[i].Available {
 			if infos[i].Name == "xla:cuda" {
@@ -130,14 +130,14 @@ func Describe(infos []BackendInfo) {
 			}
 			continue
 		}
-		backend, _, err := NewBackend(infos[i].Name)
+		backend, _, err := New(infos[i].Name)
 		if err != nil {
 			infos[i].Available, infos[i].Reason = false, err.Error()
 			continue
 		}
-		if infos[i].Name == GoBackend {
+		if infos[i].Name == Go {
 			cpu := fmt.Sprintf("CPU, %d cores", runtime.NumCPU())
-			if gb := hostMemoryGB(); gb > 0 {
+			if gb := HostMemoryGB(); gb > 0 {
 				cpu += fmt.Sprintf(", %.0f GB host memory", gb)
 			}
 			infos[i].Devices = []string{cpu}
@@ -158,9 +158,11 @@ func Describe(infos []BackendInfo) {
 	}
 }
 
-// ChooseBackend resolves the backend name to use: requested (from --backend)
-// if given, else $GOMLX_BACKEND, else the first available in preference order.
-func ChooseBackend(requested string) (name string, err error) {
+// Choose resolves the backend name to use: requested (from --backend) if
+// given, else $GOMLX_BACKEND, else the first available in preference order.
+// It starts nothing; an unknown or unavailable backend, or a Go backend
+// option that is wrong or known to deadlock, is an error of one line.
+func Choose(requested string) (name string, err error) {
 	if requested == "" {
 		requested = os.Getenv(compute.ConfigEnvVar)
 	}
@@ -168,7 +170,7 @@ func ChooseBackend(requested string) (name string, err error) {
 		return autoBackend(), nil
 	}
 	base, _, _ := strings.Cut(requested, ",")
-	if base == GoBackend || strings.HasPrefix(base, GoBackend+":") {
+	if IsGo(base) {
 		// The Go backend takes its options after "go:".
 		if err := checkGoOptions(requested); err != nil {
 			return "", err
@@ -178,7 +180,7 @@ func ChooseBackend(requested string) (name string, err error) {
 	if base == "xla" || base == "xla:" {
 		return "", fmt.Errorf("backend %q: name the plugin, e.g. xla:cuda or xla:cpu", requested)
 	}
-	for _, b := range Backends() {
+	for _, b := range List() {
 		if b.Name == base {
 			if !b.Available {
 				if b.Name == "xla:cuda" {
@@ -194,25 +196,28 @@ func ChooseBackend(requested string) (name string, err error) {
 }
 
 func autoBackend() string {
-	for _, b := range Backends() {
+	for _, b := range List() {
 		if b.Available {
 			return b.Name
 		}
 	}
-	return GoBackend
+	return Go
 }
 
-// NewBackend creates the backend chosen by ChooseBackend(requested) and
-// returns it with its name as --backend accepts it (e.g. "go", "xla:cuda").
+// New creates the backend chosen by Choose(requested) and returns it with
+// its name as --backend accepts it (e.g. "go", "xla:cuda").
 // When nothing was requested (no --backend, no $GOMLX_BACKEND) and the best
 // available backend fails to start, it says so on Warn and falls back to
 // the Go backend; a backend asked for by name fails instead.
-func NewBackend(requested string) (backend compute.Backend, name string, err error) {
+//
+// The Go backend comes wrapped against a bug of its closures (see
+// closurefix.go); use the returned backend for every tensor of its graphs.
+func New(requested string) (backend compute.Backend, name string, err error) {
 	auto := requested == "" && os.Getenv(compute.ConfigEnvVar) == ""
 	backend, name, err = newBackend(requested)
-	if err != nil && auto && name != GoBackend {
+	if err != nil && auto && name != Go {
 		fmt.Fprintf(Warn, "neurona: %v; falling back to the Go backend (CPU)\n", firstLine(err.Error()))
-		return newBackend(GoBackend)
+		return newBackend(Go)
 	}
 	return backend, name, err
 }
@@ -223,7 +228,7 @@ func firstLine(s string) string {
 }
 
 func newBackend(requested string) (backend compute.Backend, name string, err error) {
-	name, err = ChooseBackend(requested)
+	name, err = Choose(requested)
 	if err != nil {
 		return nil, "", err
 	}
@@ -232,8 +237,8 @@ func newBackend(requested string) (backend compute.Backend, name string, err err
 			backend, err = nil, fmt.Errorf("start backend %s: %v", name, r)
 		}
 	}()
-	if name == GoBackend || strings.HasPrefix(name, GoBackend+":") {
-		backend, err = gobackend.New(strings.TrimPrefix(strings.TrimPrefix(name, GoBackend), ":"))
+	if IsGo(name) {
+		backend, err = gobackend.New(strings.TrimPrefix(strings.TrimPrefix(name, Go), ":"))
 		if err == nil {
 			backend = closureSafe(backend)
 		}
@@ -246,24 +251,8 @@ func newBackend(requested string) (backend compute.Backend, name string, err err
 	return backend, name, nil
 }
 
-func isGoBackend(name string) bool {
-	return name == GoBackend || strings.HasPrefix(name, GoBackend+":")
-}
-
-// smallModelWeights is the size under which the Go backend runs a model's
-// operations one after the other ("ops_sequential") instead of in parallel:
-// its ops are then too small to repay the scheduling. Measured with neurona
-// bench on the 2-core machine: the perceptron (7,850 weights) trains 55%
-// faster at batch 1 and 36% at batch 16 sequentially, while the 784-512-512-10
-// MLP (669,706) trains 24-70% slower, and a 784-64-10 MLP (50,816) 26%
-// slower at batch 32 and as fast at batch 128.
-const smallModelWeights = 20_000
-
-// GoBackendFor returns the Go backend configuration neurona uses for spec
-// when the plain Go backend was chosen (not when options were given).
-func GoBackendFor(spec models.Spec) string {
-	if forwardFLOPs(spec, 1)/2 < smallModelWeights {
-		return GoBackend + ":ops_sequential"
-	}
-	return GoBackend
+// IsGo reports whether name (as Choose returns it) is the Go backend, with
+// or without options.
+func IsGo(name string) bool {
+	return name == Go || strings.HasPrefix(name, Go+":")
 }

@@ -1,4 +1,4 @@
-package train
+package backend
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 	"time"
 )
 
-// deviceMemory describes the GPU memory this process holds, as the NVIDIA
+// DeviceMemory describes the GPU memory this process holds, as the NVIDIA
 // driver reports it (nvidia-smi), for backends that run on an NVIDIA GPU.
 // GoMLX's backends report no device memory themselves. XLA reserves a large
 // share of the GPU up front for its allocator, so this is what the process
 // holds, not what the model needs. It returns "" for other backends, and
 // says "unknown" with the reason when nvidia-smi cannot tell.
-func deviceMemory(backend string) string {
-	if !strings.HasPrefix(backend, "xla:cuda") {
+func DeviceMemory(name string) string {
+	if !strings.HasPrefix(name, "xla:cuda") {
 		return ""
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -67,8 +67,9 @@ func gpuLines(csv string) []string {
 	return gpus
 }
 
-// hostMemoryGB is the machine's memory from /proc/meminfo, 0 if unknown.
-func hostMemoryGB() float64 {
+// HostMemoryGB is the machine's memory (MemTotal in /proc/meminfo) in GB,
+// 0 if unknown.
+func HostMemoryGB() float64 {
 	raw, err := os.ReadFile("/proc/meminfo")
 	if err != nil {
 		return 0

@@ -1,4 +1,4 @@
-package train
+package backend
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gomlx/compute"
 )
 
 // The file name go-xla looks for in PJRT_PLUGIN_LIBRARY_PATH.
@@ -21,9 +23,9 @@ const cudaPluginName = "pjrt_c_api_cuda_plugin.so"
 const (
 	// EnvPJRTPlugin carries --pjrt-plugin to the re-executed process.
 	EnvPJRTPlugin = "NEURONA_PJRT_PLUGIN"
-	// EnvCUDAReady marks a process whose environment neurona already
+	// envCUDAReady marks a process whose environment neurona already
 	// prepared, so it never re-executes twice.
-	EnvCUDAReady = "NEURONA_CUDA_READY"
+	envCUDAReady = "NEURONA_CUDA_READY"
 )
 
 // CUDAPlugin is a CUDA PJRT plugin found on this machine.
@@ -33,14 +35,49 @@ type CUDAPlugin struct {
 	Source string // where it was found, for messages
 }
 
-// FindCUDAPlugin looks for a CUDA PJRT plugin where users have one, in
+// CUDARestartEnv returns the environment to restart the process with so
+// that xla:cuda can load its plugin, or nil when no restart is needed: the
+// process was already restarted, the Go backend was asked for (requested,
+// the --backend value, or else $GOMLX_BACKEND), there is neither a plugin
+// named (plugin, the --pjrt-plugin value, or else $NEURONA_PJRT_PLUGIN)
+// nor an NVIDIA GPU (hasGPU, see HasNVIDIAGPU), no plugin is found, or
+// environ already has what the plugin needs. p is the plugin found (also
+// with an error); its folder is laid out under cacheDir (see cudaEnv).
+//
+// The dynamic loader reads LD_LIBRARY_PATH only when a process starts, and
+// go-xla reads PJRT_PLUGIN_LIBRARY_PATH when its package initializes, so
+// the caller re-executes itself with env before creating any backend.
+func CUDARestartEnv(requested, plugin string, getenv func(string) string, environ []string, hasGPU bool, cacheDir string) (env []string, p *CUDAPlugin, err error) {
+	if getenv(envCUDAReady) != "" {
+		return nil, nil, nil
+	}
+	if plugin == "" {
+		plugin = getenv(EnvPJRTPlugin)
+	}
+	if IsGo(requested) || (requested == "" && strings.HasPrefix(getenv(compute.ConfigEnvVar), Go)) {
+		return nil, nil, nil
+	}
+	if plugin == "" && !hasGPU {
+		return nil, nil, nil
+	}
+	if p, _ = findCUDAPlugin(plugin, getenv); p == nil {
+		return nil, nil, nil
+	}
+	env, changed, err := cudaEnv(p, cacheDir, environ)
+	if err != nil || !changed {
+		return nil, p, err
+	}
+	return append(env, envCUDAReady+"=1"), p, nil
+}
+
+// findCUDAPlugin looks for a CUDA PJRT plugin where users have one, in
 // order: explicit (--pjrt-plugin: a file or a folder), the folders of
 // $PJRT_PLUGIN_LIBRARY_PATH, go-xla's install folders (~/.local/lib/go-xla,
 // /usr/local/lib/go-xla), and JAX's pip plugin (jax[cuda13] or jax[cuda12])
 // in the site-packages of python3, of an active virtualenv or conda
 // environment, and of common venv places. It returns nil if there is none,
 // with the places searched.
-func FindCUDAPlugin(explicit string, getenv func(string) string) (*CUDAPlugin, []string) {
+func findCUDAPlugin(explicit string, getenv func(string) string) (*CUDAPlugin, []string) {
 	var searched []string
 	if explicit != "" {
 		searched = append(searched, explicit)
@@ -169,16 +206,12 @@ func HasNVIDIAGPU() bool {
 	return len(m) > 0
 }
 
-// CUDAEnv returns the environment a process needs to load plugin p: its
+// cudaEnv returns the environment a process needs to load plugin p: its
 // own folder in PJRT_PLUGIN_LIBRARY_PATH, laid out as go-xla expects (the
 // plugin as pjrt_c_api_cuda_plugin.so beside links to pip's NVIDIA library
 // folders, under cacheDir), and those libraries' lib/ folders in
 // LD_LIBRARY_PATH. changed is false when environ already has all that.
-//
-// The dynamic loader reads LD_LIBRARY_PATH only when a process starts, and
-// go-xla reads PJRT_PLUGIN_LIBRARY_PATH when its package initializes, so
-// the caller re-executes itself with the new environment.
-func CUDAEnv(p *CUDAPlugin, cacheDir string, environ []string) (env []string, changed bool, err error) {
+func cudaEnv(p *CUDAPlugin, cacheDir string, environ []string) (env []string, changed bool, err error) {
 	get := func(key string) string {
 		for _, kv := range environ {
 			if k, v, ok := strings.Cut(kv, "="); ok && k == key {
