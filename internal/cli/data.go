@@ -61,13 +61,30 @@ func runDataInfo(e *env, args []string) error {
 		name string
 		set  *data.Set
 	}{{"train", m.Train}, {"test", m.Test}} {
-		var counts [data.NumClasses]int
-		for _, l := range s.set.Labels {
-			counts[l]++
-		}
-		fmt.Fprintf(e.stdout, "%-6s  %d images of %dx%d, per digit %v\n", s.name, s.set.N, s.set.Rows, s.set.Cols, counts)
+		fmt.Fprintf(e.stdout, "%-6s  %d images of %dx%d, %s\n", s.name, s.set.N, s.set.Rows, s.set.Cols, perClass(s.set, m.Classes))
 	}
 	return nil
+}
+
+// perClass says how many images of set each class has: "per digit [980
+// 1135 …]" for MNIST, "per class [400 350 250]" for other unnamed
+// classes, "per class: cat 400, dog 350, bird 250" with names.
+func perClass(set *data.Set, classes data.Classes) string {
+	counts := make([]int, classes.N)
+	for _, l := range set.Labels {
+		if int(l) >= len(counts) { // data.Load counts a class per label: cannot happen, but never panics
+			counts = append(counts, make([]int, int(l)+1-len(counts))...)
+		}
+		counts[l]++
+	}
+	if !classes.Named() {
+		return fmt.Sprintf("per %s %v", classes.Noun(), counts)
+	}
+	parts := make([]string, len(counts))
+	for i, n := range counts {
+		parts[i] = fmt.Sprintf("%s %d", classes.Name(i), n)
+	}
+	return "per class: " + strings.Join(parts, ", ")
 }
 
 func runDataVerify(e *env, args []string) error {

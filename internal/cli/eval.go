@@ -152,7 +152,7 @@ func runEval(e *env, args []string) error {
 		return nil
 	}
 	// The results are out; the pictures can only add a warning.
-	pictures, err := drawEvalPictures(e, o.path, mnist, ev)
+	pictures, err := drawEvalPictures(e, o.path, mnist, t.Data.Classes, ev)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "neurona eval: warning: the run's pictures: %s\n", oneLine(err.Error()))
 	}
@@ -180,13 +180,13 @@ func printEvaluation(out io.Writer, c *checkpoint.Checkpoint, t *train.Trained, 
 // drawEvalPictures redraws the pictures of the run folder runDir from ev,
 // with the run folder locked, and returns the names of the files written.
 // Damaged lines of metrics.jsonl are warned about on stderr.
-func drawEvalPictures(e *env, runDir string, mnist *data.MNIST, ev *train.Evaluation) ([]string, error) {
+func drawEvalPictures(e *env, runDir string, mnist *data.MNIST, classes data.Classes, ev *train.Evaluation) ([]string, error) {
 	unlock, err := lockRunForWriting(runDir, "the pictures were")
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	paths, damaged, err := viz.RunPictures(runDir, mnist.Test, ev)
+	paths, damaged, err := viz.RunPictures(runDir, mnist.Test, ev, classes)
 	for _, d := range damaged {
 		fmt.Fprintf(e.stderr, "neurona eval: warning: %s\n", d)
 	}

@@ -28,7 +28,7 @@ func parseExplain(args []string, e *env) (*explainOptions, error) {
 	o := &explainOptions{}
 	fs.StringVar(&o.out, "out", "", "PNG file to write (default: explain.png in the run folder)")
 	fs.IntVar(&o.units, "units", 16, "MLP: how many first-layer units to show, the strongest first (1 to 256)")
-	fs.IntVar(&o.cols, "cols", 0, "maps per row (default: 5 for the 10 digits, else 8)")
+	fs.IntVar(&o.cols, "cols", 0, "maps per row (default: 5 for 10 maps, as for MNIST's 10 digits, else 8)")
 	fs.IntVar(&o.scale, "scale", 4, "pixels per weight (1 to 10)")
 	path, err := onePath(fs, args, "the run folder or checkpoint to explain")
 	if err != nil {
@@ -76,7 +76,14 @@ func runExplain(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w, err := viz.Explain(c.Variables, o.units)
+	shape, err := train.TrainedShape(c)
+	if err != nil {
+		return err
+	}
+	if shape.ImageRows < 1 || shape.ImageCols < 1 {
+		return fmt.Errorf("%s: weight maps need the image size, which this checkpoint does not record (it predates recorded shapes and its model does not take MNIST's 28x28 pixels)", c.Dir)
+	}
+	w, err := viz.Explain(c.Variables, shape, o.units)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Dir, err)
 	}

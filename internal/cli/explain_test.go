@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"image/png"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/checkpoint"
 )
 
 func TestParseExplain(t *testing.T) {
@@ -150,4 +152,54 @@ func TestRunCheckpointFollowsTheSummary(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestExplainOtherData(t *testing.T) {
+	dataDir := fakeDataset(t, 12, 10, 3, animalNames)
+	runDir := filepath.Join(t.TempDir(), "animals")
+	code, stdout, stderr := cliRun("train", "--model", "perceptron", "--epochs", "1", "--run-dir", runDir,
+		"--data-dir", dataDir, "--backend", backend.Go, "--progress", "never")
+	if code != ExitOK {
+		t.Fatalf("train: exit code %d\n%s%s", code, stdout, stderr)
+	}
+	t.Run("a perceptron of three named classes: three maps of 12x10", func(t *testing.T) {
+		code, stdout, stderr := cliRun("explain", runDir)
+		if code != ExitOK || stderr != "" {
+			t.Fatalf("exit code %d, stderr %q", code, stderr)
+		}
+		if !strings.Contains(stdout, "(3 weight maps") {
+			t.Errorf("stdout %q, want 3 maps", stdout)
+		}
+		// One row of three 40x48-pixel maps (scale 4), a title and a scale.
+		if w, h := pngSize(t, filepath.Join(runDir, "explain.png")); w < 3*40 || h < 48+100 || h > 48+300 {
+			t.Errorf("explain.png is %dx%d, want one row of three 40x48 maps", w, h)
+		}
+	})
+
+	// A checkpoint as written before checkpoints recorded the data's shape:
+	// its meta.json without "data", of a model whose 120 inputs are not
+	// MNIST's 784, so the image size cannot be known.
+	c, _, err := train.ResolveCheckpoint(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta map[string]any
+	if err := json.Unmarshal(c.Meta, &meta); err != nil {
+		t.Fatal(err)
+	}
+	delete(meta, "data")
+	dir := filepath.Join(t.TempDir(), "checkpoints")
+	mgr, err := checkpoint.NewManager(dir, 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _, err := mgr.Save(checkpoint.Snapshot{Step: c.Manifest.Step, Epoch: c.Manifest.Epoch, Reason: c.Manifest.Reason,
+		Meta: meta, Variables: c.Variables})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFailures(t, []usageCase{
+		{"a checkpoint that does not record its image size", []string{"explain", old, "--out", filepath.Join(t.TempDir(), "w.png")},
+			ExitFailure, []string{old, "weight maps need the image size", "does not record"}, 0},
+	})
 }

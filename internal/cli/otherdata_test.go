@@ -174,6 +174,23 @@ func TestOtherDatasetEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("explain draws 12x10 maps captioned by name; data info names the classes", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "explain.png")
+		code, stdout, stderr := cliRun("explain", runDir, "--out", out)
+		if code != ExitOK || !strings.Contains(stdout, "wrote "+out) {
+			t.Fatalf("explain: exit %d\n%s%s", code, stdout, stderr)
+		}
+		if st, err := os.Stat(out); err != nil || st.Size() == 0 {
+			t.Errorf("explain wrote no picture: %v", err)
+		}
+		code, stdout, _ = cliRun("data", "info", "--data-dir", dataDir)
+		for _, want := range []string{"12x10", "bar 267", "column 267", "cross 266"} {
+			if code != ExitOK || !strings.Contains(stdout, want) {
+				t.Errorf("data info: exit %d, does not say %q:\n%s", code, want, stdout)
+			}
+		}
+	})
+
 	t.Run("--classes renames the classes of a run", func(t *testing.T) {
 		code, stdout, _ := cliRun("eval", runDir, "--classes", "dash,pipe,plus", "--backend", "go")
 		if code != ExitOK || !strings.Contains(stdout, "plus") || strings.Contains(stdout, "cross") {

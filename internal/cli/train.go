@@ -226,7 +226,7 @@ func runTrain(e *env, args []string) error {
 // drawRun writes the run's pictures (misclassified digits, confusion
 // matrix, curves) from the test evaluation the run ended with.
 func drawRun(e *env, s *train.Summary, mnist *data.MNIST) error {
-	paths, damaged, err := viz.RunPictures(s.RunDir, mnist.Test, s.Evaluation)
+	paths, damaged, err := viz.RunPictures(s.RunDir, mnist.Test, s.Evaluation, mnist.Classes)
 	for _, d := range damaged {
 		fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", d)
 	}

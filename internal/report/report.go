@@ -215,9 +215,9 @@ func build(in *Input) (*view, error) {
 		dst *template.URL
 		img image.Image
 	}{
-		{&v.Confusion, viz.ConfusionImage(ev.Confusion)},
-		{&v.Misclassified, viz.MisclassifiedImage(set, ev)},
-		{&v.Correct, viz.CorrectImage(set, ev, CorrectSamples)},
+		{&v.Confusion, viz.ConfusionImage(ev.Confusion, names)},
+		{&v.Misclassified, viz.MisclassifiedImage(set, ev, names)},
+		{&v.Correct, viz.CorrectImage(set, ev, names, CorrectSamples)},
 	} {
 		if *p.dst, err = dataURI(p.img); err != nil {
 			return nil, err

@@ -24,16 +24,43 @@ const (
 	// MaxMisclassified is how many mistakes misclassified.png shows.
 	MaxMisclassified = 100
 	gridCols         = 10
-	gridScale        = 3
+	// gridTile is about how many pixels a side the grids' images take:
+	// MNIST's 28x28 digits at scale 3.
+	gridTile = 84
+	// maxGridScale bounds the scale up of tiny images (a 4x4 dataset).
+	maxGridScale = 8
+	// captionNameRunes is how much of each class name a "true → predicted"
+	// caption keeps, so that both names show in one cell.
+	captionNameRunes = 10
 )
 
+// gridScale is the scale of a run grid's images: that which makes them
+// about gridTile pixels a side (3 for MNIST), 1 for images larger than
+// that (which TileSize shrinks past MaxTile).
+func gridScale(set *data.Set) int {
+	return min(max(gridTile/max(set.Rows, set.Cols, 1), 1), maxGridScale)
+}
+
+// unnamed is the classes of ev known by their numbers only: as many as
+// its confusion matrix has rows.
+func unnamed(ev *train.Evaluation) data.Classes { return data.Classes{N: len(ev.Confusion)} }
+
+// mistakeCaption is "true→predicted": "4→9" for classes known by
+// number, "cat → dog" with the names (each cut to captionNameRunes).
+func mistakeCaption(classes data.Classes, truth, pred int) string {
+	if classes.Named() {
+		return shorten(classes.Name(truth), captionNameRunes) + " → " + shorten(classes.Name(pred), captionNameRunes)
+	}
+	return fmt.Sprintf("%d→%d", truth, pred)
+}
+
 // Misclassified returns up to limit of the examples ev got wrong, most
-// confident mistakes first, captioned "true→predicted" with the
-// confidence as detail.
+// confident mistakes first, captioned "true→predicted" (by the classes'
+// names where they have them) with the confidence as detail.
 //
 // The perceptron's outputs are step functions (0 or 1), not confidences:
 // for them the caption has no number and the order is the set's.
-func Misclassified(set *data.Set, ev *train.Evaluation, limit int) []Cell {
+func Misclassified(set *data.Set, ev *train.Evaluation, classes data.Classes, limit int) []Cell {
 	wrong := slices.Clone(ev.Wrong)
 	calibrated := graded(ev.Probs)
 	if calibrated {
@@ -44,7 +71,8 @@ func Misclassified(set *data.Set, ev *train.Evaluation, limit int) []Cell {
 	wrong = wrong[:min(len(wrong), max(limit, 0))]
 	cells := make([]Cell, 0, len(wrong))
 	for _, i := range wrong {
-		c := Cell{Pixels: set.Image(i), Caption: fmt.Sprintf("%d→%d", set.Labels[i], ev.Predicted[i]), Color: mistakeFg}
+		c := ImageCell(set, i)
+		c.Caption, c.Color = mistakeCaption(classes, int(set.Labels[i]), ev.Predicted[i]), mistakeFg
 		if calibrated {
 			c.Detail = fmt.Sprintf("%.2f", confidence(ev, i))
 		}
@@ -55,8 +83,9 @@ func Misclassified(set *data.Set, ev *train.Evaluation, limit int) []Cell {
 
 // Correct returns n examples ev got right, spread evenly over the set (a
 // deterministic sample, the same for every run on the same set),
-// captioned with the digit, with the confidence as detail.
-func Correct(set *data.Set, ev *train.Evaluation, n int) []Cell {
+// captioned with the class (its name, or number), with the confidence as
+// detail.
+func Correct(set *data.Set, ev *train.Evaluation, classes data.Classes, n int) []Cell {
 	var right []int
 	wrong := map[int]bool{}
 	for _, i := range ev.Wrong {
@@ -71,7 +100,8 @@ func Correct(set *data.Set, ev *train.Evaluation, n int) []Cell {
 	var cells []Cell
 	for k := range min(n, len(right)) {
 		i := right[k*len(right)/min(n, len(right))]
-		c := Cell{Pixels: set.Image(i), Caption: fmt.Sprintf("%d", ev.Predicted[i]), Color: correctFg}
+		c := ImageCell(set, i)
+		c.Caption, c.Color = classes.Name(ev.Predicted[i]), correctFg
 		if calibrated {
 			c.Detail = fmt.Sprintf("%.2f", confidence(ev, i))
 		}
@@ -100,40 +130,50 @@ func graded(probs [][]float32) bool {
 	return false
 }
 
-// MisclassifiedImage is the titled grid of misclassified.png.
-func MisclassifiedImage(set *data.Set, ev *train.Evaluation) image.Image {
-	cells := Misclassified(set, ev, MaxMisclassified)
+// MisclassifiedImage is the titled grid of misclassified.png, its
+// captions naming classes.
+func MisclassifiedImage(set *data.Set, ev *train.Evaluation, classes data.Classes) image.Image {
+	cells := Misclassified(set, ev, classes, MaxMisclassified)
 	title := fmt.Sprintf("Misclassified: %d of %d images wrong", len(ev.Wrong), len(ev.Predicted))
-	note := "caption: true digit → predicted digit, and the model's confidence in it; most confident mistakes first"
-	if !graded(ev.Probs) {
-		note = "caption: true digit → predicted digit (the perceptron's step outputs give no confidence)"
-	}
+	note := misclassifiedNote(classes, graded(ev.Probs))
 	if len(cells) < len(ev.Wrong) {
 		title += fmt.Sprintf(", the %d most confident shown", len(cells))
 		if !graded(ev.Probs) {
 			title = fmt.Sprintf("Misclassified: %d of %d images wrong, the first %d shown", len(ev.Wrong), len(ev.Predicted), len(cells))
 		}
 	}
-	return WithTitle(DigitGrid(cells, gridCols, gridScale), title, note)
+	return WithTitle(DigitGrid(cells, gridCols, gridScale(set)), title, note)
 }
 
-// CorrectImage is a titled grid of n correctly classified examples.
-func CorrectImage(set *data.Set, ev *train.Evaluation, n int) image.Image {
-	cells := Correct(set, ev, n)
-	note := "caption: predicted digit and the model's confidence in it"
-	if !graded(ev.Probs) {
-		note = "caption: predicted digit"
+// misclassifiedNote says how to read misclassified.png's captions:
+// "true digit → predicted digit" for MNIST, "class" for other classes.
+func misclassifiedNote(classes data.Classes, graded bool) string {
+	noun := classes.Noun()
+	if !graded {
+		return fmt.Sprintf("caption: true %s → predicted %s (the perceptron's step outputs give no confidence)", noun, noun)
 	}
-	return WithTitle(DigitGrid(cells, gridCols, gridScale),
+	return fmt.Sprintf("caption: true %s → predicted %s, and the model's confidence in it; most confident mistakes first", noun, noun)
+}
+
+// CorrectImage is a titled grid of n correctly classified examples,
+// captioned with their classes' names.
+func CorrectImage(set *data.Set, ev *train.Evaluation, classes data.Classes, n int) image.Image {
+	cells := Correct(set, ev, classes, n)
+	note := fmt.Sprintf("caption: predicted %s and the model's confidence in it", classes.Noun())
+	if !graded(ev.Probs) {
+		note = "caption: predicted " + classes.Noun()
+	}
+	return WithTitle(DigitGrid(cells, gridCols, gridScale(set)),
 		fmt.Sprintf("Correct: %d of %d images, a sample of %d spread over the set", len(ev.Predicted)-len(ev.Wrong), len(ev.Predicted), len(cells)), note)
 }
 
 // RunPictures writes misclassified.png and confusion.png for ev, the
-// evaluation of set, and curves.png from the run's metrics.jsonl, into
-// runDir, and returns the paths it wrote. A run folder without
+// evaluation of set, their captions and labels naming classes (those the
+// model was trained on), and curves.png from the run's metrics.jsonl,
+// into runDir, and returns the paths it wrote. A run folder without
 // metrics.jsonl (or without a finished epoch) gets no curves.png; the
 // damaged lines of metrics.jsonl are skipped and described in warnings.
-func RunPictures(runDir string, set *data.Set, ev *train.Evaluation) (paths, warnings []string, err error) {
+func RunPictures(runDir string, set *data.Set, ev *train.Evaluation, classes data.Classes) (paths, warnings []string, err error) {
 	if len(ev.Predicted) != set.N {
 		return nil, nil, fmt.Errorf("viz: evaluation of %d examples for a set of %d", len(ev.Predicted), set.N)
 	}
@@ -145,10 +185,10 @@ func RunPictures(runDir string, set *data.Set, ev *train.Evaluation) (paths, war
 		paths = append(paths, path)
 		return nil
 	}
-	if err := write(MisclassifiedFile, MisclassifiedImage(set, ev)); err != nil {
+	if err := write(MisclassifiedFile, MisclassifiedImage(set, ev, classes)); err != nil {
 		return paths, nil, err
 	}
-	if err := write(ConfusionFile, ConfusionImage(ev.Confusion)); err != nil {
+	if err := write(ConfusionFile, ConfusionImage(ev.Confusion, classes)); err != nil {
 		return paths, nil, err
 	}
 	metrics, warnings, err := ReadMetrics(filepath.Join(runDir, "metrics.jsonl"))

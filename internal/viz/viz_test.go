@@ -18,13 +18,22 @@ import (
 	"github.com/neurona/neurona/train/checkpoint"
 )
 
+// side is the width and height of MNIST's images.
+const side = 28
+
+// mnistClasses are MNIST's: ten digits known by their numbers.
+var mnistClasses = data.Classes{N: 10}
+
+// mnistShape is the data shape of MNIST.
+var mnistShape = train.DataShape{Classes: mnistClasses, ImageRows: side, ImageCols: side}
+
 // bar draws digit d as a vertical bar of ink at column 4+2d: different
 // digits are different pictures, and a test can find the ink.
 func bar(d int) []uint8 {
-	px := make([]uint8, Side*Side)
+	px := make([]uint8, side*side)
 	for y := 4; y < 24; y++ {
-		px[y*Side+4+2*d] = 255
-		px[y*Side+5+2*d] = 255
+		px[y*side+4+2*d] = 255
+		px[y*side+5+2*d] = 255
 	}
 	return px
 }
@@ -34,7 +43,7 @@ func bar(d int) []uint8 {
 // confidence that grows with the index (so the last mistake is the most
 // confident).
 func fakeEval(n int) (*data.Set, *train.Evaluation) {
-	set := &data.Set{N: n, Rows: Side, Cols: Side}
+	set := &data.Set{N: n, Rows: side, Cols: side}
 	ev := &train.Evaluation{Examples: n, Confusion: make([][]int, 10)}
 	for i := range ev.Confusion {
 		ev.Confusion[i] = make([]int, 10)
@@ -112,16 +121,16 @@ func TestDigitGrid(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var cells []Cell
 			for i := range tt.cells {
-				cells = append(cells, Cell{Pixels: bar(i % 10), Caption: "7→2", Detail: "0.98"})
+				cells = append(cells, Cell{Pixels: bar(i % 10), Rows: side, Cols: side, Caption: "7→2", Detail: "0.98"})
 			}
 			img := DigitGrid(cells, tt.cols, tt.scale)
 			scale := max(tt.scale, 1)
 			b := img.Bounds()
-			if b.Dx() < tt.wantCols*Side*scale || b.Dx() > tt.wantCols*(Side*scale+80)+20 {
-				t.Errorf("width %d for %d columns of %d pixels", b.Dx(), tt.wantCols, Side*scale)
+			if b.Dx() < tt.wantCols*side*scale || b.Dx() > tt.wantCols*(side*scale+80)+20 {
+				t.Errorf("width %d for %d columns of %d pixels", b.Dx(), tt.wantCols, side*scale)
 			}
-			if b.Dy() < tt.wantRow*Side*scale || b.Dy() > tt.wantRow*(Side*scale+60)+20 {
-				t.Errorf("height %d for %d rows of %d pixels", b.Dy(), tt.wantRow, Side*scale)
+			if b.Dy() < tt.wantRow*side*scale || b.Dy() > tt.wantRow*(side*scale+60)+20 {
+				t.Errorf("height %d for %d rows of %d pixels", b.Dy(), tt.wantRow, side*scale)
 			}
 			if darkPixels(img, b) < tt.cells*2*20*scale*scale {
 				t.Errorf("fewer dark pixels than the %d digits' ink", tt.cells)
@@ -144,7 +153,7 @@ func TestDigitGrid(t *testing.T) {
 		}
 	})
 	t.Run("a digit's ink is dark on white paper where MNIST has it", func(t *testing.T) {
-		img := DigitGrid([]Cell{{Pixels: bar(0)}}, 1, 2)
+		img := DigitGrid([]Cell{{Pixels: bar(0), Rows: side, Cols: side}}, 1, 2)
 		// The grid's first tile starts 10 pixels in; bar(0) is ink at
 		// columns 4 and 5, rows 4..23.
 		if r, _, _ := rgb(img.At(10+4*2, 10+10*2)); r > 10 {
@@ -158,7 +167,7 @@ func TestDigitGrid(t *testing.T) {
 
 func TestConfusionImage(t *testing.T) {
 	_, ev := fakeEval(200)
-	img := decode(t, mustPNG(t, ConfusionImage(ev.Confusion)))
+	img := decode(t, mustPNG(t, ConfusionImage(ev.Confusion, data.Classes{N: len(ev.Confusion)})))
 	b := img.Bounds()
 	if b.Dx() < 10*58 || b.Dy() < 10*58 || b.Dx() > 1000 || b.Dy() > 1000 {
 		t.Fatalf("size %v, want a 10x10 grid of 58-pixel cells with labels", b.Size())
@@ -253,7 +262,7 @@ func TestReadMetrics(t *testing.T) {
 func TestMisclassified(t *testing.T) {
 	set, ev := fakeEval(100)
 	t.Run("most confident first, captioned true→predicted confidence", func(t *testing.T) {
-		cells := Misclassified(set, ev, 5)
+		cells := Misclassified(set, ev, mnistClasses, 5)
 		if len(cells) != 5 {
 			t.Fatalf("%d cells, want 5", len(cells))
 		}
@@ -274,13 +283,13 @@ func TestMisclassified(t *testing.T) {
 			row[p] = 1
 			step.Probs = append(step.Probs, row)
 		}
-		cells := Misclassified(set, &step, 2)
+		cells := Misclassified(set, &step, mnistClasses, 2)
 		if cells[0].Caption != "0→1" || cells[1].Caption != "7→8" || cells[0].Detail != "" {
 			t.Errorf("captions %q %q, %q; want 0→1 and 7→8 without detail", cells[0].Caption, cells[0].Detail, cells[1].Caption)
 		}
 	})
 	t.Run("correct samples are spread over the set", func(t *testing.T) {
-		cells := Correct(set, ev, 10)
+		cells := Correct(set, ev, mnistClasses, 10)
 		if len(cells) != 10 {
 			t.Fatalf("%d cells, want 10", len(cells))
 		}
@@ -298,7 +307,7 @@ func TestRunPictures(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte(metrics), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		paths, warnings, err := RunPictures(dir, set, ev)
+		paths, warnings, err := RunPictures(dir, set, ev, mnistClasses)
 		if err != nil || len(warnings) > 0 {
 			t.Fatal(err, warnings)
 		}
@@ -325,7 +334,7 @@ func TestRunPictures(t *testing.T) {
 		}
 	})
 	t.Run("without metrics.jsonl there are no curves", func(t *testing.T) {
-		paths, _, err := RunPictures(t.TempDir(), set, ev)
+		paths, _, err := RunPictures(t.TempDir(), set, ev, mnistClasses)
 		if err != nil || len(paths) != 2 {
 			t.Errorf("wrote %v (%v), want misclassified.png and confusion.png", paths, err)
 		}
@@ -336,19 +345,19 @@ func TestRunPictures(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "metrics.jsonl"), []byte(metrics), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		paths, warnings, err := RunPictures(dir, set, ev)
+		paths, warnings, err := RunPictures(dir, set, ev, mnistClasses)
 		if err != nil || len(paths) != 3 || len(warnings) != 1 || !strings.Contains(warnings[0], "metrics.jsonl:3") {
 			t.Errorf("wrote %v, warnings %q, error %v; want the three pictures and a warning naming metrics.jsonl:3", paths, warnings, err)
 		}
 	})
 	t.Run("an evaluation of another set is an error", func(t *testing.T) {
 		small, _ := fakeEval(10)
-		if _, _, err := RunPictures(t.TempDir(), small, ev); err == nil {
+		if _, _, err := RunPictures(t.TempDir(), small, ev, mnistClasses); err == nil {
 			t.Error("no error")
 		}
 	})
 	t.Run("a missing folder is an error naming the file", func(t *testing.T) {
-		_, _, err := RunPictures(filepath.Join(t.TempDir(), "missing"), set, ev)
+		_, _, err := RunPictures(filepath.Join(t.TempDir(), "missing"), set, ev, mnistClasses)
 		if err == nil || !strings.Contains(err.Error(), MisclassifiedFile) {
 			t.Errorf("error %v, want one naming %s", err, MisclassifiedFile)
 		}
@@ -365,7 +374,7 @@ func float32Var(path string, shape []int, values []float32) checkpoint.Variable 
 }
 
 func TestExplain(t *testing.T) {
-	const pixels = Side * Side
+	const pixels = side * side
 	// The perceptron's [10, 784]: digit d's row is d+1 everywhere.
 	perc := make([]float32, 10*pixels)
 	for i := range perc {
@@ -401,7 +410,7 @@ func TestExplain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, err := Explain(tt.vars, tt.units)
+			w, err := Explain(tt.vars, mnistShape, tt.units)
 			if !errors.Is(err, tt.err) {
 				t.Fatalf("error %v, want %v", err, tt.err)
 			}
@@ -430,7 +439,7 @@ func TestExplain(t *testing.T) {
 			{Path: PerceptronWeights, DType: "Int32", Shape: []int{10, pixels}, Data: make([]byte, 4*10*pixels)},
 			float32Var(FirstHiddenWeights, []int{pixels}, make([]float32, pixels)),
 		} {
-			if _, err := Explain([]checkpoint.Variable{v}, 16); err == nil {
+			if _, err := Explain([]checkpoint.Variable{v}, mnistShape, 16); err == nil {
 				t.Errorf("%s %s %v with %d bytes: no error", v.Path, v.DType, v.Shape, len(v.Data))
 			}
 		}
@@ -438,16 +447,16 @@ func TestExplain(t *testing.T) {
 }
 
 func TestWeightImage(t *testing.T) {
-	m := make([]float32, Side*Side)
+	m := make([]float32, side*side)
 	for i := range m {
 		switch {
-		case i%Side < 14:
+		case i%side < 14:
 			m[i] = -1
 		default:
 			m[i] = 1
 		}
 	}
-	img := decode(t, mustPNG(t, WeightImage(&WeightMaps{Title: "t", Maps: [][]float32{m}, Captions: []string{"digit 0"}}, 5, 4)))
+	img := decode(t, mustPNG(t, WeightImage(&WeightMaps{Title: "t", Rows: side, Cols: side, Maps: [][]float32{m}, Captions: []string{"digit 0"}}, 5, 4)))
 	// Find the map: the title takes the top; the map is the first row of
 	// pixels with both strong red and strong blue.
 	b := img.Bounds()

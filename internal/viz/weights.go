@@ -9,12 +9,14 @@ import (
 	"math"
 	"slices"
 
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 )
 
 // Variables whose weights Explain draws, and their layouts.
 const (
-	// PerceptronWeights is [classes, inputs]: one row per digit.
+	// PerceptronWeights is [classes, inputs]: one row per class.
 	PerceptronWeights = "/perceptron/dense/weights"
 	// FirstHiddenWeights is an MLP's first layer, [inputs, units]
 	// (input-major: unit j's weights are column j).
@@ -25,40 +27,56 @@ const (
 )
 
 // ErrNoPixelWeights is returned by Explain for a checkpoint without a
-// layer whose inputs are the 28x28 pixels.
+// layer whose inputs are the image's pixels.
 var ErrNoPixelWeights = errors.New("viz: no layer with one weight per pixel")
 
-// WeightMaps are 28x28 weight images with what each one is.
+// ErrNoImageSize is returned by Explain when the image size is unknown
+// (0x0: a checkpoint that does not record it, of a model whose inputs
+// are not MNIST's 784): a weight map needs its rows and columns.
+var ErrNoImageSize = errors.New("viz: weight maps need the image size")
+
+// WeightMaps are weight images of Rows x Cols pixels with what each one is.
 type WeightMaps struct {
 	Title, Note string
-	Maps        [][]float32 // Side*Side each
+	Rows, Cols  int
+	Maps        [][]float32 // Rows*Cols each, row-major
 	Captions    []string
 }
 
-// Explain returns what a checkpoint's first layer looks at: for the
+// Explain returns what a checkpoint's first layer looks at, its inputs
+// being the pixels of images of shape.ImageRows x shape.ImageCols: for the
 // perceptron (and an MLP without hidden layers) one weight image per
-// digit; for an MLP the units of the first hidden layer with the largest
-// L2 norm of incoming weights, at most units of them.
-func Explain(vars []checkpoint.Variable, units int) (*WeightMaps, error) {
+// class, captioned with its label (shape.Classes.Label: "digit 3", "cat");
+// for an MLP the units of the first hidden layer with the largest L2 norm
+// of incoming weights, at most units of them.
+func Explain(vars []checkpoint.Variable, shape train.DataShape, units int) (*WeightMaps, error) {
+	rows, cols := shape.ImageRows, shape.ImageCols
+	if rows < 1 || cols < 1 {
+		return nil, fmt.Errorf("%w (%dx%d is not one)", ErrNoImageSize, rows, cols)
+	}
 	byPath := map[string]checkpoint.Variable{}
 	for _, v := range vars {
 		byPath[v.Path] = v
 	}
-	const pixels = Side * Side
+	pixels := rows * cols
+	classes := shape.Classes
+	noun := classes.Noun()
 	if v, ok := byPath[PerceptronWeights]; ok {
-		w, err := floats(v, pixels, false)
+		w, err := floats(v, rows, cols, false)
 		if err != nil {
 			return nil, err
 		}
 		return &WeightMaps{
-			Title:    "Perceptron weights: what each digit's detector looks for",
-			Note:     "blue pixels raise the digit's score, red ones lower it, white ones are ignored",
+			Title:    fmt.Sprintf("Perceptron weights: what each %s's detector looks for", noun),
+			Note:     fmt.Sprintf("blue pixels raise the %s's score, red ones lower it, white ones are ignored", noun),
+			Rows:     rows,
+			Cols:     cols,
 			Maps:     w,
-			Captions: digitCaptions(len(w)),
+			Captions: classCaptions(classes, len(w)),
 		}, nil
 	}
 	if v, ok := byPath[FirstHiddenWeights]; ok {
-		w, err := floats(v, pixels, true)
+		w, err := floats(v, rows, cols, true)
 		if err != nil {
 			return nil, err
 		}
@@ -78,6 +96,8 @@ func Explain(vars []checkpoint.Variable, units int) (*WeightMaps, error) {
 		out := &WeightMaps{
 			Title: fmt.Sprintf("First hidden layer: the %d of its %d units with the largest incoming weights", len(order), len(w)),
 			Note:  "caption: unit and the L2 norm of its weights; blue pixels raise the unit's input, red ones lower it",
+			Rows:  rows,
+			Cols:  cols,
 		}
 		for _, j := range order {
 			out.Maps = append(out.Maps, w[j])
@@ -86,15 +106,17 @@ func Explain(vars []checkpoint.Variable, units int) (*WeightMaps, error) {
 		return out, nil
 	}
 	if v, ok := byPath[OutputWeights]; ok && len(v.Shape) == 2 && v.Shape[0] == pixels {
-		w, err := floats(v, pixels, true)
+		w, err := floats(v, rows, cols, true)
 		if err != nil {
 			return nil, err
 		}
 		return &WeightMaps{
-			Title:    "Output layer weights (no hidden layers): what each digit's score looks for",
-			Note:     "blue pixels raise the digit's score, red ones lower it, white ones are ignored",
+			Title:    fmt.Sprintf("Output layer weights (no hidden layers): what each %s's score looks for", noun),
+			Note:     fmt.Sprintf("blue pixels raise the %s's score, red ones lower it, white ones are ignored", noun),
+			Rows:     rows,
+			Cols:     cols,
 			Maps:     w,
-			Captions: digitCaptions(len(w)),
+			Captions: classCaptions(classes, len(w)),
 		}, nil
 	}
 	return nil, ErrNoPixelWeights
@@ -110,18 +132,21 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-func digitCaptions(n int) []string {
+// classCaptions are the captions of n maps, one per class: "digit 3" for
+// MNIST, "class 3" for other unnamed classes, else the class's name.
+func classCaptions(classes data.Classes, n int) []string {
 	out := make([]string, n)
 	for i := range out {
-		out[i] = fmt.Sprintf("digit %d", i)
+		out[i] = classes.Label(i)
 	}
 	return out
 }
 
-// floats decodes a rank-2 float variable into one slice of pixels values
-// per map: the rows of [maps, pixels], or with inputMajor the columns of
-// [pixels, maps].
-func floats(v checkpoint.Variable, pixels int, inputMajor bool) ([][]float32, error) {
+// floats decodes a rank-2 float variable into one slice of rows*cols
+// values per map: the rows of [maps, pixels], or with inputMajor the
+// columns of [pixels, maps].
+func floats(v checkpoint.Variable, imageRows, imageCols int, inputMajor bool) ([][]float32, error) {
+	pixels := imageRows * imageCols
 	if len(v.Shape) != 2 {
 		return nil, fmt.Errorf("viz: %s has shape %v, want 2 dimensions", v.Path, v.Shape)
 	}
@@ -131,7 +156,7 @@ func floats(v checkpoint.Variable, pixels int, inputMajor bool) ([][]float32, er
 		in, n = rows, cols
 	}
 	if in != pixels || n <= 0 {
-		return nil, fmt.Errorf("viz: %s has shape %v, want %d inputs (28x28 pixels)", v.Path, v.Shape, pixels)
+		return nil, fmt.Errorf("viz: %s has shape %v, want %d inputs (%dx%d pixels)", v.Path, v.Shape, pixels, imageRows, imageCols)
 	}
 	var size int
 	var get func(b []byte) float64
@@ -166,21 +191,25 @@ func floats(v checkpoint.Variable, pixels int, inputMajor bool) ([][]float32, er
 // WeightImage draws the maps with a diverging colour map, red for
 // negative, white for 0, blue for positive, on one symmetric scale for all
 // maps, so that colours compare across them; a colour bar under them gives
-// the scale.
+// the scale. Each map is w.Rows x w.Cols weights scaled up scale times, or
+// shrunk to fit MaxTile (see TileSize); captions too long for a column
+// (class names) are cut with "…".
 func WeightImage(w *WeightMaps, cols, scale int) image.Image {
 	limit := colourLimit(w.Maps)
 	scale = max(scale, 1)
 	cols = max(min(cols, len(w.Maps)), 1)
 	// Captions here are longer than a digit's ("unit 417: 2.31"): smaller
 	// than DigitGrid's at the same scale.
-	face := newFace(min(captionSize(scale), 16), false)
-	tile := Side * scale
+	size := min(captionSize(scale), 16)
+	face := newFace(size, false)
+	tileW, tileH := TileSize(w.Rows, w.Cols, scale)
 	const gap, pad = 12, 4
-	cellW := tile
+	widest := 0
 	for _, c := range w.Captions {
-		cellW = max(cellW, textWidth(face, c))
+		widest = max(widest, textWidth(face, c))
 	}
-	cellH := tile + pad + lineHeight(face)
+	cellW := max(tileW, min(widest, maxCaptionWidth(tileW, size)))
+	cellH := tileH + pad + lineHeight(face)
 	rows := (len(w.Maps) + cols - 1) / cols
 	const barH = 16
 	legend := 12 + barH + 4 + lineHeight(face) + gap
@@ -189,14 +218,11 @@ func WeightImage(w *WeightMaps, cols, scale int) image.Image {
 	for i, m := range w.Maps {
 		x0 := gap + (i%cols)*(cellW+gap)
 		y0 := gap + (i/cols)*(cellH+gap)
-		tx := x0 + (cellW-tile)/2
-		for p, x := range m {
-			r := image.Rect(tx+(p%Side)*scale, y0+(p/Side)*scale, tx+(p%Side+1)*scale, y0+(p/Side+1)*scale)
-			fillRect(img, r, diverging(float64(x)/limit))
-		}
-		strokeRect(img, image.Rect(tx-1, y0-1, tx+tile+1, y0+tile+1), frame)
+		tx := x0 + (cellW-tileW)/2
+		drawWeights(img, m, w.Rows, w.Cols, tx, y0, tileW, tileH, scale, limit)
+		strokeRect(img, image.Rect(tx-1, y0-1, tx+tileW+1, y0+tileH+1), frame)
 		if i < len(w.Captions) {
-			drawCentered(img, face, ink, x0+cellW/2, y0+tile+pad+ascent(face), w.Captions[i])
+			drawCentered(img, face, ink, x0+cellW/2, y0+tileH+pad+ascent(face), truncate(face, w.Captions[i], cellW))
 		}
 	}
 	// The colour bar, centred under the maps.
@@ -212,6 +238,29 @@ func WeightImage(w *WeightMaps, cols, scale int) image.Image {
 	drawCentered(img, face, ink, bx+barW/2, base, "0")
 	drawCentered(img, face, ink, bx+barW, base, fmt.Sprintf("≥ +%.3g", limit))
 	return WithTitle(img, w.Title, w.Note)
+}
+
+// drawWeights draws map m of rows x cols weights as a w x h tile
+// (TileSize at scale) with its top-left corner at (x0, y0), each weight
+// coloured on the scale ±limit: as a scale x scale square, or, shrunk,
+// each screen pixel the mean of the weights it covers.
+func drawWeights(dst *image.RGBA, m []float32, rows, cols, x0, y0, w, h, scale int, limit float64) {
+	at := func(i int) float64 {
+		if i < len(m) {
+			return float64(m[i])
+		}
+		return 0
+	}
+	if w == cols*scale && h == rows*scale {
+		for p := range min(len(m), rows*cols) {
+			r := image.Rect(x0+(p%cols)*scale, y0+(p/cols)*scale, x0+(p%cols+1)*scale, y0+(p/cols+1)*scale)
+			fillRect(dst, r, diverging(at(p)/limit))
+		}
+		return
+	}
+	for i, x := range resample(rows, cols, w, h, at) {
+		dst.SetRGBA(x0+i%w, y0+i/w, diverging(x/limit))
+	}
 }
 
 // colourLimit is the weight shown in full colour: the 99th percentile of
