@@ -120,7 +120,9 @@ func (s Spec) Normalize() (Spec, error) {
 	return s, nil
 }
 
-// String describes the architecture, e.g. "mlp 784-512-512-10 relu softmax_ce".
+// String describes the architecture, e.g. "mlp 784-512-512-10 relu
+// softmax_ce", "mlp 784-10 mse" (no hidden layer: no activation) or
+// "perceptron 784-10".
 func (s Spec) String() string {
 	dims := []string{strconv.Itoa(s.Inputs)}
 	for _, h := range s.Hidden {
@@ -128,13 +130,18 @@ func (s Spec) String() string {
 	}
 	dims = append(dims, strconv.Itoa(s.Classes))
 	out := s.Name + " " + strings.Join(dims, "-")
-	if s.Activation != "" {
+	// The activation only where a hidden layer uses it; the loss unless it
+	// is the model's own (the perceptron's criterion is "perceptron").
+	if s.Activation != "" && len(s.Hidden) > 0 {
 		out += " " + s.Activation
 		if s.MaxoutPieces > 0 {
 			out += fmt.Sprintf("(%d pieces)", s.MaxoutPieces)
 		}
 	}
-	return out + " " + s.Loss
+	if s.Loss != "" && s.Loss != s.Name {
+		out += " " + s.Loss
+	}
+	return out
 }
 
 // ParseHidden parses a comma-separated list of layer widths such as

@@ -220,10 +220,10 @@ func ExampleSpec_String() {
 		fmt.Println(spec)
 	}
 	// Output:
-	// perceptron 784-10 perceptron
+	// perceptron 784-10
 	// mlp 784-512-512-10 relu softmax_ce
 	// mlp 784-256-128-10 maxout(2 pieces) softmax_ce
-	// mlp 784-10 relu mse
+	// mlp 784-10 mse
 }
 
 func ExampleParseHidden() {

@@ -16,10 +16,11 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/fsutil"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/schollz/progressbar/v3"
 )
 
 // evalBatchSize is the batch of evaluation calls: it divides MNIST's 6,000
@@ -39,6 +40,11 @@ type Options struct {
 	// Warn reports a problem the run works around (a damaged line of
 	// metrics.jsonl); nil writes it to the run's output.
 	Warn func(msg string)
+
+	// Files are written into the run folder of a new run once it is
+	// created and locked, by name (the command line's config.yaml); a
+	// resumed run leaves its folder's as they are.
+	Files map[string][]byte
 
 	afterCall  func(globalStep int) // tests: called after each training call
 	breakWhile bool                 // tests: building a While loop fails, as on a backend without one
@@ -160,7 +166,7 @@ func execute(ctx context.Context, b compute.Backend, cfg Config, mnist *data.MNI
 		st = meta.State
 		plannedEpochs = meta.Config.Epochs
 		cfg.RunDir = RunDirOf(opts.Resume)
-		unlock, err := LockRun(cfg.RunDir)
+		unlock, err := LockRunFor(cfg.RunDir, "training")
 		if err != nil {
 			return nil, nil, err
 		}
@@ -170,14 +176,16 @@ func execute(ctx context.Context, b compute.Backend, cfg Config, mnist *data.MNI
 		}
 	} else {
 		if cfg.RunDir == "" {
-			cfg.RunDir = DefaultRunDir(cfg.Model.Name, start)
+			// A new folder of its own, even for runs started in the same second.
+			if cfg.RunDir, err = NewRunDir(cfg.Model.Name, start); err != nil {
+				return nil, nil, err
+			}
+		} else if err := os.MkdirAll(cfg.RunDir, 0o755); err != nil {
+			return nil, nil, fmt.Errorf("create run folder: %w", err)
 		}
 		// Locked before looking at what the folder holds: a run training
 		// there has not saved yet either, and must not be restarted.
-		if err := os.MkdirAll(cfg.RunDir, 0o755); err != nil {
-			return nil, nil, fmt.Errorf("create run folder: %w", err)
-		}
-		unlock, err := LockRun(cfg.RunDir)
+		unlock, err := LockRunFor(cfg.RunDir, "training")
 		if err != nil {
 			return nil, nil, err
 		}
@@ -188,6 +196,11 @@ func execute(ctx context.Context, b compute.Backend, cfg Config, mnist *data.MNI
 		}
 		if restarted {
 			fmt.Fprintf(out, "restart  %s held a run that stopped before its first checkpoint, with nothing to resume; starting it afresh\n", cfg.RunDir)
+		}
+		for name, b := range opts.Files {
+			if err := fsutil.WriteFile(filepath.Join(cfg.RunDir, name), b); err != nil {
+				return nil, nil, fmt.Errorf("run folder %s: %w", cfg.RunDir, err)
+			}
 		}
 	}
 	defer rd.close()
@@ -201,7 +214,7 @@ func execute(ctx context.Context, b compute.Backend, cfg Config, mnist *data.MNI
 	}
 
 	s := &Summary{
-		Model: cfg.Model, Hyperparameters: cfg, Backend: cfg.Backend, BackendDescription: b.Description(),
+		Model: cfg.Model, Hyperparameters: cfg, Backend: cfg.Backend, BackendDescription: backend.Summary(cfg.Backend, b),
 		Parameters: total, ParameterShapes: params, RunDir: cfg.RunDir, Build: Build(), StartedAt: start,
 		Data: DataInfo{Dir: mnist.Dir, Source: mnist.Source, Train: len(trainIdx), Val: len(valIdx), Test: mnist.Test.N, DataShape: DataShapeOf(mnist)},
 	}
@@ -210,12 +223,12 @@ func execute(ctx context.Context, b compute.Backend, cfg Config, mnist *data.MNI
 		fmt.Fprintf(out, " %s %v", p.Name, p.Shape)
 	}
 	fmt.Fprintf(out, "\nbackend  %s\ndata     %s: %d train, %d validation, %d test\n",
-		b.Description(), data.Describe(mnist.Dir, mnist.Source), len(trainIdx), len(valIdx), mnist.Test.N)
-	fmt.Fprintf(out, "train    %s lr %g, %s schedule, batch %d, %s, up to %d epochs, seed %d -> %s\n",
-		cfg.Optimizer, cfg.LR, cfg.Schedule, cfg.BatchSize, perCall(cfg), cfg.Epochs, cfg.Seed, cfg.RunDir)
+		backend.Summary(cfg.Backend, b), data.Describe(mnist.Dir, mnist.Source), len(trainIdx), len(valIdx), mnist.Test.N)
+	fmt.Fprintf(out, "train    %s lr %g, %s schedule, batch %d, %s, up to %s, seed %d -> %s\n",
+		cfg.Optimizer, cfg.LR, cfg.Schedule, cfg.BatchSize, perCall(cfg), human.Count(cfg.Epochs, "epoch"), cfg.Seed, cfg.RunDir)
 	if cfg.DataOnDevice {
-		fmt.Fprintf(out, "data     resident on the device: %.1f MB of images and labels, %d bytes of indices sent per step\n",
-			float64(len(mnist.Train.Images)+4*mnist.Train.N)/1e6, 4*cfg.BatchSize)
+		fmt.Fprintf(out, "data     resident on the device: %s of images and labels, %s of indices sent per step\n",
+			human.Bytes(int64(len(mnist.Train.Images)+4*mnist.Train.N)), human.Bytes(int64(4*cfg.BatchSize)))
 	}
 
 	compileStart := time.Now()
@@ -255,9 +268,9 @@ func execute(ctx context.Context, b compute.Backend, cfg Config, mnist *data.MNI
 		if err := l.loadBest(); err != nil {
 			return nil, nil, err
 		}
-		fmt.Fprintf(out, "resume   from %s: step %d, %d epochs done", opts.Resume.Dir, st.GlobalStep, st.Epoch)
+		fmt.Fprintf(out, "resume   from %s: step %d, %s done", opts.Resume.Dir, st.GlobalStep, human.Count(st.Epoch, "epoch"))
 		if st.StepInEpoch > 0 {
-			fmt.Fprintf(out, ", %d steps into epoch %d", st.StepInEpoch, st.Epoch+1)
+			fmt.Fprintf(out, ", %s into epoch %d", human.Count(st.StepInEpoch, "step"), st.Epoch+1)
 		}
 		fmt.Fprintln(out)
 	}
@@ -265,8 +278,8 @@ func execute(ctx context.Context, b compute.Backend, cfg Config, mnist *data.MNI
 	for v := range prog.store.IterVariables() {
 		stateBytes += int64(v.Shape().Memory())
 	}
-	fmt.Fprintf(out, "memory   model and optimizer state %.1f MB, data on the host %.1f MB, process peak so far %.0f MB\n",
-		float64(stateBytes)/1e6, float64(len(mnist.Train.Images)+len(mnist.Test.Images))/1e6, peakRSSMB())
+	fmt.Fprintf(out, "memory   model and optimizer state %s, data on the host %s, process peak so far %.0f MB\n",
+		human.Bytes(stateBytes), human.Bytes(int64(len(mnist.Train.Images)+len(mnist.Test.Images))), peakRSSMB())
 	if mem := backend.DeviceMemory(cfg.Backend); mem != "" {
 		fmt.Fprintf(out, "memory   %s\n", mem)
 	}
@@ -340,9 +353,9 @@ func perCall(cfg Config) string {
 	case cfg.StepsPerCall == 1:
 		return "1 step per call"
 	case cfg.Loop == LoopUnroll:
-		return fmt.Sprintf("%d steps per call (unrolled)", cfg.StepsPerCall)
+		return human.Count(cfg.StepsPerCall, "step") + " per call (unrolled)"
 	default:
-		return fmt.Sprintf("%d steps per call", cfg.StepsPerCall)
+		return human.Count(cfg.StepsPerCall, "step") + " per call"
 	}
 }
 
@@ -529,18 +542,17 @@ func (l *loop) applyStoppingRules(m EpochMetrics) {
 // trainEpoch runs (the rest of) epoch st.Epoch+1.
 func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 	st := &l.st
-	var bar *progressbar.ProgressBar
+	var bar *progressBar
 	if l.cfg.Progress {
-		bar = progressbar.NewOptions(trainData.StepsPerEpoch(),
-			progressbar.OptionSetWriter(l.out), progressbar.OptionClearOnFinish(),
-			progressbar.OptionSetWidth(30), progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond))
-		_ = bar.Set(st.StepInEpoch)
+		out := l.out
+		bar = newProgressBar(out, st.Epoch+1, l.cfg.Epochs, trainData.StepsPerEpoch(), st.StepInEpoch, nil)
+		l.out = bar // lines printed during the epoch go above the bar
+		defer func() {
+			bar.finish()
+			l.out = out
+		}()
 	}
-	clearBar := func() {
-		if bar != nil {
-			_ = bar.Clear()
-		}
-	}
+	examples := 0 // trained on in this call of trainEpoch, for the bar's examples/s
 	start := time.Now()
 	secondsBefore := st.EpochSeconds
 	for batch, err := range trainData.EpochFrom(st.Epoch, st.StepInEpoch) {
@@ -549,7 +561,6 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		}
 		if ctx.Err() != nil {
 			_ = batch.Finalize()
-			clearBar()
 			st.EpochSeconds = secondsBefore + time.Since(start).Seconds()
 			return l.interrupted(ctx)
 		}
@@ -560,7 +571,6 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 			return fmt.Errorf("train step %d: %w", st.GlobalStep+1, err)
 		}
 		if err := checkLoss("loss", loss, st.GlobalStep+group.Steps, group.Steps); err != nil {
-			clearBar()
 			return l.diverged(err)
 		}
 		st.EpochLossSum += loss
@@ -568,9 +578,9 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		st.EpochExamples += group.Steps * group.BatchSize
 		st.GlobalStep += group.Steps
 		st.StepInEpoch += group.Steps
+		examples += group.Steps * group.BatchSize
 		if bar != nil {
-			bar.Describe(fmt.Sprintf("loss %.4f", st.EpochLossSum/float64(st.EpochExamples)))
-			_ = bar.Add(group.Steps)
+			bar.update(st.StepInEpoch, examples, st.EpochLossSum/float64(st.EpochExamples))
 		}
 		if l.afterCall != nil {
 			l.afterCall(st.GlobalStep)
@@ -578,13 +588,9 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		if l.cfg.SaveEvery > 0 && st.GlobalStep/l.cfg.SaveEvery > l.lastSave/l.cfg.SaveEvery {
 			st.EpochSeconds = secondsBefore + time.Since(start).Seconds()
 			if _, err := l.save("step", nil); err != nil {
-				clearBar()
 				return err
 			}
 		}
-	}
-	if bar != nil {
-		_ = bar.Finish()
 	}
 	st.EpochSeconds = secondsBefore + time.Since(start).Seconds()
 	return nil
@@ -630,7 +636,7 @@ func (l *loop) save(reason string, metrics map[string]float64) (string, error) {
 	l.summary.CheckpointSeconds += seconds
 	l.summary.Checkpoints++
 	l.summary.LastCheckpoint = path
-	note := fmt.Sprintf("  saved %s (%.1f MB, %.2fs)", filepath.Base(path), float64(size)/1e6, seconds)
+	note := fmt.Sprintf("  saved %s (%s, %.2fs)", filepath.Base(path), human.Bytes(size), seconds)
 	if reason != "epoch" {
 		fmt.Fprintln(l.out, "checkpoint"+note[len("  saved"):])
 	}
@@ -756,7 +762,7 @@ func (l *loop) finish(test *data.Set) error {
 			onDisk += info.Size
 		}
 	}
-	fmt.Fprintf(l.out, "run      %s (checkpoints: %d saved in %.2fs, %.1f MB kept on disk)\n",
-		s.RunDir, s.Checkpoints, s.CheckpointSeconds, float64(onDisk)/1e6)
+	fmt.Fprintf(l.out, "run      %s (checkpoints: %d saved in %.2fs, %s kept on disk)\n",
+		s.RunDir, s.Checkpoints, s.CheckpointSeconds, human.Bytes(onDisk))
 	return nil
 }

@@ -161,9 +161,9 @@ func newTrained(p *program) (*Trained, error) {
 	m := p.model
 	t := &Trained{Config: p.cfg, Model: m, prog: p}
 	var err error
-	t.predict, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, x *Node) (probs, pred *Node) {
-		scores := m.Scores(scope, pixels(x))
-		return m.Probabilities(scores), models.Predict(scores)
+	t.predict, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, x *Node) (probs, pred, scores *Node) {
+		scores = m.Scores(scope, pixels(x))
+		return m.Probabilities(scores), models.Predict(scores), scores
 	})
 	if err != nil {
 		return nil, err
@@ -174,29 +174,39 @@ func newTrained(p *program) (*Trained, error) {
 // Predict returns, for n images of Inputs uint8 pixels each (white digit on
 // black, as MNIST), the per-class confidences and the predicted class.
 func (t *Trained) Predict(images []uint8, n int) (probs [][]float32, pred []int, err error) {
+	probs, _, pred, err = t.PredictScores(images, n)
+	return probs, pred, err
+}
+
+// PredictScores is Predict with the model's raw per-class scores too (its
+// output layer before the loss's activation; the perceptron's z = W·x + b),
+// from which a model without probabilities has a margin.
+func (t *Trained) PredictScores(images []uint8, n int) (probs, scores [][]float32, pred []int, err error) {
 	inputs := t.Config.Model.Inputs
 	if n <= 0 || len(images) != n*inputs {
-		return nil, nil, fmt.Errorf("predict: %d bytes for %d images of %d pixels", len(images), n, inputs)
+		return nil, nil, nil, fmt.Errorf("predict: %d bytes for %d images of %d pixels", len(images), n, inputs)
 	}
 	for start := 0; start < n; start += evalBatchSize {
 		rows := min(evalBatchSize, n-start)
 		x := tensors.FromFlatDataAndDimensions(images[start*inputs:(start+rows)*inputs], rows, inputs)
 		out, err := callSafely(t.predict, x)
 		if err != nil {
-			return nil, nil, fmt.Errorf("predict: %w", err)
+			return nil, nil, nil, fmt.Errorf("predict: %w", err)
 		}
 		flat := tensors.MustCopyFlatData[float32](out[0])
 		labels := tensors.MustCopyFlatData[int32](out[1])
+		raw := tensors.MustCopyFlatData[float32](out[2])
 		classes := t.Config.Model.Classes
 		for r := range rows {
 			probs = append(probs, flat[r*classes:(r+1)*classes])
+			scores = append(scores, raw[r*classes:(r+1)*classes])
 			pred = append(pred, int(labels[r]))
 		}
 		for _, o := range out {
 			_ = o.FinalizeAll()
 		}
 	}
-	return probs, pred, nil
+	return probs, scores, pred, nil
 }
 
 // Evaluation is the result of evaluating a model on a labelled set.

@@ -1,7 +1,9 @@
 package train
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -73,9 +75,38 @@ type DataInfo struct {
 	DataShape
 }
 
-// DefaultRunDir is runs/<model>-<timestamp> under the current folder.
+// DefaultRunDir is runs/<model>-<timestamp> under the current folder: the
+// name NewRunDir tries first.
 func DefaultRunDir(model string, now time.Time) string {
 	return filepath.Join("runs", model+"-"+now.Format("20060102-150405"))
+}
+
+// maxRunDirTries bounds the suffixes NewRunDir tries (-2 ... -999).
+const maxRunDirTries = 999
+
+// NewRunDir creates a new, empty run folder for a run of model started at
+// now: DefaultRunDir, or with -2, -3... appended when that exists. Each
+// name is claimed with one os.Mkdir, which fails if it exists, so two runs
+// started in the same second (in two processes) never share a folder.
+func NewRunDir(model string, now time.Time) (string, error) {
+	base := DefaultRunDir(model, now)
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+		return "", fmt.Errorf("create run folder: %w", err)
+	}
+	for i := 1; i <= maxRunDirTries; i++ {
+		dir := base
+		if i > 1 {
+			dir = fmt.Sprintf("%s-%d", base, i)
+		}
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", fmt.Errorf("create run folder: %w", err)
+		}
+	}
+	return "", fmt.Errorf("create run folder: %s and %d others like it exist already; choose one with --run-dir", base, maxRunDirTries-1)
 }
 
 // runDir writes a run's files.

@@ -9,29 +9,42 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/benchout"
+	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/spf13/cobra"
 )
 
 // benchOptions is what `neurona bench` was asked to measure.
 type benchOptions struct {
 	cfg                  train.BenchConfig
 	data                 data.LocateOptions
+	json                 bool // --json: the report as JSON on stdout, instead of the table
 	jsonOut, mdOut, plot string
 	compare              []string // old.json new.json
 }
 
-func parseBench(args []string, e *env) (*benchOptions, error) {
-	fs := newFlags("bench", "bench [flags]   or   neurona bench --compare old.json new.json", e.stdout)
+// newCmdBench builds `neurona bench`; runF, if not nil, runs instead of
+// benchRun.
+func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	o := &benchOptions{}
-	var backends, batches, model, hidden, activation, loss string
+	var backends, batches, oldBatches, model, hidden, activation, loss string
 	var minSeconds, warmup float64
 	var stepsPerCall int
 	var loop string
 	var compare bool
+	cmd := &cobra.Command{
+		Use:   "bench [flags]   or   neurona bench --compare old.json new.json",
+		Short: "measure training and inference speed per backend and batch size",
+		Args:  cobra.ArbitraryArgs, // --compare's two reports; checked below
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
 	fs.StringVar(&backends, "backends", "", "comma-separated backends to compare, first is the baseline (default: every available one, go first)")
-	fs.StringVar(&batches, "batch", "32,128,1024", "comma-separated batch sizes")
+	fs.StringVar(&batches, "batch-size", "32,128,1024", "batch sizes to measure, comma-separated")
+	fs.StringVar(&oldBatches, "batch", "", "the old name of --batch-size")
+	deprecatedAlias(cmd, "batch", "--batch-size")
 	fs.StringVar(&model, "model", models.MLP, "model: "+strings.Join(models.Names, ", "))
 	fs.StringVar(&hidden, "hidden", "512,512", "MLP hidden layer widths")
 	fs.StringVar(&activation, "activation", "relu", "MLP hidden activation")
@@ -45,41 +58,70 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	fs.IntVar(&o.cfg.Repeats, "repeats", 3, "repeats of each measurement (the median is quoted)")
 	fs.Float64Var(&o.cfg.Target, "target", 0, "also measure the time to this test accuracy, e.g. 0.98 (0: skip)")
 	fs.IntVar(&o.cfg.MaxEpochs, "max-epochs", 0, "epochs at most for --target (default: the model's recipe)")
-	fs.StringVar(&o.jsonOut, "json", "", "write every measurement and the machine's description to this JSON file")
+	fs.BoolVar(&o.json, "json", false, "print every measurement and the machine's description as JSON on stdout, instead of the table")
+	fs.StringVar(&o.jsonOut, "json-out", "", "also write the JSON report to this file")
 	fs.StringVar(&o.mdOut, "md", "", "write a Markdown table to this file")
 	fs.StringVar(&o.plot, "plot", "", "write a PNG plot of training throughput per backend and batch size")
 	fs.BoolVar(&compare, "compare", false, "compare two JSON reports given as arguments: neurona bench --compare old.json new.json")
 	fs.StringVar(&o.data.DataDir, "data-dir", "", "data folder in MNIST's format (default: as for train)")
-	if err := parseFlags(fs, args); err != nil {
-		return nil, err
+	completeModelFlags(cmd)
+	if err := cmd.RegisterFlagCompletionFunc("backends", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return backendNames(), cobra.ShellCompDirectiveNoFileComp
+	}); err != nil {
+		panic(err)
 	}
-	if compare {
-		if fs.NArg() != 2 {
-			return nil, usagef("--compare takes two JSON reports (old.json new.json), got %d arguments", fs.NArg())
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if fs.Changed("batch") {
+			if fs.Changed("batch-size") {
+				return usagef("--batch and --batch-size: give one (--batch is the old name of --batch-size)")
+			}
+			batches = oldBatches
+			warnDeprecated(e, cmd)
 		}
-		o.compare = fs.Args()
-		return o, nil
+		if compare {
+			if len(args) != 2 {
+				return usagef("--compare takes two JSON reports (old.json new.json), got %d arguments", len(args))
+			}
+			o.compare = args
+		} else if len(args) > 0 {
+			hint := "to compare reports use --compare old.json new.json"
+			if o.json && strings.HasSuffix(args[0], ".json") {
+				hint = "--json prints the report on stdout; write it to a file with --json-out FILE"
+			}
+			return usagef("unexpected argument %q (bench takes flags; %s)", args[0], hint)
+		}
+		if o.compare == nil {
+			if err := o.finish(e, batches, model, hidden, activation, loss, loop, stepsPerCall, minSeconds, warmup, backends); err != nil {
+				return err
+			}
+		}
+		if runF != nil {
+			return runF(o)
+		}
+		return benchRun(e, o)
 	}
-	if fs.NArg() > 0 {
-		return nil, usagef("unexpected argument %q (bench takes flags; to compare reports use --compare old.json new.json)", fs.Arg(0))
-	}
+	return cmd
+}
+
+// finish checks the flags and fills o.cfg from them.
+func (o *benchOptions) finish(e *env, batches, model, hidden, activation, loss, loop string, stepsPerCall int, minSeconds, warmup float64, backends string) error {
 	var err error
 	if o.cfg.Batches, err = parseSizes(batches); err != nil {
-		return nil, usagef("--batch %q: %v", batches, err)
+		return usagef("--batch-size %q: %v", batches, err)
 	}
 	switch {
 	case o.cfg.MinSteps < 1:
-		return nil, usagef("--min-steps %d (must be >= 1)", o.cfg.MinSteps)
+		return usagef("--min-steps %d (must be >= 1)", o.cfg.MinSteps)
 	case !(minSeconds >= 0) || !(warmup >= 0):
-		return nil, usagef("--min-seconds %g / --warmup-seconds %g (must be >= 0)", minSeconds, warmup)
+		return usagef("--min-seconds %g / --warmup-seconds %g (must be >= 0)", minSeconds, warmup)
 	case o.cfg.Repeats < 1:
-		return nil, usagef("--repeats %d (must be >= 1)", o.cfg.Repeats)
+		return usagef("--repeats %d (must be >= 1)", o.cfg.Repeats)
 	case o.cfg.Target < 0 || o.cfg.Target >= 1:
-		return nil, usagef("--target %g (a test accuracy in (0, 1), or 0 to skip)", o.cfg.Target)
+		return usagef("--target %g (a test accuracy in (0, 1), or 0 to skip)", o.cfg.Target)
 	case o.cfg.DataOnDevice != "auto" && o.cfg.DataOnDevice != "on" && o.cfg.DataOnDevice != "off":
-		return nil, usagef("--data-on-device %q (accepted: auto, on, off)", o.cfg.DataOnDevice)
+		return usagef("--data-on-device %q (accepted: auto, on, off)", o.cfg.DataOnDevice)
 	case o.cfg.MaxEpochs < 0:
-		return nil, usagef("--max-epochs %d (must be >= 0)", o.cfg.MaxEpochs)
+		return usagef("--max-epochs %d (must be >= 0)", o.cfg.MaxEpochs)
 	}
 	o.cfg.MinTime = time.Duration(minSeconds * float64(time.Second))
 	o.cfg.Warmup = time.Duration(warmup * float64(time.Second))
@@ -88,19 +130,19 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	base.Model.Name = model
 	if model == models.MLP {
 		if base.Model.Hidden, err = models.ParseHidden(hidden); err != nil {
-			return nil, usagef("%s", trimSentinel(err))
+			return usagef("%s", trimSentinel(err))
 		}
 		base.Model.Activation, base.Model.Loss = activation, loss
 	}
 	base.StepsPerCall, base.Loop = stepsPerCall, loop
 	if err := base.Validate(); err != nil {
-		return nil, usagef("%s", trimSentinel(err))
+		return usagef("%s", trimSentinel(err))
 	}
 	for _, batch := range o.cfg.Batches {
 		c := base
 		c.BatchSize = batch
 		if err := train.CheckMemory(c); err != nil {
-			return nil, usagef("%s", trimSentinel(err))
+			return usagef("%s", trimSentinel(err))
 		}
 	}
 	o.cfg.Base = base
@@ -120,13 +162,13 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 		for _, b := range strings.Split(backends, ",") {
 			b = strings.TrimSpace(b)
 			if _, err := backend.Choose(b); err != nil {
-				return nil, usagef("--backends: %v", err)
+				return usagef("--backends: %v", err)
 			}
 			o.cfg.Backends = append(o.cfg.Backends, b)
 		}
 	}
 	o.data.Getenv, o.data.Download = e.getenv, true
-	return o, nil
+	return nil
 }
 
 // parseSizes parses "32,128,1024".
@@ -142,11 +184,8 @@ func parseSizes(text string) ([]int, error) {
 	return out, nil
 }
 
-func runBench(e *env, args []string) error {
-	o, err := parseBench(args, e)
-	if err != nil {
-		return err
-	}
+// benchRun measures, or compares reports, as o says.
+func benchRun(e *env, o *benchOptions) error {
 	if o.compare != nil {
 		for _, path := range o.compare {
 			if err := needPath("--compare", path); err != nil {
@@ -168,7 +207,11 @@ func runBench(e *env, args []string) error {
 		return err
 	}
 	started := time.Now()
-	fmt.Fprintf(e.stdout, "bench %s on %s, batches %v, %d repeats of >= %d calls and >= %v each\n",
+	text := e.stdout // the table and what was measured; with --json, stdout holds the JSON alone
+	if o.json {
+		text = e.stderr
+	}
+	fmt.Fprintf(text, "bench %s on %s, batches %v, %d repeats of >= %d calls and >= %v each\n",
 		o.cfg.Base.Model, strings.Join(o.cfg.Backends, ", "), o.cfg.Batches, o.cfg.Repeats, o.cfg.MinSteps, o.cfg.MinTime)
 	results, err := train.Bench(e.ctx, o.cfg, mnist, func(r train.BenchResult) {
 		fmt.Fprintf(e.stderr, "  measured %s batch %d: %.1f steps/s\n", r.Backend, r.Batch, r.StepsPerSecond)
@@ -176,16 +219,27 @@ func runBench(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := benchout.Table(e.stdout, results); err != nil {
-		return err
+	if !o.json {
+		if err := benchout.Table(e.stdout, results); err != nil {
+			return err
+		}
 	}
 	rep := benchout.Report{StartedAt: started, Machine: benchout.DescribeMachine(results), WhatIsTimed: benchout.WhatIsTimed,
 		Results: results, Config: map[string]any{"model": o.cfg.Base.Model, "optimizer": o.cfg.Base.Optimizer, "lr": o.cfg.Base.LR,
 			"steps_per_call": o.cfg.Base.StepsPerCall, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
 			"min_steps": o.cfg.MinSteps, "min_seconds": o.cfg.MinTime.Seconds(), "warmup_seconds": o.cfg.Warmup.Seconds(),
 			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs}}
-	fmt.Fprintf(e.stdout, "machine: %s, %d cores, %s, GoMLX %s, GOEXPERIMENT=%s; %.0fs in all\n",
+	fmt.Fprintf(text, "machine: %s, %d cores, %s, GoMLX %s, GOEXPERIMENT=%s; %.0fs in all\n",
 		rep.Machine.CPU, rep.Machine.Cores, rep.Machine.GoVersion, rep.Machine.GoMLX, rep.Machine.GOEXPERIMENT, time.Since(started).Seconds())
+	if o.json {
+		b, err := safejson.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if _, err := e.stdout.Write(append(b, '\n')); err != nil {
+			return err
+		}
+	}
 	if o.jsonOut != "" {
 		if err := benchout.WriteJSON(o.jsonOut, rep); err != nil {
 			return err

@@ -19,9 +19,9 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 	dir := t.TempDir()
 	jsonPath, mdPath, plotPath := filepath.Join(dir, "b.json"), filepath.Join(dir, "b.md"), filepath.Join(dir, "b.png")
 	var stdout, stderr bytes.Buffer
-	code := Main([]string{"bench", "--model", "perceptron", "--batch", "16,64", "--min-steps", "5", "--min-seconds", "0.05",
+	code := Main([]string{"bench", "--model", "perceptron", "--batch-size", "16,64", "--min-steps", "5", "--min-seconds", "0.05",
 		"--warmup-seconds", "0", "--repeats", "2", "--target", "0.5", "--max-epochs", "1",
-		"--json", jsonPath, "--md", mdPath, "--plot", plotPath}, &stdout, &stderr)
+		"--json-out", jsonPath, "--md", mdPath, "--plot", plotPath}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
@@ -85,8 +85,10 @@ func TestBenchBadFlags(t *testing.T) {
 		code int
 		want string
 	}{
-		{"a bad batch list", []string{"bench", "--batch", "32,,x"}, 2, "is not a batch size"},
-		{"a zero batch", []string{"bench", "--batch", "0"}, 2, "is not a batch size"},
+		{"a bad batch list", []string{"bench", "--batch-size", "32,,x"}, 2, `--batch-size "32,,x"`},
+		{"a zero batch", []string{"bench", "--batch-size", "0"}, 2, "is not a batch size"},
+		{"the old --batch with --batch-size", []string{"bench", "--batch", "32", "--batch-size", "64"}, 2, "give one"},
+		{"--json followed by a file, its old meaning", []string{"bench", "--json", "out.json"}, 2, "--json-out FILE"},
 		{"zero repeats", []string{"bench", "--repeats", "0"}, 2, "--repeats 0"},
 		{"a target of 1", []string{"bench", "--target", "1"}, 2, "--target 1"},
 		{"an unknown backend", []string{"bench", "--backends", "tpu"}, 2, "unknown backend"},

@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -17,7 +16,9 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/safejson"
+	"github.com/spf13/cobra"
 )
 
 // bestMetric is the manifest metric the trainer keeps the best checkpoint by.
@@ -32,79 +33,51 @@ type checkpointsOptions struct {
 	keepBest bool
 }
 
-const checkpointsHelp = `Usage: neurona checkpoints <list|inspect|verify|prune> <run-dir> [flags]
-
-  list     one line per checkpoint of a run: step, epoch, why it was saved,
-           validation accuracy, size, and whether it is valid
-  inspect  a checkpoint's manifest, saved configuration and variables
-           (given a run folder: its newest valid checkpoint)
-  verify   check every checkpoint's files against its manifest (sizes,
-           SHA-256, variable layout); exits 1 if any is corrupt
-  prune    delete old checkpoints: keep the --keep-last newest and the best
-           by val_accuracy; refuses while any checkpoint is corrupt (do not
-           run it while that run trains)
-
-Run ` + "`neurona checkpoints <subcommand> --help`" + ` for its flags.`
-
-// parseCheckpoints fills checkpointsOptions from args.
-func parseCheckpoints(args []string, e *env) (*checkpointsOptions, error) {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
-		fmt.Fprintln(e.stdout, checkpointsHelp)
-		if len(args) == 0 {
-			return nil, usagef("missing subcommand (accepted: list, inspect, verify, prune)")
+// newCmdCheckpoints builds `neurona checkpoints` and its subcommands;
+// runF, if not nil, runs instead of the subcommand's work.
+func newCmdCheckpoints(e *env, runF func(*checkpointsOptions) error) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "checkpoints <list|inspect|verify|prune> <run-dir>",
+		Short: "list, inspect, verify or prune a run's checkpoints",
+		Args:  cobra.ArbitraryArgs,
+		RunE:  groupRunE,
+	}
+	sub := func(name, use, short, what string, run func(*env, *checkpointsOptions) error) (*cobra.Command, *checkpointsOptions) {
+		o := &checkpointsOptions{sub: name}
+		c := &cobra.Command{
+			Use:   use,
+			Short: short,
+			Args:  onePath(what),
+			RunE: func(_ *cobra.Command, args []string) error {
+				o.path = args[0]
+				if o.sub == "prune" && o.keepLast < 1 {
+					return usagef("--keep-last %d (must be >= 1: prune never deletes the newest checkpoint)", o.keepLast)
+				}
+				if runF != nil {
+					return runF(o)
+				}
+				return run(e, o)
+			},
 		}
-		return nil, flag.ErrHelp
+		cmd.AddCommand(c)
+		return c, o
 	}
-	o := &checkpointsOptions{sub: args[0]}
-	var fs *flag.FlagSet
-	switch o.sub {
-	case "list":
-		fs = newFlags("checkpoints list", "checkpoints list <run-dir> [--json]", e.stdout)
-		fs.BoolVar(&o.json, "json", false, "print JSON")
-	case "inspect":
-		fs = newFlags("checkpoints inspect", "checkpoints inspect <checkpoint|run-dir> [--json]", e.stdout)
-		fs.BoolVar(&o.json, "json", false, "print JSON")
-	case "verify":
-		fs = newFlags("checkpoints verify", "checkpoints verify <run-dir|checkpoint>", e.stdout)
-	case "prune":
-		fs = newFlags("checkpoints prune", "checkpoints prune <run-dir> [--keep-last N] [--keep-best=false]", e.stdout)
-		fs.IntVar(&o.keepLast, "keep-last", 3, "newest valid checkpoints to keep (at least 1)")
-		fs.BoolVar(&o.keepBest, "keep-best", true, "also keep the checkpoint with the best "+bestMetric)
-	default:
-		return nil, usagef("unknown subcommand %q (accepted: list, inspect, verify, prune)", o.sub)
+	list, o := sub("list", "list <run-dir>", "one line per checkpoint of a run: step, epoch, why it was saved, validation accuracy, size, and whether it is valid",
+		"the run folder", checkpointsList)
+	list.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	inspect, o := sub("inspect", "inspect <run-dir|checkpoint>", "a checkpoint's manifest, saved configuration and variables (given a run folder: the checkpoint of the epoch the run tested, as eval uses)",
+		"the run folder or checkpoint", checkpointsInspect)
+	inspect.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	sub("verify", "verify <run-dir|checkpoint>", "check every checkpoint's files against its manifest (sizes, SHA-256, variable layout); exits 1 if any is corrupt",
+		"the run folder or checkpoint", checkpointsVerify)
+	prune, o := sub("prune", "prune <run-dir>", "delete old checkpoints: keep the --keep-last newest and the best by val_accuracy; corrupt ones are left alone",
+		"the run folder", checkpointsPrune)
+	prune.Flags().IntVar(&o.keepLast, "keep-last", 3, "newest valid checkpoints to keep (at least 1)")
+	prune.Flags().BoolVar(&o.keepBest, "keep-best", true, "also keep the checkpoint with the best "+bestMetric)
+	for _, c := range cmd.Commands() {
+		c.ValidArgsFunction = completeDirs
 	}
-	pos, err := parseInterspersed(fs, args[1:])
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case len(pos) == 0:
-		return nil, usagef("missing the run folder (see `%s --help`)", fs.Name())
-	case len(pos) > 1:
-		return nil, usagef("unexpected argument %q (%s takes one folder)", pos[1], fs.Name())
-	}
-	o.path = pos[0]
-	if o.sub == "prune" && o.keepLast < 1 {
-		return nil, usagef("--keep-last %d (must be >= 1: prune never deletes the newest checkpoint)", o.keepLast)
-	}
-	return o, nil
-}
-
-func runCheckpoints(e *env, args []string) error {
-	o, err := parseCheckpoints(args, e)
-	if err != nil {
-		return err
-	}
-	switch o.sub {
-	case "list":
-		return checkpointsList(e, o)
-	case "inspect":
-		return checkpointsInspect(e, o)
-	case "verify":
-		return checkpointsVerify(e, o)
-	default:
-		return checkpointsPrune(e, o)
-	}
+	return cmd
 }
 
 // isCheckpoint reports whether dir is a checkpoint folder (it has a
@@ -174,27 +147,6 @@ func shortError(dir string, err error) string {
 	msg := oneLine(err.Error())
 	msg = strings.TrimPrefix(msg, "checkpoint "+dir+": ")
 	return strings.ReplaceAll(msg, "checkpoint: ", "")
-}
-
-// plural says "1 checkpoint", "2 checkpoints".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// humanBytes prints a size in decimal units, as the training log does.
-func humanBytes(n int64) string {
-	switch {
-	case n < 1000:
-		return fmt.Sprintf("%d B", n)
-	case n < 1e6:
-		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
-	case n < 1e9:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	}
-	return fmt.Sprintf("%.2f GB", float64(n)/1e9)
 }
 
 // diskUsage is the total size of the files under dir.
@@ -300,7 +252,7 @@ func checkpointsList(e *env, o *checkpointsOptions) error {
 		if errs[i] != nil {
 			status = "CORRUPT: " + shortError(info.Dir, errs[i])
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", filepath.Base(info.Dir), step, epoch, reason, acc, humanBytes(info.Size), status)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", filepath.Base(info.Dir), step, epoch, reason, acc, human.Bytes(info.Size), status)
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -308,9 +260,9 @@ func checkpointsList(e *env, o *checkpointsOptions) error {
 	if best != "" {
 		fmt.Fprintf(e.stdout, "* best %s (kept by prune unless --keep-best=false)\n", bestMetric)
 	}
-	fmt.Fprintf(e.stdout, "%s, %s on disk in %s\n", plural(len(infos), "checkpoint"), humanBytes(diskUsage(dir)), dir)
+	fmt.Fprintf(e.stdout, "%s, %s on disk in %s\n", human.Count(len(infos), "checkpoint"), human.Bytes(diskUsage(dir)), dir)
 	if n := tempFolders(dir); n > 0 {
-		fmt.Fprintf(e.stdout, "%s (.tmp-*) of interrupted saves; the next training run in this folder removes them\n", plural(n, "temporary folder"))
+		fmt.Fprintf(e.stdout, "%s (.tmp-*) of interrupted saves; the next training run in this folder removes them\n", human.Count(n, "temporary folder"))
 	}
 	return nil
 }
@@ -348,9 +300,9 @@ func checkpointsVerify(e *env, o *checkpointsOptions) error {
 		return err
 	}
 	if bad > 0 {
-		return fmt.Errorf("%d of %s corrupt in %s", bad, plural(len(infos), "checkpoint"), dir)
+		return fmt.Errorf("%d of %s corrupt in %s", bad, human.Count(len(infos), "checkpoint"), dir)
 	}
-	fmt.Fprintf(e.stdout, "%s, all valid\n", plural(len(infos), "checkpoint"))
+	fmt.Fprintf(e.stdout, "%s, all valid\n", human.Count(len(infos), "checkpoint"))
 	return nil
 }
 
@@ -369,7 +321,7 @@ func checkpointsPrune(e *env, o *checkpointsOptions) error {
 	}
 	// A run still training holds the lock; pruning under it could race
 	// with its own retention.
-	unlock, err := train.LockRun(o.path)
+	unlock, err := train.LockRunFor(o.path, "pruning")
 	if err != nil {
 		return err
 	}
@@ -385,7 +337,7 @@ func checkpointsPrune(e *env, o *checkpointsOptions) error {
 	for _, d := range deleted {
 		info := sizes[d]
 		freed += info.Size
-		fmt.Fprintf(e.stdout, "deleted %s (step %d, epoch %d, %s)\n", filepath.Base(d), info.Manifest.Step, info.Manifest.Epoch, humanBytes(info.Size))
+		fmt.Fprintf(e.stdout, "deleted %s (step %d, epoch %d, %s)\n", filepath.Base(d), info.Manifest.Step, info.Manifest.Epoch, human.Bytes(info.Size))
 	}
 	if err != nil {
 		return fmt.Errorf("prune %s: %w", dir, err)
@@ -405,7 +357,7 @@ func checkpointsPrune(e *env, o *checkpointsOptions) error {
 			fmt.Fprintf(e.stdout, "left %s alone: it is corrupt (see `neurona checkpoints verify`)\n", filepath.Base(info.Dir))
 		}
 	}
-	fmt.Fprintf(e.stdout, "%s left, %s on disk in %s (freed %s)\n", plural(len(before)-len(deleted), "checkpoint"), humanBytes(diskUsage(dir)), dir, humanBytes(freed))
+	fmt.Fprintf(e.stdout, "%s left, %s on disk in %s (freed %s)\n", human.Count(len(before)-len(deleted), "checkpoint"), human.Bytes(diskUsage(dir)), dir, human.Bytes(freed))
 	return nil
 }
 
@@ -423,7 +375,7 @@ type inspectReport struct {
 }
 
 func checkpointsInspect(e *env, o *checkpointsOptions) error {
-	c, err := resolveCheckpoint(e, "checkpoints inspect", o.path)
+	c, err := runCheckpoint(e, "checkpoints inspect", o.path)
 	if err != nil {
 		if isCheckpoint(o.path) {
 			// Show what still reads of a corrupt checkpoint before failing.
@@ -463,7 +415,7 @@ func checkpointsInspect(e *env, o *checkpointsOptions) error {
 	for _, kv := range configFields(cfg) {
 		fmt.Fprintf(w, "  %s\t%s\n", kv[0], kv[1])
 	}
-	fmt.Fprintf(w, "  trained\t%d steps, %d epochs\n", step, epoch)
+	fmt.Fprintf(w, "  trained\t%s, %s\n", human.Count(step, "step"), human.Count(epoch, "epoch"))
 	fmt.Fprintf(w, "  backend\t%s\n", meta.Backend)
 	fmt.Fprintf(w, "  dataset\tSHA-256 %s\n", dataset)
 	if b := buildLine(meta.Build); b != "" {
@@ -527,7 +479,7 @@ func printManifest(out io.Writer, dir string, m checkpoint.Manifest) {
 		fmt.Fprintf(w, "  %s\t%d\t(lists the others)\n", checkpoint.ManifestFile, info.Size())
 	}
 	_ = w.Flush() // out is stdout or a buffer; the caller's next write reports a failure
-	fmt.Fprintf(out, "  %s in all\n\n", humanBytes(total))
+	fmt.Fprintf(out, "  %s in all\n\n", human.Bytes(total))
 }
 
 // configFields returns a configuration's fields as JSON names and values,

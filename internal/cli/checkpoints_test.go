@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 )
@@ -222,7 +224,7 @@ func TestCheckpointsVerify(t *testing.T) {
 			if code != ExitFailure {
 				t.Errorf("exit code %d, want 1", code)
 			}
-			if stderr != "neurona checkpoints: 1 of 3 checkpoints corrupt in "+train.CheckpointsDir(dir)+"\n" {
+			if stderr != "neurona checkpoints verify: 1 of 3 checkpoints corrupt in "+train.CheckpointsDir(dir)+"\n" {
 				t.Errorf("stderr %q", stderr)
 			}
 			if r := rows(stdout); len(r) != 0 || !strings.Contains(stdout, "CORRUPT  ckpt-000000004  ") || !strings.Contains(stdout, tc.want) || strings.Count(stdout, "\nok ") != 1 {
@@ -243,16 +245,25 @@ func TestCheckpointsVerify(t *testing.T) {
 func TestCheckpointsInspect(t *testing.T) {
 	runDir, _ := trainedRun(t, 2)
 	newest := filepath.Join(train.CheckpointsDir(runDir), "ckpt-000000004")
-	t.Run("a run folder shows its newest checkpoint", func(t *testing.T) {
+	// The checkpoint of the epoch the run tested (its best, with the
+	// perceptron's --restore-best), as eval and predict use it; an epoch is
+	// 2 steps on the fake data.
+	epoch := testedEpoch(t, runDir)
+	tested := filepath.Join(train.CheckpointsDir(runDir), fmt.Sprintf("ckpt-%09d", 2*epoch))
+	t.Run("a run folder shows the checkpoint the run tested, as eval", func(t *testing.T) {
 		code, stdout, stderr := cliRun("checkpoints", "inspect", runDir)
 		if code != ExitOK || stderr != "" {
 			t.Fatalf("exit code %d, stderr %q", code, stderr)
 		}
+		_, evalOut, _ := cliRun("eval", runDir, "--backend", "go")
+		if !strings.Contains(evalOut, "checkpoint  "+tested+" ") {
+			t.Errorf("eval does not use %s:\n%s", tested, evalOut)
+		}
 		for _, want := range []string{
-			"checkpoint " + newest,
+			"checkpoint " + tested,
 			"format version 1",
-			"step 4",
-			"epoch 2 (completed)",
+			fmt.Sprintf("step %d", 2*epoch),
+			fmt.Sprintf("epoch %d (completed)", epoch),
 			"reason epoch",
 			"val_accuracy",
 			"NAME BYTES SHA-256",
@@ -260,10 +271,10 @@ func TestCheckpointsInspect(t *testing.T) {
 			"variables.bin 31436 ",
 			"status valid",
 			"configuration (meta.json)",
-			"model perceptron 784-10 perceptron",
+			"model perceptron 784-10",
 			"optimizer sgd",
 			"epochs 2",
-			"trained 4 steps, 2 epochs",
+			"trained " + human.Count(2*epoch, "step") + ", " + human.Count(epoch, "epoch"),
 			"backend go",
 			"dataset SHA-256 ",
 			"PATH DTYPE SHAPE TRAINABLE BYTES",
@@ -301,8 +312,16 @@ func TestCheckpointsInspect(t *testing.T) {
 		if code != ExitFailure || !strings.Contains(stdout, "step       4") || !strings.Contains(stderr, "SHA-256 differs") || strings.Count(stderr, "\n") != 1 {
 			t.Errorf("exit code %d, stderr %q, stdout:\n%s", code, stderr, stdout)
 		}
-		code, stdout, stderr = cliRun("checkpoints", "inspect", dir)
-		if code != ExitOK || !strings.Contains(stdout, "step       2") || !strings.Contains(stderr, "skipped corrupt checkpoint") {
+	})
+	t.Run("a run folder whose tested checkpoint is corrupt shows the newest valid one, saying so", func(t *testing.T) {
+		dir := copyRun(t, runDir)
+		want, says := "step       4", "which the run tested, is gone or corrupt"
+		if epoch == 2 { // the tested checkpoint is the newest: the one before it
+			want, says = "step       2", "skipped corrupt checkpoint"
+		}
+		flipByte(t, filepath.Join(train.CheckpointsDir(dir), fmt.Sprintf("ckpt-%09d", 2*epoch), checkpoint.BlobFile))
+		code, stdout, stderr := cliRun("checkpoints", "inspect", dir)
+		if code != ExitOK || !strings.Contains(stdout, want) || !strings.Contains(stderr, says) {
 			t.Errorf("run folder: exit code %d, stderr %q, stdout:\n%s", code, stderr, stdout)
 		}
 	})
@@ -397,7 +416,7 @@ func TestCheckpointsPrune(t *testing.T) {
 		defer unlock()
 		before := ckptNames(dir)
 		code, _, stderr := cliRun("checkpoints", "prune", dir, "--keep-last", "1")
-		if code != ExitFailure || !strings.Contains(stderr, "in use by another neurona process") {
+		if code != ExitFailure || !strings.Contains(stderr, fmt.Sprintf("another neurona process (pid %d) is using %s", os.Getpid(), dir)) {
 			t.Errorf("exit code %d, stderr %q", code, stderr)
 		}
 		if got := ckptNames(dir); !slices.Equal(got, before) {

@@ -1,18 +1,18 @@
 package cli
 
 import (
-	"flag"
 	"strings"
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train"
+	"github.com/spf13/pflag"
 )
 
 // classesUsage is the help of every command's --classes flag.
 const classesUsage = "class names, comma-separated, class 0 first (default: the data folder's classes.txt, or what the run recorded; else the numbers)"
 
 // classesFlag adds --classes to fs.
-func classesFlag(fs *flag.FlagSet, list *string) { fs.StringVar(list, "classes", "", classesUsage) }
+func classesFlag(fs *pflag.FlagSet, list *string) { fs.StringVar(list, "classes", "", classesUsage) }
 
 // parseClasses parses a --classes list; "" gives nil names.
 func parseClasses(list string) ([]string, error) {

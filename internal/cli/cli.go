@@ -1,8 +1,12 @@
-// Package cli implements neurona's command line: one file per subcommand,
-// each with an options struct, a parse function that fills it from flags
-// (tests call it without running anything) and a run function.
+// Package cli implements neurona's command line on cobra and pflag (GNU
+// flags: --flag, --flag=value, --flag=false; completion; suggestions). One
+// file per subcommand, each after the GitHub CLI's pattern: an options
+// struct, a constructor newCmdX(e, runF) that builds the cobra.Command and
+// fills the options from the flags, and a run function xRun(e, opts) that
+// does the work. Tests pass a runF that captures the options instead.
 //
-// Errors map to exit codes in one place, exitCode, by one rule:
+// Errors map to exit codes in one place, exitCode (through Main), by one
+// rule:
 //
 //   - 2: the command line is wrong. An unknown command, subcommand or flag, a
 //     missing or extra argument, a value out of range (each message says
@@ -23,7 +27,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,7 +36,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/backend"
+	"github.com/spf13/cobra"
 )
 
 // Exit codes.
@@ -61,25 +64,22 @@ type env struct {
 	getenv         func(string) string
 }
 
-type command struct {
-	name, summary string
-	run           func(e *env, args []string) error
-}
-
-func commands() []command {
-	return []command{
-		{"train", "train a model on MNIST or your data and write a run folder (resume one with --resume)", runTrain},
-		{"eval", "evaluate a trained model on the test set of the data it was trained on", runEval},
-		{"predict", "predict the classes of PNG images or of test images", runPredict},
-		{"checkpoints", "list, inspect, verify or prune a run's checkpoints", runCheckpoints},
-		{"report", "write a run's report.html: configuration, curves, confusion matrix, mistakes", runReport},
-		{"explain", "draw what a trained model's first layer looks for, as 28x28 weight images", runExplain},
-		{"plot", "draw reference pictures (activations: the activation functions and their derivatives)", runPlot},
-		{"data", "find, check, download or show MNIST (info, verify, fetch, show)", runData},
-		{"models", "list the models, activations, losses and optimizers", runModels},
-		{"backends", "list the compute backends and why any is unavailable", runBackends},
-		{"bench", "measure training and inference speed per backend and batch size", runBench},
-		{"version", "print the version and how the binary was built", runVersion},
+// commands returns neurona's subcommands, each built to run its work.
+func commands(e *env) []*cobra.Command {
+	return []*cobra.Command{
+		newCmdTrain(e, nil),
+		newCmdEval(e, nil),
+		newCmdPredict(e, nil),
+		newCmdCheckpoints(e, nil),
+		newCmdReport(e, nil),
+		newCmdExplain(e, nil),
+		newCmdPlot(e, nil),
+		newCmdData(e),
+		newCmdModels(e),
+		newCmdBackends(e),
+		newCmdBench(e, nil),
+		newCmdVersion(e),
+		newCmdCompletion(e),
 	}
 }
 
@@ -94,36 +94,11 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 	if !train.Build().SIMD {
 		fmt.Fprintln(stderr, "neurona: warning: built without GOEXPERIMENT=simd; the Go backend runs several times slower (build with `make build`)")
 	}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		if len(args) > 1 {
-			return Main([]string{args[1], "--help"}, stdout, stderr)
-		}
-		printHelp(stdout)
-		return ExitOK
-	}
-	name := args[0]
-	args, plugin, err := extractPJRTPlugin(args)
-	if err != nil {
-		fmt.Fprintf(stderr, "neurona %s: %v\n", strings.TrimLeft(name, "-"), err)
-		return ExitUsage
-	}
-	if plugin != "" {
-		_ = os.Setenv(backend.EnvPJRTPlugin, plugin)
-	}
-	if len(args) == 0 {
-		printHelp(stdout)
-		return ExitOK
-	}
 	ctx, stop := signalContext(stderr)
 	defer stop()
 	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: os.Getenv}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return exitCode(ctx, stderr, c.name, c.run(e, args[1:]))
-		}
-	}
-	fmt.Fprintf(stderr, "neurona: unknown command %q (accepted: %s; see `neurona help`)\n", args[0], commandNames())
-	return ExitUsage
+	cmd, err := execute(newRootCmd(e, commands(e)...), args)
+	return exitCode(ctx, stderr, commandPath(cmd), err)
 }
 
 // signalError is the cause of a context cancelled by a signal.
@@ -176,18 +151,21 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 	}
 }
 
+// exitCode prints err, if any, as one line on stderr after the command's
+// path ("neurona train") and returns the exit code the package's rule
+// gives it.
 func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int {
 	var ue usageError
 	switch {
-	case err == nil || errors.Is(err, flag.ErrHelp):
+	case err == nil:
 		return ExitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "neurona %s: %s\n", name, ue.msg)
+		fmt.Fprintf(stderr, "%s: %s\n", name, ue.msg)
 		return ExitUsage
 	case errors.As(err, new(*missingPathError)):
 		// Only a path named on the command line: a file missing inside a
 		// folder that exists wraps fs.ErrNotExist too, and exits 1.
-		fmt.Fprintf(stderr, "neurona %s: %s\n", name, oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		detail := "" // a call that did not return after the signal: which, and the last intact checkpoint
@@ -196,13 +174,13 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 		}
 		var se signalError
 		if errors.As(context.Cause(ctx), &se) && se.sig == syscall.SIGTERM {
-			fmt.Fprintf(stderr, "neurona %s: terminated (SIGTERM)%s\n", name, detail)
+			fmt.Fprintf(stderr, "%s: terminated (SIGTERM)%s\n", name, detail)
 			return ExitTerminated
 		}
-		fmt.Fprintf(stderr, "neurona %s: interrupted%s\n", name, detail)
+		fmt.Fprintf(stderr, "%s: interrupted%s\n", name, detail)
 		return ExitInterrupted
 	default:
-		fmt.Fprintf(stderr, "neurona %s: %s\n", name, oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
 		return ExitFailure
 	}
 }
@@ -211,58 +189,4 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 func oneLine(s string) string {
 	first, _, _ := strings.Cut(s, "\n")
 	return first
-}
-
-func commandNames() string {
-	var names []string
-	for _, c := range commands() {
-		names = append(names, c.name)
-	}
-	return strings.Join(names, ", ")
-}
-
-func printHelp(w io.Writer) {
-	fmt.Fprintln(w, "neurona trains neural networks on MNIST, on the CPU or a GPU.")
-	fmt.Fprintln(w, "\nUsage: neurona <command> [flags]\n\nCommands:")
-	width := 0
-	for _, c := range commands() {
-		width = max(width, len(c.name))
-	}
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
-	}
-	fmt.Fprintln(w, "\nGlobal flag: --pjrt-plugin PATH, a CUDA PJRT plugin (.so or a folder holding one) to use for xla:cuda.")
-	fmt.Fprintln(w, "\nRun `neurona <command> --help` for a command's flags and defaults.")
-}
-
-// newFlags returns a flag set that reports errors through usageError and
-// prints its help on --help only.
-func newFlags(name, synopsis string, stdout io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("neurona "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: neurona %s\n\nFlags:\n", synopsis)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	return fs
-}
-
-// parseFlags parses args, turning flag errors into one-line usage errors.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	// The flag package calls Usage on --help and on every parse error; keep
-	// it quiet during Parse so that help prints once, and only on --help.
-	usage := fs.Usage
-	fs.Usage = func() {}
-	err := fs.Parse(args)
-	fs.Usage = usage
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return err
-		}
-		return usagef("%v (see `%s --help`)", err, fs.Name())
-	}
-	return nil
 }

@@ -40,7 +40,7 @@ func TestMainRejectsBadUsage(t *testing.T) {
 		{"a negative learning rate", []string{"train", "--lr", "-1"}, []string{"--lr -1", "> 0"}, false},
 		{"a learning rate of zero", []string{"train", "--lr", "0"}, []string{"--lr 0", "> 0"}, false},
 		{"a learning rate that is not a number", []string{"train", "--lr", "NaN"}, []string{"--lr NaN", "> 0"}, false},
-		{"a learning rate that does not parse", []string{"train", "--lr", "fast"}, []string{`"fast"`, "-lr", "--help"}, false},
+		{"a learning rate that does not parse", []string{"train", "--lr", "fast"}, []string{`--lr "fast"`, "want a number", "neurona train --help"}, false},
 		{"a batch size of zero", []string{"train", "--batch-size", "0"}, []string{"--batch-size 0", "1 to 1048576"}, false},
 		{"a hidden list with an empty item and a word", []string{"train", "--hidden", "512,,x"}, []string{`"512,,x"`, "widths of 1 to 1048576 separated by commas"}, false},
 		{"hidden layers on the perceptron", []string{"train", "--model", "perceptron", "--hidden", "64"}, []string{"no hidden layers", "--model mlp"}, false},
@@ -51,12 +51,27 @@ func TestMainRejectsBadUsage(t *testing.T) {
 		{"one maxout piece", []string{"train", "--activation", "maxout", "--maxout-pieces", "1"}, []string{"--maxout-pieces 1", "2 to 64"}, false},
 		{"a data folder that does not exist", []string{"train", "--data-dir", "/nonexistent/folder"}, []string{"--data-dir", "/nonexistent/folder"}, false},
 		{"an unknown progress mode", []string{"train", "--progress", "sometimes"}, []string{`"sometimes"`, "accepted: auto, always, never"}, false},
-		{"an unknown flag", []string{"train", "--bogus-flag"}, []string{"-bogus-flag", "neurona train --help"}, false},
+		{"an unknown flag", []string{"train", "--bogus-flag"}, []string{"unknown flag: --bogus-flag", "neurona train --help"}, false},
+		{"an unknown flag close to one is suggested", []string{"train", "--batch_size", "64"}, []string{"unknown flag: --batch_size (did you mean --batch-size?)"}, false},
+		{"a misspelled flag is suggested", []string{"train", "--learning-rat", "1"}, []string{"unknown flag: --learning-rat"}, false},
+		{"a flag cut short is suggested", []string{"train", "--epoch", "3"}, []string{"(did you mean --epochs?)"}, false},
+		{"a long flag with one dash", []string{"train", "-lr", "0.1"}, []string{"-lr: long flags take two dashes: --lr"}, false},
+		{"a boolean followed by false", []string{"train", "--keep-best", "false"}, []string{"--keep-best false", "write --keep-best=false"}, false},
+		{"a boolean followed by true", []string{"checkpoints", "prune", "runs/x", "--keep-best", "true"}, []string{"write --keep-best=true"}, false},
+		{"the old and new spellings of one boolean", []string{"train", "--restore-best", "--no-restore-best"}, []string{"--restore-best and --no-restore-best", "give one"}, false},
+		{"a flag without its value", []string{"train", "--epochs"}, []string{"--epochs needs a value"}, false},
+		{"an extra argument to models", []string{"models", "extra"}, []string{`unexpected argument "extra"`, "only flags"}, false},
+		{"a misspelled command is suggested", []string{"trian"}, []string{`unknown command "trian"`, "did you mean train?"}, false},
+		{"checkpoints without a subcommand names them", []string{"checkpoints"}, []string{"missing subcommand", "accepted: list, inspect, verify, prune"}, false},
+		{"backends with an unknown argument", []string{"backends", "frobnicate"}, []string{`"frobnicate"`, "backends install NAME"}, false},
+		{"plot without a picture", []string{"plot"}, []string{"missing picture", "accepted: activations"}, false},
+		{"completion of an unknown shell", []string{"completion", "tcsh"}, []string{`unknown shell "tcsh"`, "bash, zsh"}, false},
+		{"completion without a shell", []string{"completion"}, []string{"missing the shell", "bash, zsh"}, false},
 		{"an argument that is not a flag", []string{"train", "mlp"}, []string{`"mlp"`, "only flags"}, false},
-		{"data without a subcommand", []string{"data"}, []string{"missing subcommand", "accepted: info, verify, fetch"}, true},
+		{"data without a subcommand", []string{"data"}, []string{"missing subcommand", "accepted: info, verify, fetch, show"}, false},
 		{"an unknown data subcommand", []string{"data", "frobnicate"}, []string{`"frobnicate"`, "accepted: info, verify, fetch"}, false},
-		{"an unknown flag of data info", []string{"data", "info", "--bogus"}, []string{"-bogus", "neurona data info --help"}, false},
-		{"an unknown flag of models", []string{"models", "--bogus"}, []string{"-bogus", "neurona models --help"}, false},
+		{"an unknown flag of data info", []string{"data", "info", "--bogus"}, []string{"--bogus", "neurona data info --help"}, false},
+		{"an unknown flag of models", []string{"models", "--bogus"}, []string{"--bogus", "neurona models --help"}, false},
 		{"installing an unknown backend", []string{"backends", "install", "xla:tpu"}, []string{"name one backend", "accepted: xla:cpu, xla:cuda"}, false},
 		{"installing nothing", []string{"backends", "install"}, []string{"name one backend", "accepted: xla:cpu, xla:cuda"}, false},
 		{"help for an unknown command", []string{"help", "frobnicate"}, []string{`"frobnicate"`, "accepted: train"}, false},
@@ -98,11 +113,16 @@ func TestMainHelp(t *testing.T) {
 		{"help prints the commands", []string{"help"}, []string{"Usage: neurona <command>", "train", "data"}},
 		{"--help prints the commands", []string{"--help"}, []string{"Usage: neurona <command>"}},
 		{"train --help shows --lr with the defaults of both models", []string{"train", "--help"},
-			[]string{"Usage: neurona train", "-lr float", "learning rate (default 0.001; perceptron: 1)", "-batch-size int", "perceptron: sgd"}},
-		{"help train is train --help", []string{"help", "train"}, []string{"Usage: neurona train", "-lr float"}},
+			[]string{"Usage: neurona train", "--lr float", "learning rate (default 0.001; perceptron: 1)", "--batch-size int", "perceptron: sgd"}},
+		{"train -h is train --help", []string{"train", "-h"}, []string{"Usage: neurona train", "--lr float"}},
+		{"help train is train --help", []string{"help", "train"}, []string{"Usage: neurona train", "--lr float"}},
+		{"help checkpoints prune is its --help", []string{"help", "checkpoints", "prune"}, []string{"Usage: neurona checkpoints prune", "--keep-last int"}},
+		{"checkpoints help prune is its --help", []string{"checkpoints", "help", "prune"}, []string{"Usage: neurona checkpoints prune", "--keep-last int"}},
 		{"data --help lists the subcommands", []string{"data", "--help"}, []string{"info", "verify", "fetch"}},
-		{"data info --help shows its flags", []string{"data", "info", "--help"}, []string{"-data-dir", "-cache-dir"}},
+		{"data info --help shows its flags", []string{"data", "info", "--help"}, []string{"--data-dir", "--cache-dir"}},
 		{"models --help", []string{"models", "--help"}, []string{"Usage: neurona models"}},
+		{"bench --help names its batch sizes --batch-size and --json a switch", []string{"bench", "--help"},
+			[]string{"--batch-size string", "--json   ", "--json-out string"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,7 +176,7 @@ func TestMainModels(t *testing.T) {
 		t.Fatalf("exit code %d, stderr %q", code, stderr)
 	}
 	for _, want := range []string{
-		"perceptron 784-10 perceptron", "[10 784]", "7850",
+		"perceptron 784-10", "[10 784]", "7850",
 		"mlp 784-512-512-10 relu softmax_ce", "669706",
 		"relu, leaky_relu, sigmoid, tanh, linear, maxout",
 		"sgd, adam, adamw", "constant, cosine",
@@ -248,15 +268,20 @@ func ExampleMain() {
 	//   predict      predict the classes of PNG images or of test images
 	//   checkpoints  list, inspect, verify or prune a run's checkpoints
 	//   report       write a run's report.html: configuration, curves, confusion matrix, mistakes
-	//   explain      draw what a trained model's first layer looks for, as 28x28 weight images
+	//   explain      draw what a trained model's first layer looks for, as weight images
 	//   plot         draw reference pictures (activations: the activation functions and their derivatives)
 	//   data         find, check, download or show MNIST (info, verify, fetch, show)
 	//   models       list the models, activations, losses and optimizers
-	//   backends     list the compute backends and why any is unavailable
+	//   backends     list the compute backends and why any is unavailable; install an XLA plugin
 	//   bench        measure training and inference speed per backend and batch size
 	//   version      print the version and how the binary was built
+	//   completion   print the shell completion script for bash, zsh or fish
+	//   help         show a command's flags and defaults
 	//
-	// Global flag: --pjrt-plugin PATH, a CUDA PJRT plugin (.so or a folder holding one) to use for xla:cuda.
+	// Flags:
+	//   -h, --help                 help for neurona
+	//       --pjrt-plugin string   a CUDA PJRT plugin (.so, or a folder holding one) to use for xla:cuda
+	//   -v, --version              version for neurona
 	//
 	// Run `neurona <command> --help` for a command's flags and defaults.
 	// exit code 0

@@ -1,44 +1,119 @@
 package cli
 
-import "github.com/neurona/neurona/train"
+import (
+	"strconv"
+
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train"
+	"github.com/spf13/pflag"
+)
 
 // configFlag is a `neurona train` flag that sets part of the run's
-// configuration: copy moves that part from the flags' config to another.
+// configuration: copy moves that part from the flags' config to another,
+// get reads it from a (validated) configuration, ok false where the flag
+// does not apply to the model (--hidden for the perceptron).
 type configFlag struct {
 	copy func(dst *train.Config, src train.Config)
+	get  func(c train.Config) (value any, ok bool)
 	// resumable flags may differ from the checkpoint's configuration on
 	// --resume; every other one must repeat the saved value.
 	resumable bool
 }
 
+func always(v any) (any, bool) { return v, true }
+
+func mlpOnly(c train.Config, v any) (any, bool) { return v, c.Model.Name == models.MLP }
+
 // configFlags is the one map from train's flags to configuration fields,
-// used to apply the flags given over a model's defaults and to check them
-// against a resumed checkpoint.
+// used to apply the flags given over a model's defaults, to check them
+// against a resumed checkpoint, and to write the configuration out
+// (--print-config, config.yaml).
 var configFlags = map[string]configFlag{
-	"model":            {copy: func(d *train.Config, s train.Config) { d.Model.Name = s.Model.Name }},
-	"hidden":           {copy: func(d *train.Config, s train.Config) { d.Model.Hidden = s.Model.Hidden }},
-	"activation":       {copy: func(d *train.Config, s train.Config) { d.Model.Activation = s.Model.Activation }},
-	"maxout-pieces":    {copy: func(d *train.Config, s train.Config) { d.Model.MaxoutPieces = s.Model.MaxoutPieces }},
-	"loss":             {copy: func(d *train.Config, s train.Config) { d.Model.Loss = s.Model.Loss }},
-	"optimizer":        {copy: func(d *train.Config, s train.Config) { d.Optimizer = s.Optimizer }},
-	"lr":               {copy: func(d *train.Config, s train.Config) { d.LR = s.LR }},
-	"momentum":         {copy: func(d *train.Config, s train.Config) { d.Momentum = s.Momentum }},
-	"weight-decay":     {copy: func(d *train.Config, s train.Config) { d.WeightDecay = s.WeightDecay }},
-	"schedule":         {copy: func(d *train.Config, s train.Config) { d.Schedule = s.Schedule }},
-	"batch-size":       {copy: func(d *train.Config, s train.Config) { d.BatchSize = s.BatchSize }},
-	"seed":             {copy: func(d *train.Config, s train.Config) { d.Seed = s.Seed }},
-	"val-split":        {copy: func(d *train.Config, s train.Config) { d.ValSplit = s.ValSplit }},
-	"steps-per-call":   {copy: func(d *train.Config, s train.Config) { d.StepsPerCall = s.StepsPerCall }, resumable: true},
-	"loop":             {copy: func(d *train.Config, s train.Config) { d.Loop = s.Loop }, resumable: true},
-	"drop-last":        {copy: func(d *train.Config, s train.Config) { d.DropLast = s.DropLast }},
-	"epochs":           {copy: func(d *train.Config, s train.Config) { d.Epochs = s.Epochs }, resumable: true},
-	"patience":         {copy: func(d *train.Config, s train.Config) { d.Patience = s.Patience }, resumable: true},
-	"tol":              {copy: func(d *train.Config, s train.Config) { d.Tol = s.Tol }, resumable: true},
-	"n-iter-no-change": {copy: func(d *train.Config, s train.Config) { d.NoChange = s.NoChange }, resumable: true},
-	"restore-best":     {copy: func(d *train.Config, s train.Config) { d.RestoreBest = s.RestoreBest }, resumable: true},
-	"no-restore-best":  {copy: func(d *train.Config, s train.Config) { d.RestoreBest = s.RestoreBest }, resumable: true},
-	"save-every":       {copy: func(d *train.Config, s train.Config) { d.SaveEvery = s.SaveEvery }, resumable: true},
-	"save-every-epoch": {copy: func(d *train.Config, s train.Config) { d.SaveEveryEpoch = s.SaveEveryEpoch }, resumable: true},
-	"keep-last":        {copy: func(d *train.Config, s train.Config) { d.KeepLast = s.KeepLast }, resumable: true},
-	"keep-best":        {copy: func(d *train.Config, s train.Config) { d.KeepBest = s.KeepBest }, resumable: true},
+	"model": {copy: func(d *train.Config, s train.Config) { d.Model.Name = s.Model.Name },
+		get: func(c train.Config) (any, bool) { return always(c.Model.Name) }},
+	"hidden": {copy: func(d *train.Config, s train.Config) { d.Model.Hidden = s.Model.Hidden },
+		get: func(c train.Config) (any, bool) { return mlpOnly(c, append([]int{}, c.Model.Hidden...)) }},
+	"activation": {copy: func(d *train.Config, s train.Config) { d.Model.Activation = s.Model.Activation },
+		get: func(c train.Config) (any, bool) { return mlpOnly(c, c.Model.Activation) }},
+	"maxout-pieces": {copy: func(d *train.Config, s train.Config) { d.Model.MaxoutPieces = s.Model.MaxoutPieces },
+		get: func(c train.Config) (any, bool) { return c.Model.MaxoutPieces, c.Model.Activation == "maxout" }},
+	"loss": {copy: func(d *train.Config, s train.Config) { d.Model.Loss = s.Model.Loss },
+		get: func(c train.Config) (any, bool) { return mlpOnly(c, c.Model.Loss) }},
+	"optimizer": {copy: func(d *train.Config, s train.Config) { d.Optimizer = s.Optimizer },
+		get: func(c train.Config) (any, bool) { return always(c.Optimizer) }},
+	"lr": {copy: func(d *train.Config, s train.Config) { d.LR = s.LR },
+		get: func(c train.Config) (any, bool) { return always(c.LR) }},
+	"momentum": {copy: func(d *train.Config, s train.Config) { d.Momentum = s.Momentum },
+		get: func(c train.Config) (any, bool) { return c.Momentum, c.Optimizer == "sgd" }},
+	"weight-decay": {copy: func(d *train.Config, s train.Config) { d.WeightDecay = s.WeightDecay },
+		get: func(c train.Config) (any, bool) { return c.WeightDecay, c.Optimizer != "sgd" }},
+	"schedule": {copy: func(d *train.Config, s train.Config) { d.Schedule = s.Schedule },
+		get: func(c train.Config) (any, bool) { return always(c.Schedule) }},
+	"batch-size": {copy: func(d *train.Config, s train.Config) { d.BatchSize = s.BatchSize },
+		get: func(c train.Config) (any, bool) { return always(c.BatchSize) }},
+	"seed": {copy: func(d *train.Config, s train.Config) { d.Seed = s.Seed },
+		get: func(c train.Config) (any, bool) { return always(c.Seed) }},
+	"val-split": {copy: func(d *train.Config, s train.Config) { d.ValSplit = s.ValSplit },
+		get: func(c train.Config) (any, bool) { return always(c.ValSplit) }},
+	"steps-per-call": {copy: func(d *train.Config, s train.Config) { d.StepsPerCall = s.StepsPerCall }, resumable: true,
+		get: func(c train.Config) (any, bool) { return always(c.StepsPerCall) }},
+	"loop": {copy: func(d *train.Config, s train.Config) { d.Loop = s.Loop }, resumable: true,
+		get: func(c train.Config) (any, bool) { return c.Loop, c.Loop != "" }},
+	"drop-last": {copy: func(d *train.Config, s train.Config) { d.DropLast = s.DropLast },
+		get: func(c train.Config) (any, bool) { return always(c.DropLast) }},
+	"epochs": {copy: func(d *train.Config, s train.Config) { d.Epochs = s.Epochs }, resumable: true,
+		get: func(c train.Config) (any, bool) { return always(c.Epochs) }},
+	"patience": {copy: func(d *train.Config, s train.Config) { d.Patience = s.Patience }, resumable: true,
+		get: func(c train.Config) (any, bool) { return always(c.Patience) }},
+	"tol": {copy: func(d *train.Config, s train.Config) { d.Tol = s.Tol }, resumable: true,
+		get: func(c train.Config) (any, bool) { return always(c.Tol) }},
+	"n-iter-no-change": {copy: func(d *train.Config, s train.Config) { d.NoChange = s.NoChange }, resumable: true,
+		get: func(c train.Config) (any, bool) { return always(c.NoChange) }},
+	"restore-best": {copy: func(d *train.Config, s train.Config) { d.RestoreBest = s.RestoreBest }, resumable: true,
+		get: func(c train.Config) (any, bool) { return always(c.RestoreBest) }},
+	"save-every": {copy: func(d *train.Config, s train.Config) { d.SaveEvery = s.SaveEvery }, resumable: true,
+		get: func(c train.Config) (any, bool) { return always(c.SaveEvery) }},
+	"save-every-epoch": {copy: func(d *train.Config, s train.Config) { d.SaveEveryEpoch = s.SaveEveryEpoch }, resumable: true,
+		get: func(c train.Config) (any, bool) { return always(c.SaveEveryEpoch) }},
+	"keep-last": {copy: func(d *train.Config, s train.Config) { d.KeepLast = s.KeepLast }, resumable: true,
+		get: func(c train.Config) (any, bool) { return always(c.KeepLast) }},
+	"keep-best": {copy: func(d *train.Config, s train.Config) { d.KeepBest = s.KeepBest }, resumable: true,
+		get: func(c train.Config) (any, bool) { return always(c.KeepBest) }},
+}
+
+// notWritten are train's flags that a configuration written out leaves
+// out: they say what to do with one, not what to train.
+var notWritten = map[string]bool{"config": true, "print-config": true, "resume": true, "help": true}
+
+// effectiveConfig is the configuration o trains with, one item per flag
+// in the order of train's help: the model's defaults with the flags and
+// --config applied. Flags that do not apply to the model are left out, so
+// are optional strings not given, and the run folder unless withRunDir
+// and given (config.yaml must not send a second run into the first's).
+func (o *trainOptions) effectiveConfig(withRunDir bool) []configItem {
+	var items []configItem
+	o.flags.VisitAll(func(f *pflag.Flag) {
+		if f.Hidden || notWritten[f.Name] || (f.Name == "run-dir" && (!withRunDir || !o.set["run-dir"])) {
+			return
+		}
+		if cf, ok := configFlags[f.Name]; ok {
+			if v, ok := cf.get(o.cfg); ok {
+				items = append(items, configItem{f.Name, v})
+			}
+			return
+		}
+		s := f.Value.String()
+		switch f.Value.Type() {
+		case "bool":
+			b, _ := strconv.ParseBool(s)
+			items = append(items, configItem{f.Name, b})
+		case "string":
+			if s != "" {
+				items = append(items, configItem{f.Name, s})
+			}
+		default:
+			items = append(items, configItem{f.Name, s})
+		}
+	})
+	return items
 }

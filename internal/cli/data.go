@@ -1,57 +1,50 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/neurona/neurona/data"
+	"github.com/spf13/cobra"
 )
 
-func runData(e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(e.stdout, "Usage: neurona data <info|verify|fetch|show> [flags]\n\n"+
-			"  info    where MNIST is found and what it holds\n"+
-			"  verify  check each file's size, SHA-256 and format; exits 1 if any is wrong\n"+
-			"  fetch   download the four files from a public mirror into the cache folder, verifying SHA-256\n"+
-			"  show    draw a grid of digits with their labels into a PNG (samples.png)\n\n"+
-			"Run `neurona data <subcommand> --help` for its flags.")
-		if len(args) == 0 {
-			return usagef("missing subcommand (accepted: info, verify, fetch, show)")
-		}
-		return nil
+// newCmdData builds `neurona data` and its subcommands.
+func newCmdData(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "data <info|verify|fetch|show>",
+		Short: "find, check, download or show MNIST (info, verify, fetch, show)",
+		Args:  cobra.ArbitraryArgs,
+		RunE:  groupRunE,
 	}
-	switch args[0] {
-	case "info":
-		return runDataInfo(e, args[1:])
-	case "verify":
-		return runDataVerify(e, args[1:])
-	case "fetch":
-		return runDataFetch(e, args[1:])
-	case "show":
-		return runDataShow(e, args[1:])
+	leaf := func(use, short string, run func(*env, *data.LocateOptions) error) *cobra.Command {
+		o := &data.LocateOptions{Getenv: e.getenv}
+		c := &cobra.Command{Use: use, Short: short, Args: noArgs,
+			RunE: func(*cobra.Command, []string) error { return run(e, o) }}
+		dataFlags(c, o)
+		cmd.AddCommand(c)
+		return c
 	}
-	return usagef("unknown subcommand %q (accepted: info, verify, fetch, show)", args[0])
+	leaf("info", "where the data is found and what it holds (image size, counts per class, class names)", dataInfo)
+	leaf("verify", "check each file's size, SHA-256 and format; exits 1 if any is wrong", dataVerify)
+	var mirror string
+	fetch := leaf("fetch", "download MNIST's four files from a public mirror into the cache folder, verifying their SHA-256",
+		func(e *env, o *data.LocateOptions) error { return dataFetch(e, o, mirror) })
+	fetch.Flags().StringVar(&mirror, "mirror", "", "base URL to download from instead of the default public mirrors")
+	cmd.AddCommand(newCmdDataShow(e, nil))
+	return cmd
 }
 
 // dataFlags adds the flags every data subcommand shares.
-func dataFlags(e *env, name string) (*flag.FlagSet, *data.LocateOptions) {
-	fs := newFlags("data "+name, "data "+name+" [flags]", e.stdout)
-	o := &data.LocateOptions{Getenv: e.getenv}
-	fs.StringVar(&o.DataDir, "data-dir", "", "folder with the four MNIST files (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
-	fs.StringVar(&o.CacheDir, "cache-dir", data.DefaultCacheDir(), "download cache folder")
-	return fs, o
+func dataFlags(cmd *cobra.Command, o *data.LocateOptions) {
+	cmd.Flags().StringVar(&o.DataDir, "data-dir", "", "folder with the four MNIST files (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
+	cmd.Flags().StringVar(&o.CacheDir, "cache-dir", data.DefaultCacheDir(), "download cache folder")
+	completeFolders(cmd, "data-dir")
+	completeFolders(cmd, "cache-dir")
 }
 
-func runDataInfo(e *env, args []string) error {
-	fs, o := dataFlags(e, "info")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
+// dataInfo is `neurona data info`.
+func dataInfo(e *env, o *data.LocateOptions) error {
 	m, err := loadMNIST(e, *o)
 	if err != nil {
 		return err
@@ -87,14 +80,8 @@ func perClass(set *data.Set, classes data.Classes) string {
 	return "per class: " + strings.Join(parts, ", ")
 }
 
-func runDataVerify(e *env, args []string) error {
-	fs, o := dataFlags(e, "verify")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
+// dataVerify is `neurona data verify`.
+func dataVerify(e *env, o *data.LocateOptions) error {
 	if o.DataDir != "" {
 		if err := needPath("--data-dir", o.DataDir); err != nil {
 			return err
@@ -128,18 +115,11 @@ func runDataVerify(e *env, args []string) error {
 	return nil
 }
 
-func runDataFetch(e *env, args []string) error {
-	fs, o := dataFlags(e, "fetch")
-	mirror := fs.String("mirror", "", "base URL to download from instead of the default public mirrors")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
+// dataFetch is `neurona data fetch`, from mirror if not "".
+func dataFetch(e *env, o *data.LocateOptions, mirror string) error {
 	mirrors := data.DefaultMirrors
-	if *mirror != "" {
-		mirrors = []string{*mirror}
+	if mirror != "" {
+		mirrors = []string{mirror}
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
 	if err := data.Fetch(e.ctx, nil, mirrors, o.CacheDir, logf); err != nil {

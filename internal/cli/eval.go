@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/neurona/neurona/train/checkpoint"
 
 	"github.com/neurona/neurona/internal/safejson"
+	"github.com/spf13/cobra"
 )
 
 // evalOptions is what `neurona eval` was asked to do.
@@ -27,37 +27,54 @@ type evalOptions struct {
 }
 
 // modelFlags adds the flags eval, predict and report share.
-func modelFlags(fs *flag.FlagSet, backend, dataDir, classes *string) {
+func modelFlags(cmd *cobra.Command, backend, dataDir, classes *string) {
+	fs := cmd.Flags()
 	fs.StringVar(backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
 	fs.StringVar(dataDir, "data-dir", "", "data folder in MNIST's format (default: the folder the run was trained on)")
 	classesFlag(fs, classes)
+	completeModelFlags(cmd)
 }
 
-// parseEval fills evalOptions from args; flags may follow the folder.
-func parseEval(args []string, e *env) (*evalOptions, error) {
-	fs := newFlags("eval", "eval <run-dir|checkpoint> [--json] [--data-dir DIR] [--backend B]", e.stdout)
+// newCmdEval builds `neurona eval`; runF, if not nil, runs instead of
+// evalRun.
+func newCmdEval(e *env, runF func(*evalOptions) error) *cobra.Command {
 	o := &evalOptions{}
-	fs.BoolVar(&o.json, "json", false, "print one JSON object")
-	modelFlags(fs, &o.backend, &o.data.DataDir, &o.classes)
-	path, err := onePath(fs, args, "the run folder or checkpoint to evaluate")
-	if err != nil {
-		return nil, err
+	cmd := &cobra.Command{
+		Use:   "eval <run-dir|checkpoint>",
+		Short: "evaluate a trained model on the test set of the data it was trained on",
+		Long: "Evaluates a run's model on the test images of the data it was trained on: loss, accuracy,\n" +
+			"per-class precision and recall, and the confusion matrix. A run folder gives the checkpoint\n" +
+			"of the epoch the run tested (its best with --restore-best), as train reported it.",
+		Args: onePath("the run folder or checkpoint to evaluate"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.path = args[0]
+			if err := checkBackend(e, o.backend); err != nil {
+				return err
+			}
+			o.data.Getenv, o.data.Download = e.getenv, true
+			o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+			if runF != nil {
+				return runF(o)
+			}
+			return evalRun(e, o)
+		},
 	}
-	o.path = path
-	if err := checkBackend(o.backend); err != nil {
-		return nil, err
-	}
-	o.data.Getenv, o.data.Download = e.getenv, true
-	o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
-	return o, nil
+	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON object")
+	modelFlags(cmd, &o.backend, &o.data.DataDir, &o.classes)
+	return cmd
 }
 
-// checkBackend makes an unknown or unavailable --backend a usage error.
-func checkBackend(requested string) error {
-	if requested == "" {
-		return nil // $GOMLX_BACKEND or the best available: checked when created
+// checkBackend makes an unknown or unavailable backend a usage error: the
+// requested one (--backend), else $GOMLX_BACKEND's, each error saying
+// where the name came from.
+func checkBackend(e *env, requested string) error {
+	if requested == "" && e.getenv(backend.EnvBackend) == "" {
+		return nil // the best available: checked when created
 	}
 	if _, err := backend.Choose(requested); err != nil {
+		if requested == "" {
+			return usagef("%v", err) // it names $GOMLX_BACKEND
+		}
 		return usagef("--backend: %v", err)
 	}
 	return nil
@@ -109,11 +126,8 @@ func warnIf(other bool) string {
 	return ""
 }
 
-func runEval(e *env, args []string) error {
-	o, err := parseEval(args, e)
-	if err != nil {
-		return err
-	}
+// evalRun evaluates as o says.
+func evalRun(e *env, o *evalOptions) error {
 	t, backendName, release, err := openTrained(e, "eval", o.path, o.backend)
 	if err != nil {
 		return err

@@ -237,7 +237,7 @@ func TestEval(t *testing.T) {
 		for _, want := range []string{
 			fmt.Sprintf("checkpoint  %s (step %d, epoch %d)", filepath.Join(ckpts, fmt.Sprintf("ckpt-%09d", 2*e)), 2*e, e),
 			"pictures    misclassified.png, confusion.png, curves.png in " + runDir,
-			"model       perceptron 784-10 perceptron",
+			"model       perceptron 784-10",
 			"backend     go",
 			"data        50 test images from " + dataDir + " (--data-dir)",
 			"test        loss ",
@@ -297,7 +297,7 @@ func TestEval(t *testing.T) {
 		if dec.More() {
 			t.Errorf("more than one JSON value:\n%s", stdout)
 		}
-		if r.Checkpoint != newest || r.Model != "perceptron 784-10 perceptron" || r.Step != 6 || r.Epoch != 3 || r.Backend != "go" || r.Examples != 50 ||
+		if r.Checkpoint != newest || r.Model != "perceptron 784-10" || r.Step != 6 || r.Epoch != 3 || r.Backend != "go" || r.Examples != 50 ||
 			r.Data != dataDir || r.OtherData {
 			t.Errorf("report %+v", r)
 		}

@@ -75,7 +75,7 @@ func TestExitCodeRule(t *testing.T) {
 		{"train --maxout-pieces beyond the limit", []string{"train", "--activation", "maxout", "--maxout-pieces", "65"}, cli.ExitUsage, []string{"--maxout-pieces 65", "2 to 64"}},
 		{"train a model that cannot fit in memory", []string{"train", "--hidden", "1000000,1000000"}, cli.ExitUsage, []string{"needs about", "GB", "this machine's", "of memory"}},
 		{"bench a model that cannot fit in memory", []string{"bench", "--backends", "go", "--hidden", "1000000,1000000"}, cli.ExitUsage, []string{"needs about", "this machine's"}},
-		{"bench --batch beyond the limit", []string{"bench", "--backends", "go", "--batch", "2000000"}, cli.ExitUsage, []string{`"2000000"`, "1 to 1048576"}},
+		{"bench --batch-size beyond the limit", []string{"bench", "--backends", "go", "--batch-size", "2000000"}, cli.ExitUsage, []string{`"2000000"`, "1 to 1048576"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/spf13/cobra"
 )
 
 // explainOptions is what `neurona explain` was asked to draw.
@@ -22,35 +23,43 @@ type explainOptions struct {
 	scale int
 }
 
-// parseExplain fills explainOptions from args; flags may follow the folder.
-func parseExplain(args []string, e *env) (*explainOptions, error) {
-	fs := newFlags("explain", "explain <run-dir|checkpoint> [--out FILE] [--units 16]", e.stdout)
+// newCmdExplain builds `neurona explain`; runF, if not nil, runs instead
+// of explainRun.
+func newCmdExplain(e *env, runF func(*explainOptions) error) *cobra.Command {
 	o := &explainOptions{}
-	fs.StringVar(&o.out, "out", "", "PNG file to write (default: explain.png in the run folder)")
-	fs.IntVar(&o.units, "units", 16, "MLP: how many first-layer units to show, the strongest first (1 to 256)")
-	fs.IntVar(&o.cols, "cols", 0, "maps per row (default: 5 for 10 maps, as for MNIST's 10 digits, else 8)")
-	fs.IntVar(&o.scale, "scale", 4, "pixels per weight (1 to 10)")
-	path, err := onePath(fs, args, "the run folder or checkpoint to explain")
-	if err != nil {
-		return nil, err
+	cmd := &cobra.Command{
+		Use:   "explain <run-dir|checkpoint>",
+		Short: "draw what a trained model's first layer looks for, as weight images",
+		Args:  onePath("the run folder or checkpoint to explain"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.path = args[0]
+			switch {
+			case o.units < 1 || o.units > 256:
+				return usagef("--units %d (must be 1 to 256)", o.units)
+			case o.cols < 0:
+				return usagef("--cols %d (must be >= 1)", o.cols)
+			case o.scale < 1 || o.scale > 10:
+				return usagef("--scale %d (must be 1 to 10)", o.scale)
+			}
+			if o.out == "" {
+				run, ok := runFolderOf(o.path)
+				if !ok {
+					return usagef("%s is a checkpoint outside a run folder: say where to write with --out FILE", o.path)
+				}
+				o.out = filepath.Join(run, "explain.png")
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return explainRun(e, o)
+		},
+		ValidArgsFunction: completeDirs,
 	}
-	o.path = path
-	switch {
-	case o.units < 1 || o.units > 256:
-		return nil, usagef("--units %d (must be 1 to 256)", o.units)
-	case o.cols < 0:
-		return nil, usagef("--cols %d (must be >= 1)", o.cols)
-	case o.scale < 1 || o.scale > 10:
-		return nil, usagef("--scale %d (must be 1 to 10)", o.scale)
-	}
-	if o.out == "" {
-		run, ok := runFolderOf(o.path)
-		if !ok {
-			return nil, usagef("%s is a checkpoint outside a run folder: say where to write with --out FILE", o.path)
-		}
-		o.out = filepath.Join(run, "explain.png")
-	}
-	return o, nil
+	cmd.Flags().StringVar(&o.out, "out", "", "PNG file to write (default: explain.png in the run folder)")
+	cmd.Flags().IntVar(&o.units, "units", 16, "MLP: how many first-layer units to show, the strongest first (1 to 256)")
+	cmd.Flags().IntVar(&o.cols, "cols", 0, "maps per row (default: 5 for 10 maps, as for MNIST's 10 digits, else 8)")
+	cmd.Flags().IntVar(&o.scale, "scale", 4, "pixels per weight (1 to 10)")
+	return cmd
 }
 
 // runFolderOf returns the run folder path names: path itself, or for a
@@ -67,11 +76,8 @@ func runFolderOf(path string) (string, bool) {
 	return filepath.Dir(parent), true
 }
 
-func runExplain(e *env, args []string) error {
-	o, err := parseExplain(args, e)
-	if err != nil {
-		return err
-	}
+// explainRun draws what o asks for.
+func explainRun(e *env, o *explainOptions) error {
 	c, err := runCheckpoint(e, "explain", o.path)
 	if err != nil {
 		return err
@@ -145,6 +151,6 @@ func runCheckpoint(e *env, name, path string) (*checkpoint.Checkpoint, error) {
 			}
 		}
 	}
-	fmt.Fprintf(e.stderr, "neurona %s: the checkpoint of epoch %d, which the run tested, is gone; using the newest\n", name, s.EvaluatedEpoch)
+	fmt.Fprintf(e.stderr, "neurona %s: the checkpoint of epoch %d, which the run tested, is gone or corrupt; using the newest valid one\n", name, s.EvaluatedEpoch)
 	return resolveCheckpoint(e, name, path)
 }

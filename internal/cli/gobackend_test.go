@@ -29,7 +29,7 @@ func TestMainRejectsBadGoBackendOptions(t *testing.T) {
 				name string
 				args []string
 				want []string
-			}{"bench with the worker pool that deadlocks", []string{"bench", "--backends", "go:parallelism=2", "--batch", "128"},
+			}{"bench with the worker pool that deadlocks", []string{"bench", "--backends", "go:parallelism=2", "--batch-size", "128"},
 				[]string{"parallelism=2 deadlocks GoMLX's Go backend (compute v0.1.2)", "use 1, 3 or more, or -1"}},
 			struct {
 				name string

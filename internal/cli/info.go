@@ -11,24 +11,49 @@ import (
 	"github.com/neurona/neurona/train/backend"
 
 	"github.com/neurona/neurona/internal/safejson"
+	"github.com/spf13/cobra"
 )
 
-func runBackends(e *env, args []string) error {
-	if len(args) > 0 && args[0] == "install" {
-		return runBackendsInstall(e, args[1:])
+// newCmdBackends builds `neurona backends`, which lists the backends, and
+// `neurona backends install`.
+func newCmdBackends(e *env) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "backends",
+		Short: "list the compute backends and why any is unavailable; install an XLA plugin",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unexpected argument %q (backends takes only flags, or `backends install NAME` with NAME one of %s)",
+					args[0], strings.Join(backend.Installable, ", "))
+			}
+			return nil
+		},
+		RunE: func(*cobra.Command, []string) error { return backendsList(e, asJSON) },
 	}
-	fs := newFlags("backends", "backends [--json] | backends install xla:cpu|xla:cuda [--version V]", e.stdout)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	var version string
+	install := &cobra.Command{
+		Use:   "install <xla:cpu|xla:cuda>",
+		Short: "download a PJRT plugin with go-xla's installer into ~/.local/lib/go-xla (needs internet access)",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 || !slices.Contains(backend.Installable, args[0]) {
+				return usagef("backends install: name one backend to install (accepted: %s)", strings.Join(backend.Installable, ", "))
+			}
+			return nil
+		},
+		ValidArgs: backend.Installable,
+		RunE:      func(_ *cobra.Command, args []string) error { return backendsInstall(e, args[0], version) },
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q (backends takes only flags, or `backends install NAME` with NAME one of %s)",
-			fs.Arg(0), strings.Join(backend.Installable, ", "))
-	}
+	install.Flags().StringVar(&version, "version", "", "plugin version (default: the one go-xla was tested with for xla:cpu, the latest for xla:cuda)")
+	cmd.AddCommand(install)
+	return cmd
+}
+
+// backendsList is `neurona backends`.
+func backendsList(e *env, asJSON bool) error {
 	list := backend.List()
 	backend.Describe(list)
-	if *asJSON {
+	if asJSON {
 		return safejson.Encode(e.stdout, list)
 	}
 	chosen, chooseErr := backend.Choose("")
@@ -57,20 +82,10 @@ func runBackends(e *env, args []string) error {
 	return nil
 }
 
-// runBackendsInstall installs a PJRT plugin with go-xla's installer.
-func runBackendsInstall(e *env, args []string) error {
-	fs := newFlags("backends install", "backends install xla:cpu|xla:cuda [--version V]\n\n"+
-		"Downloads the plugin with go-xla's installer into ~/.local/lib/go-xla (needs internet access)", e.stdout)
-	version := fs.String("version", "", "plugin version (default: the one go-xla was tested with for xla:cpu, the latest for xla:cuda)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 || !slices.Contains(backend.Installable, fs.Arg(0)) {
-		return usagef("backends install: name one backend to install (accepted: %s)", strings.Join(backend.Installable, ", "))
-	}
-	name := fs.Arg(0)
+// backendsInstall installs a PJRT plugin with go-xla's installer.
+func backendsInstall(e *env, name, version string) error {
 	fmt.Fprintf(e.stdout, "installing %s with go-xla's installer...\n", name)
-	dir, err := backend.InstallPlugin(name, *version)
+	dir, err := backend.InstallPlugin(name, version)
 	if err != nil {
 		return err
 	}
@@ -90,14 +105,18 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-func runModels(e *env, args []string) error {
-	fs := newFlags("models", "models", e.stdout)
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// newCmdModels builds `neurona models`.
+func newCmdModels(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "models",
+		Short: "list the models, activations, losses and optimizers",
+		Args:  noArgs,
+		RunE:  func(*cobra.Command, []string) error { return modelsRun(e) },
 	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
+}
+
+// modelsRun is `neurona models`.
+func modelsRun(e *env) error {
 	goBackend, _, err := backend.New(backend.Go)
 	if err != nil {
 		return err
@@ -132,15 +151,15 @@ func runModels(e *env, args []string) error {
 	return nil
 }
 
-func runVersion(e *env, args []string) error {
-	fs := newFlags("version", "version", e.stdout)
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// newCmdVersion builds `neurona version`, which says what --version says.
+func newCmdVersion(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version and how the binary was built",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := fmt.Fprintln(e.stdout, versionLine())
+			return err
+		},
 	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	b := train.Build()
-	fmt.Fprintf(e.stdout, "neurona %s (GoMLX %s, %s %s/%s, GOEXPERIMENT=%s)\n", b.Version, b.GoMLX, b.GoVersion, b.OS, b.Arch, b.GOEXPERIMENT)
-	return nil
 }

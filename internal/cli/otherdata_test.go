@@ -217,7 +217,7 @@ func TestTrainClassesFlag(t *testing.T) {
 		t.Fatalf("train: exit %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, _ = cliRun("predict", runDir, "--test-index", "2", "--backend", "go")
-	if code != ExitOK || !strings.Contains(strings.Join(strings.Fields(stdout), " "), "IMAGE TRUE CLASS CONFIDENCE h v x") {
+	if code != ExitOK || !strings.Contains(strings.Join(strings.Fields(stdout), " "), "IMAGE TRUE CLASS MARGIN h v x") {
 		t.Errorf("predict on a run trained with --classes: exit %d\n%s", code, stdout)
 	}
 	code, _, stderr = cliRun("train", "--epochs", "1", "--classes", "h,h", "--data-dir", dataDir, "--backend", "go")

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -41,13 +40,4 @@ func loadMNIST(e *env, opts data.LocateOptions) (*data.MNIST, error) {
 		}
 	}
 	return data.Load(e.ctx, opts)
-}
-
-// noArgs returns a usage error when fs, parsed, was given a positional
-// argument: the command takes only flags.
-func noArgs(fs *flag.FlagSet) error {
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q (%s takes only flags; see `%s --help`)", fs.Arg(0), fs.Name(), fs.Name())
-	}
-	return nil
 }

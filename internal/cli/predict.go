@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/neurona/neurona/models"
 
 	"github.com/neurona/neurona/internal/safejson"
+	"github.com/spf13/cobra"
 )
 
 // predictOptions is what `neurona predict` was asked to do.
@@ -45,6 +47,9 @@ func (l indexList) String() string {
 	return strings.Join(parts, ",")
 }
 
+// Type is how help names the flag's value.
+func (l indexList) Type() string { return "indices" }
+
 func (l indexList) Set(s string) error {
 	for item := range strings.SplitSeq(s, ",") {
 		lo, hi, isRange := strings.Cut(strings.TrimSpace(item), "-")
@@ -66,43 +71,69 @@ func (l indexList) Set(s string) error {
 	return nil
 }
 
-// parsePredict fills predictOptions from args: the checkpoint first, then
-// PNG files, with flags anywhere.
-func parsePredict(args []string, e *env) (*predictOptions, error) {
-	fs := newFlags("predict", "predict <run-dir|checkpoint> [image.png ...] [--test-index N[,M...]] [--json] [--data-dir DIR] [--backend B]", e.stdout)
+// newCmdPredict builds `neurona predict`: the checkpoint first, then PNG
+// files, with flags anywhere; runF, if not nil, runs instead of
+// predictRun.
+func newCmdPredict(e *env, runF func(*predictOptions) error) *cobra.Command {
 	o := &predictOptions{}
-	fs.Var(indexList{&o.testIndex}, "test-index", "test images of the run's data to predict, by index from 0: N[,M...] or A-B (may repeat)")
-	fs.BoolVar(&o.json, "json", false, "print one JSON object")
-	modelFlags(fs, &o.backend, &o.data.DataDir, &o.classes)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return nil, err
+	cmd := &cobra.Command{
+		Use:   "predict <run-dir|checkpoint> [image.png ...] [--test-index N[,M,A-B]]",
+		Short: "predict the classes of PNG images or of test images",
+		Long: "Predicts the class of each PNG image (converted the way MNIST's digits were made) or test image\n" +
+			"of the run's data, with the model's confidence and its outputs per class.",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("missing the run folder or checkpoint to predict with (see `%s --help`)", cmd.CommandPath())
+			}
+			if len(args) == 1 && len(o.testIndex) == 0 {
+				return usagef("no images: give PNG files after the run folder, or --test-index N")
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.path, o.images = args[0], args[1:]
+			if err := checkBackend(e, o.backend); err != nil {
+				return err
+			}
+			o.data.Getenv, o.data.Download = e.getenv, true
+			o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+			if runF != nil {
+				return runF(o)
+			}
+			return predictRun(e, o)
+		},
 	}
-	if len(pos) == 0 {
-		return nil, usagef("missing the run folder or checkpoint to predict with (see `neurona predict --help`)")
-	}
-	o.path, o.images = pos[0], pos[1:]
-	if len(o.images) == 0 && len(o.testIndex) == 0 {
-		return nil, usagef("no images: give PNG files after the run folder, or --test-index N")
-	}
-	if err := checkBackend(o.backend); err != nil {
-		return nil, err
-	}
-	o.data.Getenv, o.data.Download = e.getenv, true
-	o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
-	return o, nil
+	cmd.Flags().Var(indexList{&o.testIndex}, "test-index", "test images of the run's data to predict, by index from 0: N[,M...] or A-B (may repeat)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON object")
+	modelFlags(cmd, &o.backend, &o.data.DataDir, &o.classes)
+	return cmd
 }
 
 // prediction is one image's result. Classes are numbers; ClassName and
-// LabelName are their names when the classes have names.
+// LabelName are their names when the classes have names. A model with
+// probabilities has a Confidence (the predicted class's); the perceptron,
+// whose outputs are steps, has a Margin instead: the predicted class's
+// score minus the runner-up's (how far the decision was from a tie).
 type prediction struct {
 	Name          string    `json:"name"`
 	Label         *int      `json:"label,omitempty"` // the true class, for test images
 	LabelName     string    `json:"label_name,omitempty"`
 	Class         int       `json:"class"` // the predicted class
 	ClassName     string    `json:"class_name,omitempty"`
-	Confidence    float32   `json:"confidence"`
+	Confidence    *float32  `json:"confidence,omitempty"`
+	Margin        *float32  `json:"margin,omitempty"`
 	Probabilities []float32 `json:"probabilities"` // per class, class 0 first
+}
+
+// margin is scores[class] minus the largest other score.
+func margin(scores []float32, class int) float32 {
+	runnerUp := float32(math.Inf(-1))
+	for c, s := range scores {
+		if c != class && s > runnerUp {
+			runnerUp = s
+		}
+	}
+	return scores[class] - runnerUp
 }
 
 // maxClassColumns is the most classes predict prints a column for; with
@@ -121,7 +152,8 @@ type predictReport struct {
 func outputsOf(spec models.Spec) (short, long string) {
 	switch {
 	case spec.Name == models.Perceptron:
-		return "step", "per-class step outputs, 1 if the class's score is above 0, else 0 (a perceptron has no probabilities); the prediction is the class with the highest score"
+		return "step", "per-class step outputs, 1 if the class's score is above 0, else 0 (a perceptron has no probabilities, so no confidence); " +
+			"the prediction is the class with the highest score, and its margin that score minus the runner-up's"
 	case spec.Loss == models.LossSigmoidBCE:
 		return "sigmoid", "per-class sigmoid probabilities (one-vs-rest, they need not sum to 1)"
 	case spec.Loss == models.LossMSE:
@@ -130,11 +162,8 @@ func outputsOf(spec models.Spec) (short, long string) {
 	return "softmax", "class probabilities (softmax)"
 }
 
-func runPredict(e *env, args []string) error {
-	o, err := parsePredict(args, e)
-	if err != nil {
-		return err
-	}
+// predictRun predicts as o says.
+func predictRun(e *env, o *predictOptions) error {
 	// Read the images first: a bad file fails before the model is loaded.
 	var pixels []uint8
 	var preds []prediction
@@ -179,14 +208,21 @@ func runPredict(e *env, args []string) error {
 			preds = append(preds, prediction{Name: fmt.Sprintf("test[%d]", i), Label: &label})
 		}
 	}
-	probs, classes, err := t.Predict(pixels, len(preds))
+	probs, scores, classes, err := t.PredictScores(pixels, len(preds))
 	if err != nil {
 		return err
 	}
 	names := t.Data.Classes
+	short, long := outputsOf(t.Config.Model)
 	for i := range preds {
 		preds[i].Class, preds[i].Probabilities = classes[i], probs[i]
-		preds[i].Confidence = probs[i][classes[i]]
+		if short == "step" {
+			m := margin(scores[i], classes[i])
+			preds[i].Margin = &m
+		} else {
+			c := probs[i][classes[i]]
+			preds[i].Confidence = &c
+		}
 		if names.Named() {
 			preds[i].ClassName = names.Name(classes[i])
 			if preds[i].Label != nil {
@@ -194,7 +230,6 @@ func runPredict(e *env, args []string) error {
 			}
 		}
 	}
-	short, long := outputsOf(t.Config.Model)
 	if o.json {
 		return safejson.Encode(e.stdout, predictReport{Checkpoint: t.Checkpoint.Dir, Model: t.Config.Model.String(),
 			Outputs: short, Predictions: preds})
@@ -208,7 +243,11 @@ func runPredict(e *env, args []string) error {
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	k := t.Config.Model.Classes
-	fmt.Fprintf(w, "IMAGE\tTRUE\t%s\tCONFIDENCE", strings.ToUpper(names.Noun()))
+	measure := "CONFIDENCE"
+	if short == "step" {
+		measure = "MARGIN"
+	}
+	fmt.Fprintf(w, "IMAGE\tTRUE\t%s\t%s", strings.ToUpper(names.Noun()), measure)
 	if k <= maxClassColumns {
 		for c := range k {
 			fmt.Fprintf(w, "\t%s", names.Name(c))
@@ -222,7 +261,13 @@ func runPredict(e *env, args []string) error {
 		if p.Label != nil {
 			label = names.Name(*p.Label)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t"+format, p.Name, label, names.Name(p.Class), p.Confidence)
+		measure := ""
+		if p.Margin != nil {
+			measure = fmt.Sprintf("%.3f", *p.Margin)
+		} else if p.Confidence != nil {
+			measure = fmt.Sprintf("%.3f", *p.Confidence)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s", p.Name, label, names.Name(p.Class), measure)
 		if k <= maxClassColumns {
 			for _, v := range p.Probabilities {
 				fmt.Fprintf(w, "\t"+format, v)

@@ -100,7 +100,8 @@ type predictJSON struct {
 		Label         *int
 		Class         int
 		ClassName     string `json:"class_name"`
-		Confidence    float32
+		Confidence    *float32
+		Margin        *float32
 		Probabilities []float32
 	}
 }
@@ -127,7 +128,7 @@ func TestPredict(t *testing.T) {
 		// The checkpoint of the epoch the run tested (its best, with the
 		// perceptron's --restore-best).
 		wantCkpt := fmt.Sprintf("ckpt-%09d", 2*testedEpoch(t, runDir))
-		if r.Outputs != "step" || r.Model != "perceptron 784-10 perceptron" || !strings.HasSuffix(r.Checkpoint, wantCkpt) {
+		if r.Outputs != "step" || r.Model != "perceptron 784-10" || !strings.HasSuffix(r.Checkpoint, wantCkpt) {
 			t.Errorf("report header %+v", r)
 		}
 		if len(r.Predictions) != 20 {
@@ -141,8 +142,13 @@ func TestPredict(t *testing.T) {
 			if i >= 10 && (p.Name != "test["+strconv.Itoa(d)+"]" || p.Label == nil || *p.Label != d) {
 				t.Errorf("prediction %d: name %q, label %v; want test[%d] labelled %d", i, p.Name, p.Label, d, d)
 			}
-			if p.Class != d || len(p.Probabilities) != 10 || p.Confidence != p.Probabilities[p.Class] || p.ClassName != "" {
+			if p.Class != d || len(p.Probabilities) != 10 || p.ClassName != "" {
 				t.Errorf("prediction %d: %+v, want digit %d and 10 outputs", i, p, d)
+			}
+			// Step outputs are no confidence: the perceptron says its margin,
+			// the winning score minus the runner-up's, never negative.
+			if p.Confidence != nil || p.Margin == nil || *p.Margin < 0 {
+				t.Errorf("prediction %d: confidence %v, margin %v; want no confidence and a margin >= 0", i, p.Confidence, p.Margin)
 			}
 			for _, v := range p.Probabilities {
 				if v != 0 && v != 1 {
@@ -161,9 +167,11 @@ func TestPredict(t *testing.T) {
 			t.Fatalf("exit code %d, stderr %q", code, stderr)
 		}
 		for _, want := range []string{
-			"model       perceptron 784-10 perceptron",
+			"model       perceptron 784-10",
 			"outputs     per-class step outputs, 1 if the class's score is above 0",
-			"IMAGE TRUE DIGIT CONFIDENCE 0 1 2 3 4 5 6 7 8 9",
+			"no confidence",
+			"its margin that score minus the runner-up's",
+			"IMAGE TRUE DIGIT MARGIN 0 1 2 3 4 5 6 7 8 9",
 			pngs[3] + " - 3 ",
 			"test[7] 7 7 ",
 		} {
@@ -210,8 +218,9 @@ func TestPredictWithAnMLP(t *testing.T) {
 		for _, v := range p.Probabilities {
 			sum += float64(v)
 		}
-		if math.Abs(sum-1) > 1e-4 || p.Confidence != slices.Max(p.Probabilities) {
-			t.Errorf("%s: probabilities %v sum to %g, confidence %g; want a sum of 1 and the largest", p.Name, p.Probabilities, sum, p.Confidence)
+		if math.Abs(sum-1) > 1e-4 || p.Confidence == nil || *p.Confidence != slices.Max(p.Probabilities) || p.Margin != nil {
+			t.Errorf("%s: probabilities %v sum to %g, confidence %v, margin %v; want a sum of 1, the largest and no margin",
+				p.Name, p.Probabilities, sum, p.Confidence, p.Margin)
 		}
 	}
 	code, stdout, _ = cliRun("predict", runDir, "--test-index", "0", "--data-dir", dataDir, "--backend", "go")

@@ -9,6 +9,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/spf13/cobra"
 )
 
 // reportOptions is what `neurona report` was asked to write.
@@ -20,36 +21,41 @@ type reportOptions struct {
 	data    data.LocateOptions
 }
 
-// parseReport fills reportOptions from args; flags may follow the folder.
-func parseReport(args []string, e *env) (*reportOptions, error) {
-	fs := newFlags("report", "report <run-dir> [--out FILE] [--data-dir DIR] [--backend B]", e.stdout)
+// newCmdReport builds `neurona report`; runF, if not nil, runs instead
+// of reportRun.
+func newCmdReport(e *env, runF func(*reportOptions) error) *cobra.Command {
 	o := &reportOptions{}
-	fs.StringVar(&o.out, "out", "", "HTML file to write (default: report.html in the run folder)")
-	modelFlags(fs, &o.backend, &o.data.DataDir, &o.classes)
-	path, err := onePath(fs, args, "the run folder to report on")
-	if err != nil {
-		return nil, err
+	cmd := &cobra.Command{
+		Use:   "report <run-dir>",
+		Short: "write a run's report.html: configuration, curves, confusion matrix, mistakes",
+		Args:  onePath("the run folder to report on"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.runDir = args[0]
+			if err := checkPath(o.runDir, false); err != nil {
+				return err
+			}
+			if err := checkBackend(e, o.backend); err != nil {
+				return err
+			}
+			if o.out == "" {
+				o.out = filepath.Join(o.runDir, report.File)
+			}
+			o.data.Getenv, o.data.Download = e.getenv, true
+			o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+			if runF != nil {
+				return runF(o)
+			}
+			return reportRun(e, o)
+		},
+		ValidArgsFunction: completeDirs,
 	}
-	o.runDir = path
-	if err := checkPath(o.runDir, false); err != nil {
-		return nil, err
-	}
-	if err := checkBackend(o.backend); err != nil {
-		return nil, err
-	}
-	if o.out == "" {
-		o.out = filepath.Join(o.runDir, report.File)
-	}
-	o.data.Getenv, o.data.Download = e.getenv, true
-	o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
-	return o, nil
+	cmd.Flags().StringVar(&o.out, "out", "", "HTML file to write (default: report.html in the run folder)")
+	modelFlags(cmd, &o.backend, &o.data.DataDir, &o.classes)
+	return cmd
 }
 
-func runReport(e *env, args []string) error {
-	o, err := parseReport(args, e)
-	if err != nil {
-		return err
-	}
+// reportRun writes the report o asks for.
+func reportRun(e *env, o *reportOptions) error {
 	if inside(o.out, o.runDir) {
 		unlock, err := lockRunForWriting(o.runDir, "the report was")
 		if err != nil {

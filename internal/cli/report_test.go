@@ -36,7 +36,7 @@ func TestReport(t *testing.T) {
 		t.Fatalf("exit code %d, stderr %q", code, stderr)
 	}
 	out := filepath.Join(runDir, "report.html")
-	m := regexp.MustCompile(`wrote (\S+) \(perceptron 784-10 perceptron, test accuracy ([0-9.]+)\)`).FindStringSubmatch(stdout)
+	m := regexp.MustCompile(`wrote (\S+) \(perceptron 784-10, test accuracy ([0-9.]+)\)`).FindStringSubmatch(stdout)
 	if m == nil || m[1] != out {
 		t.Fatalf("stdout %q, want it to name %s, the model and the accuracy", stdout, out)
 	}
@@ -48,7 +48,7 @@ func TestReport(t *testing.T) {
 	page := string(b)
 	for _, want := range []string{
 		"<!DOCTYPE html>",
-		"neurona report: perceptron 784-10 perceptron",
+		"neurona report: perceptron 784-10",
 		fmt.Sprintf(`id="test-accuracy">%.2f%%<`, 100*acc),
 		"test accuracy (50 images)",
 		"weights [10×784], biases [10]",

@@ -17,8 +17,7 @@ import (
 func lockRunForWriting(runDir, what string) (unlock func(), err error) {
 	unlock, err = train.LockRun(runDir)
 	if errors.Is(err, train.ErrRunInUse) {
-		return nil, fmt.Errorf("%s is in use by another neurona process (a run training or resuming there, or a prune): %s not written; "+
-			"run the command again when that process has finished", runDir, what)
+		return nil, fmt.Errorf("%w: %s not written; run the command again when that process has finished", err, what)
 	}
 	return unlock, err
 }

@@ -65,7 +65,7 @@ func TestEvalPrintsItsResultsWhateverThePictures(t *testing.T) {
 					t.Error("curves.png was written into the run in use")
 				}
 			})
-		}, []string{"is in use by another neurona process", "the pictures were not written"}, 1, false},
+		}, []string{"another neurona process (pid ", "the pictures were not written"}, 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copyRun(t, runDir)
@@ -108,9 +108,9 @@ func TestReportAndExplainRefuseARunInUse(t *testing.T) {
 	defer unlock()
 	checkFailures(t, []usageCase{
 		{"report into the run", []string{"report", runDir, "--data-dir", dataDir, "--backend", "go"}, ExitFailure,
-			[]string{runDir, "in use by another neurona process", "--out FILE"}, 0},
+			[]string{"another neurona process (pid", "is using " + runDir, "--out FILE"}, 0},
 		{"explain into the run", []string{"explain", runDir}, ExitFailure,
-			[]string{runDir, "in use by another neurona process", "explain.png was not written"}, 0},
+			[]string{"another neurona process (pid", "is using " + runDir, "explain.png was not written"}, 0},
 	})
 	for _, name := range []string{"report.html", "explain.png"} {
 		if _, err := os.Stat(filepath.Join(runDir, name)); err == nil {

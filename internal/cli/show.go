@@ -2,14 +2,13 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/viz"
+	"github.com/spf13/cobra"
 )
 
 // showOptions is what `neurona data show` was asked to draw.
@@ -26,20 +25,57 @@ type showOptions struct {
 	data             data.LocateOptions
 }
 
-// parseShow fills showOptions from args. The class is checked against the
-// data's classes when they are loaded (classIndex).
-func parseShow(args []string, e *env) (*showOptions, error) {
-	fs, lo := dataFlags(e, "show")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stdout, "Usage: neurona data show [--split train|test] [--n 64] [--class C] [--out samples.png] [flags]\n\n"+
-			"Draws the first --n images of a split (or of one class) in a grid, each with its label (its class's\n"+
-			"name, if the data names its classes) and its index in the split (the index `neurona predict` takes).\n\nFlags:")
-		fs.SetOutput(e.stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	o := &showOptions{}
+// newCmdDataShow builds `neurona data show`; runF, if not nil, runs
+// instead of showRun. The class is checked against the data's classes when
+// they are loaded (classIndex).
+func newCmdDataShow(e *env, runF func(*showOptions) error) *cobra.Command {
+	o := &showOptions{data: data.LocateOptions{Getenv: e.getenv}}
 	digit := -1
+	cmd := &cobra.Command{
+		Use:   "show [--split train|test] [--n 64] [--class C] [--out samples.png]",
+		Short: "draw a grid of images with their labels into a PNG (samples.png)",
+		Long: "Draws the first --n images of a split (or of one class) in a grid, each with its label (its class's\n" +
+			"name, if the data names its classes) and its index in the split (the index `neurona predict` takes).",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			set := cmd.Flags().Changed
+			switch {
+			case o.split != "train" && o.split != "test":
+				return usagef("--split %q (accepted: train, test)", o.split)
+			case o.n < 1 || o.n > 1000:
+				return usagef("--n %d (must be 1 to 1000)", o.n)
+			case set("class") && set("digit"):
+				return usagef("--class and --digit are the same filter (--digit is its old name): give one")
+			case set("class") && strings.TrimSpace(o.class) == "":
+				return usagef("--class is empty (want a class number or name)")
+			case digit < -1:
+				return usagef("--digit %d (must be a class number, 0 or more; -1 for all)", digit)
+			case o.cols < 0:
+				return usagef("--cols %d (must be >= 1)", o.cols)
+			case o.scale < 1 || o.scale > 10:
+				return usagef("--scale %d (must be 1 to 10)", o.scale)
+			case o.out == "":
+				return usagef("--out is empty (want a PNG file name)")
+			}
+			switch {
+			case set("class"):
+				o.class, o.classFlag = strings.TrimSpace(o.class), "--class"
+			case digit >= 0:
+				o.class, o.classFlag = strconv.Itoa(digit), "--digit"
+			}
+			if o.cols == 0 {
+				o.cols = 10
+				if o.n == 64 {
+					o.cols = 8
+				}
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return showRun(e, o)
+		},
+	}
+	fs := cmd.Flags()
 	fs.StringVar(&o.split, "split", "train", "which images: train or test (MNIST: 60,000 or 10,000)")
 	fs.IntVar(&o.n, "n", 64, "how many images (1 to 1000)")
 	fs.StringVar(&o.class, "class", "", "only images of this class: its number, or its name if the data names its classes (default: all)")
@@ -47,45 +83,9 @@ func parseShow(args []string, e *env) (*showOptions, error) {
 	fs.IntVar(&o.cols, "cols", 0, "images per row (default: 10, or 8 for 64 images)")
 	fs.IntVar(&o.scale, "scale", 3, "screen pixels per image pixel (1 to 10; images larger than "+strconv.Itoa(viz.MaxTile)+" pixels a side are shrunk to fit)")
 	fs.StringVar(&o.out, "out", "samples.png", "PNG file to write")
-	if err := parseFlags(fs, args); err != nil {
-		return nil, err
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	switch {
-	case fs.NArg() > 0:
-		return nil, usagef("unexpected argument %q (data show takes only flags)", fs.Arg(0))
-	case o.split != "train" && o.split != "test":
-		return nil, usagef("--split %q (accepted: train, test)", o.split)
-	case o.n < 1 || o.n > 1000:
-		return nil, usagef("--n %d (must be 1 to 1000)", o.n)
-	case set["class"] && set["digit"]:
-		return nil, usagef("--class and --digit are the same filter (--digit is its old name): give one")
-	case set["class"] && strings.TrimSpace(o.class) == "":
-		return nil, usagef("--class is empty (want a class number or name)")
-	case digit < -1:
-		return nil, usagef("--digit %d (must be a class number, 0 or more; -1 for all)", digit)
-	case o.cols < 0:
-		return nil, usagef("--cols %d (must be >= 1)", o.cols)
-	case o.scale < 1 || o.scale > 10:
-		return nil, usagef("--scale %d (must be 1 to 10)", o.scale)
-	case o.out == "":
-		return nil, usagef("--out is empty (want a PNG file name)")
-	}
-	switch {
-	case set["class"]:
-		o.class, o.classFlag = strings.TrimSpace(o.class), "--class"
-	case digit >= 0:
-		o.class, o.classFlag = strconv.Itoa(digit), "--digit"
-	}
-	if o.cols == 0 {
-		o.cols = 10
-		if o.n == 64 {
-			o.cols = 8
-		}
-	}
-	o.data = *lo
-	return o, nil
+	dataFlags(cmd, &o.data)
+	completeWords(cmd, "split", "train", "test")
+	return cmd
 }
 
 // classIndex returns the class s names among classes: for --class a name
@@ -123,11 +123,8 @@ func someNames(names []string, n int) string {
 	return list
 }
 
-func runDataShow(e *env, args []string) error {
-	o, err := parseShow(args, e)
-	if err != nil {
-		return err
-	}
+// showRun draws the grid o asks for.
+func showRun(e *env, o *showOptions) error {
 	m, err := loadMNIST(e, o.data)
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,7 +11,8 @@ import (
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/backend"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // trainOptions is what `neurona train` was asked to do.
@@ -23,29 +23,58 @@ type trainOptions struct {
 	resume   string          // --resume: a run or checkpoint folder
 	onDevice string          // --data-on-device: auto, on, off
 	classes  string          // --classes
-	set      map[string]bool // the flags given explicitly
+	set      map[string]bool // the flags given explicitly, on the command line or in --config
+
+	// The flags' raw values, read into cfg and data by finish.
+	hidden        string
+	noRestoreBest bool // --no-restore-best, the old spelling of --restore-best=false
+	download      bool
+
+	configFile  string            // --config
+	printConfig string            // --print-config: "", auto, yaml or json
+	sources     map[string]string // flag name -> "FILE:LINE" where --config set it
+	flags       *pflag.FlagSet    // train's flags, for --print-config and config.yaml
 }
 
-// parseTrain fills trainOptions from args. Flags not given take the chosen
-// model's defaults (train.Defaults), so `--model perceptron` alone gives
-// scikit-learn's Perceptron settings.
-func parseTrain(args []string, e *env) (*trainOptions, error) {
+const trainLong = `Trains one model on MNIST or on your data in MNIST's format, tests it once at the end, and writes a
+run folder: metrics.jsonl, summary.json, config.yaml, checkpoints and pictures. Flags not given take
+the chosen model's defaults (the perceptron's are scikit-learn's Perceptron settings). --config FILE
+sets any flag from a YAML or JSON file; flags on the command line win.`
+
+// newCmdTrain builds `neurona train`. Its flags fill trainOptions; runF,
+// if not nil, runs instead of trainRun (tests capture the options).
+func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
+	o := &trainOptions{}
+	cmd := &cobra.Command{
+		Use:   "train",
+		Short: "train a model on MNIST or your data and write a run folder (resume one with --resume)",
+		Long:  trainLong,
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.finish(e, cmd.Flags()); err != nil {
+				return err
+			}
+			warnDeprecated(e, cmd)
+			if runF != nil {
+				return runF(o)
+			}
+			return trainRun(e, o)
+		},
+	}
 	mlpDef, percDef := train.Defaults(models.MLP), train.Defaults(models.Perceptron)
 	both := func(format string, mlpValue, percValue any) string {
 		return fmt.Sprintf(format, mlpValue) + "; perceptron: " + fmt.Sprintf(format, percValue)
 	}
-	fs := newFlags("train", "train [flags]", e.stdout)
-	var (
-		o                        = &trainOptions{}
-		c                        = &o.cfg // the flags' values; those given override the model's defaults
-		hidden                   string
-		noRestoreBest, dataFetch bool
-	)
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	c := &o.cfg // the flags' values; those given override the model's defaults
 	fs.StringVar(&c.Model.Name, "model", models.MLP, "model: "+strings.Join(models.Names, ", "))
-	fs.StringVar(&hidden, "hidden", "512,512", "MLP hidden layer widths, comma-separated (empty: none)")
+	fs.StringVar(&o.hidden, "hidden", "512,512", "MLP hidden layer widths, comma-separated (empty: none)")
 	fs.StringVar(&c.Model.Activation, "activation", "relu", "MLP hidden activation: "+strings.Join(models.Activations, ", "))
 	fs.IntVar(&c.Model.MaxoutPieces, "maxout-pieces", 2, "linear pieces per unit for --activation maxout")
 	fs.StringVar(&c.Model.Loss, "loss", models.LossSoftmaxCE, "MLP output layer and loss: "+strings.Join(models.Losses, ", ")+" (the perceptron uses its own criterion)")
+	setGroup(cmd, "Model", "model", "hidden", "activation", "maxout-pieces", "loss")
+
 	fs.StringVar(&c.Optimizer, "optimizer", "", "optimizer: "+strings.Join(train.Optimizers, ", ")+" (default "+both("%s", mlpDef.Optimizer, percDef.Optimizer)+")")
 	fs.Float64Var(&c.LR, "lr", 0, "learning rate (default "+both("%g", mlpDef.LR, percDef.LR)+")")
 	fs.Float64Var(&c.Momentum, "momentum", 0, "momentum for --optimizer sgd")
@@ -54,43 +83,98 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	fs.IntVar(&c.BatchSize, "batch-size", 0, "examples per training step (default "+both("%d", mlpDef.BatchSize, percDef.BatchSize)+")")
 	fs.IntVar(&c.Epochs, "epochs", 0, "maximum number of epochs (default "+both("%d", mlpDef.Epochs, percDef.Epochs)+")")
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the initialization, the validation split and the data order")
-	fs.Float64Var(&c.ValSplit, "val-split", 0.1, "fraction of the 60,000 training images held out for validation, in [0, 1)")
-	fs.IntVar(&c.StepsPerCall, "steps-per-call", 0, "training steps run inside one compiled call; 0: automatic (Go backend: 1 for mlp, 10 for perceptron; accelerators: a whole epoch, or 16 with --loop unroll)")
-	fs.StringVar(&c.Loop, "loop", train.LoopWhile, "how a call runs its steps: "+strings.Join(train.Loops, " (a loop in the graph, compiled once) or ")+" (written out one after the other); same results")
-	fs.BoolVar(&c.DropLast, "drop-last", false, "skip each epoch's last batch when it is smaller than --batch-size")
+	setGroup(cmd, "Optimization", "optimizer", "lr", "momentum", "weight-decay", "schedule", "batch-size", "epochs", "seed")
+
 	fs.IntVar(&c.Patience, "patience", 0, "stop after this many epochs without a better validation accuracy (0: off)")
 	fs.Float64Var(&c.Tol, "tol", 0, "stop when the training loss has not improved by this much for --n-iter-no-change epochs (default "+both("%g", mlpDef.Tol, percDef.Tol)+"; 0: off)")
 	fs.IntVar(&c.NoChange, "n-iter-no-change", 0, "epochs without --tol improvement before stopping (default "+both("%d", mlpDef.NoChange, percDef.NoChange)+")")
-	fs.BoolVar(&c.RestoreBest, "restore-best", false, "test the weights of the epoch with the best validation accuracy (default "+both("%t", mlpDef.RestoreBest, percDef.RestoreBest)+")")
-	fs.BoolVar(&noRestoreBest, "no-restore-best", false, "test the last epoch's weights")
-	fs.StringVar(&c.Backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
-	fs.StringVar(&c.RunDir, "run-dir", "", "folder for metrics.jsonl and summary.json (default runs/<model>-<timestamp>)")
+	fs.BoolVar(&c.RestoreBest, "restore-best", false, "test the weights of the epoch with the best validation accuracy; --restore-best=false: the last epoch's (default "+both("%t", mlpDef.RestoreBest, percDef.RestoreBest)+")")
+	fs.BoolVar(&o.noRestoreBest, "no-restore-best", false, "the old spelling of --restore-best=false")
+	deprecatedAlias(cmd, "no-restore-best", "--restore-best=false")
+	setGroup(cmd, "Stopping and model selection", "patience", "tol", "n-iter-no-change", "restore-best")
+
 	fs.StringVar(&o.data.DataDir, "data-dir", "", "data folder in MNIST's format: its four IDX files and optionally classes.txt (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
 	classesFlag(fs, &o.classes)
-	fs.BoolVar(&dataFetch, "download", true, "download MNIST into the cache folder if it is found nowhere else")
-	fs.StringVar(&o.onDevice, "data-on-device", "auto", "keep the training data on the device and gather batches there: auto (on for every backend but go), on, off")
+	fs.BoolVar(&o.download, "download", true, "download MNIST into the cache folder if it is found nowhere else")
+	fs.Float64Var(&c.ValSplit, "val-split", 0.1, "fraction of the training images held out for validation, in [0, 1)")
+	fs.BoolVar(&c.DropLast, "drop-last", false, "skip each epoch's last batch when it is smaller than --batch-size")
+	setGroup(cmd, "Data", "data-dir", "classes", "download", "val-split", "drop-last")
+
+	fs.StringVar(&c.RunDir, "run-dir", "", "folder for the run's files (default runs/<model>-<timestamp>, with -2, -3... if taken)")
 	fs.StringVar(&o.resume, "resume", "", "continue the run in this run folder (from its newest valid checkpoint) or from this checkpoint folder")
 	fs.IntVar(&c.SaveEvery, "save-every", 0, "also save a checkpoint every this many steps (0: only at epoch ends)")
 	fs.BoolVar(&c.SaveEveryEpoch, "save-every-epoch", true, "save a checkpoint at the end of every epoch (the last epoch is always saved)")
 	fs.IntVar(&c.KeepLast, "keep-last", 3, "keep this many newest checkpoints")
 	fs.BoolVar(&c.KeepBest, "keep-best", true, "also keep the checkpoint with the best validation accuracy")
-	fs.StringVar(&o.progress, "progress", "auto", "progress bar within epochs: auto (when stdout is a terminal), always, never")
-	if err := parseFlags(fs, args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, usagef("unexpected argument %q (train takes only flags; see `neurona train --help`)", fs.Arg(0))
-	}
+	setGroup(cmd, "Run folder and checkpoints", "run-dir", "resume", "save-every", "save-every-epoch", "keep-last", "keep-best")
 
+	fs.StringVar(&c.Backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
+	fs.IntVar(&c.StepsPerCall, "steps-per-call", 0, "training steps run inside one compiled call; 0: automatic (Go backend: 1 for mlp, 10 for perceptron; accelerators: a whole epoch, or 16 with --loop unroll)")
+	fs.StringVar(&c.Loop, "loop", train.LoopWhile, "how a call runs its steps: "+strings.Join(train.Loops, " (a loop in the graph, compiled once) or ")+" (written out one after the other); same results")
+	fs.StringVar(&o.onDevice, "data-on-device", "auto", "keep the training data on the device and gather batches there: auto (on for every backend but go), on, off")
+	setGroup(cmd, "Performance and internals", "backend", "steps-per-call", "loop", "data-on-device")
+
+	fs.StringVar(&o.configFile, "config", "", "read flags from this YAML or JSON file (keys are flag names: batch-size: 64); flags given on the command line win")
+	fs.StringVar(&o.printConfig, "print-config", "", "print the effective configuration (yaml, or json; default: the --config file's format, else yaml) and exit without training")
+	fs.Lookup("print-config").NoOptDefVal = "auto"
+	if err := fs.SetAnnotation("print-config", annotationValues, []string{"yaml", "json"}); err != nil {
+		panic(err)
+	}
+	fs.StringVar(&o.progress, "progress", "auto", "progress bar within epochs: auto (when stdout is a terminal), always, never")
+	setGroup(cmd, "Configuration and output", "config", "print-config", "progress")
+
+	completeModelFlags(cmd)
+	completeWords(cmd, "progress", "auto", "always", "never")
+	completeWords(cmd, "print-config", "yaml", "json")
+	if err := cmd.MarkFlagFilename("config", "yaml", "yml", "json"); err != nil {
+		panic(err)
+	}
+	completeFolders(cmd, "resume")
+	o.flags = fs
+	return cmd
+}
+
+// finish reads the flags (and --config) into o: flags not given take the
+// chosen model's defaults (train.Defaults), so `--model perceptron` alone
+// gives scikit-learn's Perceptron settings.
+func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
+	if o.configFile != "" {
+		format, entries, err := readConfigFile(o.configFile)
+		if err != nil {
+			return err
+		}
+		if o.sources, err = applyConfig(fs, o.configFile, entries, trainConfigKey); err != nil {
+			return err
+		}
+		if o.printConfig == "auto" {
+			o.printConfig = format
+		}
+	}
+	switch o.printConfig {
+	case "", "yaml", "json":
+	case "auto":
+		o.printConfig = "yaml"
+	default:
+		return usagef("--print-config=%s (accepted: yaml, json)", o.printConfig)
+	}
+	c := &o.cfg
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	h, err := models.ParseHidden(hidden)
+	fs.Visit(func(f *pflag.Flag) { set[f.Name] = true })
+	if set["print-config"] && set["resume"] {
+		return usagef("--print-config shows a new run's configuration; a resumed run keeps its checkpoint's (see `neurona checkpoints inspect %s`)", o.resume)
+	}
+	h, err := models.ParseHidden(o.hidden)
 	if err != nil {
-		return nil, usagef("%s", strings.TrimPrefix(err.Error(), models.ErrSpec.Error()+": "))
+		return o.usage(strings.TrimPrefix(err.Error(), models.ErrSpec.Error()+": "))
 	}
 	c.Model.Hidden = h
 	if set["no-restore-best"] {
-		c.RestoreBest = !noRestoreBest
+		if set["restore-best"] {
+			return usagef("--restore-best and --no-restore-best: give one (--no-restore-best is the old spelling of --restore-best=false)")
+		}
+		c.RestoreBest = !o.noRestoreBest
+		delete(set, "no-restore-best")
+		set["restore-best"] = true
 	}
 	def := train.Defaults(c.Model.Name)
 	if c.Model.Name == models.MLP {
@@ -105,14 +189,12 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	if def.ValSplit == 0 && !set["restore-best"] {
 		def.RestoreBest = false // nothing to choose the best epoch by
 	}
-	if c.Backend != "" {
-		if _, err := backend.Choose(c.Backend); err != nil {
-			return nil, usagef("--backend: %v", err)
-		}
+	if err := checkBackend(e, c.Backend); err != nil {
+		return err
 	}
 	def.Backend, def.RunDir = c.Backend, c.RunDir
 	if o.onDevice != "auto" && o.onDevice != "on" && o.onDevice != "off" {
-		return nil, usagef("--data-on-device %q (accepted: auto, on, off)", o.onDevice)
+		return o.usage(fmt.Sprintf("--data-on-device %q (accepted: auto, on, off)", o.onDevice))
 	}
 	switch o.progress {
 	case "auto":
@@ -122,35 +204,61 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	case "never":
 		def.Progress = false
 	default:
-		return nil, usagef("--progress %q (accepted: auto, always, never)", o.progress)
+		return o.usage(fmt.Sprintf("--progress %q (accepted: auto, always, never)", o.progress))
 	}
 	if _, err := parseClasses(o.classes); err != nil {
-		return nil, err
+		return err
 	}
 	o.cfg = def
 	o.set = set
-	o.data.Download = dataFetch
+	o.data.Download = o.download
 	o.data.Getenv = e.getenv
 	o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
 	if o.resume != "" {
 		if set["run-dir"] {
-			return nil, usagef("--run-dir and --resume: a resumed run continues in its own run folder")
+			return usagef("--run-dir and --resume: a resumed run continues in its own run folder")
 		}
-		return o, nil // validated once merged with the checkpoint's configuration
+		return nil // validated once merged with the checkpoint's configuration
 	}
 	if err := o.cfg.Validate(); err != nil {
 		if errors.Is(err, models.ErrSpec) || errors.Is(err, train.ErrConfig) {
-			return nil, usagef("%s", trimSentinel(err))
+			return o.usage(trimSentinel(err))
 		}
-		return nil, err
+		return err
 	}
 	if err := train.CheckMemory(o.cfg); err != nil {
-		return nil, usagef("%s", trimSentinel(err))
+		return usagef("%s", trimSentinel(err))
 	}
 	// Checked above as for MNIST; train.Run sizes the model by the data
 	// actually loaded (its pixels and classes).
 	o.cfg.Model.Inputs, o.cfg.Model.Classes = 0, 0
-	return o, nil
+	return nil
+}
+
+// usage is a usage error saying msg, and where --config set the flag msg
+// names, if it did: "--lr 0 (must be > 0) (set by run.yaml:3)".
+func (o *trainOptions) usage(msg string) error {
+	for name, where := range o.sources {
+		if mentionsFlag(msg, name) {
+			return usagef("%s (set by %s)", msg, where)
+		}
+	}
+	return usagef("%s", msg)
+}
+
+// mentionsFlag reports whether msg names --name as a whole flag (not
+// --name-something).
+func mentionsFlag(msg, name string) bool {
+	for rest := msg; ; {
+		i := strings.Index(rest, "--"+name)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+2+len(name):]
+		if rest == "" || !(rest[0] == '-' || rest[0] >= 'a' && rest[0] <= 'z') {
+			return true
+		}
+	}
 }
 
 // trimSentinel drops the package's sentinel prefix ("train: invalid
@@ -172,10 +280,11 @@ func isTerminal(w any) bool {
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
-func runTrain(e *env, args []string) error {
-	o, err := parseTrain(args, e)
-	if err != nil {
-		return err
+// trainRun trains as o says, or with --print-config prints the
+// configuration it would train with.
+func trainRun(e *env, o *trainOptions) error {
+	if o.printConfig != "" {
+		return writeConfig(e.stdout, o.printConfig, o.effectiveConfig(true))
 	}
 	if o.resume != "" {
 		if err := needPath("--resume", o.resume); err != nil {
@@ -187,6 +296,11 @@ func runTrain(e *env, args []string) error {
 		return err
 	}
 	opts := train.Options{DataOnDevice: o.onDevice, Warn: func(msg string) { fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", msg) }}
+	var saved strings.Builder
+	if err := writeConfig(&saved, "yaml", o.effectiveConfig(false)); err != nil {
+		return err
+	}
+	opts.Files = map[string][]byte{configFileName: []byte(saved.String())}
 	if o.resume != "" {
 		if opts.Resume, err = resumeFrom(o, e); err != nil {
 			return err

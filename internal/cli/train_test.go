@@ -51,8 +51,8 @@ func TestParseTrainDefaults(t *testing.T) {
 		if c.Optimizer != "sgd" || c.LR != 1 || c.Momentum != 0 || c.Schedule != "constant" || c.Epochs != 1000 || c.Tol != 1e-3 || c.NoChange != 5 {
 			t.Errorf("perceptron config %+v, want sgd, lr 1, no momentum, constant, 1000 epochs, tol 1e-3, n-iter-no-change 5", c)
 		}
-		if got := onMNIST(c.Model); got != "perceptron 784-10 perceptron" {
-			t.Errorf("model %q, want perceptron 784-10 perceptron", got)
+		if got := onMNIST(c.Model); got != "perceptron 784-10" {
+			t.Errorf("model %q, want perceptron 784-10", got)
 		}
 		if c.Model.Inputs != 0 || c.Model.Classes != 0 {
 			t.Errorf("model has %d inputs and %d classes before any data is read, want 0 and 0 (from the data)", c.Model.Inputs, c.Model.Classes)
@@ -135,19 +135,19 @@ func TestParseTrainFlags(t *testing.T) {
 				if h := o.cfg.Model.Hidden; h == nil || len(h) != 0 {
 					t.Errorf("hidden %#v, want an empty, non-nil list", h)
 				}
-				if got := onMNIST(o.cfg.Model); got != "mlp 784-10 relu softmax_ce" {
-					t.Errorf("model %q, want mlp 784-10 relu softmax_ce", got)
+				if got := onMNIST(o.cfg.Model); got != "mlp 784-10 softmax_ce" {
+					t.Errorf("model %q, want mlp 784-10 softmax_ce", got)
 				}
 			}},
 		{`--model perceptron --hidden "" is accepted`, []string{"--model", "perceptron", "--hidden", ""},
 			func(t *testing.T, o *trainOptions) {
-				if got := onMNIST(o.cfg.Model); got != "perceptron 784-10 perceptron" {
+				if got := onMNIST(o.cfg.Model); got != "perceptron 784-10" {
 					t.Errorf("model %q", got)
 				}
 			}},
 		{"the perceptron ignores the MLP's activation", []string{"--model", "perceptron", "--activation", "tanh"},
 			func(t *testing.T, o *trainOptions) {
-				if got := onMNIST(o.cfg.Model); got != "perceptron 784-10 perceptron" {
+				if got := onMNIST(o.cfg.Model); got != "perceptron 784-10" {
 					t.Errorf("model %q", got)
 				}
 			}},

@@ -106,7 +106,7 @@ func TestRender(t *testing.T) {
 		t.Errorf("not a whole HTML page:\n%.200s", page)
 	}
 	for _, want := range []string{
-		"<title>neurona report: perceptron 784-10 perceptron (87.50% test accuracy)</title>",
+		"<title>neurona report: perceptron 784-10 (87.50% test accuracy)</title>",
 		`<div class="v" id="test-accuracy">87.50%</div>`,
 		"test accuracy (120 images)",
 		"0.1234", // the test loss

@@ -126,9 +126,9 @@ func TestMisclassifiedNote(t *testing.T) {
 		graded  bool
 		want    string
 	}{
-		{"MNIST's digits", mnistClasses, true, "caption: true digit → predicted digit, and the model's confidence"},
-		{"named classes", animals, true, "caption: true class → predicted class, and the model's confidence"},
-		{"unnamed classes other than MNIST's, step outputs", data.Classes{N: 3}, false, "caption: true class → predicted class (the perceptron's"},
+		{"MNIST's digits", mnistClasses, true, "caption: true digit → predicted digit, the test index (for predict --test-index) and the model's confidence"},
+		{"named classes", animals, true, "caption: true class → predicted class, the test index"},
+		{"unnamed classes other than MNIST's, step outputs", data.Classes{N: 3}, false, "caption: true class → predicted class and the test index, for predict --test-index (the perceptron's"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

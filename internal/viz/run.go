@@ -56,7 +56,8 @@ func mistakeCaption(classes data.Classes, truth, pred int) string {
 
 // Misclassified returns up to limit of the examples ev got wrong, most
 // confident mistakes first, captioned "true→predicted" (by the classes'
-// names where they have them) with the confidence as detail.
+// names where they have them) with the example's index in set ("#123",
+// what `neurona predict --test-index` takes) and the confidence as detail.
 //
 // The perceptron's outputs are step functions (0 or 1), not confidences:
 // for them the caption has no number and the order is the set's.
@@ -73,9 +74,7 @@ func Misclassified(set *data.Set, ev *train.Evaluation, classes data.Classes, li
 	for _, i := range wrong {
 		c := ImageCell(set, i)
 		c.Caption, c.Color = mistakeCaption(classes, int(set.Labels[i]), ev.Predicted[i]), mistakeFg
-		if calibrated {
-			c.Detail = fmt.Sprintf("%.2f", confidence(ev, i))
-		}
+		c.Detail = detail(ev, i, calibrated)
 		cells = append(cells, c)
 	}
 	return cells
@@ -83,8 +82,8 @@ func Misclassified(set *data.Set, ev *train.Evaluation, classes data.Classes, li
 
 // Correct returns n examples ev got right, spread evenly over the set (a
 // deterministic sample, the same for every run on the same set),
-// captioned with the class (its name, or number), with the confidence as
-// detail.
+// captioned with the class (its name, or number), with the example's index
+// and the confidence as detail.
 func Correct(set *data.Set, ev *train.Evaluation, classes data.Classes, n int) []Cell {
 	var right []int
 	wrong := map[int]bool{}
@@ -102,12 +101,19 @@ func Correct(set *data.Set, ev *train.Evaluation, classes data.Classes, n int) [
 		i := right[k*len(right)/min(n, len(right))]
 		c := ImageCell(set, i)
 		c.Caption, c.Color = classes.Name(ev.Predicted[i]), correctFg
-		if calibrated {
-			c.Detail = fmt.Sprintf("%.2f", confidence(ev, i))
-		}
+		c.Detail = detail(ev, i, calibrated)
 		cells = append(cells, c)
 	}
 	return cells
+}
+
+// detail is a cell's grey text: the example's index, and the confidence
+// when the outputs are graded ("#123 0.98").
+func detail(ev *train.Evaluation, i int, graded bool) string {
+	if graded {
+		return fmt.Sprintf("#%d %.2f", i, confidence(ev, i))
+	}
+	return fmt.Sprintf("#%d", i)
 }
 
 // confidence is the model's output for the class it predicted for example i.
@@ -150,18 +156,18 @@ func MisclassifiedImage(set *data.Set, ev *train.Evaluation, classes data.Classe
 func misclassifiedNote(classes data.Classes, graded bool) string {
 	noun := classes.Noun()
 	if !graded {
-		return fmt.Sprintf("caption: true %s → predicted %s (the perceptron's step outputs give no confidence)", noun, noun)
+		return fmt.Sprintf("caption: true %s → predicted %s and the test index, for predict --test-index (the perceptron's step outputs give no confidence)", noun, noun)
 	}
-	return fmt.Sprintf("caption: true %s → predicted %s, and the model's confidence in it; most confident mistakes first", noun, noun)
+	return fmt.Sprintf("caption: true %s → predicted %s, the test index (for predict --test-index) and the model's confidence; most confident mistakes first", noun, noun)
 }
 
 // CorrectImage is a titled grid of n correctly classified examples,
 // captioned with their classes' names.
 func CorrectImage(set *data.Set, ev *train.Evaluation, classes data.Classes, n int) image.Image {
 	cells := Correct(set, ev, classes, n)
-	note := fmt.Sprintf("caption: predicted %s and the model's confidence in it", classes.Noun())
+	note := fmt.Sprintf("caption: predicted %s, the test index and the model's confidence", classes.Noun())
 	if !graded(ev.Probs) {
-		note = "caption: predicted " + classes.Noun()
+		note = "caption: predicted " + classes.Noun() + " and the test index"
 	}
 	return WithTitle(DigitGrid(cells, gridCols, gridScale(set)),
 		fmt.Sprintf("Correct: %d of %d images, a sample of %d spread over the set", len(ev.Predicted)-len(ev.Wrong), len(ev.Predicted), len(cells)), note)

@@ -261,21 +261,21 @@ func TestReadMetrics(t *testing.T) {
 
 func TestMisclassified(t *testing.T) {
 	set, ev := fakeEval(100)
-	t.Run("most confident first, captioned true→predicted confidence", func(t *testing.T) {
+	t.Run("most confident first, captioned true→predicted, test index and confidence", func(t *testing.T) {
 		cells := Misclassified(set, ev, mnistClasses, 5)
 		if len(cells) != 5 {
 			t.Fatalf("%d cells, want 5", len(cells))
 		}
 		// Mistakes are at 0, 7, ..., 98; the confidence grows with the
 		// index, so 98 (label 8, predicted 9) comes first.
-		if got := cells[0].Caption + " " + cells[0].Detail; got != "8→9 0.98" {
-			t.Errorf("first caption %q, want 8→9 0.98", got)
+		if got := cells[0].Caption + " " + cells[0].Detail; got != "8→9 #98 0.98" {
+			t.Errorf("first caption %q, want 8→9 #98 0.98", got)
 		}
-		if got := cells[1].Caption + " " + cells[1].Detail; got != "1→2 0.95" {
-			t.Errorf("second caption %q, want 1→2 0.95 (example 91)", got)
+		if got := cells[1].Caption + " " + cells[1].Detail; got != "1→2 #91 0.95" {
+			t.Errorf("second caption %q, want 1→2 #91 0.95 (example 91)", got)
 		}
 	})
-	t.Run("step outputs (the perceptron) give no confidence and keep the set's order", func(t *testing.T) {
+	t.Run("step outputs (the perceptron) give no confidence, the index only, and keep the set's order", func(t *testing.T) {
 		step := *ev
 		step.Probs = nil
 		for _, p := range ev.Predicted {
@@ -284,8 +284,8 @@ func TestMisclassified(t *testing.T) {
 			step.Probs = append(step.Probs, row)
 		}
 		cells := Misclassified(set, &step, mnistClasses, 2)
-		if cells[0].Caption != "0→1" || cells[1].Caption != "7→8" || cells[0].Detail != "" {
-			t.Errorf("captions %q %q, %q; want 0→1 and 7→8 without detail", cells[0].Caption, cells[0].Detail, cells[1].Caption)
+		if cells[0].Caption != "0→1" || cells[1].Caption != "7→8" || cells[0].Detail != "#0" || cells[1].Detail != "#7" {
+			t.Errorf("captions %q %q, %q %q; want 0→1 #0 and 7→8 #7", cells[0].Caption, cells[0].Detail, cells[1].Caption, cells[1].Detail)
 		}
 	})
 	t.Run("correct samples are spread over the set", func(t *testing.T) {

@@ -162,13 +162,29 @@ func Describe(infos []Info) {
 // given, else $GOMLX_BACKEND, else the first available in preference order.
 // It starts nothing; an unknown or unavailable backend, or a Go backend
 // option that is wrong or known to deadlock, is an error of one line.
+//
+// An error about the value of $GOMLX_BACKEND starts with
+// "$GOMLX_BACKEND=<value>: ", so that the user knows where it came from.
 func Choose(requested string) (name string, err error) {
-	if requested == "" {
-		requested = os.Getenv(compute.ConfigEnvVar)
+	if requested != "" {
+		return choose(requested)
 	}
-	if requested == "" {
+	env := os.Getenv(EnvBackend)
+	if env == "" {
 		return autoBackend(), nil
 	}
+	if name, err = choose(env); err != nil {
+		return "", fmt.Errorf("$%s=%s: %w", EnvBackend, env, err)
+	}
+	return name, nil
+}
+
+// EnvBackend is the environment variable that names the default backend
+// (GoMLX's own, GOMLX_BACKEND).
+const EnvBackend = compute.ConfigEnvVar
+
+// choose resolves a backend name given by the user.
+func choose(requested string) (name string, err error) {
 	base, _, _ := strings.Cut(requested, ",")
 	if IsGo(base) {
 		// The Go backend takes its options after "go:".

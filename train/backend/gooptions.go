@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gomlx/compute"
 	"github.com/neurona/neurona/models"
 )
 
@@ -100,4 +101,36 @@ func Weights(spec models.Spec) int {
 		in = h
 	}
 	return weights + in*spec.Classes
+}
+
+// Summary says what the backend named name (as New returns it) is, for a
+// log line: the name and, for the Go backend, how it runs operations and
+// on how many cores. GoMLX's own description of the Go backend gives the
+// worker pool's limit ("parallelism=4" on 2 cores: twice GOMAXPROCS, of
+// which it uses GOMAXPROCS), whatever the mode, so it is not repeated.
+func Summary(name string, b compute.Backend) string {
+	if !IsGo(name) {
+		return name + ": " + b.Description()
+	}
+	mode := "operations in parallel"
+	cores := runtime.GOMAXPROCS(0)
+	for _, opt := range strings.Split(strings.TrimPrefix(strings.TrimPrefix(name, Go), ":"), ",") {
+		key, value, _ := strings.Cut(opt, "=")
+		switch key {
+		case "ops_sequential":
+			mode = "operations one at a time"
+		case "parallelism":
+			if p, err := strconv.Atoi(value); err == nil && p >= 0 {
+				cores = min(max(p, 1), cores)
+			}
+		}
+	}
+	return fmt.Sprintf("%s: GoMLX's pure-Go backend (CPU), %s, on %s", name, mode, coresText(cores))
+}
+
+func coresText(n int) string {
+	if n == 1 {
+		return "1 core"
+	}
+	return fmt.Sprintf("%d cores", n)
 }
