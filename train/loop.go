@@ -435,8 +435,8 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 	cfg, st := l.cfg, &l.st
 	if st.Done {
 		if cfg.Epochs == l.plannedEpochs || st.Epoch >= cfg.Epochs {
-			fmt.Fprintf(l.out, "nothing to train: the run already stopped after %d epochs (%s); pass --epochs N, N > %d, to train longer\n",
-				st.Epoch, st.StoppedBecause, st.Epoch)
+			fmt.Fprintf(l.out, "nothing to train: the run already stopped after %s (%s); pass --epochs N, N > %d, to train longer\n",
+				human.Count(st.Epoch, "epoch"), st.StoppedBecause, st.Epoch)
 			return nil
 		}
 		// Training longer than first planned: the stopping rules start
@@ -520,7 +520,7 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 func (l *loop) applyStoppingRules(m EpochMetrics) {
 	cfg, st := l.cfg, &l.st
 	if cfg.Patience > 0 && st.NoBetter >= cfg.Patience {
-		st.Done, st.StoppedBecause = true, fmt.Sprintf("validation accuracy did not improve for %d epochs (--patience)", cfg.Patience)
+		st.Done, st.StoppedBecause = true, fmt.Sprintf("validation accuracy did not improve for %s (--patience)", human.Count(cfg.Patience, "epoch"))
 	}
 	if cfg.NoChange > 0 {
 		if st.BestLoss != nil && m.TrainLoss > *st.BestLoss-cfg.Tol {
@@ -533,8 +533,8 @@ func (l *loop) applyStoppingRules(m EpochMetrics) {
 			st.BestLoss = &loss
 		}
 		if st.NoImprove >= cfg.NoChange && !st.Done {
-			st.Done, st.StoppedBecause = true, fmt.Sprintf("training loss did not improve by %g for %d epochs (--tol, --n-iter-no-change)",
-				cfg.Tol, cfg.NoChange)
+			st.Done, st.StoppedBecause = true, fmt.Sprintf("training loss did not improve by %g for %s (--tol, --n-iter-no-change)",
+				cfg.Tol, human.Count(cfg.NoChange, "epoch"))
 		}
 	}
 }
@@ -754,8 +754,8 @@ func (l *loop) finish(test *data.Set) error {
 	loss, acc := ev.Loss, ev.Accuracy
 	s.TestLoss, s.TestAccuracy, s.Evaluation = &loss, &acc, ev
 	fmt.Fprintf(l.out, "stopped: %s\n", s.StoppedBecause)
-	fmt.Fprintf(l.out, "test     loss %.4f  accuracy %.4f  (weights of epoch %d; %d steps, %.1fs training, %.0f examples/s, compile %.2fs)\n",
-		loss, acc, s.EvaluatedEpoch, s.GlobalStep, s.TrainSeconds, s.ExamplesPerSecond, s.CompileSeconds)
+	fmt.Fprintf(l.out, "test     loss %.4f  accuracy %.4f  (weights of epoch %d; %s, %.1fs training, %.0f examples/s, compile %.2fs)\n",
+		loss, acc, s.EvaluatedEpoch, human.Count(s.GlobalStep, "step"), s.TrainSeconds, s.ExamplesPerSecond, s.CompileSeconds)
 	var onDisk int64
 	if infos, err := checkpoint.List(l.ckpts.Dir, false); err == nil {
 		for _, info := range infos {

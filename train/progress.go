@@ -31,6 +31,7 @@ type progressBar struct {
 	loss      float64   // mean training loss of the epoch so far
 	last      time.Time // last redraw
 	shown     bool      // the bar is on the screen
+	finished  bool      // finish was called: writes pass through
 	err       error     // the first write error; the bar then stays off
 }
 
@@ -96,7 +97,7 @@ func eta(d time.Duration) string {
 const clearLine = "\r\033[K"
 
 func (b *progressBar) draw() {
-	if b.err != nil {
+	if b.err != nil || b.finished {
 		return
 	}
 	b.last = b.now()
@@ -123,8 +124,9 @@ func (b *progressBar) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// finish clears the bar: the epoch's line replaces it.
+// finish clears the bar for good: the epoch's line replaces it.
 func (b *progressBar) finish() {
+	b.finished = true
 	if b.shown {
 		_, _ = io.WriteString(b.out, clearLine)
 		b.shown = false

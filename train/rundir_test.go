@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
@@ -104,4 +107,61 @@ func TestRunKilledBeforeItsFirstSave(t *testing.T) {
 			t.Error("the metrics of the run in progress were wiped")
 		}
 	})
+}
+
+func TestNewRunDirIsUniqueWithinASecond(t *testing.T) {
+	t.Chdir(t.TempDir())
+	now := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+	base := filepath.Join("runs", "mlp-20260102-150405")
+	for _, want := range []string{base, base + "-2", base + "-3"} {
+		got, err := NewRunDir("mlp", now)
+		if err != nil || got != want {
+			t.Fatalf("NewRunDir = %q, %v; want %q", got, err, want)
+		}
+		if entries, err := os.ReadDir(got); err != nil || len(entries) != 0 {
+			t.Errorf("%s: %v entries, %v; want a new, empty folder", got, len(entries), err)
+		}
+	}
+	t.Run("runs started at once, as by two processes, get folders of their own", func(t *testing.T) {
+		const n = 8
+		dirs := make(chan string, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				dir, err := NewRunDir("perceptron", now)
+				if err != nil {
+					t.Error(err)
+				}
+				dirs <- dir
+			})
+		}
+		wg.Wait()
+		close(dirs)
+		seen := map[string]bool{}
+		for d := range dirs {
+			if seen[d] {
+				t.Errorf("two runs got %s", d)
+			}
+			seen[d] = true
+		}
+	})
+}
+
+func TestLockSaysWhoHoldsTheRun(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := LockRunFor(dir, "training")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = LockRun(dir)
+	want := fmt.Sprintf("another neurona process (pid %d) is training in %s", os.Getpid(), dir)
+	if !errors.Is(err, ErrRunInUse) || err == nil || err.Error() != want {
+		t.Errorf("a second lock: %v, want %q wrapping ErrRunInUse", err, want)
+	}
+	unlock()
+	again, err := LockRun(dir)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	again()
 }

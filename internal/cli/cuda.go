@@ -16,12 +16,17 @@ import (
 var commandsWithBackend = []string{"train", "eval", "predict", "bench", "backends"}
 
 // extractPJRTPlugin removes the global flag --pjrt-plugin PATH (or
-// --pjrt-plugin=PATH, with one or two dashes) from args, wherever it is.
+// --pjrt-plugin=PATH) from args, wherever it is, before cobra parses them
+// (ReexecForCUDA runs first). "--" ends the flags.
 func extractPJRTPlugin(args []string) (rest []string, plugin string, err error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || name != "pjrt-plugin" {
+		if a == "--" {
+			return append(rest, args[i:]...), plugin, nil
+		}
+		flag, ok := strings.CutPrefix(a, "--")
+		name, value, hasValue := strings.Cut(flag, "=")
+		if !ok || name != "pjrt-plugin" {
 			rest = append(rest, a)
 			continue
 		}
@@ -80,8 +85,12 @@ func cudaReexecEnv(args []string, getenv func(string) string, environ []string, 
 // backendFlag finds the value of --backend in args, "" if absent.
 func backendFlag(args []string) string {
 	for i, a := range args {
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if strings.HasPrefix(a, "-") && name == "backend" {
+		if a == "--" {
+			break
+		}
+		flag, ok := strings.CutPrefix(a, "--")
+		name, value, hasValue := strings.Cut(flag, "=")
+		if ok && name == "backend" {
 			if hasValue {
 				return value
 			}

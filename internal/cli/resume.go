@@ -5,13 +5,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 )
 
 // notConfig are flags that do not describe the run at all.
 var notConfig = map[string]bool{"resume": true, "backend": true, "progress": true, "data-dir": true, "download": true,
-	"data-on-device": true}
+	"data-on-device": true, "config": true}
 
 // resumeFrom finds the checkpoint to resume and replaces o.cfg by its saved
 // configuration, with the resumable flags given applied. A flag that would
@@ -80,7 +81,7 @@ func changeable() string {
 		}
 	}
 	for name := range notConfig {
-		if name != "resume" {
+		if name != "resume" && name != "config" {
 			names = append(names, "--"+name)
 		}
 	}
@@ -89,6 +90,6 @@ func changeable() string {
 }
 
 func describe(c train.Config) string {
-	return fmt.Sprintf("%s, %s lr %g, %s schedule, batch %d, seed %d, val-split %g, %d steps per call",
-		c.Model, c.Optimizer, c.LR, c.Schedule, c.BatchSize, c.Seed, c.ValSplit, c.StepsPerCall)
+	return fmt.Sprintf("%s, %s lr %g, %s schedule, batch %d, seed %d, val-split %g, %s per call",
+		c.Model, c.Optimizer, c.LR, c.Schedule, c.BatchSize, c.Seed, c.ValSplit, human.Count(c.StepsPerCall, "step"))
 }

@@ -318,6 +318,12 @@ func trainRun(e *env, o *trainOptions) error {
 	if err == nil {
 		return drawRun(e, summary, mnist)
 	}
+	if inUse := new(train.RunInUseError); errors.As(err, &inUse) {
+		if o.resume != "" {
+			return fmt.Errorf("%w; resume it when that process has finished", err)
+		}
+		return fmt.Errorf("%w; wait for it to finish, or choose another --run-dir", err)
+	}
 	if summary != nil && summary.RunDir != "" {
 		if errors.Is(err, train.ErrDiverged) {
 			kept := "no checkpoint was saved before it"

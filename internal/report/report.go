@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/neurona/neurona/internal/fsutil"
+	"github.com/neurona/neurona/internal/human"
 	"html/template"
 	"image"
 	"io"
@@ -249,7 +250,7 @@ func timings(in *Input) [][2]string {
 	}
 	rows = append(rows,
 		[2]string{"training backend", backend},
-		[2]string{"epochs, steps", fmt.Sprintf("%d epochs, %s steps; stopped: %s", s.Epochs, thousands(s.GlobalStep), s.StoppedBecause)},
+		[2]string{"epochs, steps", fmt.Sprintf("%s, %s; stopped: %s", human.Count(s.Epochs, "epoch"), stepCount(s.GlobalStep), s.StoppedBecause)},
 		[2]string{"compile", seconds(s.CompileSeconds)},
 		[2]string{"training", fmt.Sprintf("%s (%s examples/s, %.1f steps/s)", seconds(s.TrainSeconds), thousands(int(s.ExamplesPerSecond+0.5)), s.StepsPerSecond)},
 		[2]string{"wall time", seconds(s.WallSeconds)},
@@ -439,4 +440,12 @@ func optional(x *float64) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.4f", *x)
+}
+
+// stepCount is "1 step" or "12,345 steps".
+func stepCount(n int) string {
+	if n == 1 {
+		return "1 step"
+	}
+	return thousands(n) + " steps"
 }

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -30,6 +31,43 @@ func TestChooseTakesGOMLXBackendWhenNothingIsRequested(t *testing.T) {
 	}
 	if name, err := Choose("go"); err != nil || name != "go" {
 		t.Errorf("Choose(\"go\") with $GOMLX_BACKEND set = %q, %v: --backend comes first", name, err)
+	}
+}
+
+func TestChooseNamesGOMLXBackendInItsErrors(t *testing.T) {
+	for _, tc := range []struct{ env, want string }{
+		{"foo", `$GOMLX_BACKEND=foo: unknown backend "foo" (accepted: xla:cuda, xla:cpu, go;`},
+		{"go:fast", `$GOMLX_BACKEND=go:fast: backend "go:fast": unknown Go backend option "fast"`},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			t.Setenv("GOMLX_BACKEND", tc.env)
+			if _, err := Choose(""); err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("Choose(\"\") with $GOMLX_BACKEND=%s = %v, want %q...", tc.env, err, tc.want)
+			}
+			if _, err := Choose("abacus"); err == nil || strings.Contains(err.Error(), "GOMLX_BACKEND") {
+				t.Errorf("Choose(\"abacus\") = %v: a --backend error must not blame $GOMLX_BACKEND", err)
+			}
+		})
+	}
+}
+
+func TestSummarySaysTheGoBackendsMode(t *testing.T) {
+	b, name, err := New("go:ops_sequential")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+	cores := runtime.GOMAXPROCS(0)
+	for _, tc := range []struct{ name, want string }{
+		{name, "go:ops_sequential: GoMLX's pure-Go backend (CPU), operations one at a time, on "},
+		{"go", "go: GoMLX's pure-Go backend (CPU), operations in parallel, on "},
+		{"go:parallelism=1", "operations in parallel, on 1 core"},
+		{"go:parallelism=64", "on " + coresText(cores)},
+	} {
+		got := Summary(tc.name, b)
+		if !strings.Contains(got, tc.want) || strings.Contains(got, "parallelism=") && !strings.HasPrefix(got, tc.name) {
+			t.Errorf("Summary(%q) = %q, want it to say %q", tc.name, got, tc.want)
+		}
 	}
 }
 
