@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"strconv"
+
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
@@ -113,6 +115,9 @@ func parseConfig(name string, b []byte) ([]configEntry, error) {
 			return nil, usagef("%s:%d: a key must be a flag name, not a %s", name, at, nodeKind(p.Key))
 		}
 		key = strings.TrimPrefix(key, "--")
+		if !flagLike(key) {
+			return nil, usagef("%s:%d: %q is not a flag name (keys are train's flag names: batch-size, hidden, ...)", name, at, key)
+		}
 		if first, dup := seen[key]; dup {
 			return nil, usagef("%s:%d: %s is set twice (first on line %d)", name, at, key, first)
 		}
@@ -124,6 +129,20 @@ func parseConfig(name string, b []byte) ([]configEntry, error) {
 		entries = append(entries, configEntry{key: key, value: value, line: at})
 	}
 	return entries, nil
+}
+
+// flagLike reports whether key could be a flag's name: letters, digits,
+// dashes and underscores (which the error of an unknown key corrects).
+func flagLike(key string) bool {
+	if key == "" || len(key) > 64 {
+		return false
+	}
+	for _, r := range key {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // configValue is a value node as a flag's value: a scalar as written, null
@@ -256,7 +275,7 @@ func nearestFlag(fs *pflag.FlagSet, name string, allowed func(*pflag.Flag) bool)
 // those about config files themselves.
 func trainConfigKey(f *pflag.Flag) bool {
 	switch f.Name {
-	case "config", "print-config", "help":
+	case "config", "print-config", "help", "pjrt-plugin":
 		return false
 	}
 	return true
@@ -267,6 +286,51 @@ func trainConfigKey(f *pflag.Flag) bool {
 type configItem struct {
 	key   string
 	value any
+}
+
+// yamlValue writes a configuration value as YAML: numbers and booleans as
+// Go prints them, a word as it is, any other string double-quoted (a JSON
+// string is a YAML one), a list in brackets.
+func yamlValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		if plainWord(v) {
+			return v
+		}
+		q, _ := json.Marshal(v) // a string always marshals
+		return string(q)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case []int:
+		parts := make([]string, len(v))
+		for i, n := range v {
+			parts[i] = strconv.Itoa(n)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case []string:
+		parts := make([]string, len(v))
+		for i, s := range v {
+			parts[i] = yamlValue(s)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return fmt.Sprint(v)
+}
+
+// plainWord reports whether s reads back from YAML as itself unquoted,
+// in a list too: letters, digits and a few marks (a path, xla:cuda), not
+// starting with a mark YAML gives a meaning to.
+func plainWord(s string) bool {
+	if s == "" || strings.ContainsAny(s[:1], "-:.+") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_./+-", r) ||
+			r == ':' && !strings.Contains(s, ": ")) {
+			return false
+		}
+	}
+	return !strings.HasSuffix(s, ":")
 }
 
 // writeConfig writes items as YAML (with a comment saying how to use it)
@@ -295,11 +359,7 @@ func writeConfig(w io.Writer, format string, items []configItem) error {
 		b.WriteString("# neurona train configuration: `neurona train --config FILE` trains with it;\n" +
 			"# flags given on the command line win. Keys are train's flag names.\n")
 		for _, it := range items {
-			v, err := yaml.MarshalWithOptions(it.value, yaml.Flow(true))
-			if err != nil {
-				return fmt.Errorf("configuration: %s: %w", it.key, err)
-			}
-			fmt.Fprintf(&b, "%s: %s\n", it.key, strings.TrimSpace(string(v)))
+			fmt.Fprintf(&b, "%s: %s\n", it.key, yamlValue(it.value))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
