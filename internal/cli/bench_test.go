@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,7 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := Main([]string{"bench", "--model", "perceptron", "--batch-size", "16,64", "--min-steps", "5", "--min-seconds", "0.05",
 		"--warmup-seconds", "0", "--repeats", "2", "--target", "0.5", "--max-epochs", "1",
-		"--json-out", jsonPath, "--md", mdPath, "--plot", plotPath}, &stdout, &stderr)
+		"--json", "--json-out", jsonPath, "--md", mdPath, "--plot", plotPath}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
@@ -60,8 +61,14 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 	if w, h := pngSize(t, plotPath); w < 100 || h < 100 {
 		t.Errorf("plot %s is %dx%d", plotPath, w, h)
 	}
-	if !strings.Contains(stdout.String(), "train steps/s") {
-		t.Errorf("no table on stdout:\n%s", stdout.String())
+	// --json: stdout holds the report alone, the same as --json-out's file.
+	var onStdout benchout.Report
+	if err := json.Unmarshal(stdout.Bytes(), &onStdout); err != nil || len(onStdout.Results) != len(rep.Results) ||
+		onStdout.Results[0].StepsPerSecond != rep.Results[0].StepsPerSecond {
+		t.Errorf("stdout is not the JSON report (%v):\n%s", err, stdout.String())
+	}
+	if strings.Contains(stdout.String(), "train steps/s") || !strings.Contains(stderr.String(), "bench perceptron") {
+		t.Errorf("with --json the table went to stdout, or the header not to stderr:\n%s\n%s", stdout.String(), stderr.String())
 	}
 
 	// Comparing a report with itself flags nothing.
