@@ -7,9 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
-
 	"strconv"
+	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -38,14 +37,15 @@ func readConfigFile(path string) (format string, entries []configEntry, err erro
 	if err := needPath("--config", path); err != nil {
 		return "", nil, err
 	}
+	// Checked before opening: opening a named pipe would wait for a writer.
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+		return "", nil, usagef("--config %s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", nil, fmt.Errorf("--config: %w", err)
 	}
 	defer f.Close()
-	if info, err := f.Stat(); err == nil && !info.Mode().IsRegular() {
-		return "", nil, usagef("--config %s is not a regular file", path)
-	}
 	b, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
 	if err != nil {
 		return "", nil, fmt.Errorf("--config: read %s: %w", path, err)

@@ -157,6 +157,13 @@ func TestTrainConfigFileErrors(t *testing.T) {
 			t.Errorf("exit code %d, stderr %q", code, stderr)
 		}
 	})
+	t.Run("a folder is not a config file", func(t *testing.T) {
+		dir := t.TempDir()
+		code, _, stderr := cliRun("train", "--config", dir)
+		if code != ExitUsage || !strings.Contains(stderr, "--config "+dir+" is not a regular file") {
+			t.Errorf("exit code %d, stderr %q", code, stderr)
+		}
+	})
 	t.Run("--print-config with --resume", func(t *testing.T) {
 		_, err := parseTrain([]string{"--print-config", "--resume", "runs/x"}, testEnv(io.Discard))
 		if ue := (usageError{}); !errors.As(err, &ue) || !strings.Contains(err.Error(), "checkpoints inspect runs/x") {
