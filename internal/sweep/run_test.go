@@ -43,6 +43,10 @@ func (f *fakeTrain) train(_ context.Context, args []string) error {
 	if lr == "0.9" {
 		val, test = 0.9, 0.1 // the best by validation, the worst by test
 	}
+	m, _ := json.Marshal(map[string]any{"epoch": 1, "val_accuracy": val, "train_accuracy": val})
+	if err := os.WriteFile(filepath.Join(dir, "metrics.jsonl"), append(m, '\n'), 0o644); err != nil {
+		return err
+	}
 	b, _ := json.Marshal(map[string]any{"best_val_accuracy": val, "test_accuracy": test, "epochs": 1, "stopped_because": "reached --epochs 1"})
 	return os.WriteFile(filepath.Join(dir, "summary.json"), b, 0o644)
 }
@@ -84,6 +88,19 @@ func TestRunRecordsAndRanks(t *testing.T) {
 	md := again.Markdown()
 	if !strings.Contains(md, "| 1 | trial-002 | 0.9 | 0.9000 | 0.1000 |") {
 		t.Errorf("sweep.md:\n%s", md)
+	}
+	written, warnings, err := again.WriteResults()
+	if err != nil || strings.Join(written, " ") != "sweep.md sweep.png report.html" || len(warnings) != 0 {
+		t.Fatalf("WriteResults = %v, %v, %v", written, warnings, err)
+	}
+	page, err := os.ReadFile(filepath.Join(again.Dir(), ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<tr class="best"><td>1</td><td>trial-002</td><td>0.9</td>`, "data:image/png;base64,", "Best by validation accuracy: trial-002 (lr=0.9)"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
 	}
 	// Nothing is done twice.
 	f.calls = nil
