@@ -29,7 +29,6 @@ import (
 	"image"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -82,15 +81,10 @@ type Input struct {
 // be missing (a run still training has no summary yet), which gives nil.
 // Damaged lines of metrics.jsonl are skipped and described in damaged.
 func ReadRun(dir string) (*train.Summary, []train.EpochMetrics, []string, error) {
-	var s *train.Summary
-	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	switch {
-	case err == nil:
-		s = new(train.Summary)
-		if err := json.Unmarshal(b, s); err != nil {
-			return nil, nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
-		}
-	case !errors.Is(err, fs.ErrNotExist):
+	s, err := train.ReadSummary(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		s = nil
+	} else if err != nil {
 		return nil, nil, nil, err
 	}
 	metrics, damaged, err := viz.ReadMetrics(filepath.Join(dir, "metrics.jsonl"))

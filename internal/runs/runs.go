@@ -4,10 +4,8 @@ package runs
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -109,7 +107,7 @@ func Find(root string) ([]Run, error) {
 // Describe reads the run folder dir; name is how lists show it.
 func Describe(dir, name string) Run {
 	r := Run{Dir: dir, Name: name, Status: Crashed}
-	s, err := readSummary(dir)
+	s, err := train.ReadSummary(dir)
 	if err != nil {
 		if m, _, err := train.ReadMetrics(filepath.Join(dir, "metrics.jsonl")); err == nil && len(m) > 0 {
 			r.Epochs, r.TrainSeconds = m[len(m)-1].Epoch, m[len(m)-1].ElapsedSeconds
@@ -140,20 +138,6 @@ func Describe(dir, name string) Run {
 		r.Status = StoppedEarly
 	}
 	return r
-}
-
-// readSummary reads a run's summary.json, bounded in size.
-func readSummary(dir string) (*train.Summary, error) {
-	f, err := os.Open(filepath.Join(dir, "summary.json"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var s train.Summary
-	if err := json.NewDecoder(io.LimitReader(f, 16<<20)).Decode(&s); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
-	}
-	return &s, nil
 }
 
 // SortKeys are the orders Sort accepts.

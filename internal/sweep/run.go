@@ -2,11 +2,9 @@ package sweep
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -101,23 +99,9 @@ func hasCheckpoint(dir string) bool {
 	return false
 }
 
-// readSummary reads a run's summary.json, bounded in size.
-func readSummary(dir string) (*train.Summary, error) {
-	f, err := os.Open(filepath.Join(dir, "summary.json"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var s train.Summary
-	if err := json.NewDecoder(io.LimitReader(f, 16<<20)).Decode(&s); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
-	}
-	return &s, nil
-}
-
 // finishedResult is the result of a run folder whose run finished.
 func finishedResult(dir string) (Result, bool) {
-	s, err := readSummary(dir)
+	s, err := train.ReadSummary(dir)
 	if err != nil || s.TestAccuracy == nil || s.StoppedBecause == "interrupted" {
 		return Result{}, false
 	}
@@ -144,7 +128,7 @@ func resultOf(dir string, err error) Result {
 	} else {
 		r.Error = "train returned without a tested model"
 	}
-	if s, serr := readSummary(dir); serr == nil {
+	if s, serr := train.ReadSummary(dir); serr == nil {
 		r.Epochs, r.TrainSeconds, r.StoppedBecause, r.ValAccuracy = s.Epochs, s.TrainSeconds, s.StoppedBecause, bestVal(s)
 	}
 	return r
