@@ -17,7 +17,7 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 
-	"github.com/neurona/neurona/internal/safejson"
+	"github.com/neurona/neurona/train/safejson"
 )
 
 // bestMetric is the manifest metric the trainer keeps the best checkpoint by.

@@ -24,7 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/neurona/neurona/internal/fsutil"
+	"github.com/neurona/neurona/train/atomicfile"
 	"html/template"
 	"image"
 	"io"
@@ -41,7 +41,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 
-	"github.com/neurona/neurona/internal/safejson"
+	"github.com/neurona/neurona/train/safejson"
 )
 
 // File is the report's name in a run folder.
@@ -106,7 +106,7 @@ func Write(path string, in *Input) error {
 	if err := Render(&buf, in); err != nil {
 		return err
 	}
-	return fsutil.WriteFile(path, buf.Bytes())
+	return atomicfile.WriteFile(path, buf.Bytes())
 }
 
 // Render writes the report's HTML to w.
