@@ -9,7 +9,6 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/atomicfile"
 	"github.com/neurona/neurona/train/checkpoint"
-
 	"github.com/neurona/neurona/train/safejson"
 )
 

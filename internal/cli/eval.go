@@ -13,7 +13,6 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
-
 	"github.com/neurona/neurona/train/safejson"
 )
 

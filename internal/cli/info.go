@@ -9,7 +9,6 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
-
 	"github.com/neurona/neurona/train/safejson"
 )
 

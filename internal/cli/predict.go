@@ -12,7 +12,6 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
-
 	"github.com/neurona/neurona/train/safejson"
 )
 
