@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/internal/benchout"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/bench"
 )
 
 func TestBenchWritesConsistentReports(t *testing.T) {
@@ -25,7 +25,7 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
-	rep, err := benchout.ReadJSON(jsonPath)
+	rep, err := bench.ReadJSON(jsonPath)
 	if err != nil {
 		t.Fatal(err)
 	}

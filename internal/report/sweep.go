@@ -8,8 +8,8 @@ import (
 	"image"
 	"time"
 
-	"github.com/neurona/neurona/internal/fsutil"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/atomicfile"
 )
 
 //go:embed sweep.html.tmpl
@@ -59,5 +59,5 @@ func WriteSweep(path string, in *SweepInput) error {
 	if err := sweepPage.Execute(&buf, v); err != nil {
 		return fmt.Errorf("sweep report: %w", err)
 	}
-	return fsutil.WriteFile(path, buf.Bytes())
+	return atomicfile.WriteFile(path, buf.Bytes())
 }

@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/neurona/neurona/internal/fsutil"
 	"github.com/neurona/neurona/internal/report"
 	"github.com/neurona/neurona/internal/viz"
+	"github.com/neurona/neurona/train/atomicfile"
 )
 
 // Files a finished sweep writes into its folder, beside sweep.json.
@@ -22,7 +22,7 @@ const (
 // lines of a trial's metrics.jsonl are skipped and described in warnings;
 // a sweep without any validation curve gets no picture.
 func (s *Sweep) WriteResults() (written, warnings []string, err error) {
-	if err := fsutil.WriteFile(filepath.Join(s.dir, BoardFile), []byte(s.Markdown())); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(s.dir, BoardFile), []byte(s.Markdown())); err != nil {
 		return nil, nil, err
 	}
 	written = append(written, BoardFile)

@@ -11,8 +11,8 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/neurona/neurona/internal/fsutil"
-	"github.com/neurona/neurona/internal/safejson"
+	"github.com/neurona/neurona/train/atomicfile"
+	"github.com/neurona/neurona/train/safejson"
 )
 
 // File is the sweep's record in its folder: the plan and every trial's
@@ -104,7 +104,7 @@ func (s *Sweep) Save() error {
 	if err != nil {
 		return fmt.Errorf("sweep.json: %w", err)
 	}
-	return fsutil.WriteFile(filepath.Join(s.dir, File), append(b, '\n'))
+	return atomicfile.WriteFile(filepath.Join(s.dir, File), append(b, '\n'))
 }
 
 // trialName is the only shape of a trial's name: its folder under the

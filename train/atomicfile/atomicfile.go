@@ -1,9 +1,15 @@
-// Package fsutil holds the one file-writing protocol every neurona output
-// uses: write a temporary file beside the target, fsync it, rename it into
-// place. A reader (a browser refreshing report.html, a script tailing
-// summary.json) never sees half a file, and a failed write leaves the
-// previous file as it was.
-package fsutil
+// Package atomicfile holds the one file-writing protocol every file of a
+// run folder uses (summary.json, metrics.jsonl, the pictures, report.html):
+// write a temporary file beside the target, fsync it, rename it into place.
+// A reader (a browser refreshing report.html, a script tailing summary.json)
+// never sees half a file, and a failed write leaves the previous file as it
+// was.
+//
+// It lives under train/ because train is its lowest user; the pictures and
+// the report (internal/viz, internal/report), which write into the same run
+// folders, import it from there. Checkpoints, whole folders, have their own
+// protocol in train/checkpoint.
+package atomicfile
 
 import (
 	"fmt"

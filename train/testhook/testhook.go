@@ -8,3 +8,8 @@ package testhook
 // returns true, the call blocks forever instead of running, as a call that
 // deadlocks in the backend does.
 var HangCall func(kind string) bool
+
+// RefuseWhile, when true, makes building the While loop of a training call
+// fail, as on a backend without one: package train/bench's tests of the
+// fallback to unrolled steps set it (train's own tests use Options).
+var RefuseWhile bool

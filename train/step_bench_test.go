@@ -1,10 +1,7 @@
 package train
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
@@ -80,30 +77,5 @@ func benchStep(b *testing.B, backendName, modelName string, batch int) {
 			}
 			b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "examples/s")
 		})
-	}
-}
-
-func TestBenchFallsBackFromAWhileLoopThatDoesNotBuild(t *testing.T) {
-	m := smallMNIST(t, 1100, 200)
-	bc := BenchConfig{Base: Defaults(models.Perceptron), Backends: []string{backend.Go}, Batches: []int{50},
-		MinSteps: 2, Repeats: 1, DataOnDevice: "off", breakWhile: true}
-	bc.Base.StepsPerCall = 4
-	results, err := Bench(context.Background(), bc, m, nil)
-	if err != nil {
-		t.Fatalf("bench with a While loop that does not build: %v", err)
-	}
-	r := results[0]
-	if r.Loop != LoopUnroll || !strings.Contains(r.Note, "the While loop did not compile on go") ||
-		!strings.Contains(r.Note, "4 steps per call (unrolled)") {
-		t.Errorf("loop %q, note %q: want unrolled steps and a note saying why", r.Loop, r.Note)
-	}
-	if r.StepsPerSecond <= 0 {
-		t.Errorf("nothing measured after the fallback: %+v", r)
-	}
-
-	// Asked for by name, the While loop fails with the way out.
-	bc.Base.Loop = LoopWhile
-	if _, err := Bench(context.Background(), bc, m, nil); !errors.Is(err, errWhileLoop) || !strings.Contains(err.Error(), "--loop unroll") {
-		t.Errorf("--loop while on a backend that cannot: %v", err)
 	}
 }
