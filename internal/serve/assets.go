@@ -5,7 +5,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -17,6 +16,14 @@ import (
 //
 //go:embed assets/*.html assets/*.js assets/*.css
 var assets embed.FS
+
+// assetTypes are the media types of the assets, fixed rather than taken
+// from the system's MIME database, which differs between machines.
+var assetTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+}
 
 // assetTime is the Last-Modified of every asset: embedded files have none,
 // and a fixed time would let a browser keep a previous build's scripts.
@@ -38,9 +45,7 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request, name string)
 		s.writeError(w, r, &httpError{http.StatusNotFound, fmt.Errorf("no asset %q", name)})
 		return
 	}
-	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
-		w.Header().Set("Content-Type", ct)
-	}
+	w.Header().Set("Content-Type", assetTypes[path.Ext(name)])
 	w.Header().Set("Cache-Control", "no-cache")
 	http.ServeContent(w, r, name, assetTime, bytes.NewReader(b))
 }

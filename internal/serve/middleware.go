@@ -33,6 +33,8 @@ func statusOf(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, errNoRun):
 		return http.StatusNotFound
+	case errors.Is(err, errSymlink):
+		return http.StatusForbidden
 	case errors.Is(err, errNoModel), errors.Is(err, checkpoint.ErrNone), errors.Is(err, errNotTested):
 		return http.StatusConflict
 	case errors.Is(err, data.ErrImageSize):

@@ -41,6 +41,7 @@ const (
 var (
 	errBadName = errors.New("bad run name")
 	errNoRun   = errors.New("no such run")
+	errSymlink = errors.New("a symbolic link, which the server does not follow")
 )
 
 // checkName accepts the name of a run: one path element, not hidden (which
@@ -126,7 +127,7 @@ func (r *run) stat(name string) (fs.FileInfo, error) {
 		return nil, err
 	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
-		return nil, fmt.Errorf("%s/%s is a symbolic link, which the server does not follow", r.name, name)
+		return nil, fmt.Errorf("%s/%s is %w", r.name, name, errSymlink)
 	}
 	return fi, nil
 }
