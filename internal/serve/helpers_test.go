@@ -66,11 +66,11 @@ func tryTrain(dir string, m *data.MNIST, epochs int) (*train.Summary, error) {
 // fixtures are run folders trained once for the package's tests; tests
 // copy them (copyRun) where they change them.
 var fixtures struct {
-	once              sync.Once
-	dir               string
-	digits, small     string // 28x28 digits in 10 classes; 12x10 images in 3 named classes
-	digitsSet         *data.MNIST
-	err               error
+	once          sync.Once
+	dir           string
+	digits, small string // 28x28 digits in 10 classes; 12x10 images in 3 named classes
+	digitsSet     *data.MNIST
+	err           error
 }
 
 // fixture returns the folder of the named fixture run ("digits" or "small").

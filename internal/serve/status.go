@@ -53,7 +53,7 @@ type runState struct {
 	info    RunInfo
 	summary *train.Summary // nil before the run ends
 	metrics *metrics
-	config  *train.Config  // the summary's, else the newest checkpoint's
+	config  *train.Config // the summary's, else the newest checkpoint's
 	shape   *train.DataShape
 }
 
