@@ -87,6 +87,7 @@ function makePad(predictURL) {
       img.data[4 * i + 3] = 255;
     }
     seen.putImageData(img, 0, 0);
+    $("#seen-box").hidden = false;
   }
   function showError(msg) {
     const guess = $("#guess");
@@ -103,6 +104,7 @@ function makePad(predictURL) {
     $("#guess-note").textContent = enabled ? "Draw a digit on the pad." : "";
     $("#bars").replaceChildren();
     $("#seen").getContext("2d").clearRect(0, 0, 28, 28);
+    $("#seen-box").hidden = true;
     setState("idle");
   }
 
