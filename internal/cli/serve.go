@@ -76,9 +76,16 @@ func runServe(e *env, args []string) error {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
 	defer ln.Close()
-	loopback := false
+	// The address as asked for (0.0.0.0 listens on [::] too), with the port
+	// the system gave; a wildcard is reached locally through 127.0.0.1.
+	host, _, _ := net.SplitHostPort(o.addr)
+	listening, visit, loopback := ln.Addr().String(), ln.Addr().String(), false
 	if a, ok := ln.Addr().(*net.TCPAddr); ok {
-		loopback = a.IP.IsLoopback()
+		port := strconv.Itoa(a.Port)
+		listening, visit, loopback = net.JoinHostPort(host, port), net.JoinHostPort(a.IP.String(), port), a.IP.IsLoopback()
+		if a.IP.IsUnspecified() {
+			listening, visit = "every network interface, port "+port, net.JoinHostPort("127.0.0.1", port)
+		}
 	}
 	s, err := serve.New(serve.Options{Dir: o.dir, AnyHost: !loopback,
 		Load: func(runDir string) (*train.Trained, error) {
@@ -96,9 +103,9 @@ func runServe(e *env, args []string) error {
 	}
 	defer s.Close()
 	if !loopback {
-		fmt.Fprintf(e.stdout, "WARNING: listening on %s, not only on this machine: the runs in %s (configurations, curves, pictures, predictions) are visible to that network, without a password\n", ln.Addr(), o.dir)
+		fmt.Fprintf(e.stdout, "WARNING: listening on %s, not only on this machine: the runs in %s (configurations, curves, pictures, predictions) are visible to that network, without a password\n", listening, o.dir)
 	}
-	fmt.Fprintf(e.stdout, "serving the runs in %s at http://%s/ (predictions on %s; Ctrl-C stops)\n", o.dir, ln.Addr(), backendName)
+	fmt.Fprintf(e.stdout, "serving the runs in %s at http://%s/ (predictions on %s; Ctrl-C stops)\n", o.dir, visit, backendName)
 	if err := s.Serve(e.ctx, ln); err != nil {
 		return err
 	}
