@@ -194,6 +194,7 @@ func TestServeInChromium(t *testing.T) {
 	}
 	st.done(fmt.Sprintf("train 784-64-10 for 3 epochs (test accuracy %.4f)", *sum.TestAccuracy))
 
+	trainRun(t, filepath.Join(dir, "small-images"), synthetic(300, 12, 10, 3, []string{"cat", "dog", "bird"}), 1)
 	live := filepath.Join(dir, "live")
 	if err := os.Mkdir(live, 0o755); err != nil {
 		t.Fatal(err)
@@ -204,7 +205,12 @@ func TestServeInChromium(t *testing.T) {
 	}
 	defer unlock()
 	writeMetrics(t, live, 1, 2)
-	s, err := New(Options{Dir: dir, Load: goLoader, TestSet: func(*train.Trained) (*data.Set, error) { return mnist.Test, nil }, Logf: t.Logf})
+	s, err := New(Options{Dir: dir, Load: goLoader, TestSet: func(tr *train.Trained) (*data.Set, error) {
+		if tr.Config.Model.Inputs != mnist.Test.ImageSize() {
+			return nil, fmt.Errorf("no test data of %d pixels", tr.Config.Model.Inputs)
+		}
+		return mnist.Test, nil
+	}, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,6 +250,16 @@ func TestServeInChromium(t *testing.T) {
 	}
 	saveShot(t, ctx, shots, "serve-live.png")
 	st.done("the live curve gains epochs 3 and 4 without a reload")
+
+	// A model of 12x10 images: the pad says it cannot take a drawing.
+	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/runs/small-images"),
+		chromedp.WaitVisible(chromedp.CSS(`#pad[data-enabled="0"]`))); err != nil {
+		t.Fatalf("a run of 12x10 images: %v", err)
+	}
+	if note, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("pad-note"))); err != nil || !strings.Contains(note, "12x10") {
+		t.Errorf("the pad of a model of 12x10 images says %q (%v), want why it cannot take a drawing", note, err)
+	}
+	st.done("the pad of a 12x10 model says it cannot take a drawing")
 
 	// The trained run: draw a 1, then a 0.
 	if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/runs/mnist-mlp"),
