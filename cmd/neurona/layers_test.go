@@ -18,7 +18,7 @@ const module = "github.com/neurona/neurona/"
 var layers = [][]string{
 	{"cmd/neurona"},
 	{"internal/cli"},
-	{"internal/sweep", "internal/runs"},
+	{"internal/sweep", "internal/runs", "internal/serve"},
 	{"internal/report"},
 	{"internal/viz", "train/bench"},
 	{"train"},

@@ -73,6 +73,7 @@ func commands() []command {
 		{"predict", "predict the classes of PNG images or of test images", runPredict},
 		{"checkpoints", "list, inspect, verify or prune a run's checkpoints", runCheckpoints},
 		{"report", "write a run's report.html: configuration, curves, confusion matrix, mistakes", runReport},
+		{"serve", "serve a runs folder as a local web app: live curves, results, a pad to draw digits on", runServe},
 		{"explain", "draw what a trained model's first layer looks for, as 28x28 weight images", runExplain},
 		{"plot", "draw reference pictures (activations: the activation functions and their derivatives)", runPlot},
 		{"data", "find, check, download or show MNIST (info, verify, fetch, show)", runData},
