@@ -1,5 +1,9 @@
-// Package data reads the MNIST handwritten-digit data set and finds or
-// downloads its files.
+// Package data reads the MNIST handwritten-digit data set (or another data
+// set in MNIST's format: IDX files of any image size, up to MaxClasses
+// classes, named by an optional classes.txt), finds or downloads its files,
+// splits it and serves it in minibatches. It is the lowest layer of
+// neurona: it imports nothing of neurona's, and everything else may import
+// it.
 //
 // # Files
 //
@@ -46,5 +50,19 @@
 //	}
 //	img, label := m.Train.Image(train[0]), m.Train.Labels[train[0]]
 //
-// Split makes the seeded, reproducible training/validation split.
+// Split makes the seeded, reproducible training/validation split; Set.First
+// keeps a set's first examples, for a quick run.
+//
+// # Minibatches
+//
+// NewBatches serves examples of a Set in minibatches (Batches), the input
+// of package train's compiled calls: shuffled per epoch as a pure function
+// of (seed, epoch), grouped StepsPerCall batches to a call, prepared ahead
+// in a goroutine, and, for data kept on the device, as indices only. It
+// implements GoMLX's train.Dataset.
+//
+// # Images
+//
+// LoadPNG and ImageToMNIST turn a picture of a digit into MNIST's form (a
+// 28x28 field, the digit centred by its centre of mass, white on black).
 package data

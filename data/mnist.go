@@ -34,6 +34,14 @@ func (s *Set) Image(i int) []uint8 {
 	return s.Images[i*sz : (i+1)*sz : (i+1)*sz]
 }
 
+// First returns the set of s's first n examples (all of them when n >= N),
+// sharing s's memory: a small set for a quick run or a test.
+func (s *Set) First(n int) *Set {
+	n = max(0, min(n, s.N))
+	size := s.ImageSize()
+	return &Set{Images: s.Images[: n*size : n*size], Labels: s.Labels[:n:n], N: n, Rows: s.Rows, Cols: s.Cols}
+}
+
 // MNIST holds the two splits and where they came from.
 type MNIST struct {
 	Train, Test *Set

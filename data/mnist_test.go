@@ -177,6 +177,45 @@ func TestSetImageIsAView(t *testing.T) {
 	}
 }
 
+func TestSetFirst(t *testing.T) {
+	m, err := data.LoadDir(miniDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := m.Train
+	for _, tc := range []struct {
+		name string
+		n    int
+		want int
+	}{
+		{"keeps the first n examples", 2, 2},
+		{"keeps all of a set shorter than n", set.N + 5, set.N},
+		{"keeps none for n 0", 0, 0},
+		{"keeps none for a negative n", -1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			first := set.First(tc.n)
+			if first.N != tc.want || len(first.Labels) != tc.want || len(first.Images) != tc.want*set.ImageSize() ||
+				first.Rows != set.Rows || first.Cols != set.Cols {
+				t.Fatalf("First(%d): N %d, %d labels, %d pixels, %dx%d; want %d examples of %dx%d",
+					tc.n, first.N, len(first.Labels), len(first.Images), first.Rows, first.Cols, tc.want, set.Rows, set.Cols)
+			}
+			for i := range first.N {
+				if !bytes.Equal(first.Image(i), set.Image(i)) || first.Labels[i] != set.Labels[i] {
+					t.Fatalf("example %d differs from the set's", i)
+				}
+			}
+			if first.N < set.N {
+				next := set.Labels[first.N]
+				_ = append(first.Labels, next+1) // must not spill into the set's next label
+				if set.Labels[first.N] != next {
+					t.Error("appending to the first labels changed the set")
+				}
+			}
+		})
+	}
+}
+
 // TestRealMNIST reads the real MNIST files from the GoMNIST module and checks
 // every image and label against GoMNIST's own reader.
 func TestRealMNIST(t *testing.T) {

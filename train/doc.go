@@ -1,14 +1,58 @@
-// Package train runs neurona's training: it compiles the model's training
-// and evaluation steps with GoMLX (autodiff, optimizers and losses come from
-// GoMLX), feeds them minibatches from package data, evaluates on the
-// validation split after each epoch, and writes the run folder. Where the
-// graphs run (the list of backends, the default choice, starting one) is
-// package train/backend's concern: Run starts the backend Config.Backend
-// names with backend.New.
+// Package train trains neurona's models (package models) on MNIST or
+// another data set in its format (package data) with GoMLX: it compiles a
+// model's training and evaluation steps (autodiff, optimizers and losses
+// are GoMLX's), feeds them minibatches, evaluates on the validation split
+// after each epoch, saves checkpoints, and writes the run folder.
+//
+// # Training
+//
+// Run is `neurona train` without the command line: it checks a Config
+// (Defaults gives each model's recipe; Validate, FitData and CheckMemory
+// check it), starts the backend Config.Backend names (package
+// train/backend), trains, and writes the run folder: metrics.jsonl (one
+// line per epoch, EpochMetrics), summary.json (Summary) and checkpoints/
+// (package train/checkpoint). Options.Resume continues a run from one of
+// its checkpoints (ResolveCheckpoint finds it, ResumeConfig reads what it
+// saved) and ends bit for bit where the uninterrupted run would have.
+//
+//	mnist, err := data.Load(ctx, data.LocateOptions{})
+//	if err != nil {
+//		return err
+//	}
+//	cfg := train.Defaults(models.Perceptron)
+//	cfg.Epochs, cfg.RunDir = 1, "runs/first"
+//	summary, err := train.Run(ctx, cfg, mnist, os.Stdout, train.Options{})
+//	if err != nil {
+//		return err
+//	}
+//	fmt.Println("test accuracy", *summary.TestAccuracy)
+//
+// # Using a trained model
+//
+// LoadTrained loads a checkpoint on any backend (checkpoints hold plain
+// host values) into a Trained, which predicts (Trained.Predict) and
+// evaluates (Trained.Evaluate: loss, accuracy, confusion matrix, per-class
+// precision and recall).
+//
+// # Driving the calls yourself
 //
 // The unit of work is a compiled call that runs one or more training steps
-// (Config.StepsPerCall): the step loop never needs the metrics of a single
-// step on the host, so several steps can run inside one call.
+// (Config.StepsPerCall), in a While loop compiled once or unrolled
+// (Config.Loop): the step loop never needs the metrics of a single step on
+// the host, so several steps can run inside one call. Compile makes a
+// Program, a model's compiled calls and variables over a training set,
+// for programs that drive the calls themselves: Program.TrainCall runs one
+// call of its pipeline (Program.Batches), Program.EvalCall and
+// Program.Evaluate evaluate, Program.Trained predicts, Program.Close frees
+// it. A While loop that does not compile on a backend falls back to
+// unrolled steps, which train the same weights. Run trains through a
+// Program; package train/bench times a Program's calls.
 //
-//	summary, err := train.Run(ctx, cfg, mnist, os.Stdout, train.Options{})
+// # Related packages
+//
+// train/backend is where graphs run; train/checkpoint is the checkpoint
+// format; train/bench measures; train/atomicfile and train/safejson are how
+// the run folder's files are written, and train/testhook holds the hooks
+// other packages' tests set. The command line (internal/cli) is built on
+// this package, never the other way around.
 package train

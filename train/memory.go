@@ -3,6 +3,8 @@ package train
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"syscall"
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
@@ -70,7 +72,7 @@ func EstimateMemory(cfg Config) MemoryEstimate {
 
 	batch := float64(cfg.BatchSize)
 	train := 2 * batch * perExample * f32 // forward values and their gradients
-	eval := float64(evalBatchSize) * perExample * f32
+	eval := float64(EvalBatchSize) * perExample * f32
 	steps := float64(max(cfg.StepsPerCall, 1))
 	data := float64(mnistExamples) * (float64(spec.Inputs) + 1) // uint8 images and labels
 	if cfg.DataOnDevice {
@@ -133,4 +135,18 @@ func gb(bytes float64) string {
 		return fmt.Sprintf("%.1f MB", bytes/1e6)
 	}
 	return fmt.Sprintf("%.1f GB", bytes/1e9)
+}
+
+// PeakRSSMB is the process's peak resident memory so far, in MB (0 where
+// the system does not say): Run reports it after compiling, package
+// train/bench with each measurement.
+func PeakRSSMB() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	if runtime.GOOS == "darwin" {
+		return float64(ru.Maxrss) / 1e6
+	}
+	return float64(ru.Maxrss) / 1024
 }

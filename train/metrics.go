@@ -11,9 +11,9 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/neurona/neurona/internal/fsutil"
-	"github.com/neurona/neurona/internal/safejson"
+	"github.com/neurona/neurona/train/atomicfile"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/safejson"
 )
 
 // Bounds on metrics.jsonl: a line is about 250 bytes, so even a run of a
@@ -113,7 +113,7 @@ func openRunDir(dir string, st runState, warn func(string)) (*runDir, error) {
 		}
 		kept = append(append(kept, line...), '\n')
 	}
-	if err := fsutil.WriteFile(path, kept); err != nil {
+	if err := atomicfile.WriteFile(path, kept); err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)

@@ -11,14 +11,17 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	gtrain "github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/testhook"
 )
 
-// program holds the compiled train and eval calls of one model and its
-// variables (weights and optimizer state) in a GoMLX model.Store.
+// Program is one model's compiled training and evaluation calls and its
+// variables (weights and optimizer state, in a GoMLX model.Store), with the
+// training pipeline it was compiled for. Run trains through one; Compile
+// makes one for programs that drive the calls themselves (package
+// train/bench times them), and Trained is one loaded from a checkpoint.
 //
 // neurona builds its own step instead of using GoMLX's train.Trainer
 // because the Trainer runs exactly one step per call and returns metrics
@@ -26,7 +29,7 @@ import (
 // and returns only two sums, so several steps share one launch and one
 // host round trip. The pieces inside (autodiff, optimizers, losses, layers,
 // model.Exec) are GoMLX's.
-type program struct {
+type Program struct {
 	backend    compute.Backend
 	cfg        Config
 	model      models.Model
@@ -41,6 +44,10 @@ type program struct {
 	residentExec         *model.Exec
 	residentX, residentY *tensors.Tensor
 
+	// batches is the training pipeline Compile compiled the calls of
+	// (nil for a program made by newProgram alone).
+	batches *data.Batches
+
 	breakWhile bool // tests: building a While loop panics
 
 	watch *watchdog // runs the training loop's calls; nil: called directly
@@ -48,8 +55,8 @@ type program struct {
 
 // newProgram prepares (but does not compile: that happens at the first call
 // of each shape) the train and eval calls.
-func newProgram(backend compute.Backend, cfg Config, m models.Model, totalSteps int) (*program, error) {
-	p := &program{cfg: cfg, model: m, store: model.NewStore(), opt: newOptimizer(cfg), totalSteps: totalSteps, backend: backend}
+func newProgram(backend compute.Backend, cfg Config, m models.Model, totalSteps int) (*Program, error) {
+	p := &Program{cfg: cfg, model: m, store: model.NewStore(), opt: newOptimizer(cfg), totalSteps: totalSteps, backend: backend}
 	if err := p.store.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
 		return nil, fmt.Errorf("seed the initializer: %w", err)
 	}
@@ -68,31 +75,13 @@ func newProgram(backend compute.Backend, cfg Config, m models.Model, totalSteps 
 
 // makeResident keeps set's images and labels as the tensors every resident
 // training call reads.
-func (p *program) makeResident(set *data.Set) {
+func (p *Program) makeResident(set *data.Set) {
 	labels := make([]int32, set.N)
 	for i, l := range set.Labels {
 		labels[i] = int32(l)
 	}
 	p.residentX = tensors.FromFlatDataAndDimensions(set.Images, set.N, set.ImageSize())
 	p.residentY = tensors.FromFlatDataAndDimensions(labels, set.N)
-}
-
-// trainOn runs one training call on a batch of the pipeline: pixels and
-// labels, or with resident data only the examples' indices.
-func (p *program) trainOn(b gtrain.Batch) (lossSum, correct float64, err error) {
-	if p.residentX != nil {
-		return runOwned(p.residentExec, []*tensors.Tensor{p.residentX, p.residentY, b.Inputs[0]}, b.Inputs[0])
-	}
-	return run(p.trainExec, b.Inputs[0], b.Labels[0])
-}
-
-// release frees the resident dataset.
-func (p *program) release() {
-	if p.residentX != nil {
-		_ = p.residentX.FinalizeAll()
-		_ = p.residentY.FinalizeAll()
-		p.residentX, p.residentY = nil, nil
-	}
 }
 
 // pixels converts uint8 pixels to float32 in [0,1] inside the graph.
@@ -105,7 +94,7 @@ func pixels(x *Node) *Node {
 // previous one left. It returns the sum over all examples of the loss and
 // of the correct predictions, both measured before each step's update (as
 // Keras and PyTorch report running training metrics).
-func (p *program) trainGraph(_ *model.Scope, x, y *Node) (lossSum, correct *Node) {
+func (p *Program) trainGraph(_ *model.Scope, x, y *Node) (lossSum, correct *Node) {
 	steps, batch := p.stepsIn(x.Shape().Dimensions[0])
 	return p.trainSteps(steps, batch, []*Node{x, y}, func(k *Node, in []*Node) (*Node, *Node) {
 		x, y := in[0], in[1]
@@ -122,7 +111,7 @@ func (p *program) trainGraph(_ *model.Scope, x, y *Node) (lossSum, correct *Node
 // and each call gets only the example indices of its steps, idx [rows]
 // int32, gathering its batches on the device. The examples and their order
 // are those of the host pipeline, so the results are the same.
-func (p *program) residentGraph(_ *model.Scope, images, labels, idx *Node) (lossSum, correct *Node) {
+func (p *Program) residentGraph(_ *model.Scope, images, labels, idx *Node) (lossSum, correct *Node) {
 	steps, batch := p.stepsIn(idx.Shape().Dimensions[0])
 	return p.trainSteps(steps, batch, []*Node{images, labels, idx}, func(k *Node, in []*Node) (*Node, *Node) {
 		images, labels, idx := in[0], in[1], in[2]
@@ -144,7 +133,7 @@ func rowsOfStep(k *Node, batch int) *Node {
 
 // stepsIn splits a call's rows into steps of the configured batch size; a
 // call with fewer rows (the last partial batch of an epoch) is one step.
-func (p *program) stepsIn(rows int) (steps, batch int) {
+func (p *Program) stepsIn(rows int) (steps, batch int) {
 	if rows > p.cfg.BatchSize && rows%p.cfg.BatchSize == 0 {
 		return rows / p.cfg.BatchSize, p.cfg.BatchSize
 	}
@@ -158,7 +147,7 @@ type batchFn func(k *Node, in []*Node) (x, y *Node)
 // trainSteps runs steps training steps in one call on its inputs in, step k
 // on the batch batchAt(k, in) gives. Several steps run in a While loop whose
 // body is compiled once, or unrolled with Config.Loop "unroll".
-func (p *program) trainSteps(steps, batch int, in []*Node, batchAt batchFn) (lossSum, correct *Node) {
+func (p *Program) trainSteps(steps, batch int, in []*Node, batchAt batchFn) (lossSum, correct *Node) {
 	g := in[0].Graph()
 	if steps > 1 && p.cfg.Loop != LoopUnroll {
 		return p.whileSteps(g, steps, batch, in, batchAt)
@@ -183,8 +172,8 @@ func (p *program) trainSteps(steps, batch int, in []*Node, batchAt batchFn) (los
 // of the main function (the Go backend would accept it, go-xla's builder
 // refuses most such uses, and XLA's computations are isolated), so the
 // inputs are loop state rather than captured.
-func (p *program) whileSteps(g *Graph, steps, batch int, in []*Node, batchAt batchFn) (lossSum, correct *Node) {
-	if p.breakWhile {
+func (p *Program) whileSteps(g *Graph, steps, batch int, in []*Node, batchAt batchFn) (lossSum, correct *Node) {
+	if p.breakWhile || testhook.RefuseWhile {
 		panic(errors.New("test: this backend refuses While loops"))
 	}
 	vars, err := p.stepVariables(batch)
@@ -244,7 +233,7 @@ func (p *program) whileSteps(g *Graph, steps, batch int, in []*Node, batchAt bat
 // optimizers create theirs when first built). It builds the step in a
 // throwaway graph over the same store, so that nothing of it belongs to the
 // graph being built: a While loop's body may use only its own values.
-func (p *program) stepVariables(batch int) (vars []*model.Variable, err error) {
+func (p *Program) stepVariables(batch int) (vars []*model.Variable, err error) {
 	probe := NewGraph(p.backend, "step-variables")
 	defer probe.Finalize()
 	model.SetStore(probe, p.store)
@@ -267,7 +256,7 @@ func (p *program) stepVariables(batch int) (vars []*model.Variable, err error) {
 // step builds one training step on the batch x [batch, inputs] uint8,
 // y [batch] int32: it updates the variables and returns the batch's summed
 // loss and correct count, measured before the update.
-func (p *program) step(x, y *Node, batch int) (lossSum, correct *Node) {
+func (p *Program) step(x, y *Node, batch int) (lossSum, correct *Node) {
 	// GoMLX forbids entering a sub-scope twice from one Scope, so each step
 	// starts from a fresh root scope over the same store: it reads the
 	// variable values the previous step produced.
@@ -290,7 +279,7 @@ func (p *program) step(x, y *Node, batch int) (lossSum, correct *Node) {
 // t the global step and T the run's total steps, held at 0 after T (GoMLX's
 // cosineschedule restarts its cycle instead, which is not what a fixed-length
 // run wants).
-func (p *program) cosineLR(scope *model.Scope, g *Graph) {
+func (p *Program) cosineLR(scope *model.Scope, g *Graph) {
 	step := ConvertDType(optimizer.GetGlobalStepVar(p.store).NodeValue(g), dtypes.Float32)
 	frac := MinScalar(DivScalar(step, float64(max(p.totalSteps, 1))), 1)
 	lr := MulScalar(OnePlus(Cos(MulScalar(frac, math.Pi))), p.cfg.LR/2)
@@ -298,7 +287,7 @@ func (p *program) cosineLR(scope *model.Scope, g *Graph) {
 }
 
 // evalGraph returns the summed loss and correct count of one batch.
-func (p *program) evalGraph(scope *model.Scope, x, y *Node) (lossSum, correct *Node) {
+func (p *Program) evalGraph(scope *model.Scope, x, y *Node) (lossSum, correct *Node) {
 	scores := p.model.Scores(scope, pixels(x))
 	loss := p.model.Loss(scores, y)
 	return MulScalar(loss, float64(x.Shape().Dimensions[0])), countCorrect(scores, y)
@@ -307,38 +296,4 @@ func (p *program) evalGraph(scope *model.Scope, x, y *Node) (lossSum, correct *N
 func countCorrect(scores, labels *Node) *Node {
 	hits := Equal(models.Predict(scores), labels)
 	return ReduceAllSum(ConvertDType(hits, dtypes.Float32))
-}
-
-// run executes exec on one batch, frees the batch and returns the two sums.
-func run(exec *model.Exec, x, y *tensors.Tensor) (lossSum, correct float64, err error) {
-	return runOwned(exec, []*tensors.Tensor{x, y}, x, y)
-}
-
-// runOwned executes exec on args, frees the owned ones (the batch, not the
-// resident dataset) and returns the two sums.
-func runOwned(exec *model.Exec, args []*tensors.Tensor, owned ...*tensors.Tensor) (lossSum, correct float64, err error) {
-	defer func() {
-		for _, t := range owned {
-			_ = t.FinalizeAll()
-		}
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
-	}()
-	in := make([]any, len(args))
-	for i, a := range args {
-		in[i] = a
-	}
-	out, err := exec.Call(in...)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer func() {
-		for _, t := range out {
-			_ = t.FinalizeAll()
-		}
-	}()
-	lossSum = float64(tensors.ToScalar[float32](out[0]))
-	correct = float64(tensors.ToScalar[float32](out[1]))
-	return lossSum, correct, nil
 }

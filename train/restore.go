@@ -119,7 +119,7 @@ type Trained struct {
 	// Data is the shape of the data it was trained on: its classes (and
 	// their names) and image size (see recordedShape for older checkpoints).
 	Data    DataShape
-	prog    *program
+	prog    *Program
 	predict *model.Exec
 }
 
@@ -157,7 +157,7 @@ func LoadTrained(backend compute.Backend, c *checkpoint.Checkpoint) (*Trained, e
 
 // newTrained wraps a program, with whatever weights its store holds, for
 // evaluation and prediction.
-func newTrained(p *program) (*Trained, error) {
+func newTrained(p *Program) (*Trained, error) {
 	m := p.model
 	t := &Trained{Config: p.cfg, Model: m, prog: p}
 	var err error
@@ -186,8 +186,8 @@ func (t *Trained) PredictScores(images []uint8, n int) (probs, scores [][]float3
 	if n <= 0 || len(images) != n*inputs {
 		return nil, nil, nil, fmt.Errorf("predict: %d bytes for %d images of %d pixels", len(images), n, inputs)
 	}
-	for start := 0; start < n; start += evalBatchSize {
-		rows := min(evalBatchSize, n-start)
+	for start := 0; start < n; start += EvalBatchSize {
+		rows := min(EvalBatchSize, n-start)
 		x := tensors.FromFlatDataAndDimensions(images[start*inputs:(start+rows)*inputs], rows, inputs)
 		out, err := callSafely(t.predict, x)
 		if err != nil {
@@ -228,11 +228,11 @@ func (t *Trained) Evaluate(set *data.Set) (*Evaluation, error) {
 	if err := t.fits(set); err != nil {
 		return nil, err
 	}
-	ds, err := data.NewBatches(set, allIndices(set.N), data.BatchOptions{BatchSize: evalBatchSize, Prefetch: -1, Name: "evaluation"})
+	ds, err := data.NewBatches(set, allIndices(set.N), data.BatchOptions{BatchSize: EvalBatchSize, Prefetch: -1, Name: "evaluation"})
 	if err != nil {
 		return nil, err
 	}
-	loss, acc, err := t.prog.evaluate(ds)
+	loss, acc, err := t.prog.Evaluate(ds)
 	if err != nil {
 		return nil, err
 	}

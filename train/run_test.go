@@ -193,7 +193,7 @@ func TestInterruptedRunStopsAndSaysSo(t *testing.T) {
 }
 
 // variableValues copies every variable of the program's store.
-func variableValues(p *program) map[string][]float32 {
+func variableValues(p *Program) map[string][]float32 {
 	out := map[string][]float32{}
 	for v := range p.store.IterVariables() {
 		value, err := v.Value()
@@ -232,7 +232,7 @@ func TestWhileLoopFallsBackToUnrolledSteps(t *testing.T) {
 	}
 	// Asked for by name, the While loop fails with the way out.
 	cfg.Loop = LoopWhile
-	if _, _, out, err := run(cfg); !errors.Is(err, errWhileLoop) || !strings.Contains(err.Error(), "--loop unroll") {
+	if _, _, out, err := run(cfg); !errors.Is(err, ErrWhileLoop) || !strings.Contains(err.Error(), "--loop unroll") {
 		t.Errorf("--loop while on a backend that cannot: err %v\n%s", err, out)
 	}
 }

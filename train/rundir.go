@@ -8,11 +8,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/neurona/neurona/internal/fsutil"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/atomicfile"
 	"github.com/neurona/neurona/train/checkpoint"
-
-	"github.com/neurona/neurona/internal/safejson"
+	"github.com/neurona/neurona/train/safejson"
 )
 
 // EpochMetrics is one line of metrics.jsonl.
@@ -189,5 +188,5 @@ func writeJSONAtomic(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFile(path, append(data, '\n'))
+	return atomicfile.WriteFile(path, append(data, '\n'))
 }

@@ -52,7 +52,7 @@ var xlaCalls = []struct {
 	name    string
 	loop    string
 	steps   int
-	compile func(p *program, rows int) error
+	compile func(p *Program, rows int) error
 }{
 	{"one step", LoopWhile, 1, compileHost},
 	{"one step, resident data", LoopWhile, 1, compileResident},
@@ -62,7 +62,7 @@ var xlaCalls = []struct {
 	{"While loop, resident data", LoopWhile, 3, compileResident},
 }
 
-func compileHost(p *program, rows int) error {
+func compileHost(p *Program, rows int) error {
 	_, err := p.trainExec.Compile(shapes.Make(dtypes.Uint8, rows, p.cfg.Model.Inputs), shapes.Make(dtypes.Int32, rows))
 	return err
 }
@@ -70,7 +70,7 @@ func compileHost(p *program, rows int) error {
 // residentRows is the size of the dataset kept on the device in the test.
 const residentRows = 20
 
-func compileResident(p *program, rows int) error {
+func compileResident(p *Program, rows int) error {
 	_, err := p.residentExec.Compile(shapes.Make(dtypes.Uint8, residentRows, p.cfg.Model.Inputs),
 		shapes.Make(dtypes.Int32, residentRows), shapes.Make(dtypes.Int32, rows))
 	return err
@@ -124,7 +124,7 @@ func TestEveryProgramBuildsForXLA(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}
-				_, err = tr.predict.Compile(shapes.Make(dtypes.Uint8, evalBatchSize, cfg.Model.Inputs))
+				_, err = tr.predict.Compile(shapes.Make(dtypes.Uint8, EvalBatchSize, cfg.Model.Inputs))
 				built(t, name+": predict call", err)
 				built(t, name+": initializer", p.store.InitializeVariables(backend, nil))
 			}
@@ -143,8 +143,8 @@ func TestEveryProgramBuildsForXLA(t *testing.T) {
 	verifyWithMLIROpt(t, programs)
 }
 
-func compileEval(p *program) error {
-	_, err := p.evalExec.Compile(shapes.Make(dtypes.Uint8, evalBatchSize, p.cfg.Model.Inputs), shapes.Make(dtypes.Int32, evalBatchSize))
+func compileEval(p *Program) error {
+	_, err := p.evalExec.Compile(shapes.Make(dtypes.Uint8, EvalBatchSize, p.cfg.Model.Inputs), shapes.Make(dtypes.Int32, EvalBatchSize))
 	return err
 }
 

@@ -8,17 +8,17 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/internal/benchout"
-	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/bench"
+	"github.com/neurona/neurona/train/safejson"
 	"github.com/spf13/cobra"
 )
 
 // benchOptions is what `neurona bench` was asked to measure.
 type benchOptions struct {
-	cfg                  train.BenchConfig
+	cfg                  bench.Config
 	data                 data.LocateOptions
 	json                 bool // --json: the report as JSON on stdout, instead of the table
 	jsonOut, mdOut, plot string
@@ -192,15 +192,15 @@ func benchRun(e *env, o *benchOptions) error {
 				return err
 			}
 		}
-		old, err := benchout.ReadJSON(o.compare[0])
+		old, err := bench.ReadJSON(o.compare[0])
 		if err != nil {
 			return err
 		}
-		cur, err := benchout.ReadJSON(o.compare[1])
+		cur, err := bench.ReadJSON(o.compare[1])
 		if err != nil {
 			return err
 		}
-		return benchout.Compare(e.stdout, old, cur)
+		return bench.Compare(e.stdout, old, cur)
 	}
 	mnist, err := loadMNIST(e, o.data)
 	if err != nil {
@@ -213,18 +213,18 @@ func benchRun(e *env, o *benchOptions) error {
 	}
 	fmt.Fprintf(text, "bench %s on %s, batches %v, %d repeats of >= %d calls and >= %v each\n",
 		o.cfg.Base.Model, strings.Join(o.cfg.Backends, ", "), o.cfg.Batches, o.cfg.Repeats, o.cfg.MinSteps, o.cfg.MinTime)
-	results, err := train.Bench(e.ctx, o.cfg, mnist, func(r train.BenchResult) {
+	results, err := bench.Run(e.ctx, o.cfg, mnist, func(r bench.Result) {
 		fmt.Fprintf(e.stderr, "  measured %s batch %d: %.1f steps/s\n", r.Backend, r.Batch, r.StepsPerSecond)
 	})
 	if err != nil {
 		return err
 	}
 	if !o.json {
-		if err := benchout.Table(e.stdout, results); err != nil {
+		if err := bench.Table(e.stdout, results); err != nil {
 			return err
 		}
 	}
-	rep := benchout.Report{StartedAt: started, Machine: benchout.DescribeMachine(results), WhatIsTimed: benchout.WhatIsTimed,
+	rep := bench.Report{StartedAt: started, Machine: bench.DescribeMachine(results), WhatIsTimed: bench.WhatIsTimed,
 		Results: results, Config: map[string]any{"model": o.cfg.Base.Model, "optimizer": o.cfg.Base.Optimizer, "lr": o.cfg.Base.LR,
 			"steps_per_call": o.cfg.Base.StepsPerCall, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
 			"min_steps": o.cfg.MinSteps, "min_seconds": o.cfg.MinTime.Seconds(), "warmup_seconds": o.cfg.Warmup.Seconds(),
@@ -241,13 +241,13 @@ func benchRun(e *env, o *benchOptions) error {
 		}
 	}
 	if o.jsonOut != "" {
-		if err := benchout.WriteJSON(o.jsonOut, rep); err != nil {
+		if err := bench.WriteJSON(o.jsonOut, rep); err != nil {
 			return err
 		}
 	}
 	if o.mdOut != "" {
 		var sb strings.Builder
-		if err := benchout.Markdown(&sb, rep); err != nil {
+		if err := bench.Markdown(&sb, rep); err != nil {
 			return err
 		}
 		if err := writeText(o.mdOut, sb.String()); err != nil {
@@ -255,7 +255,7 @@ func benchRun(e *env, o *benchOptions) error {
 		}
 	}
 	if o.plot != "" {
-		if err := benchout.Plot(o.plot, results); err != nil {
+		if err := bench.Plot(o.plot, results); err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
 	}

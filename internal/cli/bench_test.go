@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/internal/benchout"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/bench"
 )
 
 func TestBenchWritesConsistentReports(t *testing.T) {
@@ -26,7 +26,7 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
-	rep, err := benchout.ReadJSON(jsonPath)
+	rep, err := bench.ReadJSON(jsonPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 		t.Errorf("plot %s is %dx%d", plotPath, w, h)
 	}
 	// --json: stdout holds the report alone, the same as --json-out's file.
-	var onStdout benchout.Report
+	var onStdout bench.Report
 	if err := json.Unmarshal(stdout.Bytes(), &onStdout); err != nil || len(onStdout.Results) != len(rep.Results) ||
 		onStdout.Results[0].StepsPerSecond != rep.Results[0].StepsPerSecond {
 		t.Errorf("stdout is not the JSON report (%v):\n%s", err, stdout.String())

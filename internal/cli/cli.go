@@ -72,6 +72,7 @@ func commands(e *env) []*cobra.Command {
 		newCmdPredict(e, nil),
 		newCmdCheckpoints(e, nil),
 		newCmdReport(e, nil),
+		newCmdServe(e, nil),
 		newCmdExplain(e, nil),
 		newCmdPlot(e, nil),
 		newCmdData(e),

@@ -74,6 +74,8 @@ func TestMainRejectsBadUsage(t *testing.T) {
 		{"an unknown flag of models", []string{"models", "--bogus"}, []string{"--bogus", "neurona models --help"}, false},
 		{"installing an unknown backend", []string{"backends", "install", "xla:tpu"}, []string{"name one backend", "accepted: xla:cpu, xla:cuda"}, false},
 		{"installing nothing", []string{"backends", "install"}, []string{"name one backend", "accepted: xla:cpu, xla:cuda"}, false},
+		{"serving a folder that does not exist", []string{"serve", "/nonexistent/runs"}, []string{"runs folder /nonexistent/runs does not exist"}, false},
+		{"serving on an address without a port", []string{"serve", ".", "--addr", "localhost"}, []string{`"localhost"`, "host:port"}, false},
 		{"help for an unknown command", []string{"help", "frobnicate"}, []string{`"frobnicate"`, "accepted: train"}, false},
 	}
 	for _, tt := range tests {
@@ -123,6 +125,7 @@ func TestMainHelp(t *testing.T) {
 		{"models --help", []string{"models", "--help"}, []string{"Usage: neurona models"}},
 		{"bench --help names its batch sizes --batch-size and --json a switch", []string{"bench", "--help"},
 			[]string{"--batch-size string", "--json   ", "--json-out string"}},
+		{"serve --help shows the address and its warning", []string{"serve", "--help"}, []string{"Usage: neurona serve [DIR]", "--addr string", "127.0.0.1:8080", "visible to that network"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,6 +271,7 @@ func ExampleMain() {
 	//   predict      predict the classes of PNG images or of test images
 	//   checkpoints  list, inspect, verify or prune a run's checkpoints
 	//   report       write a run's report.html: configuration, curves, confusion matrix, mistakes
+	//   serve        serve a runs folder as a local web app: live curves, results, a pad to draw digits on
 	//   explain      draw what a trained model's first layer looks for, as weight images
 	//   plot         draw reference pictures (activations: the activation functions and their derivatives)
 	//   data         find, check, download or show MNIST (info, verify, fetch, show)

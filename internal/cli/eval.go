@@ -12,8 +12,7 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
-
-	"github.com/neurona/neurona/internal/safejson"
+	"github.com/neurona/neurona/train/safejson"
 	"github.com/spf13/cobra"
 )
 

@@ -9,8 +9,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
-
-	"github.com/neurona/neurona/internal/safejson"
+	"github.com/neurona/neurona/train/safejson"
 	"github.com/spf13/cobra"
 )
 

@@ -72,3 +72,13 @@ func runDataShow(e *env, args []string) error {
 	_, err := execute(newRootCmd(e, newCmdData(e)), append([]string{"data", "show"}, args...))
 	return err
 }
+
+func parseServe(args []string, e *env) (*serveOptions, error) {
+	return parseCmd(e, args, func(runF func(*serveOptions) error) *cobra.Command { return newCmdServe(e, runF) })
+}
+
+// runServe runs `neurona serve ARGS` with e.
+func runServe(e *env, args []string) error {
+	_, err := execute(newRootCmd(e, newCmdServe(e, nil)), append([]string{"serve"}, args...))
+	return err
+}

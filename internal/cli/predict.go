@@ -13,8 +13,7 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
-
-	"github.com/neurona/neurona/internal/safejson"
+	"github.com/neurona/neurona/train/safejson"
 	"github.com/spf13/cobra"
 )
 

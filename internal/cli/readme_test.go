@@ -32,6 +32,7 @@ var readmeSections = map[string]string{
 	"models":              "### `neurona models`",
 	"backends":            "### `neurona backends`",
 	"backends install":    "### `neurona backends`",
+	"serve":               "### `neurona serve",
 	"bench":               "### `neurona bench`",
 	"version":             "### `neurona version`",
 	"completion":          "### Shell completion",

@@ -6,7 +6,7 @@ import (
 	"image"
 	"image/png"
 
-	"github.com/neurona/neurona/internal/fsutil"
+	"github.com/neurona/neurona/train/atomicfile"
 )
 
 // EncodePNG returns img as a PNG file, compressed for size: the pictures
@@ -26,5 +26,5 @@ func WritePNG(path string, img image.Image) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return fsutil.WriteFile(path, b)
+	return atomicfile.WriteFile(path, b)
 }

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/neurona/neurona/internal/safejson"
+	"github.com/neurona/neurona/train/safejson"
 )
 
 // Dirname is the folder name of the checkpoint of a global step.

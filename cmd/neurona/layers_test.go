@@ -1,0 +1,109 @@
+package main
+
+import (
+	"go/build"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/neurona/neurona/"
+
+// layers are neurona's packages from the top (the command) down (README,
+// Design): a package imports only packages of lower layers, so imports run
+// one way, from commands down to data. The engine (data, models, train/...)
+// never imports internal/, the command line's side.
+var layers = [][]string{
+	{"cmd/neurona"},
+	{"internal/cli"},
+	{"internal/sweep", "internal/runs", "internal/serve"},
+	{"internal/report"},
+	{"internal/viz", "train/bench"},
+	{"train"},
+	{"train/backend", "train/checkpoint"},
+	{"models", "data"},
+	{"train/atomicfile", "train/human", "train/safejson", "train/testhook"},
+}
+
+// testHelpers are imported by tests only, below every layer.
+var testHelpers = []string{"internal/xlatest"}
+
+// TestImportsRunDownTheLayers reads every package's imports (go list's
+// Imports, from the sources) and checks each one goes to a lower layer,
+// and that every package has a layer.
+func TestImportsRunDownTheLayers(t *testing.T) {
+	layerOf := map[string]int{}
+	for i, layer := range layers {
+		for _, p := range layer {
+			layerOf[p] = i
+		}
+	}
+	for _, p := range testHelpers {
+		layerOf[p] = len(layers)
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		top := filepath.Dir(path) == root // bin/ and runs/ are outputs only at the top
+		if name := d.Name(); path != root && (name == "testdata" || strings.HasPrefix(name, ".") || top && (name == "bin" || name == "runs")) {
+			return filepath.SkipDir
+		}
+		pkg, err := build.ImportDir(path, 0)
+		if _, none := err.(*build.NoGoError); none {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		layer, ok := layerOf[rel]
+		if !ok {
+			t.Errorf("package %s has no layer: add it to layers (and to README's Design section)", rel)
+			return nil
+		}
+		seen++
+		check := func(imports []string, test bool) {
+			where := ""
+			if test {
+				where = " in its tests"
+			}
+			for _, imp := range imports {
+				dep, ours := strings.CutPrefix(imp, module)
+				if !ours || dep == rel {
+					continue
+				}
+				below, known := layerOf[dep]
+				switch {
+				case !known:
+					t.Errorf("%s imports %s%s, which has no layer", rel, dep, where)
+				case slices.Contains(testHelpers, dep) && !test:
+					t.Errorf("%s imports the test helper %s outside its tests", rel, dep)
+				case below <= layer:
+					t.Errorf("%s (layer %d) imports %s (layer %d)%s: imports must go down the layers", rel, layer, dep, below, where)
+				}
+			}
+		}
+		check(pkg.Imports, false)
+		check(pkg.TestImports, true)
+		check(pkg.XTestImports, true)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen < len(layerOf) {
+		t.Errorf("found %d of the %d packages the layers name: remove the ones that are gone", seen, len(layerOf))
+	}
+}

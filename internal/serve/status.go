@@ -1,0 +1,175 @@
+package serve
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/neurona/neurona/train"
+)
+
+// Statuses of a run.
+const (
+	// StatusTraining: a neurona process holds the run's lock (train.LockRun)
+	// and the run has not written its summary since.
+	StatusTraining = "training"
+	// StatusFinished: the run wrote summary.json (it reached its last
+	// epoch, stopped early, diverged or was interrupted: see stopped_because).
+	StatusFinished = "finished"
+	// StatusStopped: no summary and nobody training: the process was killed
+	// or crashed; `neurona train --resume` continues it from its checkpoint.
+	StatusStopped = "stopped"
+)
+
+// recentWrite is how recent a write to metrics.jsonl or checkpoints/ must
+// be for a run to count as training where the run's lock cannot be seen
+// (no /proc/locks).
+const recentWrite = 10 * time.Minute
+
+// RunInfo is a run as the list shows it: GET /api/runs.
+type RunInfo struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	// Model is the model's architecture ("mlp 784-128-10 relu softmax_ce"),
+	// from summary.json or the newest checkpoint; "" before either exists.
+	Model string `json:"model,omitempty"`
+	// Epochs is how many epochs metrics.jsonl records.
+	Epochs          int      `json:"epochs"`
+	BestValAccuracy *float64 `json:"best_val_accuracy,omitempty"`
+	TestAccuracy    *float64 `json:"test_accuracy,omitempty"`
+	StoppedBecause  string   `json:"stopped_because,omitempty"`
+	// Updated is the last write to metrics.jsonl or summary.json.
+	Updated time.Time `json:"updated"`
+	// Problem says what the server could not read ("summary.json: ..."),
+	// with everything else it could.
+	Problem string `json:"problem,omitempty"`
+}
+
+// runState is what the server reads of a run for its list entry and page.
+type runState struct {
+	info    RunInfo
+	summary *train.Summary // nil before the run ends
+	metrics *metrics
+	config  *train.Config // the summary's, else the newest checkpoint's
+	shape   *train.DataShape
+}
+
+// checkpointMeta is the part of a checkpoint's meta.json the pages show
+// for a run still training (train's own type is unexported).
+type checkpointMeta struct {
+	Config train.Config    `json:"config"`
+	Data   train.DataShape `json:"data"`
+}
+
+// readState reads r's summary, metrics and status; locks is what
+// heldLocks found (nil: unknown).
+func (s *Server) readState(r *run, locks lockSet) *runState {
+	st := &runState{info: RunInfo{Name: r.name}}
+	var problems []string
+	var sumTime time.Time
+	var sum train.Summary
+	fi, err := r.readJSON(summaryFile, &sum)
+	switch {
+	case err == nil:
+		st.summary, sumTime = &sum, fi.ModTime()
+		st.config, st.shape = &sum.Hyperparameters, &sum.Data.DataShape
+		st.info.Model = sum.Model.String()
+		st.info.BestValAccuracy, st.info.TestAccuracy = sum.BestValAccuracy, sum.TestAccuracy
+		st.info.StoppedBecause = sum.StoppedBecause
+		st.info.Updated = sumTime
+	case !isNotExist(err):
+		problems = append(problems, err.Error())
+	}
+	m, err := s.metrics.read(r)
+	if err != nil {
+		problems = append(problems, err.Error())
+		m = &metrics{}
+	}
+	st.metrics = m
+	st.info.Epochs = len(m.Epochs)
+	if st.info.BestValAccuracy == nil {
+		st.info.BestValAccuracy = m.bestVal()
+	}
+	if m.ModTime.After(st.info.Updated) {
+		st.info.Updated = m.ModTime
+	}
+	if st.config == nil {
+		if ckpt := r.newestCheckpoint(); ckpt != "" {
+			var meta checkpointMeta
+			if _, err := r.readJSON(path.Join(checkpointsDir, ckpt, "meta.json"), &meta); err == nil {
+				st.config, st.shape = &meta.Config, &meta.Data
+				st.info.Model = meta.Config.Model.String()
+			}
+		}
+	}
+	st.info.Status = status(r, locks, st.summary != nil, sumTime, m.ModTime)
+	if len(problems) > 0 {
+		st.info.Problem = problems[0]
+	}
+	return st
+}
+
+// status decides whether r trains now. A run resumed after it finished
+// keeps its old summary.json until it ends again, so a locked run trains
+// if its metrics are newer than its summary.
+func status(r *run, locks lockSet, hasSummary bool, sumTime, metricsTime time.Time) string {
+	training := false
+	if locks != nil {
+		if fi, err := r.stat(lockFile); err == nil {
+			training = locks.holds(fi) && (!hasSummary || metricsTime.After(sumTime))
+		}
+	} else if !hasSummary {
+		last := metricsTime
+		if fi, err := r.stat(checkpointsDir); err == nil && fi.ModTime().After(last) {
+			last = fi.ModTime()
+		}
+		training = time.Since(last) < recentWrite
+	}
+	switch {
+	case training:
+		return StatusTraining
+	case hasSummary:
+		return StatusFinished
+	}
+	return StatusStopped
+}
+
+// listRuns reads every run folder directly under the served folder, the
+// most recently updated first. Entries that are not run folders (files,
+// hidden folders, symbolic links, folders train did not write) are left out.
+func (s *Server) listRuns() ([]RunInfo, error) {
+	d, err := s.root.Open(".")
+	if err != nil {
+		return nil, err
+	}
+	entries, err := d.ReadDir(-1)
+	d.Close()
+	if err != nil {
+		return nil, err
+	}
+	locks := heldLocks()
+	runs := []RunInfo{}
+	for _, e := range entries {
+		if !e.IsDir() || checkName(e.Name()) != nil { // ReadDir's IsDir does not follow links
+			continue
+		}
+		r, err := openRun(s.root, s.dir, e.Name())
+		if err != nil {
+			continue
+		}
+		runs = append(runs, s.readState(r, locks).info)
+		r.close()
+	}
+	slices.SortStableFunc(runs, func(a, b RunInfo) int {
+		if c := b.Updated.Compare(a.Updated); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return runs, nil
+}
+
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -1,0 +1,170 @@
+package viz
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/neurona/neurona/train"
+)
+
+// SweepTrial is one trial of a sweep as SweepImage draws it.
+type SweepTrial struct {
+	Name     string
+	Settings map[string]string // swept flag -> value
+	Metrics  []train.EpochMetrics
+	// Final is the accuracy it is ranked by (best validation); nil for a
+	// trial without one, which the panels leave out.
+	Final *float64
+}
+
+// ErrNoTrials: a sweep with no trial to draw.
+var ErrNoTrials = errors.New("viz: no trials with validation accuracy to draw")
+
+// maxSweepPanels bounds the per-hyperparameter panels drawn.
+const maxSweepPanels = 6
+
+// SweepImage draws a sweep: the validation accuracy per epoch of every
+// trial overlaid, the best (trials[best]) highlighted, and beside it one
+// panel per swept hyperparameter of each trial's final validation
+// accuracy against its value (a log axis for values spanning a factor of
+// 100 or more, the values as categories where they are not numbers).
+func SweepImage(trials []SweepTrial, swept []string, best int) (image.Image, error) {
+	curves := newPlot("Validation accuracy per epoch, every trial", "epoch", "validation accuracy")
+	curves.X.Tick.Marker = epochTicks{}
+	drawn := 0
+	for i, t := range trials {
+		var xys plotter.XYs
+		for _, m := range t.Metrics {
+			if m.ValAccuracy != nil {
+				xys = append(xys, plotter.XY{X: float64(m.Epoch), Y: *m.ValAccuracy})
+			}
+		}
+		if len(xys) == 0 || i == best {
+			continue
+		}
+		if err := addLine(curves, xys, color.RGBA{150, 150, 150, 255}, 1); err != nil {
+			return nil, err
+		}
+		drawn++
+	}
+	if best >= 0 && best < len(trials) {
+		var xys plotter.XYs
+		for _, m := range trials[best].Metrics {
+			if m.ValAccuracy != nil {
+				xys = append(xys, plotter.XY{X: float64(m.Epoch), Y: *m.ValAccuracy})
+			}
+		}
+		if len(xys) > 0 {
+			if err := addSeries(curves, "best: "+trials[best].Name, xys, blue, nil); err != nil {
+				return nil, err
+			}
+			drawn++
+		}
+	}
+	if drawn == 0 {
+		return nil, ErrNoTrials
+	}
+	curves.Legend.Top, curves.Legend.YPosition = false, draw.PosBottom
+	row := []*plot.Plot{curves}
+	for _, flag := range swept[:min(len(swept), maxSweepPanels)] {
+		p, err := sweepPanel(trials, flag, best)
+		if err != nil {
+			return nil, err
+		}
+		row = append(row, p)
+	}
+	return renderPlots([][]*plot.Plot{row}, 700+420*(len(row)-1), 520)
+}
+
+// sweepPanel is the final validation accuracy of each trial against the
+// value of flag.
+func sweepPanel(trials []SweepTrial, flag string, best int) (*plot.Plot, error) {
+	p := newPlot("Final validation accuracy by "+flag, flag, "validation accuracy")
+	var values []string
+	numeric := true
+	for _, t := range trials {
+		v := t.Settings[flag]
+		if !slices.Contains(values, v) {
+			values = append(values, v)
+		}
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			numeric = false
+		}
+	}
+	x := func(v string) float64 { return float64(slices.Index(values, v)) }
+	if numeric {
+		slices.SortFunc(values, func(a, b string) int {
+			fa, _ := strconv.ParseFloat(a, 64)
+			fb, _ := strconv.ParseFloat(b, 64)
+			return int(math.Copysign(1, fa-fb))
+		})
+		lo, _ := strconv.ParseFloat(values[0], 64)
+		hi, _ := strconv.ParseFloat(values[len(values)-1], 64)
+		if lo > 0 && hi/lo >= 100 {
+			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+			x = func(v string) float64 { f, _ := strconv.ParseFloat(v, 64); return f }
+		} else if len(values) > 1 {
+			x = func(v string) float64 { f, _ := strconv.ParseFloat(v, 64); return f }
+		}
+	}
+	if !numeric || len(values) == 1 {
+		ticks := make([]plot.Tick, len(values))
+		for i, v := range values {
+			if v == "" {
+				v = "none"
+			}
+			ticks[i] = plot.Tick{Value: float64(i), Label: v}
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(ticks)
+		p.X.Min, p.X.Max = -0.5, float64(len(values))-0.5
+	}
+	var all, top plotter.XYs
+	for i, t := range trials {
+		if t.Final == nil {
+			continue
+		}
+		xy := plotter.XY{X: x(t.Settings[flag]), Y: *t.Final}
+		if i == best {
+			top = append(top, xy)
+		} else {
+			all = append(all, xy)
+		}
+	}
+	for _, s := range []struct {
+		xys    plotter.XYs
+		c      color.Color
+		radius vg.Length
+	}{{all, color.RGBA{110, 110, 110, 255}, 4}, {top, blue, 6}} {
+		if len(s.xys) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(s.xys)
+		if err != nil {
+			return nil, fmt.Errorf("viz: sweep panel %s: %w", flag, err)
+		}
+		sc.GlyphStyle.Color, sc.GlyphStyle.Radius, sc.GlyphStyle.Shape = s.c, vg.Points(float64(s.radius)), draw.CircleGlyph{}
+		p.Add(sc)
+	}
+	return p, nil
+}
+
+// addLine adds xys to p as a thin line without a legend entry.
+func addLine(p *plot.Plot, xys plotter.XYs, c color.Color, width float64) error {
+	l, err := plotter.NewLine(xys)
+	if err != nil {
+		return fmt.Errorf("viz: sweep curve: %w", err)
+	}
+	l.LineStyle.Color, l.LineStyle.Width = c, vg.Points(width)
+	p.Add(l)
+	return nil
+}

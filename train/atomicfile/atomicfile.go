@@ -1,0 +1,47 @@
+// Package atomicfile holds the one file-writing protocol every file of a
+// run folder uses (summary.json, metrics.jsonl, the pictures, report.html):
+// write a temporary file beside the target, fsync it, rename it into place.
+// A reader (a browser refreshing report.html, a script tailing summary.json)
+// never sees half a file, and a failed write leaves the previous file as it
+// was.
+//
+// It lives under train/ because train is its lowest user; the pictures and
+// the report (internal/viz, internal/report), which write into the same run
+// folders, import it from there. Checkpoints, whole folders, have their own
+// protocol in train/checkpoint.
+package atomicfile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// WriteFile replaces path with data atomically, with mode 0644.
+func WriteFile(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	// CreateTemp makes the file 0600; run folders are for anyone who may
+	// read them.
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
+)
+
+// Config is what `neurona bench` measures: every backend in Backends on
+// every batch size, with the model and recipe of Base.
+type Config struct {
+	Base      train.Config // model and optimizer; BatchSize is overridden
+	Backends  []string     // --backend names, in report order
+	Batches   []int
+	MinSteps  int           // per repeat, at least
+	MinTime   time.Duration // per repeat, at least
+	Warmup    time.Duration // untimed calls before measuring
+	Repeats   int
+	Target    float64 // time-to-accuracy target on the test set (0: skip)
+	MaxEpochs int     // for the time-to-accuracy run
+	// DataOnDevice is "on", "off" or "auto" (on for all but the Go backend).
+	DataOnDevice string
+}
+
+// Result is one (backend, model, batch) measurement.
+type Result struct {
+	Backend            string    `json:"backend"`
+	BackendDescription string    `json:"backend_description"`
+	Model              string    `json:"model"`
+	Batch              int       `json:"batch"`
+	StepsPerCall       int       `json:"steps_per_call"`
+	Loop               string    `json:"loop"` // how a call runs its steps: train.LoopWhile or train.LoopUnroll
+	DataOnDevice       bool      `json:"data_on_device"`
+	StartupSeconds     float64   `json:"startup_seconds"`
+	CompileSeconds     float64   `json:"compile_seconds"`
+	StepsPerSecond     float64   `json:"steps_per_second"`    // median over repeats
+	ExamplesPerSecond  float64   `json:"examples_per_second"` // StepsPerSecond * Batch
+	RepeatStepsPerSec  []float64 `json:"repeat_steps_per_second"`
+	Spread             float64   `json:"spread"` // (max-min)/median of the repeats
+	LatencyP50         float64   `json:"step_latency_p50_ms"`
+	LatencyP90         float64   `json:"step_latency_p90_ms"`
+	LatencyP99         float64   `json:"step_latency_p99_ms"`
+	TimedSteps         int       `json:"timed_steps"`
+	EvalExamplesPerSec float64   `json:"eval_examples_per_second"`
+	FLOPsPerStep       float64   `json:"flops_per_step"`
+	GFLOPSAchieved     float64   `json:"gflops_achieved"`
+	SpeedupVsFirst     float64   `json:"speedup_vs_first"`
+	PeakHostMB         float64   `json:"peak_host_mb"`
+	DeviceMemory       string    `json:"device_memory,omitempty"`
+	// Time to accuracy (only with a target).
+	TargetAccuracy    float64 `json:"target_accuracy,omitempty"`
+	TargetReached     bool    `json:"target_reached,omitempty"`
+	TimeToTargetSec   float64 `json:"time_to_target_seconds,omitempty"`
+	EpochsToTarget    int     `json:"epochs_to_target,omitempty"`
+	FinalTestAccuracy float64 `json:"final_test_accuracy,omitempty"`
+	Warning           string  `json:"warning,omitempty"`
+	// Note says the While loop did not compile and unrolled steps were
+	// measured instead.
+	Note string `json:"note,omitempty"`
+}
+
+// TrainFLOPs estimates the floating-point operations of one training step
+// of batch examples: a multiply-add per weight and example in the forward
+// pass (2 FLOPs), twice that in the backward pass (gradients of inputs and
+// of weights), so 6 per weight and example; activations, the loss and the
+// optimizer update are left out (they are O(units), not O(weights)).
+func TrainFLOPs(spec models.Spec, batch int) float64 {
+	return 6 * float64(backend.Weights(spec)) * float64(batch)
+}
+
+// Run measures cfg on mnist, calling progress (when not nil) after each
+// measurement. Speed-ups are against the first backend of cfg.Backends at
+// the same batch size.
+func Run(ctx context.Context, cfg Config, mnist *data.MNIST, progress func(Result)) ([]Result, error) {
+	var results []Result
+	first := map[int]float64{} // batch -> steps/s of the first backend
+	for i, name := range cfg.Backends {
+		for _, batch := range cfg.Batches {
+			if err := ctx.Err(); err != nil {
+				return results, err
+			}
+			r, err := measure(ctx, cfg, name, batch, mnist)
+			if err != nil {
+				return results, fmt.Errorf("bench %s batch %d: %w", name, batch, err)
+			}
+			if i == 0 {
+				first[batch] = r.StepsPerSecond
+			}
+			if base := first[batch]; base > 0 {
+				r.SpeedupVsFirst = r.StepsPerSecond / base
+			}
+			results = append(results, r)
+			if progress != nil {
+				progress(r)
+			}
+		}
+	}
+	return results, nil
+}

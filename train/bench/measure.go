@@ -1,0 +1,225 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
+)
+
+// measure is one (backend, batch) measurement of bc, through train's
+// public API: a train.Program compiled (timed as the compile time) on a
+// backend started from package backend (timed as the start-up), whose
+// TrainCall and EvalCall are timed call by call.
+func measure(ctx context.Context, bc Config, backendName string, batch int, mnist *data.MNIST) (Result, error) {
+	cfg := bc.Base
+	cfg.BatchSize = batch
+	cfg.Backend = backendName
+	if err := cfg.FitData(mnist); err != nil {
+		return Result{}, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return Result{}, err
+	}
+	if err := train.CheckMemory(cfg); err != nil {
+		return Result{}, err
+	}
+	if backendName == backend.Go {
+		backendName = backend.GoFor(cfg.Model)
+	}
+	trainIdx, _, err := data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)
+	if err != nil {
+		return Result{}, err
+	}
+	if cfg.StepsPerCall == 0 {
+		cfg.StepsPerCall = train.AutoStepsPerCall(cfg, backendName, len(trainIdx)/batch)
+		cfg.AutoStepsPerCall = true
+	}
+	r := Result{Model: cfg.Model.String(), Batch: batch, FLOPsPerStep: TrainFLOPs(cfg.Model, batch)}
+	start := time.Now()
+	b, name, err := backend.New(backendName)
+	if err != nil {
+		return r, err
+	}
+	defer b.Finalize()
+	cfg.Backend = name
+	r.StartupSeconds = time.Since(start).Seconds()
+	r.Backend, r.BackendDescription = name, b.Description()
+	cfg.DataOnDevice = bc.DataOnDevice == "on" || ((bc.DataOnDevice == "auto" || bc.DataOnDevice == "") && !backend.IsGo(name))
+	r.DataOnDevice = cfg.DataOnDevice
+
+	m, err := models.New(cfg.Model)
+	if err != nil {
+		return r, err
+	}
+	start = time.Now()
+	steady := cfg
+	steady.DropLast = true // whole batches only: every timed step has batch examples
+	p, err := train.Compile(b, steady, m, mnist.Train, trainIdx, train.ProgramOptions{
+		Steps: 1 << 30, Name: "bench", Notes: func(note string) { r.Note = note }})
+	if err != nil {
+		return r, err
+	}
+	defer p.Close()
+	r.CompileSeconds = time.Since(start).Seconds()
+	cfg.Loop, cfg.StepsPerCall = p.Config().Loop, p.Config().StepsPerCall // after a fallback to unrolled steps
+	r.StepsPerCall, r.Loop = cfg.StepsPerCall, cfg.Loop
+	if r.Loop == "" {
+		r.Loop = train.LoopWhile
+	}
+	if err := measureTraining(ctx, bc, p, &r); err != nil {
+		return r, err
+	}
+	if err := measureEvaluation(ctx, bc, p, mnist.Test, &r); err != nil {
+		return r, err
+	}
+	r.PeakHostMB = train.PeakRSSMB()
+	r.DeviceMemory = backend.DeviceMemory(name)
+	if r.DeviceMemory == "" {
+		r.DeviceMemory = "not reported by the backend"
+	}
+
+	if bc.Target > 0 {
+		if err := timeToAccuracy(ctx, bc, cfg, b, m, mnist, &r); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// measureTraining times p's training calls, cycling through epochs of its
+// pipeline: after bc.Warmup of untimed calls, bc.Repeats repeats of at least
+// bc.MinTime and bc.MinSteps calls. Every call returns its loss to the host,
+// which synchronizes with the device.
+func measureTraining(ctx context.Context, bc Config, p *train.Program, r *Result) error {
+	next := batchStream(p.Batches())
+	defer next(true)
+	trainCall := func() (int, error) {
+		batch, err := next(false)
+		if err != nil {
+			return 0, err
+		}
+		steps := batch.Spec.(data.Group).Steps
+		_, _, err = p.TrainCall(batch.Batch)
+		return steps, err
+	}
+	if _, err := timeCalls(ctx, trainCall, bc.Warmup, 1); err != nil { // warm-up, also compiles
+		return err
+	}
+	var latencies []float64
+	for range max(bc.Repeats, 1) {
+		lat, err := timeCalls(ctx, trainCall, bc.MinTime, bc.MinSteps)
+		if err != nil {
+			return err
+		}
+		steps, seconds := 0, 0.0
+		for _, l := range lat {
+			steps += l.steps
+			seconds += l.seconds
+			latencies = append(latencies, l.seconds/float64(l.steps))
+		}
+		r.TimedSteps += steps
+		r.RepeatStepsPerSec = append(r.RepeatStepsPerSec, float64(steps)/seconds)
+	}
+	r.StepsPerSecond = median(r.RepeatStepsPerSec)
+	r.ExamplesPerSecond = r.StepsPerSecond * float64(r.Batch)
+	r.Spread = (slices.Max(r.RepeatStepsPerSec) - slices.Min(r.RepeatStepsPerSec)) / r.StepsPerSecond
+	if r.Spread > 0.10 {
+		r.Warning = fmt.Sprintf("repeats spread %.0f%%: the machine was busy; compare with care", 100*r.Spread)
+	}
+	slices.Sort(latencies)
+	r.LatencyP50 = 1000 * quantile(latencies, 0.50)
+	r.LatencyP90 = 1000 * quantile(latencies, 0.90)
+	r.LatencyP99 = 1000 * quantile(latencies, 0.99)
+	r.GFLOPSAchieved = r.FLOPsPerStep * r.StepsPerSecond / 1e9
+	return nil
+}
+
+// measureEvaluation times p's evaluation call, forward passes over batches
+// of r.Batch test images: two untimed calls (the first compiles the
+// batch's shape), then at least bc.MinTime/2 and bc.MinSteps calls.
+func measureEvaluation(ctx context.Context, bc Config, p *train.Program, test *data.Set, r *Result) error {
+	evalDS, err := data.NewBatches(test, allIndices(test.N), data.BatchOptions{BatchSize: r.Batch, DropLast: true, Name: "bench-eval"})
+	if err != nil {
+		return err
+	}
+	nextEval := batchStream(evalDS)
+	defer nextEval(true)
+	evalCall := func() (int, error) {
+		b, err := nextEval(false)
+		if err != nil {
+			return 0, err
+		}
+		_, _, err = p.EvalCall(b.Batch)
+		return 1, err
+	}
+	if _, err := timeCalls(ctx, evalCall, 0, 2); err != nil {
+		return err
+	}
+	lat, err := timeCalls(ctx, evalCall, bc.MinTime/2, bc.MinSteps)
+	if err != nil {
+		return err
+	}
+	calls, seconds := 0, 0.0
+	for _, l := range lat {
+		calls += l.steps
+		seconds += l.seconds
+	}
+	r.EvalExamplesPerSec = float64(calls*r.Batch) / seconds
+	return nil
+}
+
+// timeToAccuracy trains from scratch with cfg, evaluating the test set after
+// every epoch, and records the wall time from the first training step to the
+// end of the first evaluation at or above the target. Backend start-up, data
+// loading and compilation (of every shape used) are not timed: they are
+// reported apart. The evaluations are timed, as in MLPerf.
+func timeToAccuracy(ctx context.Context, bc Config, cfg train.Config, b compute.Backend, m models.Model, mnist *data.MNIST, r *Result) error {
+	cfg.Epochs = max(bc.MaxEpochs, 1)
+	trainIdx, _, err := data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)
+	if err != nil {
+		return err
+	}
+	test, err := data.NewBatches(mnist.Test, allIndices(mnist.Test.N), data.BatchOptions{BatchSize: train.EvalBatchSize, Prefetch: -1, Name: "test"})
+	if err != nil {
+		return err
+	}
+	// Compile every shape before the clock starts.
+	p, err := train.Compile(b, cfg, m, mnist.Train, trainIdx, train.ProgramOptions{Name: "time-to-accuracy"})
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	r.TargetAccuracy = bc.Target
+	start := time.Now()
+	for e := range cfg.Epochs {
+		for b, err := range p.Batches().Epoch(e) {
+			if err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				_ = b.Finalize()
+				return err
+			}
+			if _, _, err := p.TrainCall(b); err != nil {
+				return err
+			}
+		}
+		_, acc, err := p.Evaluate(test)
+		if err != nil {
+			return err
+		}
+		r.FinalTestAccuracy = acc
+		if acc >= bc.Target {
+			r.TargetReached, r.TimeToTargetSec, r.EpochsToTarget = true, time.Since(start).Seconds(), e+1
+			return nil
+		}
+	}
+	return nil
+}

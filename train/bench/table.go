@@ -1,0 +1,74 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/neurona/neurona/train"
+)
+
+// Header is the table's column names.
+var Header = []string{"backend", "batch", "steps/call", "startup s", "compile s", "train steps/s", "train ex/s", "p50 ms", "p90 ms",
+	"p99 ms", "spread", "eval ex/s", "GFLOP/s", "speed-up", "peak RSS MB", "time to target"}
+
+// Row formats one result as table cells.
+func Row(r Result) []string {
+	tta := "-"
+	if r.TargetAccuracy > 0 {
+		if r.TargetReached {
+			tta = fmt.Sprintf("%.1fs (%d ep)", r.TimeToTargetSec, r.EpochsToTarget)
+		} else {
+			tta = fmt.Sprintf("not reached (%.4f)", r.FinalTestAccuracy)
+		}
+	}
+	perCall := fmt.Sprint(r.StepsPerCall)
+	if r.Loop == train.LoopUnroll && r.StepsPerCall > 1 {
+		perCall += " unrolled"
+	}
+	return []string{r.Backend, fmt.Sprint(r.Batch), perCall, fmt.Sprintf("%.2f", r.StartupSeconds), fmt.Sprintf("%.2f", r.CompileSeconds),
+		fmt.Sprintf("%.1f", r.StepsPerSecond), fmt.Sprintf("%.0f", r.ExamplesPerSecond),
+		fmt.Sprintf("%.2f", r.LatencyP50), fmt.Sprintf("%.2f", r.LatencyP90), fmt.Sprintf("%.2f", r.LatencyP99),
+		fmt.Sprintf("%.1f%%", 100*r.Spread), fmt.Sprintf("%.0f", r.EvalExamplesPerSec), fmt.Sprintf("%.1f", r.GFLOPSAchieved),
+		fmt.Sprintf("%.2fx", r.SpeedupVsFirst), fmt.Sprintf("%.0f", r.PeakHostMB), tta}
+}
+
+// Table writes the aligned table and the warnings.
+func Table(w io.Writer, results []Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, strings.Join(Header, "\t")+"\t")
+	for _, r := range results {
+		fmt.Fprintln(tw, strings.Join(Row(r), "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range results {
+		if r.Note != "" {
+			fmt.Fprintf(w, "note: %s batch %d: %s\n", r.Backend, r.Batch, r.Note)
+		}
+		if r.Warning != "" {
+			fmt.Fprintf(w, "warning: %s batch %d: %s\n", r.Backend, r.Batch, r.Warning)
+		}
+	}
+	return nil
+}
+
+// Markdown writes the results as a Markdown table.
+func Markdown(w io.Writer, rep Report) error {
+	model := ""
+	if len(rep.Results) > 0 {
+		model = rep.Results[0].Model
+	}
+	where := fmt.Sprintf("%s, %d cores", rep.Machine.CPU, rep.Machine.Cores)
+	if len(rep.Machine.GPUs) > 0 {
+		where += "; " + strings.Join(rep.Machine.GPUs, "; ")
+	}
+	fmt.Fprintf(w, "Model %s on %s (%s, GoMLX %s, GOEXPERIMENT=%s).\n\n", model, where, rep.Machine.GoVersion, rep.Machine.GoMLX, rep.Machine.GOEXPERIMENT)
+	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(Header, " | "), strings.Repeat(" --- |", len(Header)))
+	for _, r := range rep.Results {
+		fmt.Fprintf(w, "| %s |\n", strings.Join(Row(r), " | "))
+	}
+	return nil
+}

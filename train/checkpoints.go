@@ -1,0 +1,180 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/human"
+)
+
+// interrupted saves a checkpoint of where the run stopped and returns the
+// context's error.
+func (l *loop) interrupted(ctx context.Context) error {
+	l.st.StoppedBecause = "interrupted"
+	if l.lastSave != l.st.GlobalStep {
+		if _, err := l.save("interrupt", nil); err != nil {
+			return errors.Join(ctx.Err(), err)
+		}
+	}
+	return ctx.Err()
+}
+
+// diverged records a divergence as the reason the run stopped.
+func (l *loop) diverged(err *divergedError) error {
+	l.st.StoppedBecause = err.reason()
+	return err
+}
+
+// save writes a checkpoint of the current state, returning a note for the
+// epoch line.
+func (l *loop) save(reason string, metrics map[string]float64) (string, error) {
+	start := time.Now()
+	vars, err := storeVariables(l.prog.store)
+	if err != nil {
+		return "", err
+	}
+	if err := checkWeights(vars, l.st.GlobalStep); err != nil {
+		return "", l.diverged(err) // the newest checkpoint stays the last finite one
+	}
+	meta := checkpointMeta{Config: l.cfg, State: l.st, Dataset: l.dataset, DataDir: l.dataDir, Data: l.data, Backend: l.cfg.Backend, Build: Build()}
+	path, size, err := l.ckpts.Save(checkpoint.Snapshot{Step: l.st.GlobalStep, Epoch: l.st.Epoch, Reason: reason,
+		Metrics: metrics, Meta: meta, Variables: vars})
+	if err != nil {
+		return "", err
+	}
+	l.lastSave = l.st.GlobalStep
+	seconds := time.Since(start).Seconds()
+	l.summary.CheckpointSeconds += seconds
+	l.summary.Checkpoints++
+	l.summary.LastCheckpoint = path
+	note := fmt.Sprintf("  saved %s (%s, %.2fs)", filepath.Base(path), human.Bytes(size), seconds)
+	if reason != "epoch" {
+		fmt.Fprintln(l.out, "checkpoint"+note[len("  saved"):])
+	}
+	return note, nil
+}
+
+// resumeFrom continues the loop where checkpoint c stopped: retention
+// keeps c, the next save counts from its step, the best epoch's weights are
+// reloaded for --restore-best, and the output says where the run resumes.
+func (l *loop) resumeFrom(c *checkpoint.Checkpoint) error {
+	st := l.st
+	l.ckpts.Protect = c.Dir
+	l.lastSave = st.GlobalStep
+	if err := l.loadBest(); err != nil {
+		return err
+	}
+	fmt.Fprintf(l.out, "resume   from %s: step %d, %s done", c.Dir, st.GlobalStep, human.Count(st.Epoch, "epoch"))
+	if st.StepInEpoch > 0 {
+		fmt.Fprintf(l.out, ", %s into epoch %d", human.Count(st.StepInEpoch, "step"), st.Epoch+1)
+	}
+	fmt.Fprintln(l.out)
+	return nil
+}
+
+// loadBest fills the in-memory best snapshot from the best checkpoint
+// after a resume, so --restore-best still tests the best epoch.
+func (l *loop) loadBest() error {
+	if !l.cfg.RestoreBest || l.st.BestEpoch == 0 {
+		return nil
+	}
+	dir := l.ckpts.Best()
+	if dir == "" {
+		return fmt.Errorf("resume with --restore-best: the checkpoint of the best epoch (%d) is gone; pass --no-restore-best", l.st.BestEpoch)
+	}
+	c, err := checkpoint.Open(dir)
+	if err != nil {
+		return fmt.Errorf("resume with --restore-best: %w", err)
+	}
+	l.best = map[string]*tensors.Tensor{}
+	for _, v := range c.Variables {
+		t, err := variableTensor(v)
+		if err != nil {
+			return err
+		}
+		l.best[v.Path] = t
+	}
+	return nil
+}
+
+// fillSummary copies the state into the summary.
+func (l *loop) fillSummary() {
+	s, st := l.summary, l.st
+	s.Epochs, s.GlobalStep, s.StoppedBecause = st.Epoch, st.GlobalStep, st.StoppedBecause
+	s.TrainLoss, s.TrainAccuracy = st.TrainLoss, st.TrainAccuracy
+	s.TrainSeconds, s.EvaluatedEpoch = st.TrainSeconds, st.Epoch
+	s.ValLoss, s.ValAccuracy = st.ValLoss, st.ValAccuracy
+	if st.BestEpoch > 0 {
+		s.BestEpoch = st.BestEpoch
+		best := st.BestVal
+		s.BestValAccuracy = &best
+	}
+	if st.TrainSeconds > 0 {
+		s.ExamplesPerSecond = float64(st.Examples) / st.TrainSeconds
+		s.StepsPerSecond = float64(st.GlobalStep) / st.TrainSeconds
+	}
+}
+
+// snapshot copies every variable's value (weights and optimizer state).
+func (l *loop) snapshot() error {
+	for _, t := range l.best {
+		_ = t.FinalizeAll()
+	}
+	l.best = map[string]*tensors.Tensor{}
+	for v := range l.prog.store.IterVariables() {
+		value, err := v.Value()
+		if err != nil {
+			return fmt.Errorf("snapshot %s: %w", v.Path(), err)
+		}
+		c, err := value.LocalClone()
+		if err != nil {
+			return fmt.Errorf("snapshot %s: %w", v.Path(), err)
+		}
+		l.best[v.Path()] = c
+	}
+	return nil
+}
+
+// finish restores the best weights if asked, then evaluates the test set.
+func (l *loop) finish(test *data.Set) error {
+	s := l.summary
+	if l.cfg.RestoreBest && l.best != nil {
+		for v := range l.prog.store.IterVariables() {
+			if t, ok := l.best[v.Path()]; ok {
+				if err := v.SetValue(t); err != nil {
+					return fmt.Errorf("restore %s: %w", v.Path(), err)
+				}
+			}
+		}
+		l.best = nil // the store owns those tensors now
+		s.EvaluatedEpoch = s.BestEpoch
+	}
+	t, err := newTrained(l.prog)
+	if err != nil {
+		return err
+	}
+	ev, err := t.Evaluate(test)
+	if err != nil {
+		return fmt.Errorf("evaluate test: %w", err)
+	}
+	loss, acc := ev.Loss, ev.Accuracy
+	s.TestLoss, s.TestAccuracy, s.Evaluation = &loss, &acc, ev
+	fmt.Fprintf(l.out, "stopped: %s\n", s.StoppedBecause)
+	fmt.Fprintf(l.out, "test     loss %.4f  accuracy %.4f  (weights of epoch %d; %s, %.1fs training, %.0f examples/s, compile %.2fs)\n",
+		loss, acc, s.EvaluatedEpoch, human.Count(s.GlobalStep, "step"), s.TrainSeconds, s.ExamplesPerSecond, s.CompileSeconds)
+	var onDisk int64
+	if infos, err := checkpoint.List(l.ckpts.Dir, false); err == nil {
+		for _, info := range infos {
+			onDisk += info.Size
+		}
+	}
+	fmt.Fprintf(l.out, "run      %s (checkpoints: %d saved in %.2fs, %s kept on disk)\n",
+		s.RunDir, s.Checkpoints, s.CheckpointSeconds, human.Bytes(onDisk))
+	return nil
+}
