@@ -72,6 +72,8 @@ func commands(e *env) []*cobra.Command {
 		newCmdPredict(e, nil),
 		newCmdCheckpoints(e, nil),
 		newCmdReport(e, nil),
+		newCmdSweep(e, nil),
+		newCmdRuns(e, nil),
 		newCmdServe(e, nil),
 		newCmdExplain(e, nil),
 		newCmdPlot(e, nil),

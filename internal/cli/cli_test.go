@@ -271,6 +271,8 @@ func ExampleMain() {
 	//   predict      predict the classes of PNG images or of test images
 	//   checkpoints  list, inspect, verify or prune a run's checkpoints
 	//   report       write a run's report.html: configuration, curves, confusion matrix, mistakes
+	//   sweep        train a grid or a random sample of hyperparameters and rank the runs
+	//   runs         list the runs below a folder, or compare runs side by side
 	//   serve        serve a runs folder as a local web app: live curves, results, a pad to draw digits on
 	//   explain      draw what a trained model's first layer looks for, as weight images
 	//   plot         draw reference pictures (activations: the activation functions and their derivatives)

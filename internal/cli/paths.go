@@ -30,6 +30,18 @@ func needPath(what, path string) error {
 	return nil
 }
 
+// needFolder is needPath for a folder: one that exists but is not a folder
+// is a bad command line too.
+func needFolder(what, path string) error {
+	if err := needPath(what, path); err != nil {
+		return err
+	}
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		return usagef("%s %s is not a folder", what, path)
+	}
+	return nil
+}
+
 // loadMNIST finds and reads MNIST. A --data-dir that does not exist is a
 // bad command line (exit 2); one that exists but does not hold valid MNIST
 // files is a failure (exit 1), as for every command.

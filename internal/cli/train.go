@@ -11,6 +11,7 @@ import (
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -291,7 +292,22 @@ func trainRun(e *env, o *trainOptions) error {
 			return err
 		}
 	}
-	mnist, err := loadMNIST(e, o.data)
+	var resumed *checkpoint.Checkpoint
+	if o.resume != "" {
+		var err error
+		if resumed, err = resumeFrom(o, e); err != nil {
+			return err
+		}
+	}
+	var mnist *data.MNIST
+	var err error
+	if resumed != nil {
+		// A run resumes on the data it was trained on: the folder its
+		// checkpoint records, unless --data-dir names another.
+		mnist, _, err = trainedData(e, resumed, o.data)
+	} else {
+		mnist, err = loadMNIST(e, o.data)
+	}
 	if err != nil {
 		return err
 	}
@@ -301,10 +317,8 @@ func trainRun(e *env, o *trainOptions) error {
 		return err
 	}
 	opts.Files = map[string][]byte{configFileName: []byte(saved.String())}
-	if o.resume != "" {
-		if opts.Resume, err = resumeFrom(o, e); err != nil {
-			return err
-		}
+	if resumed != nil {
+		opts.Resume = resumed
 		// The model was built for the classes it recorded, names included.
 		shape, err := train.TrainedShape(opts.Resume)
 		if err != nil {

@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/neurona/neurona/internal/sweep"
+	"github.com/spf13/cobra"
+)
+
+// sweepOptions is what `neurona sweep` was asked to do.
+type sweepOptions struct {
+	out    string   // --out: the new sweep's folder
+	resume string   // --resume: an interrupted sweep's folder
+	random int      // --random N: N trials drawn instead of the grid
+	seed   uint64   // --seed of --random (the trials' own --seed is a train flag)
+	train  []string // the train flags, with lists and ranges
+}
+
+const sweepLong = `Trains one run per combination of the values given to train's flags (the grid), or --random N
+runs drawn from lists and ranges, one after the other, each an ordinary run folder under --out.
+
+Values are comma-separated choices: --lr 1e-3,3e-3 --activation relu,tanh --batch-size 64,128.
+A --hidden choice is layer widths joined by +, WIDTHxN for N layers, or none: --hidden 256,512x2,128+64.
+With --random N a value may also be a range lo:hi (uniform) or lo:hi:log (log-uniform): --lr 1e-4:1e-2:log,
+and --hidden-width 64:1024 with --hidden-layers 1:3 draw the hidden layers. Any other train flag may be
+given, fixed or as a list; --run-dir and --resume are the sweep's own.
+
+Trials are ranked by best validation accuracy (never by test accuracy, shown for information). The sweep
+folder holds sweep.json (the plan and every result), sweep.md (the leaderboard), sweep.png and
+report.html. An interrupted sweep (Ctrl-C, a kill) continues with --resume DIR: finished trials are kept,
+the interrupted one resumes from its checkpoint, the rest run.`
+
+// sweepOwnFlags are the flags sweep parses itself; all others go to train.
+var sweepOwnFlags = map[string]bool{"out": true, "resume": true, "random": true, "sweep-seed": true, "help": true}
+
+// newCmdSweep builds `neurona sweep`. Its flags are train's, with lists, so
+// cobra does not parse them: sweep.ParseArgs does, checking each name
+// against train's own flags.
+func newCmdSweep(e *env, runF func(*sweepOptions) error) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:                "sweep --out DIR [--random N] [--sweep-seed S] --FLAG V1,V2... | --resume DIR",
+		Short:              "train a grid or a random sample of hyperparameters and rank the runs",
+		Long:               sweepLong,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, help, err := parseSweepArgs(args)
+			if err != nil {
+				return err
+			}
+			if help {
+				return cmd.Help()
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return sweepRun(e, o)
+		},
+	}
+	// Declared for --help and completion only: RunE parses them.
+	cmd.Flags().String("out", "", "folder of the new sweep (one run folder per trial inside it)")
+	cmd.Flags().String("resume", "", "continue the sweep in this folder")
+	cmd.Flags().Int("random", 0, "draw this many trials from the lists and ranges instead of the grid")
+	cmd.Flags().Uint64("sweep-seed", 1, "seed that draws the --random trials (train's --seed seeds each run)")
+	return cmd
+}
+
+// parseSweepArgs splits sweep's own flags from train's.
+func parseSweepArgs(args []string) (o *sweepOptions, help bool, err error) {
+	o = &sweepOptions{seed: 1}
+	for i := 0; i < len(args); i++ {
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(args[i], "--"), "=")
+		if args[i] == "-h" || args[i] == "--help" {
+			return o, true, nil
+		}
+		if !strings.HasPrefix(args[i], "--") || !sweepOwnFlags[name] {
+			o.train = append(o.train, args[i])
+			continue
+		}
+		if !hasValue {
+			if i+1 == len(args) {
+				return nil, false, usagef("--%s needs a value", name)
+			}
+			i++
+			value = args[i]
+		}
+		switch name {
+		case "out":
+			o.out = value
+		case "resume":
+			o.resume = value
+		case "random":
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 1 || n > sweep.MaxTrials {
+				return nil, false, usagef("--random %q (want a number of trials, 1 to %d)", value, sweep.MaxTrials)
+			}
+			o.random = n
+		case "sweep-seed":
+			s, err := strconv.ParseUint(value, 10, 64)
+			if err != nil {
+				return nil, false, usagef("--sweep-seed %q (want a whole number >= 0)", value)
+			}
+			o.seed = s
+		}
+	}
+	switch {
+	case o.resume != "" && (o.out != "" || len(o.train) > 0 || o.random > 0):
+		return nil, false, usagef("--resume continues a sweep as it was planned: give it alone")
+	case o.resume == "" && o.out == "":
+		return nil, false, usagef("missing --out DIR, the new sweep's folder (or --resume DIR; see `neurona sweep --help`)")
+	}
+	return o, false, nil
+}
+
+// sweepFlags tells sweep.ParseArgs which train flags exist and which a
+// sweep may vary.
+func sweepFlags(e *env) sweep.Flags {
+	train := newCmdTrain(e, nil).Flags()
+	return sweep.Flags{
+		Known: func(name string) bool { f := train.Lookup(name); return f != nil && !f.Hidden },
+		FixedOnly: map[string]bool{"data-dir": true, "download": true, "backend": true, "progress": true,
+			"config": true, "classes": true},
+		Never: map[string]bool{"run-dir": true, "resume": true, "print-config": true},
+	}
+}
+
+// trainInProcess runs `neurona train args...` in this process, its output
+// appended to log: what a sweep's trial does.
+func trainInProcess(e *env, log string) sweep.TrainFunc {
+	return func(ctx context.Context, args []string) error {
+		f, err := os.OpenFile(log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("trial log: %w", err)
+		}
+		defer f.Close()
+		fmt.Fprintf(f, "$ neurona train %s\n", strings.Join(args, " "))
+		te := &env{ctx: ctx, stdout: f, stderr: f, getenv: e.getenv}
+		_, err = execute(newRootCmd(te, newCmdTrain(te, nil)), append([]string{"train", "--progress=never"}, args...))
+		return err
+	}
+}
+
+// checkTrials parses every trial's flags with train's own parser, so that
+// a bad value is one usage line before anything trains.
+func checkTrials(e *env, s *sweep.Sweep) error {
+	for _, t := range s.Trials {
+		args := append(append([]string{"train"}, t.Args...), "--run-dir="+s.TrialDir(t.Trial))
+		te := &env{ctx: e.ctx, stdout: devNull{}, stderr: devNull{}, getenv: e.getenv}
+		_, err := execute(newRootCmd(te, newCmdTrain(te, func(*trainOptions) error { return nil })), args)
+		if err != nil {
+			return usagef("%s (%s): %s", t.Name, strings.Join(t.Args, " "), oneLine(err.Error()))
+		}
+	}
+	return nil
+}
+
+// devNull discards what is written to it.
+type devNull struct{}
+
+func (devNull) Write(p []byte) (int, error) { return len(p), nil }
+
+func sweepRun(e *env, o *sweepOptions) error {
+	var s *sweep.Sweep
+	if o.resume != "" {
+		if err := needFolder("--resume", o.resume); err != nil {
+			return err
+		}
+		var err error
+		if s, err = sweep.Open(o.resume); err != nil {
+			return err
+		}
+	} else {
+		spec, err := sweep.ParseArgs(o.train, sweepFlags(e), o.random, o.seed)
+		if err != nil {
+			return usagef("%s", strings.TrimPrefix(err.Error(), sweep.ErrSpec.Error()+": "))
+		}
+		// Checked before the folder is made: a bad value writes nothing.
+		probe, err := spec.Plan()
+		if err != nil {
+			return usagef("%s", strings.TrimPrefix(err.Error(), sweep.ErrSpec.Error()+": "))
+		}
+		if err := checkTrials(e, &sweep.Sweep{Trials: entries(probe)}); err != nil {
+			return err
+		}
+		if s, err = sweep.Create(o.out, spec, o.train, time.Now()); err != nil {
+			return err
+		}
+	}
+	if err := checkTrials(e, s); err != nil { // sweep.json is read back: trust nothing
+		return err
+	}
+	logs := filepath.Join(s.Dir(), "logs")
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "sweep    %s: %d trials, swept %s; each trial's output in %s\n",
+		s.Dir(), len(s.Trials), strings.Join(s.Swept, ", "), logs)
+	err := s.Run(e.ctx, func(ctx context.Context, args []string) error {
+		name := filepath.Base(strings.TrimPrefix(strings.TrimPrefix(args[len(args)-1], "--run-dir="), "--resume="))
+		return trainInProcess(e, filepath.Join(logs, name+".log"))(ctx, args)
+	}, e.stdout)
+	if errors.Is(err, context.Canceled) || e.ctx.Err() != nil {
+		fmt.Fprintf(e.stderr, "neurona sweep: stopped; continue with: neurona sweep --resume %s\n", s.Dir())
+		return e.ctx.Err()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout)
+	if err := s.WriteBoard(e.stdout); err != nil {
+		return err
+	}
+	written, warnings, err := s.WriteResults()
+	for _, w := range warnings {
+		fmt.Fprintf(e.stderr, "neurona sweep: warning: %s\n", w)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote    %s in %s\n", strings.Join(written, ", "), s.Dir())
+	return nil
+}
+
+// entries wraps planned trials for checkTrials.
+func entries(trials []sweep.Trial) []sweep.Entry {
+	out := make([]sweep.Entry, len(trials))
+	for i, t := range trials {
+		out[i].Trial = t
+	}
+	return out
+}
