@@ -42,6 +42,13 @@ func needFolder(what, path string) error {
 	return nil
 }
 
+// locating fills in how opts looks for data on behalf of a command: this
+// environment's variables, downloads allowed, and notes on stderr.
+func (e *env) locating(opts *data.LocateOptions) {
+	opts.Getenv, opts.Download = e.getenv, true
+	opts.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+}
+
 // loadMNIST finds and reads MNIST. A --data-dir that does not exist is a
 // bad command line (exit 2); one that exists but does not hold valid MNIST
 // files is a failure (exit 1), as for every command.

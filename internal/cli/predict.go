@@ -94,8 +94,7 @@ func newCmdPredict(e *env, runF func(*predictOptions) error) *cobra.Command {
 			if err := checkBackend(e, o.backend); err != nil {
 				return err
 			}
-			o.data.Getenv, o.data.Download = e.getenv, true
-			o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+			e.locating(&o.data)
 			if runF != nil {
 				return runF(o)
 			}

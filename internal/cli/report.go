@@ -40,8 +40,7 @@ func newCmdReport(e *env, runF func(*reportOptions) error) *cobra.Command {
 			if o.out == "" {
 				o.out = filepath.Join(o.runDir, report.File)
 			}
-			o.data.Getenv, o.data.Download = e.getenv, true
-			o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+			e.locating(&o.data)
 			if runF != nil {
 				return runF(o)
 			}
