@@ -69,6 +69,15 @@ func TestSweepGrid(t *testing.T) {
 	if code != ExitOK || strings.Count(stdout, "trial-00") != 4 || !strings.Contains(stdout, "finished") {
 		t.Errorf("runs list: exit %d\n%s", code, stdout)
 	}
+	code, stdout, _ = cliRun("runs", "list", out, "--json")
+	var listed []struct{ Name, Status string }
+	if err := json.Unmarshal([]byte(stdout), &listed); code != ExitOK || err != nil || len(listed) != 4 || listed[0].Status != "finished" {
+		t.Errorf("runs list --json: exit %d, %v: %s", code, err, stdout)
+	}
+	code, _, stderr = cliRun("runs", "list", out, "--sort", "size")
+	if code != ExitUsage || !strings.Contains(stderr, "accepted: name, started, val, test, time") {
+		t.Errorf("runs list --sort size: exit %d, %q", code, stderr)
+	}
 	png := filepath.Join(t.TempDir(), "compare.png")
 	code, stdout, stderr = cliRun("runs", "compare", filepath.Join(out, "trial-001"), filepath.Join(out, "trial-004"), "--out", png)
 	if code != ExitOK || !strings.Contains(strings.Join(strings.Fields(stdout), " "), "* lr 0.01 0.03") || !strings.Contains(stdout, "wrote "+png) {
