@@ -41,10 +41,14 @@ type Config struct {
 	Momentum    float64     `json:"momentum,omitempty"`
 	WeightDecay float64     `json:"weight_decay,omitempty"`
 	Schedule    string      `json:"schedule"`
-	BatchSize   int         `json:"batch_size"`
-	Epochs      int         `json:"epochs"`
-	Seed        uint64      `json:"seed"`
-	ValSplit    float64     `json:"val_split"`
+	// Average evaluates and predicts with the average of the weights over
+	// all training steps instead of the last ones (the averaged perceptron;
+	// see Program.updateAverages).
+	Average   bool    `json:"average,omitempty"`
+	BatchSize int     `json:"batch_size"`
+	Epochs    int     `json:"epochs"`
+	Seed      uint64  `json:"seed"`
+	ValSplit  float64 `json:"val_split"`
 	// StepsPerCall is how many training steps one compiled call runs; 0
 	// picks it for the backend (see AutoStepsPerCall).
 	StepsPerCall int `json:"steps_per_call"`
@@ -164,6 +168,8 @@ func (c *Config) Validate() error {
 		return bad("--weight-decay applies to --optimizer adam and adamw only")
 	case !slices.Contains(Schedules, c.Schedule):
 		return bad("unknown schedule %q (accepted: %s)", c.Schedule, strings.Join(Schedules, ", "))
+	case c.Average && c.Model.Name != models.Perceptron:
+		return bad("--average applies to --model perceptron only")
 	case c.BatchSize < 1 || c.BatchSize > MaxBatchSize:
 		return bad("--batch-size %d (must be 1 to %d)", c.BatchSize, MaxBatchSize)
 	case c.Epochs < 1:

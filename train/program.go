@@ -49,6 +49,9 @@ type Program struct {
 	batches *data.Batches
 
 	breakWhile bool // tests: building a While loop panics
+	// autodiff trains through GoMLX's autodiff even where the model has a
+	// hand-written backward pass (tests and benchmarks compare the two).
+	autodiff bool
 
 	watch *watchdog // runs the training loop's calls; nil: called directly
 }
@@ -265,13 +268,23 @@ func (p *Program) step(x, y *Node, batch int) (lossSum, correct *Node) {
 	if p.cfg.Schedule == "cosine" {
 		p.cosineLR(scope, g)
 	}
-	scores := p.model.Scores(scope, pixels(x))
-	loss := p.model.Loss(scores, y)
-	objective := loss
+	scale := 1.0 // the objective is scale·loss
 	if models.SumsOverBatch(p.model) {
-		objective = MulScalar(loss, float64(batch))
+		scale = float64(batch)
 	}
-	p.opt.UpdateGraph(scope, g, objective)
+	var scores, loss *Node
+	if opt, ok := p.opt.(gradientOptimizer); ok && models.HasBackward(p.model) && !p.autodiff {
+		var grads []models.VarGradient
+		scores, loss, grads = models.Backward(p.model, scope, pixels(x), y, scale)
+		opt.UpdateGraphWithGradients(scope, trainableOrder(scope, g, grads), loss.DType())
+	} else {
+		scores = p.model.Scores(scope, pixels(x))
+		loss = p.model.Loss(scores, y)
+		p.opt.UpdateGraph(scope, g, MulScalar(loss, scale))
+	}
+	if p.cfg.Average {
+		p.updateAverages(scope, g)
+	}
 	return MulScalar(StopGradient(loss), float64(batch)), countCorrect(scores, y)
 }
 
@@ -286,9 +299,10 @@ func (p *Program) cosineLR(scope *model.Scope, g *Graph) {
 	optimizer.LearningRateVar(scope, dtypes.Float32, p.cfg.LR).SetNodeValue(lr)
 }
 
-// evalGraph returns the summed loss and correct count of one batch.
+// evalGraph returns the summed loss and correct count of one batch, with
+// the averaged weights under Config.Average.
 func (p *Program) evalGraph(scope *model.Scope, x, y *Node) (lossSum, correct *Node) {
-	scores := p.model.Scores(scope, pixels(x))
+	scores := p.model.Scores(p.predictScope(scope), pixels(x))
 	loss := p.model.Loss(scores, y)
 	return MulScalar(loss, float64(x.Shape().Dimensions[0])), countCorrect(scores, y)
 }

@@ -45,6 +45,10 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 		{"adam, stopped right after an epoch's last step", func(c *Config) {}, 27},
 		{"sgd with momentum, several steps per call", func(c *Config) { c.Optimizer, c.LR, c.Momentum, c.StepsPerCall = "sgd", 0.05, 0.9, 4 }, 44},
 		{"the perceptron keeping its best epoch", func(c *Config) { *c = Defaults(models.Perceptron); c.Epochs, c.BatchSize = 4, 50 }, 60},
+		{"the averaged perceptron keeping its best epoch", func(c *Config) {
+			*c = Defaults(models.Perceptron)
+			c.Epochs, c.BatchSize, c.Average = 4, 50, true
+		}, 60},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Defaults(models.MLP)
@@ -65,6 +69,9 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := variableValues(pWhole)
+			if cfg.Average && want["/"+AveragedScope+"/perceptron/dense/weights"] == nil {
+				t.Fatal("the averaged run has no averaged weights")
+			}
 
 			parts := cfg
 			parts.RunDir = filepath.Join(t.TempDir(), "parts")

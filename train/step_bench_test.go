@@ -46,6 +46,13 @@ func benchStep(b *testing.B, backendName, modelName string, batch int) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The same step through GoMLX's autodiff instead of the model's
+	// hand-written backward pass, to measure what the latter saves.
+	pAuto, err := newProgram(engine, cfg, m, 1000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pAuto.autodiff = true
 	inputs := cfg.Model.Inputs
 	pixels := make([]uint8, batch*inputs)
 	labels := make([]int32, batch)
@@ -63,6 +70,7 @@ func benchStep(b *testing.B, backendName, modelName string, batch int) {
 		run  func() error
 	}{
 		{"train", func() error { x, y := batchTensors(); _, _, err := run(p.trainExec, x, y); return err }},
+		{"train_autodiff", func() error { x, y := batchTensors(); _, _, err := run(pAuto.trainExec, x, y); return err }},
 		{"eval", func() error { x, y := batchTensors(); _, _, err := run(p.evalExec, x, y); return err }},
 	} {
 		b.Run(exec.name, func(b *testing.B) {

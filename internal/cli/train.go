@@ -63,6 +63,7 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	fs.IntVar(&c.NoChange, "n-iter-no-change", 0, "epochs without --tol improvement before stopping (default "+both("%d", mlpDef.NoChange, percDef.NoChange)+")")
 	fs.BoolVar(&c.RestoreBest, "restore-best", false, "test the weights of the epoch with the best validation accuracy (default "+both("%t", mlpDef.RestoreBest, percDef.RestoreBest)+")")
 	fs.BoolVar(&noRestoreBest, "no-restore-best", false, "test the last epoch's weights")
+	fs.BoolVar(&c.Average, "average", false, "perceptron: evaluate, test and predict with the average of the weights over all steps (the averaged perceptron; --average=false: Rosenblatt's last weights) (default "+both("%t", mlpDef.Average, percDef.Average)+")")
 	fs.StringVar(&c.Backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
 	fs.StringVar(&c.RunDir, "run-dir", "", "folder for metrics.jsonl and summary.json (default runs/<model>-<timestamp>)")
 	fs.StringVar(&o.data.DataDir, "data-dir", "", "data folder in MNIST's format: its four IDX files and optionally classes.txt (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")

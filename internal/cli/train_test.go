@@ -169,6 +169,18 @@ func TestParseTrainFlags(t *testing.T) {
 					t.Error("RestoreBest is still on")
 				}
 			}},
+		{"--average trains the averaged perceptron", []string{"--model", "perceptron", "--average"},
+			func(t *testing.T, o *trainOptions) {
+				if !o.cfg.Average {
+					t.Error("Average is off")
+				}
+			}},
+		{"--average=false keeps Rosenblatt's last weights", []string{"--model", "perceptron", "--average=false"},
+			func(t *testing.T, o *trainOptions) {
+				if o.cfg.Average {
+					t.Error("Average is on")
+				}
+			}},
 		{"--progress always", []string{"--progress", "always"},
 			func(t *testing.T, o *trainOptions) {
 				if !o.cfg.Progress {
@@ -216,6 +228,7 @@ func TestParseTrainErrors(t *testing.T) {
 		{"a negative patience", []string{"--patience", "-1"}, "--patience -1"},
 		{"a negative tolerance", []string{"--tol", "-0.5"}, "--tol -0.5"},
 		{"a hidden width of zero", []string{"--hidden", "0"}, `"0" is not a layer width`},
+		{"--average for the mlp", []string{"--average"}, "--average applies to --model perceptron"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

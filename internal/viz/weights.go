@@ -18,6 +18,9 @@ import (
 const (
 	// PerceptronWeights is [classes, inputs]: one row per class.
 	PerceptronWeights = "/perceptron/dense/weights"
+	// AveragedPerceptronWeights is the averaged perceptron's average of
+	// PerceptronWeights (train.Config.Average), which it predicts with.
+	AveragedPerceptronWeights = "/" + train.AveragedScope + PerceptronWeights
 	// FirstHiddenWeights is an MLP's first layer, [inputs, units]
 	// (input-major: unit j's weights are column j).
 	FirstHiddenWeights = "/hidden_0/dense/weights"
@@ -61,6 +64,9 @@ func Explain(vars []checkpoint.Variable, shape train.DataShape, units int) (*Wei
 	pixels := rows * cols
 	classes := shape.Classes
 	noun := classes.Noun()
+	if v, ok := byPath[AveragedPerceptronWeights]; ok {
+		byPath[PerceptronWeights] = v // the weights it predicts with
+	}
 	if v, ok := byPath[PerceptronWeights]; ok {
 		w, err := floats(v, rows, cols, false)
 		if err != nil {
