@@ -44,7 +44,10 @@ type Config struct {
 	// Average evaluates and predicts with the average of the weights over
 	// all training steps instead of the last ones (the averaged perceptron;
 	// see Program.updateAverages).
-	Average   bool    `json:"average,omitempty"`
+	Average bool `json:"average,omitempty"`
+	// Warmup is the learning rate's linear warm-up, in epochs (fractions
+	// allowed), before Schedule (see Program.scheduleLR).
+	Warmup    float64 `json:"warmup_epochs,omitempty"`
 	BatchSize int     `json:"batch_size"`
 	Epochs    int     `json:"epochs"`
 	Seed      uint64  `json:"seed"`
@@ -170,6 +173,8 @@ func (c *Config) Validate() error {
 		return bad("unknown schedule %q (accepted: %s)", c.Schedule, strings.Join(Schedules, ", "))
 	case c.Average && c.Model.Name != models.Perceptron:
 		return bad("--average applies to --model perceptron only")
+	case !(c.Warmup >= 0) || c.Warmup > float64(c.Epochs):
+		return bad("--warmup %g (must be 0 to --epochs, %d)", c.Warmup, c.Epochs)
 	case c.BatchSize < 1 || c.BatchSize > MaxBatchSize:
 		return bad("--batch-size %d (must be 1 to %d)", c.BatchSize, MaxBatchSize)
 	case c.Epochs < 1:

@@ -37,6 +37,11 @@ func TestConfigValidate(t *testing.T) {
 		{"an unrolled loop is valid", ok(func(c *Config) { c.Loop = LoopUnroll }), nil},
 		{"an unknown loop is rejected", ok(func(c *Config) { c.Loop = "scan" }), ErrConfig},
 		{"restore-best without validation is rejected", ok(func(c *Config) { c.ValSplit, c.RestoreBest = 0, true }), ErrConfig},
+		{"a warm-up of a fraction of an epoch is valid", ok(func(c *Config) { c.Warmup = 0.5 }), nil},
+		{"a negative warm-up is rejected", ok(func(c *Config) { c.Warmup = -1 }), ErrConfig},
+		{"a warm-up longer than the run is rejected", ok(func(c *Config) { c.Warmup = float64(c.Epochs) + 1 }), ErrConfig},
+		{"averaging the perceptron is valid", func() Config { c := Defaults(models.Perceptron); c.Average = true; return c }(), nil},
+		{"averaging the mlp is rejected", ok(func(c *Config) { c.Average = true }), ErrConfig},
 		{"an unknown activation is a model error", ok(func(c *Config) { c.Model.Activation = "swish" }), models.ErrSpec},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 	"path"
 
 	"github.com/gomlx/compute/dtypes"
@@ -103,4 +104,40 @@ func (o *sgdMomentum) UpdateGraphWithGradients(scope *model.Scope, grads []*Node
 // Clear implements optimizer.Interface.
 func (o *sgdMomentum) Clear(scope *model.Scope) error {
 	return scope.Store().Scope(path.Join("/", optimizer.Scope, momentumScope)).DeleteVariablesInScope()
+}
+
+// scheduleLR sets this step's learning rate (the learning-rate variable the
+// optimizers read) from Config.Schedule and Config.Warmup, with t the
+// global step (the steps done before this one), W the warm-up steps and T
+// the run's total steps:
+//
+//   - a linear warm-up from LR/W at the first step to LR at step W, as in
+//     Goyal et al. 2017 (with a constant schedule: then LR on);
+//   - cosine: LR·(1+cos(pi·(t-W)/(T-W)))/2 after the warm-up, 0 from T on
+//     (with W = 0, the cosine decay of Loshchilov and Hutter over the run).
+//     Warm-up then cosine is the one-cycle shape of Smith's schedule.
+//
+// GoMLX's cosineschedule restarts its cycle at the end instead, which is not
+// what a fixed-length run wants.
+func (p *Program) scheduleLR(scope *model.Scope, g *Graph) {
+	cosine, warmup := p.cfg.Schedule == "cosine", float64(p.warmupSteps)
+	if !cosine && warmup == 0 {
+		return // constant: the variable keeps cfg.LR
+	}
+	step := ConvertDType(optimizer.GetGlobalStepVar(p.store).NodeValue(g), dtypes.Float32)
+	lr := Scalar(g, dtypes.Float32, p.cfg.LR)
+	if cosine {
+		total := float64(max(p.totalSteps, 1))
+		var frac *Node
+		if warmup == 0 {
+			frac = MinScalar(DivScalar(step, total), 1)
+		} else {
+			frac = ClipScalar(DivScalar(AddScalar(step, -warmup), max(total-warmup, 1)), 0, 1)
+		}
+		lr = MulScalar(OnePlus(Cos(MulScalar(frac, math.Pi))), p.cfg.LR/2)
+	}
+	if warmup > 0 {
+		lr = Mul(lr, MinScalar(DivScalar(OnePlus(step), warmup), 1))
+	}
+	optimizer.LearningRateVar(scope, dtypes.Float32, p.cfg.LR).SetNodeValue(lr)
 }

@@ -3,7 +3,6 @@ package train
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -30,14 +29,15 @@ import (
 // host round trip. The pieces inside (autodiff, optimizers, losses, layers,
 // model.Exec) are GoMLX's.
 type Program struct {
-	backend    compute.Backend
-	cfg        Config
-	model      models.Model
-	store      *model.Store
-	opt        optimizer.Interface
-	totalSteps int // for the cosine schedule
-	trainExec  *model.Exec
-	evalExec   *model.Exec
+	backend     compute.Backend
+	cfg         Config
+	model       models.Model
+	store       *model.Store
+	opt         optimizer.Interface
+	totalSteps  int // for the cosine schedule
+	warmupSteps int // Config.Warmup in steps
+	trainExec   *model.Exec
+	evalExec    *model.Exec
 
 	// With Config.DataOnDevice: the dataset as resident tensors (moved to
 	// the device by the first call, kept there by GoMLX) and their call.
@@ -265,9 +265,7 @@ func (p *Program) step(x, y *Node, batch int) (lossSum, correct *Node) {
 	// variable values the previous step produced.
 	scope := p.store.RootScope()
 	g := x.Graph()
-	if p.cfg.Schedule == "cosine" {
-		p.cosineLR(scope, g)
-	}
+	p.scheduleLR(scope, g)
 	scale := 1.0 // the objective is scale·loss
 	if models.SumsOverBatch(p.model) {
 		scale = float64(batch)
@@ -286,17 +284,6 @@ func (p *Program) step(x, y *Node, batch int) (lossSum, correct *Node) {
 		p.updateAverages(scope, g)
 	}
 	return MulScalar(StopGradient(loss), float64(batch)), countCorrect(scores, y)
-}
-
-// cosineLR sets this step's learning rate to cfg.LR·(1+cos(pi·t/T))/2, with
-// t the global step and T the run's total steps, held at 0 after T (GoMLX's
-// cosineschedule restarts its cycle instead, which is not what a fixed-length
-// run wants).
-func (p *Program) cosineLR(scope *model.Scope, g *Graph) {
-	step := ConvertDType(optimizer.GetGlobalStepVar(p.store).NodeValue(g), dtypes.Float32)
-	frac := MinScalar(DivScalar(step, float64(max(p.totalSteps, 1))), 1)
-	lr := MulScalar(OnePlus(Cos(MulScalar(frac, math.Pi))), p.cfg.LR/2)
-	optimizer.LearningRateVar(scope, dtypes.Float32, p.cfg.LR).SetNodeValue(lr)
 }
 
 // evalGraph returns the summed loss and correct count of one batch, with

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -30,6 +31,8 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	var stepsPerCall int
 	var loop string
 	var compare bool
+	var seeds, schedule string
+	var lr, warmupEpochs float64
 	fs.StringVar(&backends, "backends", "", "comma-separated backends to compare, first is the baseline (default: every available one, go first)")
 	fs.StringVar(&batches, "batch", "32,128,1024", "comma-separated batch sizes")
 	fs.StringVar(&model, "model", models.MLP, "model: "+strings.Join(models.Names, ", "))
@@ -44,7 +47,11 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	fs.Float64Var(&warmup, "warmup-seconds", 0.5, "untimed training before measuring")
 	fs.IntVar(&o.cfg.Repeats, "repeats", 3, "repeats of each measurement (the median is quoted)")
 	fs.Float64Var(&o.cfg.Target, "target", 0, "also measure the time to this test accuracy, e.g. 0.98 (0: skip)")
-	fs.IntVar(&o.cfg.MaxEpochs, "max-epochs", 0, "epochs at most for --target (default: the model's recipe)")
+	fs.IntVar(&o.cfg.MaxEpochs, "max-epochs", 0, "epochs at most for --target, which the learning-rate schedule spans (default: the model's recipe)")
+	fs.StringVar(&seeds, "seeds", "", "comma-separated seeds of the --target runs, one run each, the median quoted (default: the recipe's seed, 1)")
+	fs.Float64Var(&lr, "lr", 0, "learning rate (default: the model's recipe, as in neurona train)")
+	fs.StringVar(&schedule, "schedule", "", "learning-rate schedule: "+strings.Join(train.Schedules, ", ")+" (default: the model's recipe)")
+	fs.Float64Var(&warmupEpochs, "warmup", 0, "learning-rate warm-up in epochs (default: the model's recipe)")
 	fs.StringVar(&o.jsonOut, "json", "", "write every measurement and the machine's description to this JSON file")
 	fs.StringVar(&o.mdOut, "md", "", "write a Markdown table to this file")
 	fs.StringVar(&o.plot, "plot", "", "write a PNG plot of training throughput per backend and batch size")
@@ -93,6 +100,29 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 		base.Model.Activation, base.Model.Loss = activation, loss
 	}
 	base.StepsPerCall, base.Loop = stepsPerCall, loop
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["lr"] {
+		base.LR = lr
+	}
+	if set["schedule"] {
+		base.Schedule = schedule
+	}
+	if set["warmup"] {
+		base.Warmup = warmupEpochs
+	}
+	if set["max-epochs"] && o.cfg.MaxEpochs > 0 {
+		base.Epochs = o.cfg.MaxEpochs // the warm-up is checked against it
+	}
+	if seeds != "" {
+		for _, p := range strings.Split(seeds, ",") {
+			seed, err := strconv.ParseUint(strings.TrimSpace(p), 10, 64)
+			if err != nil {
+				return nil, usagef("--seeds %q: %q is not a seed (want numbers >= 0 separated by commas, e.g. 1,2,3)", seeds, p)
+			}
+			o.cfg.Seeds = append(o.cfg.Seeds, seed)
+		}
+	}
 	if err := base.Validate(); err != nil {
 		return nil, usagef("%s", trimSentinel(err))
 	}
@@ -170,6 +200,11 @@ func runBench(e *env, args []string) error {
 	started := time.Now()
 	fmt.Fprintf(e.stdout, "bench %s on %s, batches %v, %d repeats of >= %d calls and >= %v each\n",
 		o.cfg.Base.Model, strings.Join(o.cfg.Backends, ", "), o.cfg.Batches, o.cfg.Repeats, o.cfg.MinSteps, o.cfg.MinTime)
+	if o.cfg.Target > 0 {
+		b := o.cfg.Base
+		fmt.Fprintf(e.stdout, "time to %g: %s lr %g, %s schedule, %g warm-up epochs, at most %d epochs, seeds %v\n",
+			o.cfg.Target, b.Optimizer, b.LR, b.Schedule, b.Warmup, o.cfg.MaxEpochs, seedsOr(o.cfg.Seeds, b.Seed))
+	}
 	results, err := bench.Run(e.ctx, o.cfg, mnist, func(r bench.Result) {
 		fmt.Fprintf(e.stderr, "  measured %s batch %d: %.1f steps/s\n", r.Backend, r.Batch, r.StepsPerSecond)
 	})
@@ -183,7 +218,8 @@ func runBench(e *env, args []string) error {
 		Results: results, Config: map[string]any{"model": o.cfg.Base.Model, "optimizer": o.cfg.Base.Optimizer, "lr": o.cfg.Base.LR,
 			"steps_per_call": o.cfg.Base.StepsPerCall, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
 			"min_steps": o.cfg.MinSteps, "min_seconds": o.cfg.MinTime.Seconds(), "warmup_seconds": o.cfg.Warmup.Seconds(),
-			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs}}
+			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs,
+			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "seeds": o.cfg.Seeds}}
 	fmt.Fprintf(e.stdout, "machine: %s, %d cores, %s, GoMLX %s, GOEXPERIMENT=%s; %.0fs in all\n",
 		rep.Machine.CPU, rep.Machine.Cores, rep.Machine.GoVersion, rep.Machine.GoMLX, rep.Machine.GOEXPERIMENT, time.Since(started).Seconds())
 	if o.jsonOut != "" {
@@ -210,4 +246,12 @@ func runBench(e *env, args []string) error {
 
 func writeText(path, text string) error {
 	return os.WriteFile(path, []byte(text), 0o644)
+}
+
+// seedsOr is seeds, or the one seed def when none were given.
+func seedsOr(seeds []uint64, def uint64) []uint64 {
+	if len(seeds) == 0 {
+		return []uint64{def}
+	}
+	return seeds
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,7 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 	jsonPath, mdPath, plotPath := filepath.Join(dir, "b.json"), filepath.Join(dir, "b.md"), filepath.Join(dir, "b.png")
 	var stdout, stderr bytes.Buffer
 	code := Main([]string{"bench", "--model", "perceptron", "--batch", "16,64", "--min-steps", "5", "--min-seconds", "0.05",
-		"--warmup-seconds", "0", "--repeats", "2", "--target", "0.5", "--max-epochs", "1",
+		"--warmup-seconds", "0", "--repeats", "2", "--target", "0.5", "--max-epochs", "1", "--seeds", "1,2",
 		"--json", jsonPath, "--md", mdPath, "--plot", plotPath}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
@@ -50,6 +51,14 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 		}
 		if !r.TargetReached || r.EpochsToTarget != 1 || r.TimeToTargetSec <= 0 {
 			t.Errorf("batch %d: the perceptron did not reach 0.5 test accuracy in one epoch: %+v", r.Batch, r)
+		}
+		if len(r.TargetRuns) != 2 || r.TargetRuns[0].Seed != 1 || r.TargetRuns[1].Seed != 2 || len(r.TargetRuns[1].Curve) != 1 {
+			t.Errorf("batch %d: the runs of seeds 1 and 2: %+v", r.Batch, r.TargetRuns)
+		} else if lo, hi := min(r.TargetRuns[0].Seconds, r.TargetRuns[1].Seconds), max(r.TargetRuns[0].Seconds, r.TargetRuns[1].Seconds); r.TimeToTargetSec < lo || r.TimeToTargetSec > hi {
+			t.Errorf("batch %d: median time %g outside the seeds' %g and %g", r.Batch, r.TimeToTargetSec, lo, hi)
+		}
+		if !strings.Contains(stdout.String(), fmt.Sprintf("time to 0.5, go:ops_sequential batch %d: seed 1 ", r.Batch)) {
+			t.Errorf("batch %d: no line for each seed's run:\n%s", r.Batch, stdout.String())
 		}
 	}
 	md, err := os.ReadFile(mdPath)
@@ -89,6 +98,9 @@ func TestBenchBadFlags(t *testing.T) {
 		{"a zero batch", []string{"bench", "--batch", "0"}, 2, "is not a batch size"},
 		{"zero repeats", []string{"bench", "--repeats", "0"}, 2, "--repeats 0"},
 		{"a target of 1", []string{"bench", "--target", "1"}, 2, "--target 1"},
+		{"a bad seed", []string{"bench", "--seeds", "1,x"}, 2, `"x" is not a seed`},
+		{"an unknown schedule", []string{"bench", "--schedule", "step"}, 2, `unknown schedule "step"`},
+		{"a warm-up beyond the epochs", []string{"bench", "--warmup", "9", "--max-epochs", "2"}, 2, "--warmup 9"},
 		{"an unknown backend", []string{"bench", "--backends", "tpu"}, 2, "unknown backend"},
 		{"an unknown model", []string{"bench", "--model", "cnn"}, 2, `unknown model "cnn"`},
 		{"an unknown loop", []string{"bench", "--loop", "scan"}, 2, `unknown --loop "scan"`},

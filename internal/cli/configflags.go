@@ -25,6 +25,7 @@ var configFlags = map[string]configFlag{
 	"momentum":         {copy: func(d *train.Config, s train.Config) { d.Momentum = s.Momentum }},
 	"weight-decay":     {copy: func(d *train.Config, s train.Config) { d.WeightDecay = s.WeightDecay }},
 	"schedule":         {copy: func(d *train.Config, s train.Config) { d.Schedule = s.Schedule }},
+	"warmup":           {copy: func(d *train.Config, s train.Config) { d.Warmup = s.Warmup }},
 	"average":          {copy: func(d *train.Config, s train.Config) { d.Average = s.Average }},
 	"batch-size":       {copy: func(d *train.Config, s train.Config) { d.BatchSize = s.BatchSize }},
 	"seed":             {copy: func(d *train.Config, s train.Config) { d.Seed = s.Seed }},

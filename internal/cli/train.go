@@ -51,6 +51,7 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	fs.Float64Var(&c.Momentum, "momentum", 0, "momentum for --optimizer sgd")
 	fs.Float64Var(&c.WeightDecay, "weight-decay", 0, "weight decay for adam/adamw (adamw default 0.01)")
 	fs.StringVar(&c.Schedule, "schedule", "", "learning-rate schedule: "+strings.Join(train.Schedules, ", ")+" (default "+both("%s", mlpDef.Schedule, percDef.Schedule)+")")
+	fs.Float64Var(&c.Warmup, "warmup", 0, "linear learning-rate warm-up before --schedule, in epochs, fractions allowed (default "+both("%g", mlpDef.Warmup, percDef.Warmup)+")")
 	fs.IntVar(&c.BatchSize, "batch-size", 0, "examples per training step (default "+both("%d", mlpDef.BatchSize, percDef.BatchSize)+")")
 	fs.IntVar(&c.Epochs, "epochs", 0, "maximum number of epochs (default "+both("%d", mlpDef.Epochs, percDef.Epochs)+")")
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the initialization, the validation split and the data order")
