@@ -91,17 +91,38 @@ func dense(scope *model.Scope, x *Node, layout compute.DenseLayout, outputs int)
 func (l denseLayer) gradients(dz *Node, layout compute.DenseLayout) []VarGradient {
 	var dw *Node
 	if layout == compute.DenseLayoutOutputsInput {
-		dw = DotGeneral(dz, []int{0}, nil, l.in, []int{0}, nil) // [outputs, inputs]
+		// dzᵀ·x, [outputs, inputs]. The Go backend multiplies [M, K] by
+		// [K, N] or [N, K] with K the last axis of the left operand; here
+		// K is the batch, so dz is transposed to [outputs, batch] (the
+		// smaller operand; the backend would transpose both) and x is
+		// taken as it is, [K, N].
+		dw = DotGeneral(TransposeAllAxes(dz, 1, 0), []int{1}, nil, l.in, []int{0}, nil)
 	} else {
-		dw = DotGeneral(l.in, []int{0}, nil, dz, []int{0}, nil) // [inputs, outputs]
+		// xᵀ·dz, [inputs, outputs]: the backend transposes both x and dz
+		// to [features, batch] first (measured as fast as transposing x
+		// here).
+		dw = DotGeneral(l.in, []int{0}, nil, dz, []int{0}, nil)
 	}
 	return []VarGradient{{Var: l.w, Grad: dw}, {Var: l.b, Grad: ReduceSum(dz, 0)}}
 }
 
-// inputGradient is the objective's gradient with respect to l.in, given dz,
-// for a layer of layout InputOutputs: dz·Wᵀ, [batch, inputs].
-func (l denseLayer) inputGradient(dz *Node) *Node {
-	return DotGeneral(dz, []int{1}, nil, l.w.NodeValue(dz.Graph()), []int{1}, nil)
+// inputGradient is the objective's gradient with respect to l.in, given dz:
+// dz·W for W [outputs, inputs], dz·Wᵀ for W [inputs, outputs]; [batch,
+// inputs] either way, with no transpose.
+func (l denseLayer) inputGradient(dz *Node, layout compute.DenseLayout) *Node {
+	w := l.w.NodeValue(dz.Graph())
+	if layout == compute.DenseLayoutOutputsInput {
+		return DotGeneral(dz, []int{1}, nil, w, []int{0}, nil)
+	}
+	return DotGeneral(dz, []int{1}, nil, w, []int{1}, nil)
+}
+
+// layout is the MLP's weight layout for GoMLX's dense layers.
+func (m *mlp) layout() compute.DenseLayout {
+	if m.spec.Layout == LayoutOutputsInputs {
+		return compute.DenseLayoutOutputsInput
+	}
+	return compute.DenseLayoutInputOutputs
 }
 
 // activationGradient is the gradient with respect to a layer's z given dh,
@@ -129,13 +150,13 @@ func activationGradient(name string, z, h, dh *Node) *Node {
 func (m *mlp) forward(scope *model.Scope, x *Node) []denseLayer {
 	var out []denseLayer
 	for i, width := range m.spec.Hidden {
-		l := dense(scope.In("hidden_%d", i).WithInitializer(m.initializer(scope)), x, compute.DenseLayoutInputOutputs, width)
+		l := dense(scope.In("hidden_%d", i).WithInitializer(m.initializer(scope)), x, m.layout(), width)
 		l.h = Activate(m.spec.Activation, l.z)
 		out = append(out, l)
 		x = l.h
 	}
 	scope = scope.In("output").WithInitializer(m.outputInitializer(scope))
-	return append(out, dense(scope, x, compute.DenseLayoutInputOutputs, m.spec.Classes))
+	return append(out, dense(scope, x, m.layout(), m.spec.Classes))
 }
 
 func (m *mlp) backward(scope *model.Scope, x, labels *Node, scale float64) (scores, loss *Node, grads []VarGradient) {
@@ -144,10 +165,10 @@ func (m *mlp) backward(scope *model.Scope, x, labels *Node, scale float64) (scor
 	loss = m.Loss(scores, labels)
 	dz := m.scoresGradient(scores, labels, scale)
 	for i := len(layers) - 1; i >= 0; i-- {
-		grads = append(grads, layers[i].gradients(dz, compute.DenseLayoutInputOutputs)...)
+		grads = append(grads, layers[i].gradients(dz, m.layout())...)
 		if i > 0 {
 			below := layers[i-1]
-			dz = activationGradient(m.spec.Activation, below.z, below.h, layers[i].inputGradient(dz))
+			dz = activationGradient(m.spec.Activation, below.z, below.h, layers[i].inputGradient(dz, m.layout()))
 		}
 	}
 	return scores, loss, grads

@@ -115,12 +115,12 @@ func (m *mlp) Scores(scope *model.Scope, x *Node) *Node {
 		// Maxout (Goodfellow et al. 2013): each unit is the max of `pieces`
 		// linear functions of the input.
 		pieces := m.spec.MaxoutPieces
-		z := dense(layer, x, compute.DenseLayoutInputOutputs, width*pieces).z
+		z := dense(layer, x, m.layout(), width*pieces).z
 		z = Reshape(z, z.Shape().Dimensions[0], width, pieces)
 		x = ReduceMax(z, -1)
 	}
 	out := scope.In("output").WithInitializer(m.outputInitializer(scope))
-	return dense(out, x, compute.DenseLayoutInputOutputs, m.spec.Classes).z
+	return dense(out, x, m.layout(), m.spec.Classes).z
 }
 
 // outputInitializer is Glorot's: the output layer has no ReLU after it.

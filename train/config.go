@@ -116,6 +116,7 @@ func Defaults(model string) Config {
 	default:
 		c.Optimizer, c.LR, c.BatchSize, c.Epochs = "adam", 1e-3, 128, 6
 		c.Schedule = "cosine"
+		c.Model.Layout = models.LayoutOutputsInputs
 	}
 	return c
 }

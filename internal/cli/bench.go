@@ -33,6 +33,7 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	var compare bool
 	var seeds, schedule string
 	var lr, warmupEpochs float64
+	var average bool
 	fs.StringVar(&backends, "backends", "", "comma-separated backends to compare, first is the baseline (default: every available one, go first)")
 	fs.StringVar(&batches, "batch", "32,128,1024", "comma-separated batch sizes")
 	fs.StringVar(&model, "model", models.MLP, "model: "+strings.Join(models.Names, ", "))
@@ -52,6 +53,7 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	fs.Float64Var(&lr, "lr", 0, "learning rate (default: the model's recipe, as in neurona train)")
 	fs.StringVar(&schedule, "schedule", "", "learning-rate schedule: "+strings.Join(train.Schedules, ", ")+" (default: the model's recipe)")
 	fs.Float64Var(&warmupEpochs, "warmup", 0, "learning-rate warm-up in epochs (default: the model's recipe)")
+	fs.BoolVar(&average, "average", false, "perceptron: evaluate with the averaged weights (default: the model's recipe; --average=false: the last weights)")
 	fs.StringVar(&o.jsonOut, "json", "", "write every measurement and the machine's description to this JSON file")
 	fs.StringVar(&o.mdOut, "md", "", "write a Markdown table to this file")
 	fs.StringVar(&o.plot, "plot", "", "write a PNG plot of training throughput per backend and batch size")
@@ -110,6 +112,9 @@ func parseBench(args []string, e *env) (*benchOptions, error) {
 	}
 	if set["warmup"] {
 		base.Warmup = warmupEpochs
+	}
+	if set["average"] {
+		base.Average = average
 	}
 	if set["max-epochs"] && o.cfg.MaxEpochs > 0 {
 		base.Epochs = o.cfg.MaxEpochs // the warm-up is checked against it
@@ -202,8 +207,12 @@ func runBench(e *env, args []string) error {
 		o.cfg.Base.Model, strings.Join(o.cfg.Backends, ", "), o.cfg.Batches, o.cfg.Repeats, o.cfg.MinSteps, o.cfg.MinTime)
 	if o.cfg.Target > 0 {
 		b := o.cfg.Base
-		fmt.Fprintf(e.stdout, "time to %g: %s lr %g, %s schedule, %g warm-up epochs, at most %d epochs, seeds %v\n",
-			o.cfg.Target, b.Optimizer, b.LR, b.Schedule, b.Warmup, o.cfg.MaxEpochs, seedsOr(o.cfg.Seeds, b.Seed))
+		averaged := ""
+		if b.Average {
+			averaged = ", averaged weights"
+		}
+		fmt.Fprintf(e.stdout, "time to %g: %s lr %g, %s schedule, %g warm-up epochs%s, at most %d epochs, seeds %v\n",
+			o.cfg.Target, b.Optimizer, b.LR, b.Schedule, b.Warmup, averaged, o.cfg.MaxEpochs, seedsOr(o.cfg.Seeds, b.Seed))
 	}
 	results, err := bench.Run(e.ctx, o.cfg, mnist, func(r bench.Result) {
 		fmt.Fprintf(e.stderr, "  measured %s batch %d: %.1f steps/s\n", r.Backend, r.Batch, r.StepsPerSecond)
@@ -219,7 +228,7 @@ func runBench(e *env, args []string) error {
 			"steps_per_call": o.cfg.Base.StepsPerCall, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
 			"min_steps": o.cfg.MinSteps, "min_seconds": o.cfg.MinTime.Seconds(), "warmup_seconds": o.cfg.Warmup.Seconds(),
 			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs,
-			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "seeds": o.cfg.Seeds}}
+			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "seeds": o.cfg.Seeds}}
 	fmt.Fprintf(e.stdout, "machine: %s, %d cores, %s, GoMLX %s, GOEXPERIMENT=%s; %.0fs in all\n",
 		rep.Machine.CPU, rep.Machine.Cores, rep.Machine.GoVersion, rep.Machine.GoMLX, rep.Machine.GOEXPERIMENT, time.Since(started).Seconds())
 	if o.jsonOut != "" {
