@@ -44,11 +44,14 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 		{"adam with a cosine schedule, stopped mid-epoch", func(c *Config) {}, 37},
 		{"adam, stopped right after an epoch's last step", func(c *Config) {}, 27},
 		{"sgd with momentum, several steps per call", func(c *Config) { c.Optimizer, c.LR, c.Momentum, c.StepsPerCall = "sgd", 0.05, 0.9, 4 }, 44},
-		{"the perceptron keeping its best epoch", func(c *Config) { *c = Defaults(models.Perceptron); c.Epochs, c.BatchSize = 4, 50 }, 60},
-		{"the averaged perceptron keeping its best epoch", func(c *Config) {
+		{"rosenblatt's perceptron keeping its best epoch", func(c *Config) {
 			*c = Defaults(models.Perceptron)
-			c.Epochs, c.BatchSize, c.Average = 4, 50, true
+			c.Epochs, c.BatchSize, c.Average = 4, 50, false
 		}, 60},
+		{"the averaged perceptron, 10 steps per call in a While loop", func(c *Config) {
+			*c = Defaults(models.Perceptron)
+			c.Epochs, c.BatchSize, c.Average, c.StepsPerCall = 4, 50, true, 10
+		}, 65},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Defaults(models.MLP)

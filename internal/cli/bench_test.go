@@ -34,8 +34,8 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 		t.Fatalf("report: %+v", rep)
 	}
 	for _, r := range rep.Results {
-		if r.StepsPerCall != 10 || r.Loop != train.LoopWhile {
-			t.Errorf("batch %d: %d steps per call in a %q loop; want the perceptron's automatic 10 in a While loop", r.Batch, r.StepsPerCall, r.Loop)
+		if r.StepsPerCall != 1 || r.Loop != train.LoopWhile {
+			t.Errorf("batch %d: %d steps per call in a %q loop; want the automatic 1 (reported as a While loop)", r.Batch, r.StepsPerCall, r.Loop)
 		}
 		if r.StepsPerSecond <= 0 || r.TimedSteps < 10 || len(r.RepeatStepsPerSec) != 2 {
 			t.Errorf("batch %d: %+v", r.Batch, r)

@@ -56,7 +56,7 @@ func parseTrain(args []string, e *env) (*trainOptions, error) {
 	fs.IntVar(&c.Epochs, "epochs", 0, "maximum number of epochs (default "+both("%d", mlpDef.Epochs, percDef.Epochs)+")")
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the initialization, the validation split and the data order")
 	fs.Float64Var(&c.ValSplit, "val-split", 0.1, "fraction of the 60,000 training images held out for validation, in [0, 1)")
-	fs.IntVar(&c.StepsPerCall, "steps-per-call", 0, "training steps run inside one compiled call; 0: automatic (Go backend: 1 for mlp, 10 for perceptron; accelerators: a whole epoch, or 16 with --loop unroll)")
+	fs.IntVar(&c.StepsPerCall, "steps-per-call", 0, "training steps run inside one compiled call; 0: automatic (Go backend: 1; accelerators: a whole epoch, or 16 with --loop unroll)")
 	fs.StringVar(&c.Loop, "loop", train.LoopWhile, "how a call runs its steps: "+strings.Join(train.Loops, " (a loop in the graph, compiled once) or ")+" (written out one after the other); same results")
 	fs.BoolVar(&c.DropLast, "drop-last", false, "skip each epoch's last batch when it is smaller than --batch-size")
 	fs.IntVar(&c.Patience, "patience", 0, "stop after this many epochs without a better validation accuracy (0: off)")
