@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 )
 
