@@ -90,8 +90,8 @@ type Config struct {
 
 // Defaults returns the recommended configuration for a model, the
 // fastest to its accuracy measured on the Go backend (README, "Faster to
-// the answer"): for the MLP, Adam at 4e-3 with a warm-up of 0.3 epochs and
-// a cosine decay over 3 epochs of batch 256; for the perceptron, the
+// the answer"): for the MLP, Adam at 6e-3 with a warm-up of half an epoch
+// and a cosine decay over 3 epochs of batch 512; for the perceptron, the
 // averaged perceptron (eta 1) for 2 epochs of batch 32, testing the epoch
 // with the best validation accuracy (scikit-learn's stopping rule, a
 // training loss not improving by 1e-3 for 5 epochs, stays on for longer
@@ -119,10 +119,12 @@ func Defaults(model string) Config {
 		c.Tol, c.NoChange = 1e-3, 5
 		c.RestoreBest, c.Average = true, true
 	default:
-		// Batch 256 runs more examples a second than 128, and with a 4x
-		// rate, warmed up, reaches 0.98 within 3 epochs instead of 4 of 6.
-		c.Optimizer, c.LR, c.BatchSize, c.Epochs = "adam", 4e-3, 256, 3
-		c.Schedule, c.Warmup = "cosine", 0.3
+		// Batch 512 runs 1.6x the examples a second of batch 128 and, at
+		// 6x the rate warmed up over half an epoch, reaches 0.98 at the end
+		// of 3 epochs (0.9801 to 0.9821 over seeds 1 to 5) where the old
+		// recipe (batch 128, 1e-3, 6 epochs) took 4.
+		c.Optimizer, c.LR, c.BatchSize, c.Epochs = "adam", 6e-3, 512, 3
+		c.Schedule, c.Warmup = "cosine", 0.5
 		c.Model.Layout = models.LayoutOutputsInputs
 	}
 	return c

@@ -27,7 +27,7 @@ func BenchmarkStep(b *testing.B) {
 			continue
 		}
 		for _, name := range models.Names {
-			for _, batch := range []int{1, 128, 1024} {
+			for _, batch := range []int{1, 32, 128, 512, 1024} {
 				b.Run(fmt.Sprintf("backend=%s/model=%s/batch=%d", info.Name, name, batch), func(b *testing.B) {
 					benchStep(b, info.Name, name, batch)
 				})
@@ -150,7 +150,7 @@ func BenchmarkTrainCall(b *testing.B) {
 	for _, c := range []struct {
 		model string
 		batch int
-	}{{models.MLP, 128}, {models.MLP, 1024}, {models.Perceptron, 128}} {
+	}{{models.MLP, 128}, {models.MLP, 512}, {models.MLP, 1024}, {models.Perceptron, 32}, {models.Perceptron, 128}} {
 		b.Run(fmt.Sprintf("model=%s/batch=%d", c.model, c.batch), func(b *testing.B) {
 			cfg := Defaults(c.model)
 			cfg.BatchSize = c.batch

@@ -100,7 +100,7 @@ func TestMainHelp(t *testing.T) {
 		{"help prints the commands", []string{"help"}, []string{"Usage: neurona <command>", "train", "data"}},
 		{"--help prints the commands", []string{"--help"}, []string{"Usage: neurona <command>"}},
 		{"train --help shows --lr with the defaults of both models", []string{"train", "--help"},
-			[]string{"Usage: neurona train", "-lr float", "learning rate (default 0.004; perceptron: 1)", "-batch-size int", "perceptron: sgd"}},
+			[]string{"Usage: neurona train", "-lr float", "learning rate (default 0.006; perceptron: 1)", "-batch-size int", "perceptron: sgd"}},
 		{"help train is train --help", []string{"help", "train"}, []string{"Usage: neurona train", "-lr float"}},
 		{"data --help lists the subcommands", []string{"data", "--help"}, []string{"info", "verify", "fetch"}},
 		{"data info --help shows its flags", []string{"data", "info", "--help"}, []string{"-data-dir", "-cache-dir"}},
