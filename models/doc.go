@@ -4,8 +4,11 @@
 // A model is described by a Spec (what the user chose on the command line),
 // validated and turned into a Model by New. The Model builds the forward
 // graph (pixels in [0,1] to one score per class) and the matching training
-// loss; gradients come from GoMLX's autodiff, so a model only ever defines
-// its forward pass.
+// loss. Backward builds the same forward pass with its gradients written by
+// hand (the perceptron and every MLP but maxout ones, see HasBackward),
+// which GoMLX's autodiff would otherwise derive with layout copies that cost
+// a quarter of a step on GoMLX's Go backend; the tests check both give the
+// same gradients. Spec.Layout chooses how an MLP stores its weights.
 //
 //	m, err := models.New(models.Spec{Name: "mlp", Hidden: []int{512, 512}})
 //	// inside a GoMLX graph function:

@@ -7,7 +7,6 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
-	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train/loss"
@@ -61,10 +60,14 @@ type perceptron struct{ spec Spec }
 func (p *perceptron) Spec() Spec { return p.spec }
 
 func (p *perceptron) Scores(scope *model.Scope, x *Node) *Node {
-	// Zero initial weights, as in the lecture and scikit-learn: with them the
-	// learning rate only scales W and never changes a prediction.
-	scope = scope.In("perceptron").WithInitializer(initializer.Zero)
-	return layers.DenseWithLayout(scope, x, compute.DenseLayoutOutputsInput, true, p.spec.Classes)
+	return p.layer(scope, x).z
+}
+
+// scope is where the perceptron's variables live. Zero initial weights, as
+// in the lecture and scikit-learn: with them the learning rate only scales
+// W and never changes a prediction.
+func (p *perceptron) scope(scope *model.Scope) *model.Scope {
+	return scope.In("perceptron").WithInitializer(initializer.Zero)
 }
 
 // Loss is the perceptron criterion max(0, -y·z) with y = +1 for the true
@@ -103,21 +106,26 @@ type mlp struct{ spec Spec }
 func (m *mlp) Spec() Spec { return m.spec }
 
 func (m *mlp) Scores(scope *model.Scope, x *Node) *Node {
+	if m.spec.Activation != "maxout" {
+		layers := m.forward(scope, x)
+		return layers[len(layers)-1].z
+	}
 	for i, width := range m.spec.Hidden {
 		layer := scope.In("hidden_%d", i).WithInitializer(m.initializer(scope))
-		if m.spec.Activation == "maxout" {
-			// Maxout (Goodfellow et al. 2013): each unit is the max of
-			// `pieces` linear functions of the input.
-			pieces := m.spec.MaxoutPieces
-			z := layers.Dense(layer, x, true, width*pieces)
-			z = Reshape(z, z.Shape().Dimensions[0], width, pieces)
-			x = ReduceMax(z, -1)
-			continue
-		}
-		x = Activate(m.spec.Activation, layers.Dense(layer, x, true, width))
+		// Maxout (Goodfellow et al. 2013): each unit is the max of `pieces`
+		// linear functions of the input.
+		pieces := m.spec.MaxoutPieces
+		z := dense(layer, x, m.layout(), width*pieces).z
+		z = Reshape(z, z.Shape().Dimensions[0], width, pieces)
+		x = ReduceMax(z, -1)
 	}
-	out := scope.In("output").WithInitializer(initializer.XavierUniformFn(scope))
-	return layers.Dense(out, x, true, m.spec.Classes)
+	out := scope.In("output").WithInitializer(m.outputInitializer(scope))
+	return dense(out, x, m.layout(), m.spec.Classes).z
+}
+
+// outputInitializer is Glorot's: the output layer has no ReLU after it.
+func (m *mlp) outputInitializer(scope *model.Scope) initializer.VariableInitializer {
+	return initializer.XavierUniformFn(scope)
 }
 
 // initializer is He's for the ReLU family (its variance argument assumes

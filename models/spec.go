@@ -31,6 +31,19 @@ const (
 // Losses lists the output/loss pairs an MLP accepts.
 var Losses = []string{LossSoftmaxCE, LossSigmoidBCE, LossMSE}
 
+// Layouts of an MLP's weight matrices (Spec.Layout).
+const (
+	// LayoutInputsOutputs stores each dense layer's weights as [inputs,
+	// outputs], as GoMLX's layers.Dense does. It is what "" means: every MLP
+	// checkpoint written before neurona chose LayoutOutputsInputs has it.
+	LayoutInputsOutputs = "inputs_outputs"
+	// LayoutOutputsInputs stores them as [outputs, inputs], one row per
+	// unit (the perceptron's layout). On GoMLX's Go backend its training
+	// step moves fewer values into the layouts the matrix products take
+	// (see denseLayer.gradients), so train.Defaults uses it.
+	LayoutOutputsInputs = "outputs_inputs"
+)
+
 // Limits of an MLP's shape. Beyond them a model does not fit in any
 // machine this engine runs on, or takes minutes to compile (5,000 layers
 // compiled for 83 s); memory is then checked against the machine by
@@ -54,6 +67,9 @@ type Spec struct {
 	Activation   string `json:"activation,omitempty"`    // MLP hidden activation
 	MaxoutPieces int    `json:"maxout_pieces,omitempty"` // linear pieces per maxout unit
 	Loss         string `json:"loss"`                    // output layer and loss
+	// Layout is how an MLP stores its weight matrices: "" (the same as
+	// LayoutInputsOutputs) or LayoutOutputsInputs. The perceptron's is fixed.
+	Layout string `json:"layout,omitempty"`
 }
 
 // Normalize fills defaults and checks every field, returning an error that
@@ -79,8 +95,14 @@ func (s Spec) Normalize() (Spec, error) {
 		if s.Loss != LossPerceptron {
 			return s, fmt.Errorf("%w: the perceptron trains with its own criterion; --loss %q is for --model mlp", ErrSpec, s.Loss)
 		}
-		s.Activation, s.MaxoutPieces = "", 0
+		s.Activation, s.MaxoutPieces, s.Layout = "", 0, ""
 	case MLP:
+		if s.Layout == LayoutInputsOutputs {
+			s.Layout = ""
+		}
+		if s.Layout != "" && s.Layout != LayoutOutputsInputs {
+			return s, fmt.Errorf("%w: unknown weight layout %q (accepted: %s, %s)", ErrSpec, s.Layout, LayoutInputsOutputs, LayoutOutputsInputs)
+		}
 		if s.Hidden == nil {
 			s.Hidden = []int{512, 512}
 		}

@@ -23,7 +23,7 @@ type savedVariable struct {
 	Shape []int
 }
 
-// expected caches, per configuration (as printed by %+v), the variables a
+// expected caches, per configuration (its JSON), the variables a
 // fresh program of it creates: checking the checkpoints of one run builds
 // the program once.
 var expected struct {
@@ -131,7 +131,12 @@ func weightBytes(spec models.Spec) (int64, bool) {
 // by building (not running) its train step for a batch of one on the Go
 // backend.
 func expectedVariables(cfg Config) (vars map[string]savedVariable, err error) {
-	key := fmt.Sprintf("%+v", cfg)
+	// JSON, not %+v: the model spec's String leaves fields out (its layout).
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	key := string(raw)
 	expected.Lock()
 	defer expected.Unlock()
 	if vars, ok := expected.vars[key]; ok {

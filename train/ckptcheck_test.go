@@ -102,7 +102,7 @@ func editMeta(t testing.TB, dir string, edit func(cfg map[string]any)) {
 // back to the newest valid one, which loads.
 func TestCheckpointsThatLie(t *testing.T) {
 	base := tinyRun(t)
-	const weights = "/hidden_0/dense/weights" // [784, 4] Float32
+	const weights = "/hidden_0/dense/weights" // [4, 784] Float32 (models.LayoutOutputsInputs)
 	shape := func(dims ...int) func(t testing.TB, dir string) {
 		return func(t testing.TB, dir string) {
 			editVariables(t, dir, weights, func(v *checkpoint.Variable) { v.Shape = dims })
@@ -116,7 +116,7 @@ func TestCheckpointsThatLie(t *testing.T) {
 		{"a shape whose bytes overflow to the right size", shape(4611686018427412992), "too large"},
 		{"a 2-D shape whose bytes overflow", shape(784, 288230376151711776), "too large"},
 		{"negative dimensions", shape(-784, -4), "negative"},
-		{"the same bytes in another shape", shape(392, 8), "where the model has Float32[784 4]"},
+		{"the same bytes in another shape", shape(392, 8), "where the model has Float32[4 784]"},
 		{"another dtype of the same size", func(t testing.TB, dir string) {
 			editVariables(t, dir, weights, func(v *checkpoint.Variable) { v.DType = "Int32" })
 		}, "Int32"},

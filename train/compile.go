@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -91,6 +92,7 @@ func compileProgram(b compute.Backend, cfg Config, m models.Model, set *data.Set
 		return nil, err
 	}
 	p.batches = batches
+	p.warmupSteps = int(math.Round(cfg.Warmup * float64(batches.StepsPerEpoch())))
 	p.breakWhile = opts.breakWhile
 	if cfg.DataOnDevice {
 		p.makeResident(set)

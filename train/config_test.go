@@ -37,6 +37,11 @@ func TestConfigValidate(t *testing.T) {
 		{"an unrolled loop is valid", ok(func(c *Config) { c.Loop = LoopUnroll }), nil},
 		{"an unknown loop is rejected", ok(func(c *Config) { c.Loop = "scan" }), ErrConfig},
 		{"restore-best without validation is rejected", ok(func(c *Config) { c.ValSplit, c.RestoreBest = 0, true }), ErrConfig},
+		{"a warm-up of a fraction of an epoch is valid", ok(func(c *Config) { c.Warmup = 0.5 }), nil},
+		{"a negative warm-up is rejected", ok(func(c *Config) { c.Warmup = -1 }), ErrConfig},
+		{"a warm-up longer than the run is rejected", ok(func(c *Config) { c.Warmup = float64(c.Epochs) + 1 }), ErrConfig},
+		{"averaging the perceptron is valid", func() Config { c := Defaults(models.Perceptron); c.Average = true; return c }(), nil},
+		{"averaging the mlp is rejected", ok(func(c *Config) { c.Average = true }), ErrConfig},
 		{"an unknown activation is a model error", ok(func(c *Config) { c.Model.Activation = "swish" }), models.ErrSpec},
 	}
 	for _, tc := range tests {
@@ -64,7 +69,7 @@ func TestAutoStepsPerCall(t *testing.T) {
 		want    int
 	}{
 		{"the MLP on the Go backend: one step per call", mlp, "go", 421, 1},
-		{"the perceptron on the Go backend: ten", perceptron, "go:ops_sequential", 421, 10},
+		{"the perceptron on the Go backend: one too", perceptron, "go:ops_sequential", 421, 1},
 		{"on CUDA: a whole epoch per call", mlp, "xla:cuda", 421, 421},
 		{"on CUDA, unrolled: 16", unrolled, "xla:cuda", 421, 16},
 		{"unrolled, short epoch: the epoch", unrolled, "xla:cuda", 5, 5},

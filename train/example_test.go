@@ -40,7 +40,7 @@ func ExampleRun() {
 	fmt.Printf("%d epoch, %d steps of %d examples: %s\n", summary.Epochs, summary.GlobalStep, cfg.BatchSize, summary.StoppedBecause)
 	fmt.Println("test accuracy over 70%:", *summary.TestAccuracy > 0.7)
 	// Output:
-	// 1 epoch, 71 steps of 128 examples: reached --epochs 1
+	// 1 epoch, 282 steps of 32 examples: reached --epochs 1
 	// test accuracy over 70%: true
 }
 

@@ -1,6 +1,8 @@
 package train
 
 import (
+	"fmt"
+	"math"
 	"path"
 
 	"github.com/gomlx/compute/dtypes"
@@ -8,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/neurona/neurona/models"
 )
 
 // newOptimizer returns GoMLX's optimizer for cfg. GoMLX's SGD has no
@@ -33,6 +36,37 @@ func newOptimizer(cfg Config) optimizer.Interface {
 	}
 }
 
+// gradientOptimizer is an optimizer that can apply gradients computed
+// elsewhere (models.Backward's): GoMLX's SGD and Adam, and sgdMomentum.
+type gradientOptimizer interface {
+	UpdateGraphWithGradients(scope *model.Scope, grads []*Node, lossDType dtypes.DType)
+}
+
+// trainableOrder returns the gradients in the order GoMLX's optimizers take
+// them: that of scope.IterVariables, trainable variables the graph uses.
+// A trainable variable in use without a gradient is a bug: it panics.
+func trainableOrder(scope *model.Scope, g *Graph, grads []models.VarGradient) []*Node {
+	byVar := make(map[*model.Variable]*Node, len(grads))
+	for _, vg := range grads {
+		byVar[vg.Var] = vg.Grad
+	}
+	var out []*Node
+	for v := range scope.IterVariables() {
+		if !v.Trainable || !v.InUseByGraph(g) {
+			continue
+		}
+		grad, ok := byVar[v]
+		if !ok {
+			panic(fmt.Sprintf("train: no gradient for variable %s", v.Path()))
+		}
+		out = append(out, grad)
+	}
+	if len(out) != len(grads) {
+		panic(fmt.Sprintf("train: %d gradients for %d trainable variables in use", len(grads), len(out)))
+	}
+	return out
+}
+
 // sgdMomentum is SGD with heavy-ball momentum in PyTorch's form:
 // v <- mu·v + g; w <- w - lr·v.
 type sgdMomentum struct {
@@ -43,8 +77,13 @@ const momentumScope = "sgd_momentum"
 
 // UpdateGraph implements optimizer.Interface.
 func (o *sgdMomentum) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
-	grads := scope.BuildTrainableVariablesGradientsGraph(loss)
-	lr := optimizer.LearningRateVar(scope, loss.DType(), o.lr).NodeValue(g)
+	o.UpdateGraphWithGradients(scope, scope.BuildTrainableVariablesGradientsGraph(loss), loss.DType())
+}
+
+// UpdateGraphWithGradients applies grads, in the order of trainableOrder.
+func (o *sgdMomentum) UpdateGraphWithGradients(scope *model.Scope, grads []*Node, lossDType dtypes.DType) {
+	g := grads[0].Graph()
+	lr := optimizer.LearningRateVar(scope, lossDType, o.lr).NodeValue(g)
 	optimizer.IncrementGlobalStep(g, dtypes.Int64)
 	i := 0
 	for v := range scope.IterVariables() {
@@ -65,4 +104,40 @@ func (o *sgdMomentum) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
 // Clear implements optimizer.Interface.
 func (o *sgdMomentum) Clear(scope *model.Scope) error {
 	return scope.Store().Scope(path.Join("/", optimizer.Scope, momentumScope)).DeleteVariablesInScope()
+}
+
+// scheduleLR sets this step's learning rate (the learning-rate variable the
+// optimizers read) from Config.Schedule and Config.Warmup, with t the
+// global step (the steps done before this one), W the warm-up steps and T
+// the run's total steps:
+//
+//   - a linear warm-up from LR/W at the first step to LR at step W, as in
+//     Goyal et al. 2017 (with a constant schedule: then LR on);
+//   - cosine: LR·(1+cos(pi·(t-W)/(T-W)))/2 after the warm-up, 0 from T on
+//     (with W = 0, the cosine decay of Loshchilov and Hutter over the run).
+//     Warm-up then cosine is the one-cycle shape of Smith's schedule.
+//
+// GoMLX's cosineschedule restarts its cycle at the end instead, which is not
+// what a fixed-length run wants.
+func (p *Program) scheduleLR(scope *model.Scope, g *Graph) {
+	cosine, warmup := p.cfg.Schedule == "cosine", float64(p.warmupSteps)
+	if !cosine && warmup == 0 {
+		return // constant: the variable keeps cfg.LR
+	}
+	step := ConvertDType(optimizer.GetGlobalStepVar(p.store).NodeValue(g), dtypes.Float32)
+	lr := Scalar(g, dtypes.Float32, p.cfg.LR)
+	if cosine {
+		total := float64(max(p.totalSteps, 1))
+		var frac *Node
+		if warmup == 0 {
+			frac = MinScalar(DivScalar(step, total), 1)
+		} else {
+			frac = ClipScalar(DivScalar(AddScalar(step, -warmup), max(total-warmup, 1)), 0, 1)
+		}
+		lr = MulScalar(OnePlus(Cos(MulScalar(frac, math.Pi))), p.cfg.LR/2)
+	}
+	if warmup > 0 {
+		lr = Mul(lr, MinScalar(DivScalar(OnePlus(step), warmup), 1))
+	}
+	optimizer.LearningRateVar(scope, dtypes.Float32, p.cfg.LR).SetNodeValue(lr)
 }

@@ -3,7 +3,6 @@ package train
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -30,14 +29,15 @@ import (
 // host round trip. The pieces inside (autodiff, optimizers, losses, layers,
 // model.Exec) are GoMLX's.
 type Program struct {
-	backend    compute.Backend
-	cfg        Config
-	model      models.Model
-	store      *model.Store
-	opt        optimizer.Interface
-	totalSteps int // for the cosine schedule
-	trainExec  *model.Exec
-	evalExec   *model.Exec
+	backend     compute.Backend
+	cfg         Config
+	model       models.Model
+	store       *model.Store
+	opt         optimizer.Interface
+	totalSteps  int // for the cosine schedule
+	warmupSteps int // Config.Warmup in steps
+	trainExec   *model.Exec
+	evalExec    *model.Exec
 
 	// With Config.DataOnDevice: the dataset as resident tensors (moved to
 	// the device by the first call, kept there by GoMLX) and their call.
@@ -262,33 +262,31 @@ func (p *Program) step(x, y *Node, batch int) (lossSum, correct *Node) {
 	// variable values the previous step produced.
 	scope := p.store.RootScope()
 	g := x.Graph()
-	if p.cfg.Schedule == "cosine" {
-		p.cosineLR(scope, g)
-	}
-	scores := p.model.Scores(scope, pixels(x))
-	loss := p.model.Loss(scores, y)
-	objective := loss
+	p.scheduleLR(scope, g)
+	scale := 1.0 // the objective is scale·loss
 	if models.SumsOverBatch(p.model) {
-		objective = MulScalar(loss, float64(batch))
+		scale = float64(batch)
 	}
-	p.opt.UpdateGraph(scope, g, objective)
+	var scores, loss *Node
+	if opt, ok := p.opt.(gradientOptimizer); ok && models.HasBackward(p.model) && !p.cfg.Autodiff {
+		var grads []models.VarGradient
+		scores, loss, grads = models.Backward(p.model, scope, pixels(x), y, scale)
+		opt.UpdateGraphWithGradients(scope, trainableOrder(scope, g, grads), loss.DType())
+	} else {
+		scores = p.model.Scores(scope, pixels(x))
+		loss = p.model.Loss(scores, y)
+		p.opt.UpdateGraph(scope, g, MulScalar(loss, scale))
+	}
+	if p.cfg.Average {
+		p.updateAverages(scope, g)
+	}
 	return MulScalar(StopGradient(loss), float64(batch)), countCorrect(scores, y)
 }
 
-// cosineLR sets this step's learning rate to cfg.LR·(1+cos(pi·t/T))/2, with
-// t the global step and T the run's total steps, held at 0 after T (GoMLX's
-// cosineschedule restarts its cycle instead, which is not what a fixed-length
-// run wants).
-func (p *Program) cosineLR(scope *model.Scope, g *Graph) {
-	step := ConvertDType(optimizer.GetGlobalStepVar(p.store).NodeValue(g), dtypes.Float32)
-	frac := MinScalar(DivScalar(step, float64(max(p.totalSteps, 1))), 1)
-	lr := MulScalar(OnePlus(Cos(MulScalar(frac, math.Pi))), p.cfg.LR/2)
-	optimizer.LearningRateVar(scope, dtypes.Float32, p.cfg.LR).SetNodeValue(lr)
-}
-
-// evalGraph returns the summed loss and correct count of one batch.
+// evalGraph returns the summed loss and correct count of one batch, with
+// the averaged weights under Config.Average.
 func (p *Program) evalGraph(scope *model.Scope, x, y *Node) (lossSum, correct *Node) {
-	scores := p.model.Scores(scope, pixels(x))
+	scores := p.model.Scores(p.predictScope(scope), pixels(x))
 	loss := p.model.Loss(scores, y)
 	return MulScalar(loss, float64(x.Shape().Dimensions[0])), countCorrect(scores, y)
 }

@@ -44,7 +44,14 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 		{"adam with a cosine schedule, stopped mid-epoch", func(c *Config) {}, 37},
 		{"adam, stopped right after an epoch's last step", func(c *Config) {}, 27},
 		{"sgd with momentum, several steps per call", func(c *Config) { c.Optimizer, c.LR, c.Momentum, c.StepsPerCall = "sgd", 0.05, 0.9, 4 }, 44},
-		{"the perceptron keeping its best epoch", func(c *Config) { *c = Defaults(models.Perceptron); c.Epochs, c.BatchSize = 4, 50 }, 60},
+		{"rosenblatt's perceptron keeping its best epoch", func(c *Config) {
+			*c = Defaults(models.Perceptron)
+			c.Epochs, c.BatchSize, c.Average = 4, 50, false
+		}, 60},
+		{"the averaged perceptron, 10 steps per call in a While loop", func(c *Config) {
+			*c = Defaults(models.Perceptron)
+			c.Epochs, c.BatchSize, c.Average, c.StepsPerCall = 4, 50, true, 10
+		}, 65},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Defaults(models.MLP)
@@ -65,6 +72,9 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := variableValues(pWhole)
+			if cfg.Average && want["/"+AveragedScope+"/perceptron/dense/weights"] == nil {
+				t.Fatal("the averaged run has no averaged weights")
+			}
 
 			parts := cfg
 			parts.RunDir = filepath.Join(t.TempDir(), "parts")

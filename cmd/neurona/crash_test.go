@@ -216,7 +216,9 @@ func TestSignalsSaveAndExit(t *testing.T) {
 	}{{os.Interrupt, 130}, {syscall.SIGTERM, 143}} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "run")
-			cmd := exec.Command(binary, "train", "--hidden", "16", "--epochs", "50", "--run-dir", dir, "--progress", "never")
+			// Batch 32: epochs of 1,688 steps, so that 300 ms after the first
+			// one the run is mid-epoch.
+			cmd := exec.Command(binary, "train", "--hidden", "16", "--epochs", "50", "--batch-size", "32", "--run-dir", dir, "--progress", "never")
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/neurona/neurona/train/bench"
 	"github.com/neurona/neurona/train/safejson"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // benchOptions is what `neurona bench` was asked to measure.
@@ -23,6 +25,16 @@ type benchOptions struct {
 	json                 bool // --json: the report as JSON on stdout, instead of the table
 	jsonOut, mdOut, plot string
 	compare              []string // old.json new.json
+	recipe               benchRecipe
+}
+
+// benchRecipe holds bench's flags that change the model's training recipe
+// (train.Defaults) for the time-to-accuracy runs; finish applies those given.
+type benchRecipe struct {
+	seeds, schedule string
+	lr, warmup      float64
+	average         bool
+	autodiff        bool
 }
 
 // newCmdBench builds `neurona bench`; runF, if not nil, runs instead of
@@ -42,7 +54,7 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	fs := cmd.Flags()
 	fs.SortFlags = false
 	fs.StringVar(&backends, "backends", "", "comma-separated backends to compare, first is the baseline (default: every available one, go first)")
-	fs.StringVar(&batches, "batch-size", "32,128,1024", "batch sizes to measure, comma-separated")
+	fs.StringVar(&batches, "batch-size", "", "batch sizes to measure, comma-separated (default: 32,128,1024 and the model's own, 512 for the MLP)")
 	fs.StringVar(&oldBatches, "batch", "", "the old name of --batch-size")
 	deprecatedAlias(cmd, "batch", "--batch-size")
 	fs.StringVar(&model, "model", models.MLP, "model: "+strings.Join(models.Names, ", "))
@@ -57,7 +69,13 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	fs.Float64Var(&warmup, "warmup-seconds", 0.5, "untimed training before measuring")
 	fs.IntVar(&o.cfg.Repeats, "repeats", 3, "repeats of each measurement (the median is quoted)")
 	fs.Float64Var(&o.cfg.Target, "target", 0, "also measure the time to this test accuracy, e.g. 0.98 (0: skip)")
-	fs.IntVar(&o.cfg.MaxEpochs, "max-epochs", 0, "epochs at most for --target (default: the model's recipe)")
+	fs.IntVar(&o.cfg.MaxEpochs, "max-epochs", 0, "epochs at most for --target, which the learning-rate schedule spans (default: the model's recipe)")
+	fs.StringVar(&o.recipe.seeds, "seeds", "", "comma-separated seeds of the --target runs, one run each, the median quoted (default: the recipe's seed, 1)")
+	fs.Float64Var(&o.recipe.lr, "lr", 0, "learning rate (default: the model's recipe, as in neurona train)")
+	fs.StringVar(&o.recipe.schedule, "schedule", "", "learning-rate schedule: "+strings.Join(train.Schedules, ", ")+" (default: the model's recipe)")
+	fs.Float64Var(&o.recipe.warmup, "warmup", 0, "learning-rate warm-up in epochs (default: the model's recipe)")
+	fs.BoolVar(&o.recipe.average, "average", false, "perceptron: evaluate with the averaged weights (default: the model's recipe; --average=false: the last weights)")
+	fs.BoolVar(&o.recipe.autodiff, "autodiff", false, "take the gradients from GoMLX's autodiff instead of the hand-written backward pass, as in neurona train")
 	fs.BoolVar(&o.json, "json", false, "print every measurement and the machine's description as JSON on stdout, instead of the table")
 	fs.StringVar(&o.jsonOut, "json-out", "", "also write the JSON report to this file")
 	fs.StringVar(&o.mdOut, "md", "", "write a Markdown table to this file")
@@ -91,7 +109,7 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 			return usagef("unexpected argument %q (bench takes flags; %s)", args[0], hint)
 		}
 		if o.compare == nil {
-			if err := o.finish(e, batches, model, hidden, activation, loss, loop, stepsPerCall, minSeconds, warmup, backends); err != nil {
+			if err := o.finish(e, fs, batches, model, hidden, activation, loss, loop, stepsPerCall, minSeconds, warmup, backends); err != nil {
 				return err
 			}
 		}
@@ -104,9 +122,11 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 }
 
 // finish checks the flags and fills o.cfg from them.
-func (o *benchOptions) finish(e *env, batches, model, hidden, activation, loss, loop string, stepsPerCall int, minSeconds, warmup float64, backends string) error {
+func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches, model, hidden, activation, loss, loop string, stepsPerCall int, minSeconds, warmup float64, backends string) error {
 	var err error
-	if o.cfg.Batches, err = parseSizes(batches); err != nil {
+	if batches == "" {
+		o.cfg.Batches = defaultBenchBatches(model)
+	} else if o.cfg.Batches, err = parseSizes(batches); err != nil {
 		return usagef("--batch-size %q: %v", batches, err)
 	}
 	switch {
@@ -135,6 +155,32 @@ func (o *benchOptions) finish(e *env, batches, model, hidden, activation, loss, 
 		base.Model.Activation, base.Model.Loss = activation, loss
 	}
 	base.StepsPerCall, base.Loop = stepsPerCall, loop
+	r := o.recipe
+	if fs.Changed("lr") {
+		base.LR = r.lr
+	}
+	if fs.Changed("schedule") {
+		base.Schedule = r.schedule
+	}
+	if fs.Changed("warmup") {
+		base.Warmup = r.warmup
+	}
+	if fs.Changed("average") {
+		base.Average = r.average
+	}
+	base.Autodiff = r.autodiff
+	if o.cfg.MaxEpochs > 0 {
+		base.Epochs = o.cfg.MaxEpochs // the schedule spans them and the warm-up is checked against them
+	}
+	if r.seeds != "" {
+		for _, p := range strings.Split(r.seeds, ",") {
+			seed, err := strconv.ParseUint(strings.TrimSpace(p), 10, 64)
+			if err != nil {
+				return usagef("--seeds %q: %q is not a seed (want numbers >= 0 separated by commas, e.g. 1,2,3)", r.seeds, p)
+			}
+			o.cfg.Seeds = append(o.cfg.Seeds, seed)
+		}
+	}
 	if err := base.Validate(); err != nil {
 		return usagef("%s", trimSentinel(err))
 	}
@@ -169,6 +215,18 @@ func (o *benchOptions) finish(e *env, batches, model, hidden, activation, loss, 
 	}
 	o.data.Getenv, o.data.Download = e.getenv, true
 	return nil
+}
+
+// defaultBenchBatches is bench's batch sizes when --batch-size is not given:
+// 32, 128 and 1024, and the model's recipe batch size (train.Defaults), so
+// that --target times the recipe `neurona train` runs.
+func defaultBenchBatches(model string) []int {
+	sizes := []int{32, 128, 1024}
+	if own := train.Defaults(model).BatchSize; own > 0 && !slices.Contains(sizes, own) {
+		sizes = append(sizes, own)
+		slices.Sort(sizes)
+	}
+	return sizes
 }
 
 // parseSizes parses "32,128,1024".
@@ -213,6 +271,18 @@ func benchRun(e *env, o *benchOptions) error {
 	}
 	fmt.Fprintf(text, "bench %s on %s, batches %v, %d repeats of >= %d calls and >= %v each\n",
 		o.cfg.Base.Model, strings.Join(o.cfg.Backends, ", "), o.cfg.Batches, o.cfg.Repeats, o.cfg.MinSteps, o.cfg.MinTime)
+	if o.cfg.Target > 0 {
+		b := o.cfg.Base
+		averaged := ""
+		if b.Average {
+			averaged = ", averaged weights"
+		}
+		if b.Autodiff {
+			averaged += ", autodiff gradients"
+		}
+		fmt.Fprintf(text, "time to %g: %s lr %g, %s schedule, %g warm-up epochs%s, at most %d epochs, seeds %v\n",
+			o.cfg.Target, b.Optimizer, b.LR, b.Schedule, b.Warmup, averaged, o.cfg.MaxEpochs, seedsOr(o.cfg.Seeds, b.Seed))
+	}
 	results, err := bench.Run(e.ctx, o.cfg, mnist, func(r bench.Result) {
 		fmt.Fprintf(e.stderr, "  measured %s batch %d: %.1f steps/s\n", r.Backend, r.Batch, r.StepsPerSecond)
 	})
@@ -228,7 +298,8 @@ func benchRun(e *env, o *benchOptions) error {
 		Results: results, Config: map[string]any{"model": o.cfg.Base.Model, "optimizer": o.cfg.Base.Optimizer, "lr": o.cfg.Base.LR,
 			"steps_per_call": o.cfg.Base.StepsPerCall, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
 			"min_steps": o.cfg.MinSteps, "min_seconds": o.cfg.MinTime.Seconds(), "warmup_seconds": o.cfg.Warmup.Seconds(),
-			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs}}
+			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs,
+			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "autodiff": o.cfg.Base.Autodiff, "seeds": o.cfg.Seeds}}
 	fmt.Fprintf(text, "machine: %s, %d cores, %s, GoMLX %s, GOEXPERIMENT=%s; %.0fs in all\n",
 		rep.Machine.CPU, rep.Machine.Cores, rep.Machine.GoVersion, rep.Machine.GoMLX, rep.Machine.GOEXPERIMENT, time.Since(started).Seconds())
 	if o.json {
@@ -264,4 +335,12 @@ func benchRun(e *env, o *benchOptions) error {
 
 func writeText(path, text string) error {
 	return os.WriteFile(path, []byte(text), 0o644)
+}
+
+// seedsOr is seeds, or the one seed def when none were given.
+func seedsOr(seeds []uint64, def uint64) []uint64 {
+	if len(seeds) == 0 {
+		return []uint64{def}
+	}
+	return seeds
 }

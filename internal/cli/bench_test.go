@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,7 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 	jsonPath, mdPath, plotPath := filepath.Join(dir, "b.json"), filepath.Join(dir, "b.md"), filepath.Join(dir, "b.png")
 	var stdout, stderr bytes.Buffer
 	code := Main([]string{"bench", "--model", "perceptron", "--batch-size", "16,64", "--min-steps", "5", "--min-seconds", "0.05",
-		"--warmup-seconds", "0", "--repeats", "2", "--target", "0.5", "--max-epochs", "1",
+		"--warmup-seconds", "0", "--repeats", "2", "--target", "0.5", "--max-epochs", "1", "--seeds", "1,2",
 		"--json", "--json-out", jsonPath, "--md", mdPath, "--plot", plotPath}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
@@ -33,9 +34,13 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 	if len(rep.Results) != 2 || rep.Machine.Cores < 1 || rep.Machine.GoVersion == "" || rep.WhatIsTimed == "" {
 		t.Fatalf("report: %+v", rep)
 	}
+	var table bytes.Buffer // what bench prints without --json
+	if err := bench.Table(&table, rep.Results); err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range rep.Results {
-		if r.StepsPerCall != 10 || r.Loop != train.LoopWhile {
-			t.Errorf("batch %d: %d steps per call in a %q loop; want the perceptron's automatic 10 in a While loop", r.Batch, r.StepsPerCall, r.Loop)
+		if r.StepsPerCall != 1 || r.Loop != train.LoopWhile {
+			t.Errorf("batch %d: %d steps per call in a %q loop; want the automatic 1 (reported as a While loop)", r.Batch, r.StepsPerCall, r.Loop)
 		}
 		if r.StepsPerSecond <= 0 || r.TimedSteps < 10 || len(r.RepeatStepsPerSec) != 2 {
 			t.Errorf("batch %d: %+v", r.Batch, r)
@@ -51,6 +56,14 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 		}
 		if !r.TargetReached || r.EpochsToTarget != 1 || r.TimeToTargetSec <= 0 {
 			t.Errorf("batch %d: the perceptron did not reach 0.5 test accuracy in one epoch: %+v", r.Batch, r)
+		}
+		if len(r.TargetRuns) != 2 || r.TargetRuns[0].Seed != 1 || r.TargetRuns[1].Seed != 2 || len(r.TargetRuns[1].Curve) != 1 {
+			t.Errorf("batch %d: the runs of seeds 1 and 2: %+v", r.Batch, r.TargetRuns)
+		} else if lo, hi := min(r.TargetRuns[0].Seconds, r.TargetRuns[1].Seconds), max(r.TargetRuns[0].Seconds, r.TargetRuns[1].Seconds); r.TimeToTargetSec < lo || r.TimeToTargetSec > hi {
+			t.Errorf("batch %d: median time %g outside the seeds' %g and %g", r.Batch, r.TimeToTargetSec, lo, hi)
+		}
+		if !strings.Contains(table.String(), fmt.Sprintf("time to 0.5, go:ops_sequential batch %d: seed 1 ", r.Batch)) {
+			t.Errorf("batch %d: no line for each seed's run:\n%s", r.Batch, table.String())
 		}
 	}
 	md, err := os.ReadFile(mdPath)
@@ -98,6 +111,9 @@ func TestBenchBadFlags(t *testing.T) {
 		{"--json followed by a file, its old meaning", []string{"bench", "--json", "out.json"}, 2, "--json-out FILE"},
 		{"zero repeats", []string{"bench", "--repeats", "0"}, 2, "--repeats 0"},
 		{"a target of 1", []string{"bench", "--target", "1"}, 2, "--target 1"},
+		{"a bad seed", []string{"bench", "--seeds", "1,x"}, 2, `"x" is not a seed`},
+		{"an unknown schedule", []string{"bench", "--schedule", "step"}, 2, `unknown schedule "step"`},
+		{"a warm-up beyond the epochs", []string{"bench", "--warmup", "9", "--max-epochs", "2"}, 2, "--warmup 9"},
 		{"an unknown backend", []string{"bench", "--backends", "tpu"}, 2, "unknown backend"},
 		{"an unknown model", []string{"bench", "--model", "cnn"}, 2, `unknown model "cnn"`},
 		{"an unknown loop", []string{"bench", "--loop", "scan"}, 2, `unknown --loop "scan"`},

@@ -268,7 +268,7 @@ func TestCheckpointsInspect(t *testing.T) {
 			"val_accuracy",
 			"NAME BYTES SHA-256",
 			"meta.json",
-			"variables.bin 31436 ",
+			"variables.bin 62836 ",
 			"status valid",
 			"configuration (meta.json)",
 			"model perceptron 784-10",
@@ -280,13 +280,14 @@ func TestCheckpointsInspect(t *testing.T) {
 			"PATH DTYPE SHAPE TRAINABLE BYTES",
 			"/perceptron/dense/weights Float32 [10 784] yes 31360",
 			"/perceptron/dense/biases Float32 [10] yes 40",
+			"/averaged/perceptron/dense/weights Float32 [10 784] no 31360",
 			"7850 trainable parameters",
 		} {
 			if !strings.Contains(strings.Join(strings.Fields(stdout), " "), want) {
 				t.Errorf("output does not say %q:\n%s", want, stdout)
 			}
 		}
-		if !regexp.MustCompile(`variables\.bin +31436 +[0-9a-f]{64}\n`).MatchString(stdout) {
+		if !regexp.MustCompile(`variables\.bin +62836 +[0-9a-f]{64}\n`).MatchString(stdout) {
 			t.Errorf("no full SHA-256 for variables.bin:\n%s", stdout)
 		}
 	})

@@ -115,7 +115,7 @@ func TestMainHelp(t *testing.T) {
 		{"help prints the commands", []string{"help"}, []string{"Usage: neurona <command>", "train", "data"}},
 		{"--help prints the commands", []string{"--help"}, []string{"Usage: neurona <command>"}},
 		{"train --help shows --lr with the defaults of both models", []string{"train", "--help"},
-			[]string{"Usage: neurona train", "--lr float", "learning rate (default 0.001; perceptron: 1)", "--batch-size int", "perceptron: sgd"}},
+			[]string{"Usage: neurona train", "--lr float", "learning rate (default 0.006; perceptron: 1)", "--batch-size int", "perceptron: sgd"}},
 		{"train -h is train --help", []string{"train", "-h"}, []string{"Usage: neurona train", "--lr float"}},
 		{"help train is train --help", []string{"help", "train"}, []string{"Usage: neurona train", "--lr float"}},
 		{"help checkpoints prune is its --help", []string{"help", "checkpoints", "prune"}, []string{"Usage: neurona checkpoints prune", "--keep-last int"}},
@@ -165,7 +165,7 @@ func TestTrainHelpDefaults(t *testing.T) {
 		"-n-iter-no-change int",
 		"perceptron: 5",
 		"-epochs int",
-		"perceptron: 1000",
+		"perceptron: 2",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("train --help does not say %q", want)

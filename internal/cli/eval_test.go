@@ -101,7 +101,7 @@ func trainedRun(t *testing.T, epochs int) (runDir, dataDir string) {
 	t.Helper()
 	dataDir = fakeMNIST(t)
 	runDir = filepath.Join(t.TempDir(), "run")
-	code, stdout, stderr := cliRun("train", "--model", "perceptron", "--epochs", strconv.Itoa(epochs),
+	code, stdout, stderr := cliRun("train", "--model", "perceptron", "--epochs", strconv.Itoa(epochs), "--batch-size", "128",
 		"--tol", "0", "--run-dir", runDir, "--data-dir", dataDir, "--backend", backend.Go, "--progress", "never")
 	if code != ExitOK {
 		t.Fatalf("train: exit code %d\n%s%s", code, stdout, stderr)

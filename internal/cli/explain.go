@@ -89,7 +89,11 @@ func explainRun(e *env, o *explainOptions) error {
 	if shape.ImageRows < 1 || shape.ImageCols < 1 {
 		return fmt.Errorf("%s: weight maps need the image size, which this checkpoint does not record (it predates recorded shapes and its model does not take MNIST's 28x28 pixels)", c.Dir)
 	}
-	w, err := viz.Explain(c.Variables, shape, o.units)
+	saved, _, _, _, err := train.ResumeConfig(c)
+	if err != nil {
+		return err
+	}
+	w, err := viz.Explain(c.Variables, shape, saved.Model.Layout, o.units)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Dir, err)
 	}

@@ -93,9 +93,15 @@ func TestBenchFlags(t *testing.T) {
 	if !slices.Equal(o.cfg.Batches, []int{32, 128}) || !o.json || o.jsonOut != "b.json" || !slices.Equal(o.cfg.Backends, []string{"go"}) {
 		t.Errorf("options %+v", o)
 	}
+	// Not given, the batch sizes include the model's own, so that --target
+	// times the recipe train runs.
 	o, err = parseBench([]string{"--backends", "go"}, testEnv(io.Discard))
-	if err != nil || !slices.Equal(o.cfg.Batches, []int{32, 128, 1024}) || o.json || o.jsonOut != "" {
+	if err != nil || !slices.Equal(o.cfg.Batches, []int{32, 128, 512, 1024}) || o.json || o.jsonOut != "" {
 		t.Errorf("defaults %+v, %v", o, err)
+	}
+	o, err = parseBench([]string{"--backends", "go", "--model", "perceptron"}, testEnv(io.Discard))
+	if err != nil || !slices.Equal(o.cfg.Batches, []int{32, 128, 1024}) {
+		t.Errorf("the perceptron's defaults %+v, %v", o, err)
 	}
 	for _, name := range []string{"eval", "predict", "checkpoints list", "backends"} {
 		code, help, _ := cliRun(append(strings.Fields(name), "--help")...)

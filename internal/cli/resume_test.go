@@ -14,7 +14,7 @@ func TestResumeFlags(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 
 	t.Run("flags that would change the run are refused", func(t *testing.T) {
-		for _, args := range [][]string{{"--lr", "0.5"}, {"--hidden", "16"}, {"--batch-size", "64"}, {"--seed", "2"}} {
+		for _, args := range [][]string{{"--lr", "0.5"}, {"--hidden", "16"}, {"--batch-size", "64"}, {"--seed", "2"}, {"--warmup", "0.2"}, {"--autodiff"}} {
 			stderr.Reset()
 			code := Main(append([]string{"train", "--resume", run}, args...), io.Discard, &stderr)
 			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")

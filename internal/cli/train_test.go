@@ -42,14 +42,14 @@ func onMNIST(s models.Spec) string {
 func sameConfig(a, b train.Config) bool { return reflect.DeepEqual(a, b) }
 
 func TestParseTrainDefaults(t *testing.T) {
-	t.Run("--model perceptron alone gives scikit-learn's Perceptron rule and stopping", func(t *testing.T) {
+	t.Run("--model perceptron alone gives the averaged perceptron rule, and scikit-learn's stopping for longer runs", func(t *testing.T) {
 		o, err := parseTrain([]string{"--model", "perceptron"}, testEnv(io.Discard))
 		if err != nil {
 			t.Fatal(err)
 		}
 		c := o.cfg
-		if c.Optimizer != "sgd" || c.LR != 1 || c.Momentum != 0 || c.Schedule != "constant" || c.Epochs != 1000 || c.Tol != 1e-3 || c.NoChange != 5 {
-			t.Errorf("perceptron config %+v, want sgd, lr 1, no momentum, constant, 1000 epochs, tol 1e-3, n-iter-no-change 5", c)
+		if c.Optimizer != "sgd" || c.LR != 1 || c.Momentum != 0 || c.Schedule != "constant" || !c.Average || c.Epochs != 2 || c.Tol != 1e-3 || c.NoChange != 5 {
+			t.Errorf("perceptron config %+v, want sgd, lr 1, no momentum, constant, averaged, 2 epochs, tol 1e-3, n-iter-no-change 5", c)
 		}
 		if got := onMNIST(c.Model); got != "perceptron 784-10" {
 			t.Errorf("model %q, want perceptron 784-10", got)
@@ -64,14 +64,14 @@ func TestParseTrainDefaults(t *testing.T) {
 		}
 	})
 	for _, args := range [][]string{nil, {"--model", "mlp"}} {
-		t.Run("no flags or --model mlp give Adam at 1e-3 with a cosine schedule, batch 128: "+strings.Join(args, " "), func(t *testing.T) {
+		t.Run("no flags or --model mlp give Adam at 6e-3 warmed up, a cosine schedule over 3 epochs, batch 512: "+strings.Join(args, " "), func(t *testing.T) {
 			o, err := parseTrain(args, testEnv(io.Discard))
 			if err != nil {
 				t.Fatal(err)
 			}
 			c := o.cfg
-			if c.Optimizer != "adam" || c.LR != 1e-3 || c.BatchSize != 128 || c.Schedule != "cosine" || c.Tol != 0 || c.NoChange != 0 {
-				t.Errorf("mlp config %+v, want adam, lr 1e-3, batch 128, cosine, no tol", c)
+			if c.Optimizer != "adam" || c.LR != 6e-3 || c.Warmup != 0.5 || c.BatchSize != 512 || c.Epochs != 3 || c.Schedule != "cosine" || c.Tol != 0 || c.NoChange != 0 {
+				t.Errorf("mlp config %+v, want adam, lr 6e-3, warm-up 0.5, batch 512, 3 epochs, cosine, no tol", c)
 			}
 			if got := onMNIST(c.Model); got != "mlp 784-512-512-10 relu softmax_ce" {
 				t.Errorf("model %q, want mlp 784-512-512-10 relu softmax_ce", got)
@@ -104,7 +104,7 @@ func TestParseTrainFlags(t *testing.T) {
 				c := o.cfg
 				want := train.Config{Model: c.Model, Optimizer: "adam", LR: 0.5, WeightDecay: 0.1, Schedule: "cosine", BatchSize: 1, Epochs: 3,
 					Seed: 7, ValSplit: 0, StepsPerCall: 4, DropLast: true, Tol: 0, NoChange: 2, RestoreBest: false,
-					SaveEveryEpoch: true, KeepLast: 3, KeepBest: true}
+					SaveEveryEpoch: true, KeepLast: 3, KeepBest: true, Average: true}
 				if !sameConfig(c, want) {
 					t.Errorf("config\n%+v\nwant\n%+v", c, want)
 				}
@@ -169,6 +169,18 @@ func TestParseTrainFlags(t *testing.T) {
 					t.Error("RestoreBest is still on")
 				}
 			}},
+		{"--average trains the averaged perceptron", []string{"--model", "perceptron", "--average"},
+			func(t *testing.T, o *trainOptions) {
+				if !o.cfg.Average {
+					t.Error("Average is off")
+				}
+			}},
+		{"--average=false keeps Rosenblatt's last weights", []string{"--model", "perceptron", "--average=false"},
+			func(t *testing.T, o *trainOptions) {
+				if o.cfg.Average {
+					t.Error("Average is on")
+				}
+			}},
 		{"--progress always", []string{"--progress", "always"},
 			func(t *testing.T, o *trainOptions) {
 				if !o.cfg.Progress {
@@ -216,6 +228,7 @@ func TestParseTrainErrors(t *testing.T) {
 		{"a negative patience", []string{"--patience", "-1"}, "--patience -1"},
 		{"a negative tolerance", []string{"--tol", "-0.5"}, "--tol -0.5"},
 		{"a hidden width of zero", []string{"--hidden", "0"}, `"0" is not a layer width`},
+		{"--average for the mlp", []string{"--average"}, "--average applies to --model perceptron"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

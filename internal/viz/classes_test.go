@@ -291,7 +291,7 @@ func TestExplainOtherShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, err := Explain(tt.vars, tt.shape, 16)
+			w, err := Explain(tt.vars, tt.shape, "", 16)
 			if tt.captions == nil && tt.err == nil {
 				if err == nil || !strings.Contains(err.Error(), "10x10") {
 					t.Errorf("error %v, want one naming the 10x10 pixels expected", err)

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 )
@@ -387,9 +388,17 @@ func TestExplain(t *testing.T) {
 		mlp[j] = float32(j)
 	}
 	mlp[1*5+3] = -9
+	// The same MLP layer [5, 784], one row per unit.
+	mlpRows := make([]float32, pixels*5)
+	for j := range 5 {
+		for p := range pixels {
+			mlpRows[j*pixels+p] = mlp[p*5+j]
+		}
+	}
 	tests := []struct {
 		name       string
 		vars       []checkpoint.Variable
+		layout     string
 		units      int
 		err        error
 		title      string
@@ -397,20 +406,30 @@ func TestExplain(t *testing.T) {
 		firstPixel []float32 // each map's pixel 0
 	}{
 		{"the perceptron's ten digit detectors",
-			[]checkpoint.Variable{float32Var(PerceptronWeights, []int{10, pixels}, perc)}, 16, nil,
+			[]checkpoint.Variable{float32Var(PerceptronWeights, []int{10, pixels}, perc)}, "", 16, nil,
+			"Perceptron", []string{"digit 0", "digit 1"}, []float32{1, 2, 3}},
+		{"the averaged perceptron's detectors are its averaged weights",
+			[]checkpoint.Variable{float32Var(PerceptronWeights, []int{10, pixels}, make([]float32, 10*pixels)),
+				float32Var(AveragedPerceptronWeights, []int{10, pixels}, perc)}, "", 16, nil,
 			"Perceptron", []string{"digit 0", "digit 1"}, []float32{1, 2, 3}},
 		{"an MLP's strongest first-layer units, by L2 norm",
-			[]checkpoint.Variable{float32Var(FirstHiddenWeights, []int{pixels, 5}, mlp)}, 3, nil,
+			[]checkpoint.Variable{float32Var(FirstHiddenWeights, []int{pixels, 5}, mlp)}, "", 3, nil,
+			"3 of its 5 units", []string{"unit 3: 9.49", "unit 4: 4.00", "unit 2: 2.00"}, []float32{3, 4, 2}},
+		{"an MLP's strongest first-layer units, its weights one row per unit",
+			[]checkpoint.Variable{float32Var(FirstHiddenWeights, []int{5, pixels}, mlpRows)}, models.LayoutOutputsInputs, 3, nil,
 			"3 of its 5 units", []string{"unit 3: 9.49", "unit 4: 4.00", "unit 2: 2.00"}, []float32{3, 4, 2}},
 		{"an MLP without hidden layers: its output weights per digit",
-			[]checkpoint.Variable{float32Var(OutputWeights, []int{pixels, 5}, mlp)}, 16, nil,
+			[]checkpoint.Variable{float32Var(OutputWeights, []int{pixels, 5}, mlp)}, "", 16, nil,
+			"Output layer", []string{"digit 0"}, []float32{0, 1, 2}},
+		{"an MLP without hidden layers, one row per class",
+			[]checkpoint.Variable{float32Var(OutputWeights, []int{5, pixels}, mlpRows)}, models.LayoutOutputsInputs, 16, nil,
 			"Output layer", []string{"digit 0"}, []float32{0, 1, 2}},
 		{"no layer on the pixels",
-			[]checkpoint.Variable{float32Var("/hidden_1/dense/weights", []int{32, 32}, make([]float32, 32*32))}, 16, ErrNoPixelWeights, "", nil, nil},
+			[]checkpoint.Variable{float32Var("/hidden_1/dense/weights", []int{32, 32}, make([]float32, 32*32))}, "", 16, ErrNoPixelWeights, "", nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, err := Explain(tt.vars, mnistShape, tt.units)
+			w, err := Explain(tt.vars, mnistShape, tt.layout, tt.units)
 			if !errors.Is(err, tt.err) {
 				t.Fatalf("error %v, want %v", err, tt.err)
 			}
@@ -439,7 +458,7 @@ func TestExplain(t *testing.T) {
 			{Path: PerceptronWeights, DType: "Int32", Shape: []int{10, pixels}, Data: make([]byte, 4*10*pixels)},
 			float32Var(FirstHiddenWeights, []int{pixels}, make([]float32, pixels)),
 		} {
-			if _, err := Explain([]checkpoint.Variable{v}, mnistShape, 16); err == nil {
+			if _, err := Explain([]checkpoint.Variable{v}, mnistShape, "", 16); err == nil {
 				t.Errorf("%s %s %v with %d bytes: no error", v.Path, v.DType, v.Shape, len(v.Data))
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 )
@@ -18,11 +19,15 @@ import (
 const (
 	// PerceptronWeights is [classes, inputs]: one row per class.
 	PerceptronWeights = "/perceptron/dense/weights"
+	// AveragedPerceptronWeights is the averaged perceptron's average of
+	// PerceptronWeights (train.Config.Average), which it predicts with.
+	AveragedPerceptronWeights = "/" + train.AveragedScope + PerceptronWeights
 	// FirstHiddenWeights is an MLP's first layer, [inputs, units]
-	// (input-major: unit j's weights are column j).
+	// (input-major: unit j's weights are column j), or [units, inputs]
+	// with models.LayoutOutputsInputs.
 	FirstHiddenWeights = "/hidden_0/dense/weights"
-	// OutputWeights is an MLP's output layer, [inputs, classes]; without
-	// hidden layers its inputs are the pixels.
+	// OutputWeights is an MLP's output layer, [inputs, classes] (or
+	// [classes, inputs]); without hidden layers its inputs are the pixels.
 	OutputWeights = "/output/dense/weights"
 )
 
@@ -49,7 +54,11 @@ type WeightMaps struct {
 // class, captioned with its label (shape.Classes.Label: "digit 3", "cat");
 // for an MLP the units of the first hidden layer with the largest L2 norm
 // of incoming weights, at most units of them.
-func Explain(vars []checkpoint.Variable, shape train.DataShape, units int) (*WeightMaps, error) {
+//
+// layout is the MLP's weight layout (models.Spec.Layout): "" for weights of
+// [inputs, units], models.LayoutOutputsInputs for [units, inputs].
+func Explain(vars []checkpoint.Variable, shape train.DataShape, layout string, units int) (*WeightMaps, error) {
+	inputMajor := layout != models.LayoutOutputsInputs
 	rows, cols := shape.ImageRows, shape.ImageCols
 	if rows < 1 || cols < 1 {
 		return nil, fmt.Errorf("%w (%dx%d is not one)", ErrNoImageSize, rows, cols)
@@ -61,6 +70,9 @@ func Explain(vars []checkpoint.Variable, shape train.DataShape, units int) (*Wei
 	pixels := rows * cols
 	classes := shape.Classes
 	noun := classes.Noun()
+	if v, ok := byPath[AveragedPerceptronWeights]; ok {
+		byPath[PerceptronWeights] = v // the weights it predicts with
+	}
 	if v, ok := byPath[PerceptronWeights]; ok {
 		w, err := floats(v, rows, cols, false)
 		if err != nil {
@@ -76,7 +88,7 @@ func Explain(vars []checkpoint.Variable, shape train.DataShape, units int) (*Wei
 		}, nil
 	}
 	if v, ok := byPath[FirstHiddenWeights]; ok {
-		w, err := floats(v, rows, cols, true)
+		w, err := floats(v, rows, cols, inputMajor)
 		if err != nil {
 			return nil, err
 		}
@@ -105,8 +117,8 @@ func Explain(vars []checkpoint.Variable, shape train.DataShape, units int) (*Wei
 		}
 		return out, nil
 	}
-	if v, ok := byPath[OutputWeights]; ok && len(v.Shape) == 2 && v.Shape[0] == pixels {
-		w, err := floats(v, rows, cols, true)
+	if v, ok := byPath[OutputWeights]; ok && len(v.Shape) == 2 && v.Shape[map[bool]int{true: 0, false: 1}[inputMajor]] == pixels {
+		w, err := floats(v, rows, cols, inputMajor)
 		if err != nil {
 			return nil, err
 		}
@@ -120,6 +132,15 @@ func Explain(vars []checkpoint.Variable, shape train.DataShape, units int) (*Wei
 		}, nil
 	}
 	return nil, ErrNoPixelWeights
+}
+
+// pixelAxis is the size of a 2-D weight matrix's input axis: the first
+// when input-major, else the second.
+func pixelAxis(shape []int, inputMajor bool) int {
+	if inputMajor {
+		return shape[0]
+	}
+	return shape[1]
 }
 
 func cmpFloat(a, b float64) int {

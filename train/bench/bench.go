@@ -23,6 +23,9 @@ type Config struct {
 	Repeats   int
 	Target    float64 // time-to-accuracy target on the test set (0: skip)
 	MaxEpochs int     // for the time-to-accuracy run
+	// Seeds are the seeds of the time-to-accuracy runs, one run each (the
+	// median is quoted); none: Base.Seed.
+	Seeds []uint64
 	// DataOnDevice is "on", "off" or "auto" (on for all but the Go backend).
 	DataOnDevice string
 }
@@ -58,10 +61,33 @@ type Result struct {
 	TimeToTargetSec   float64 `json:"time_to_target_seconds,omitempty"`
 	EpochsToTarget    int     `json:"epochs_to_target,omitempty"`
 	FinalTestAccuracy float64 `json:"final_test_accuracy,omitempty"`
-	Warning           string  `json:"warning,omitempty"`
+	// TargetRuns is each seed's time-to-accuracy run; the fields above are
+	// their medians (reached: every seed reached the target).
+	TargetRuns []SeedRun `json:"target_runs,omitempty"`
+	Warning    string    `json:"warning,omitempty"`
 	// Note says the While loop did not compile and unrolled steps were
 	// measured instead.
 	Note string `json:"note,omitempty"`
+}
+
+// SeedRun is one seed's time-to-accuracy run: the test accuracy and the
+// time since the first step at the end of each epoch, until the target or
+// the last epoch.
+type SeedRun struct {
+	Seed     uint64       `json:"seed"`
+	Reached  bool         `json:"reached"`
+	Seconds  float64      `json:"seconds,omitempty"` // to the target
+	Epochs   int          `json:"epochs,omitempty"`  // to the target
+	Accuracy float64      `json:"final_test_accuracy"`
+	Curve    []EpochPoint `json:"curve"`
+}
+
+// EpochPoint is the test accuracy after an epoch and the training time to
+// it, evaluations included.
+type EpochPoint struct {
+	Epoch    int     `json:"epoch"`
+	Seconds  float64 `json:"seconds"`
+	Accuracy float64 `json:"test_accuracy"`
 }
 
 // TrainFLOPs estimates the floating-point operations of one training step

@@ -28,10 +28,10 @@ func ExampleRun() {
 		log.Fatal(err)
 	}
 	for _, r := range results {
-		fmt.Printf("%s, %s batch %d: %d steps per call (%s), %.0f FLOPs a step, measured: %v\n",
+		fmt.Printf("%s, %s batch %d: steps per call %d (%s), %.0f FLOPs a step, measured: %v\n",
 			r.Model, r.Backend, r.Batch, r.StepsPerCall, r.Loop, r.FLOPsPerStep, r.StepsPerSecond > 0 && r.EvalExamplesPerSec > 0)
 	}
-	// Output: perceptron 784-10, go:ops_sequential batch 128: 10 steps per call (while), 6021120 FLOPs a step, measured: true
+	// Output: perceptron 784-10, go:ops_sequential batch 128: steps per call 1 (while), 6021120 FLOPs a step, measured: true
 }
 
 // ExampleTable prints results as `neurona bench` does.

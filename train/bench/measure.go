@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -175,51 +176,82 @@ func measureEvaluation(ctx context.Context, bc Config, p *train.Program, test *d
 	return nil
 }
 
-// timeToAccuracy trains from scratch with cfg, evaluating the test set after
-// every epoch, and records the wall time from the first training step to the
-// end of the first evaluation at or above the target. Backend start-up, data
-// loading and compilation (of every shape used) are not timed: they are
-// reported apart. The evaluations are timed, as in MLPerf.
+// timeToAccuracy runs timeToAccuracySeed for each of bc.Seeds (or
+// cfg.Seed) and records the runs and their medians in r.
 func timeToAccuracy(ctx context.Context, bc Config, cfg train.Config, b compute.Backend, m models.Model, mnist *data.MNIST, r *Result) error {
+	seeds := bc.Seeds
+	if len(seeds) == 0 {
+		seeds = []uint64{cfg.Seed}
+	}
+	r.TargetAccuracy = bc.Target
+	var seconds, epochs, accuracies []float64
+	reached := true
+	for _, seed := range seeds {
+		cfg.Seed = seed
+		run, err := timeToAccuracySeed(ctx, bc, cfg, b, m, mnist)
+		if err != nil {
+			return fmt.Errorf("seed %d: %w", seed, err)
+		}
+		r.TargetRuns = append(r.TargetRuns, run)
+		reached = reached && run.Reached
+		seconds = append(seconds, run.Seconds)
+		epochs = append(epochs, float64(run.Epochs))
+		accuracies = append(accuracies, run.Accuracy)
+	}
+	r.FinalTestAccuracy = median(accuracies)
+	if reached {
+		r.TargetReached, r.TimeToTargetSec, r.EpochsToTarget = true, median(seconds), int(math.Round(median(epochs)))
+	}
+	return nil
+}
+
+// timeToAccuracySeed trains from scratch with cfg, evaluating the test set
+// after every epoch, and records the wall time from the first training step
+// to the end of the first evaluation at or above the target. Backend
+// start-up, data loading and compilation (of every shape used) are not
+// timed: they are reported apart. The evaluations are timed, as in MLPerf.
+func timeToAccuracySeed(ctx context.Context, bc Config, cfg train.Config, b compute.Backend, m models.Model, mnist *data.MNIST) (SeedRun, error) {
+	run := SeedRun{Seed: cfg.Seed}
 	cfg.Epochs = max(bc.MaxEpochs, 1)
 	trainIdx, _, err := data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)
 	if err != nil {
-		return err
+		return run, err
 	}
 	test, err := data.NewBatches(mnist.Test, allIndices(mnist.Test.N), data.BatchOptions{BatchSize: train.EvalBatchSize, Prefetch: -1, Name: "test"})
 	if err != nil {
-		return err
+		return run, err
 	}
 	// Compile every shape before the clock starts.
 	p, err := train.Compile(b, cfg, m, mnist.Train, trainIdx, train.ProgramOptions{Name: "time-to-accuracy"})
 	if err != nil {
-		return err
+		return run, err
 	}
 	defer p.Close()
-	r.TargetAccuracy = bc.Target
 	start := time.Now()
 	for e := range cfg.Epochs {
 		for b, err := range p.Batches().Epoch(e) {
 			if err != nil {
-				return err
+				return run, err
 			}
 			if err := ctx.Err(); err != nil {
 				_ = b.Finalize()
-				return err
+				return run, err
 			}
 			if _, _, err := p.TrainCall(b); err != nil {
-				return err
+				return run, err
 			}
 		}
 		_, acc, err := p.Evaluate(test)
 		if err != nil {
-			return err
+			return run, err
 		}
-		r.FinalTestAccuracy = acc
+		elapsed := time.Since(start).Seconds()
+		run.Accuracy = acc
+		run.Curve = append(run.Curve, EpochPoint{Epoch: e + 1, Seconds: elapsed, Accuracy: acc})
 		if acc >= bc.Target {
-			r.TargetReached, r.TimeToTargetSec, r.EpochsToTarget = true, time.Since(start).Seconds(), e+1
-			return nil
+			run.Reached, run.Seconds, run.Epochs = true, elapsed, e+1
+			return run, nil
 		}
 	}
-	return nil
+	return run, nil
 }
