@@ -88,6 +88,7 @@ func TestTrainText(t *testing.T) {
 		"model    perceptron 784-10, 7850 parameters",
 		"backend  go:ops_sequential: GoMLX's pure-Go backend (CPU), operations one at a time, on ",
 		"1 step per call, up to 1 epoch, seed 1",
+		"train    sgd lr 1, constant schedule, averaged weights, batch 128,",
 		"(weights of epoch 1; 2 steps,",
 		"memory   model and optimizer state 62.8 kB,", // the weights and their average
 
