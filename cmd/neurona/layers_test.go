@@ -18,7 +18,8 @@ const module = "github.com/neurona/neurona/"
 var layers = [][]string{
 	{"cmd/neurona"},
 	{"internal/cli"},
-	{"internal/sweep", "internal/runs", "internal/serve"},
+	{"internal/sweep", "internal/serve"},
+	{"internal/runs"},
 	{"internal/report"},
 	{"internal/viz", "train/bench"},
 	{"train"},

@@ -16,15 +16,6 @@ import (
 	"github.com/neurona/neurona/train"
 )
 
-// Statuses of a run.
-const (
-	Finished     = "finished"      // trained for its --epochs and tested
-	StoppedEarly = "stopped early" // a stopping rule ended it, and it was tested
-	Interrupted  = "interrupted"   // stopped by a signal: resumable
-	Failed       = "failed"        // it ended with an error (e.g. it diverged)
-	Crashed      = "crashed"       // no summary.json: killed, or still training
-)
-
 // maxDepth and maxRuns bound the search, so that `runs list /` ends.
 const (
 	maxDepth = 6
@@ -71,6 +62,7 @@ func Find(root string) ([]Run, error) {
 		return nil, fmt.Errorf("%s is not a folder", root)
 	}
 	var out []Run
+	locks := HeldLocks()
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == root {
@@ -98,7 +90,7 @@ func Find(root string) ([]Run, error) {
 		if rel == "." {
 			name = filepath.Base(filepath.Clean(root))
 		}
-		out = append(out, Describe(path, name))
+		out = append(out, describe(path, name, locks))
 		return fs.SkipDir
 	})
 	return out, err
@@ -106,9 +98,15 @@ func Find(root string) ([]Run, error) {
 
 // Describe reads the run folder dir; name is how lists show it.
 func Describe(dir, name string) Run {
-	r := Run{Dir: dir, Name: name, Status: Crashed}
+	return describe(dir, name, HeldLocks())
+}
+
+// describe is Describe with HeldLocks' snapshot, taken once per list.
+func describe(dir, name string, locks Locks) Run {
+	r := Run{Dir: dir, Name: name}
 	s, err := train.ReadSummary(dir)
 	if err != nil {
+		s = nil
 		if m, _, err := train.ReadMetrics(filepath.Join(dir, "metrics.jsonl")); err == nil && len(m) > 0 {
 			r.Epochs, r.TrainSeconds = m[len(m)-1].Epoch, m[len(m)-1].ElapsedSeconds
 			for _, e := range m {
@@ -118,26 +116,40 @@ func Describe(dir, name string) Run {
 				}
 			}
 		}
-		return r
+	} else {
+		h := s.Hyperparameters
+		r.Summary, r.Model, r.Optimizer, r.LR, r.BatchSize = s, s.Model.String(), h.Optimizer, h.LR, h.BatchSize
+		r.Epochs, r.BestVal, r.Test, r.TrainSeconds, r.Backend = s.Epochs, s.BestValAccuracy, s.TestAccuracy, s.TrainSeconds, s.Backend
+		r.StartedAt, r.StoppedBecause = s.StartedAt, s.StoppedBecause
+		if r.BestVal == nil {
+			r.BestVal = s.ValAccuracy
+		}
 	}
-	h := s.Hyperparameters
-	r.Summary, r.Model, r.Optimizer, r.LR, r.BatchSize = s, s.Model.String(), h.Optimizer, h.LR, h.BatchSize
-	r.Epochs, r.BestVal, r.Test, r.TrainSeconds, r.Backend = s.Epochs, s.BestValAccuracy, s.TestAccuracy, s.TrainSeconds, s.Backend
-	r.StartedAt, r.StoppedBecause = s.StartedAt, s.StoppedBecause
-	if r.BestVal == nil {
-		r.BestVal = s.ValAccuracy
-	}
-	switch {
-	case s.StoppedBecause == "interrupted":
-		r.Status = Interrupted
-	case s.TestAccuracy == nil:
-		r.Status = Failed
-	case strings.HasPrefix(s.StoppedBecause, "reached --epochs"):
-		r.Status = Finished
-	default:
-		r.Status = StoppedEarly
-	}
+	r.Status = Status(s, trainingNow(dir, s != nil, locks))
 	return r
+}
+
+// trainingNow is BeingTrained for the run folder dir, from its files' stats.
+func trainingNow(dir string, hasSummary bool, locks Locks) bool {
+	modTime := func(name string) time.Time {
+		if fi, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			return fi.ModTime()
+		}
+		return time.Time{}
+	}
+	var summaryTime time.Time
+	if hasSummary {
+		summaryTime = modTime("summary.json")
+	}
+	lastWrite := modTime("metrics.jsonl")
+	if t := modTime("checkpoints"); t.After(lastWrite) {
+		lastWrite = t
+	}
+	lock, err := os.Lstat(filepath.Join(dir, ".lock"))
+	if err != nil {
+		lock = nil
+	}
+	return BeingTrained(locks, lock, hasSummary, summaryTime, lastWrite)
 }
 
 // SortKeys are the orders Sort accepts.

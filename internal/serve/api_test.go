@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/neurona/neurona/internal/runs"
 	"github.com/neurona/neurona/train"
 )
 
@@ -73,10 +74,10 @@ func TestRunsListsTheRunsWithTheirStatus(t *testing.T) {
 		epochs             int
 		tested             bool
 	}{
-		{"digits", StatusFinished, "mlp 784-8-10 relu softmax_ce", 1, true},
-		{"small", StatusFinished, "mlp 120-8-3 relu softmax_ce", 1, true},
-		{"live", StatusTraining, "", 3, false},
-		{"crashed", StatusStopped, "", 2, false},
+		{"digits", runs.Finished, "mlp 784-8-10 relu softmax_ce", 1, true},
+		{"small", runs.Finished, "mlp 120-8-3 relu softmax_ce", 1, true},
+		{"live", runs.Training, "", 3, false},
+		{"crashed", runs.Crashed, "", 2, false},
 	} {
 		t.Run(tc.run+" is "+tc.status, func(t *testing.T) {
 			r := got[tc.run]
@@ -109,14 +110,14 @@ func TestRunsListFollowsRunsAsTheyStartAndFinish(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeMetrics(t, run, 1, 1)
-	if get(t, hs, "/api/runs", &list); len(list.Runs) != 1 || list.Runs[0].Status != StatusTraining {
+	if get(t, hs, "/api/runs", &list); len(list.Runs) != 1 || list.Runs[0].Status != runs.Training {
 		t.Fatalf("a run started: %+v", list.Runs)
 	}
 	unlock()
 	if err := os.WriteFile(filepath.Join(run, "summary.json"), []byte(`{"model":{"name":"mlp","inputs":784,"classes":10,"hidden":[8]},"test_accuracy":0.9,"stopped_because":"reached --epochs 1"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if get(t, hs, "/api/runs", &list); list.Runs[0].Status != StatusFinished || list.Runs[0].TestAccuracy == nil || *list.Runs[0].TestAccuracy != 0.9 {
+	if get(t, hs, "/api/runs", &list); list.Runs[0].Status != runs.Finished || list.Runs[0].TestAccuracy == nil || *list.Runs[0].TestAccuracy != 0.9 {
 		t.Fatalf("the run finished: %+v", list.Runs[0])
 	}
 }

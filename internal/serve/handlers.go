@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/neurona/neurona/internal/runs"
 	"github.com/neurona/neurona/train"
 )
 
@@ -51,12 +52,12 @@ type RunList struct {
 }
 
 func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
-	runs, err := s.listRuns()
+	list, err := s.listRuns()
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("list %s: %w", s.dir, err))
 		return
 	}
-	_ = writeJSON(w, http.StatusOK, RunList{Dir: s.dir, Runs: runs})
+	_ = writeJSON(w, http.StatusOK, RunList{Dir: s.dir, Runs: list})
 }
 
 // Run is GET /api/runs/{run}: what a run's page shows besides its curves.
@@ -83,7 +84,7 @@ type Run struct {
 }
 
 func (s *Server) handleRun(w http.ResponseWriter, r *http.Request, rn *run) error {
-	st := s.readState(rn, heldLocks())
+	st := s.readState(rn, runs.HeldLocks())
 	out := Run{RunInfo: st.info, Config: st.config, Summary: st.summary, Pictures: map[string]string{},
 		DamagedLines: st.metrics.Damaged}
 	switch {

@@ -8,30 +8,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/neurona/neurona/internal/runs"
 	"github.com/neurona/neurona/train"
 )
 
-// Statuses of a run.
-const (
-	// StatusTraining: a neurona process holds the run's lock (train.LockRun)
-	// and the run has not written its summary since.
-	StatusTraining = "training"
-	// StatusFinished: the run wrote summary.json (it reached its last
-	// epoch, stopped early, diverged or was interrupted: see stopped_because).
-	StatusFinished = "finished"
-	// StatusStopped: no summary and nobody training: the process was killed
-	// or crashed; `neurona train --resume` continues it from its checkpoint.
-	StatusStopped = "stopped"
-)
-
-// recentWrite is how recent a write to metrics.jsonl or checkpoints/ must
-// be for a run to count as training where the run's lock cannot be seen
-// (no /proc/locks).
-const recentWrite = 10 * time.Minute
-
 // RunInfo is a run as the list shows it: GET /api/runs.
 type RunInfo struct {
-	Name   string `json:"name"`
+	Name string `json:"name"`
+	// Status is one of internal/runs' statuses, the words `neurona runs
+	// list` uses: training, finished, stopped early, interrupted, failed,
+	// crashed.
 	Status string `json:"status"`
 	// Model is the model's architecture ("mlp 784-128-10 relu softmax_ce"),
 	// from summary.json or the newest checkpoint; "" before either exists.
@@ -65,8 +51,8 @@ type checkpointMeta struct {
 }
 
 // readState reads r's summary, metrics and status; locks is what
-// heldLocks found (nil: unknown).
-func (s *Server) readState(r *run, locks lockSet) *runState {
+// runs.HeldLocks found (nil: unknown).
+func (s *Server) readState(r *run, locks runs.Locks) *runState {
 	st := &runState{info: RunInfo{Name: r.name}}
 	var problems []string
 	var sumTime time.Time
@@ -105,36 +91,25 @@ func (s *Server) readState(r *run, locks lockSet) *runState {
 			}
 		}
 	}
-	st.info.Status = status(r, locks, st.summary != nil, sumTime, m.ModTime)
+	st.info.Status = runs.Status(st.summary, beingTrained(r, locks, st.summary != nil, sumTime, m.ModTime))
 	if len(problems) > 0 {
 		st.info.Problem = problems[0]
 	}
 	return st
 }
 
-// status decides whether r trains now. A run resumed after it finished
-// keeps its old summary.json until it ends again, so a locked run trains
-// if its metrics are newer than its summary.
-func status(r *run, locks lockSet, hasSummary bool, sumTime, metricsTime time.Time) string {
-	training := false
-	if locks != nil {
-		if fi, err := r.stat(lockFile); err == nil {
-			training = locks.holds(fi) && (!hasSummary || metricsTime.After(sumTime))
-		}
-	} else if !hasSummary {
-		last := metricsTime
-		if fi, err := r.stat(checkpointsDir); err == nil && fi.ModTime().After(last) {
-			last = fi.ModTime()
-		}
-		training = time.Since(last) < recentWrite
+// beingTrained is runs.BeingTrained for r, its files' stats read through
+// the server's root.
+func beingTrained(r *run, locks runs.Locks, hasSummary bool, sumTime, metricsTime time.Time) bool {
+	lastWrite := metricsTime
+	if fi, err := r.stat(checkpointsDir); err == nil && fi.ModTime().After(lastWrite) {
+		lastWrite = fi.ModTime()
 	}
-	switch {
-	case training:
-		return StatusTraining
-	case hasSummary:
-		return StatusFinished
+	lock, err := r.stat(lockFile)
+	if err != nil {
+		lock = nil
 	}
-	return StatusStopped
+	return runs.BeingTrained(locks, lock, hasSummary, sumTime, lastWrite)
 }
 
 // listRuns reads every run folder directly under the served folder, the
@@ -150,8 +125,8 @@ func (s *Server) listRuns() ([]RunInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	locks := heldLocks()
-	runs := []RunInfo{}
+	locks := runs.HeldLocks()
+	list := []RunInfo{}
 	for _, e := range entries {
 		if !e.IsDir() || checkName(e.Name()) != nil { // ReadDir's IsDir does not follow links
 			continue
@@ -160,16 +135,16 @@ func (s *Server) listRuns() ([]RunInfo, error) {
 		if err != nil {
 			continue
 		}
-		runs = append(runs, s.readState(r, locks).info)
+		list = append(list, s.readState(r, locks).info)
 		r.close()
 	}
-	slices.SortStableFunc(runs, func(a, b RunInfo) int {
+	slices.SortStableFunc(list, func(a, b RunInfo) int {
 		if c := b.Updated.Compare(a.Updated); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
-	return runs, nil
+	return list, nil
 }
 
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

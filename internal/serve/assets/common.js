@@ -39,7 +39,8 @@ function fmtAgo(t) {
   return new Date(t).toLocaleString();
 }
 
-function badge(status) { return el("span", { class: "badge " + status, text: status }); }
+// badge is a run's status ("stopped early" gets the class stopped-early).
+function badge(status) { return el("span", { class: "badge " + status.replace(/ /g, "-"), text: status }); }
 
 // runURL is the page or API address of a run.
 function runURL(prefix, name, suffix) { return prefix + encodeURIComponent(name) + (suffix || ""); }

@@ -1,4 +1,4 @@
-package serve
+package runs
 
 import (
 	"bufio"
@@ -9,15 +9,15 @@ import (
 	"syscall"
 )
 
-// lockSet is the inodes that hold an advisory lock now.
-type lockSet map[uint64]bool
+// Locks is the inodes of the files that hold an advisory lock now.
+type Locks map[uint64]bool
 
-// heldLocks reads /proc/locks, the kernel's list of the locks held, to
+// HeldLocks reads /proc/locks, the kernel's list of the locks held, to
 // tell a run being trained (train.LockRun holds a flock on its .lock)
-// from one whose process is gone. Reading it takes no lock: the server
-// must never make `neurona train` find its run folder in use. nil means
-// the list cannot be read.
-func heldLocks() lockSet {
+// from one whose process is gone. Reading it takes no lock: a list or a
+// server must never make `neurona train` find its run folder in use. nil
+// means the list cannot be read.
+func HeldLocks() Locks {
 	f, err := os.Open("/proc/locks")
 	if err != nil {
 		return nil
@@ -34,8 +34,8 @@ func heldLocks() lockSet {
 // the device (major:minor, hex) and inode of each lock's file. Waiters
 // ("->") hold nothing. Only the inode is kept: on overlay file systems
 // the device /proc/locks names may differ from the one stat gives.
-func parseLocks(sc *bufio.Scanner) lockSet {
-	set := lockSet{}
+func parseLocks(sc *bufio.Scanner) Locks {
+	set := Locks{}
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
 		if len(fields) < 6 || fields[1] == "->" {
@@ -52,8 +52,11 @@ func parseLocks(sc *bufio.Scanner) lockSet {
 	return set
 }
 
-// holds reports whether the file fi describes is locked.
-func (s lockSet) holds(fi fs.FileInfo) bool {
+// Holds reports whether the file fi describes is locked (false for nil).
+func (s Locks) Holds(fi fs.FileInfo) bool {
+	if fi == nil {
+		return false
+	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	return ok && s[st.Ino]
 }
