@@ -116,6 +116,9 @@ func describe(dir, name string, locks Locks) Run {
 				}
 			}
 		}
+		if c, ok := liveConfig(dir); ok {
+			r.Model, r.Optimizer, r.LR, r.BatchSize = c.Model.String(), c.Optimizer, c.LR, c.BatchSize
+		}
 	} else {
 		h := s.Hyperparameters
 		r.Summary, r.Model, r.Optimizer, r.LR, r.BatchSize = s, s.Model.String(), h.Optimizer, h.LR, h.BatchSize
