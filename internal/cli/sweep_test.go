@@ -29,6 +29,15 @@ func TestSweepGrid(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
+	// The report embeds the best trial's pictures beside the sweep's.
+	page, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(page), `src="data:image/png;base64,`); n != 4 || !strings.Contains(string(page), `<h2 id="best">Best trial: trial-`) ||
+		!strings.Contains(string(page), "(confusion.png)") {
+		t.Errorf("report.html embeds %d pictures, want sweep.png and the best trial's curves, confusion matrix and mistakes", n)
+	}
 	var s struct {
 		Trials []struct {
 			Name   string

@@ -25,14 +25,29 @@ type SweepRow struct {
 	Link  string
 }
 
+// SweepPicture is one of the best trial's pictures: a PNG file's bytes
+// (ReadPNG) and what it shows.
+type SweepPicture struct {
+	Caption string
+	PNG     []byte
+}
+
 // SweepInput is what a sweep's report.html shows: the leaderboard best
-// first and the sweep's picture.
+// first, the sweep's picture, and the best trial's pictures.
 type SweepInput struct {
 	Title, Command, Summary string
 	Header                  []string
 	Rows                    []SweepRow
 	Picture                 image.Image // sweep.png; nil if there is none
-	Created                 time.Time   // zero: now
+	Best                    string      // the best trial's name; "" if none finished
+	BestPictures            []SweepPicture
+	Created                 time.Time // zero: now
+}
+
+// sweepFigure is a SweepPicture as the page embeds it.
+type sweepFigure struct {
+	Caption string
+	Src     template.URL
 }
 
 // WriteSweep renders a sweep's report into path, atomically; like a run's,
@@ -41,8 +56,12 @@ func WriteSweep(path string, in *SweepInput) error {
 	v := struct {
 		*SweepInput
 		Picture          template.URL
+		Figures          []sweepFigure
 		Version, Created string
 	}{SweepInput: in, Version: train.Build().Version}
+	for _, p := range in.BestPictures {
+		v.Figures = append(v.Figures, sweepFigure{Caption: p.Caption, Src: pngURI(p.PNG)})
+	}
 	created := in.Created
 	if created.IsZero() {
 		created = time.Now()

@@ -65,6 +65,10 @@ func (s *Sweep) WriteResults() (written, warnings []string, err error) {
 		}
 		in.Rows = append(in.Rows, row)
 	}
+	if len(ranked) > 0 && ranked[0].Result.Status == Finished {
+		in.Best = ranked[0].Name
+		in.BestPictures = bestPictures(s.TrialDir(ranked[0].Trial))
+	}
 	if err := report.WriteSweep(filepath.Join(s.dir, ReportFile), in); err != nil {
 		return written, warnings, err
 	}
@@ -89,4 +93,21 @@ func (s *Sweep) summaryLine() string {
 			r[0].Name, settingsLine(r[0].Trial, s.Swept), accuracy(r[0].Result.ValAccuracy), accuracy(r[0].Result.TestAccuracy))
 	}
 	return line
+}
+
+// bestPictures reads the pictures train drew in the best trial's folder,
+// for the report to embed; a picture missing or refused by report.ReadPNG
+// is left out (the trial's folder still has what it has).
+func bestPictures(dir string) []report.SweepPicture {
+	var out []report.SweepPicture
+	for _, p := range []struct{ file, caption string }{
+		{viz.CurvesFile, "Loss and accuracy per epoch (curves.png)"},
+		{viz.ConfusionFile, "Confusion matrix on the test set (confusion.png)"},
+		{viz.MisclassifiedFile, "Test images it got wrong (misclassified.png)"},
+	} {
+		if b, err := report.ReadPNG(filepath.Join(dir, p.file)); err == nil {
+			out = append(out, report.SweepPicture{Caption: p.caption, PNG: b})
+		}
+	}
+	return out
 }

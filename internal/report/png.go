@@ -1,0 +1,58 @@
+package report
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"image/png"
+	"io"
+	"os"
+)
+
+// Bounds on a PNG file ReadPNG embeds: a run's pictures are well under
+// them (misclassified.png, the largest, is about 130 kB and 1,100 pixels
+// wide).
+const (
+	maxPNGBytes = 8 << 20
+	maxPNGSide  = 8192
+)
+
+// ReadPNG reads the PNG file path for embedding in a page: a regular
+// file of at most 8 MB whose header says a PNG of at most 8192 pixels a
+// side. The bytes are embedded as they are (not decoded and encoded
+// again).
+func ReadPNG(path string) ([]byte, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPNGBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(b) > maxPNGBytes {
+		return nil, fmt.Errorf("%s: larger than %d MB", path, maxPNGBytes>>20)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a PNG: %w", path, err)
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > maxPNGSide || cfg.Height > maxPNGSide {
+		return nil, fmt.Errorf("%s: %dx%d pixels (at most %d a side)", path, cfg.Width, cfg.Height, maxPNGSide)
+	}
+	return b, nil
+}
+
+// pngURI is a data: URI of PNG bytes.
+func pngURI(b []byte) template.URL {
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(b))
+}
