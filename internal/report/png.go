@@ -42,14 +42,23 @@ func ReadPNG(path string) ([]byte, error) {
 	if len(b) > maxPNGBytes {
 		return nil, fmt.Errorf("%s: larger than %d MB", path, maxPNGBytes>>20)
 	}
-	cfg, err := png.DecodeConfig(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a PNG: %w", path, err)
-	}
-	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > maxPNGSide || cfg.Height > maxPNGSide {
-		return nil, fmt.Errorf("%s: %dx%d pixels (at most %d a side)", path, cfg.Width, cfg.Height, maxPNGSide)
+	if err := checkPNG(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return b, nil
+}
+
+// checkPNG checks that b starts as a PNG of at most maxPNGSide pixels a
+// side, from its header alone.
+func checkPNG(b []byte) error {
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("not a PNG: %w", err)
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > maxPNGSide || cfg.Height > maxPNGSide {
+		return fmt.Errorf("%dx%d pixels (at most %d a side)", cfg.Width, cfg.Height, maxPNGSide)
+	}
+	return nil
 }
 
 // pngURI is a data: URI of PNG bytes.

@@ -57,3 +57,24 @@ func TestReadPNG(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCheckPNG: whatever the bytes, ReadPNG's check does not panic, and
+// what it accepts is a PNG header within its bounds.
+func FuzzCheckPNG(f *testing.F) {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 3, 2))); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Add([]byte("\x89PNG\r\n\x1a\n"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if checkPNG(b) != nil {
+			return
+		}
+		cfg, err := png.DecodeConfig(bytes.NewReader(b))
+		if err != nil || cfg.Width < 1 || cfg.Height < 1 || cfg.Width > maxPNGSide || cfg.Height > maxPNGSide {
+			t.Errorf("accepted %d bytes: %+v, %v", len(b), cfg, err)
+		}
+	})
+}
