@@ -41,7 +41,7 @@ func checkSavedModel(c *checkpoint.Checkpoint) error {
 	if err := json.Unmarshal(c.Meta, &meta); err != nil {
 		return checkpoint.Inconsistent(fmt.Errorf("checkpoint %s: %s: %v", c.Dir, checkpoint.MetaFile, err))
 	}
-	cfg, err := savedConfig(c, meta.Config)
+	cfg, err := savedConfig(c.Dir, meta.Config)
 	if err != nil {
 		return checkpoint.Inconsistent(err)
 	}
@@ -84,12 +84,12 @@ func checkSavedModel(c *checkpoint.Checkpoint) error {
 	return nil
 }
 
-// savedConfig validates the configuration saved in c, naming the
-// checkpoint in the error: a bad saved configuration is the checkpoint's
+// savedConfig validates the configuration saved in the checkpoint in dir,
+// naming it in the error: a bad saved configuration is the checkpoint's
 // fault, not the user's flags'.
-func savedConfig(c *checkpoint.Checkpoint, cfg Config) (Config, error) {
+func savedConfig(dir string, cfg Config) (Config, error) {
 	if err := cfg.Validate(); err != nil {
-		return cfg, fmt.Errorf("saved configuration of %s: %w", c.Dir, err)
+		return cfg, fmt.Errorf("saved configuration of %s: %w", dir, err)
 	}
 	return cfg, nil
 }

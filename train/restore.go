@@ -129,7 +129,7 @@ func LoadTrained(backend compute.Backend, c *checkpoint.Checkpoint) (*Trained, e
 	if err := json.Unmarshal(c.Meta, &meta); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
 	}
-	cfg, err := savedConfig(c, meta.Config)
+	cfg, err := savedConfig(c.Dir, meta.Config)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +302,7 @@ func TrainedShape(c *checkpoint.Checkpoint) (DataShape, error) {
 	if err := json.Unmarshal(c.Meta, &meta); err != nil {
 		return DataShape{}, fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
 	}
-	cfg, err := savedConfig(c, meta.Config)
+	cfg, err := savedConfig(c.Dir, meta.Config)
 	if err != nil {
 		return DataShape{}, err
 	}

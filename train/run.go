@@ -87,10 +87,25 @@ func ResumeConfig(c *checkpoint.Checkpoint) (cfg Config, step, epoch int, datase
 	// A bad saved configuration is the checkpoint's fault, not the flags'.
 	// The configuration is returned as saved; Validate's normalized copy is
 	// only checked.
-	if _, err := savedConfig(c, meta.Config); err != nil {
+	if _, err := savedConfig(c.Dir, meta.Config); err != nil {
 		return cfg, 0, 0, "", err
 	}
 	return meta.Config, meta.State.GlobalStep, meta.State.Epoch, meta.Dataset, nil
+}
+
+// SavedConfig reads the configuration saved in the checkpoint in dir,
+// reading and checking its manifest and meta.json only (not the weights),
+// and validates it: what a list of runs shows of a run without a summary.
+func SavedConfig(dir string) (Config, error) {
+	b, err := checkpoint.ReadMeta(dir)
+	if err != nil {
+		return Config{}, err
+	}
+	var meta checkpointMeta
+	if err := json.Unmarshal(b, &meta); err != nil {
+		return Config{}, fmt.Errorf("checkpoint %s: %s: %w", dir, checkpoint.MetaFile, err)
+	}
+	return savedConfig(dir, meta.Config)
 }
 
 // RunDirOf is the run folder a checkpoint belongs to.

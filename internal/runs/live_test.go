@@ -39,7 +39,7 @@ func TestDescribeReadsALiveRunsCheckpoint(t *testing.T) {
 		t.Errorf("a live run lists %+v, want %s, adam, lr %g, batch %d", r, cfg.Model, cfg.LR, cfg.BatchSize)
 	}
 
-	big := make([]byte, maxMetaBytes+10)
+	big := make([]byte, 2<<20)
 	for i := range big {
 		big[i] = ' '
 	}

@@ -629,3 +629,32 @@ func TestSaveAtAnExistingStepReplacesIt(t *testing.T) {
 		t.Errorf("checkpoints folder holds %v, want one checkpoint and no leftovers", got)
 	}
 }
+
+// TestReadMeta: meta.json alone, as saved, and not once it differs from
+// the manifest (same size, other bytes; or another size).
+func TestReadMeta(t *testing.T) {
+	m := newManager(t, 3, "")
+	dir, _, err := m.Save(snapshot(10, 0.5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ReadMeta(dir)
+	var meta testMeta
+	if err != nil || json.Unmarshal(b, &meta) != nil || meta.Step != 10 || meta.Config != "mlp 784-10" {
+		t.Fatalf("ReadMeta = %q, %v", b, err)
+	}
+	path := filepath.Join(dir, MetaFile)
+	changed := bytes.Replace(b, []byte("10"), []byte("11"), 1)
+	if err := os.WriteFile(path, changed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadMeta(dir); !errors.Is(err, ErrChecksum) {
+		t.Errorf("a changed meta.json: %v, want ErrChecksum", err)
+	}
+	if err := os.WriteFile(path, append(changed, ' '), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadMeta(dir); !errors.Is(err, ErrSize) {
+		t.Errorf("a longer meta.json: %v, want ErrSize", err)
+	}
+}

@@ -210,6 +210,31 @@ func Verify(dir string) (Manifest, error) {
 	return c.Manifest, nil
 }
 
+// ReadMeta reads the meta.json of the checkpoint in dir, checked against
+// its manifest (size and checksum, before and after reading) but without
+// reading the variables: what a listing needs of a checkpoint.
+func ReadMeta(dir string) ([]byte, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	want := m.entry(MetaFile)
+	f, size, err := openRegular(dir, MetaFile)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if size != want.Size {
+		return nil, fmt.Errorf("checkpoint %s: %s has %d bytes, manifest says %d: %w", dir, MetaFile, size, want.Size, ErrSize)
+	}
+	h := sha256.New()
+	b, err := readExact(dir, MetaFile, f, size, h)
+	if err != nil {
+		return nil, err
+	}
+	return b, checkSum(dir, want, h)
+}
+
 // Open validates the checkpoint in dir (manifest, sizes, checksums, the
 // layout of the variables, the installed ContentCheck) and loads it. Every
 // file's real size is compared with the manifest before it is read, so a
