@@ -189,3 +189,12 @@ func exampleRun() (mnist *data.MNIST, runDir string, done func()) {
 	}
 	return mnist, cfg.RunDir, func() { os.RemoveAll(dir) }
 }
+
+// Each model's default recipe in a line, as train and bench print it.
+func ExampleConfig_Recipe() {
+	fmt.Println(train.Defaults(models.MLP).Recipe())
+	fmt.Println(train.Defaults(models.Perceptron).Recipe())
+	// Output:
+	// adam lr 0.006, 0.5-epoch warm-up, cosine schedule
+	// sgd lr 1, constant schedule, averaged weights
+}

@@ -213,18 +213,20 @@ func planRun(b compute.Backend, cfg Config, mnist *data.MNIST) (*runPlan, error)
 	return &runPlan{cfg: cfg, model: m, trainIdx: trainIdx, valData: valData, params: params, total: total}, nil
 }
 
-// recipe says how the learning rate moves and what else the run does
-// beyond its optimizer's steps: "0.5-epoch warm-up, cosine schedule,
-// averaged weights, autodiff gradients" (the parts that apply).
-func recipe(cfg Config) string {
-	parts := []string{cfg.Schedule + " schedule"}
-	if cfg.Warmup > 0 {
-		parts[0] = fmt.Sprintf("%g-epoch warm-up, %s", cfg.Warmup, parts[0])
+// Recipe says in a line how c trains, beyond the model and the batch:
+// "adam lr 0.006, 0.5-epoch warm-up, cosine schedule, averaged weights,
+// autodiff gradients" (the parts that apply). train's and bench's output
+// open with it.
+func (c Config) Recipe() string {
+	parts := []string{fmt.Sprintf("%s lr %g", c.Optimizer, c.LR)}
+	if c.Warmup > 0 {
+		parts = append(parts, fmt.Sprintf("%g-epoch warm-up", c.Warmup))
 	}
-	if cfg.Average {
+	parts = append(parts, c.Schedule+" schedule")
+	if c.Average {
 		parts = append(parts, "averaged weights")
 	}
-	if cfg.Autodiff {
+	if c.Autodiff {
 		parts = append(parts, "autodiff gradients")
 	}
 	return strings.Join(parts, ", ")
@@ -239,8 +241,8 @@ func printPlan(out io.Writer, b compute.Backend, cfg Config, plan *runPlan, mnis
 	}
 	fmt.Fprintf(out, "\nbackend  %s\ndata     %s: %d train, %d validation, %d test\n",
 		backend.Summary(cfg.Backend, b), data.Describe(mnist.Dir, mnist.Source), len(plan.trainIdx), plan.valData.Len(), mnist.Test.N)
-	fmt.Fprintf(out, "train    %s lr %g, %s, batch %d, %s, up to %s, seed %d -> %s\n",
-		cfg.Optimizer, cfg.LR, recipe(cfg), cfg.BatchSize, perCall(cfg), human.Count(cfg.Epochs, "epoch"), cfg.Seed, cfg.RunDir)
+	fmt.Fprintf(out, "train    %s, batch %d, %s, up to %s, seed %d -> %s\n",
+		cfg.Recipe(), cfg.BatchSize, perCall(cfg), human.Count(cfg.Epochs, "epoch"), cfg.Seed, cfg.RunDir)
 	if cfg.DataOnDevice {
 		fmt.Fprintf(out, "data     resident on the device: %s of images and labels, %s of indices sent per step\n",
 			human.Bytes(int64(len(mnist.Train.Images)+4*mnist.Train.N)), human.Bytes(int64(4*cfg.BatchSize)))

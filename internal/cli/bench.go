@@ -272,16 +272,8 @@ func benchRun(e *env, o *benchOptions) error {
 	fmt.Fprintf(text, "bench %s on %s, batches %v, %d repeats of >= %d calls and >= %v each\n",
 		o.cfg.Base.Model, strings.Join(o.cfg.Backends, ", "), o.cfg.Batches, o.cfg.Repeats, o.cfg.MinSteps, o.cfg.MinTime)
 	if o.cfg.Target > 0 {
-		b := o.cfg.Base
-		averaged := ""
-		if b.Average {
-			averaged = ", averaged weights"
-		}
-		if b.Autodiff {
-			averaged += ", autodiff gradients"
-		}
-		fmt.Fprintf(text, "time to %g: %s lr %g, %s schedule, %g warm-up epochs%s, at most %d epochs, seeds %v\n",
-			o.cfg.Target, b.Optimizer, b.LR, b.Schedule, b.Warmup, averaged, o.cfg.MaxEpochs, seedsOr(o.cfg.Seeds, b.Seed))
+		fmt.Fprintf(text, "time to %g: %s, at most %d epochs, seeds %v\n",
+			o.cfg.Target, o.cfg.Base.Recipe(), o.cfg.MaxEpochs, seedsOr(o.cfg.Seeds, o.cfg.Base.Seed))
 	}
 	results, err := bench.Run(e.ctx, o.cfg, mnist, func(r bench.Result) {
 		fmt.Fprintf(e.stderr, "  measured %s batch %d: %.1f steps/s\n", r.Backend, r.Batch, r.StepsPerSecond)
