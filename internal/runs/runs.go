@@ -128,31 +128,9 @@ func describe(dir, name string, locks Locks) Run {
 			r.BestVal = s.ValAccuracy
 		}
 	}
-	r.Status = Status(s, trainingNow(dir, s != nil, locks))
+	stat := func(name string) (fs.FileInfo, error) { return os.Lstat(filepath.Join(dir, name)) }
+	r.Status = Status(s, BeingTrainedNow(locks, stat, s != nil))
 	return r
-}
-
-// trainingNow is BeingTrained for the run folder dir, from its files' stats.
-func trainingNow(dir string, hasSummary bool, locks Locks) bool {
-	modTime := func(name string) time.Time {
-		if fi, err := os.Lstat(filepath.Join(dir, name)); err == nil {
-			return fi.ModTime()
-		}
-		return time.Time{}
-	}
-	var summaryTime time.Time
-	if hasSummary {
-		summaryTime = modTime("summary.json")
-	}
-	lastWrite := modTime("metrics.jsonl")
-	if t := modTime("checkpoints"); t.After(lastWrite) {
-		lastWrite = t
-	}
-	lock, err := os.Lstat(filepath.Join(dir, ".lock"))
-	if err != nil {
-		lock = nil
-	}
-	return BeingTrained(locks, lock, hasSummary, summaryTime, lastWrite)
 }
 
 // SortKeys are the orders Sort accepts.

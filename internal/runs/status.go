@@ -54,3 +54,32 @@ func BeingTrained(locks Locks, lock fs.FileInfo, hasSummary bool, summaryTime, l
 	}
 	return !hasSummary && time.Since(lastWrite) < RecentWrite
 }
+
+// Stat reads a file of a run folder by name, as os.Lstat would: a run
+// folder on disk, or one a server reads through its os.Root.
+type Stat func(name string) (fs.FileInfo, error)
+
+// BeingTrainedNow is BeingTrained for a run folder whose files stat reads:
+// its .lock, and the times of its summary.json (if hasSummary),
+// metrics.jsonl and checkpoints/.
+func BeingTrainedNow(locks Locks, stat Stat, hasSummary bool) bool {
+	modTime := func(name string) time.Time {
+		if fi, err := stat(name); err == nil {
+			return fi.ModTime()
+		}
+		return time.Time{}
+	}
+	var summaryTime time.Time
+	if hasSummary {
+		summaryTime = modTime(train.SummaryFile)
+	}
+	lastWrite := modTime("metrics.jsonl")
+	if t := modTime("checkpoints"); t.After(lastWrite) {
+		lastWrite = t
+	}
+	lock, err := stat(".lock")
+	if err != nil {
+		lock = nil
+	}
+	return BeingTrained(locks, lock, hasSummary, summaryTime, lastWrite)
+}

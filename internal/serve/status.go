@@ -91,25 +91,11 @@ func (s *Server) readState(r *run, locks runs.Locks) *runState {
 			}
 		}
 	}
-	st.info.Status = runs.Status(st.summary, beingTrained(r, locks, st.summary != nil, sumTime, m.ModTime))
+	st.info.Status = runs.Status(st.summary, runs.BeingTrainedNow(locks, r.stat, st.summary != nil))
 	if len(problems) > 0 {
 		st.info.Problem = problems[0]
 	}
 	return st
-}
-
-// beingTrained is runs.BeingTrained for r, its files' stats read through
-// the server's root.
-func beingTrained(r *run, locks runs.Locks, hasSummary bool, sumTime, metricsTime time.Time) bool {
-	lastWrite := metricsTime
-	if fi, err := r.stat(checkpointsDir); err == nil && fi.ModTime().After(lastWrite) {
-		lastWrite = fi.ModTime()
-	}
-	lock, err := r.stat(lockFile)
-	if err != nil {
-		lock = nil
-	}
-	return runs.BeingTrained(locks, lock, hasSummary, sumTime, lastWrite)
 }
 
 // listRuns reads every run folder directly under the served folder, the
