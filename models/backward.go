@@ -43,9 +43,8 @@ type backwarder interface {
 // layer's weights as (vᵀ·x)ᵀ, a DotGeneral and then a Transpose, and ends
 // every DotGeneral gradient with a Transpose, even an identity one; GoMLX's
 // Go backend copies each of them element by element through a generic
-// iterator. Measured on the 2-core machine, those copies were 28% of the
-// default MLP's training step at batch 128 and 21% of the perceptron's
-// (see README, "Where the Go backend's time goes"). Here each product comes
+// iterator, a large share of a small step (docs/performance.md, "Where the
+// Go backend's time goes", has the numbers). Here each product comes
 // out in the layout it is used in, and ReLU's derivative is one comparison
 // instead of seven element-wise operations.
 //

@@ -45,8 +45,8 @@ const (
 )
 
 // Limits of an MLP's shape. Beyond them a model does not fit in any
-// machine this engine runs on, or takes minutes to compile (5,000 layers
-// compiled for 83 s); memory is then checked against the machine by
+// machine this engine runs on, or takes minutes to compile (thousands of
+// layers); memory is then checked against the machine by
 // train.CheckMemory.
 const (
 	MaxHiddenLayers = 64      // hidden layers at most

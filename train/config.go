@@ -93,8 +93,8 @@ type Config struct {
 }
 
 // Defaults returns the recommended configuration for a model, the
-// fastest to its accuracy measured on the Go backend (README, "Faster to
-// the answer"): for the MLP, Adam at 6e-3 with a warm-up of half an epoch
+// fastest to its accuracy measured on the Go backend (docs/performance.md,
+// "Time to 0.98"): for the MLP, Adam at 6e-3 with a warm-up of half an epoch
 // and a cosine decay over 3 epochs of batch 512; for the perceptron, the
 // averaged perceptron (eta 1) for 2 epochs of batch 32, testing the epoch
 // with the best validation accuracy (scikit-learn's stopping rule, a
@@ -135,8 +135,8 @@ func Defaults(model string) Config {
 }
 
 // unrollAuto is the automatic steps per call of an unrolled loop on an
-// accelerator: compile time grows with every unrolled step (measured on an
-// H200: 4 s at 1 step, 11.5 s at 16, 54 s at 64) while speed plateaus.
+// accelerator: compile time grows with every unrolled step while speed
+// plateaus (docs/performance.md, "GPU (H200)").
 const unrollAuto = 16
 
 // AutoStepsPerCall is the steps per call used when c.StepsPerCall is 0, for
@@ -144,8 +144,7 @@ const unrollAuto = 16
 // backend the device is the host, so calls cost little: one step per call.
 // Several steps in one call pick each step's rows out of the call's with a
 // Gather, which on the Go backend costs more than the calls it saves
-// (measured: the perceptron at batch 128 ran 2.6x more steps a second at
-// one step per call than at 10, in a While loop or unrolled). On an
+// (docs/performance.md, "One step per call on the Go backend"). On an
 // accelerator every call costs host round trips and launches that dwarf a
 // step's arithmetic, so one call runs a whole epoch (as JAX's lax.scan
 // recipe does), or unrollAuto steps with LoopUnroll.

@@ -22,8 +22,8 @@ func TestVersionFlag(t *testing.T) {
 	}
 }
 
-// TestTrainHelpGroupsItsFlags: train --help lists its flags under the
-// headings of README's train section, in that order, each flag once.
+// TestTrainHelpGroupsItsFlags: train --help (and so docs/commands.md)
+// lists its flags under these headings, in that order, each flag once.
 func TestTrainHelpGroupsItsFlags(t *testing.T) {
 	code, help, _ := cliRun("train", "--help")
 	if code != ExitOK {

@@ -10,7 +10,8 @@ import (
 )
 
 // annotationGroup annotates a flag with the heading it is listed under in
-// its command's help (train's ~35 flags come in groups, as in README).
+// its command's help and in docs/commands.md (train's ~35 flags come in
+// groups).
 const annotationGroup = "neurona_group"
 
 // helpWidth is the width help text is wrapped to.

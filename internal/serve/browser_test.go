@@ -301,7 +301,7 @@ func TestServeInChromium(t *testing.T) {
 		t.Errorf("%d of the run's %d pictures shown: %v", loaded, len(pictures), err)
 	}
 	saveShot(t, ctx, shots, "serve-run.png")
-	// README's picture (.assets/serve.png): the page down to the pad.
+	// The picture in README and docs/serve.md (.assets/serve.png): the page down to the pad.
 	bottom, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { window.scrollTo(0, 0);
 		return Math.ceil(document.querySelector("#pad-card").getBoundingClientRect().bottom + 16); })()`))
 	if err != nil {

@@ -23,7 +23,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/api/runs/{run}/files/{file}", s.only("GET", s.withRun(s.handleFile)))
 	mux.HandleFunc("/api/runs/{run}/predict", s.only("POST", s.withRun(s.handlePredict)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, &httpError{http.StatusNotFound, fmt.Errorf("nothing at %s (see README: neurona serve)", r.URL.Path)})
+		s.writeError(w, r, &httpError{http.StatusNotFound, fmt.Errorf("nothing at %s (see docs/serve.md)", r.URL.Path)})
 	})
 	return s.guard(s.recoverJSON(mux))
 }

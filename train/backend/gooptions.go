@@ -71,11 +71,10 @@ func unknownGoOption(name, opt string) error {
 
 // smallModelWeights is the size under which the Go backend runs a model's
 // operations one after the other ("ops_sequential") instead of in parallel:
-// its ops are then too small to repay the scheduling. Measured with neurona
-// bench on the 2-core machine: the perceptron (7,850 weights) trains 55%
-// faster at batch 1 and 36% at batch 16 sequentially, while the 784-512-512-10
-// MLP (669,706) trains 24-70% slower, and a 784-64-10 MLP (50,816) 26%
-// slower at batch 32 and as fast at batch 128.
+// its ops are then too small to repay the scheduling. The perceptron (7,850
+// weights) trains faster sequentially, a 784-64-10 MLP (50,816) and the
+// default MLP slower; docs/performance.md ("The perceptron") has the
+// measurements.
 const smallModelWeights = 20_000
 
 // GoFor returns the Go backend configuration neurona uses for spec (a
