@@ -43,6 +43,11 @@ type Summary struct {
 	LastCheckpoint     string         `json:"last_checkpoint,omitempty"`
 	EvaluatedEpoch     int            `json:"evaluated_epoch"`
 	CompileSeconds     float64        `json:"compile_seconds"`
+	// InitSeconds and WarmupSeconds are the parts of compiling that are
+	// not compilation (CompileTiming): the variables' initial values, and
+	// the first-use costs paid before the first timed epoch.
+	InitSeconds   float64 `json:"init_seconds"`
+	WarmupSeconds float64 `json:"warmup_seconds"`
 	TrainSeconds       float64        `json:"train_seconds"`
 	WallSeconds        float64        `json:"wall_seconds"`
 	ExamplesPerSecond  float64        `json:"examples_per_second"`
