@@ -29,44 +29,45 @@ type EpochMetrics struct {
 
 // Summary is summary.json, written at the end of a run.
 type Summary struct {
-	Model              models.Spec `json:"model"`
-	Hyperparameters    Config      `json:"hyperparameters"`
-	Backend            string      `json:"backend"`
-	BackendDescription string      `json:"backend_description"`
-	Epochs             int         `json:"epochs"`
-	GlobalStep         int         `json:"global_step"`
-	StoppedBecause     string      `json:"stopped_because"`
-	BestEpoch          int         `json:"best_epoch,omitempty"`
-	BestValAccuracy    *float64    `json:"best_val_accuracy,omitempty"`
-	Checkpoints        int         `json:"checkpoints_saved"`
-	CheckpointSeconds  float64     `json:"checkpoint_seconds"`
-	LastCheckpoint     string      `json:"last_checkpoint,omitempty"`
-	EvaluatedEpoch     int         `json:"evaluated_epoch"`
-	CompileSeconds     float64     `json:"compile_seconds"`
-	// InitSeconds and WarmupSeconds are the parts of compiling that are
-	// not compilation (CompileTiming): the variables' initial values, and
-	// the first-use costs paid before the first timed epoch.
-	InitSeconds       float64        `json:"init_seconds"`
-	WarmupSeconds     float64        `json:"warmup_seconds"`
-	TrainSeconds      float64        `json:"train_seconds"`
-	WallSeconds       float64        `json:"wall_seconds"`
-	ExamplesPerSecond float64        `json:"examples_per_second"`
-	StepsPerSecond    float64        `json:"steps_per_second"`
-	TrainLoss         float64        `json:"train_loss"`
-	TrainAccuracy     float64        `json:"train_accuracy"`
-	ValLoss           *float64       `json:"val_loss,omitempty"`
-	ValAccuracy       *float64       `json:"val_accuracy,omitempty"`
-	TestLoss          *float64       `json:"test_loss,omitempty"`
-	TestAccuracy      *float64       `json:"test_accuracy,omitempty"`
-	Parameters        int            `json:"parameters"`
-	ParameterShapes   []models.Param `json:"parameter_shapes"`
-	Data              DataInfo       `json:"data"`
-	RunDir            string         `json:"run_dir"`
-	Build             BuildInfo      `json:"build"`
-	StartedAt         time.Time      `json:"started_at"`
+	Model              models.Spec    `json:"model"`
+	Hyperparameters    Config         `json:"hyperparameters"`
+	Backend            string         `json:"backend"`
+	BackendDescription string         `json:"backend_description"`
+	Epochs             int            `json:"epochs"`
+	GlobalStep         int            `json:"global_step"`
+	StoppedBecause     string         `json:"stopped_because"`
+	BestEpoch          int            `json:"best_epoch,omitempty"`
+	BestValAccuracy    *float64       `json:"best_val_accuracy,omitempty"`
+	Checkpoints        int            `json:"checkpoints_saved"`
+	CheckpointSeconds  float64        `json:"checkpoint_seconds"`
+	LastCheckpoint     string         `json:"last_checkpoint,omitempty"`
+	EvaluatedEpoch     int            `json:"evaluated_epoch"`
+	CompileSeconds     float64        `json:"compile_seconds"`
+	TrainSeconds       float64        `json:"train_seconds"`
+	WallSeconds        float64        `json:"wall_seconds"`
+	ExamplesPerSecond  float64        `json:"examples_per_second"`
+	StepsPerSecond     float64        `json:"steps_per_second"`
+	TrainLoss          float64        `json:"train_loss"`
+	TrainAccuracy      float64        `json:"train_accuracy"`
+	ValLoss            *float64       `json:"val_loss,omitempty"`
+	ValAccuracy        *float64       `json:"val_accuracy,omitempty"`
+	TestLoss           *float64       `json:"test_loss,omitempty"`
+	TestAccuracy       *float64       `json:"test_accuracy,omitempty"`
+	Parameters         int            `json:"parameters"`
+	ParameterShapes    []models.Param `json:"parameter_shapes"`
+	Data               DataInfo       `json:"data"`
+	RunDir             string         `json:"run_dir"`
+	Build              BuildInfo      `json:"build"`
+	StartedAt          time.Time      `json:"started_at"`
 	// Evaluation is the full test-set evaluation behind TestAccuracy
 	// (confusion matrix, predictions), for the run's pictures.
 	Evaluation *Evaluation `json:"-"`
+
+	// InitSeconds and WarmupSeconds are the parts of Compile that are not
+	// compilation (CompileTiming): the variables' initial values, and the
+	// first-use costs paid before the first timed epoch.
+	InitSeconds   float64 `json:"init_seconds"`
+	WarmupSeconds float64 `json:"warmup_seconds"`
 }
 
 // DataInfo records where the data came from and how it was split.
