@@ -68,6 +68,10 @@ type Summary struct {
 	// first-use costs paid before the first timed epoch.
 	InitSeconds   float64 `json:"init_seconds"`
 	WarmupSeconds float64 `json:"warmup_seconds"`
+	// CompileCache is what XLA's compile cache held for this run's
+	// compilation (backend.CacheUse.State): "cold", "warm", "partly warm",
+	// or "" without one (the Go backend, --compile-cache=false).
+	CompileCache string `json:"compile_cache,omitempty"`
 }
 
 // DataInfo records where the data came from and how it was split.
