@@ -264,6 +264,9 @@ func compileRun(ctx context.Context, b compute.Backend, cfg Config, plan *runPla
 		Notes: func(note string) { fmt.Fprintf(out, "note     %s\n", note) },
 	})
 	if err != nil {
+		if hint := backend.CacheHint(cfg.Backend); hint != "" {
+			return nil, fmt.Errorf("%w%s", err, hint)
+		}
 		return nil, err
 	}
 	prog.watch = newWatchdog(ctx, opts)

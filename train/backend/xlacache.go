@@ -224,6 +224,17 @@ func warnOnce(warn func(string), key, msg string) {
 	}
 }
 
+// CacheHint is what to add to the error of a compilation that failed on
+// the backend name while XLA's compile cache was in effect: a damaged entry
+// may be why, and the way around it. It is "" otherwise.
+func CacheHint(name string) string {
+	dir := CompileCacheDir()
+	if !strings.HasPrefix(name, "xla:cuda") || dir == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (XLA's compile cache %s was in use: if a damaged entry is why, remove the folder or pass --compile-cache=false)", dir)
+}
+
 // CacheUse is what one compilation did with XLA's autotuning cache: its
 // folder and how many entries it held before and after.
 type CacheUse struct {

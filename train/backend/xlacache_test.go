@@ -256,3 +256,23 @@ func TestCacheEntriesCountsFiles(t *testing.T) {
 		t.Errorf("the Go backend reports a cache: %+v", goUse)
 	}
 }
+
+func TestCacheHintOnlyWithACacheInUse(t *testing.T) {
+	for _, tc := range []struct {
+		name, backend, flags string
+		hint                 bool
+	}{
+		{"xla:cuda with a cache names it and the way out", "xla:cuda", autotuneFlag + "=/c/cuda-1", true},
+		{"xla:cuda without a cache has nothing to add", "xla:cuda", "--x=1", false},
+		{"the Go backend has nothing to add", Go, autotuneFlag + "=/c/cuda-1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(EnvXLAFlags, tc.flags)
+			hint := CacheHint(tc.backend)
+			named := strings.Contains(hint, "/c/cuda-1") && strings.Contains(hint, "--compile-cache=false")
+			if (tc.hint && !named) || (!tc.hint && hint != "") {
+				t.Errorf("CacheHint(%s) with $XLA_FLAGS=%q: %q", tc.backend, tc.flags, hint)
+			}
+		})
+	}
+}

@@ -66,7 +66,7 @@ func measure(ctx context.Context, bc Config, backendName string, batch int, mnis
 	p, err := train.Compile(b, steady, m, mnist.Train, trainIdx, train.ProgramOptions{
 		Steps: 1 << 30, Name: "bench", Notes: func(note string) { r.Note = note }})
 	if err != nil {
-		return r, err
+		return r, fmt.Errorf("%w%s", err, backend.CacheHint(name))
 	}
 	defer p.Close()
 	r.CompileSeconds = time.Since(start).Seconds()
