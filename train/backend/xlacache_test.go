@@ -3,6 +3,7 @@ package backend
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -275,4 +276,32 @@ func TestCacheHintOnlyWithACacheInUse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzWithCacheFlag checks, for any $XLA_FLAGS, that the user's flags are
+// kept in order, that a cache folder they named is never replaced or
+// doubled, and that otherwise the folder added is the one in effect.
+func FuzzWithCacheFlag(f *testing.F) {
+	for _, seed := range []string{"", "--a=1", autotuneFlag + "=/mine", " --a=1\t--b ", autotuneFlag + "_x=1 -xla_gpu_per_fusion_autotune_cache_dir=/m"} {
+		f.Add(seed)
+	}
+	const dir = "/c/cuda-1"
+	f.Fuzz(func(t *testing.T, flags string) {
+		value, set := withCacheFlag(flags, dir, false)
+		userFound, userDir := cacheFlagIn(flags)
+		found, inEffect := cacheFlagIn(value)
+		if userFound {
+			if set || value != flags {
+				t.Fatalf("the user's cache flag in %q was changed to %q", flags, value)
+			}
+			return
+		}
+		if !set || !found || inEffect != dir {
+			t.Fatalf("withCacheFlag(%q) = %q, %v: the cache folder in effect is %q (user's: %q)", flags, value, set, inEffect, userDir)
+		}
+		user, got := strings.Fields(flags), strings.Fields(value)
+		if len(got) != len(user)+1 || !slices.Equal(got[:len(user)], user) {
+			t.Fatalf("withCacheFlag(%q) = %q: the user's flags are not kept in order with one flag after them", flags, value)
+		}
+	})
 }
