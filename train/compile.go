@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -43,7 +44,10 @@ type ProgramOptions struct {
 // and steps per call, shuffled with cfg.Seed), the variables (fresh from
 // cfg.Seed, or opts.Resume's), the dataset kept on the device with
 // cfg.DataOnDevice, and every call shape of an epoch and the evaluation
-// call compiled, so that compilation is timed apart from training.
+// call compiled, so that compilation is timed apart from training. The
+// variables get their values and the first-use costs are paid here too
+// (Program.Timing says how long each part took), so that the first
+// training call costs what the others cost.
 //
 // cfg must be valid (Config.Validate) and cfg.Backend the name of b;
 // cfg.StepsPerCall 0 picks the steps per call as Run does
@@ -103,10 +107,24 @@ func compileProgram(b compute.Backend, cfg Config, m models.Model, set *data.Set
 			return nil, fmt.Errorf("checkpoint %s: %w", opts.Resume.Dir, err)
 		}
 	}
+	start := time.Now()
 	if err := p.compile(batches.CallRows()); err != nil {
 		p.Close()
 		return nil, err
 	}
+	p.timing.Compile = time.Since(start)
+	start = time.Now()
+	if err := p.initialize(); err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.timing.Init = time.Since(start)
+	start = time.Now()
+	if err := p.warmUp(); err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.timing.Warmup = time.Since(start)
 	return p, nil
 }
 

@@ -51,6 +51,8 @@ type Program struct {
 	breakWhile bool // tests: building a While loop panics
 
 	watch *watchdog // runs the training loop's calls; nil: called directly
+
+	timing CompileTiming // where Compile's time went
 }
 
 // newProgram prepares (but does not compile: that happens at the first call

@@ -37,6 +37,10 @@ type Options struct {
 	// resumed run leaves its folder's as they are.
 	Files map[string][]byte
 
+	// CompileCache sets up XLA's compile cache for xla:cuda (the zero
+	// value: on, in the user's cache folder).
+	CompileCache backend.CacheOptions
+
 	afterCall  func(globalStep int) // tests: called after each training call
 	breakWhile bool                 // tests: building a While loop fails, as on a backend without one
 	watchdog   watchdogOptions      // tests: a shorter floor and grace, calls that hang
@@ -56,7 +60,7 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts
 	if chosen, err := backend.Choose(requested); err == nil && chosen == backend.Go {
 		requested = backend.GoFor(cfg.Model)
 	}
-	b, name, err := backend.New(requested)
+	b, name, err := backend.NewWith(requested, opts.CompileCache)
 	if err != nil {
 		return nil, err
 	}
@@ -254,17 +258,31 @@ func printPlan(out io.Writer, b compute.Backend, cfg Config, plan *runPlan, mnis
 // into s and gives the program the watchdog its calls run under.
 func compileRun(ctx context.Context, b compute.Backend, cfg Config, plan *runPlan, mnist *data.MNIST, out io.Writer, opts Options, s *Summary) (*Program, error) {
 	compileStart := time.Now()
+	cache := backend.StartCacheUse(cfg.Backend)
 	prog, err := Compile(b, cfg, plan.model, mnist.Train, plan.trainIdx, ProgramOptions{
 		Name: "train", Resume: opts.Resume, breakWhile: opts.breakWhile,
 		Notes: func(note string) { fmt.Fprintf(out, "note     %s\n", note) },
 	})
 	if err != nil {
+		if hint := backend.CacheHint(cfg.Backend); hint != "" {
+			return nil, fmt.Errorf("%w%s", err, hint)
+		}
 		return nil, err
 	}
 	prog.watch = newWatchdog(ctx, opts)
-	s.CompileSeconds = time.Since(compileStart).Seconds()
+	t := prog.Timing()
+	s.InitSeconds, s.WarmupSeconds = t.Init.Seconds(), t.Warmup.Seconds()
+	// Compile's own time is everything but the parts reported apart
+	// (a fallback's failed attempt included).
+	s.CompileSeconds = max(0, time.Since(compileStart).Seconds()-s.InitSeconds-s.WarmupSeconds)
 	s.Hyperparameters = prog.Config()
-	fmt.Fprintf(out, "compile  %d training call shapes and the evaluation call in %.2fs\n", len(prog.Batches().CallRows()), s.CompileSeconds)
+	cache = cache.End()
+	s.CompileCache = cache.State()
+	fmt.Fprintf(out, "compile  %d training call shapes and the evaluation call in %.2fs; variables initialized in %.2fs, first use warmed up in %.2fs\n",
+		len(prog.Batches().CallRows()), s.CompileSeconds, s.InitSeconds, s.WarmupSeconds)
+	if cache.Dir != "" {
+		fmt.Fprintf(out, "compile  %s\n", cache)
+	}
 	return prog, nil
 }
 

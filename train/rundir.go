@@ -62,6 +62,16 @@ type Summary struct {
 	// Evaluation is the full test-set evaluation behind TestAccuracy
 	// (confusion matrix, predictions), for the run's pictures.
 	Evaluation *Evaluation `json:"-"`
+
+	// InitSeconds and WarmupSeconds are the parts of Compile that are not
+	// compilation (CompileTiming): the variables' initial values, and the
+	// first-use costs paid before the first timed epoch.
+	InitSeconds   float64 `json:"init_seconds"`
+	WarmupSeconds float64 `json:"warmup_seconds"`
+	// CompileCache is what XLA's compile cache held for this run's
+	// compilation (backend.CacheUse.State): "cold", "warm", "partly warm",
+	// or "" without one (the Go backend, --compile-cache=false).
+	CompileCache string `json:"compile_cache,omitempty"`
 }
 
 // DataInfo records where the data came from and how it was split.

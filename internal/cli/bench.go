@@ -46,6 +46,7 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	var stepsPerCall int
 	var loop string
 	var compare bool
+	compileCache := true
 	cmd := &cobra.Command{
 		Use:   "bench [flags]   or   neurona bench --compare old.json new.json",
 		Short: "measure training and inference speed per backend and batch size",
@@ -64,6 +65,7 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	fs.IntVar(&stepsPerCall, "steps-per-call", 0, "training steps per compiled call; 0: automatic, as in neurona train")
 	fs.StringVar(&loop, "loop", train.LoopWhile, "how a call runs its steps: "+strings.Join(train.Loops, ", "))
 	fs.StringVar(&o.cfg.DataOnDevice, "data-on-device", "auto", "keep the training data on the device: auto (on for every backend but go), on, off")
+	compileCacheFlag(fs, &compileCache)
 	fs.IntVar(&o.cfg.MinSteps, "min-steps", 20, "timed training calls per repeat, at least")
 	fs.Float64Var(&minSeconds, "min-seconds", 2, "seconds per repeat, at least")
 	fs.Float64Var(&warmup, "warmup-seconds", 0.5, "untimed training before measuring")
@@ -108,6 +110,7 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 			}
 			return usagef("unexpected argument %q (bench takes flags; %s)", args[0], hint)
 		}
+		o.cfg.CompileCache = backend.CacheOptions{Off: !compileCache}
 		if o.compare == nil {
 			if err := o.finish(e, fs, batches, model, hidden, activation, loss, loop, stepsPerCall, minSeconds, warmup, backends); err != nil {
 				return err

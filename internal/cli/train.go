@@ -23,6 +23,7 @@ type trainOptions struct {
 	progress string
 	resume   string          // --resume: a run or checkpoint folder
 	onDevice string          // --data-on-device: auto, on, off
+	cache    bool            // --compile-cache
 	classes  string          // --classes
 	set      map[string]bool // the flags given explicitly, on the command line or in --config
 
@@ -117,7 +118,8 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 	fs.StringVar(&c.Loop, "loop", train.LoopWhile, "how a call runs its steps: "+strings.Join(train.Loops, " (a loop in the graph, compiled once) or ")+" (written out one after the other); same results")
 	fs.StringVar(&o.onDevice, "data-on-device", "auto", "keep the training data on the device and gather batches there: auto (on for every backend but go), on, off")
 	fs.BoolVar(&c.Autodiff, "autodiff", false, "take the gradients from GoMLX's autodiff instead of the model's hand-written backward pass (the same gradients within float32 rounding; a slower step on the Go backend; maxout always uses autodiff)")
-	setGroup(cmd, "Performance and internals", "backend", "steps-per-call", "loop", "data-on-device", "autodiff")
+	compileCacheFlag(fs, &o.cache)
+	setGroup(cmd, "Performance and internals", "backend", "steps-per-call", "loop", "data-on-device", "autodiff", "compile-cache")
 
 	fs.StringVar(&o.configFile, "config", "", "read flags from this YAML or JSON file (keys are flag names: batch-size: 64); flags given on the command line win")
 	fs.StringVar(&o.printConfig, "print-config", "", "print the effective configuration (yaml, or json; default: the --config file's format, else yaml) and exit without training")
@@ -315,7 +317,7 @@ func trainRun(e *env, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	opts := train.Options{DataOnDevice: o.onDevice, Warn: func(msg string) { fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", msg) }}
+	opts := train.Options{DataOnDevice: o.onDevice, CompileCache: o.compileCache(), Warn: func(msg string) { fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", msg) }}
 	var saved strings.Builder
 	if err := writeConfig(&saved, "yaml", o.effectiveConfig(false)); err != nil {
 		return err

@@ -229,11 +229,17 @@ func autoBackend() string {
 // The Go backend comes wrapped against a bug of its closures (see
 // closurefix.go); use the returned backend for every tensor of its graphs.
 func New(requested string) (backend compute.Backend, name string, err error) {
+	return NewWith(requested, CacheOptions{})
+}
+
+// NewWith is New with the settings of XLA's compile cache, which xla:cuda
+// uses unless cache.Off (see CacheOptions; the zero value is New's).
+func NewWith(requested string, cache CacheOptions) (backend compute.Backend, name string, err error) {
 	auto := requested == "" && os.Getenv(compute.ConfigEnvVar) == ""
-	backend, name, err = newBackend(requested)
+	backend, name, err = newBackend(requested, cache)
 	if err != nil && auto && name != Go {
 		fmt.Fprintf(Warn, "neurona: %v; falling back to the Go backend (CPU)\n", firstLine(err.Error()))
-		return newBackend(Go)
+		return newBackend(Go, cache)
 	}
 	return backend, name, err
 }
@@ -243,7 +249,7 @@ func firstLine(s string) string {
 	return first
 }
 
-func newBackend(requested string) (backend compute.Backend, name string, err error) {
+func newBackend(requested string, cache CacheOptions) (backend compute.Backend, name string, err error) {
 	name, err = Choose(requested)
 	if err != nil {
 		return nil, "", err
@@ -259,6 +265,7 @@ func newBackend(requested string) (backend compute.Backend, name string, err err
 			backend = closureSafe(backend)
 		}
 	} else {
+		useCompileCache(name, cache, cudaPluginID, func(msg string) { fmt.Fprintln(Warn, msg) })
 		backend, err = compute.NewWithConfig(name)
 	}
 	if err != nil {

@@ -41,6 +41,17 @@
 // with go-xla's installer; nothing is ever installed unasked (the package
 // turns go-xla's auto-install off when it initializes).
 //
+// # Compile cache
+//
+// XLA spends most of a GPU compilation autotuning its GEMM kernels. New
+// (and NewWith, whose CacheOptions can turn it off) gives xla:cuda XLA's
+// per-fusion autotuning cache: a folder under os.UserCacheDir()/neurona/
+// xla-autotune, one per plugin build and GPU, added to $XLA_FLAGS after the
+// user's own flags before the plugin loads. A folder that cannot be used is
+// one warning line on Warn, never a failure. StartCacheUse and
+// CacheUse.End tell whether a compilation found its results there (warm)
+// or not (cold).
+//
 // DeviceMemory and HostMemoryGB describe the memory a run can use, as the
 // NVIDIA driver (nvidia-smi) and /proc/meminfo report it.
 //

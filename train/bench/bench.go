@@ -28,6 +28,10 @@ type Config struct {
 	Seeds []uint64
 	// DataOnDevice is "on", "off" or "auto" (on for all but the Go backend).
 	DataOnDevice string
+
+	// CompileCache sets up XLA's compile cache for xla:cuda (the zero
+	// value: on, in the user's cache folder).
+	CompileCache backend.CacheOptions
 }
 
 // Result is one (backend, model, batch) measurement.
@@ -68,6 +72,11 @@ type Result struct {
 	// Note says the While loop did not compile and unrolled steps were
 	// measured instead.
 	Note string `json:"note,omitempty"`
+
+	// CompileCache says whether XLA's compile cache already held the
+	// compilation's autotuning results: "cold", "warm" or "partly warm"
+	// (backend.CacheUse.State); "" without a cache.
+	CompileCache string `json:"compile_cache,omitempty"`
 }
 
 // SeedRun is one seed's time-to-accuracy run: the test accuracy and the

@@ -44,7 +44,7 @@ func measure(ctx context.Context, bc Config, backendName string, batch int, mnis
 	}
 	r := Result{Model: cfg.Model.String(), Batch: batch, FLOPsPerStep: TrainFLOPs(cfg.Model, batch)}
 	start := time.Now()
-	b, name, err := backend.New(backendName)
+	b, name, err := backend.NewWith(backendName, bc.CompileCache)
 	if err != nil {
 		return r, err
 	}
@@ -60,15 +60,17 @@ func measure(ctx context.Context, bc Config, backendName string, batch int, mnis
 		return r, err
 	}
 	start = time.Now()
+	cache := backend.StartCacheUse(name)
 	steady := cfg
 	steady.DropLast = true // whole batches only: every timed step has batch examples
 	p, err := train.Compile(b, steady, m, mnist.Train, trainIdx, train.ProgramOptions{
 		Steps: 1 << 30, Name: "bench", Notes: func(note string) { r.Note = note }})
 	if err != nil {
-		return r, err
+		return r, fmt.Errorf("%w%s", err, backend.CacheHint(name))
 	}
 	defer p.Close()
 	r.CompileSeconds = time.Since(start).Seconds()
+	r.CompileCache = cache.End().State()
 	cfg.Loop, cfg.StepsPerCall = p.Config().Loop, p.Config().StepsPerCall // after a fallback to unrolled steps
 	r.StepsPerCall, r.Loop = cfg.StepsPerCall, cfg.Loop
 	if r.Loop == "" {

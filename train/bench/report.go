@@ -35,7 +35,9 @@ type Report struct {
 }
 
 // WhatIsTimed is stated in every report.
-const WhatIsTimed = "startup: creating the backend; compile: compiling the training call; " +
+const WhatIsTimed = "startup: creating the backend; compile: compiling the training and evaluation calls and " +
+	"initializing the variables (on xla:cuda, cold or warm: whether XLA's autotuning cache already held " +
+	"the kernels' results); " +
 	"steady state: after warm-up, training calls back to back on real MNIST batches (host batch assembly with " +
 	"prefetch, transfer, the step, and reading the loss back, which synchronizes with the device), repeated, " +
 	"median quoted; latency: per step; eval: forward passes on test batches; time to accuracy: from the first " +

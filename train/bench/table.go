@@ -27,7 +27,11 @@ func Row(r Result) []string {
 	if r.Loop == train.LoopUnroll && r.StepsPerCall > 1 {
 		perCall += " unrolled"
 	}
-	return []string{r.Backend, fmt.Sprint(r.Batch), perCall, fmt.Sprintf("%.2f", r.StartupSeconds), fmt.Sprintf("%.2f", r.CompileSeconds),
+	compile := fmt.Sprintf("%.2f", r.CompileSeconds)
+	if r.CompileCache != "" {
+		compile += " " + r.CompileCache
+	}
+	return []string{r.Backend, fmt.Sprint(r.Batch), perCall, fmt.Sprintf("%.2f", r.StartupSeconds), compile,
 		fmt.Sprintf("%.1f", r.StepsPerSecond), fmt.Sprintf("%.0f", r.ExamplesPerSecond),
 		fmt.Sprintf("%.2f", r.LatencyP50), fmt.Sprintf("%.2f", r.LatencyP90), fmt.Sprintf("%.2f", r.LatencyP99),
 		fmt.Sprintf("%.1f%%", 100*r.Spread), fmt.Sprintf("%.0f", r.EvalExamplesPerSec), fmt.Sprintf("%.1f", r.GFLOPSAchieved),

@@ -15,3 +15,21 @@ func TestRowFormatsTimeToTarget(t *testing.T) {
 		t.Errorf("%d cells for %d columns", len(Row(r)), len(Header))
 	}
 }
+
+func TestRowSaysWhetherTheCompileCacheWasWarm(t *testing.T) {
+	compile := 4 // the "compile s" column
+	if Header[compile] != "compile s" {
+		t.Fatalf("column %d is %q", compile, Header[compile])
+	}
+	for _, tc := range []struct{ name, cache, want string }{
+		{"without a cache, the seconds alone", "", "5.02"},
+		{"a cold cache says so", "cold", "5.02 cold"},
+		{"a warm cache says so", "warm", "5.02 warm"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Row(Result{CompileSeconds: 5.02, CompileCache: tc.cache})[compile]; got != tc.want {
+				t.Errorf("compile cell %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
