@@ -17,8 +17,8 @@ var ErrSpec = errors.New("sweep: bad specification")
 // Limits that keep a specification from asking for more than a sweep can
 // ever run, before anything is allocated for it.
 const (
-	MaxTrials   = 10_000 // trials of one sweep, grid or random
-	maxChoices  = 1_000  // alternatives of one flag
+	MaxTrials   = 10_000                 // trials of one sweep, grid or random
+	maxChoices  = 1_000                  // alternatives of one flag
 	maxLayers   = models.MaxHiddenLayers // hidden layers of one alternative
 	maxWidth    = models.MaxWidth        // units of one hidden layer
 	maxFlagArgs = 256                    // flags of one specification

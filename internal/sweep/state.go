@@ -44,19 +44,19 @@ const (
 
 // Result is what a trial gave.
 type Result struct {
-	Status         string    `json:"status"`
-	BestEpoch      int       `json:"best_epoch,omitempty"`
-	ValAccuracy    *float64  `json:"val_accuracy,omitempty"` // best validation accuracy: what the sweep ranks by
-	TestAccuracy   *float64  `json:"test_accuracy,omitempty"`
-	Epochs         int       `json:"epochs,omitempty"`
-	TrainSeconds   float64   `json:"train_seconds,omitempty"`
-	WallSeconds    float64   `json:"wall_seconds,omitempty"`
-	StoppedBecause string    `json:"stopped_because,omitempty"`
-	Error          string    `json:"error,omitempty"`
+	Status         string   `json:"status"`
+	BestEpoch      int      `json:"best_epoch,omitempty"`
+	ValAccuracy    *float64 `json:"val_accuracy,omitempty"` // best validation accuracy: what the sweep ranks by
+	TestAccuracy   *float64 `json:"test_accuracy,omitempty"`
+	Epochs         int      `json:"epochs,omitempty"`
+	TrainSeconds   float64  `json:"train_seconds,omitempty"`
+	WallSeconds    float64  `json:"wall_seconds,omitempty"`
+	StoppedBecause string   `json:"stopped_because,omitempty"`
+	Error          string   `json:"error,omitempty"`
 	// Diverged: the trial failed because its training diverged, which
 	// trying again would repeat; --resume retries other failures.
 	Diverged bool      `json:"diverged,omitempty"`
-	Finished       time.Time `json:"finished,omitzero"`
+	Finished time.Time `json:"finished,omitzero"`
 }
 
 // Entry is a trial and its result.
