@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/internal/sweep"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 
@@ -105,13 +106,13 @@ func parseSweepArgs(args []string) (o *sweepOptions, help bool, err error) {
 		case "random":
 			n, err := strconv.Atoi(value)
 			if err != nil || n < 1 || n > sweep.MaxTrials {
-				return nil, false, usagef("--random %s (want a number of trials, 1 to %d)", sweep.Quote(value), sweep.MaxTrials)
+				return nil, false, usagef("--random %s (want a number of trials, 1 to %d)", human.Quote(value), sweep.MaxTrials)
 			}
 			o.random = n
 		case "sweep-seed":
 			s, err := strconv.ParseUint(value, 10, 64)
 			if err != nil {
-				return nil, false, usagef("--sweep-seed %s (want a whole number from 0 to %d)", sweep.Quote(value), uint64(math.MaxUint64))
+				return nil, false, usagef("--sweep-seed %s (want a whole number from 0 to %d)", human.Quote(value), uint64(math.MaxUint64))
 			}
 			o.seed = s
 		}
@@ -158,7 +159,7 @@ func trainInProcess(e *env, log string) sweep.TrainFunc {
 func checkTrials(e *env, s *sweep.Sweep) error {
 	for _, t := range s.Trials {
 		if err := checkTrainArgs(e, append(append([]string{}, t.Args...), "--run-dir="+s.TrialDir(t.Trial))); err != nil {
-			return usagef("%s (%s): %s", t.Name, sweep.Quote(strings.Join(t.Args, " ")), oneLine(err.Error()))
+			return usagef("%s (%s): %s", t.Name, human.Quote(strings.Join(t.Args, " ")), oneLine(err.Error()))
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+
+	"github.com/neurona/neurona/train/human"
 )
 
 // maxDistinct caps the count of distinct configurations: beyond it the
@@ -25,7 +27,7 @@ func (s Spec) check() error {
 	seen := map[string]bool{}
 	for _, p := range s.Params {
 		if p.Flag == "" || len(p.Flag) > 64 || strings.Trim(p.Flag, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
-			return fmt.Errorf("%w: a flag named %s", ErrSpec, Quote(p.Flag))
+			return fmt.Errorf("%w: a flag named %s", ErrSpec, human.Quote(p.Flag))
 		}
 		if seen[p.Flag] {
 			return fmt.Errorf("%w: --%s given twice", ErrSpec, p.Flag)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/human"
 )
 
 // ErrSpec is wrapped by every error about a sweep's specification.
@@ -93,9 +94,9 @@ func ParseArgs(args []string, flags Flags, random int, seed uint64) (Spec, error
 		arg := args[i]
 		name, value, hasValue := strings.Cut(strings.TrimPrefix(arg, "--"), "=")
 		if !strings.HasPrefix(arg, "--") || name == "" {
-			return Spec{}, fmt.Errorf("%w: unexpected argument %s (want --flag value)", ErrSpec, Quote(arg))
+			return Spec{}, fmt.Errorf("%w: unexpected argument %s (want --flag value)", ErrSpec, human.Quote(arg))
 		}
-		flag := "--" + clip(name)
+		flag := "--" + human.Clip(name)
 		if !hasValue {
 			if i+1 == len(args) || strings.HasPrefix(args[i+1], "--") {
 				return Spec{}, fmt.Errorf("%w: %s has no value (booleans too: %s true or %s true,false)", ErrSpec, flag, flag, flag)
@@ -141,12 +142,12 @@ func parseParam(name, value string, flags Flags, random bool) (Param, error) {
 	case pseudo && !random:
 		return Param{}, fmt.Errorf("%w: --%s is for --random searches (in a grid, list the layers: --hidden 256,512x2)", ErrSpec, name)
 	case !pseudo && (flags.Known == nil || !flags.Known(name)):
-		return Param{}, fmt.Errorf("%w: unknown flag --%s (any flag of `neurona train` may be given; see `neurona train --help`)", ErrSpec, clip(name))
+		return Param{}, fmt.Errorf("%w: unknown flag --%s (any flag of `neurona train` may be given; see `neurona train --help`)", ErrSpec, human.Clip(name))
 	}
 	p := Param{Flag: name}
 	if !random && !strings.Contains(value, ",") {
 		if _, err := parseRange(name, value); err == nil {
-			return Param{}, fmt.Errorf("%w: --%s %s is a range; ranges need --random N", ErrSpec, name, clip(value))
+			return Param{}, fmt.Errorf("%w: --%s %s is a range; ranges need --random N", ErrSpec, name, human.Clip(value))
 		}
 	}
 	if random && strings.Count(value, ":") >= 1 && !strings.Contains(value, ",") {
@@ -195,7 +196,7 @@ func (p Param) checkPseudo() error {
 	}
 	for _, c := range p.Choices {
 		if n, err := strconv.Atoi(c); err != nil || n < 1 || n > hi {
-			return fmt.Errorf("%w: --%s %s (%s)", ErrSpec, p.Flag, Quote(c), want)
+			return fmt.Errorf("%w: --%s %s (%s)", ErrSpec, p.Flag, human.Quote(c), want)
 		}
 	}
 	return nil
@@ -213,17 +214,17 @@ func parseChoices(name, value string) ([]string, error) {
 	for _, part := range parts {
 		c := strings.TrimSpace(part)
 		if c == "" {
-			return nil, fmt.Errorf("%w: --%s %s has an empty choice", ErrSpec, name, Quote(value))
+			return nil, fmt.Errorf("%w: --%s %s has an empty choice", ErrSpec, name, human.Quote(value))
 		}
 		if name == "hidden" {
 			layers, err := parseLayers(c)
 			if err != nil {
-				return nil, fmt.Errorf("%w: --hidden %s: %v", ErrSpec, Quote(c), err)
+				return nil, fmt.Errorf("%w: --hidden %s: %v", ErrSpec, human.Quote(c), err)
 			}
 			c = layers
 		}
 		if slices.Contains(out, c) {
-			return nil, fmt.Errorf("%w: --%s lists %s twice", ErrSpec, name, Quote(part))
+			return nil, fmt.Errorf("%w: --%s lists %s twice", ErrSpec, name, human.Quote(part))
 		}
 		out = append(out, c)
 	}
@@ -243,12 +244,12 @@ func parseLayers(c string) (string, error) {
 		if repeated {
 			k, err := strconv.Atoi(n)
 			if err != nil || k < 1 || k > maxLayers {
-				return "", fmt.Errorf("%s: want WIDTHxLAYERS with 1 to %d layers, e.g. 512x2", Quote(group), maxLayers)
+				return "", fmt.Errorf("%s: want WIDTHxLAYERS with 1 to %d layers, e.g. 512x2", human.Quote(group), maxLayers)
 			}
 			count = k
 		}
 		if width, err := strconv.Atoi(w); err != nil || width < 1 || width > maxWidth {
-			return "", fmt.Errorf("%s: want layer widths from 1 to %d joined by + (128+64), WIDTHxLAYERS (512x2) or none", Quote(group), maxWidth)
+			return "", fmt.Errorf("%s: want layer widths from 1 to %d joined by + (128+64), WIDTHxLAYERS (512x2) or none", human.Quote(group), maxWidth)
 		}
 		if len(widths)+count > maxLayers {
 			return "", fmt.Errorf("more than %d layers", maxLayers)
@@ -263,16 +264,16 @@ func parseLayers(c string) (string, error) {
 // parseRange parses lo:hi or lo:hi:log.
 func parseRange(name, value string) (Range, error) {
 	if strings.Count(value, ":") > 2 {
-		return Range{}, fmt.Errorf("%w: --%s %s: not a range (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, Quote(value))
+		return Range{}, fmt.Errorf("%w: --%s %s: not a range (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, human.Quote(value))
 	}
 	parts := strings.Split(value, ":")
 	if len(parts) < 2 || (len(parts) == 3 && parts[2] != "log") {
-		return Range{}, fmt.Errorf("%w: --%s %s: not a range (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, Quote(value))
+		return Range{}, fmt.Errorf("%w: --%s %s: not a range (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, human.Quote(value))
 	}
 	lo, err1 := strconv.ParseFloat(parts[0], 64)
 	hi, err2 := strconv.ParseFloat(parts[1], 64)
 	if err1 != nil || err2 != nil {
-		return Range{}, fmt.Errorf("%w: --%s %s: the bounds are not numbers (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, Quote(value))
+		return Range{}, fmt.Errorf("%w: --%s %s: the bounds are not numbers (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, human.Quote(value))
 	}
 	r := Range{Lo: lo, Hi: hi, Log: len(parts) == 3, Int: wholeNumber(parts[0]) && wholeNumber(parts[1])}
 	if err := r.check(name); err != nil {
