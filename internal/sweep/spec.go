@@ -276,6 +276,14 @@ func parseRange(name, value string) (Range, error) {
 		return Range{}, fmt.Errorf("%w: --%s %s: the bounds are not numbers (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, human.Quote(value))
 	}
 	r := Range{Lo: lo, Hi: hi, Log: len(parts) == 3, Int: wholeNumber(parts[0]) && wholeNumber(parts[1])}
+	if r.Int {
+		// Exactly, not as the floats above: 2^53+1 reads as 2^53.
+		for _, part := range parts[:2] {
+			if n, err := strconv.ParseInt(part, 10, 64); err != nil || n > maxExactInt || n < -maxExactInt {
+				return Range{}, fmt.Errorf("%w: --%s %s: an integer range accepts bounds from -%d to %d (2^53)", ErrSpec, name, human.Quote(value), maxExactInt, maxExactInt)
+			}
+		}
+	}
 	if err := r.check(name); err != nil {
 		return Range{}, err
 	}
