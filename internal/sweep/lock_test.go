@@ -72,7 +72,9 @@ func TestRunRecordsFinishedAndRetries(t *testing.T) {
 			return func(context.Context, []string) error { return errors.New("write checkpoint: no space left on device") }
 		}, Failed, true, Finished},
 		{"another process holds the run folder", func(f *fakeTrain) TrainFunc {
-			return func(context.Context, []string) error { return &train.RunInUseError{Dir: "x", PID: 7, Purpose: "training"} }
+			return func(context.Context, []string) error {
+				return &train.RunInUseError{Dir: "x", PID: 7, Purpose: "training"}
+			}
 		}, Failed, true, Finished},
 		{"training diverged", func(f *fakeTrain) TrainFunc {
 			return func(context.Context, []string) error { return fmt.Errorf("trial: %w", train.ErrDiverged) }
