@@ -262,14 +262,16 @@ func sweepRun(e *env, o *sweepOptions) error {
 		return err
 	}
 	written, warnings, err := s.WriteResults()
+	finished, failed := s.Count()
 	for _, w := range warnings {
-		fmt.Fprintf(e.stderr, "neurona sweep: warning: %s\n", w)
+		if finished > 0 { // else the line below says why there is no picture
+			fmt.Fprintf(e.stderr, "neurona sweep: warning: %s\n", w)
+		}
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote    %s in %s\n", strings.Join(written, ", "), s.Dir())
-	finished, failed := s.Count()
 	retry := fmt.Sprintf("each trial's output is in %s; `neurona sweep --resume %s` tries again those that did not diverge", logs, s.Dir())
 	switch {
 	case finished == 0:
