@@ -134,6 +134,10 @@ func configDepth(b []byte, max int) int {
 				prev = c
 			default:
 				prev = c
+				blankNext := pos+1 == len(line) || line[pos+1] == ' ' || line[pos+1] == '\t'
+				if flow == 0 && (bytes.IndexByte([]byte("-?,[{"), c) >= 0 || c == ':' && !blankNext) {
+					prev = 'x' // a letter of a plain word, after which no node starts
+				}
 			}
 		}
 		// A line ending in | or > (after ": ", "- " or alone, with optional
