@@ -25,32 +25,6 @@ const configFileName = "config.yaml"
 // maxConfigBytes bounds a config file: a few dozen keys take a few kB.
 const maxConfigBytes = 1 << 20
 
-// configPath is --config's value: one file. pflag lets a string flag
-// given again replace its first value, which would drop the first file's
-// settings without a word; a second --config is refused instead (merging
-// files would make "which file set this?" a question of order).
-type configPath struct {
-	path *string
-	set  bool
-}
-
-func (c *configPath) String() string {
-	if c.path == nil {
-		return ""
-	}
-	return *c.path
-}
-
-func (c *configPath) Set(v string) error {
-	if c.set {
-		return fmt.Errorf("a second config file (the first: %s); give one --config, and flags on the command line to override it", human.Quote(*c.path))
-	}
-	*c.path, c.set = v, true
-	return nil
-}
-
-func (c *configPath) Type() string { return "string" }
-
 // configEntry is one key of a config file: a flag's name, its value as the
 // command line would spell it (a list joined by commas) and its line.
 type configEntry struct {

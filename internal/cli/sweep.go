@@ -35,8 +35,9 @@ runs drawn from lists and ranges, one after the other, each an ordinary run fold
 Values are comma-separated choices: --lr 1e-3,3e-3 --activation relu,tanh --batch-size 64,128.
 A --hidden choice is layer widths joined by +, WIDTHxN for N layers, or none: --hidden 256,512x2,128+64.
 With --random N a value may also be a range lo:hi (uniform) or lo:hi:log (log-uniform): --lr 1e-4:1e-2:log,
-and --hidden-width 64:1024 with --hidden-layers 1:3 draw the hidden layers. Any other train flag may be
-given, fixed or as a list; --run-dir and --resume are the sweep's own.
+and --hidden-width 64:1024 with --hidden-layers 1:3 draw the hidden layers. Values are drawn in full
+precision and no two trials alike: an N larger than the number of distinct configurations is refused. Any
+other train flag may be given, fixed or as a list; --run-dir and --resume are the sweep's own.
 
 Trials are ranked by best validation accuracy (never by test accuracy, shown for information). The sweep
 folder holds sweep.json (the plan and every result), sweep.md (the leaderboard), sweep.png and
