@@ -56,8 +56,8 @@ func (s Spec) check() error {
 		if !s.hasRange() {
 			grid = fmt.Sprintf(", or leave out --random to train all %d as a grid", d)
 		}
-		return fmt.Errorf("%w: --random %d, but the lists and ranges give only %d distinct configurations (give --random %d or fewer%s)",
-			ErrSpec, s.Random, d, d, grid)
+		return fmt.Errorf("%w: --random %d, but the lists and ranges give only %s (give --random %d or fewer%s)",
+			ErrSpec, s.Random, human.Count(int(d), "distinct configuration"), d, grid)
 	}
 	return nil
 }
