@@ -1,11 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +13,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/train/safefile"
 	"github.com/spf13/pflag"
 )
 
@@ -37,22 +39,18 @@ func readConfigFile(path string) (format string, entries []configEntry, err erro
 	if err := needPath("--config", path); err != nil {
 		return "", nil, err
 	}
-	// Checked before opening: opening a named pipe would wait for a writer.
-	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+	// safefile checks the type before opening: opening a named pipe would
+	// wait for a writer.
+	b, err := safefile.ReadFile(path, maxConfigBytes)
+	switch {
+	case errors.Is(err, safefile.ErrNotRegular):
 		return "", nil, usagef("--config %s is not a regular file", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
+	case errors.Is(err, safefile.ErrTooLarge):
+		return "", nil, usagef("--config %s is larger than %s: not a configuration", path, safefile.Size(maxConfigBytes))
+	case err != nil:
 		return "", nil, fmt.Errorf("--config: %w", err)
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
-	if err != nil {
-		return "", nil, fmt.Errorf("--config: read %s: %w", path, err)
-	}
-	if len(b) > maxConfigBytes {
-		return "", nil, usagef("--config %s is larger than %d bytes: not a configuration", path, maxConfigBytes)
-	}
+	b = bytes.TrimPrefix(b, utf8BOM)
 	entries, err = parseConfig(path, b)
 	return configFormat(path, b), entries, err
 }
@@ -75,8 +73,14 @@ func configFormat(name string, b []byte) string {
 
 // parseConfig parses a config file: one mapping of keys to values, each a
 // scalar or a list of scalars (hidden: [512, 512]). name prefixes errors
-// ("run.yaml:3: ..."), which are usage errors.
+// ("run.yaml:3: ..."), which are usage errors. A leading UTF-8 byte order
+// mark is skipped; the file's shape is bounded (checkConfigShape) before
+// the YAML parser sees it.
 func parseConfig(name string, b []byte) ([]configEntry, error) {
+	b = bytes.TrimPrefix(b, utf8BOM)
+	if err := checkConfigShape(name, b); err != nil {
+		return nil, err
+	}
 	file, err := parser.ParseBytes(b, 0)
 	if err != nil {
 		var ye yaml.Error
@@ -106,8 +110,12 @@ func parseConfig(name string, b []byte) ([]configEntry, error) {
 	default:
 		return nil, usagef("%s:%d: want flag names and values (batch-size: 64), not a %s", name, line(docs[0]), nodeKind(docs[0]))
 	}
+	if len(pairs) > maxConfigEntries {
+		return nil, usagef("%s: %d keys (at most %d: a config file sets each of train's flags at most once)", name, len(pairs), maxConfigEntries)
+	}
 	var entries []configEntry
 	seen := map[string]int{}
+	items := 0
 	for _, p := range pairs {
 		at := line(p.Key)
 		key, ok := scalar(p.Key)
@@ -116,12 +124,17 @@ func parseConfig(name string, b []byte) ([]configEntry, error) {
 		}
 		key = strings.TrimPrefix(key, "--")
 		if !flagLike(key) {
-			return nil, usagef("%s:%d: %q is not a flag name (keys are train's flag names: batch-size, hidden, ...)", name, at, key)
+			return nil, usagef("%s:%d: %s is not a flag name (keys are train's flag names: batch-size, hidden, ...)", name, at, human.Quote(key))
 		}
 		if first, dup := seen[key]; dup {
 			return nil, usagef("%s:%d: %s is set twice (first on line %d)", name, at, key, first)
 		}
 		seen[key] = at
+		if seq, ok := unwrap(p.Value).(*ast.SequenceNode); ok {
+			if items += len(seq.Values); items > maxConfigListItems {
+				return nil, usagef("%s:%d: %s: more than %d list items in the file", name, at, key, maxConfigListItems)
+			}
+		}
 		value, err := configValue(p.Value)
 		if err != nil {
 			return nil, usagef("%s:%d: %s: %v", name, at, key, err)
@@ -160,7 +173,7 @@ func configValue(n ast.Node) (string, error) {
 				return "", fmt.Errorf("a list holds numbers or words, not a %s", nodeKind(v))
 			}
 			if strings.Contains(s, ",") {
-				return "", fmt.Errorf("list item %q holds a comma", s)
+				return "", fmt.Errorf("list item %s holds a comma", human.Quote(s))
 			}
 			items = append(items, s)
 		}
@@ -252,7 +265,7 @@ func applyConfig(fs *pflag.FlagSet, file string, entries []configEntry, allowed 
 			continue // the command line wins
 		}
 		if err := fs.Set(en.key, en.value); err != nil {
-			return nil, usagef("%s: %s: %q: %s", where, en.key, en.value, valueWanted(f, errors.Unwrap(err)))
+			return nil, usagef("%s: %s: %s: %s", where, en.key, human.Quote(en.value), valueWanted(f, errors.Unwrap(err)))
 		}
 		sources[en.key] = where
 	}

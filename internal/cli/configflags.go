@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/pflag"
 )
 
@@ -123,3 +125,29 @@ func (o *trainOptions) effectiveConfig(withRunDir bool) []configItem {
 	})
 	return items
 }
+
+// configPath is --config's value: one file. pflag lets a string flag
+// given again replace its first value, which would drop the first file's
+// settings without a word; a second --config is refused instead (merging
+// files would make "which file set this?" a question of order).
+type configPath struct {
+	path *string
+	set  bool
+}
+
+func (c *configPath) String() string {
+	if c.path == nil {
+		return ""
+	}
+	return *c.path
+}
+
+func (c *configPath) Set(v string) error {
+	if c.set {
+		return fmt.Errorf("a second config file (the first: %s); give one --config, and flags on the command line to override it", human.Quote(*c.path))
+	}
+	*c.path, c.set = v, true
+	return nil
+}
+
+func (c *configPath) Type() string { return "string" }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -27,13 +28,13 @@ func flagError(cmd *cobra.Command, err error) error {
 		if f := lookupFlag(cmd, written); f != nil {
 			return usagef("-%s: long flags take two dashes: --%s%s", written, written, see)
 		}
-		return usagef("unknown flag: -%s%s%s", written, didYouMean(cmd, written), see)
+		return usagef("unknown flag: -%s%s%s", human.Clip(written), didYouMean(cmd, written), see)
 	case errors.As(err, &notExist):
 		name := notExist.GetSpecifiedName()
-		return usagef("unknown flag: --%s%s%s", name, didYouMean(cmd, name), see)
+		return usagef("unknown flag: --%s%s%s", human.Clip(name), didYouMean(cmd, name), see)
 	case errors.As(err, &invalid):
 		f := invalid.GetFlag()
-		return usagef("--%s %q: %s%s", f.Name, invalid.GetValue(), valueWanted(f, errors.Unwrap(err)), see)
+		return usagef("--%s %s: %s%s", f.Name, human.Quote(invalid.GetValue()), valueWanted(f, errors.Unwrap(err)), see)
 	case errors.As(err, &needs):
 		return usagef("--%s needs a value%s", needs.GetSpecifiedName(), see)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/internal/sweep"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 
@@ -21,6 +23,10 @@ type sweepOptions struct {
 	random int      // --random N: N trials drawn instead of the grid
 	seed   uint64   // --seed of --random (the trials' own --seed is a train flag)
 	train  []string // the train flags, with lists and ranges
+
+	// trainFn trains one trial; nil: `neurona train` in this process, its
+	// output in the sweep's logs/ (tests give a fake).
+	trainFn sweep.TrainFunc
 }
 
 const sweepLong = `Trains one run per combination of the values given to train's flags (the grid), or --random N
@@ -29,13 +35,16 @@ runs drawn from lists and ranges, one after the other, each an ordinary run fold
 Values are comma-separated choices: --lr 1e-3,3e-3 --activation relu,tanh --batch-size 64,128.
 A --hidden choice is layer widths joined by +, WIDTHxN for N layers, or none: --hidden 256,512x2,128+64.
 With --random N a value may also be a range lo:hi (uniform) or lo:hi:log (log-uniform): --lr 1e-4:1e-2:log,
-and --hidden-width 64:1024 with --hidden-layers 1:3 draw the hidden layers. Any other train flag may be
-given, fixed or as a list; --run-dir and --resume are the sweep's own.
+and --hidden-width 64:1024 with --hidden-layers 1:3 draw the hidden layers. Values are drawn in full
+precision and no two trials alike: an N larger than the number of distinct configurations is refused. Any
+other train flag may be given, fixed or as a list; --run-dir and --resume are the sweep's own.
 
 Trials are ranked by best validation accuracy (never by test accuracy, shown for information). The sweep
 folder holds sweep.json (the plan and every result), sweep.md (the leaderboard), sweep.png and
 report.html. An interrupted sweep (Ctrl-C, a kill) continues with --resume DIR: finished trials are kept,
-the interrupted one resumes from its checkpoint, the rest run.`
+the interrupted one resumes from its checkpoint, failed ones are tried again (unless they diverged), the
+rest run. One process at a time runs a sweep folder: another is refused (exit 1). A sweep in which no
+trial finished exits 1.`
 
 // sweepOwnFlags are the flags sweep parses itself; all others go to train.
 var sweepOwnFlags = map[string]bool{"out": true, "resume": true, "random": true, "sweep-seed": true, "help": true}
@@ -98,13 +107,13 @@ func parseSweepArgs(args []string) (o *sweepOptions, help bool, err error) {
 		case "random":
 			n, err := strconv.Atoi(value)
 			if err != nil || n < 1 || n > sweep.MaxTrials {
-				return nil, false, usagef("--random %q (want a number of trials, 1 to %d)", value, sweep.MaxTrials)
+				return nil, false, usagef("--random %s (want a number of trials, 1 to %d)", human.Quote(value), sweep.MaxTrials)
 			}
 			o.random = n
 		case "sweep-seed":
 			s, err := strconv.ParseUint(value, 10, 64)
 			if err != nil {
-				return nil, false, usagef("--sweep-seed %q (want a whole number >= 0)", value)
+				return nil, false, usagef("--sweep-seed %s (want a whole number from 0 to %d)", human.Quote(value), uint64(math.MaxUint64))
 			}
 			o.seed = s
 		}
@@ -150,14 +159,42 @@ func trainInProcess(e *env, log string) sweep.TrainFunc {
 // a bad value is one usage line before anything trains.
 func checkTrials(e *env, s *sweep.Sweep) error {
 	for _, t := range s.Trials {
-		args := append(append([]string{"train"}, t.Args...), "--run-dir="+s.TrialDir(t.Trial))
-		te := &env{ctx: e.ctx, stdout: devNull{}, stderr: devNull{}, getenv: e.getenv}
-		_, err := execute(newRootCmd(te, newCmdTrain(te, func(*trainOptions) error { return nil })), args)
-		if err != nil {
-			return usagef("%s (%s): %s", t.Name, strings.Join(t.Args, " "), oneLine(err.Error()))
+		if err := checkTrainArgs(e, append(append([]string{}, t.Args...), "--run-dir="+s.TrialDir(t.Trial))); err != nil {
+			return usagef("%s (%s): %s", t.Name, human.Quote(strings.Join(t.Args, " ")), oneLine(err.Error()))
 		}
 	}
 	return nil
+}
+
+// checkRanges parses each range's bounds, written as draws are, in the
+// flags of trial (the first planned) with train's own parser: a range that
+// train cannot take (--seed 0:1e19) is one usage line naming the range and
+// what train accepts, not an error about some value drawn from it.
+func checkRanges(e *env, spec sweep.Spec, trial sweep.Trial, runDir string) error {
+	for _, p := range spec.Params {
+		if p.Range == nil || p.Flag == sweep.HiddenWidth || p.Flag == sweep.HiddenLayers {
+			continue // drawn into --hidden, and bounded by sweep itself
+		}
+		for _, bound := range p.Range.Bounds() {
+			args := []string{"--" + p.Flag + "=" + bound, "--run-dir=" + runDir}
+			for _, a := range trial.Args {
+				if !strings.HasPrefix(a, "--"+p.Flag+"=") {
+					args = append(args, a)
+				}
+			}
+			if err := checkTrainArgs(e, args); err != nil {
+				return usagef("--%s %s: train refuses its bound %s: %s", p.Flag, p.Range, bound, oneLine(err.Error()))
+			}
+		}
+	}
+	return nil
+}
+
+// checkTrainArgs parses args as `neurona train` would, without training.
+func checkTrainArgs(e *env, args []string) error {
+	te := &env{ctx: e.ctx, stdout: devNull{}, stderr: devNull{}, getenv: e.getenv}
+	_, err := execute(newRootCmd(te, newCmdTrain(te, func(*trainOptions) error { return nil })), append([]string{"train"}, args...))
+	return err
 }
 
 // devNull discards what is written to it.
@@ -175,6 +212,7 @@ func sweepRun(e *env, o *sweepOptions) error {
 		if s, err = sweep.Open(o.resume); err != nil {
 			return err
 		}
+		defer s.Close()
 	} else {
 		spec, err := sweep.ParseArgs(o.train, sweepFlags(e), o.random, o.seed)
 		if err != nil {
@@ -185,12 +223,16 @@ func sweepRun(e *env, o *sweepOptions) error {
 		if err != nil {
 			return usagef("%s", strings.TrimPrefix(err.Error(), sweep.ErrSpec.Error()+": "))
 		}
+		if err := checkRanges(e, spec, probe[0], filepath.Join(o.out, probe[0].Name)); err != nil {
+			return err
+		}
 		if err := checkTrials(e, &sweep.Sweep{Trials: entries(probe)}); err != nil {
 			return err
 		}
 		if s, err = sweep.Create(o.out, spec, o.train, time.Now()); err != nil {
 			return err
 		}
+		defer s.Close()
 	}
 	if err := checkTrials(e, s); err != nil { // sweep.json is read back: trust nothing
 		return err
@@ -201,10 +243,14 @@ func sweepRun(e *env, o *sweepOptions) error {
 	}
 	fmt.Fprintf(e.stdout, "sweep    %s: %d trials, swept %s; each trial's output in %s\n",
 		s.Dir(), len(s.Trials), strings.Join(s.Swept, ", "), logs)
-	err := s.Run(e.ctx, func(ctx context.Context, args []string) error {
-		name := filepath.Base(strings.TrimPrefix(strings.TrimPrefix(args[len(args)-1], "--run-dir="), "--resume="))
-		return trainInProcess(e, filepath.Join(logs, name+".log"))(ctx, args)
-	}, e.stdout)
+	trainFn := o.trainFn
+	if trainFn == nil {
+		trainFn = func(ctx context.Context, args []string) error {
+			name := filepath.Base(strings.TrimPrefix(strings.TrimPrefix(args[len(args)-1], "--run-dir="), "--resume="))
+			return trainInProcess(e, filepath.Join(logs, name+".log"))(ctx, args)
+		}
+	}
+	err := s.Run(e.ctx, trainFn, e.stdout)
 	if errors.Is(err, context.Canceled) || e.ctx.Err() != nil {
 		fmt.Fprintf(e.stderr, "neurona sweep: stopped; continue with: neurona sweep --resume %s\n", s.Dir())
 		return e.ctx.Err()
@@ -217,13 +263,23 @@ func sweepRun(e *env, o *sweepOptions) error {
 		return err
 	}
 	written, warnings, err := s.WriteResults()
+	finished, failed := s.Count()
 	for _, w := range warnings {
-		fmt.Fprintf(e.stderr, "neurona sweep: warning: %s\n", w)
+		if finished > 0 { // else the line below says why there is no picture
+			fmt.Fprintf(e.stderr, "neurona sweep: warning: %s\n", w)
+		}
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote    %s in %s\n", strings.Join(written, ", "), s.Dir())
+	retry := fmt.Sprintf("each trial's output is in %s; `neurona sweep --resume %s` tries again those that did not diverge", logs, s.Dir())
+	switch {
+	case finished == 0:
+		return fmt.Errorf("no trial finished: %d of %d failed (%s)", failed, len(s.Trials), retry)
+	case failed > 0:
+		fmt.Fprintf(e.stderr, "neurona sweep: %d of %d trials failed (%s)\n", failed, len(s.Trials), retry)
+	}
 	return nil
 }
 

@@ -114,6 +114,15 @@ func TestSweepBadSpecs(t *testing.T) {
 		{"a bad value train refuses", []string{"--lr", "1e-3,-1"}, "--lr"},
 		{"no --out", nil, "missing --out"},
 		{"--random 0", []string{"--random", "0", "--lr", "1,2"}, "--random"},
+		{"a range train refuses, named as a range", []string{"--random", "3", "--seed", "0:1e19"}, "--seed 0:1e+19: train refuses its bound 1e+19: --seed \"1e+19\": want a whole number"},
+		{"a range whose bound train refuses", []string{"--random", "3", "--epochs", "1:3.5"}, "--epochs 1:3.5: train refuses its bound 3.5"},
+		{"an integer range beyond int64", []string{"--random", "3", "--seed", "0:9223372036854775807"}, "accepts bounds from -9007199254740992 to 9007199254740992"},
+		{"a billion hidden layers", []string{"--random", "3", "--hidden-width", "8:16", "--hidden-layers", "1:1000000000"}, "from 1 to 64"},
+		{"a hundred million hidden layers", []string{"--random", "3", "--hidden-width", "8", "--hidden-layers", "100000000"}, "from 1 to 64"},
+		{"more random trials than configurations", []string{"--random", "30", "--lr", "1,2", "--batch-size", "32,64"}, "only 4 distinct configurations"},
+		{"a value of 100 kB train refuses", []string{"--lr", strings.Repeat("9", 100_000) + ",1"}, `--lr "9999`},
+		{"a flag name of 100 kB", []string{"--" + strings.Repeat("x", 100_000), "1,2"}, "unknown flag --xxx"},
+		{"a --random of 100 kB", []string{"--random", strings.Repeat("1", 100_000), "--lr", "1,2"}, "--random \"111"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,8 +131,11 @@ func TestSweepBadSpecs(t *testing.T) {
 				args = append(args, "--out", filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")))
 			}
 			code, stdout, stderr := cliRun(args...)
-			if code != ExitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.errHas) {
-				t.Errorf("exit %d, stderr %q (stdout %q); want exit 2 and one line saying %q", code, stderr, stdout, tt.errHas)
+			if code != ExitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.errHas) || len(stderr) > 400 {
+				if len(stderr) > 400 {
+					stderr = stderr[:400] + "..."
+				}
+				t.Errorf("exit %d, stderr %q (stdout %q); want exit 2 and one line under 400 bytes saying %q", code, stderr, stdout, tt.errHas)
 			}
 		})
 	}

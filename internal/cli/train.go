@@ -121,7 +121,7 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 	compileCacheFlag(fs, &o.cache)
 	setGroup(cmd, "Performance and internals", "backend", "steps-per-call", "loop", "data-on-device", "autodiff", "compile-cache")
 
-	fs.StringVar(&o.configFile, "config", "", "read flags from this YAML or JSON file (keys are flag names: batch-size: 64); flags given on the command line win")
+	fs.Var(&configPath{path: &o.configFile}, "config", "read flags from this YAML or JSON file (keys are flag names: batch-size: 64); flags given on the command line win")
 	fs.StringVar(&o.printConfig, "print-config", "", "print the effective configuration (yaml, or json; default: the --config file's format, else yaml) and exit without training")
 	fs.Lookup("print-config").NoOptDefVal = "auto"
 	if err := fs.SetAnnotation("print-config", annotationValues, []string{"yaml", "json"}); err != nil {

@@ -2,7 +2,6 @@ package sweep
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -48,8 +47,12 @@ func (s Spec) param(flag string) Param {
 
 // Plan returns s's trials: every combination of the choices, the first
 // flag varying slowest, or Random trials drawn from Seed (the same seed
-// draws the same trials).
+// draws the same trials), no two alike. It checks s first: nothing is
+// allocated for a specification beyond the package's limits.
 func (s Spec) Plan() ([]Trial, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
 	n, err := s.Trials()
 	if err != nil {
 		return nil, err
@@ -58,14 +61,17 @@ func (s Spec) Plan() ([]Trial, error) {
 	for _, f := range s.Swept() {
 		swept[f] = true
 	}
-	rng := rand.New(rand.NewPCG(s.Seed, 0x5eed))
+	var drawn [][]string
+	if s.Random > 0 {
+		if drawn, err = s.drawDistinct(rand.New(rand.NewPCG(s.Seed, 0x5eed)), n); err != nil {
+			return nil, err
+		}
+	}
 	trials := make([]Trial, n)
 	for i := range trials {
 		values := make([]string, len(s.Params))
 		if s.Random > 0 {
-			for j, p := range s.Params {
-				values[j] = draw(rng, p)
-			}
+			values = drawn[i]
 		} else {
 			rest := i
 			for j := len(s.Params) - 1; j >= 0; j-- {
@@ -106,26 +112,4 @@ func (s Spec) trial(i int, values []string, swept map[string]bool) Trial {
 		}
 	}
 	return t
-}
-
-// draw samples one value of p.
-func draw(rng *rand.Rand, p Param) string {
-	if p.Range == nil {
-		return p.Choices[rng.IntN(len(p.Choices))]
-	}
-	r := *p.Range
-	u := rng.Float64()
-	var v float64
-	if r.Log {
-		v = math.Exp(math.Log(r.Lo) + u*(math.Log(r.Hi)-math.Log(r.Lo)))
-	} else {
-		v = r.Lo + u*(r.Hi-r.Lo)
-	}
-	if r.Int {
-		if !r.Log {
-			return strconv.Itoa(int(r.Lo) + rng.IntN(int(r.Hi-r.Lo)+1))
-		}
-		return strconv.Itoa(int(math.Min(math.Max(math.Round(v), r.Lo), r.Hi)))
-	}
-	return strconv.FormatFloat(v, 'g', 3, 64)
 }

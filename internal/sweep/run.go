@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,14 +16,16 @@ import (
 // or another. It returns when the run has finished, failed or stopped.
 type TrainFunc func(ctx context.Context, args []string) error
 
-// Run trains every trial not yet finished or failed, one after the other,
-// saving sweep.json after each and printing a line per trial to out. A
-// trial with a checkpoint continues from it (--resume), one without starts
-// in its folder, and one that finished before the sweep could record it is
-// recorded as it is, so that nothing is lost or done twice. A failed trial
-// (train returned an error) is recorded and the sweep goes on; when ctx is
-// cancelled the trial in progress is marked interrupted and Run returns
-// ctx.Err().
+// Run trains every trial not yet finished, one after the other, saving
+// sweep.json after each and printing a line per trial to out. A trial with
+// a checkpoint continues from it (--resume), one without starts in its
+// folder, and one whose folder holds a finished run (finished before the
+// sweep could record it, or recorded failed by an older neurona) is
+// recorded as finished, so that nothing is lost or done twice. A failed
+// trial (train returned an error) is recorded and the sweep goes on; the
+// next Run tries it again, unless it diverged (trying again would diverge
+// again). When ctx is cancelled the trial in progress is marked
+// interrupted and Run returns ctx.Err().
 func (s *Sweep) Run(ctx context.Context, trainFn TrainFunc, out io.Writer) error {
 	todo := 0
 	for _, e := range s.Trials {
@@ -81,8 +84,23 @@ func (s *Sweep) Run(ctx context.Context, trainFn TrainFunc, out io.Writer) error
 	return nil
 }
 
-// done reports whether a trial needs no more training.
-func (r Result) done() bool { return r.Status == Finished || r.Status == Failed }
+// done reports whether a trial needs no more training: it finished, or it
+// diverged. Another failure (a full disk, a run folder locked by another
+// process) may not happen again, so the trial is tried again.
+func (r Result) done() bool { return r.Status == Finished || r.Status == Failed && r.Diverged }
+
+// Count returns how many of s's trials finished and how many failed.
+func (s *Sweep) Count() (finished, failed int) {
+	for _, e := range s.Trials {
+		switch e.Result.Status {
+		case Finished:
+			finished++
+		case Failed:
+			failed++
+		}
+	}
+	return finished, failed
+}
 
 // hasCheckpoint reports whether the run folder dir holds a checkpoint to
 // resume from.
@@ -117,12 +135,15 @@ func bestVal(s *train.Summary) *float64 {
 	return s.ValAccuracy
 }
 
-// resultOf is the result of a trial whose train call returned err.
+// resultOf is the result of a trial whose train call returned err. A run
+// folder that holds a finished run's summary is a finished trial whatever
+// err says (train may fail after its summary, drawing a picture on a full
+// disk): a trial that finished is never recorded as failed.
 func resultOf(dir string, err error) Result {
-	if r, ok := finishedResult(dir); ok && err == nil {
+	if r, ok := finishedResult(dir); ok {
 		return r
 	}
-	r := Result{Status: Failed}
+	r := Result{Status: Failed, Diverged: errors.Is(err, train.ErrDiverged)}
 	if err != nil {
 		r.Error = strings.SplitN(err.Error(), "\n", 2)[0]
 	} else {

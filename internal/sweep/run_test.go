@@ -7,9 +7,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/neurona/neurona/train"
 )
 
 // fakeTrain stands for `neurona train`: it records its calls and writes a
@@ -61,7 +64,20 @@ func newSweep(t *testing.T, args ...string) *Sweep {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Close)
 	return s
+}
+
+// reopen closes s and opens its folder again, as `neurona sweep --resume`.
+func reopen(t *testing.T, s *Sweep) *Sweep {
+	t.Helper()
+	s.Close()
+	again, err := Open(s.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(again.Close)
+	return again
 }
 
 func TestRunRecordsAndRanks(t *testing.T) {
@@ -77,10 +93,7 @@ func TestRunRecordsAndRanks(t *testing.T) {
 	if !strings.Contains(out.String(), "trial 2/3  lr=0.9  val 0.9000  test 0.1000") || !strings.Contains(out.String(), "failed: training diverged") {
 		t.Errorf("progress:\n%s", out.String())
 	}
-	again, err := Open(s.Dir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := reopen(t, s)
 	ranked := again.Ranked()
 	if ranked[0].Settings["lr"] != "0.9" || ranked[2].Result.Status != Failed {
 		t.Errorf("ranked %+v: want lr 0.9 first (best validation, although worst test) and the failed trial last", ranked)
@@ -102,10 +115,10 @@ func TestRunRecordsAndRanks(t *testing.T) {
 			t.Errorf("report.html lacks %q", want)
 		}
 	}
-	// Nothing is done twice.
+	// No finished trial is trained twice; the failed one is tried again.
 	f.calls = nil
-	if err := again.Run(context.Background(), f.train, &out); err != nil || len(f.calls) != 0 {
-		t.Errorf("a finished sweep ran %q (%v)", f.calls, err)
+	if err := again.Run(context.Background(), f.train, &out); err != nil || len(f.calls) != 1 || !slices.Contains(f.calls[0], "--lr=0.5") {
+		t.Errorf("resumed, the sweep ran %q (%v); want the failed trial (lr 0.5) alone", f.calls, err)
 	}
 }
 
@@ -123,10 +136,7 @@ func TestRunResumes(t *testing.T) {
 	if err := s.Save(); err != nil {
 		t.Fatal(err)
 	}
-	again, err := Open(s.Dir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := reopen(t, s)
 	f := &fakeTrain{}
 	var out bytes.Buffer
 	if err := again.Run(context.Background(), f.train, &out); err != nil {
@@ -176,8 +186,12 @@ func TestCreateAndOpenRefuse(t *testing.T) {
 			if err := c.Save(); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := Open(c.Dir()); err == nil {
-				t.Error("Open accepted a tampered sweep.json")
+			c.Close()
+			if s, err := Open(c.Dir()); err == nil || errors.Is(err, train.ErrRunInUse) {
+				t.Errorf("Open of a tampered sweep.json: %v, want it refused", err)
+				if err == nil {
+					s.Close()
+				}
 			}
 		})
 	}

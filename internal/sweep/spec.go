@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/human"
 )
 
 // ErrSpec is wrapped by every error about a sweep's specification.
@@ -15,10 +18,14 @@ var ErrSpec = errors.New("sweep: bad specification")
 // Limits that keep a specification from asking for more than a sweep can
 // ever run, before anything is allocated for it.
 const (
-	MaxTrials   = 10_000 // trials of one sweep, grid or random
-	maxChoices  = 1_000  // alternatives of one flag
-	maxLayers   = 64     // hidden layers of one alternative (models.MaxHiddenLayers)
-	maxFlagArgs = 256    // flags of one specification
+	MaxTrials   = 10_000                 // trials of one sweep, grid or random
+	maxChoices  = 1_000                  // alternatives of one flag
+	maxLayers   = models.MaxHiddenLayers // hidden layers of one alternative
+	maxWidth    = models.MaxWidth        // units of one hidden layer
+	maxFlagArgs = 256                    // flags of one specification
+	// maxExactInt bounds an integer range: float64 holds every integer up to
+	// 2^53 exactly, so lo, hi and every draw between them are exact.
+	maxExactInt = 1 << 53
 )
 
 // Param is one train flag of a sweep: fixed (one choice), a list of
@@ -87,17 +94,18 @@ func ParseArgs(args []string, flags Flags, random int, seed uint64) (Spec, error
 		arg := args[i]
 		name, value, hasValue := strings.Cut(strings.TrimPrefix(arg, "--"), "=")
 		if !strings.HasPrefix(arg, "--") || name == "" {
-			return Spec{}, fmt.Errorf("%w: unexpected argument %q (want --flag value)", ErrSpec, arg)
+			return Spec{}, fmt.Errorf("%w: unexpected argument %s (want --flag value)", ErrSpec, human.Quote(arg))
 		}
+		flag := "--" + human.Clip(name)
 		if !hasValue {
 			if i+1 == len(args) || strings.HasPrefix(args[i+1], "--") {
-				return Spec{}, fmt.Errorf("%w: --%s has no value (booleans too: --%s true or --%s true,false)", ErrSpec, name, name, name)
+				return Spec{}, fmt.Errorf("%w: %s has no value (booleans too: %s true or %s true,false)", ErrSpec, flag, flag, flag)
 			}
 			i++
 			value = args[i]
 		}
 		if seen[name] {
-			return Spec{}, fmt.Errorf("%w: --%s given twice (give its choices as one list: --%s a,b)", ErrSpec, name, name)
+			return Spec{}, fmt.Errorf("%w: %s given twice (give its choices as one list: %s a,b)", ErrSpec, flag, flag)
 		}
 		seen[name] = true
 		p, err := parseParam(name, value, flags, random > 0)
@@ -113,6 +121,9 @@ func ParseArgs(args []string, flags Flags, random int, seed uint64) (Spec, error
 		if !seen[HiddenWidth] {
 			return Spec{}, fmt.Errorf("%w: --%s needs --%s (the width of the layers)", ErrSpec, HiddenLayers, HiddenWidth)
 		}
+	}
+	if err := s.check(); err != nil {
+		return Spec{}, err
 	}
 	if n, err := s.Trials(); err != nil {
 		return Spec{}, err
@@ -131,12 +142,12 @@ func parseParam(name, value string, flags Flags, random bool) (Param, error) {
 	case pseudo && !random:
 		return Param{}, fmt.Errorf("%w: --%s is for --random searches (in a grid, list the layers: --hidden 256,512x2)", ErrSpec, name)
 	case !pseudo && (flags.Known == nil || !flags.Known(name)):
-		return Param{}, fmt.Errorf("%w: unknown flag --%s (any flag of `neurona train` may be given; see `neurona train --help`)", ErrSpec, name)
+		return Param{}, fmt.Errorf("%w: unknown flag --%s (any flag of `neurona train` may be given; see `neurona train --help`)", ErrSpec, human.Clip(name))
 	}
 	p := Param{Flag: name}
 	if !random && !strings.Contains(value, ",") {
 		if _, err := parseRange(name, value); err == nil {
-			return Param{}, fmt.Errorf("%w: --%s %s is a range; ranges need --random N", ErrSpec, name, value)
+			return Param{}, fmt.Errorf("%w: --%s %s is a range; ranges need --random N", ErrSpec, name, human.Clip(value))
 		}
 	}
 	if random && strings.Count(value, ":") >= 1 && !strings.Contains(value, ",") {
@@ -155,40 +166,65 @@ func parseParam(name, value string, flags Flags, random bool) (Param, error) {
 	if p.Swept() && flags.FixedOnly[name] {
 		return Param{}, fmt.Errorf("%w: --%s takes one value in a sweep (every trial uses the same)", ErrSpec, name)
 	}
-	if pseudo && p.Range == nil {
-		for _, c := range p.Choices {
-			if n, err := strconv.Atoi(c); err != nil || n < 1 {
-				return Param{}, fmt.Errorf("%w: --%s %q (want whole numbers >= 1, or a range such as 64:1024)", ErrSpec, name, c)
-			}
+	if pseudo {
+		if err := p.checkPseudo(); err != nil {
+			return Param{}, err
 		}
-	}
-	if pseudo && p.Range != nil && (!p.Range.Int || p.Range.Lo < 1) {
-		return Param{}, fmt.Errorf("%w: --%s %s (want whole numbers >= 1, such as 64:1024)", ErrSpec, name, value)
 	}
 	return p, nil
 }
 
-// parseChoices splits a comma list, translating --hidden's layer syntax.
-func parseChoices(name, value string) ([]string, error) {
-	parts := strings.Split(value, ",")
-	if len(parts) > maxChoices {
-		return nil, fmt.Errorf("%w: --%s has %d choices (at most %d)", ErrSpec, name, len(parts), maxChoices)
+// pseudoMax is the largest value of --hidden-width or --hidden-layers.
+func pseudoMax(flag string) int {
+	if flag == HiddenLayers {
+		return maxLayers
 	}
+	return maxWidth
+}
+
+// checkPseudo checks a --hidden-width or --hidden-layers parameter: whole
+// numbers from 1 to what a model accepts, so that a trial's --hidden is
+// never built larger than train takes.
+func (p Param) checkPseudo() error {
+	hi := pseudoMax(p.Flag)
+	want := fmt.Sprintf("want whole numbers from 1 to %d, or a range such as %s", hi, map[string]string{HiddenWidth: "64:1024", HiddenLayers: "1:3"}[p.Flag])
+	if p.Range != nil {
+		if !p.Range.Int || p.Range.Lo < 1 || p.Range.Hi > float64(hi) {
+			return fmt.Errorf("%w: --%s %s (%s)", ErrSpec, p.Flag, p.Range, want)
+		}
+		return nil
+	}
+	for _, c := range p.Choices {
+		if n, err := strconv.Atoi(c); err != nil || n < 1 || n > hi {
+			return fmt.Errorf("%w: --%s %s (%s)", ErrSpec, p.Flag, human.Quote(c), want)
+		}
+	}
+	return nil
+}
+
+// parseChoices splits a comma list, translating --hidden's layer syntax.
+// The choices are counted before the list is split: nothing is allocated
+// for more than maxChoices.
+func parseChoices(name, value string) ([]string, error) {
+	if n := strings.Count(value, ",") + 1; n > maxChoices {
+		return nil, fmt.Errorf("%w: --%s has %d choices (at most %d)", ErrSpec, name, n, maxChoices)
+	}
+	parts := strings.Split(value, ",")
 	out := make([]string, 0, len(parts))
 	for _, part := range parts {
 		c := strings.TrimSpace(part)
 		if c == "" {
-			return nil, fmt.Errorf("%w: --%s %q has an empty choice", ErrSpec, name, value)
+			return nil, fmt.Errorf("%w: --%s %s has an empty choice", ErrSpec, name, human.Quote(value))
 		}
 		if name == "hidden" {
 			layers, err := parseLayers(c)
 			if err != nil {
-				return nil, fmt.Errorf("%w: --hidden %q: %v", ErrSpec, c, err)
+				return nil, fmt.Errorf("%w: --hidden %s: %v", ErrSpec, human.Quote(c), err)
 			}
 			c = layers
 		}
 		if slices.Contains(out, c) {
-			return nil, fmt.Errorf("%w: --%s lists %q twice", ErrSpec, name, part)
+			return nil, fmt.Errorf("%w: --%s lists %s twice", ErrSpec, name, human.Quote(part))
 		}
 		out = append(out, c)
 	}
@@ -208,12 +244,12 @@ func parseLayers(c string) (string, error) {
 		if repeated {
 			k, err := strconv.Atoi(n)
 			if err != nil || k < 1 || k > maxLayers {
-				return "", fmt.Errorf("%q: want WIDTHxLAYERS with 1 to %d layers, e.g. 512x2", group, maxLayers)
+				return "", fmt.Errorf("%s: want WIDTHxLAYERS with 1 to %d layers, e.g. 512x2", human.Quote(group), maxLayers)
 			}
 			count = k
 		}
-		if width, err := strconv.Atoi(w); err != nil || width < 1 {
-			return "", fmt.Errorf("%q: want layer widths >= 1 joined by + (128+64), WIDTHxLAYERS (512x2) or none", group)
+		if width, err := strconv.Atoi(w); err != nil || width < 1 || width > maxWidth {
+			return "", fmt.Errorf("%s: want layer widths from 1 to %d joined by + (128+64), WIDTHxLAYERS (512x2) or none", human.Quote(group), maxWidth)
 		}
 		if len(widths)+count > maxLayers {
 			return "", fmt.Errorf("more than %d layers", maxLayers)
@@ -227,36 +263,91 @@ func parseLayers(c string) (string, error) {
 
 // parseRange parses lo:hi or lo:hi:log.
 func parseRange(name, value string) (Range, error) {
-	parts := strings.Split(value, ":")
-	bad := func(why string) (Range, error) {
-		return Range{}, fmt.Errorf("%w: --%s %s: %s (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, value, why)
+	if strings.Count(value, ":") > 2 {
+		return Range{}, fmt.Errorf("%w: --%s %s: not a range (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, human.Quote(value))
 	}
-	if len(parts) < 2 || len(parts) > 3 || (len(parts) == 3 && parts[2] != "log") {
-		return bad("not a range")
+	parts := strings.Split(value, ":")
+	if len(parts) < 2 || (len(parts) == 3 && parts[2] != "log") {
+		return Range{}, fmt.Errorf("%w: --%s %s: not a range (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, human.Quote(value))
 	}
 	lo, err1 := strconv.ParseFloat(parts[0], 64)
 	hi, err2 := strconv.ParseFloat(parts[1], 64)
-	switch {
-	case err1 != nil || err2 != nil || math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0):
-		return bad("the bounds are not numbers")
-	case lo > hi:
-		return bad("min > max")
-	case lo == hi:
-		return bad("min = max (give one value instead)")
+	if err1 != nil || err2 != nil {
+		return Range{}, fmt.Errorf("%w: --%s %s: the bounds are not numbers (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, human.Quote(value))
 	}
-	r := Range{Lo: lo, Hi: hi, Log: len(parts) == 3}
-	if r.Log && lo <= 0 {
-		return bad("a log range needs min > 0")
+	r := Range{Lo: lo, Hi: hi, Log: len(parts) == 3, Int: wholeNumber(parts[0]) && wholeNumber(parts[1])}
+	if r.Int {
+		// Exactly, not as the floats above: 2^53+1 reads as 2^53.
+		for _, part := range parts[:2] {
+			if n, err := strconv.ParseInt(part, 10, 64); err != nil || n > maxExactInt || n < -maxExactInt {
+				return Range{}, fmt.Errorf("%w: --%s %s: an integer range accepts bounds from -%d to %d (2^53)", ErrSpec, name, human.Quote(value), maxExactInt, maxExactInt)
+			}
+		}
 	}
-	_, e1 := strconv.Atoi(parts[0])
-	_, e2 := strconv.Atoi(parts[1])
-	r.Int = e1 == nil && e2 == nil
+	if err := r.check(name); err != nil {
+		return Range{}, err
+	}
 	return r, nil
+}
+
+// wholeNumber reports whether s is written as an integer: digits after an
+// optional sign (however large; check bounds it).
+func wholeNumber(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// String is the range as given: "lo:hi" or "lo:hi:log".
+func (r Range) String() string {
+	format := byte('g')
+	if r.Int {
+		format = 'f' // 1000000000, not 1e+09
+	}
+	s := strconv.FormatFloat(r.Lo, format, -1, 64) + ":" + strconv.FormatFloat(r.Hi, format, -1, 64)
+	if r.Log {
+		s += ":log"
+	}
+	return s
+}
+
+// Bounds are r's bounds written as its draws are: a range whose bounds
+// train accepts gives draws train accepts.
+func (r Range) Bounds() []string {
+	if r.Int {
+		return []string{strconv.FormatInt(int64(r.Lo), 10), strconv.FormatInt(int64(r.Hi), 10)}
+	}
+	return []string{strconv.FormatFloat(r.Lo, 'g', -1, 64), strconv.FormatFloat(r.Hi, 'g', -1, 64)}
+}
+
+// check says what is wrong with r, a range of flag name: the error names
+// the range and what a range accepts.
+func (r Range) check(name string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("%w: --%s %s: %s", ErrSpec, name, r, why)
+	}
+	switch {
+	case math.IsNaN(r.Lo) || math.IsNaN(r.Hi) || math.IsInf(r.Lo, 0) || math.IsInf(r.Hi, 0):
+		return bad("the bounds are not numbers (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)")
+	case r.Lo > r.Hi:
+		return bad("min > max (want lo:hi with lo < hi)")
+	case r.Lo == r.Hi:
+		return bad("min = max (give one value instead)")
+	case r.Log && r.Lo <= 0:
+		return bad("a log range needs min > 0")
+	case r.Int && (math.Abs(r.Lo) > maxExactInt || math.Abs(r.Hi) > maxExactInt):
+		return bad(fmt.Sprintf("an integer range accepts bounds from -%d to %d (2^53)", maxExactInt, maxExactInt))
+	case r.Int && (r.Lo != math.Trunc(r.Lo) || r.Hi != math.Trunc(r.Hi)):
+		return bad("an integer range needs whole bounds")
+	}
+	return nil
 }
 
 // Trials returns how many trials s makes: --random's count, or the
 // product of the choices of every flag, refused beyond MaxTrials.
 func (s Spec) Trials() (int, error) {
+	if s.Random < 0 || s.Random > MaxTrials {
+		return 0, fmt.Errorf("%w: --random %d (must be 1 to %d, or 0 for the grid)", ErrSpec, s.Random, MaxTrials)
+	}
 	if s.Random > 0 {
 		return s.Random, nil
 	}

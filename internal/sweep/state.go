@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/train/atomicfile"
+	"github.com/neurona/neurona/train/safefile"
 	"github.com/neurona/neurona/train/safejson"
 )
 
@@ -19,8 +19,15 @@ import (
 // result, rewritten after each trial.
 const File = "sweep.json"
 
-// version is sweep.json's format version.
-const version = 1
+// version is sweep.json's format version. Version 2 draws --random trials
+// in full precision and without repeats; a version 1 grid plans the same
+// trials and is read too, a version 1 random search is not.
+const version = 2
+
+// maxDepth bounds the nesting of sweep.json, checked before it is parsed:
+// the sweep, its trials, a trial, its settings or result, and a spec's
+// range make 4 levels.
+const maxDepth = 8
 
 // maxFileBytes bounds the sweep.json read back: MaxTrials trials of long
 // argument lists fit well within it.
@@ -31,22 +38,25 @@ const (
 	Pending     = "pending"     // not started
 	Running     = "running"     // started; a kill leaves it so, and --resume continues it
 	Finished    = "finished"    // trained and tested
-	Failed      = "failed"      // train returned an error (e.g. diverged); the sweep went on
+	Failed      = "failed"      // train returned an error; the sweep went on, --resume tries it again unless it diverged
 	Interrupted = "interrupted" // stopped by a signal; --resume continues it
 )
 
 // Result is what a trial gave.
 type Result struct {
-	Status         string    `json:"status"`
-	BestEpoch      int       `json:"best_epoch,omitempty"`
-	ValAccuracy    *float64  `json:"val_accuracy,omitempty"` // best validation accuracy: what the sweep ranks by
-	TestAccuracy   *float64  `json:"test_accuracy,omitempty"`
-	Epochs         int       `json:"epochs,omitempty"`
-	TrainSeconds   float64   `json:"train_seconds,omitempty"`
-	WallSeconds    float64   `json:"wall_seconds,omitempty"`
-	StoppedBecause string    `json:"stopped_because,omitempty"`
-	Error          string    `json:"error,omitempty"`
-	Finished       time.Time `json:"finished,omitzero"`
+	Status         string   `json:"status"`
+	BestEpoch      int      `json:"best_epoch,omitempty"`
+	ValAccuracy    *float64 `json:"val_accuracy,omitempty"` // best validation accuracy: what the sweep ranks by
+	TestAccuracy   *float64 `json:"test_accuracy,omitempty"`
+	Epochs         int      `json:"epochs,omitempty"`
+	TrainSeconds   float64  `json:"train_seconds,omitempty"`
+	WallSeconds    float64  `json:"wall_seconds,omitempty"`
+	StoppedBecause string   `json:"stopped_because,omitempty"`
+	Error          string   `json:"error,omitempty"`
+	// Diverged: the trial failed because its training diverged, which
+	// trying again would repeat; --resume retries other failures.
+	Diverged bool      `json:"diverged,omitempty"`
+	Finished time.Time `json:"finished,omitzero"`
 }
 
 // Entry is a trial and its result.
@@ -64,7 +74,8 @@ type Sweep struct {
 	Created time.Time `json:"created"`
 	Trials  []Entry   `json:"trials"`
 
-	dir string
+	dir    string
+	unlock func() // the folder's lock, held from Create or Open to Close
 }
 
 // Dir is the sweep's folder.
@@ -73,29 +84,59 @@ func (s *Sweep) Dir() string { return s.dir }
 // TrialDir is the run folder of trial t.
 func (s *Sweep) TrialDir(t Trial) string { return filepath.Join(s.dir, t.Name) }
 
-// Create plans spec in the new sweep folder dir and writes its sweep.json.
-// A folder that already holds a sweep is refused with advice to resume it;
-// another non-empty folder is refused too, so that nothing of the user's
-// is mixed with trials.
+// Create plans spec in the new sweep folder dir, takes the folder's lock
+// and writes its sweep.json; Close releases the lock. A folder that
+// already holds a sweep is refused with advice to resume it; another
+// non-empty folder is refused too, so that nothing of the user's is mixed
+// with trials. Both are checked again once the lock is held, so that of
+// two sweeps started in one folder at once only one plans there.
 func Create(dir string, spec Spec, args []string, now time.Time) (*Sweep, error) {
 	trials, err := spec.Plan()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(dir, File)); err == nil {
-		return nil, fmt.Errorf("%s already holds a sweep; continue it with `neurona sweep --resume %s`, or choose another --out", dir, dir)
-	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return nil, fmt.Errorf("%s is not empty; a sweep needs a folder of its own (--out)", dir)
+	if err := unused(dir); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create sweep folder: %w", err)
 	}
-	s := &Sweep{Version: version, Args: args, Spec: spec, Swept: spec.Swept(), Created: now.UTC(), dir: dir}
+	unlock, err := lock(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := unused(dir); err != nil {
+		unlock()
+		return nil, err
+	}
+	s := &Sweep{Version: version, Args: args, Spec: spec, Swept: spec.Swept(), Created: now.UTC(), dir: dir, unlock: unlock}
 	for _, t := range trials {
 		s.Trials = append(s.Trials, Entry{Trial: t, Result: Result{Status: Pending}})
 	}
-	return s, s.Save()
+	if err := s.Save(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// unused says why dir cannot hold a new sweep, if it cannot: it holds a
+// sweep, or anything else but the lock file a sweep stopped before saving
+// its plan left.
+func unused(dir string) error {
+	if _, err := os.Lstat(filepath.Join(dir, File)); err == nil {
+		return fmt.Errorf("%s already holds a sweep; continue it with `neurona sweep --resume %s`, or choose another --out", dir, dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil // made by the caller
+	}
+	for _, e := range entries {
+		if e.Name() != ".lock" {
+			return fmt.Errorf("%s is not empty; a sweep needs a folder of its own (--out)", dir)
+		}
+	}
+	return nil
 }
 
 // Save rewrites sweep.json atomically.
@@ -111,34 +152,54 @@ func (s *Sweep) Save() error {
 // sweep's, never a path out of it.
 var trialName = regexp.MustCompile(`^trial-[0-9]{3,5}$`)
 
-// Open reads the sweep in dir. sweep.json is not trusted: its size is
-// bounded, its version and trial names checked, and it must plan the same
-// trials as its spec does (the CLI checks each trial's flags again with
-// train's parser before running it).
+// Open takes the lock of the sweep folder dir (refused while another
+// process sweeps there) and reads its sweep; Close releases the lock.
+// sweep.json is not trusted: its size and nesting are bounded before it is
+// parsed, its spec is checked against the package's limits before
+// anything is planned from it, its version and trial names are checked,
+// and it must plan the same trials as its spec does (the CLI checks each
+// trial's flags again with train's parser before running it).
 func Open(dir string) (*Sweep, error) {
 	path := filepath.Join(dir, File)
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		// Checked before locking: the lock would leave a file in a folder
+		// that is not a sweep's.
 		return nil, fmt.Errorf("%s holds no sweep (no %s): %w", dir, File, err)
 	}
+	unlock, err := lock(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	s, err := read(dir)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		unlock()
+		return nil, err
 	}
-	if len(b) > maxFileBytes {
-		return nil, fmt.Errorf("%s: larger than %d MB", path, maxFileBytes>>20)
+	s.unlock = unlock
+	return s, nil
+}
+
+// read reads and checks dir's sweep.json.
+func read(dir string) (*Sweep, error) {
+	path := filepath.Join(dir, File)
+	b, err := safefile.ReadFile(path, maxFileBytes)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDepth(b, maxDepth); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	s := &Sweep{dir: dir}
 	if err := json.Unmarshal(b, s); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if s.Version != version {
+	switch {
+	case s.Version == 1 && s.Spec.Random > 0:
+		return nil, fmt.Errorf("%s: a random search planned by an older neurona (format 1), which drew its trials otherwise; its trials are ordinary run folders (`neurona runs list %s`); start a new sweep to continue", path, dir)
+	case s.Version != version && s.Version != 1:
 		return nil, fmt.Errorf("%s: format version %d (this neurona reads %d)", path, s.Version, version)
 	}
+	s.Version = version
 	planned, err := s.Spec.Plan()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -157,6 +218,31 @@ func Open(dir string) (*Sweep, error) {
 		}
 	}
 	return s, nil
+}
+
+// checkDepth refuses JSON nested deeper than max, scanning its bytes before
+// a parser spends time and memory on them.
+func checkDepth(b []byte, max int) error {
+	depth, inString, escaped := 0, false, false
+	for _, c := range b {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString:
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			if depth++; depth > max {
+				return fmt.Errorf("nested more than %d deep; not a sweep's record", max)
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return nil
 }
 
 func equal(a, b []string) bool {
