@@ -55,12 +55,7 @@ func checkpointsInspect(e *env, o *checkpointsOptions) error {
 	if o.json {
 		r := inspectReport{Dir: c.Dir, Manifest: c.Manifest, Config: cfg, Step: step, Epoch: epoch, Dataset: dataset,
 			Backend: meta.Backend, Build: meta.Build, Variables: c.Variables}
-		b, err := safejson.MarshalIndent(r, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = e.stdout.Write(append(b, '\n'))
-		return err
+		return writeJSONIndent(e.stdout, r)
 	}
 	printManifest(e.stdout, c.Dir, c.Manifest)
 	fmt.Fprintln(e.stdout, "status     valid (sizes, SHA-256 and variable layout match the manifest)")

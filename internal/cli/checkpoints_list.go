@@ -8,7 +8,6 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/human"
-	"github.com/neurona/neurona/train/safejson"
 )
 
 // listEntry is one checkpoint in `checkpoints list --json`.
@@ -50,7 +49,7 @@ func checkpointsList(e *env, o *checkpointsOptions) error {
 			}
 			entries = append(entries, le)
 		}
-		return safejson.Encode(e.stdout, entries)
+		return writeJSON(e.stdout, entries)
 	}
 	if len(infos) == 0 {
 		fmt.Fprintf(e.stdout, "no checkpoints in %s\n", dir)

@@ -12,7 +12,6 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/safejson"
 	"github.com/spf13/cobra"
 )
 
@@ -147,7 +146,7 @@ func evalRun(e *env, o *evalOptions) error {
 		return fmt.Errorf("evaluate %s: %w", c.Dir, err)
 	}
 	if o.json {
-		if err := safejson.Encode(e.stdout, evalReport{Checkpoint: c.Dir, Model: t.Config.Model.String(),
+		if err := writeJSON(e.stdout, evalReport{Checkpoint: c.Dir, Model: t.Config.Model.String(),
 			Step: c.Manifest.Step, Epoch: c.Manifest.Epoch, Backend: backendName, Data: mnist.Dir, OtherData: other,
 			Warning: warnIf(other), Classes: t.Data.Classes.Names, Evaluation: ev}); err != nil {
 			return err

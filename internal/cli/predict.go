@@ -13,7 +13,6 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/safejson"
 	"github.com/spf13/cobra"
 )
 
@@ -229,7 +228,7 @@ func predictRun(e *env, o *predictOptions) error {
 		}
 	}
 	if o.json {
-		return safejson.Encode(e.stdout, predictReport{Checkpoint: t.Checkpoint.Dir, Model: t.Config.Model.String(),
+		return writeJSON(e.stdout, predictReport{Checkpoint: t.Checkpoint.Dir, Model: t.Config.Model.String(),
 			Outputs: short, Predictions: preds})
 	}
 	fmt.Fprintf(e.stdout, "checkpoint  %s\n", checkpointLine(t.Checkpoint))

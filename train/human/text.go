@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -53,6 +54,31 @@ func Text(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// JSON escapes, in JSON text b, the characters Text would as \uXXXX (a
+// surrogate pair beyond U+FFFF): the same JSON value, safe on a terminal.
+// encoding/json already escapes C0 and replaces invalid UTF-8; the
+// characters left can only stand inside strings, where \u is valid.
+func JSON(b []byte) []byte {
+	if !needsEscape(string(b)) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r < 0x7f || !escaped(r) || r == utf8.RuneError && size <= 1:
+			out = append(out, b[i:i+size]...)
+		case r <= 0xffff:
+			out = fmt.Appendf(out, `\u%04x`, r)
+		default:
+			hi, lo := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
+		}
+		i += size
+	}
+	return out
 }
 
 // needsEscape reports whether Text would change s: most strings are plain

@@ -1,6 +1,8 @@
 package human_test
 
 import (
+	"encoding/json"
+	"reflect"
 	"testing"
 	"unicode/utf8"
 
@@ -58,4 +60,27 @@ func FuzzText(f *testing.F) {
 			t.Fatalf("Text is not stable on its output: Text(%q) = %q", got, human.Text(got))
 		}
 	})
+}
+
+func TestJSONEscapesWhatTextWouldInsideStrings(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain JSON is left as it is", `{"a":"épreuve"}` + "\n", `{"a":"épreuve"}` + "\n"},
+		{"a right-to-left override becomes \\u202e", "[\"a\u202eb\"]", `["a\u202eb"]`},
+		{"a C1 control becomes \\u009b", "[\"a\u009b\"]", `["a\u009b"]`},
+		{"a tag character becomes a surrogate pair", "[\"\U000e0041\"]", `["\udb40\udc41"]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := human.JSON([]byte(tt.in))
+			if string(got) != tt.want {
+				t.Errorf("JSON(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			var a, b any
+			if json.Unmarshal([]byte(tt.in), &a) != nil || json.Unmarshal(got, &b) != nil || !reflect.DeepEqual(a, b) {
+				t.Errorf("JSON(%q) = %q: not the same value", tt.in, got)
+			}
+		})
+	}
 }
