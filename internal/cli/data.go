@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/neurona/neurona/train/human"
 	"strings"
 	"text/tabwriter"
 
@@ -49,7 +50,7 @@ func dataInfo(e *env, o *data.LocateOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "folder  %s\nsource  %s\n", m.Dir, m.Source)
+	fmt.Fprintf(e.stdout, "folder  %s\nsource  %s\n", human.Text(m.Dir), human.Text(m.Source))
 	for _, s := range []struct {
 		name string
 		set  *data.Set
@@ -91,7 +92,7 @@ func dataVerify(e *env, o *data.LocateOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "folder %s (%s)\n", dir, source)
+	fmt.Fprintf(e.stdout, "folder %s (%s)\n", human.Text(dir), human.Text(source))
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "FILE\tBYTES\tSHA-256\tORIGINAL\tSTATUS")
 	bad := 0
@@ -104,7 +105,7 @@ func dataVerify(e *env, o *data.LocateOptions) error {
 			status = s.Err.Error()
 			bad++
 		}
-		fmt.Fprintf(w, "%s\t%d\t%.16s…\t%s\t%s\n", s.Name, s.Size, s.SHA256, yesNo(s.KnownHash), status)
+		fmt.Fprintf(w, "%s\t%d\t%.16s…\t%s\t%s\n", human.Text(s.Name), s.Size, s.SHA256, yesNo(s.KnownHash), status)
 	}
 	if err := w.Flush(); err != nil {
 		return err

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/neurona/neurona/train/human"
 	"math"
 
 	"github.com/neurona/neurona/internal/viz"
@@ -79,6 +80,6 @@ func plotActivations(e *env, o *plotActivationsOptions) error {
 	if err := viz.WritePNG(o.out, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s\n", o.out)
+	fmt.Fprintf(e.stdout, "wrote %s\n", human.Text(o.out))
 	return nil
 }

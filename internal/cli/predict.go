@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"github.com/neurona/neurona/train/human"
 	"io/fs"
 	"math"
 	"slices"
@@ -193,7 +194,7 @@ func predictRun(e *env, o *predictOptions) error {
 			return err
 		}
 		if other {
-			fmt.Fprintf(e.stderr, "neurona predict: warning: %s: %s is not the data %s was trained on\n", otherDataWarning, mnist.Dir, t.Checkpoint.Dir)
+			fmt.Fprintf(e.stderr, "neurona predict: warning: %s: %s is not the data %s was trained on\n", otherDataWarning, human.Text(mnist.Dir), human.Text(t.Checkpoint.Dir))
 		}
 		set := mnist.Test
 		for _, i := range o.testIndex {
@@ -264,7 +265,7 @@ func predictRun(e *env, o *predictOptions) error {
 		} else if p.Confidence != nil {
 			measure = fmt.Sprintf("%.3f", *p.Confidence)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s", p.Name, label, names.Name(p.Class), measure)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s", human.Text(p.Name), label, names.Name(p.Class), measure)
 		if k <= maxClassColumns {
 			for _, v := range p.Probabilities {
 				fmt.Fprintf(w, "\t"+format, v)

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/neurona/neurona/train/human"
 	"strconv"
 	"strings"
 
@@ -165,6 +166,6 @@ func showRun(e *env, o *showOptions) error {
 	if err := viz.WritePNG(o.out, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s (%d images, %dx%d pixels%s)\n", o.out, len(cells), img.Bounds().Dx(), img.Bounds().Dy(), shrunk)
+	fmt.Fprintf(e.stdout, "wrote %s (%d images, %dx%d pixels%s)\n", human.Text(o.out), len(cells), img.Bounds().Dx(), img.Bounds().Dy(), shrunk)
 	return nil
 }

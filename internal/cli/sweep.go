@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/neurona/neurona/train/human"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -218,7 +219,7 @@ func sweepRun(e *env, o *sweepOptions) error {
 	}
 	written, warnings, err := s.WriteResults()
 	for _, w := range warnings {
-		fmt.Fprintf(e.stderr, "neurona sweep: warning: %s\n", w)
+		fmt.Fprintf(e.stderr, "neurona sweep: warning: %s\n", human.Text(w))
 	}
 	if err != nil {
 		return err

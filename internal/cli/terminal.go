@@ -3,6 +3,7 @@ package cli
 import (
 	"io"
 
+	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/human"
 	"github.com/neurona/neurona/train/safejson"
 )
@@ -32,4 +33,13 @@ func writeJSONIndent(w io.Writer, v any) error {
 	}
 	_, err = w.Write(append(human.JSON(b), '\n'))
 	return err
+}
+
+// backendShown is a backend name read from a file as a list shows it:
+// itself if it has the shape of a backend's name, else "invalid".
+func backendShown(name string) string {
+	if !backend.ValidName(name) {
+		return "invalid"
+	}
+	return name
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/neurona/neurona/train/human"
 	"os"
 	"path/filepath"
 	"strings"
@@ -315,7 +316,7 @@ func trainRun(e *env, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	opts := train.Options{DataOnDevice: o.onDevice, Warn: func(msg string) { fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", msg) }}
+	opts := train.Options{DataOnDevice: o.onDevice, Warn: func(msg string) { fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", human.Text(msg)) }}
 	var saved strings.Builder
 	if err := writeConfig(&saved, "yaml", o.effectiveConfig(false)); err != nil {
 		return err
@@ -366,7 +367,7 @@ func trainRun(e *env, o *trainOptions) error {
 func drawRun(e *env, s *train.Summary, mnist *data.MNIST) error {
 	paths, damaged, err := viz.RunPictures(s.RunDir, mnist.Test, s.Evaluation, mnist.Classes)
 	for _, d := range damaged {
-		fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", d)
+		fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", human.Text(d))
 	}
 	if err != nil {
 		return fmt.Errorf("draw the run's pictures: %w", err)

@@ -2,7 +2,6 @@ package runs
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -20,10 +19,6 @@ const Invalid = "invalid"
 // hundred years, far above any run, far below the 300-digit numbers a
 // hand-edited file can hold.
 const maxSeconds = 100 * 365 * 24 * 3600
-
-// backendName is the shape of the backend names train records: "go" with
-// its options ("go:parallelism=4"), or "xla:" and a plugin's name.
-var backendName = regexp.MustCompile(`^(` + backend.Go + `(:[a-z0-9_=,]{1,64})?|xla:[a-z0-9_]{1,32})$`)
 
 // checker collects what is wrong with the values of one file of a run.
 type checker struct {
@@ -123,7 +118,7 @@ func (r *Run) fromSummary(s *train.Summary, file string) {
 	}
 	r.Test = c.accuracy("test_accuracy", s.TestAccuracy)
 	r.TrainSeconds = c.seconds("train_seconds", s.TrainSeconds)
-	if s.Backend == "" || backendName.MatchString(s.Backend) {
+	if s.Backend == "" || backend.ValidName(s.Backend) {
 		r.Backend = s.Backend
 	} else {
 		c.bad("backend", "backend %q is not a backend name", human.Text(clip(s.Backend)))
