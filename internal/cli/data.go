@@ -2,11 +2,11 @@ package cli
 
 import (
 	"fmt"
-	"github.com/neurona/neurona/train/human"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"github.com/neurona/neurona/train/human"
 	"io"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 

@@ -2,11 +2,11 @@ package cli
 
 import (
 	"fmt"
-	"github.com/neurona/neurona/train/human"
 	"math"
 
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"github.com/neurona/neurona/train/human"
 	"io/fs"
 	"math"
 	"slices"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"github.com/neurona/neurona/train/human"
 	"path/filepath"
 
 	"github.com/neurona/neurona/data"
@@ -10,6 +9,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 

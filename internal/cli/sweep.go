@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/neurona/neurona/train/human"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/internal/sweep"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 
