@@ -170,6 +170,10 @@ func predictRun(e *env, o *predictOptions) error {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return usagef("image %s does not exist", path)
+		case errors.Is(err, data.ErrBlankImage), errors.Is(err, data.ErrImageSize):
+			// A readable image that is not a digit to classify: a bad input,
+			// like a value out of range, not a damaged file.
+			return usagef("image %s", oneLine(err.Error())) // the error names the file first
 		case err != nil:
 			return fmt.Errorf("image %s", strings.TrimPrefix(oneLine(err.Error()), "open "))
 		}

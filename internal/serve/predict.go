@@ -22,7 +22,7 @@ import (
 // as gray levels; at most maxDecodes are decoded at once.
 const (
 	maxBodyBytes   = 2 << 20
-	maxImagePixels = 2048 * 2048
+	maxImageSide   = 2048 // pixels, on each side
 	maxDecodes     = 4
 )
 
@@ -95,8 +95,8 @@ func decodeDrawing(body []byte) ([]uint8, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (%v)", data.ErrNotPNG, err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
-		return nil, fmt.Errorf("%w: %dx%d pixels (at most %d)", data.ErrImageSize, cfg.Width, cfg.Height, maxImagePixels)
+	if err := data.CheckImageSize(cfg.Width, cfg.Height, maxImageSide); err != nil {
+		return nil, err
 	}
 	img, err := png.Decode(bytes.NewReader(body))
 	if err != nil {
