@@ -21,9 +21,9 @@ import (
 // drawing while a decoded image stays at 16 MB as RGBA and as much again
 // as gray levels; at most maxDecodes are decoded at once.
 const (
-	maxBodyBytes   = 2 << 20
-	maxImageSide   = 2048 // pixels, on each side
-	maxDecodes     = 4
+	maxBodyBytes = 2 << 20
+	maxImageSide = 2048 // pixels, on each side
+	maxDecodes   = 4
 )
 
 // errNotDrawable is a model that cannot take a drawing.
