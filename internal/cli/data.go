@@ -122,7 +122,7 @@ func dataFetch(e *env, o *data.LocateOptions, mirror string) error {
 	if mirror != "" {
 		mirrors = []string{mirror}
 	}
-	logf := func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	logf := e.logf
 	if err := data.Fetch(e.ctx, nil, mirrors, o.CacheDir, logf); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/neurona/neurona/train/backend"
@@ -42,4 +43,10 @@ func backendShown(name string) string {
 		return "invalid"
 	}
 	return name
+}
+
+// logf prints one line on stderr, escaped for the terminal: the lines a
+// server, a download or the data loader report quote run names and paths.
+func (e *env) logf(format string, args ...any) {
+	fmt.Fprintln(e.stderr, human.Text(fmt.Sprintf(format, args...)))
 }

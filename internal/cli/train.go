@@ -219,7 +219,7 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 	o.set = set
 	o.data.Download = o.download
 	o.data.Getenv = e.getenv
-	o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	o.data.Logf = e.logf
 	if o.resume != "" {
 		if set["run-dir"] {
 			return usagef("--run-dir and --resume: a resumed run continues in its own run folder")
