@@ -134,7 +134,11 @@ func ImageToMNIST(img image.Image) ([]uint8, error) {
 		return nil, fmt.Errorf("%w: empty image", ErrBlankImage)
 	}
 	gray := luminance(img)
-	if contrast := normalizeInk(gray, w, h); contrast < minContrast {
+	contrast := normalizeInk(gray, w, h)
+	if math.Round(float64(contrast)*255) == 0 {
+		return nil, fmt.Errorf("%w: the image is blank (one shade throughout)", ErrBlankImage)
+	}
+	if contrast < minContrast {
 		return nil, fmt.Errorf("%w: the darkest ink differs from the paper by %.0f/255 (a digit needs %.0f/255 or more)",
 			ErrBlankImage, math.Round(float64(contrast)*255), math.Round(minContrast*255))
 	}

@@ -257,6 +257,7 @@ func TestImageToMNISTFindsNoDigitInFaintInkOrASpeck(t *testing.T) {
 		digit bool   // a digit is found
 		says  string // in the error, when none is
 	}{
+		{"a white page is blank", canvas(280, 280, white), false, "the image is blank"},
 		{"one pixel 1/255 darker than white is no digit", with(canvas(280, 280, white), 140, 140, 141, 141, color.Gray{254}), false, "differs from the paper by 1/255"},
 		{"a stroke 20/255 darker than white is too faint", with(canvas(280, 280, white), 130, 40, 150, 240, color.Gray{235}), false, "differs from the paper by 20/255"},
 		{"a single black pixel on a 28x28 page is a speck", with(canvas(28, 28, white), 14, 14, 15, 15, color.Gray{0}), false, "covers only 1x1 pixels"},

@@ -43,7 +43,7 @@ func TestPredictSaysNoDigitFoundAndExits2(t *testing.T) {
 	}{
 		{"one pixel 1/255 darker than white", whitePNG(t, 280, 280, 140, 140, 141, 141, 254), "no digit found: the darkest ink differs from the paper by 1/255"},
 		{"a single dot", whitePNG(t, 28, 28, 14, 14, 15, 15, 0), "no digit found: the ink covers only 1x1 pixels"},
-		{"a blank page", whitePNG(t, 28, 28, 0, 0, 0, 0, 0), "no digit found"},
+		{"a blank page", whitePNG(t, 28, 28, 0, 0, 0, 0, 0), "no digit found: the image is blank"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

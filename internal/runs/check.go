@@ -40,7 +40,7 @@ func (c *checker) enum(field, value string, known []string) bool {
 	if value == "" || slices.Contains(known, value) {
 		return true
 	}
-	c.bad(field, "%s %q is not one of %s", field, human.Text(clip(value)), strings.Join(known, ", "))
+	c.bad(field, "%s %q is not one of %s", field, clip(value), strings.Join(known, ", "))
 	return false
 }
 
@@ -70,13 +70,14 @@ func (c *checker) problem() string {
 	return c.file + ": " + strings.Join(c.problems, "; ")
 }
 
-// clip shortens a value quoted in a warning: a file may hold megabytes.
+// clip shortens a value (or an error quoting one) for a warning: a file
+// may hold megabytes. Warnings are escaped where they are printed.
 func clip(s string) string {
-	const most = 40
+	const most = 120
 	if len(s) <= most {
 		return s
 	}
-	return s[:most] + "..."
+	return strings.ToValidUTF8(s[:most], "") + "..."
 }
 
 // fromSummary fills r from the run's summary.json s, checking every value
@@ -87,10 +88,10 @@ func (r *Run) fromSummary(s *train.Summary, file string) {
 	h := s.Hyperparameters
 	if s.Model.Name == "" {
 		c.bad("model", "no model (an empty or null summary)")
-	} else if _, err := s.Model.Normalize(); err != nil {
-		c.bad("model", "model: %s", human.Text(clip(err.Error())))
+	} else if spec, err := s.Model.Normalize(); err != nil {
+		c.bad("model", "%s", clip(err.Error()))
 	} else {
-		r.Model = s.Model.String()
+		r.Model = spec.String()
 	}
 	if c.enum("optimizer", h.Optimizer, train.Optimizers) {
 		r.Optimizer = h.Optimizer
@@ -121,7 +122,7 @@ func (r *Run) fromSummary(s *train.Summary, file string) {
 	if s.Backend == "" || backend.ValidName(s.Backend) {
 		r.Backend = s.Backend
 	} else {
-		c.bad("backend", "backend %q is not a backend name", human.Text(clip(s.Backend)))
+		c.bad("backend", "backend %q is not a backend name", clip(s.Backend))
 	}
 	r.StartedAt, r.StoppedBecause = s.StartedAt, s.StoppedBecause
 	r.Invalid, r.Problem = c.invalid, c.problem()
