@@ -168,11 +168,12 @@ func countClasses(train, test *Set, names []string) Classes {
 	return Classes{N: most + 1}
 }
 
-// WithNames returns c named by names (from --classes), which must name at
-// least c.N classes: one name per class the labels use.
+// WithNames returns c named by names (from --classes), which must name
+// exactly c.N classes: one name per class. More names would give the model
+// outputs for classes no label has, which it could never learn.
 func (c Classes) WithNames(names []string) (Classes, error) {
-	if len(names) < c.N {
-		return c, fmt.Errorf("%w: %d names for %d classes (labels 0 to %d)", ErrClassNames, len(names), c.N, c.N-1)
+	if len(names) != c.N {
+		return c, fmt.Errorf("%w: %d names for %d classes (labels 0 to %d; one name per class)", ErrClassNames, len(names), c.N, c.N-1)
 	}
 	return Classes{N: len(names), Names: names}, nil
 }

@@ -116,11 +116,13 @@ func TestLoadDirClasses(t *testing.T) {
 
 func TestClassesWithNames(t *testing.T) {
 	c := data.Classes{N: 3}
-	if got, err := c.WithNames([]string{"a", "b", "c", "d"}); err != nil || got.N != 4 || got.Name(3) != "d" {
-		t.Errorf("4 names for 3 classes: %+v, %v", got, err)
+	if got, err := c.WithNames([]string{"a", "b", "c"}); err != nil || got.N != 3 || got.Name(2) != "c" {
+		t.Errorf("3 names for 3 classes: %+v, %v", got, err)
 	}
-	if _, err := c.WithNames([]string{"a", "b"}); !errors.Is(err, data.ErrClassNames) {
-		t.Errorf("2 names for 3 classes: %v", err)
+	for _, names := range [][]string{{"a", "b"}, {"a", "b", "c", "d"}} {
+		if _, err := c.WithNames(names); !errors.Is(err, data.ErrClassNames) || !strings.Contains(err.Error(), "names for 3 classes") {
+			t.Errorf("%d names for 3 classes: %v, want ErrClassNames saying so", len(names), err)
+		}
 	}
 	if c.Name(2) != "2" || c.Label(2) != "class 2" {
 		t.Errorf("unnamed: %q, %q", c.Name(2), c.Label(2))

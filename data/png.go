@@ -25,14 +25,29 @@ const (
 	// removed, above which a pixel counts as ink for the bounding box: low
 	// enough for faint pencil, high enough to ignore JPEG-like noise.
 	inkThreshold = 0.1
-	// maxPNGPixels bounds the images LoadPNG decodes: a 4096x4096 image needs
-	// 64 MiB as RGBA and as much again as float32 gray levels.
-	maxPNGPixels = 4096 * 4096
+	// MaxPNGSide bounds the images LoadPNG decodes, on each side: a
+	// 4096x4096 image needs 64 MiB as RGBA and as much again as float32
+	// gray levels.
+	MaxPNGSide = 4096
+	// minContrast is the least difference, on a 0..1 scale, between the
+	// paper and the darkest ink for an image to hold a digit: 26/255 (a
+	// tenth), so that an image one gray level off white is not stretched
+	// into a digit out of its noise.
+	minContrast = 26.0 / 255
+	// minInkFraction and minInkPixels bound the ink's extent from below:
+	// the longer side of its bounding box must be at least a tenth of the
+	// image's shorter side and 3 pixels, so that a dot or a speck is not
+	// scaled up into a 20x20 block and classified.
+	minInkFraction = 10
+	minInkPixels   = 3
 )
 
 // Errors of ImageToMNIST and LoadPNG.
 var (
-	ErrBlankImage = errors.New("data: image holds no digit (it is blank)")
+	// ErrBlankImage: the image holds no digit: blank, too faint (less
+	// contrast than minContrast) or a speck (ink smaller than
+	// minInkFraction of the image). The error says which.
+	ErrBlankImage = errors.New("data: no digit found")
 	ErrNotPNG     = errors.New("data: not a valid PNG image")
 	ErrImageSize  = errors.New("data: image too large")
 )
@@ -56,8 +71,8 @@ func decodePNG(name string, r io.ReadSeeker) ([]uint8, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (%v)", name, ErrNotPNG, err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPNGPixels {
-		return nil, fmt.Errorf("%s: %w: %dx%d pixels (at most %d)", name, ErrImageSize, cfg.Width, cfg.Height, maxPNGPixels)
+	if err := CheckImageSize(cfg.Width, cfg.Height, MaxPNGSide); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -71,6 +86,16 @@ func decodePNG(name string, r io.ReadSeeker) ([]uint8, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return pixels, nil
+}
+
+// CheckImageSize refuses (ErrImageSize) an image whose declared width or
+// height is not 1 to side pixels: each side is checked, so that a
+// 4194304x1 image does not pass a bound of 2048x2048 pixels in all.
+func CheckImageSize(width, height, side int) error {
+	if width < 1 || height < 1 || width > side || height > side {
+		return fmt.Errorf("%w: %dx%d pixels (at most %dx%d)", ErrImageSize, width, height, side, side)
+	}
+	return nil
 }
 
 // ImageToMNIST converts a picture of one handwritten digit, of any size and
@@ -88,7 +113,10 @@ func decodePNG(name string, r io.ReadSeeker) ([]uint8, error) {
 //     light paper and is inverted. The background level is then subtracted
 //     and the contrast stretched so the darkest ink becomes 255.
 //  3. Crop to the bounding box of the ink (pixels above 10% of full scale).
-//     An image without ink is an error (ErrBlankImage).
+//     An image without a digit is an error (ErrBlankImage): one whose ink
+//     differs from the paper by less than 26/255 (minContrast), or whose
+//     ink's box is smaller, on its longer side, than a tenth of the image's
+//     shorter side or 3 pixels (a dot or a speck).
 //  4. Scale the box, preserving its aspect ratio, so that its longer side is
 //     20 pixels, by area averaging (a box filter): each output pixel is the
 //     mean of the input area it covers, so a stroke thinner than the
@@ -106,12 +134,23 @@ func ImageToMNIST(img image.Image) ([]uint8, error) {
 		return nil, fmt.Errorf("%w: empty image", ErrBlankImage)
 	}
 	gray := luminance(img)
-	normalizeInk(gray, w, h)
+	contrast := normalizeInk(gray, w, h)
+	if math.Round(float64(contrast)*255) == 0 {
+		return nil, fmt.Errorf("%w: the image is blank (one shade throughout)", ErrBlankImage)
+	}
+	if contrast < minContrast {
+		return nil, fmt.Errorf("%w: the darkest ink differs from the paper by %.0f/255 (a digit needs %.0f/255 or more)",
+			ErrBlankImage, math.Round(float64(contrast)*255), math.Round(minContrast*255))
+	}
 	x0, y0, x1, y1, ok := inkBox(gray, w, h)
 	if !ok {
-		return nil, ErrBlankImage
+		return nil, fmt.Errorf("%w: the image is blank", ErrBlankImage)
 	}
 	bw, bh := x1-x0, y1-y0
+	if need := max(min(w, h)/minInkFraction, minInkPixels); max(bw, bh) < need {
+		return nil, fmt.Errorf("%w: the ink covers only %dx%d pixels of the %dx%d image (a digit spans %d pixels or more, a tenth of the image; crop the image around it)",
+			ErrBlankImage, bw, bh, w, h, need)
+	}
 	crop := make([]float32, bw*bh)
 	for y := range bh {
 		copy(crop[y*bw:(y+1)*bw], gray[(y0+y)*w+x0:(y0+y)*w+x1])
@@ -149,8 +188,10 @@ func luminance(img image.Image) []float32 {
 }
 
 // normalizeInk turns gray levels into ink intensities in place: 0 for the
-// background, 1 for the strongest ink, inverting dark-on-light images.
-func normalizeInk(gray []float32, w, h int) {
+// background, 1 for the strongest ink, inverting dark-on-light images. It
+// returns the contrast it stretched: the strongest ink's difference from
+// the background, 0..1.
+func normalizeInk(gray []float32, w, h int) float32 {
 	border := make([]float32, 0, 2*(w+h))
 	for x := range w {
 		border = append(border, gray[x], gray[(h-1)*w+x])
@@ -169,11 +210,12 @@ func normalizeInk(gray []float32, w, h int) {
 	peak := slices.Max(gray)
 	if peak-bg < 1e-3 { // nothing stands out from the background
 		clear(gray)
-		return
+		return max(peak-bg, 0)
 	}
 	for i, v := range gray {
 		gray[i] = min(max((v-bg)/(peak-bg), 0), 1)
 	}
+	return peak - bg
 }
 
 // inkBox returns the bounding box [x0, x1) x [y0, y1) of the pixels above

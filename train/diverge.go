@@ -1,7 +1,6 @@
 package train
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -52,24 +51,7 @@ func checkLoss(name string, loss float64, step, steps int) *divergedError {
 // never saved as a run's newest checkpoint.
 func checkWeights(vars []checkpoint.Variable, step int) *divergedError {
 	for _, v := range vars {
-		var bad float64
-		switch v.DType {
-		case "Float32", "float32":
-			for i := 0; i+4 <= len(v.Data); i += 4 {
-				if f := float64(math.Float32frombits(binary.LittleEndian.Uint32(v.Data[i:]))); !finite(f) {
-					bad = f
-					break
-				}
-			}
-		case "Float64", "float64":
-			for i := 0; i+8 <= len(v.Data); i += 8 {
-				if f := math.Float64frombits(binary.LittleEndian.Uint64(v.Data[i:])); !finite(f) {
-					bad = f
-					break
-				}
-			}
-		}
-		if bad != 0 {
+		if _, bad, found := checkpoint.FirstNonFinite(v.DType, v.Data); found {
 			return &divergedError{step: step, what: fmt.Sprintf("%s holds %v", v.Path, bad)}
 		}
 	}

@@ -55,12 +55,7 @@ func checkpointsInspect(e *env, o *checkpointsOptions) error {
 	if o.json {
 		r := inspectReport{Dir: c.Dir, Manifest: c.Manifest, Config: cfg, Step: step, Epoch: epoch, Dataset: dataset,
 			Backend: meta.Backend, Build: meta.Build, Variables: c.Variables}
-		b, err := safejson.MarshalIndent(r, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = e.stdout.Write(append(b, '\n'))
-		return err
+		return writeJSONIndent(e.stdout, r)
 	}
 	printManifest(e.stdout, c.Dir, c.Manifest)
 	fmt.Fprintln(e.stdout, "status     valid (sizes, SHA-256 and variable layout match the manifest)")
@@ -69,13 +64,13 @@ func checkpointsInspect(e *env, o *checkpointsOptions) error {
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "  model\t%s\n", cfg.Model)
 	for _, kv := range configFields(cfg) {
-		fmt.Fprintf(w, "  %s\t%s\n", kv[0], kv[1])
+		fmt.Fprintf(w, "  %s\t%s\n", kv[0], human.Text(kv[1]))
 	}
 	fmt.Fprintf(w, "  trained\t%s, %s\n", human.Count(step, "step"), human.Count(epoch, "epoch"))
-	fmt.Fprintf(w, "  backend\t%s\n", meta.Backend)
+	fmt.Fprintf(w, "  backend\t%s\n", backendShown(meta.Backend))
 	fmt.Fprintf(w, "  dataset\tSHA-256 %s\n", dataset)
 	if b := buildLine(meta.Build); b != "" {
-		fmt.Fprintf(w, "  built by\t%s\n", b)
+		fmt.Fprintf(w, "  built by\t%s\n", human.Text(b))
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -93,7 +88,7 @@ func checkpointsInspect(e *env, o *checkpointsOptions) error {
 		if v.Trainable {
 			params += n
 		}
-		fmt.Fprintf(w, "  %s\t%s\t%v\t%s\t%d\n", v.Path, v.DType, shapeString(v.Shape), yesNo(v.Trainable), v.Size)
+		fmt.Fprintf(w, "  %s\t%s\t%v\t%s\t%d\n", human.Text(v.Path), human.Text(v.DType), shapeString(v.Shape), yesNo(v.Trainable), v.Size)
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -104,11 +99,11 @@ func checkpointsInspect(e *env, o *checkpointsOptions) error {
 
 // printManifest prints a checkpoint's manifest.
 func printManifest(out io.Writer, dir string, m checkpoint.Manifest) {
-	fmt.Fprintf(out, "checkpoint %s\n", dir)
+	fmt.Fprintf(out, "checkpoint %s\n", human.Text(dir))
 	fmt.Fprintf(out, "format     version %d\n", m.FormatVersion)
 	fmt.Fprintf(out, "step       %d\n", m.Step)
 	fmt.Fprintf(out, "epoch      %d (completed)\n", m.Epoch)
-	fmt.Fprintf(out, "reason     %s\n", m.Reason)
+	fmt.Fprintf(out, "reason     %s\n", human.Text(m.Reason))
 	fmt.Fprintf(out, "created    %s\n", m.Created.UTC().Format(time.RFC3339))
 	if len(m.Metrics) > 0 {
 		names := make([]string, 0, len(m.Metrics))
@@ -118,7 +113,7 @@ func printManifest(out io.Writer, dir string, m checkpoint.Manifest) {
 		sort.Strings(names)
 		var parts []string
 		for _, k := range names {
-			parts = append(parts, fmt.Sprintf("%s %.4f", k, m.Metrics[k]))
+			parts = append(parts, fmt.Sprintf("%s %.4f", human.Text(k), m.Metrics[k]))
 		}
 		fmt.Fprintf(out, "metrics    %s\n", strings.Join(parts, ", "))
 	}
@@ -128,7 +123,7 @@ func printManifest(out io.Writer, dir string, m checkpoint.Manifest) {
 	var total int64
 	for _, f := range m.Files {
 		total += f.Size
-		fmt.Fprintf(w, "  %s\t%d\t%s\n", f.Name, f.Size, f.SHA256)
+		fmt.Fprintf(w, "  %s\t%d\t%s\n", human.Text(f.Name), f.Size, human.Text(f.SHA256))
 	}
 	if info, err := os.Stat(filepath.Join(dir, checkpoint.ManifestFile)); err == nil {
 		total += info.Size()

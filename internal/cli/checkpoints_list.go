@@ -8,7 +8,6 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/human"
-	"github.com/neurona/neurona/train/safejson"
 )
 
 // listEntry is one checkpoint in `checkpoints list --json`.
@@ -50,10 +49,10 @@ func checkpointsList(e *env, o *checkpointsOptions) error {
 			}
 			entries = append(entries, le)
 		}
-		return safejson.Encode(e.stdout, entries)
+		return writeJSON(e.stdout, entries)
 	}
 	if len(infos) == 0 {
-		fmt.Fprintf(e.stdout, "no checkpoints in %s\n", dir)
+		fmt.Fprintf(e.stdout, "no checkpoints in %s\n", human.Text(dir))
 		return nil
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
@@ -75,7 +74,7 @@ func checkpointsList(e *env, o *checkpointsOptions) error {
 		if errs[i] != nil {
 			status = "CORRUPT: " + shortError(info.Dir, errs[i])
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", filepath.Base(info.Dir), step, epoch, reason, acc, human.Bytes(info.Size), status)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", human.Text(filepath.Base(info.Dir)), step, epoch, human.Text(reason), acc, human.Bytes(info.Size), human.Text(status))
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -83,7 +82,7 @@ func checkpointsList(e *env, o *checkpointsOptions) error {
 	if best != "" {
 		fmt.Fprintf(e.stdout, "* best %s (kept by prune unless --keep-best=false)\n", bestMetric)
 	}
-	fmt.Fprintf(e.stdout, "%s, %s on disk in %s\n", human.Count(len(infos), "checkpoint"), human.Bytes(diskUsage(dir)), dir)
+	fmt.Fprintf(e.stdout, "%s, %s on disk in %s\n", human.Count(len(infos), "checkpoint"), human.Bytes(diskUsage(dir)), human.Text(dir))
 	if n := tempFolders(dir); n > 0 {
 		fmt.Fprintf(e.stdout, "%s (.tmp-*) of interrupted saves; the next training run in this folder removes them\n", human.Count(n, "temporary folder"))
 	}
@@ -114,10 +113,10 @@ func checkpointsVerify(e *env, o *checkpointsOptions) error {
 	for _, info := range infos {
 		if err := ckptStatus(info); err != nil {
 			bad++
-			fmt.Fprintf(w, "CORRUPT\t%s\t%s\n", filepath.Base(info.Dir), shortError(info.Dir, err))
+			fmt.Fprintf(w, "CORRUPT\t%s\t%s\n", human.Text(filepath.Base(info.Dir)), human.Text(shortError(info.Dir, err)))
 			continue
 		}
-		fmt.Fprintf(w, "ok\t%s\tstep %d, epoch %d, %d files checked\n", filepath.Base(info.Dir), info.Manifest.Step, info.Manifest.Epoch, len(info.Manifest.Files)+1)
+		fmt.Fprintf(w, "ok\t%s\tstep %d, epoch %d, %d files checked\n", human.Text(filepath.Base(info.Dir)), info.Manifest.Step, info.Manifest.Epoch, len(info.Manifest.Files)+1)
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -160,7 +159,7 @@ func checkpointsPrune(e *env, o *checkpointsOptions) error {
 	for _, d := range deleted {
 		info := sizes[d]
 		freed += info.Size
-		fmt.Fprintf(e.stdout, "deleted %s (step %d, epoch %d, %s)\n", filepath.Base(d), info.Manifest.Step, info.Manifest.Epoch, human.Bytes(info.Size))
+		fmt.Fprintf(e.stdout, "deleted %s (step %d, epoch %d, %s)\n", human.Text(filepath.Base(d)), info.Manifest.Step, info.Manifest.Epoch, human.Bytes(info.Size))
 	}
 	if err != nil {
 		return fmt.Errorf("prune %s: %w", dir, err)
@@ -177,9 +176,9 @@ func checkpointsPrune(e *env, o *checkpointsOptions) error {
 	}
 	for _, info := range before {
 		if info.Err != nil {
-			fmt.Fprintf(e.stdout, "left %s alone: it is corrupt (see `neurona checkpoints verify`)\n", filepath.Base(info.Dir))
+			fmt.Fprintf(e.stdout, "left %s alone: it is corrupt (see `neurona checkpoints verify`)\n", human.Text(filepath.Base(info.Dir)))
 		}
 	}
-	fmt.Fprintf(e.stdout, "%s left, %s on disk in %s (freed %s)\n", human.Count(len(before)-len(deleted), "checkpoint"), human.Bytes(diskUsage(dir)), dir, human.Bytes(freed))
+	fmt.Fprintf(e.stdout, "%s left, %s on disk in %s (freed %s)\n", human.Count(len(before)-len(deleted), "checkpoint"), human.Bytes(diskUsage(dir)), human.Text(dir), human.Bytes(freed))
 	return nil
 }

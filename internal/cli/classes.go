@@ -27,7 +27,7 @@ func parseClasses(list string) ([]string, error) {
 }
 
 // nameData names the classes of data about to be trained on by --classes
-// (list), which must name at least every class its labels use.
+// (list), which must name exactly its classes.
 func nameData(m *data.MNIST, list string) error {
 	names, err := parseClasses(list)
 	if err != nil || names == nil {

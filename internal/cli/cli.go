@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 
@@ -163,7 +164,7 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "%s: %s\n", name, ue.msg)
+		fmt.Fprintf(stderr, "%s: %s\n", name, human.Text(ue.msg))
 		return ExitUsage
 	case errors.As(err, new(*missingPathError)):
 		// Only a path named on the command line: a file missing inside a
@@ -188,8 +189,9 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 	}
 }
 
-// oneLine keeps the first line of an error: GoMLX errors may carry a stack.
+// oneLine keeps the first line of an error (GoMLX errors may carry a
+// stack), escaped for the terminal: errors quote paths and what files say.
 func oneLine(s string) string {
 	first, _, _ := strings.Cut(s, "\n")
-	return first
+	return human.Text(first)
 }

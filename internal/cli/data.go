@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 
@@ -49,7 +50,7 @@ func dataInfo(e *env, o *data.LocateOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "folder  %s\nsource  %s\n", m.Dir, m.Source)
+	fmt.Fprintf(e.stdout, "folder  %s\nsource  %s\n", human.Text(m.Dir), human.Text(m.Source))
 	for _, s := range []struct {
 		name string
 		set  *data.Set
@@ -91,7 +92,7 @@ func dataVerify(e *env, o *data.LocateOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "folder %s (%s)\n", dir, source)
+	fmt.Fprintf(e.stdout, "folder %s (%s)\n", human.Text(dir), human.Text(source))
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "FILE\tBYTES\tSHA-256\tORIGINAL\tSTATUS")
 	bad := 0
@@ -104,7 +105,7 @@ func dataVerify(e *env, o *data.LocateOptions) error {
 			status = s.Err.Error()
 			bad++
 		}
-		fmt.Fprintf(w, "%s\t%d\t%.16s…\t%s\t%s\n", s.Name, s.Size, s.SHA256, yesNo(s.KnownHash), status)
+		fmt.Fprintf(w, "%s\t%d\t%.16s…\t%s\t%s\n", human.Text(s.Name), s.Size, s.SHA256, yesNo(s.KnownHash), status)
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -121,7 +122,7 @@ func dataFetch(e *env, o *data.LocateOptions, mirror string) error {
 	if mirror != "" {
 		mirrors = []string{mirror}
 	}
-	logf := func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	logf := e.logf
 	if err := data.Fetch(e.ctx, nil, mirrors, o.CacheDir, logf); err != nil {
 		return err
 	}

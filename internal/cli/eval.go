@@ -12,7 +12,7 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/safejson"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 
@@ -140,14 +140,14 @@ func evalRun(e *env, o *evalOptions) error {
 		return err
 	}
 	if other {
-		fmt.Fprintf(e.stdout, "WARNING     %s: %s is not the data %s was trained on\n", otherDataWarning, mnist.Dir, c.Dir)
+		fmt.Fprintf(e.stdout, "WARNING     %s: %s is not the data %s was trained on\n", otherDataWarning, human.Text(mnist.Dir), human.Text(c.Dir))
 	}
 	ev, err := t.Evaluate(mnist.Test)
 	if err != nil {
 		return fmt.Errorf("evaluate %s: %w", c.Dir, err)
 	}
 	if o.json {
-		if err := safejson.Encode(e.stdout, evalReport{Checkpoint: c.Dir, Model: t.Config.Model.String(),
+		if err := writeJSON(e.stdout, evalReport{Checkpoint: c.Dir, Model: t.Config.Model.String(),
 			Step: c.Manifest.Step, Epoch: c.Manifest.Epoch, Backend: backendName, Data: mnist.Dir, OtherData: other,
 			Warning: warnIf(other), Classes: t.Data.Classes.Names, Evaluation: ev}); err != nil {
 			return err
@@ -169,7 +169,7 @@ func evalRun(e *env, o *evalOptions) error {
 		fmt.Fprintf(e.stderr, "neurona eval: warning: the run's pictures: %s\n", oneLine(err.Error()))
 	}
 	if len(pictures) > 0 && !o.json {
-		fmt.Fprintf(e.stdout, "\npictures    %s in %s\n", strings.Join(pictures, ", "), o.path)
+		fmt.Fprintf(e.stdout, "\npictures    %s in %s\n", strings.Join(pictures, ", "), human.Text(o.path))
 	}
 	return nil
 }
@@ -179,7 +179,7 @@ func printEvaluation(out io.Writer, c *checkpoint.Checkpoint, t *train.Trained, 
 	fmt.Fprintf(out, "checkpoint  %s\n", checkpointLine(c))
 	fmt.Fprintf(out, "model       %s\n", t.Config.Model)
 	fmt.Fprintf(out, "backend     %s\n", backendName)
-	fmt.Fprintf(out, "data        %d test images from %s\n", ev.Examples, data.Describe(mnist.Dir, mnist.Source))
+	fmt.Fprintf(out, "data        %d test images from %s\n", ev.Examples, human.Text(data.Describe(mnist.Dir, mnist.Source)))
 	fmt.Fprintf(out, "test        loss %.4f  accuracy %.4f  (%d correct, %d wrong)\n\n",
 		ev.Loss, ev.Accuracy, ev.Examples-len(ev.Wrong), len(ev.Wrong))
 	if err := printClassTable(out, ev, t.Data.Classes); err != nil {
@@ -200,7 +200,7 @@ func drawEvalPictures(e *env, runDir string, mnist *data.MNIST, classes data.Cla
 	defer unlock()
 	paths, damaged, err := viz.RunPictures(runDir, mnist.Test, ev, classes)
 	for _, d := range damaged {
-		fmt.Fprintf(e.stderr, "neurona eval: warning: %s\n", d)
+		fmt.Fprintf(e.stderr, "neurona eval: warning: %s\n", human.Text(d))
 	}
 	for i := range paths {
 		paths[i] = filepath.Base(paths[i])
@@ -278,5 +278,5 @@ func printConfusion(out io.Writer, confusion [][]int, classes data.Classes) erro
 
 // checkpointLine describes a checkpoint in one line for output headers.
 func checkpointLine(c *checkpoint.Checkpoint) string {
-	return fmt.Sprintf("%s (step %d, epoch %d)", c.Dir, c.Manifest.Step, c.Manifest.Epoch)
+	return fmt.Sprintf("%s (step %d, epoch %d)", human.Text(c.Dir), c.Manifest.Step, c.Manifest.Epoch)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 
@@ -115,7 +116,7 @@ func explainRun(e *env, o *explainOptions) error {
 	if err := viz.WritePNG(o.out, viz.WeightImage(w, cols, o.scale)); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s (%d weight maps of %s)\n", o.out, len(w.Maps), c.Dir)
+	fmt.Fprintf(e.stdout, "wrote %s (%d weight maps of %s)\n", human.Text(o.out), len(w.Maps), human.Text(c.Dir))
 	return nil
 }
 
@@ -139,7 +140,7 @@ func runCheckpoint(e *env, name, path string) (*checkpoint.Checkpoint, error) {
 	}
 	if err != nil || s.EvaluatedEpoch == 0 || s.EvaluatedEpoch == s.Epochs {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(e.stderr, "neurona %s: %s/summary.json: %v; using the newest checkpoint\n", name, path, oneLine(err.Error()))
+			fmt.Fprintf(e.stderr, "neurona %s: %s/summary.json: %v; using the newest checkpoint\n", name, human.Text(path), oneLine(err.Error()))
 		}
 		return resolveCheckpoint(e, name, path)
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
-	"github.com/neurona/neurona/train/safejson"
 	"github.com/spf13/cobra"
 )
 
@@ -53,7 +52,7 @@ func backendsList(e *env, asJSON bool) error {
 	list := backend.List()
 	backend.Describe(list)
 	if asJSON {
-		return safejson.Encode(e.stdout, list)
+		return writeJSON(e.stdout, list)
 	}
 	chosen, chooseErr := backend.Choose("")
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)

@@ -224,8 +224,19 @@ func TestTrainClassesFlag(t *testing.T) {
 	if code != ExitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "--classes") {
 		t.Errorf("train --classes h,h: exit %d, stderr %q", code, stderr)
 	}
-	code, _, stderr = cliRun("train", "--epochs", "1", "--classes", "h,v", "--data-dir", dataDir, "--backend", "go", "--run-dir", filepath.Join(t.TempDir(), "r"))
-	if code != ExitUsage || !strings.Contains(stderr, "2 names for 3 classes") {
-		t.Errorf("train --classes h,v on 3 classes: exit %d, stderr %q", code, stderr)
+	for _, tt := range []struct{ name, list, want string }{
+		{"too few names are refused", "h,v", "2 names for 3 classes"},
+		{"one name too many is refused", "h,v,x,y", "4 names for 3 classes"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			run := filepath.Join(t.TempDir(), "r")
+			code, _, stderr := cliRun("train", "--epochs", "1", "--classes", tt.list, "--data-dir", dataDir, "--backend", "go", "--run-dir", run)
+			if code != ExitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("train --classes %s on 3 classes: exit %d, stderr %q; want %d saying %q", tt.list, code, stderr, ExitUsage, tt.want)
+			}
+			if _, err := os.Stat(run); err == nil {
+				t.Errorf("%s was made by a refused command", run)
+			}
+		})
 	}
 }

@@ -46,7 +46,7 @@ func needFolder(what, path string) error {
 // environment's variables, downloads allowed, and notes on stderr.
 func (e *env) locating(opts *data.LocateOptions) {
 	opts.Getenv, opts.Download = e.getenv, true
-	opts.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	opts.Logf = e.logf
 }
 
 // loadMNIST finds and reads MNIST. A --data-dir that does not exist is a

@@ -6,6 +6,7 @@ import (
 
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 
@@ -79,6 +80,6 @@ func plotActivations(e *env, o *plotActivationsOptions) error {
 	if err := viz.WritePNG(o.out, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s\n", o.out)
+	fmt.Fprintf(e.stdout, "wrote %s\n", human.Text(o.out))
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/safejson"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 
@@ -170,6 +170,10 @@ func predictRun(e *env, o *predictOptions) error {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return usagef("image %s does not exist", path)
+		case errors.Is(err, data.ErrBlankImage), errors.Is(err, data.ErrImageSize):
+			// A readable image that is not a digit to classify: a bad input,
+			// like a value out of range, not a damaged file.
+			return usagef("image %s", oneLine(err.Error())) // the error names the file first
 		case err != nil:
 			return fmt.Errorf("image %s", strings.TrimPrefix(oneLine(err.Error()), "open "))
 		}
@@ -194,7 +198,7 @@ func predictRun(e *env, o *predictOptions) error {
 			return err
 		}
 		if other {
-			fmt.Fprintf(e.stderr, "neurona predict: warning: %s: %s is not the data %s was trained on\n", otherDataWarning, mnist.Dir, t.Checkpoint.Dir)
+			fmt.Fprintf(e.stderr, "neurona predict: warning: %s: %s is not the data %s was trained on\n", otherDataWarning, human.Text(mnist.Dir), human.Text(t.Checkpoint.Dir))
 		}
 		set := mnist.Test
 		for _, i := range o.testIndex {
@@ -229,7 +233,7 @@ func predictRun(e *env, o *predictOptions) error {
 		}
 	}
 	if o.json {
-		return safejson.Encode(e.stdout, predictReport{Checkpoint: t.Checkpoint.Dir, Model: t.Config.Model.String(),
+		return writeJSON(e.stdout, predictReport{Checkpoint: t.Checkpoint.Dir, Model: t.Config.Model.String(),
 			Outputs: short, Predictions: preds})
 	}
 	fmt.Fprintf(e.stdout, "checkpoint  %s\n", checkpointLine(t.Checkpoint))
@@ -265,7 +269,7 @@ func predictRun(e *env, o *predictOptions) error {
 		} else if p.Confidence != nil {
 			measure = fmt.Sprintf("%.3f", *p.Confidence)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s", p.Name, label, names.Name(p.Class), measure)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s", human.Text(p.Name), label, names.Name(p.Class), measure)
 		if k <= maxClassColumns {
 			for _, v := range p.Probabilities {
 				fmt.Fprintf(w, "\t"+format, v)

@@ -9,6 +9,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 
@@ -67,7 +68,7 @@ func reportRun(e *env, o *reportOptions) error {
 		return err
 	}
 	for _, d := range damaged {
-		fmt.Fprintf(e.stderr, "neurona report: warning: %s\n", d)
+		fmt.Fprintf(e.stderr, "neurona report: warning: %s\n", human.Text(d))
 	}
 	c, err := runCheckpoint(e, "report", o.runDir)
 	if err != nil {
@@ -96,7 +97,7 @@ func reportRun(e *env, o *reportOptions) error {
 	warning := ""
 	if other {
 		warning = fmt.Sprintf("%s: %s is not the data %s was trained on", otherDataWarning, mnist.Dir, c.Dir)
-		fmt.Fprintf(e.stdout, "WARNING     %s\n", warning)
+		fmt.Fprintf(e.stdout, "WARNING     %s\n", human.Text(warning))
 	}
 	ev, err := t.Evaluate(mnist.Test)
 	if err != nil {
@@ -111,6 +112,6 @@ func reportRun(e *env, o *reportOptions) error {
 	if err := report.Write(o.out, in); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s (%s, test accuracy %.4f)\n", o.out, t.Config.Model, ev.Accuracy)
+	fmt.Fprintf(e.stdout, "wrote %s (%s, test accuracy %.4f)\n", human.Text(o.out), t.Config.Model, ev.Accuracy)
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/neurona/neurona/internal/runs"
 	"github.com/neurona/neurona/internal/viz"
-	"github.com/neurona/neurona/train/safejson"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 
@@ -92,44 +92,64 @@ func newCmdRuns(e *env, runF func(*runsOptions) error) *cobra.Command {
 }
 
 func runsList(e *env, o *runsOptions) error {
-	found, err := runs.Find(o.dirs[0])
+	l, err := runs.Find(o.dirs[0])
 	if err != nil {
 		return err
 	}
+	found := l.Runs
 	if err := runs.Sort(found, o.sort); err != nil {
 		return err
+	}
+	warnRuns(e, "list", l.Unreadable, found)
+	if l.LeftOut > 0 {
+		fmt.Fprintf(e.stderr, "neurona runs list: %d more runs below %s are not listed: only the first %d by name are (list a folder below it)\n",
+			l.LeftOut, human.Text(o.dirs[0]), runs.MaxListed)
 	}
 	if o.json {
 		if found == nil {
 			found = []runs.Run{}
 		}
-		return safejson.Encode(e.stdout, found)
+		return writeJSON(e.stdout, found)
 	}
 	if len(found) == 0 {
-		fmt.Fprintf(e.stdout, "no runs below %s\n", o.dirs[0])
+		fmt.Fprintf(e.stdout, "no runs below %s\n", human.Text(o.dirs[0]))
 		return nil
 	}
 	return runs.WriteList(e.stdout, found)
+}
+
+// warnRuns says on stderr, one line each, which folders could not be read
+// and what is wrong with each damaged run's files.
+func warnRuns(e *env, verb string, unreadable []string, list []runs.Run) {
+	for _, u := range unreadable {
+		fmt.Fprintf(e.stderr, "neurona runs %s: warning: %s\n", verb, human.Text(u))
+	}
+	for _, r := range list {
+		if r.Problem != "" {
+			fmt.Fprintf(e.stderr, "neurona runs %s: warning: %s\n", verb, human.Text(r.Problem))
+		}
+	}
 }
 
 func runsCompare(e *env, o *runsOptions) error {
 	var list []runs.Run
 	for _, d := range o.dirs {
 		r := runs.Describe(d, filepath.Base(filepath.Clean(d)))
-		if r.Summary == nil && r.Epochs == 0 {
+		if r.Summary == nil && r.Epochs == 0 && r.Problem == "" {
 			return fmt.Errorf("%s is not a run folder (no summary.json or metrics.jsonl)", d)
 		}
 		list = append(list, r)
 	}
+	warnRuns(e, "compare", nil, list)
 	if err := runs.WriteCompare(e.stdout, list); err != nil {
 		return err
 	}
 	err := runs.ComparePicture(o.out, list)
 	switch {
 	case err == nil:
-		fmt.Fprintf(e.stdout, "wrote %s\n", o.out)
+		fmt.Fprintf(e.stdout, "wrote %s\n", human.Text(o.out))
 	case errors.Is(err, viz.ErrNoTrials):
-		fmt.Fprintf(e.stderr, "neurona runs compare: no %s: %v\n", o.out, err)
+		fmt.Fprintf(e.stderr, "neurona runs compare: no %s: %s\n", human.Text(o.out), human.Text(err.Error()))
 	default:
 		return err
 	}

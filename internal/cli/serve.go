@@ -114,7 +114,7 @@ func serveRun(e *env, o *serveOptions) error {
 			return train.LoadTrained(b, c)
 		},
 		TestSet: testSets(e),
-		Logf:    func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
+		Logf:    e.logf,
 	})
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/viz"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 
@@ -79,7 +80,7 @@ func newCmdDataShow(e *env, runF func(*showOptions) error) *cobra.Command {
 	fs.StringVar(&o.split, "split", "train", "which images: train or test (MNIST: 60,000 or 10,000)")
 	fs.IntVar(&o.n, "n", 64, "how many images (1 to 1000)")
 	fs.StringVar(&o.class, "class", "", "only images of this class: its number, or its name if the data names its classes (default: all)")
-	fs.IntVar(&digit, "digit", -1, "only images of this class number: --class under its old name, from when the classes were MNIST's digits; -1 for all")
+	fs.IntVar(&digit, "digit", -1, "--class under its old name, from when the classes were MNIST's digits (a number, resolved as --class resolves it); -1 for all")
 	fs.IntVar(&o.cols, "cols", 0, "images per row (default: 10, or 8 for 64 images)")
 	fs.IntVar(&o.scale, "scale", 3, "screen pixels per image pixel (1 to 10; images larger than "+strconv.Itoa(viz.MaxTile)+" pixels a side are shrunk to fit)")
 	fs.StringVar(&o.out, "out", "samples.png", "PNG file to write")
@@ -88,13 +89,15 @@ func newCmdDataShow(e *env, runF func(*showOptions) error) *cobra.Command {
 	return cmd
 }
 
-// classIndex returns the class s names among classes: for --class a name
-// of theirs (names first: a class may be named "3"), else a number 0 to
-// N-1; for --digit a number. flag is the flag s came from; an unknown
+// classIndex returns the class s names among classes: a name of theirs
+// first (a class may be named "3": pictures caption it "3", so "3" asks for
+// the images captioned 3), else a number 0 to N-1. --class and --digit (its
+// old name) resolve the same way, so that both pick the same class when the
+// classes are named with numbers. flag is the flag s came from; an unknown
 // class is a usage error that says what the data has.
 func classIndex(classes data.Classes, flag, s string) (int, error) {
 	for i, name := range classes.Names {
-		if name == s && flag == "--class" {
+		if name == s {
 			return i, nil
 		}
 	}
@@ -165,6 +168,6 @@ func showRun(e *env, o *showOptions) error {
 	if err := viz.WritePNG(o.out, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s (%d images, %dx%d pixels%s)\n", o.out, len(cells), img.Bounds().Dx(), img.Bounds().Dy(), shrunk)
+	fmt.Fprintf(e.stdout, "wrote %s (%d images, %dx%d pixels%s)\n", human.Text(o.out), len(cells), img.Bounds().Dx(), img.Bounds().Dy(), shrunk)
 	return nil
 }

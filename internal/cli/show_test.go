@@ -121,6 +121,7 @@ func TestShowHelp(t *testing.T) {
 func TestDataShowClasses(t *testing.T) {
 	named := fakeDataset(t, 12, 10, 3, animalNames) // 50 test images: 17 cats, 17 dogs, 16 birds
 	unnamed := fakeDataset(t, 12, 10, 3, nil)
+	numbered := fakeDataset(t, 12, 10, 3, []string{"2", "1", "0"}) // class 0 (17 images) is named "2"
 	big := fakeDataset(t, 350, 100, 2, nil)
 	tests := []struct {
 		name string
@@ -132,6 +133,9 @@ func TestDataShowClasses(t *testing.T) {
 		{"a class by number", []string{"--data-dir", named, "--class", "2"}, "(16 images", 10 * 3 * 10},
 		{"--digit, the old name, by number", []string{"--data-dir", unnamed, "--digit", "1"}, "(17 images", 10 * 3 * 10},
 		{"all images of any size", []string{"--data-dir", unnamed, "--n", "5"}, "(5 images", 5 * 3 * 10},
+		{"--class 2 with classes named 2, 1, 0 is the class named 2", []string{"--data-dir", numbered, "--class", "2"}, "(17 images", 10 * 3 * 10},
+		{"--digit 2 with classes named 2, 1, 0 is the same class", []string{"--data-dir", numbered, "--digit", "2"}, "(17 images", 10 * 3 * 10},
+		{"--digit 0 with classes named 2, 1, 0 is the class named 0", []string{"--data-dir", numbered, "--digit", "0"}, "(16 images", 10 * 3 * 10},
 		{"images larger than a tile are shrunk, and it says so", []string{"--data-dir", big, "--n", "2"},
 			"images of 350x100 pixels shrunk to 320x91", 2 * 91},
 	}
@@ -183,7 +187,8 @@ func TestClassIndex(t *testing.T) {
 		{"a name", many, "--class", "c", 2, ""},
 		{"a number", many, "--class", "3", 3, ""},
 		{"a name that is a number is the name", many, "--class", "7", 7, ""},
-		{"--digit is a number only", data.Classes{N: 3, Names: []string{"2", "1", "0"}}, "--digit", "0", 0, ""},
+		{"--class takes a number that is a name as the name", data.Classes{N: 3, Names: []string{"2", "1", "0"}}, "--class", "0", 2, ""},
+		{"--digit resolves a number as --class does", data.Classes{N: 3, Names: []string{"2", "1", "0"}}, "--digit", "0", 2, ""},
 		{"a negative number", many, "--class", "-1", 0, "--class -1 (the data has classes 0 to 7)"},
 		{"a huge number", many, "--class", "99999999999999999999", 0, "the data has classes 0 to 7"},
 		{"an unknown name lists five names and the count", many, "--class", "z", 0, `"a", "b", "c", "d", "e", … (8 names)`},

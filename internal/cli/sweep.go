@@ -266,7 +266,7 @@ func sweepRun(e *env, o *sweepOptions) error {
 	finished, failed := s.Count()
 	for _, w := range warnings {
 		if finished > 0 { // else the line below says why there is no picture
-			fmt.Fprintf(e.stderr, "neurona sweep: warning: %s\n", w)
+			fmt.Fprintf(e.stderr, "neurona sweep: warning: %s\n", human.Text(w))
 		}
 	}
 	if err != nil {

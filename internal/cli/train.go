@@ -12,6 +12,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -220,7 +221,7 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 	o.set = set
 	o.data.Download = o.download
 	o.data.Getenv = e.getenv
-	o.data.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	o.data.Logf = e.logf
 	if o.resume != "" {
 		if set["run-dir"] {
 			return usagef("--run-dir and --resume: a resumed run continues in its own run folder")
@@ -317,7 +318,7 @@ func trainRun(e *env, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	opts := train.Options{DataOnDevice: o.onDevice, CompileCache: o.compileCache(), Warn: func(msg string) { fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", msg) }}
+	opts := train.Options{DataOnDevice: o.onDevice, CompileCache: o.compileCache(), Warn: func(msg string) { fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", human.Text(msg)) }}
 	var saved strings.Builder
 	if err := writeConfig(&saved, "yaml", o.effectiveConfig(false)); err != nil {
 		return err
@@ -368,7 +369,7 @@ func trainRun(e *env, o *trainOptions) error {
 func drawRun(e *env, s *train.Summary, mnist *data.MNIST) error {
 	paths, damaged, err := viz.RunPictures(s.RunDir, mnist.Test, s.Evaluation, mnist.Classes)
 	for _, d := range damaged {
-		fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", d)
+		fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", human.Text(d))
 	}
 	if err != nil {
 		return fmt.Errorf("draw the run's pictures: %w", err)

@@ -16,29 +16,50 @@ import (
 	"github.com/neurona/neurona/train"
 )
 
-// maxDepth and maxRuns bound the search, so that `runs list /` ends.
-const (
-	maxDepth = 6
-	maxRuns  = 10_000
-)
+// maxDepth bounds the search, so that `runs list /` ends.
+const maxDepth = 6
+
+// MaxListed is how many runs Find describes at most. Sorting (by accuracy,
+// say) needs every listed run described in memory, and describing one
+// reads its summary.json: past MaxListed, runs are only counted
+// (Listing.LeftOut), so memory stays bounded whatever the folder holds.
+const MaxListed = 10_000
+
+// Listing is what Find found below a folder.
+type Listing struct {
+	// Runs are the first MaxListed run folders by path.
+	Runs []Run
+	// LeftOut counts the run folders found after the first MaxListed.
+	LeftOut int
+	// Unreadable says, one line each, which folders below the root could
+	// not be read (and why): runs in them may be missing from the list.
+	Unreadable []string
+}
 
 // Run is one run folder as `runs list` shows it.
 type Run struct {
-	Dir            string         `json:"dir"`
-	Name           string         `json:"name"` // its path below the folder searched
-	Status         string         `json:"status"`
-	Model          string         `json:"model,omitempty"`
-	Optimizer      string         `json:"optimizer,omitempty"`
-	LR             float64        `json:"lr,omitempty"`
-	BatchSize      int            `json:"batch_size,omitempty"`
-	Epochs         int            `json:"epochs"`
-	BestVal        *float64       `json:"best_val_accuracy,omitempty"`
-	Test           *float64       `json:"test_accuracy,omitempty"`
-	TrainSeconds   float64        `json:"train_seconds"`
-	Backend        string         `json:"backend,omitempty"`
-	StartedAt      time.Time      `json:"started_at,omitzero"`
-	StoppedBecause string         `json:"stopped_because,omitempty"`
-	Summary        *train.Summary `json:"-"`
+	Dir            string    `json:"dir"`
+	Name           string    `json:"name"` // its path below the folder searched
+	Status         string    `json:"status"`
+	Model          string    `json:"model,omitempty"`
+	Optimizer      string    `json:"optimizer,omitempty"`
+	LR             float64   `json:"lr,omitempty"`
+	BatchSize      int       `json:"batch_size,omitempty"`
+	Epochs         int       `json:"epochs"`
+	BestVal        *float64  `json:"best_val_accuracy,omitempty"`
+	Test           *float64  `json:"test_accuracy,omitempty"`
+	TrainSeconds   float64   `json:"train_seconds"`
+	Backend        string    `json:"backend,omitempty"`
+	StartedAt      time.Time `json:"started_at,omitzero"`
+	StoppedBecause string    `json:"stopped_because,omitempty"`
+	// Problem says what is wrong with the run's files ("" if nothing): a
+	// summary.json that cannot be read, or values in it or in
+	// metrics.jsonl that no run writes. It names the file.
+	Problem string `json:"problem,omitempty"`
+	// Invalid names (by their JSON names) the fields whose values were
+	// refused: they are left empty, and lists show Invalid for them.
+	Invalid []string       `json:"invalid,omitempty"`
+	Summary *train.Summary `json:"-"`
 }
 
 // isRun reports whether dir is a run folder: it holds what train writes.
@@ -53,22 +74,30 @@ func isRun(dir string) bool {
 
 // Find returns the run folders below root (root itself if it is one),
 // without following symbolic links or descending into a run folder.
-func Find(root string) ([]Run, error) {
+func Find(root string) (Listing, error) { return find(root, MaxListed) }
+
+// find is Find describing at most limit runs.
+func find(root string, limit int) (Listing, error) {
+	var l Listing
 	st, err := os.Stat(root)
 	if err != nil {
-		return nil, err
+		return l, err
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("%s is not a folder", root)
+		return l, fmt.Errorf("%s is not a folder", root)
 	}
-	var out []Run
 	locks := HeldLocks()
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if path == root {
 				return err
 			}
-			return fs.SkipDir // unreadable: not ours to report
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is said once
+			}
+			l.Unreadable = append(l.Unreadable, fmt.Sprintf("%s: cannot be read, its runs are not listed: %v", path, err))
+			return fs.SkipDir
 		}
 		if !d.IsDir() {
 			return nil
@@ -83,17 +112,18 @@ func Find(root string) ([]Run, error) {
 		if !isRun(path) {
 			return nil
 		}
-		if len(out) >= maxRuns {
-			return fmt.Errorf("more than %d runs below %s", maxRuns, root)
+		if len(l.Runs) >= limit {
+			l.LeftOut++
+			return fs.SkipDir
 		}
 		name := rel
 		if rel == "." {
 			name = filepath.Base(filepath.Clean(root))
 		}
-		out = append(out, describe(path, name, locks))
+		l.Runs = append(l.Runs, describe(path, name, locks))
 		return fs.SkipDir
 	})
-	return out, err
+	return l, err
 }
 
 // Describe reads the run folder dir; name is how lists show it.
@@ -102,34 +132,41 @@ func Describe(dir, name string) Run {
 }
 
 // describe is Describe with HeldLocks' snapshot, taken once per list.
+//
+// A summary.json that cannot be read, or that holds values no run writes,
+// makes the run Damaged and says why in Problem; what its metrics.jsonl
+// and newest checkpoint say is still shown.
 func describe(dir, name string, locks Locks) Run {
 	r := Run{Dir: dir, Name: name}
+	file := filepath.Join(dir, train.SummaryFile)
 	s, err := train.ReadSummary(dir)
-	if err != nil {
+	switch {
+	case err == nil:
+		r.Summary = s
+		r.fromSummary(s, file)
+	case errors.Is(err, fs.ErrNotExist):
 		s = nil
-		if m, _, err := train.ReadMetrics(filepath.Join(dir, "metrics.jsonl")); err == nil && len(m) > 0 {
-			r.Epochs, r.TrainSeconds = m[len(m)-1].Epoch, m[len(m)-1].ElapsedSeconds
-			for _, e := range m {
-				if e.ValAccuracy != nil && (r.BestVal == nil || *e.ValAccuracy > *r.BestVal) {
-					v := *e.ValAccuracy
-					r.BestVal = &v
-				}
-			}
+	default:
+		s = nil
+		r.Problem = fmt.Sprintf("%s: cannot be read: %v", file, err)
+	}
+	if s == nil {
+		unreadable := r.Problem
+		if m, _, err := train.ReadMetrics(filepath.Join(dir, "metrics.jsonl")); err == nil {
+			r.fromMetrics(m, filepath.Join(dir, "metrics.jsonl"))
 		}
 		if c, ok := liveConfig(dir); ok {
 			r.Model, r.Optimizer, r.LR, r.BatchSize = c.Model.String(), c.Optimizer, c.LR, c.BatchSize
 		}
-	} else {
-		h := s.Hyperparameters
-		r.Summary, r.Model, r.Optimizer, r.LR, r.BatchSize = s, s.Model.String(), h.Optimizer, h.LR, h.BatchSize
-		r.Epochs, r.BestVal, r.Test, r.TrainSeconds, r.Backend = s.Epochs, s.BestValAccuracy, s.TestAccuracy, s.TrainSeconds, s.Backend
-		r.StartedAt, r.StoppedBecause = s.StartedAt, s.StoppedBecause
-		if r.BestVal == nil {
-			r.BestVal = s.ValAccuracy
+		if unreadable != "" {
+			r.Problem = unreadable
 		}
 	}
 	stat := func(name string) (fs.FileInfo, error) { return os.Lstat(filepath.Join(dir, name)) }
 	r.Status = Status(s, BeingTrainedNow(locks, stat, s != nil))
+	if r.Problem != "" && r.Status != Training {
+		r.Status = Damaged
+	}
 	return r
 }
 

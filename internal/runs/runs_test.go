@@ -51,7 +51,8 @@ func fakeRuns(t *testing.T) string {
 
 func TestFindAndList(t *testing.T) {
 	root := fakeRuns(t)
-	runs, err := Find(root)
+	l, err := Find(root)
+	runs := l.Runs
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ const (
 	Interrupted  = "interrupted"   // stopped by a signal: resumable
 	Failed       = "failed"        // it ended with an error (e.g. it diverged)
 	Crashed      = "crashed"       // no summary.json and nobody training it: killed, or crashed
+	Damaged      = "damaged"       // its summary.json cannot be read, or holds values no run writes
 )
 
 // RecentWrite is how recent a run's last write must be for Training to

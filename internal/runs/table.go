@@ -1,6 +1,7 @@
 package runs
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/human"
 )
 
 // CompareFile is the picture `runs compare` writes.
@@ -25,26 +27,26 @@ func acc(a *float64) string {
 	return fmt.Sprintf("%.4f", *a)
 }
 
-// WriteList prints one line per run.
+// WriteList prints one line per run. Every value that came from a file or
+// a folder name is escaped for the terminal (human.Text), and a value the
+// run's files hold but no run writes shows as Invalid.
 func WriteList(w io.Writer, runs []Run) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN\tMODEL\tOPTIMIZER\tLR\tBATCH\tSTATUS\tEPOCHS\tBEST VAL\tTEST\tTRAIN TIME\tBACKEND")
 	for _, r := range runs {
-		lr, batch := "-", "-"
-		if r.Summary != nil {
-			lr, batch = strconv.FormatFloat(r.LR, 'g', -1, 64), strconv.Itoa(r.BatchSize)
+		lr, batch := "", ""
+		if r.LR > 0 {
+			lr = strconv.FormatFloat(r.LR, 'g', -1, 64)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%.1fs\t%s\n", r.Name, dash(r.Model), dash(r.Optimizer), lr, batch,
-			r.Status, r.Epochs, acc(r.BestVal), acc(r.Test), r.TrainSeconds, dash(r.Backend))
+		if r.BatchSize > 0 {
+			batch = strconv.Itoa(r.BatchSize)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", human.Text(r.Name), r.cell("model", r.Model),
+			r.cell("optimizer", r.Optimizer), r.cell("lr", lr), r.cell("batch_size", batch), r.Status,
+			r.cell("epochs", strconv.Itoa(r.Epochs)), r.cell("best_val_accuracy", acc(r.BestVal)), r.cell("test_accuracy", acc(r.Test)),
+			r.cell("train_seconds", fmt.Sprintf("%.1fs", r.TrainSeconds)), r.cell("backend", r.Backend))
 	}
 	return tw.Flush()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // settings flattens a run's configuration to key -> value, from its
@@ -66,9 +68,9 @@ func settings(r Run) map[string]string {
 		if k == "model" || k == "run_dir" {
 			continue
 		}
-		out[k] = fmt.Sprint(v)
+		out[k] = r.cell(k, fmt.Sprint(v))
 	}
-	out["model"] = r.Model
+	out["model"] = r.cell("model", r.Model)
 	return out
 }
 
@@ -102,7 +104,7 @@ func WriteCompare(w io.Writer, runs []Run) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	header := []string{"", "SETTING"}
 	for _, r := range runs {
-		header = append(header, r.Name)
+		header = append(header, human.Text(r.Name))
 	}
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	differ := map[string]bool{}
@@ -127,7 +129,7 @@ func WriteCompare(w io.Writer, runs []Run) error {
 		}
 		row := []string{mark, k}
 		for _, s := range sets {
-			row = append(row, dash(s[k]))
+			row = append(row, cmp.Or(s[k], "-")) // escaped by settings
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
@@ -140,13 +142,13 @@ func WriteCompare(w io.Writer, runs []Run) error {
 			case "status":
 				line = append(line, r.Status)
 			case "epochs":
-				line = append(line, strconv.Itoa(r.Epochs))
+				line = append(line, r.cell("epochs", strconv.Itoa(r.Epochs)))
 			case "best val accuracy":
-				line = append(line, acc(r.BestVal))
+				line = append(line, r.cell("best_val_accuracy", acc(r.BestVal)))
 			case "test accuracy":
-				line = append(line, acc(r.Test))
+				line = append(line, r.cell("test_accuracy", acc(r.Test)))
 			case "train time":
-				line = append(line, fmt.Sprintf("%.1fs", r.TrainSeconds))
+				line = append(line, r.cell("train_seconds", fmt.Sprintf("%.1fs", r.TrainSeconds)))
 			}
 		}
 		fmt.Fprintln(tw, strings.Join(line, "\t"))
@@ -164,6 +166,9 @@ func WriteCompare(w io.Writer, runs []Run) error {
 			v := "-"
 			if e < len(m) {
 				v = acc(m[e].ValAccuracy)
+				if a := m[e].ValAccuracy; a != nil && !(*a >= 0 && *a <= 1) {
+					v = Invalid
+				}
 			}
 			row = append(row, v)
 		}

@@ -50,14 +50,15 @@ type errorBody struct {
 	Error string `json:"error"`
 }
 
-// writeError answers err as JSON with its status; 5xx errors are logged.
+// writeError answers err as JSON with its status; 5xx errors are logged,
+// except 503 (busy): a flood of refused requests would flood the log.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := statusOf(err)
 	msg := err.Error()
 	if first, _, ok := strings.Cut(msg, "\n"); ok { // GoMLX errors may carry a stack
 		msg = first
 	}
-	if code >= 500 {
+	if code >= 500 && code != http.StatusServiceUnavailable {
 		s.logf("serve: %s %s: %s", r.Method, r.URL.Path, msg)
 	}
 	_ = writeJSON(w, code, errorBody{msg})

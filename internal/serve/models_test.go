@@ -36,7 +36,9 @@ func TestFiftyConcurrentPredictionsAgree(t *testing.T) {
 			t.Fatalf("status %d", code)
 		}
 	}
-	const n = 50
+	// As many as the predict queue admits at once (queue.go): beyond it a
+	// request is answered 503, as TestPredictQueueIsBounded checks.
+	const n = maxPredicting + maxWaiting
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	start := time.Now()

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image/png"
@@ -19,11 +20,10 @@ import (
 // CSS pixels square, a few kilobytes; twice or three times that on a
 // high-density screen), so 2 MB and 2048x2048 pixels leave room for any
 // drawing while a decoded image stays at 16 MB as RGBA and as much again
-// as gray levels; at most maxDecodes are decoded at once.
+// as gray levels; at most maxPredicting are decoded at once (queue.go).
 const (
-	maxBodyBytes   = 2 << 20
-	maxImagePixels = 2048 * 2048
-	maxDecodes     = 4
+	maxBodyBytes = 2 << 20
+	maxImageSide = 2048 // pixels, on each side
 )
 
 // errNotDrawable is a model that cannot take a drawing.
@@ -95,8 +95,8 @@ func decodeDrawing(body []byte) ([]uint8, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (%v)", data.ErrNotPNG, err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
-		return nil, fmt.Errorf("%w: %dx%d pixels (at most %d)", data.ErrImageSize, cfg.Width, cfg.Height, maxImagePixels)
+	if err := data.CheckImageSize(cfg.Width, cfg.Height, maxImageSide); err != nil {
+		return nil, err
 	}
 	img, err := png.Decode(bytes.NewReader(body))
 	if err != nil {
@@ -122,14 +122,28 @@ func readPNGBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 }
 
 // handlePredict is POST /api/runs/{run}/predict.
+//
+// It is admitted to s.predicts (or answered 503 at once), reads its body,
+// and waits for a turn until its deadline (s.predictDeadline); only then
+// is the PNG decoded and the model run.
 func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request, rn *run) error {
+	leave, err := s.predicts.admit(w)
+	if err != nil {
+		return err
+	}
+	defer leave()
+	ctx, cancel := context.WithTimeout(r.Context(), s.predictDeadline)
+	defer cancel()
 	body, err := readPNGBody(w, r)
 	if err != nil {
 		return err
 	}
-	s.decodes <- struct{}{}
+	done, err := s.predicts.turn(ctx, w)
+	if err != nil {
+		return err
+	}
+	defer done()
 	pixels, err := decodeDrawing(body)
-	<-s.decodes
 	if err != nil {
 		return err
 	}

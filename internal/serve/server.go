@@ -41,8 +41,11 @@ type Server struct {
 	logf    func(format string, args ...any)
 	metrics metricsCache
 	models  modelCache
-	decodes chan struct{} // a slot per image being decoded
-	handler http.Handler
+	// predicts bounds the predictions at work and waiting (queue.go);
+	// each request waits for its turn at most predictDeadline.
+	predicts        *queue
+	predictDeadline time.Duration
+	handler         http.Handler
 }
 
 // New returns a Server over opts.Dir, which must be a folder. The caller
@@ -64,8 +67,8 @@ func New(opts Options) (*Server, error) {
 		logf = func(string, ...any) {}
 	}
 	s := &Server{dir: filepath.Clean(opts.Dir), root: root, anyHost: opts.AnyHost, logf: logf,
-		models:  modelCache{load: opts.Load, testSet: opts.TestSet, logf: logf},
-		decodes: make(chan struct{}, maxDecodes)}
+		models:   modelCache{load: opts.Load, testSet: opts.TestSet, logf: logf},
+		predicts: newQueue(maxPredicting, maxWaiting), predictDeadline: predictDeadline}
 	s.handler = s.routes()
 	return s, nil
 }

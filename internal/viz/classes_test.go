@@ -86,7 +86,7 @@ func TestCaptionsNameClasses(t *testing.T) {
 	}{
 		{"named classes: true → predicted by name", animals, "bird → cat"},
 		{"unnamed classes other than MNIST's: numbers", data.Classes{N: 3}, "2→0"},
-		{"64-byte names are cut, each keeping a part", data.Classes{N: 3, Names: []string{"cat", "dog", longName}}, "a long na… → cat"},
+		{"64-byte names are cut, each keeping a part", data.Classes{N: 3, Names: []string{"cat", "dog", longName}}, "a lon…end! → cat"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,7 +103,7 @@ func TestCaptionsNameClasses(t *testing.T) {
 					t.Errorf("caption %q is longer than two cut names", c.Caption)
 				}
 			}
-			if got := Correct(set, ev, tt.classes, 5)[0].Caption; !strings.HasPrefix(tt.classes.Name(1), strings.TrimSuffix(got, "…")) {
+			if got := Correct(set, ev, tt.classes, 5)[0].Caption; !keepsEnds(tt.classes.Name(1), got) {
 				t.Errorf("first correct caption %q, want (a part of) %q", got, tt.classes.Name(1))
 			}
 			img := MisclassifiedImage(set, ev, tt.classes)
@@ -150,7 +150,7 @@ func TestFitCaption(t *testing.T) {
 	}{
 		{"a caption that fits is kept whole", "cat → dog", "0.98", 200, "cat → dog", true},
 		{"a long name is cut, its confidence kept", longName, "0.98", 200, "", true},
-		{"a cell too narrow for both keeps the caption's start", longName, "0.98", 40, "", false},
+		{"a cell too narrow for both keeps the caption's start and end", longName, "0.98", 40, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -164,8 +164,8 @@ func TestFitCaption(t *testing.T) {
 			if (d != "") != tt.keepsDetail {
 				t.Errorf("detail %q, kept: want %v", d, tt.keepsDetail)
 			}
-			if c != tt.caption && !strings.HasSuffix(c, "…") {
-				t.Errorf("cut caption %q does not end in …", c)
+			if c != tt.caption && !keepsEnds(tt.caption, c) {
+				t.Errorf("cut caption %q is not the start and end of %q around …", c, tt.caption)
 			}
 		})
 	}
@@ -332,3 +332,38 @@ func TestExplainOtherShapes(t *testing.T) {
 }
 
 var _ image.Image // image is used by the helpers of viz_test.go
+
+// keepsEnds reports whether cut is name, or its start and its end joined by
+// "…" (truncate and shorten cut in the middle).
+func keepsEnds(name, cut string) bool {
+	if cut == name {
+		return true
+	}
+	start, end, ok := strings.Cut(cut, "…")
+	return ok && strings.HasPrefix(name, start) && strings.HasSuffix(name, end) && len(start)+len(end) < len(name)
+}
+
+func TestLongNamesSharingAPrefixStayApart(t *testing.T) {
+	prefix := strings.Repeat("W", 40)
+	names := []string{prefix + "-alpha", prefix + "-beta", prefix + "-gamma", "short"}
+	bold := newFace(15, true)
+	cuts := map[string]func(string) string{
+		"truncate (grids, confusion matrices, weight maps)": func(s string) string { return truncate(bold, s, 120) },
+		"shorten (mistake captions)":                        func(s string) string { return shorten(s, captionNameRunes) },
+	}
+	for what, cut := range cuts {
+		t.Run(what+" keeps each name's end", func(t *testing.T) {
+			seen := map[string]string{}
+			for _, name := range names {
+				got := cut(name)
+				if !keepsEnds(name, got) {
+					t.Errorf("%q cut to %q: not its start and end around …", name, got)
+				}
+				if other, dup := seen[got]; dup {
+					t.Errorf("%q and %q are both drawn %q", other, name, got)
+				}
+				seen[got] = name
+			}
+		})
+	}
+}

@@ -65,7 +65,7 @@ func SweepImage(trials []SweepTrial, swept []string, best int) (image.Image, err
 			}
 		}
 		if len(xys) > 0 {
-			if err := addSeries(curves, "best: "+trials[best].Name, xys, blue, nil); err != nil {
+			if err := addSeries(curves, "best: "+shorten(trials[best].Name, maxLegendRunes), xys, blue, nil); err != nil {
 				return nil, err
 			}
 			drawn++
@@ -123,7 +123,7 @@ func sweepPanel(trials []SweepTrial, flag string, best int) (*plot.Plot, error) 
 			if v == "" {
 				v = "none"
 			}
-			ticks[i] = plot.Tick{Value: float64(i), Label: v}
+			ticks[i] = plot.Tick{Value: float64(i), Label: shorten(v, maxTickRunes)}
 		}
 		p.X.Tick.Marker = plot.ConstantTicks(ticks)
 		p.X.Min, p.X.Max = -0.5, float64(len(values))-0.5
@@ -168,3 +168,10 @@ func addLine(p *plot.Plot, xys plotter.XYs, c color.Color, width float64) error 
 	p.Add(l)
 	return nil
 }
+
+// Labels of a sweep's picture come from run folders' names and their
+// settings: cut (in the middle, by shorten) so that they fit the plot.
+const (
+	maxLegendRunes = 40
+	maxTickRunes   = 16
+)

@@ -70,14 +70,15 @@ func grey(v float64) uint8 {
 }
 
 // truncate returns s, or as much of it as fits in width pixels of face
-// followed by "…"; "" when not even "…" fits.
+// with its middle replaced by "…" (cutMiddle); "" when not even "…" fits.
+// Every picture cuts its labels through truncate or shorten.
 func truncate(face font.Face, s string, width int) string {
 	if textWidth(face, s) <= width {
 		return s
 	}
 	runes := []rune(s)
 	for n := len(runes) - 1; n > 0; n-- {
-		if t := strings.TrimRight(string(runes[:n]), " ") + "…"; textWidth(face, t) <= width {
+		if t := cutMiddle(runes, n); textWidth(face, t) <= width {
 			return t
 		}
 	}
@@ -87,12 +88,22 @@ func truncate(face font.Face, s string, width int) string {
 	return ""
 }
 
-// shorten returns s cut to at most n runes, the last of them "…": for
-// names joined into one caption, so that each keeps a part.
+// shorten returns s cut to at most n runes, one of them "…" (cutMiddle):
+// for names joined into one caption, so that each keeps a part.
 func shorten(s string, n int) string {
 	runes := []rune(s)
 	if len(runes) <= n || n < 2 {
 		return s
 	}
-	return strings.TrimRight(string(runes[:n-1]), " ") + "…"
+	return cutMiddle(runes, n-1)
+}
+
+// cutMiddle keeps keep runes of runes, its start and its end (the start
+// one rune longer when keep is odd), joined by "…". Names that share a
+// long prefix ("WWWW…alpha", "WWWW…beta") or a long suffix stay apart,
+// where cutting the end alone would draw them all alike.
+func cutMiddle(runes []rune, keep int) string {
+	head := (keep + 1) / 2
+	tail := keep - head
+	return strings.TrimRight(string(runes[:head]), " ") + "…" + strings.TrimLeft(string(runes[len(runes)-tail:]), " ")
 }

@@ -290,15 +290,19 @@ func open(dir string, load bool) (*Checkpoint, error) {
 	}
 	blobEntry := m.entry(BlobFile)
 	h := sha256.New()
+	finite := newFiniteCheck(dir, c.Variables)
 	if !load {
-		n, err := io.Copy(h, io.LimitReader(files[BlobFile], blobEntry.Size+1))
+		n, err := io.Copy(io.MultiWriter(h, finite), io.LimitReader(files[BlobFile], blobEntry.Size+1))
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint %s: %s: %w", dir, BlobFile, err)
 		}
 		if n != blobEntry.Size {
 			return nil, fmt.Errorf("checkpoint %s: %s has %d bytes, manifest says %d: %w", dir, BlobFile, n, blobEntry.Size, ErrSize)
 		}
-		return c, checkSum(dir, blobEntry, h)
+		if err := checkSum(dir, blobEntry, h); err != nil {
+			return nil, err
+		}
+		return c, finite.err
 	}
 	blob, err := readExact(dir, BlobFile, files[BlobFile], blobEntry.Size, h)
 	if err != nil {
@@ -306,6 +310,12 @@ func open(dir string, load bool) (*Checkpoint, error) {
 	}
 	if err := checkSum(dir, blobEntry, h); err != nil {
 		return nil, err
+	}
+	// Weights that are NaN or infinite predict nothing: refused like any
+	// other damage, naming the variable.
+	_, _ = finite.Write(blob) // never fails; finite.err says what it found
+	if finite.err != nil {
+		return nil, finite.err
 	}
 	for i := range c.Variables {
 		v := &c.Variables[i]

@@ -1,11 +1,14 @@
 // Package human formats numbers for people: sizes in bytes with the unit
 // that fits ("7.9 kB", not "0.0 MB") and counts with their noun in the
-// singular or plural ("1 epoch", "2 epochs"). The training log and the
-// command line share it so that both say the same thing the same way.
+// singular or plural ("1 epoch", "2 epochs"), and text read from files or
+// folder names escaped so that a terminal shows it instead of obeying it
+// (Text). The training log and the command line share it so that both say
+// the same thing the same way.
 //
 //	human.Bytes(31400)         // "31.4 kB"
 //	human.Count(1, "epoch")    // "1 epoch"
 //	human.Count(3, "step")     // "3 steps"
+//	human.Text("run\x1b[2J")   // `run\x1b[2J`
 package human
 
 import "fmt"
