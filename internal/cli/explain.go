@@ -48,6 +48,9 @@ func newCmdExplain(e *env, runF func(*explainOptions) error) *cobra.Command {
 				}
 				o.out = filepath.Join(run, "explain.png")
 			}
+			if err := checkOut("--out", o.out); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
