@@ -13,6 +13,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/neurona/neurona/train/safefile"
 	"github.com/spf13/pflag"
 )
 
@@ -41,7 +42,7 @@ func readConfigFile(path string) (format string, entries []configEntry, err erro
 	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
 		return "", nil, usagef("--config %s is not a regular file", path)
 	}
-	f, err := os.Open(path)
+	f, _, err := safefile.Open(path) // and again: it may have been swapped since
 	if err != nil {
 		return "", nil, fmt.Errorf("--config: %w", err)
 	}

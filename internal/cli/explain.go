@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/neurona/neurona/internal/viz"
@@ -132,14 +130,7 @@ func runCheckpoint(e *env, name, path string) (*checkpoint.Checkpoint, error) {
 	if isCheckpoint(path) {
 		return resolveCheckpoint(e, name, path)
 	}
-	var s struct {
-		Epochs         int `json:"epochs"`
-		EvaluatedEpoch int `json:"evaluated_epoch"`
-	}
-	b, err := os.ReadFile(filepath.Join(path, "summary.json"))
-	if err == nil {
-		err = json.Unmarshal(b, &s)
-	}
+	s, err := train.ReadSummary(path) // bounded, and never opened unless a regular file
 	if err != nil || s.EvaluatedEpoch == 0 || s.EvaluatedEpoch == s.Epochs {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			fmt.Fprintf(e.stderr, "neurona %s: %s/summary.json: %v; using the newest checkpoint\n", name, path, oneLine(err.Error()))

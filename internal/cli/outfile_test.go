@@ -64,9 +64,15 @@ func TestOutputPathOfTheWrongKindIsRefused(t *testing.T) {
 		{"runs compare --out", func(dir, out string) []string {
 			return []string{"runs", "compare", mkRun(t, dir), mkRun(t, dir), "--out", out}
 		}, "--out"},
-		{"bench --json-out", func(dir, out string) []string { return []string{"bench", "--backends", "go", "--data-dir", dir, "--json-out", out} }, "--json-out"},
-		{"bench --md", func(dir, out string) []string { return []string{"bench", "--backends", "go", "--data-dir", dir, "--md", out} }, "--md"},
-		{"bench --plot", func(dir, out string) []string { return []string{"bench", "--backends", "go", "--data-dir", dir, "--plot", out} }, "--plot"},
+		{"bench --json-out", func(dir, out string) []string {
+			return []string{"bench", "--backends", "go", "--data-dir", dir, "--json-out", out}
+		}, "--json-out"},
+		{"bench --md", func(dir, out string) []string {
+			return []string{"bench", "--backends", "go", "--data-dir", dir, "--md", out}
+		}, "--md"},
+		{"bench --plot", func(dir, out string) []string {
+			return []string{"bench", "--backends", "go", "--data-dir", dir, "--plot", out}
+		}, "--plot"},
 	}
 	for _, c := range commands {
 		for _, k := range kinds {

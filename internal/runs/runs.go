@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/neurona/neurona/train"
@@ -52,20 +53,27 @@ func isRun(dir string) bool {
 }
 
 // Find returns the run folders below root (root itself if it is one),
-// without following symbolic links or descending into a run folder.
+// without following symbolic links below root or descending into a run
+// folder. root itself may be a link (runs/ linked to a larger disk is
+// common): it is resolved once, and the runs found are named below root as
+// given.
 func Find(root string) ([]Run, error) {
 	st, err := os.Stat(root)
 	if err != nil {
-		return nil, err
+		return nil, err // a loop of links is ELOOP, which the CLI calls a path of the wrong kind
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("%s is not a folder", root)
+		return nil, fmt.Errorf("%s is not a folder: %w", root, syscall.ENOTDIR)
+	}
+	resolved, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, err
 	}
 	var out []Run
 	locks := HeldLocks()
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(resolved, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if path == root {
+			if path == resolved {
 				return err
 			}
 			return fs.SkipDir // unreadable: not ours to report
@@ -73,7 +81,7 @@ func Find(root string) ([]Run, error) {
 		if !d.IsDir() {
 			return nil
 		}
-		rel, _ := filepath.Rel(root, path)
+		rel, _ := filepath.Rel(resolved, path)
 		if rel != "." && strings.Count(rel, string(filepath.Separator)) >= maxDepth {
 			return fs.SkipDir
 		}
@@ -90,7 +98,7 @@ func Find(root string) ([]Run, error) {
 		if rel == "." {
 			name = filepath.Base(filepath.Clean(root))
 		}
-		out = append(out, describe(path, name, locks))
+		out = append(out, describe(filepath.Join(root, rel), name, locks))
 		return fs.SkipDir
 	})
 	return out, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/train/atomicfile"
+	"github.com/neurona/neurona/train/safefile"
 	"github.com/neurona/neurona/train/safejson"
 )
 
@@ -117,7 +118,7 @@ var trialName = regexp.MustCompile(`^trial-[0-9]{3,5}$`)
 // train's parser before running it).
 func Open(dir string) (*Sweep, error) {
 	path := filepath.Join(dir, File)
-	f, err := os.Open(path)
+	f, _, err := safefile.Open(path) // a named pipe would block, a device never end
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s holds no sweep (no %s): %w", dir, File, err)
 	}

@@ -84,6 +84,10 @@ func OpenNoFollow(path string) (*os.File, fs.FileInfo, error) { return noFollow.
 // bytes (an error wrapping ErrTooLarge) before reading it.
 func ReadFile(path string, max int64) ([]byte, error) { return local.readFile(path, max) }
 
+// ReadFileNoFollow is ReadFile refusing a symbolic link at path, as
+// OpenNoFollow does.
+func ReadFileNoFollow(path string, max int64) ([]byte, error) { return noFollow.readFile(path, max) }
+
 // ReadFileIn is ReadFile for a name inside root.
 func ReadFileIn(root *os.Root, name string, max int64) ([]byte, error) {
 	return inRoot(root).readFile(name, max)
