@@ -3,6 +3,7 @@
 package data_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -96,6 +97,44 @@ func TestLoadPNGRefusesWhatIsNotARegularFile(t *testing.T) {
 			}
 			if !errors.Is(err, data.ErrNotRegular) || !strings.Contains(err.Error(), tc.mention) {
 				t.Errorf("error %v, want ErrNotRegular saying %q", err, tc.mention)
+			}
+		})
+	}
+}
+
+// Issue 23 item 1: Fetch renamed each download over whatever was where the
+// file goes. A named pipe or a device there is refused, and left as it is.
+func TestFetchKeepsWhatIsNotARegularFile(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, p string)
+		mode os.FileMode
+	}{
+		{"a named pipe", func(t *testing.T, p string) {
+			if err := syscall.Mkfifo(p, 0o644); err != nil {
+				t.Skip(err)
+			}
+		}, os.ModeNamedPipe},
+		{"a character device", func(t *testing.T, p string) {
+			if os.Geteuid() != 0 {
+				t.Skip("making a device node needs root")
+			}
+			if err := syscall.Mknod(p, syscall.S_IFCHR|0o666, 1<<8|7); err != nil { // /dev/full: 1, 7
+				t.Fatal(err)
+			}
+		}, os.ModeDevice | os.ModeCharDevice},
+	} {
+		t.Run(tc.name+" where a file goes is kept", func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, data.Files[0].Name+".gz")
+			tc.make(t, p)
+			// No mirror is asked: the refusal comes first.
+			err := data.Fetch(context.Background(), nil, []string{"http://127.0.0.1:1/"}, dir, t.Logf)
+			if !errors.Is(err, data.ErrNotRegular) || !strings.Contains(err.Error(), p) {
+				t.Errorf("error %v, want ErrNotRegular naming %s", err, p)
+			}
+			if st, err := os.Lstat(p); err != nil || st.Mode().Type() != tc.mode {
+				t.Errorf("%s is now %v (%v), want it kept", p, st.Mode().Type(), err)
 			}
 		})
 	}

@@ -170,6 +170,8 @@ func predictRun(e *env, o *predictOptions) error {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return usagef("image %s does not exist", path)
+		case errors.Is(err, data.ErrNotRegular): // a folder, pipe or device: exit 2
+			return fmt.Errorf("image %w", err)
 		case err != nil:
 			return fmt.Errorf("image %s", strings.TrimPrefix(oneLine(err.Error()), "open "))
 		}
