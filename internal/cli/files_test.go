@@ -94,6 +94,21 @@ func TestFilesOfTheWrongKind(t *testing.T) {
 				t.Fatal(err)
 			}
 			return setup{args: []string{"runs", "list", loop}}
+		}, cli.ExitUsage, "is a loop of symbolic links"},
+		{"runs list of a path through a file exits 2", func(t *testing.T, dir string) setup {
+			file := filepath.Join(dir, "file")
+			if err := os.WriteFile(file, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return setup{args: []string{"runs", "list", filepath.Join(file, "runs")}}
+		}, cli.ExitUsage, "not a directory"},
+		{"report of a run whose summary.json is a loop of links exits 2", func(t *testing.T, dir string) setup {
+			run := mkRun(t, dir)
+			loop := filepath.Join(run, "summary.json")
+			if err := os.Symlink(loop, loop); err != nil {
+				t.Fatal(err)
+			}
+			return setup{args: []string{"report", run, "--out", filepath.Join(dir, "r.html")}}
 		}, cli.ExitUsage, "too many levels of symbolic links"},
 		{"report of a run whose summary.json is a named pipe exits 2 at once", func(t *testing.T, dir string) setup {
 			run := mkRun(t, dir)

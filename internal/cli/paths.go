@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"syscall"
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train/safefile"
@@ -25,8 +26,12 @@ func (e *missingPathError) Unwrap() error { return fs.ErrNotExist }
 // as what ("--resume", "--data-dir"), does not exist. Other stat errors are
 // left to the code that opens the path, which reports them with context.
 func needPath(what, path string) error {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	_, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return &missingPathError{what, path}
+	case errors.Is(err, syscall.ELOOP):
+		return usagef("%s %s is a loop of symbolic links", what, path)
 	}
 	return nil
 }

@@ -123,7 +123,7 @@ func sameRegular(name string, st fs.FileInfo, f *os.File) (fs.FileInfo, error) {
 	case !opened.Mode().IsRegular():
 		return nil, NotRegular(name, opened.Mode())
 	case !os.SameFile(st, opened):
-		return nil, fmt.Errorf("%s changed while being opened, want a regular file: %w", name, ErrNotRegular)
+		return nil, fmt.Errorf("%s changed while being opened (want a regular file): %w", name, ErrNotRegular)
 	}
 	return opened, nil
 }
@@ -167,8 +167,21 @@ func Size(n int64) string {
 // regular file: it names the path and what is there, and wraps
 // ErrNotRegular.
 func NotRegular(path string, mode fs.FileMode) error {
-	return fmt.Errorf("%s %s, want a regular file: %w", path, Describe(mode), ErrNotRegular)
+	return &notRegularError{path, mode}
 }
+
+// notRegularError says what is at path without repeating ErrNotRegular's
+// words, which it wraps.
+type notRegularError struct {
+	path string
+	mode fs.FileMode
+}
+
+func (e *notRegularError) Error() string {
+	return e.path + " " + Describe(e.mode) + ", want a regular file"
+}
+
+func (e *notRegularError) Unwrap() error { return ErrNotRegular }
 
 // Describe says what a file of this mode is, as in "X is a directory".
 func Describe(mode fs.FileMode) string {
