@@ -178,7 +178,10 @@ type notRegularError struct {
 }
 
 func (e *notRegularError) Error() string {
-	return e.path + " " + Describe(e.mode) + ", want a regular file"
+	if e.mode.IsDir() {
+		return e.path + " is a directory, not a regular file"
+	}
+	return e.path + " " + Describe(e.mode) // "is not a regular file (named pipe)"
 }
 
 func (e *notRegularError) Unwrap() error { return ErrNotRegular }
