@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"unicode"
 	"unicode/utf8"
 
@@ -210,7 +211,9 @@ func (r *run) newestCheckpoint() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("run %s: %s/ cannot be read: %w", r.name, checkpointsDir, err)
 	}
-	d, err := r.root.Open(checkpointsDir)
+	// O_DIRECTORY: a named pipe swapped in since the Lstat is refused,
+	// not waited on.
+	d, err := r.root.OpenFile(checkpointsDir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return "", fmt.Errorf("run %s: %s/ cannot be read: %w", r.name, checkpointsDir, err)
 	}
