@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/neurona/neurona/train/safefile"
 )
 
 // DefaultMirrors are public mirrors serving the four original MNIST files at
@@ -61,6 +63,10 @@ func Fetch(ctx context.Context, client *http.Client, mirrors []string, dir strin
 			continue
 		case err == nil:
 			logf("%s: SHA-256 %s, want %s: fetching it again", dst, sum, f.SHA256)
+		case errors.Is(err, ErrNotRegular):
+			// A folder, named pipe, device or link where the file goes:
+			// renaming the download over it would replace it.
+			return fmt.Errorf("fetch MNIST: %w", err)
 		}
 		var errs []error
 		fetched := false
@@ -141,6 +147,9 @@ func fetchFile(ctx context.Context, client *http.Client, mirror string, f FileSp
 		return fmt.Errorf("fetch %s: %w", url, err)
 	}
 	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("fetch %s: %w", url, err)
+	}
+	if _, err := safefile.Replaceable(dst); err != nil { // put there during the download?
 		return fmt.Errorf("fetch %s: %w", url, err)
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/neurona/neurona/train/safefile"
 )
 
 // Errors returned by the readers in this package. Compare with errors.Is: the
@@ -37,7 +39,9 @@ var (
 	ErrNotGzip = errors.New("data: file named .gz is not gzip")
 	// ErrNotRegular: a data file's path names a directory, named pipe,
 	// device or socket. It does not wrap fs.ErrNotExist: something is there.
-	ErrNotRegular = errors.New("data: not a regular file")
+	// It is safefile.ErrNotRegular, which every reader of neurona shares,
+	// so that one errors.Is tells a path of the wrong kind wherever it is.
+	ErrNotRegular = safefile.ErrNotRegular
 	// ErrBadShape: the IDX rank is outside 1..4, or is not the one expected
 	// (images rank 3, labels rank 1), or an image has no pixels.
 	ErrBadShape = errors.New("data: unexpected IDX shape")

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/neurona/neurona/train/safefile"
 )
 
 // NumClasses is the number of MNIST's digit classes. Other datasets in
@@ -99,7 +101,7 @@ func findFile(dir, name string) (path string, others []string, err error) {
 		st, err := os.Stat(p)
 		switch {
 		case err == nil && !st.Mode().IsRegular():
-			return "", nil, notRegular(p, st.Mode())
+			return "", nil, safefile.NotRegular(p, st.Mode())
 		case err == nil:
 			found = append(found, p)
 		case errors.Is(err, fs.ErrNotExist):

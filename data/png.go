@@ -9,7 +9,6 @@ import (
 	"image/png"
 	"io"
 	"math"
-	"os"
 	"slices"
 )
 
@@ -57,9 +56,9 @@ var (
 // than 4096x4096 pixels is refused (ErrImageSize), a file that is not a PNG
 // (or a damaged one) gives ErrNotPNG, and a missing file an error wrapping fs.ErrNotExist.
 func LoadPNG(path string) ([]uint8, error) {
-	f, err := os.Open(path)
+	f, _, err := openRegular(path) // a named pipe would block, a device never end
 	if err != nil {
-		return nil, err // *fs.PathError names the file
+		return nil, err // names the file
 	}
 	defer f.Close() // read only: a close error loses nothing
 	return decodePNG(path, f)

@@ -285,7 +285,7 @@ func TestLoadPNG(t *testing.T) {
 		{"an empty file is not a PNG", write("empty.png", nil), ErrNotPNG},
 		{"a GIF is not a PNG", write("digit.gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")), ErrNotPNG},
 		{"a PNG cut in half is damaged", write("half.png", valid[:len(valid)/2]), ErrNotPNG},
-		{"a folder is not a PNG", dir, ErrNotPNG},
+		{"a folder is a path of the wrong kind", dir, ErrNotRegular},
 		{"a blank PNG holds no digit", write("blank.png", encodePNG(t, canvas(8, 8, color.Gray{255}))), ErrBlankImage},
 		{"a declared 100000x100000 image is refused before decoding", write("huge.png", withSize(valid, 100000, 100000)), ErrImageSize},
 	}

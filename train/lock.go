@@ -3,11 +3,14 @@ package train
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/neurona/neurona/train/safefile"
 )
 
 // ErrRunInUse is returned when another process holds a run folder.
@@ -38,6 +41,10 @@ func (e *RunInUseError) Unwrap() error { return ErrRunInUse }
 // (pictures, a report); see LockRunFor.
 func LockRun(runDir string) (unlock func(), err error) { return LockRunFor(runDir, "") }
 
+// maxLockBytes bounds what is read of another process's .lock: its pid
+// and purpose, a line.
+const maxLockBytes = 4 << 10
+
 // LockRunFor takes an exclusive advisory lock (flock) on runDir/.lock, so
 // that two processes never train in, resume or prune the same run folder
 // at once (the second would, among other things, clean away the first's
@@ -46,7 +53,7 @@ func LockRun(runDir string) (unlock func(), err error) { return LockRunFor(runDi
 // holder's pid and purpose ("training"), which a RunInUseError reports
 // to the process refused.
 func LockRunFor(runDir, purpose string) (unlock func(), err error) {
-	f, err := os.OpenFile(filepath.Join(runDir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := safefile.OpenFile(filepath.Join(runDir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock run folder: %w", err)
 	}
@@ -54,7 +61,9 @@ func LockRunFor(runDir, purpose string) (unlock func(), err error) {
 		defer f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			inUse := &RunInUseError{Dir: runDir}
-			if b, err := os.ReadFile(f.Name()); err == nil {
+			// Read through the open lock file: reopening the path could
+			// meet something else put there since.
+			if b, err := io.ReadAll(io.NewSectionReader(f, 0, maxLockBytes)); err == nil {
 				pid, what, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
 				inUse.PID, _ = strconv.Atoi(pid)
 				inUse.Purpose = what

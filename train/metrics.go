@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/neurona/neurona/train/atomicfile"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/safefile"
 	"github.com/neurona/neurona/train/safejson"
 )
 
@@ -29,24 +29,9 @@ const (
 // for the caller to warn about. A missing file is an error wrapping
 // fs.ErrNotExist; one larger than any run writes is refused unread.
 func ReadMetrics(path string) (metrics []EpochMetrics, damaged []string, err error) {
-	f, err := os.Open(path)
+	raw, err := safefile.ReadFile(path, maxMetricsBytes)
 	if err != nil {
 		return nil, nil, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, nil, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	if info.Size() > maxMetricsBytes {
-		return nil, nil, fmt.Errorf("%s is %d bytes, more than any run writes (at most %d)", path, info.Size(), maxMetricsBytes)
-	}
-	raw, err := io.ReadAll(io.LimitReader(f, maxMetricsBytes+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	for n, line := range bytes.Split(raw, []byte("\n")) {
 		line = bytes.TrimSpace(line)
@@ -116,7 +101,7 @@ func openRunDir(dir string, st runState, warn func(string)) (*runDir, error) {
 	if err := atomicfile.WriteFile(path, kept); err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := safefile.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
 	}

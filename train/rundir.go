@@ -11,6 +11,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/atomicfile"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/safefile"
 	"github.com/neurona/neurona/train/safejson"
 )
 
@@ -144,7 +145,7 @@ func createRunDir(dir string) (rd *runDir, restarted bool, err error) {
 			return nil, false, fmt.Errorf("restart run folder %s: %w", dir, err)
 		}
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "metrics.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o644)
+	f, err := safefile.OpenFile(filepath.Join(dir, "metrics.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, false, fmt.Errorf("create run folder: %w", err)
 	}

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"os"
-	"path/filepath"
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train/checkpoint"
@@ -64,13 +62,8 @@ func TrainedOn(c *checkpoint.Checkpoint) (dataset, dir string) {
 	}
 	dir = meta.DataDir
 	if dir == "" {
-		var s struct {
-			Data DataInfo `json:"data"`
-		}
-		if raw, err := os.ReadFile(filepath.Join(RunDirOf(c), "summary.json")); err == nil && len(raw) < 1<<20 {
-			if json.Unmarshal(raw, &s) == nil {
-				dir = s.Data.Dir
-			}
+		if s, err := ReadSummary(RunDirOf(c)); err == nil { // bounded, type checked
+			dir = s.Data.Dir
 		}
 	}
 	return meta.Dataset, dir

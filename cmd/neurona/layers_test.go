@@ -25,7 +25,8 @@ var layers = [][]string{
 	{"train"},
 	{"train/backend", "train/checkpoint"},
 	{"models", "data"},
-	{"train/atomicfile", "train/human", "train/safejson", "train/safefile", "train/testhook"},
+	{"train/atomicfile"},
+	{"train/human", "train/safejson", "train/safefile", "train/testhook"},
 }
 
 // testHelpers are imported by tests only, below every layer.

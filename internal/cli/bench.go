@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/atomicfile"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/bench"
 	"github.com/neurona/neurona/train/safejson"
@@ -111,6 +111,13 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 			return usagef("unexpected argument %q (bench takes flags; %s)", args[0], hint)
 		}
 		o.cfg.CompileCache = backend.CacheOptions{Off: !compileCache}
+		for _, out := range []struct{ flag, path string }{{"--json-out", o.jsonOut}, {"--md", o.mdOut}, {"--plot", o.plot}} {
+			if out.path != "" {
+				if err := checkOut(out.flag, out.path); err != nil {
+					return err
+				}
+			}
+		}
 		if o.compare == nil {
 			if err := o.finish(e, fs, batches, model, hidden, activation, loss, loop, stepsPerCall, minSeconds, warmup, backends); err != nil {
 				return err
@@ -329,7 +336,7 @@ func benchRun(e *env, o *benchOptions) error {
 }
 
 func writeText(path, text string) error {
-	return os.WriteFile(path, []byte(text), 0o644)
+	return atomicfile.WriteFile(path, []byte(text))
 }
 
 // seedsOr is seeds, or the one seed def when none were given.

@@ -15,6 +15,12 @@
 //     (missingPathError, which wraps fs.ErrNotExist) or is not the kind of
 //     thing asked for (a file where a folder is wanted, a checkpoint where a
 //     run folder is wanted).
+//     A path of the wrong kind is 2 wherever it is met, on the command
+//     line or inside a folder it names (wrongKind): a named pipe, device
+//     or directory where a regular file is read or written, or a link
+//     where one is replaced (safefile.ErrNotRegular, which data and
+//     checkpoint share), a loop of symbolic links, a file where a folder
+//     is wanted.
 //   - 1: the command line is fine but the work failed. A file or folder
 //     that exists but is bad (corrupt, truncated, unreadable, not MNIST, a
 //     checkpoint that does not verify), even when a file expected inside it
@@ -37,6 +43,7 @@ import (
 
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/train/safefile"
 	"github.com/spf13/cobra"
 )
 
@@ -171,6 +178,9 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 		// folder that exists wraps fs.ErrNotExist too, and exits 1.
 		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
 		return ExitUsage
+	case wrongKind(err):
+		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
+		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		detail := "" // a call that did not return after the signal: which, and the last intact checkpoint
 		if errors.Is(err, train.ErrCallAbandoned) {
@@ -187,6 +197,13 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
 		return ExitFailure
 	}
+}
+
+// wrongKind reports whether err is a path of the wrong kind: something
+// other than a regular file where one is read or written, a loop of
+// symbolic links (ELOOP), or a file where a path needs a folder (ENOTDIR).
+func wrongKind(err error) bool {
+	return errors.Is(err, safefile.ErrNotRegular) || errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR)
 }
 
 // oneLine keeps the first line of an error (GoMLX errors may carry a

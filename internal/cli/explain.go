@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/neurona/neurona/internal/viz"
@@ -48,6 +46,9 @@ func newCmdExplain(e *env, runF func(*explainOptions) error) *cobra.Command {
 					return usagef("%s is a checkpoint outside a run folder: say where to write with --out FILE", o.path)
 				}
 				o.out = filepath.Join(run, "explain.png")
+			}
+			if err := checkOut("--out", o.out); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(o)
@@ -130,14 +131,7 @@ func runCheckpoint(e *env, name, path string) (*checkpoint.Checkpoint, error) {
 	if isCheckpoint(path) {
 		return resolveCheckpoint(e, name, path)
 	}
-	var s struct {
-		Epochs         int `json:"epochs"`
-		EvaluatedEpoch int `json:"evaluated_epoch"`
-	}
-	b, err := os.ReadFile(filepath.Join(path, "summary.json"))
-	if err == nil {
-		err = json.Unmarshal(b, &s)
-	}
+	s, err := train.ReadSummary(path) // bounded, and never opened unless a regular file
 	if err != nil || s.EvaluatedEpoch == 0 || s.EvaluatedEpoch == s.Epochs {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			fmt.Fprintf(e.stderr, "neurona %s: %s/summary.json: %v; using the newest checkpoint\n", name, human.Text(path), oneLine(err.Error()))

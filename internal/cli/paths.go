@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"syscall"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/train/safefile"
 )
 
 // missingPathError is a path named on the command line that does not
@@ -24,8 +26,12 @@ func (e *missingPathError) Unwrap() error { return fs.ErrNotExist }
 // as what ("--resume", "--data-dir"), does not exist. Other stat errors are
 // left to the code that opens the path, which reports them with context.
 func needPath(what, path string) error {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	_, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return &missingPathError{what, path}
+	case errors.Is(err, syscall.ELOOP):
+		return usagef("%s %s is a loop of symbolic links", what, path)
 	}
 	return nil
 }
@@ -59,4 +65,21 @@ func loadMNIST(e *env, opts data.LocateOptions) (*data.MNIST, error) {
 		}
 	}
 	return data.Load(e.ctx, opts)
+}
+
+// checkOut refuses an output file (flag "--out", path) that is there but
+// is not a regular file: neurona replaces the file it writes, and renaming
+// over /dev/full, a named pipe, a folder or a symbolic link would replace
+// that instead (atomicfile.WriteFile refuses them too; this says so before
+// any work is done). A bad command line: exit 2, nothing changed on disk.
+func checkOut(flag, path string) error {
+	if _, err := safefile.Replaceable(path); errors.Is(err, safefile.ErrNotRegular) {
+		st, _ := os.Lstat(path)
+		what := "is not a regular file"
+		if st != nil {
+			what = safefile.Describe(st.Mode())
+		}
+		return usagef("%s %s %s; want a regular file or a new name (it is replaced by the file written)", flag, path, what)
+	}
+	return nil
 }

@@ -46,6 +46,9 @@ func newCmdPlot(e *env, runF func(*plotActivationsOptions) error) *cobra.Command
 			case o.out == "":
 				return usagef("--out is empty (want a PNG file name)")
 			}
+			if err := checkOut("--out", o.out); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}

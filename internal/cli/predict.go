@@ -174,6 +174,8 @@ func predictRun(e *env, o *predictOptions) error {
 			// A readable image that is not a digit to classify: a bad input,
 			// like a value out of range, not a damaged file.
 			return usagef("image %s", oneLine(err.Error())) // the error names the file first
+		case errors.Is(err, data.ErrNotRegular): // a folder, pipe or device: exit 2
+			return fmt.Errorf("image %w", err)
 		case err != nil:
 			return fmt.Errorf("image %s", strings.TrimPrefix(oneLine(err.Error()), "open "))
 		}

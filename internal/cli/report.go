@@ -41,6 +41,9 @@ func newCmdReport(e *env, runF func(*reportOptions) error) *cobra.Command {
 			if o.out == "" {
 				o.out = filepath.Join(o.runDir, report.File)
 			}
+			if err := checkOut("--out", o.out); err != nil {
+				return err
+			}
 			e.locating(&o.data)
 			if runF != nil {
 				return runF(o)

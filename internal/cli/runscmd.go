@@ -79,6 +79,9 @@ func newCmdRuns(e *env, runF func(*runsOptions) error) *cobra.Command {
 			if co.out == "" {
 				co.out = runs.CompareFile
 			}
+			if err := checkOut("--out", co.out); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(co)
 			}

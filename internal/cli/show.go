@@ -58,6 +58,9 @@ func newCmdDataShow(e *env, runF func(*showOptions) error) *cobra.Command {
 			case o.out == "":
 				return usagef("--out is empty (want a PNG file name)")
 			}
+			if err := checkOut("--out", o.out); err != nil {
+				return err
+			}
 			switch {
 			case set("class"):
 				o.class, o.classFlag = strings.TrimSpace(o.class), "--class"

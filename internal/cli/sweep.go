@@ -13,6 +13,7 @@ import (
 
 	"github.com/neurona/neurona/internal/sweep"
 	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/train/safefile"
 	"github.com/spf13/cobra"
 )
 
@@ -143,7 +144,7 @@ func sweepFlags(e *env) sweep.Flags {
 // appended to log: what a sweep's trial does.
 func trainInProcess(e *env, log string) sweep.TrainFunc {
 	return func(ctx context.Context, args []string) error {
-		f, err := os.OpenFile(log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		f, err := safefile.OpenFile(log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
 			return fmt.Errorf("trial log: %w", err)
 		}

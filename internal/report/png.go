@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"html/template"
 	"image/png"
-	"io"
-	"os"
+
+	"github.com/neurona/neurona/train/safefile"
 )
 
 // Bounds on a PNG file ReadPNG embeds: a run's pictures are well under
@@ -23,24 +23,9 @@ const (
 // side. The bytes are embedded as they are (not decoded and encoded
 // again).
 func ReadPNG(path string) ([]byte, error) {
-	fi, err := os.Lstat(path)
+	b, err := safefile.ReadFileNoFollow(path, maxPNGBytes) // a picture of the run folder is in it
 	if err != nil {
 		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxPNGBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(b) > maxPNGBytes {
-		return nil, fmt.Errorf("%s: larger than %d MB", path, maxPNGBytes>>20)
 	}
 	if err := checkPNG(b); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

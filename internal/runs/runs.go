@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/neurona/neurona/train"
@@ -73,7 +74,10 @@ func isRun(dir string) bool {
 }
 
 // Find returns the run folders below root (root itself if it is one),
-// without following symbolic links or descending into a run folder.
+// without following symbolic links below root or descending into a run
+// folder. root itself may be a link (runs/ linked to a larger disk is
+// common): it is resolved once, and the runs found are named below root as
+// given.
 func Find(root string) (Listing, error) { return find(root, MaxListed) }
 
 // find is Find describing at most limit runs.
@@ -81,15 +85,19 @@ func find(root string, limit int) (Listing, error) {
 	var l Listing
 	st, err := os.Stat(root)
 	if err != nil {
-		return l, err
+		return l, err // a loop of links is ELOOP, which the CLI calls a path of the wrong kind
 	}
 	if !st.IsDir() {
-		return l, fmt.Errorf("%s is not a folder", root)
+		return l, fmt.Errorf("%s is not a folder: %w", root, syscall.ENOTDIR)
+	}
+	resolved, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return l, err
 	}
 	locks := HeldLocks()
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(resolved, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if path == root {
+			if path == resolved {
 				return err
 			}
 			var pe *fs.PathError
@@ -102,11 +110,11 @@ func find(root string, limit int) (Listing, error) {
 		if !d.IsDir() {
 			return nil
 		}
-		rel, _ := filepath.Rel(root, path)
+		rel, _ := filepath.Rel(resolved, path)
 		if rel != "." && strings.Count(rel, string(filepath.Separator)) >= maxDepth {
 			return fs.SkipDir
 		}
-		if d.Name() == "checkpoints" || strings.HasPrefix(d.Name(), ".") && path != root {
+		if d.Name() == "checkpoints" || strings.HasPrefix(d.Name(), ".") && path != resolved {
 			return fs.SkipDir
 		}
 		if !isRun(path) {
@@ -120,7 +128,7 @@ func find(root string, limit int) (Listing, error) {
 		if rel == "." {
 			name = filepath.Base(filepath.Clean(root))
 		}
-		l.Runs = append(l.Runs, describe(path, name, locks))
+		l.Runs = append(l.Runs, describe(filepath.Join(root, rel), name, locks))
 		return fs.SkipDir
 	})
 	return l, err

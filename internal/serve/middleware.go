@@ -3,6 +3,7 @@ package serve
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/safefile"
 	"github.com/neurona/neurona/train/safejson"
 )
 
@@ -33,7 +35,9 @@ func statusOf(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, errNoRun):
 		return http.StatusNotFound
-	case errors.Is(err, errSymlink):
+	case errors.Is(err, errSymlink), errors.Is(err, fs.ErrPermission), errors.Is(err, safefile.ErrNotRegular):
+		// What the server may not read, or will not: a link, a folder
+		// it has no permission for, a named pipe or device.
 		return http.StatusForbidden
 	case errors.Is(err, errNoModel), errors.Is(err, checkpoint.ErrNone), errors.Is(err, errNotTested):
 		return http.StatusConflict

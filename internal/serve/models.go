@@ -88,7 +88,9 @@ func (c *modelCache) use(r *run, fn func(m *model) error) error {
 	if (m.t == nil && m.err == nil) || fp != m.fp {
 		start := time.Now()
 		m.t, m.err, m.eval, m.fp = nil, nil, nil, fp
-		if r.newestCheckpoint() == "" {
+		if ckpt, err := r.newestCheckpoint(); err != nil {
+			m.err = err
+		} else if ckpt == "" {
 			m.err = errNoModel
 		} else if m.t, m.err = c.loadInside(r); m.err == nil {
 			c.logf("serve: loaded %s/%s (%s) in %s", r.name, filepath.Base(m.t.Checkpoint.Dir), m.t.Config.Model, time.Since(start).Round(time.Millisecond))

@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/safefile"
 )
 
 // Files of a run folder that the server reads (train writes them).
@@ -132,20 +134,19 @@ func (r *run) stat(name string) (fs.FileInfo, error) {
 	return fi, nil
 }
 
-// open opens a regular file of the run of at most limit bytes.
+// open opens a regular file of the run of at most limit bytes. What is at
+// the name is looked at before it is opened (safefile.OpenIn): opening a
+// named pipe would hold the request, its goroutine and an OS thread until
+// a writer came, and every request for it would add one more.
 func (r *run) open(name string, limit int64) (*os.File, fs.FileInfo, error) {
 	if _, err := r.stat(name); err != nil {
 		return nil, nil, err
 	}
-	f, err := r.root.Open(name)
+	f, fi, err := safefile.OpenIn(r.root, name)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("run %s: %w", r.name, err)
 	}
-	fi, err := f.Stat()
-	if err == nil && !fi.Mode().IsRegular() {
-		err = fmt.Errorf("%s/%s is not a regular file", r.name, name)
-	}
-	if err == nil && fi.Size() > limit {
+	if fi.Size() > limit {
 		err = fmt.Errorf("%s/%s is %d bytes, more than neurona writes (at most %d)", r.name, name, fi.Size(), limit)
 	}
 	if err != nil {
@@ -200,20 +201,26 @@ func (r *run) checkpointsSafe() error {
 }
 
 // newestCheckpoint returns the name of the newest checkpoint folder (by
-// the step its name says), or "" when there is none.
-func (r *run) newestCheckpoint() string {
+// the step its name says), or "" when there is none. A checkpoints/
+// folder that cannot be read is an error, not "no checkpoint".
+func (r *run) newestCheckpoint() (string, error) {
 	fi, err := r.stat(checkpointsDir)
-	if err != nil || !fi.IsDir() {
-		return ""
+	if errors.Is(err, fs.ErrNotExist) || err == nil && !fi.IsDir() {
+		return "", nil
 	}
-	d, err := r.root.Open(checkpointsDir)
 	if err != nil {
-		return ""
+		return "", fmt.Errorf("run %s: %s/ cannot be read: %w", r.name, checkpointsDir, err)
+	}
+	// O_DIRECTORY: a named pipe swapped in since the Lstat is refused,
+	// not waited on.
+	d, err := r.root.OpenFile(checkpointsDir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return "", fmt.Errorf("run %s: %s/ cannot be read: %w", r.name, checkpointsDir, err)
 	}
 	defer d.Close()
 	entries, err := d.ReadDir(-1)
 	if err != nil {
-		return ""
+		return "", fmt.Errorf("run %s: %s/ cannot be read: %w", r.name, checkpointsDir, err)
 	}
 	best, bestStep := "", -1
 	for _, e := range entries {
@@ -222,5 +229,5 @@ func (r *run) newestCheckpoint() string {
 			best, bestStep = e.Name(), step
 		}
 	}
-	return best
+	return best, nil
 }

@@ -83,7 +83,11 @@ func (s *Server) readState(r *run, locks runs.Locks) *runState {
 		st.info.Updated = m.ModTime
 	}
 	if st.config == nil {
-		if ckpt := r.newestCheckpoint(); ckpt != "" {
+		ckpt, err := r.newestCheckpoint()
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+		if ckpt != "" {
 			var meta checkpointMeta
 			if _, err := r.readJSON(path.Join(checkpointsDir, ckpt, "meta.json"), &meta); err == nil {
 				st.config, st.shape = &meta.Config, &meta.Data

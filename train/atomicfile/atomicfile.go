@@ -13,18 +13,41 @@ package atomicfile
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/neurona/neurona/train/safefile"
 )
 
-// WriteFile replaces path with data atomically, with mode 0644.
+// WriteFile replaces path with data atomically. A regular file already at
+// path keeps its mode (and, where the process may, its owner); a new one is
+// made 0644. Anything else at path (a directory, named pipe, device,
+// socket, or a symbolic link, which the rename would replace rather than
+// follow) is refused with an error wrapping safefile.ErrNotRegular before
+// anything is written.
 func WriteFile(path string, data []byte) error {
+	old, err := safefile.Replaceable(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
 	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	// CreateTemp makes the file 0600; run folders are for anyone who may
+	// read them, and a file replaced keeps the mode its owner gave it.
+	mode := fs.FileMode(0o644)
+	if old != nil {
+		mode = old.Mode().Perm()
+		keepOwner(tmp, old)
+	}
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -35,9 +58,9 @@ func WriteFile(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	// CreateTemp makes the file 0600; run folders are for anyone who may
-	// read them.
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	// Look again just before the rename: what was checked above may have
+	// been replaced by something that must not be renamed over.
+	if _, err := safefile.Replaceable(path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {

@@ -1,8 +1,13 @@
 package bench
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
+	"path/filepath"
+	"strings"
+
+	"github.com/neurona/neurona/train/atomicfile"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -53,7 +58,17 @@ func Plot(path string, results []Result) error {
 	}
 	p.NominalX(labels...)
 	p.X.Min, p.X.Max = -0.6, float64(len(batches))-0.4
-	return p.Save(16*vg.Centimeter, 10*vg.Centimeter, path)
+	// As plot.Save picks the format, but written through atomicfile: Save
+	// would truncate whatever is at path, a device or a named pipe included.
+	w, err := p.WriterTo(16*vg.Centimeter, 10*vg.Centimeter, strings.ToLower(strings.TrimPrefix(filepath.Ext(path), ".")))
+	if err != nil {
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
+	return atomicfile.WriteFile(path, buf.Bytes())
 }
 
 func containsInt(xs []int, x int) bool {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/atomicfile"
+	"github.com/neurona/neurona/train/safefile"
 	"github.com/neurona/neurona/train/safejson"
 )
 
@@ -80,13 +82,17 @@ func WriteJSON(path string, rep Report) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
+	return atomicfile.WriteFile(path, append(data, '\n'))
 }
 
-// ReadJSON reads a --json report.
+// maxReportBytes bounds a --json report read back: one of every backend,
+// batch size and seed is a few tens of kilobytes.
+const maxReportBytes = 16 << 20
+
+// ReadJSON reads a --json report (a regular file of at most 16 MB).
 func ReadJSON(path string) (Report, error) {
 	var rep Report
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, maxReportBytes)
 	if err != nil {
 		return rep, err
 	}

@@ -3,6 +3,8 @@ package checkpoint
 import (
 	"errors"
 	"time"
+
+	"github.com/neurona/neurona/train/safefile"
 )
 
 // FormatVersion is the version of the checkpoint layout written by Save.
@@ -27,8 +29,9 @@ var (
 	ErrCorrupt  = errors.New("checkpoint: contents are inconsistent")
 	ErrNone     = errors.New("checkpoint: no valid checkpoint")
 	// ErrNotRegular: a checkpoint's files must be regular files inside its
-	// folder; symlinks, folders, FIFOs and devices are refused unread.
-	ErrNotRegular = errors.New("checkpoint: not a regular file")
+	// folder; symlinks, folders, FIFOs and devices are refused unread. It
+	// is safefile.ErrNotRegular, which every reader of neurona shares.
+	ErrNotRegular = safefile.ErrNotRegular
 )
 
 // FileEntry is one file listed in the manifest.

@@ -13,6 +13,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"syscall"
+
+	"github.com/neurona/neurona/train/safefile"
 )
 
 // Limits on the small files of a checkpoint, checked against their real
@@ -67,46 +70,20 @@ func Inconsistent(err error) error {
 }
 
 // openRegular opens the file name of the checkpoint in dir for reading,
-// refusing anything but a regular file inside the folder (a symlink, a
-// folder, a FIFO, a device). It returns the file and its size.
+// refusing anything but a regular file inside the folder: a symbolic link
+// (wherever it leads), a folder, a FIFO, a device (safefile.OpenNoFollow).
+// It returns the file and its size.
 func openRegular(dir, name string) (*os.File, int64, error) {
-	path := filepath.Join(dir, name)
-	fi, err := os.Lstat(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, 0, fmt.Errorf("checkpoint %s: %s: %w", dir, name, ErrMissing)
-		}
+	f, fi, err := safefile.OpenNoFollow(filepath.Join(dir, name))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, 0, fmt.Errorf("checkpoint %s: %s: %w", dir, name, ErrMissing)
+	case errors.Is(err, syscall.ELOOP): // a link swapped in after the check
+		return nil, 0, fmt.Errorf("checkpoint %s: %s changed while being opened: %w", dir, name, ErrNotRegular)
+	case err != nil:
 		return nil, 0, fmt.Errorf("checkpoint %s: %w", dir, err)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("checkpoint %s: %s is %s, not a regular file: %w", dir, name, kindOf(fi.Mode()), ErrNotRegular)
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
-	if err != nil {
-		return nil, 0, fmt.Errorf("checkpoint %s: %s: %w", dir, name, err)
-	}
-	// The name may have been swapped since Lstat: check what was opened.
-	opened, err := f.Stat()
-	if err != nil || !opened.Mode().IsRegular() || !os.SameFile(fi, opened) {
-		f.Close()
-		return nil, 0, fmt.Errorf("checkpoint %s: %s changed while being opened: %w", dir, name, ErrNotRegular)
-	}
-	return f, opened.Size(), nil
-}
-
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case m.IsDir():
-		return "a folder"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	default:
-		return "a special file"
-	}
+	return f, fi.Size(), nil
 }
 
 // readExact reads the whole file f of size bytes, failing if it holds more

@@ -7,7 +7,15 @@
 //
 // Open and ReadFile follow symbolic links (a user may link a file anywhere);
 // OpenIn and ReadFileIn open a name inside an os.Root and never leave it,
-// for readers that must stay inside a folder (serve).
+// for readers that must stay inside a folder (serve); OpenNoFollow refuses
+// a symbolic link, for the files of a folder that must all be inside it (a
+// checkpoint's).
+//
+// Writers use it too: Replaceable says whether a path may be replaced by a
+// new file (nothing there, or a regular file, whose mode the new file
+// keeps), and OpenFile opens one in place (a lock, an appended log)
+// refusing anything else, so that no writer truncates a device, blocks on
+// a named pipe or writes through a symbolic link.
 //
 // It lives under train/ because train is its lowest user (layering: the
 // engine never imports internal/).
@@ -42,6 +50,13 @@ var local = opener{
 	open: func(name string, flag int) (*os.File, error) { return os.OpenFile(name, flag, 0) },
 }
 
+// noFollow opens without following a symbolic link at the last element of
+// the path; links in the folders above it are followed.
+var noFollow = opener{
+	stat: os.Lstat,
+	open: func(name string, flag int) (*os.File, error) { return os.OpenFile(name, flag|oNoFollow, 0) },
+}
+
 func inRoot(r *os.Root) opener {
 	return opener{
 		stat: r.Stat,
@@ -61,9 +76,17 @@ func OpenIn(root *os.Root, name string) (*os.File, fs.FileInfo, error) {
 	return inRoot(root).openRegular(name)
 }
 
+// OpenNoFollow is Open for a file that must itself be in its folder: a
+// symbolic link at path is refused (ErrNotRegular), wherever it leads.
+func OpenNoFollow(path string) (*os.File, fs.FileInfo, error) { return noFollow.openRegular(path) }
+
 // ReadFile reads the regular file at path, refusing one larger than max
 // bytes (an error wrapping ErrTooLarge) before reading it.
 func ReadFile(path string, max int64) ([]byte, error) { return local.readFile(path, max) }
+
+// ReadFileNoFollow is ReadFile refusing a symbolic link at path, as
+// OpenNoFollow does.
+func ReadFileNoFollow(path string, max int64) ([]byte, error) { return noFollow.readFile(path, max) }
 
 // ReadFileIn is ReadFile for a name inside root.
 func ReadFileIn(root *os.Root, name string, max int64) ([]byte, error) {
@@ -82,14 +105,27 @@ func (o opener) openRegular(name string) (*os.File, fs.FileInfo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if st, err = f.Stat(); err != nil || !st.Mode().IsRegular() {
+	if st, err = sameRegular(name, st, f); err != nil {
 		f.Close() // read-only: a close error cannot lose data
-		if err != nil {
-			return nil, nil, err
-		}
-		return nil, nil, NotRegular(name, st.Mode())
+		return nil, nil, err
 	}
 	return f, st, nil
+}
+
+// sameRegular checks that the open file f is the regular file st described
+// when its path was looked at (one swapped in between is refused too), and
+// returns the open file's FileInfo.
+func sameRegular(name string, st fs.FileInfo, f *os.File) (fs.FileInfo, error) {
+	opened, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, err
+	case !opened.Mode().IsRegular():
+		return nil, NotRegular(name, opened.Mode())
+	case !os.SameFile(st, opened):
+		return nil, fmt.Errorf("%s changed while being opened (want a regular file): %w", name, ErrNotRegular)
+	}
+	return opened, nil
 }
 
 func (o opener) readFile(name string, max int64) ([]byte, error) {
@@ -131,8 +167,24 @@ func Size(n int64) string {
 // regular file: it names the path and what is there, and wraps
 // ErrNotRegular.
 func NotRegular(path string, mode fs.FileMode) error {
-	return fmt.Errorf("%s %s, want a regular file: %w", path, Describe(mode), ErrNotRegular)
+	return &notRegularError{path, mode}
 }
+
+// notRegularError says what is at path without repeating ErrNotRegular's
+// words, which it wraps.
+type notRegularError struct {
+	path string
+	mode fs.FileMode
+}
+
+func (e *notRegularError) Error() string {
+	if e.mode.IsDir() {
+		return e.path + " is a directory, not a regular file"
+	}
+	return e.path + " " + Describe(e.mode) // "is not a regular file (named pipe)"
+}
+
+func (e *notRegularError) Unwrap() error { return ErrNotRegular }
 
 // Describe says what a file of this mode is, as in "X is a directory".
 func Describe(mode fs.FileMode) string {
