@@ -37,8 +37,10 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 	cfg, st := l.cfg, &l.st
 	if st.Done {
 		if cfg.Epochs == l.plannedEpochs || st.Epoch >= cfg.Epochs {
-			fmt.Fprintf(l.out, "nothing to train: the run already stopped after %s (%s); pass --epochs N, N > %d, to train longer\n",
-				human.Count(st.Epoch, "epoch"), st.StoppedBecause, st.Epoch)
+			// Killed after its last checkpoint, before its summary (else
+			// execute found nothing to train): finish it, training nothing.
+			fmt.Fprintf(l.out, "finish   the run stopped after %s (%s) before writing its summary; testing it now\n",
+				human.Count(st.Epoch, "epoch"), st.StoppedBecause)
 			return nil
 		}
 		// Training longer than first planned: the stopping rules start

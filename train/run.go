@@ -44,7 +44,9 @@ type Options struct {
 
 // Run trains cfg.Model on mnist, reports progress to out and writes the run
 // folder. On ctx cancellation it stops after the current call, saves a
-// checkpoint and the summary of what it did, and returns ctx.Err().
+// checkpoint and the summary of what it did, and returns ctx.Err(). Resuming
+// a run that would train no further writes why to out and returns
+// ErrNothingToTrain, its folder untouched.
 func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (_ *Summary, err error) {
 	if err := cfg.FitData(mnist); err != nil {
 		return nil, err
@@ -118,6 +120,14 @@ func RunDirOf(c *checkpoint.Checkpoint) string { return filepath.Dir(filepath.Di
 // summary.
 func execute(ctx context.Context, b compute.Backend, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (*Summary, *Program, error) {
 	start := time.Now()
+	if opts.Resume != nil {
+		// Checked before anything is compiled, locked or written: a run
+		// with nothing left to train keeps its folder as it is.
+		if why, nothing := NothingToTrain(opts.Resume, cfg.Epochs); nothing {
+			fmt.Fprintln(out, why)
+			return nil, nil, ErrNothingToTrain
+		}
+	}
 	plan, err := planRun(b, cfg, mnist)
 	if err != nil {
 		return nil, nil, err

@@ -16,7 +16,8 @@ var notConfig = map[string]bool{"resume": true, "backend": true, "progress": tru
 
 // resumeFrom finds the checkpoint to resume and replaces o.cfg by its saved
 // configuration, with the resumable flags given applied. A flag that would
-// change the model, the data or the optimization is a usage error.
+// change the model, the data or the optimization is a usage error. A run
+// that would train no further is train.ErrNothingToTrain, said on stdout.
 func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 	c, skipped, err := train.ResolveCheckpoint(o.resume)
 	for _, s := range skipped {
@@ -50,6 +51,12 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 			return nil, usagef("--%s conflicts with the checkpoint %s, which was trained with %s (a resumed run keeps its configuration; "+
 				"it may change only %s)", name, c.Dir, describe(saved), changeable())
 		}
+	}
+	if why, nothing := train.NothingToTrain(c, merged.Epochs); nothing {
+		// Said first and alone: a run that trains no further loads no
+		// data, compiles nothing and leaves its folder as it is.
+		fmt.Fprintln(e.stdout, why)
+		return nil, train.ErrNothingToTrain
 	}
 	if merged.Epochs != saved.Epochs {
 		note := ""

@@ -299,7 +299,9 @@ func trainRun(e *env, o *trainOptions) error {
 	var resumed *checkpoint.Checkpoint
 	if o.resume != "" {
 		var err error
-		if resumed, err = resumeFrom(o, e); err != nil {
+		if resumed, err = resumeFrom(o, e); errors.Is(err, train.ErrNothingToTrain) {
+			return nil
+		} else if err != nil {
 			return err
 		}
 	}
@@ -333,6 +335,9 @@ func trainRun(e *env, o *trainOptions) error {
 		return err
 	}
 	summary, err := train.Run(e.ctx, o.cfg, mnist, e.stdout, opts)
+	if errors.Is(err, train.ErrNothingToTrain) {
+		return nil
+	}
 	if err == nil {
 		return drawRun(e, summary, mnist)
 	}
