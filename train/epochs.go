@@ -10,6 +10,7 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/train/testhook"
 )
 
 // loop is one run's epochs.
@@ -188,6 +189,9 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		}
 		if l.afterCall != nil {
 			l.afterCall(st.GlobalStep)
+		}
+		if testhook.Reached != nil {
+			testhook.Reached(fmt.Sprintf("step %d", st.GlobalStep))
 		}
 		if l.cfg.SaveEvery > 0 && st.GlobalStep/l.cfg.SaveEvery > l.lastSave/l.cfg.SaveEvery {
 			st.EpochSeconds = secondsBefore + time.Since(start).Seconds()

@@ -16,6 +16,7 @@ import (
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/train/testhook"
 )
 
 // Options of a Run besides the configuration.
@@ -314,6 +315,7 @@ func (l *loop) run(ctx context.Context, valData *data.Batches, test *data.Set, o
 		if err := l.rd.writeSummary(l.summary); err != nil {
 			return err
 		}
+		testhook.Reach("summary written")
 	}
 	return runErr
 }

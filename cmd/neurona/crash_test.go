@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -197,54 +196,5 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 	leftovers, _ := filepath.Glob(filepath.Join(train.CheckpointsDir(dir), ".tmp-*"))
 	if len(leftovers) > 0 {
 		t.Errorf("temporary folders left after a clean finish: %v", leftovers)
-	}
-}
-
-// TestSignalsSaveAndExit checks that SIGINT and SIGTERM stop a run after the
-// current step with a checkpoint, a line saying how to resume, and exit
-// codes 130 and 143.
-func TestSignalsSaveAndExit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts training processes")
-	}
-	if _, err := data.ModuleDataDir(); err != nil {
-		t.Skipf("MNIST not available: %v", err)
-	}
-	for _, tc := range []struct {
-		sig  os.Signal
-		code int
-	}{{os.Interrupt, 130}, {syscall.SIGTERM, 143}} {
-		t.Run(tc.sig.String(), func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "run")
-			// Batch 32: epochs of 1,688 steps, so that 300 ms after the first
-			// one the run is mid-epoch.
-			cmd := exec.Command(binary, "train", "--hidden", "16", "--epochs", "50", "--batch-size", "32", "--run-dir", dir, "--progress", "never")
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			deadline := time.Now().Add(60 * time.Second)
-			for { // let it finish one epoch
-				if entries, _ := os.ReadDir(train.CheckpointsDir(dir)); len(entries) > 0 || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			time.Sleep(300 * time.Millisecond) // now mid-epoch
-			_ = cmd.Process.Signal(tc.sig)
-			err := cmd.Wait()
-			exit, ok := err.(*exec.ExitError)
-			if !ok || exit.ExitCode() != tc.code {
-				t.Fatalf("exit %v, want %d; stderr:\n%s", err, tc.code, stderr.String())
-			}
-			if !strings.Contains(stderr.String(), "resume with: neurona train --resume "+dir) {
-				t.Errorf("stderr does not say how to resume:\n%s", stderr.String())
-			}
-			c, _, err := checkpoint.Latest(train.CheckpointsDir(dir))
-			if err != nil || c.Manifest.Reason != "interrupt" {
-				t.Fatalf("newest checkpoint %v (%v), want one saved at the interrupt", c, err)
-			}
-		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/neurona/neurona/train/testhook"
 )
 
 // Info describes one checkpoint folder found in a run.
@@ -205,6 +207,7 @@ func (m *Manager) Prune() ([]string, error) {
 			return deleted, err
 		}
 		delete(m.verified, info.Dir)
+		testhook.Reach("prune: removing " + filepath.Base(info.Dir))
 		if err := os.RemoveAll(doomed); err != nil {
 			return deleted, err
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/train/safejson"
+	"github.com/neurona/neurona/train/testhook"
 )
 
 // Dirname is the folder name of the checkpoint of a global step.
@@ -65,6 +66,8 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 			_ = os.RemoveAll(tmp)
 		}
 	}()
+	reach := func(stage string) { testhook.Reach("save " + Dirname(snap.Step) + ": " + stage) }
+	reach("temporary folder made")
 
 	meta, err := safejson.MarshalIndent(snap.Meta, "", "  ")
 	if err != nil {
@@ -97,6 +100,7 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 		}
 		m.Files = append(m.Files, entry)
 		size += entry.Size
+		reach(f.name + " written")
 	}
 	manifest, err := safejson.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -107,12 +111,15 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
 	}
 	size += entry.Size
+	reach(ManifestFile + " written")
 	if err := syncDir(tmp); err != nil {
 		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
 	}
-	if err := replace(tmp, final); err != nil {
+	reach("synced")
+	if err := replace(tmp, final, reach); err != nil {
 		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
 	}
+	reach("renamed")
 	if err := syncDir(dir); err != nil {
 		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
 	}
@@ -124,7 +131,7 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 // removed only once the new one is in place. One that is not valid (corrupt,
 // or of a newer format) is kept for inspection under final.corrupt-<n>, a
 // name that says so and that List ignores.
-func replace(tmp, final string) error {
+func replace(tmp, final string, reach func(stage string)) error {
 	if _, err := os.Lstat(final); err != nil {
 		return os.Rename(tmp, final)
 	}
@@ -143,6 +150,7 @@ func replace(tmp, final string) error {
 	if err := os.Rename(final, old); err != nil {
 		return err
 	}
+	reach("the older copy moved aside")
 	if err := os.Rename(tmp, final); err != nil {
 		_ = os.Rename(old, final)
 		return err
@@ -221,6 +229,7 @@ func CleanTemp(dir string) error {
 	}
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), tmpPrefix) {
+			testhook.Reach("clean: removing " + e.Name())
 			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}
