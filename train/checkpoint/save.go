@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/neurona/neurona/train/atomicfile"
 	"github.com/neurona/neurona/train/safejson"
 	"github.com/neurona/neurona/train/testhook"
 )
@@ -53,13 +54,15 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 		return "", 0, fmt.Errorf("save checkpoint: %w", err)
 	}
 	final := filepath.Join(dir, Dirname(snap.Step))
+	// Errors about the temporary folder name the checkpoint (final), not
+	// the .tmp- folder that no longer exists (atomicfile.WithoutPath).
 	tmp, err := os.MkdirTemp(dir, tmpPrefix+Dirname(snap.Step)+"-")
 	if err != nil {
-		return "", 0, fmt.Errorf("save checkpoint: %w", err)
+		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, atomicfile.WithoutPath(err))
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
 		_ = os.RemoveAll(tmp)
-		return "", 0, fmt.Errorf("save checkpoint: %w", err)
+		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, atomicfile.WithoutPath(err))
 	}
 	defer func() {
 		if err != nil {
@@ -113,11 +116,11 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 	size += entry.Size
 	reach(ManifestFile + " written")
 	if err := syncDir(tmp); err != nil {
-		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
+		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, atomicfile.WithoutPath(err))
 	}
 	reach("synced")
 	if err := replace(tmp, final, reach); err != nil {
-		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
+		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, atomicfile.WithoutPath(err))
 	}
 	reach("renamed")
 	if err := syncDir(dir); err != nil {
@@ -182,14 +185,14 @@ func dataOf(vars []Variable) [][]byte {
 func writeFile(w writer, path string, parts [][]byte) (FileEntry, error) {
 	f, err := w.create(path)
 	if err != nil {
-		return FileEntry{}, err
+		return FileEntry{}, fmt.Errorf("create %s: %w", filepath.Base(path), atomicfile.WithoutPath(err))
 	}
 	h := sha256.New()
 	var n int64
 	for _, p := range parts {
 		if _, err := f.Write(p); err != nil {
 			f.Close()
-			return FileEntry{}, fmt.Errorf("write %s: %w", filepath.Base(path), err)
+			return FileEntry{}, fmt.Errorf("write %s: %w", filepath.Base(path), atomicfile.WithoutPath(err))
 		}
 		h.Write(p)
 		n += int64(len(p))
@@ -197,11 +200,11 @@ func writeFile(w writer, path string, parts [][]byte) (FileEntry, error) {
 	if s, ok := f.(interface{ Sync() error }); ok {
 		if err := s.Sync(); err != nil {
 			f.Close()
-			return FileEntry{}, fmt.Errorf("sync %s: %w", filepath.Base(path), err)
+			return FileEntry{}, fmt.Errorf("sync %s: %w", filepath.Base(path), atomicfile.WithoutPath(err))
 		}
 	}
 	if err := f.Close(); err != nil {
-		return FileEntry{}, fmt.Errorf("close %s: %w", filepath.Base(path), err)
+		return FileEntry{}, fmt.Errorf("close %s: %w", filepath.Base(path), atomicfile.WithoutPath(err))
 	}
 	return FileEntry{Name: filepath.Base(path), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
@@ -231,7 +234,7 @@ func CleanTemp(dir string) error {
 		if strings.HasPrefix(e.Name(), tmpPrefix) {
 			testhook.Reach("clean: removing " + e.Name())
 			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				return err
+				return fmt.Errorf("remove an interrupted save: %w", atomicfile.WithoutPath(err))
 			}
 		}
 	}
