@@ -49,7 +49,7 @@ func dataInfo(e *env, o *data.LocateOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "folder  %s\nsource  %s\n", m.Dir, m.Source)
+	fmt.Fprintf(e.stdout, "folder  %s\nsource  %s\n", data.ShowDir(m.Dir), m.Source)
 	for _, s := range []struct {
 		name string
 		set  *data.Set
@@ -91,7 +91,11 @@ func dataVerify(e *env, o *data.LocateOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "folder %s (%s)\n", dir, source)
+	folder := data.ShowDir(dir) // the module's copy says where it comes from
+	if folder == dir {
+		folder += " (" + source + ")"
+	}
+	fmt.Fprintf(e.stdout, "folder %s\n", folder)
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "FILE\tBYTES\tSHA-256\tORIGINAL\tSTATUS")
 	bad := 0
