@@ -275,7 +275,10 @@ func compileRun(ctx context.Context, b compute.Backend, cfg Config, plan *runPla
 	prog.watch = newWatchdog(ctx, opts)
 	s.CompileSeconds = time.Since(compileStart).Seconds()
 	s.Hyperparameters = prog.Config()
-	fmt.Fprintf(out, "compile  %d training call shapes and the evaluation call in %.2fs\n", len(prog.Batches().CallRows()), s.CompileSeconds)
+	// One compiled training call per batch shape (a smaller last batch is
+	// another shape).
+	fmt.Fprintf(out, "compile  the training step (%s) and the evaluation step in %.2fs\n",
+		human.Count(len(prog.Batches().CallRows()), "batch shape"), s.CompileSeconds)
 	return prog, nil
 }
 

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/safefile"
 	"github.com/spf13/cobra"
 )
 
@@ -119,6 +119,10 @@ func explainRun(e *env, o *explainOptions) error {
 	return nil
 }
 
+// maxSummaryBytes bounds a summary.json read back: a real one is a few
+// kilobytes.
+const maxSummaryBytes = 16 << 20
+
 // runCheckpoint opens the checkpoint a run's results describe. A run that
 // tested the weights of its best validation epoch (--restore-best) says
 // so in summary.json; its pictures and report are of that checkpoint, not
@@ -126,6 +130,11 @@ func explainRun(e *env, o *explainOptions) error {
 // that checkpoint is gone (pruned) or path is not a finished run, it is
 // the newest valid checkpoint, as for eval.
 func runCheckpoint(e *env, name, path string) (*checkpoint.Checkpoint, error) {
+	// A path that is not a folder is a usage error, said before anything
+	// is read from it.
+	if err := checkPath(path, true); err != nil {
+		return nil, err
+	}
 	if isCheckpoint(path) {
 		return resolveCheckpoint(e, name, path)
 	}
@@ -133,7 +142,7 @@ func runCheckpoint(e *env, name, path string) (*checkpoint.Checkpoint, error) {
 		Epochs         int `json:"epochs"`
 		EvaluatedEpoch int `json:"evaluated_epoch"`
 	}
-	b, err := os.ReadFile(filepath.Join(path, "summary.json"))
+	b, err := safefile.ReadFile(filepath.Join(path, train.SummaryFile), maxSummaryBytes)
 	if err == nil {
 		err = json.Unmarshal(b, &s)
 	}

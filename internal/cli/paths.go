@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/neurona/neurona/data"
 )
@@ -59,4 +60,43 @@ func loadMNIST(e *env, opts data.LocateOptions) (*data.MNIST, error) {
 		}
 	}
 	return data.Load(e.ctx, opts)
+}
+
+// needNewFolder refuses, as a usage error, a folder to create or reuse
+// (train's --run-dir) that is something else, or lies under something
+// that is not a folder: creating it would fail (exit 1) only after the
+// data was read.
+func needNewFolder(what, path string) error {
+	for p := path; ; {
+		st, err := os.Stat(p)
+		if err == nil {
+			if st.IsDir() {
+				return nil
+			}
+			if p == path {
+				return usagef("%s %s is %s, not a folder", what, path, kindOfFile(st.Mode()))
+			}
+			return usagef("%s %s lies under %s, which is %s, not a folder", what, path, p, kindOfFile(st.Mode()))
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return nil
+		}
+		p = parent
+	}
+}
+
+// kindOfFile names what a path that is not a folder holds.
+func kindOfFile(mode fs.FileMode) string {
+	switch {
+	case mode.IsRegular():
+		return "a file"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }

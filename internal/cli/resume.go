@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,6 +23,9 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 	c, skipped, err := train.ResolveCheckpoint(o.resume)
 	for _, s := range skipped {
 		fmt.Fprintf(e.stderr, "neurona train: skipping an invalid checkpoint: %s\n", oneLine(s.Error()))
+	}
+	if nc := new(train.NoCheckpointError); errors.As(err, &nc) {
+		return nil, fmt.Errorf("--resume %s: nothing to resume: %w", o.resume, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("--resume %s: %w", o.resume, err)

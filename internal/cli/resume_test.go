@@ -54,7 +54,7 @@ func TestResumeFlags(t *testing.T) {
 		if code := Main([]string{"train", "--resume", run, "--epochs", "2", "--steps-per-call", "5", "--progress", "never"}, &stdout, &stderr); code != 0 {
 			t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 		}
-		if !strings.Contains(stdout.String(), "5 steps per call") || !strings.Contains(stdout.String(), "epoch   2/2") {
+		if !strings.Contains(stdout.String(), "5 steps at a time") || !strings.Contains(stdout.String(), "epoch   2/2") {
 			t.Errorf("resumed output:\n%s", stdout.String())
 		}
 	})
