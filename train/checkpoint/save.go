@@ -149,6 +149,17 @@ func replace(tmp, final string, reach func(stage string)) error {
 		fmt.Fprintf(Warn, "neurona: %s was not a valid checkpoint (%v); kept as %s\n", final, verr, aside)
 		return os.Rename(tmp, final)
 	}
+	// Swapped in one step where the system can: a kill between two
+	// renames would leave no final folder, and the older copy under a
+	// temporary name that the next start deletes (the crash test found
+	// it: an epoch's save often has the step of a --save-every one).
+	if swapped, err := exchange(tmp, final); swapped {
+		if err != nil {
+			return err
+		}
+		reach("swapped with the older copy")
+		return os.RemoveAll(tmp) // the older copy now; a kill leaves it to CleanTemp
+	}
 	old := tmp + "-old"
 	if err := os.Rename(final, old); err != nil {
 		return err
