@@ -183,11 +183,8 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 	wantBlob, wantStep := finalCheckpoint(t, refDir)
 
 	seed := crashSeed(t)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("replay these kills with %s=%d", seedEnv, seed)
-		}
-	})
+	// Logged first, so a failure's log starts with how to replay it.
+	t.Logf("kill points drawn with %s=%d (set it to replay them)", seedEnv, seed)
 	rng := rand.New(rand.NewPCG(seed, 17))
 	dir := filepath.Join(t.TempDir(), "killed")
 	lastStep, kills, midSave := -1, 0, 0
