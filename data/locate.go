@@ -44,6 +44,16 @@ func Describe(dir, source string) string {
 	return dir + " (" + source + ")"
 }
 
+// ShowDir is dir for a message: the GoMNIST module's copy in the module
+// cache, whose path the cache escapes (".../petar/!go!m!n!i!s!t@v0.0.0-
+// .../data"), by the module's name and version; any other folder as it is.
+func ShowDir(dir string) string {
+	if strings.Contains(filepath.ToSlash(dir), "/"+gomnistEscaped+"/") || strings.HasSuffix(filepath.ToSlash(dir), "/"+gomnistEscaped) {
+		return "data/ of the Go module " + gomnistPath + "@" + gomnistVersion + " (in Go's module cache)"
+	}
+	return dir
+}
+
 // EnvDataDir names the environment variable Locate reads for the MNIST folder.
 const EnvDataDir = "NEURONA_DATA"
 

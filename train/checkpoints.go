@@ -108,16 +108,19 @@ func (l *loop) fillSummary() {
 	s, st := l.summary, l.st
 	s.Epochs, s.GlobalStep, s.StoppedBecause = st.Epoch, st.GlobalStep, st.StoppedBecause
 	s.TrainLoss, s.TrainAccuracy = st.TrainLoss, st.TrainAccuracy
-	s.TrainSeconds, s.EvaluatedEpoch = st.TrainSeconds, st.Epoch
+	// An interrupted run also trained the part of the epoch it stopped in
+	// (its seconds and examples are zero after a whole epoch).
+	trained := st.TrainSeconds + st.EpochSeconds
+	s.TrainSeconds, s.EvaluatedEpoch = trained, st.Epoch
 	s.ValLoss, s.ValAccuracy = st.ValLoss, st.ValAccuracy
 	if st.BestEpoch > 0 {
 		s.BestEpoch = st.BestEpoch
 		best := st.BestVal
 		s.BestValAccuracy = &best
 	}
-	if st.TrainSeconds > 0 {
-		s.ExamplesPerSecond = float64(st.Examples) / st.TrainSeconds
-		s.StepsPerSecond = float64(st.GlobalStep) / st.TrainSeconds
+	if trained > 0 {
+		s.ExamplesPerSecond = float64(st.Examples+st.EpochExamples) / trained
+		s.StepsPerSecond = float64(st.GlobalStep) / trained
 	}
 }
 

@@ -161,15 +161,17 @@ func withLoopFallback(cfg Config, stepsPerEpoch int, build func(Config) error) (
 	return cfg, note, build(cfg)
 }
 
-// perCall describes how cfg's calls run their steps.
+// perCall says how many steps cfg runs at a time (in one compiled call,
+// --steps-per-call), in a user's words: "one step at a time", "16 steps at
+// a time (unrolled)".
 func perCall(cfg Config) string {
 	switch {
 	case cfg.StepsPerCall == 1:
-		return "1 step per call"
+		return "one step at a time"
 	case cfg.Loop == LoopUnroll:
-		return human.Count(cfg.StepsPerCall, "step") + " per call (unrolled)"
+		return human.Count(cfg.StepsPerCall, "step") + " at a time (unrolled)"
 	default:
-		return human.Count(cfg.StepsPerCall, "step") + " per call"
+		return human.Count(cfg.StepsPerCall, "step") + " at a time"
 	}
 }
 

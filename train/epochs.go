@@ -10,6 +10,7 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/train/testhook"
 )
 
 // loop is one run's epochs.
@@ -37,8 +38,10 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 	cfg, st := l.cfg, &l.st
 	if st.Done {
 		if cfg.Epochs == l.plannedEpochs || st.Epoch >= cfg.Epochs {
-			fmt.Fprintf(l.out, "nothing to train: the run already stopped after %s (%s); pass --epochs N, N > %d, to train longer\n",
-				human.Count(st.Epoch, "epoch"), st.StoppedBecause, st.Epoch)
+			// Killed after its last checkpoint, before its summary (else
+			// execute found nothing to train): finish it, training nothing.
+			fmt.Fprintf(l.out, "finish   the run stopped after %s (%s) before writing its summary; testing it now\n",
+				human.Count(st.Epoch, "epoch"), st.StoppedBecause)
 			return nil
 		}
 		// Training longer than first planned: the stopping rules start
@@ -186,6 +189,9 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		}
 		if l.afterCall != nil {
 			l.afterCall(st.GlobalStep)
+		}
+		if testhook.Reached != nil {
+			testhook.Reached(fmt.Sprintf("step %d", st.GlobalStep))
 		}
 		if l.cfg.SaveEvery > 0 && st.GlobalStep/l.cfg.SaveEvery > l.lastSave/l.cfg.SaveEvery {
 			st.EpochSeconds = secondsBefore + time.Since(start).Seconds()

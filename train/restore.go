@@ -36,13 +36,13 @@ func ResolveCheckpoint(path string) (c *checkpoint.Checkpoint, skipped []error, 
 	dir := CheckpointsDir(path)
 	if _, err := os.Stat(dir); err != nil {
 		if isRunFolder(path) {
-			return nil, nil, errNothingToResume(path)
+			return nil, nil, &NoCheckpointError{Dir: path}
 		}
 		return nil, nil, fmt.Errorf("%s: not a run folder (no checkpoints/) nor a checkpoint (no %s)", path, checkpoint.ManifestFile)
 	}
 	c, skipped, err = checkpoint.Latest(dir)
 	if errors.Is(err, checkpoint.ErrNone) && len(skipped) == 0 && isRunFolder(path) {
-		return nil, nil, errNothingToResume(path)
+		return nil, nil, &NoCheckpointError{Dir: path}
 	}
 	return c, skipped, err
 }

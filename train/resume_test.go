@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,7 +161,7 @@ func TestResumingAFinishedRun(t *testing.T) {
 	if first.Epochs >= cfg.Epochs {
 		t.Fatalf("the stopping rule did not end the run early (%d epochs)", first.Epochs)
 	}
-	resume := func(epochs int) (*Summary, string) {
+	resume := func(epochs int) (*Summary, string, error) {
 		t.Helper()
 		c, _, err := ResolveCheckpoint(cfg.RunDir)
 		if err != nil {
@@ -170,16 +171,34 @@ func TestResumingAFinishedRun(t *testing.T) {
 		again.Epochs = epochs
 		var out bytes.Buffer
 		s, _, err := execute(context.Background(), goBackend, again, m, &out, Options{Resume: c})
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrNothingToTrain) {
 			t.Fatalf("resume: %v\n%s", err, out.String())
 		}
-		return s, out.String()
+		return s, out.String(), err
 	}
-	s, out := resume(cfg.Epochs)
-	if s.GlobalStep != first.GlobalStep || !strings.Contains(out, "nothing to train") {
-		t.Errorf("resuming a finished run trained on: step %d -> %d\n%s", first.GlobalStep, s.GlobalStep, out)
+	if _, out, err := resume(cfg.Epochs); !errors.Is(err, ErrNothingToTrain) || !strings.HasPrefix(out, "nothing to train: ") {
+		t.Errorf("resuming a finished run: %v, want ErrNothingToTrain and only its reason; output:\n%s", err, out)
 	}
-	s, _ = resume(first.Epochs + 3)
+
+	// Killed after its last checkpoint, before its summary: the resume
+	// tests the run and writes the summary, training nothing.
+	summary := filepath.Join(cfg.RunDir, SummaryFile)
+	if err := os.Remove(summary); err != nil {
+		t.Fatal(err)
+	}
+	s, out, err := resume(cfg.Epochs)
+	if err != nil {
+		t.Fatalf("resuming a finished run without its summary: %v\n%s", err, out)
+	}
+	if s.GlobalStep != first.GlobalStep || s.StoppedBecause != first.StoppedBecause || !strings.Contains(out, "finish   ") {
+		t.Errorf("resuming a finished run without its summary: step %d -> %d, stopped %q -> %q\n%s",
+			first.GlobalStep, s.GlobalStep, first.StoppedBecause, s.StoppedBecause, out)
+	}
+	if _, err := os.Stat(summary); err != nil {
+		t.Errorf("the finishing resume wrote no summary: %v", err)
+	}
+
+	s, _, _ = resume(first.Epochs + 3)
 	if s.Epochs <= first.Epochs {
 		t.Errorf("asking for %d epochs after %d trained nothing more (%d epochs)", first.Epochs+3, first.Epochs, s.Epochs)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/train/testhook"
 )
 
 // Options of a Run besides the configuration.
@@ -48,7 +49,9 @@ type Options struct {
 
 // Run trains cfg.Model on mnist, reports progress to out and writes the run
 // folder. On ctx cancellation it stops after the current call, saves a
-// checkpoint and the summary of what it did, and returns ctx.Err().
+// checkpoint and the summary of what it did, and returns ctx.Err(). Resuming
+// a run that would train no further writes why to out and returns
+// ErrNothingToTrain, its folder untouched.
 func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (_ *Summary, err error) {
 	if err := cfg.FitData(mnist); err != nil {
 		return nil, err
@@ -122,6 +125,14 @@ func RunDirOf(c *checkpoint.Checkpoint) string { return filepath.Dir(filepath.Di
 // summary.
 func execute(ctx context.Context, b compute.Backend, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (*Summary, *Program, error) {
 	start := time.Now()
+	if opts.Resume != nil {
+		// Checked before anything is compiled, locked or written: a run
+		// with nothing left to train keeps its folder as it is.
+		if why, nothing := NothingToTrain(opts.Resume, cfg.Epochs); nothing {
+			fmt.Fprintln(out, why)
+			return nil, nil, ErrNothingToTrain
+		}
+	}
 	plan, err := planRun(b, cfg, mnist)
 	if err != nil {
 		return nil, nil, err
@@ -278,8 +289,10 @@ func compileRun(ctx context.Context, b compute.Backend, cfg Config, plan *runPla
 	s.Hyperparameters = prog.Config()
 	cache = cache.End()
 	s.CompileCache = cache.State()
-	fmt.Fprintf(out, "compile  %d training call shapes and the evaluation call in %.2fs; variables initialized in %.2fs, first use warmed up in %.2fs\n",
-		len(prog.Batches().CallRows()), s.CompileSeconds, s.InitSeconds, s.WarmupSeconds)
+	// One compiled training call per batch shape (a smaller last batch is
+	// another shape).
+	fmt.Fprintf(out, "compile  the training step (%s) and the evaluation step in %.2fs; variables initialized in %.2fs, first use warmed up in %.2fs\n",
+		human.Count(len(prog.Batches().CallRows()), "batch shape"), s.CompileSeconds, s.InitSeconds, s.WarmupSeconds)
 	if cache.Dir != "" {
 		fmt.Fprintf(out, "compile  %s\n", cache)
 	}
@@ -322,6 +335,7 @@ func (l *loop) run(ctx context.Context, valData *data.Batches, test *data.Set, o
 		if err := l.rd.writeSummary(l.summary); err != nil {
 			return err
 		}
+		testhook.Reach("summary written")
 	}
 	return runErr
 }

@@ -162,11 +162,17 @@ func isRunFolder(dir string) bool {
 	return false
 }
 
-// errNothingToResume is the error of --resume on a run folder whose run
-// stopped before its first checkpoint.
-func errNothingToResume(dir string) error {
-	return fmt.Errorf("%s is a run folder without a checkpoint: its run stopped before the first save, so there is nothing to resume; "+
-		"start it again with `neurona train --run-dir %s` and the flags of the run (the folder is reused)", dir, dir)
+// NoCheckpointError is ResolveCheckpoint's error for a run folder whose
+// run stopped before its first checkpoint: there are no weights to resume,
+// evaluate or predict with. Its words suit every command; `train --resume`
+// adds that there is nothing to resume.
+type NoCheckpointError struct {
+	Dir string // the run folder
+}
+
+func (e *NoCheckpointError) Error() string {
+	return fmt.Sprintf("%s is a run folder without a checkpoint: its run stopped before its first save, so it has no trained weights; "+
+		"train it again with `neurona train --run-dir %s` and the flags of the run (the folder is reused)", e.Dir, e.Dir)
 }
 
 // appendEpoch adds one line to metrics.jsonl.

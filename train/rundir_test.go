@@ -86,7 +86,7 @@ func TestRunKilledBeforeItsFirstSave(t *testing.T) {
 				}
 			}
 			_, _, err := ResolveCheckpoint(dir)
-			if err == nil || !strings.Contains(err.Error(), "nothing to resume") ||
+			if nc := new(NoCheckpointError); !errors.As(err, &nc) || nc.Dir != dir ||
 				!strings.Contains(err.Error(), "neurona train --run-dir "+dir) {
 				t.Errorf("checkpoints/ there %v: ResolveCheckpoint = %v", withCheckpointsDir, err)
 			}

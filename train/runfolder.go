@@ -11,6 +11,7 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train/atomicfile"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/testhook"
 )
 
 // runFolder is a run's folder, open and locked for training: a new run's,
@@ -76,7 +77,10 @@ func (f *runFolder) resume(c *checkpoint.Checkpoint, warn func(string)) error {
 	if f.unlock, err = LockRunFor(f.dir, "training"); err != nil {
 		return err
 	}
-	f.rd, err = openRunDir(f.dir, f.st, warn)
+	testhook.Reach("run folder locked")
+	if f.rd, err = openRunDir(f.dir, f.st, warn); err == nil {
+		testhook.Reach("resume: metrics.jsonl rewritten")
+	}
 	return err
 }
 
@@ -98,6 +102,7 @@ func (f *runFolder) create(cfg Config, out io.Writer, start time.Time, files map
 	if f.unlock, err = LockRunFor(f.dir, "training"); err != nil {
 		return err
 	}
+	testhook.Reach("run folder locked")
 	var restarted bool
 	if f.rd, restarted, err = createRunDir(f.dir); err != nil {
 		return err
@@ -110,6 +115,7 @@ func (f *runFolder) create(cfg Config, out io.Writer, start time.Time, files map
 			f.rd.close()
 			return fmt.Errorf("run folder %s: %w", f.dir, err)
 		}
+		testhook.Reach(name + " written")
 	}
 	return nil
 }

@@ -1,21 +1,26 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"sync"
-	"syscall"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/cli"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/testhook"
 )
 
 // finalCheckpoint returns the variables.bin bytes and global step of the
@@ -55,46 +60,121 @@ func epochLosses(t *testing.T, runDir string) string {
 	return strings.Join(out, "\n")
 }
 
-// readyWriter collects a process's output and closes ready when the line
-// that precedes training ("memory ...") appears.
-type readyWriter struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	ready chan struct{}
-	seen  bool
-}
+// The crash test's training processes are this test binary, run as the
+// neurona command (TestMain calls runAsNeurona) with testhook.Reached set
+// to stop them at a chosen point:
+const (
+	// childEnv makes the test binary the neurona command.
+	childEnv = "NEURONA_TEST_AS_COMMAND"
+	// stopAtEnv, "N" or "N+", stops it at the N-th point it reaches
+	// (testhook.Reached): it prints "REACHED N <point>" on stderr and waits
+	// there, or with "N+" runs on to the next point and waits there, so
+	// that the kill lands somewhere between the two.
+	stopAtEnv = "NEURONA_TEST_STOP_AT"
+	// seedEnv sets the seed of the crash test's kill points, to replay a
+	// failure (the failure prints it).
+	seedEnv = "NEURONA_CRASH_SEED"
+)
 
-func (w *readyWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	if !w.seen && strings.Contains(w.buf.String(), "\nmemory ") {
-		w.seen = true
-		close(w.ready)
+// runAsNeurona runs the test binary as `neurona` with its arguments when
+// childEnv is set, and exits; else it returns.
+func runAsNeurona() {
+	if os.Getenv(childEnv) == "" {
+		return
 	}
-	return len(p), nil
+	if stop := os.Getenv(stopAtEnv); stop != "" {
+		n, err := strconv.Atoi(strings.TrimSuffix(stop, "+"))
+		if err != nil {
+			panic(stopAtEnv + ": " + err.Error())
+		}
+		between := strings.HasSuffix(stop, "+")
+		var reached atomic.Int64
+		testhook.Reached = func(point string) {
+			switch i := reached.Add(1); {
+			case i == int64(n):
+				fmt.Fprintf(os.Stderr, "REACHED %d %s\n", n, point)
+				if !between {
+					_, _ = io.Copy(io.Discard, os.Stdin) // until the kill
+				}
+			case i == int64(n)+1 && between:
+				_, _ = io.Copy(io.Discard, os.Stdin)
+			}
+		}
+	}
+	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func (w *readyWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
+// crashSeed is NEURONA_CRASH_SEED, or else the clock's.
+func crashSeed(t *testing.T) uint64 {
+	if s := os.Getenv(seedEnv); s != "" {
+		seed, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("%s=%q: %v", seedEnv, s, err)
+		}
+		return seed
+	}
+	return uint64(time.Now().UnixNano())
 }
 
-// TestSIGKILLAtRandomMomentsThenResume kills real training processes with
-// SIGKILL at random moments (saves are every 3 steps, so many kills land in
-// the middle of one), checks after each kill that the newest checkpoint is
-// complete and no older than before, resumes, and finally checks that the
-// run ends with the same weights and metrics as one never interrupted.
+// killAt runs `neurona args...` (the test binary) until it reaches its
+// stop-th point (or, with between, somewhere before the next), kills it
+// with SIGKILL and returns the point and the process's output. reached is
+// false when the process ended before that point.
+func killAt(t *testing.T, args []string, stop int, between bool) (point, output string, reached bool) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	at := strconv.Itoa(stop)
+	if between {
+		at += "+"
+	}
+	cmd.Env = append(os.Environ(), childEnv+"=1", stopAtEnv+"="+at)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := cmd.StdinPipe() // never written: the stopped process waits on it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var errLines []string
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if p, ok := strings.CutPrefix(sc.Text(), "REACHED "+strconv.Itoa(stop)+" "); ok {
+			point, reached = p, true
+			break
+		}
+		errLines = append(errLines, sc.Text())
+	}
+	_ = cmd.Process.Kill() // SIGKILL
+	_, _ = io.Copy(io.Discard, stderr)
+	_ = cmd.Wait()
+	return point, out.String() + strings.Join(errLines, "\n"), reached
+}
+
+// TestSIGKILLAtRandomMomentsThenResume kills training processes with
+// SIGKILL at points drawn at random among those a run reaches (start-up,
+// the steps, every stage of a checkpoint save, pruning, cleaning up after
+// an earlier kill); one kill in four lands anywhere between a point and
+// the next (mid-write, mid-delete, mid-step). Saves are every 3 steps, so
+// about half the kills land in one. After each kill it checks that the
+// newest checkpoint is complete and no older than before; then it resumes
+// (or restarts a run killed before its first checkpoint), and finally
+// checks that the run ends with the same weights and metrics as one never
+// interrupted, and no temporary folder left. Set NEURONA_CRASH_SEED to
+// replay the kill points of a failure.
 func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts ~25 training processes")
 	}
-	if _, err := data.ModuleDataDir(); err != nil {
-		t.Skipf("MNIST not available: %v", err)
-	}
-	args := []string{"train", "--hidden", "16", "--epochs", "6", "--batch-size", "64", "--save-every", "3",
-		"--keep-last", "2", "--progress", "never"}
+	dataDir := noisyDigits(t, 3000) // 84 steps of 32 an epoch
+	args := []string{"train", "--data-dir", dataDir, "--backend", "go", "--hidden", "16", "--epochs", "12", "--batch-size", "32",
+		"--save-every", "3", "--keep-last", "2", "--progress", "never"}
 
 	refDir := filepath.Join(t.TempDir(), "reference")
 	if out, err := exec.Command(binary, append(args, "--run-dir", refDir)...).CombinedOutput(); err != nil {
@@ -102,79 +182,50 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 	}
 	wantBlob, wantStep := finalCheckpoint(t, refDir)
 
-	seed := uint64(time.Now().UnixNano())
+	seed := crashSeed(t)
+	// Logged first, so a failure's log starts with how to replay it.
+	t.Logf("kill points drawn with %s=%d (set it to replay them)", seedEnv, seed)
 	rng := rand.New(rand.NewPCG(seed, 17))
-	t.Logf("kill times drawn with seed %d", seed)
 	dir := filepath.Join(t.TempDir(), "killed")
 	lastStep, kills, midSave := -1, 0, 0
 	// At least 20 kills, and on until one has landed during a save (about
-	// two in five do), at most 40.
+	// half do), at most 40. A process reaches about 4 points a step (the
+	// step and a save of 8 stages every 3 steps), so stopping within its
+	// first 60 points keeps the 40 kills within the run's 1,008 steps.
 	for kills < 20 || (midSave == 0 && kills < 40) {
 		cmdArgs := append(args, "--run-dir", dir)
 		if lastStep >= 0 {
 			cmdArgs = []string{"train", "--resume", dir, "--progress", "never"}
 		}
-		cmd := exec.Command(binary, cmdArgs...)
-		out := &readyWriter{ready: make(chan struct{})}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+		stop, between := 1+rng.IntN(60), rng.IntN(4) == 0
+		point, out, reached := killAt(t, cmdArgs, stop, between)
+		if !reached {
+			t.Fatalf("kill %d: the process ended before its point %d; output:\n%s", kills+1, stop, lastLines(out, 5))
 		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		if lastStep < 0 { // wait for a first checkpoint to resume from
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				if entries, _ := os.ReadDir(train.CheckpointsDir(dir)); len(entries) > 0 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no checkpoint after 60 s:\n%s", out.String())
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
-		}
-		// One kill in four lands anywhere in the process's life, start-up
-		// included; the others after training has begun (the "memory" line
-		// comes just before the first step), so that how long start-up takes
-		// on this machine does not decide whether kills hit steps and saves.
-		var delay time.Duration
-		if rng.IntN(4) == 0 {
-			delay = time.Duration(rng.IntN(1500)) * time.Millisecond
-		} else {
-			select {
-			case <-out.ready:
-			case err := <-exited:
-				t.Fatalf("the run ended (%v) before kill %d; make it longer:\n%s", err, kills+1, out.String())
-			case <-time.After(60 * time.Second):
-				t.Fatalf("training did not start in 60 s:\n%s", out.String())
-			}
-			delay = time.Duration(rng.IntN(600)) * time.Millisecond
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("the run ended (%v) before kill %d; make it longer:\n%s", err, kills+1, out.String())
-		case <-time.After(delay):
-		}
-		_ = cmd.Process.Kill() // SIGKILL
-		<-exited
 		kills++
+		where := "at"
+		if between {
+			where = "after"
+		}
 
 		c, skipped, err := checkpoint.Latest(train.CheckpointsDir(dir))
-		if err != nil || len(skipped) > 0 {
-			t.Fatalf("after kill %d (%v in): newest checkpoint: %v; invalid ones: %v\n%s", kills, delay, err, skipped, out.String())
+		switch {
+		case errors.Is(err, checkpoint.ErrNone) && len(skipped) == 0 && lastStep < 0:
+			// Killed before the first save: the next start restarts it.
+		case err != nil || len(skipped) > 0:
+			t.Fatalf("after kill %d %s %q: newest checkpoint: %v; invalid ones: %v", kills, where, point, err, skipped)
+		case c.Manifest.Step < lastStep:
+			t.Fatalf("after kill %d %s %q: the newest checkpoint went back from step %d to %d", kills, where, point, lastStep, c.Manifest.Step)
+		default:
+			lastStep = c.Manifest.Step
 		}
-		if c.Manifest.Step < lastStep {
-			t.Fatalf("after kill %d: newest checkpoint went back from step %d to %d", kills, lastStep, c.Manifest.Step)
-		}
-		lastStep = c.Manifest.Step
 		// A save's temporary folder left behind means the kill hit a save
 		// (or the pruning after one); the next start cleans it.
 		tmps, _ := filepath.Glob(filepath.Join(train.CheckpointsDir(dir), ".tmp-*"))
 		if len(tmps) > 0 {
 			midSave++
 		}
-		t.Logf("kill %2d after %v: newest checkpoint step %d, %d temporary folders left", kills, delay, lastStep, len(tmps))
+		t.Logf("kill %2d %s %q: newest checkpoint step %d, %d temporary folders left", kills, where, point, lastStep, len(tmps))
 		if lastStep >= wantStep {
 			t.Fatalf("the run finished before the kills did (step %d); make it longer", lastStep)
 		}
@@ -182,9 +233,10 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 	if midSave == 0 {
 		t.Errorf("none of the %d kills landed during a save", kills)
 	}
-	out, err := exec.Command(binary, "train", "--resume", dir, "--progress", "never").CombinedOutput()
-	if err != nil {
-		t.Fatalf("final resume: %v\n%s", err, out)
+	cmd := exec.Command(os.Args[0], "train", "--resume", dir, "--progress", "never")
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("final resume: %v\n%s", err, lastLines(string(out), 5))
 	}
 	gotBlob, gotStep := finalCheckpoint(t, dir)
 	if gotStep != wantStep || !bytes.Equal(gotBlob, wantBlob) {
@@ -200,51 +252,8 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 	}
 }
 
-// TestSignalsSaveAndExit checks that SIGINT and SIGTERM stop a run after the
-// current step with a checkpoint, a line saying how to resume, and exit
-// codes 130 and 143.
-func TestSignalsSaveAndExit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts training processes")
-	}
-	if _, err := data.ModuleDataDir(); err != nil {
-		t.Skipf("MNIST not available: %v", err)
-	}
-	for _, tc := range []struct {
-		sig  os.Signal
-		code int
-	}{{os.Interrupt, 130}, {syscall.SIGTERM, 143}} {
-		t.Run(tc.sig.String(), func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "run")
-			// Batch 32: epochs of 1,688 steps, so that 300 ms after the first
-			// one the run is mid-epoch.
-			cmd := exec.Command(binary, "train", "--hidden", "16", "--epochs", "50", "--batch-size", "32", "--run-dir", dir, "--progress", "never")
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			deadline := time.Now().Add(60 * time.Second)
-			for { // let it finish one epoch
-				if entries, _ := os.ReadDir(train.CheckpointsDir(dir)); len(entries) > 0 || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			time.Sleep(300 * time.Millisecond) // now mid-epoch
-			_ = cmd.Process.Signal(tc.sig)
-			err := cmd.Wait()
-			exit, ok := err.(*exec.ExitError)
-			if !ok || exit.ExitCode() != tc.code {
-				t.Fatalf("exit %v, want %d; stderr:\n%s", err, tc.code, stderr.String())
-			}
-			if !strings.Contains(stderr.String(), "resume with: neurona train --resume "+dir) {
-				t.Errorf("stderr does not say how to resume:\n%s", stderr.String())
-			}
-			c, _, err := checkpoint.Latest(train.CheckpointsDir(dir))
-			if err != nil || c.Manifest.Reason != "interrupt" {
-				t.Fatalf("newest checkpoint %v (%v), want one saved at the interrupt", c, err)
-			}
-		})
-	}
+// lastLines is the last n lines of s, for a failure's message.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
 }

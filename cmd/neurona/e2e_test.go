@@ -15,6 +15,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	runAsNeurona() // a crash test's training process
 	dir, err := os.MkdirTemp("", "neurona-e2e-")
 	if err != nil {
 		panic(err)

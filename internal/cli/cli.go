@@ -127,6 +127,9 @@ var forceExitAfter = 10 * time.Second
 // forceExit ends the process; tests replace it.
 var forceExit = os.Exit
 
+// forceTimer starts the wait for forceExitAfter (tests fire it themselves).
+var forceTimer = time.After
+
 // signalContext returns a context cancelled by the first SIGINT or SIGTERM,
 // with the signal as its cause. Only the first is caught: a second Ctrl-C
 // kills the process the default way, for a user who will not wait. A
@@ -137,13 +140,15 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
+	ended := make(chan struct{}) // the goroutine below has returned
 	go func() {
+		defer close(ended)
 		select {
 		case sig := <-sigs:
 			signal.Stop(sigs)
 			cancel(signalError{sig})
 			select {
-			case <-time.After(forceExitAfter):
+			case <-forceTimer(forceExitAfter):
 				code, name := ExitInterrupted, "SIGINT"
 				if sig == syscall.SIGTERM {
 					code, name = ExitTerminated, "SIGTERM"
@@ -157,6 +162,7 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 	}()
 	return ctx, func() {
 		close(done)
+		<-ended // after stop, nothing forces an exit
 		signal.Stop(sigs)
 		cancel(nil)
 	}

@@ -50,7 +50,7 @@ func dataInfo(e *env, o *data.LocateOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "folder  %s\nsource  %s\n", human.Text(m.Dir), human.Text(m.Source))
+	fmt.Fprintf(e.stdout, "folder  %s\nsource  %s\n", human.Text(data.ShowDir(m.Dir)), human.Text(m.Source))
 	for _, s := range []struct {
 		name string
 		set  *data.Set
@@ -92,7 +92,11 @@ func dataVerify(e *env, o *data.LocateOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "folder %s (%s)\n", human.Text(dir), human.Text(source))
+	folder := data.ShowDir(dir) // the module's copy says where it comes from
+	if folder == dir {
+		folder += " (" + source + ")"
+	}
+	fmt.Fprintf(e.stdout, "folder %s\n", human.Text(folder))
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "FILE\tBYTES\tSHA-256\tORIGINAL\tSTATUS")
 	bad := 0

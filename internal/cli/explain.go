@@ -121,6 +121,10 @@ func explainRun(e *env, o *explainOptions) error {
 	return nil
 }
 
+// maxSummaryBytes bounds a summary.json read back: a real one is a few
+// kilobytes.
+const maxSummaryBytes = 16 << 20
+
 // runCheckpoint opens the checkpoint a run's results describe. A run that
 // tested the weights of its best validation epoch (--restore-best) says
 // so in summary.json; its pictures and report are of that checkpoint, not
@@ -128,6 +132,11 @@ func explainRun(e *env, o *explainOptions) error {
 // that checkpoint is gone (pruned) or path is not a finished run, it is
 // the newest valid checkpoint, as for eval.
 func runCheckpoint(e *env, name, path string) (*checkpoint.Checkpoint, error) {
+	// A path that is not a folder is a usage error, said before anything
+	// is read from it.
+	if err := checkPath(path, true); err != nil {
+		return nil, err
+	}
 	if isCheckpoint(path) {
 		return resolveCheckpoint(e, name, path)
 	}

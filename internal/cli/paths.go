@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+	"path/filepath"
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train/safefile"
@@ -82,4 +83,43 @@ func checkOut(flag, path string) error {
 		return usagef("%s %s %s; want a regular file or a new name (it is replaced by the file written)", flag, path, what)
 	}
 	return nil
+}
+
+// needNewFolder refuses, as a usage error, a folder to create or reuse
+// (train's --run-dir) that is something else, or lies under something
+// that is not a folder: creating it would fail (exit 1) only after the
+// data was read.
+func needNewFolder(what, path string) error {
+	for p := path; ; {
+		st, err := os.Stat(p)
+		if err == nil {
+			if st.IsDir() {
+				return nil
+			}
+			if p == path {
+				return usagef("%s %s is %s, not a folder", what, path, kindOfFile(st.Mode()))
+			}
+			return usagef("%s %s lies under %s, which is %s, not a folder", what, path, p, kindOfFile(st.Mode()))
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return nil
+		}
+		p = parent
+	}
+}
+
+// kindOfFile names what a path that is not a folder holds.
+func kindOfFile(mode fs.FileMode) string {
+	switch {
+	case mode.IsRegular():
+		return "a file"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,11 +17,15 @@ var notConfig = map[string]bool{"resume": true, "backend": true, "progress": tru
 
 // resumeFrom finds the checkpoint to resume and replaces o.cfg by its saved
 // configuration, with the resumable flags given applied. A flag that would
-// change the model, the data or the optimization is a usage error.
+// change the model, the data or the optimization is a usage error. A run
+// that would train no further is train.ErrNothingToTrain, said on stdout.
 func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 	c, skipped, err := train.ResolveCheckpoint(o.resume)
 	for _, s := range skipped {
 		fmt.Fprintf(e.stderr, "neurona train: skipping an invalid checkpoint: %s\n", oneLine(s.Error()))
+	}
+	if nc := new(train.NoCheckpointError); errors.As(err, &nc) {
+		return nil, fmt.Errorf("--resume %s: nothing to resume: %w", o.resume, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("--resume %s: %w", o.resume, err)
@@ -50,6 +55,12 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 			return nil, usagef("--%s conflicts with the checkpoint %s, which was trained with %s (a resumed run keeps its configuration; "+
 				"it may change only %s)", name, c.Dir, describe(saved), changeable())
 		}
+	}
+	if why, nothing := train.NothingToTrain(c, merged.Epochs); nothing {
+		// Said first and alone: a run that trains no further loads no
+		// data, compiles nothing and leaves its folder as it is.
+		fmt.Fprintln(e.stdout, why)
+		return nil, train.ErrNothingToTrain
 	}
 	if merged.Epochs != saved.Epochs {
 		note := ""

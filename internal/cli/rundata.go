@@ -24,7 +24,7 @@ func trainedData(e *env, c *checkpoint.Checkpoint, opts data.LocateOptions) (m *
 	explicit := opts.DataDir != ""
 	if !explicit && dir != "" {
 		if _, err := os.Stat(dir); err != nil {
-			return nil, false, fmt.Errorf("%s was trained on the data in %s, which is no longer there (%v); pass --data-dir to use other data", c.Dir, dir, err)
+			return nil, false, fmt.Errorf("%s was trained on the data in %s, which is no longer there (%v); pass --data-dir to use other data", c.Dir, data.ShowDir(dir), err)
 		}
 		opts.DataDir = dir
 	}
@@ -42,7 +42,7 @@ func trainedData(e *env, c *checkpoint.Checkpoint, opts data.LocateOptions) (m *
 	}
 	if !explicit && dir != "" {
 		return nil, false, fmt.Errorf("%s was trained on the data in %s, which now holds other data (dataset SHA-256 %.12s…, trained on %.12s…); pass --data-dir to evaluate on other data",
-			c.Dir, dir, train.DatasetID(m), saved)
+			c.Dir, data.ShowDir(dir), train.DatasetID(m), saved)
 	}
 	return m, true, nil
 }

@@ -87,7 +87,8 @@ func TestTrainText(t *testing.T) {
 	for _, want := range []string{
 		"model    perceptron 784-10, 7850 parameters",
 		"backend  go:ops_sequential: GoMLX's pure-Go backend (CPU), operations one at a time, on ",
-		"1 step per call, up to 1 epoch, seed 1",
+		"one step at a time, up to 1 epoch, seed 1",
+		"compile  the training step (2 batch shapes) and the evaluation step in ", // 180 examples: a batch of 128 and one of 52
 		"train    sgd lr 1, constant schedule, averaged weights, batch 128,",
 		"(weights of epoch 1; 2 steps,",
 		"memory   model and optimizer state 62.8 kB,", // the weights and their average

@@ -87,7 +87,8 @@ func TestSignalEndsATrainRunWhoseCallHangs(t *testing.T) {
 					t.Fatalf("no hung call after 2 minutes: %q", got)
 				}
 			}
-			time.Sleep(200 * time.Millisecond) // the call is now blocked
+			// The call's goroutine prints HUNG as it blocks, while the
+			// watchdog already waits on it and on the signal.
 			signalled := time.Now()
 			if err := cmd.Process.Signal(tc.sig); err != nil {
 				t.Fatal(err)
@@ -157,14 +158,18 @@ func TestSignalForcesAnExitWhenACommandDoesNotStop(t *testing.T) {
 		stop()
 	}
 
-	// A command that ends in time is not cut short.
-	forceExitAfter = 200 * time.Millisecond
+	// A command that ends in time is not cut short: the wait for a forced
+	// exit runs out only after the command has stopped the handler, and
+	// then forces nothing (stop returns once the handler has).
+	defer func(timer func(time.Duration) <-chan time.Time) { forceTimer = timer }(forceTimer)
+	runOut := make(chan time.Time, 1)
+	forceTimer = func(time.Duration) <-chan time.Time { return runOut }
 	forceExit = func(code int) { t.Errorf("forced exit %d of a command that had ended", code) }
 	ctx, stop := signalContext(&strings.Builder{})
 	_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
 	<-ctx.Done()
 	stop()
-	time.Sleep(400 * time.Millisecond)
+	runOut <- time.Now()
 }
 
 // syncWriter serialises writes from the signal goroutine.

@@ -184,6 +184,15 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 		delete(set, "no-restore-best")
 		set["restore-best"] = true
 	}
+	if c.Model.Name == models.Perceptron {
+		// Refused as --hidden is (models.Spec): the perceptron would
+		// otherwise drop them silently.
+		for _, name := range []string{"activation", "maxout-pieces"} {
+			if set[name] {
+				return o.usage(fmt.Sprintf("the perceptron has no hidden layers (use --model mlp for --%s)", name))
+			}
+		}
+	}
 	def := train.Defaults(c.Model.Name)
 	if c.Model.Name == models.MLP {
 		// The MLP's shape flags have defaults of their own.
@@ -227,6 +236,11 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 			return usagef("--run-dir and --resume: a resumed run continues in its own run folder")
 		}
 		return nil // validated once merged with the checkpoint's configuration
+	}
+	if c.RunDir != "" {
+		if err := needNewFolder("--run-dir", c.RunDir); err != nil {
+			return err
+		}
 	}
 	if err := o.cfg.Validate(); err != nil {
 		if errors.Is(err, models.ErrSpec) || errors.Is(err, train.ErrConfig) {
@@ -302,7 +316,9 @@ func trainRun(e *env, o *trainOptions) error {
 	var resumed *checkpoint.Checkpoint
 	if o.resume != "" {
 		var err error
-		if resumed, err = resumeFrom(o, e); err != nil {
+		if resumed, err = resumeFrom(o, e); errors.Is(err, train.ErrNothingToTrain) {
+			return nil
+		} else if err != nil {
 			return err
 		}
 	}
@@ -336,6 +352,9 @@ func trainRun(e *env, o *trainOptions) error {
 		return err
 	}
 	summary, err := train.Run(e.ctx, o.cfg, mnist, e.stdout, opts)
+	if errors.Is(err, train.ErrNothingToTrain) {
+		return nil
+	}
 	if err == nil {
 		return drawRun(e, summary, mnist)
 	}

@@ -145,12 +145,6 @@ func TestParseTrainFlags(t *testing.T) {
 					t.Errorf("model %q", got)
 				}
 			}},
-		{"the perceptron ignores the MLP's activation", []string{"--model", "perceptron", "--activation", "tanh"},
-			func(t *testing.T, o *trainOptions) {
-				if got := onMNIST(o.cfg.Model); got != "perceptron 784-10" {
-					t.Errorf("model %q", got)
-				}
-			}},
 		{"maxout takes two pieces by default", []string{"--activation", "maxout"},
 			func(t *testing.T, o *trainOptions) {
 				if got := onMNIST(o.cfg.Model); got != "mlp 784-512-512-10 maxout(2 pieces) softmax_ce" {
@@ -218,6 +212,8 @@ func TestParseTrainErrors(t *testing.T) {
 		args []string
 		want string
 	}{
+		{"the perceptron with the MLP's activation, refused as --hidden is", []string{"--model", "perceptron", "--activation", "tanh"},
+			"the perceptron has no hidden layers (use --model mlp for --activation)"},
 		{"the perceptron with an MLP loss", []string{"--model", "perceptron", "--loss", "mse"}, `--loss "mse" is for --model mlp`},
 		{"restore-best asked for without a validation split",
 			[]string{"--model", "perceptron", "--val-split", "0", "--restore-best"}, "need a validation split"},

@@ -33,12 +33,12 @@ func WriteFile(path string, data []byte) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, WithoutPath(err))
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, WithoutPath(err))
 	}
 	// CreateTemp makes the file 0600; run folders are for anyone who may
 	// read them, and a file replaced keeps the mode its owner gave it.
@@ -53,10 +53,10 @@ func WriteFile(path string, data []byte) error {
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, WithoutPath(err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, WithoutPath(err))
 	}
 	// Look again just before the rename: what was checked above may have
 	// been replaced by something that must not be renamed over.
@@ -64,7 +64,23 @@ func WriteFile(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, WithoutPath(err))
 	}
 	return nil
+}
+
+// WithoutPath is err without the path a *fs.PathError or *os.LinkError
+// carries: the error underneath (errors.Is still matches it, e.g.
+// syscall.ENOSPC). Errors about a temporary file or folder (.tmp-...) use
+// it, so that a message names the file the user knows, given by the
+// caller's context ("write summary.json: no space left on device"), and
+// never a temporary name that no longer exists.
+func WithoutPath(err error) error {
+	switch e := err.(type) {
+	case *fs.PathError:
+		return fmt.Errorf("%s: %w", e.Op, e.Err)
+	case *os.LinkError:
+		return fmt.Errorf("%s: %w", e.Op, e.Err)
+	}
+	return err
 }

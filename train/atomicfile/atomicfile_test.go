@@ -146,3 +146,26 @@ func TestWriteFileKeepsTheModeOfTheFileReplaced(t *testing.T) {
 		})
 	}
 }
+
+// A failed write names the file asked for and the cause, never the
+// temporary file it was writing (gone by then), and still wraps the cause.
+func TestWriteFileErrorsNameNoTemporaryFile(t *testing.T) {
+	notAFolder := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notAFolder, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(notAFolder, "summary.json")
+	err := WriteFile(path, []byte("x"))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if want := "write " + path + ": open: not a directory"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	if !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("error %q does not wrap ENOTDIR", err)
+	}
+	if strings.Contains(err.Error(), ".tmp-") {
+		t.Errorf("error %q names the temporary file", err)
+	}
+}

@@ -38,7 +38,7 @@ func TestBenchFallsBackFromAWhileLoopThatDoesNotBuild(t *testing.T) {
 	}
 	r := results[0]
 	if r.Loop != train.LoopUnroll || !strings.Contains(r.Note, "the While loop did not compile on go") ||
-		!strings.Contains(r.Note, "4 steps per call (unrolled)") {
+		!strings.Contains(r.Note, "4 steps at a time (unrolled)") {
 		t.Errorf("loop %q, note %q: want unrolled steps and a note saying why", r.Loop, r.Note)
 	}
 	if r.StepsPerSecond <= 0 {

@@ -404,6 +404,9 @@ func TestSaveOnAFullDisk(t *testing.T) {
 				if !strings.Contains(msg, name) || !strings.Contains(msg, "ckpt-000000020") || !strings.Contains(msg, "no space left") {
 					t.Errorf("error %q does not name %s, the checkpoint and the cause", msg, name)
 				}
+				if strings.Contains(msg, tmpPrefix) {
+					t.Errorf("error %q names the temporary folder, gone by now", msg)
+				}
 				if got := names(t, m.Dir); !slices.Equal(got, []string{"ckpt-000000010"}) {
 					t.Errorf("checkpoints folder holds %v, want only the previous checkpoint", got)
 				}

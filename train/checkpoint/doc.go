@@ -15,7 +15,11 @@
 // one, fsyncs the files and the folder, renames it into place and fsyncs
 // the parent: a crash at any instant leaves either no new checkpoint or a
 // complete one, and a leftover .tmp-* folder is ignored by readers and
-// removed by the next Manager. Open checks the manifest, sizes and checksums
+// removed by the next Manager. A checkpoint saved again at the same step
+// (an epoch's end that is also a --save-every step) is swapped with the
+// older one in one step on Linux (renameat2 RENAME_EXCHANGE), so that a
+// crash leaves one or the other; elsewhere two renames leave a moment with
+// the older one under a temporary name. Open checks the manifest, sizes and checksums
 // before anything is used.
 //
 // GoMLX's ml/model/checkpoint package is not used: it writes straight into

@@ -5,6 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/neurona/neurona/train/atomicfile"
+	"github.com/neurona/neurona/train/testhook"
 )
 
 // Info describes one checkpoint folder found in a run.
@@ -202,11 +205,12 @@ func (m *Manager) Prune() ([]string, error) {
 		// (ignored, cleaned later), never a half-deleted checkpoint.
 		doomed := filepath.Join(m.Dir, tmpPrefix+"deleted-"+filepath.Base(info.Dir))
 		if err := os.Rename(info.Dir, doomed); err != nil {
-			return deleted, err
+			return deleted, fmt.Errorf("delete %s: %w", info.Dir, atomicfile.WithoutPath(err))
 		}
 		delete(m.verified, info.Dir)
+		testhook.Reach("prune: removing " + filepath.Base(info.Dir))
 		if err := os.RemoveAll(doomed); err != nil {
-			return deleted, err
+			return deleted, fmt.Errorf("delete %s: %w", info.Dir, atomicfile.WithoutPath(err))
 		}
 		deleted = append(deleted, info.Dir)
 	}

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/neurona/neurona/train/atomicfile"
 	"github.com/neurona/neurona/train/safejson"
+	"github.com/neurona/neurona/train/testhook"
 )
 
 // Dirname is the folder name of the checkpoint of a global step.
@@ -52,19 +54,23 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 		return "", 0, fmt.Errorf("save checkpoint: %w", err)
 	}
 	final := filepath.Join(dir, Dirname(snap.Step))
+	// Errors about the temporary folder name the checkpoint (final), not
+	// the .tmp- folder that no longer exists (atomicfile.WithoutPath).
 	tmp, err := os.MkdirTemp(dir, tmpPrefix+Dirname(snap.Step)+"-")
 	if err != nil {
-		return "", 0, fmt.Errorf("save checkpoint: %w", err)
+		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, atomicfile.WithoutPath(err))
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
 		_ = os.RemoveAll(tmp)
-		return "", 0, fmt.Errorf("save checkpoint: %w", err)
+		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, atomicfile.WithoutPath(err))
 	}
 	defer func() {
 		if err != nil {
 			_ = os.RemoveAll(tmp)
 		}
 	}()
+	reach := func(stage string) { testhook.Reach("save " + Dirname(snap.Step) + ": " + stage) }
+	reach("temporary folder made")
 
 	meta, err := safejson.MarshalIndent(snap.Meta, "", "  ")
 	if err != nil {
@@ -97,6 +103,7 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 		}
 		m.Files = append(m.Files, entry)
 		size += entry.Size
+		reach(f.name + " written")
 	}
 	manifest, err := safejson.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -107,12 +114,15 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
 	}
 	size += entry.Size
+	reach(ManifestFile + " written")
 	if err := syncDir(tmp); err != nil {
-		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
+		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, atomicfile.WithoutPath(err))
 	}
-	if err := replace(tmp, final); err != nil {
-		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
+	reach("synced")
+	if err := replace(tmp, final, reach); err != nil {
+		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, atomicfile.WithoutPath(err))
 	}
+	reach("renamed")
 	if err := syncDir(dir); err != nil {
 		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, err)
 	}
@@ -124,7 +134,7 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 // removed only once the new one is in place. One that is not valid (corrupt,
 // or of a newer format) is kept for inspection under final.corrupt-<n>, a
 // name that says so and that List ignores.
-func replace(tmp, final string) error {
+func replace(tmp, final string, reach func(stage string)) error {
 	if _, err := os.Lstat(final); err != nil {
 		return os.Rename(tmp, final)
 	}
@@ -139,10 +149,22 @@ func replace(tmp, final string) error {
 		fmt.Fprintf(Warn, "neurona: %s was not a valid checkpoint (%v); kept as %s\n", final, verr, aside)
 		return os.Rename(tmp, final)
 	}
+	// Swapped in one step where the system can: a kill between two
+	// renames would leave no final folder, and the older copy under a
+	// temporary name that the next start deletes (the crash test found
+	// it: an epoch's save often has the step of a --save-every one).
+	if swapped, err := exchange(tmp, final); swapped {
+		if err != nil {
+			return err
+		}
+		reach("swapped with the older copy")
+		return os.RemoveAll(tmp) // the older copy now; a kill leaves it to CleanTemp
+	}
 	old := tmp + "-old"
 	if err := os.Rename(final, old); err != nil {
 		return err
 	}
+	reach("the older copy moved aside")
 	if err := os.Rename(tmp, final); err != nil {
 		_ = os.Rename(old, final)
 		return err
@@ -174,14 +196,14 @@ func dataOf(vars []Variable) [][]byte {
 func writeFile(w writer, path string, parts [][]byte) (FileEntry, error) {
 	f, err := w.create(path)
 	if err != nil {
-		return FileEntry{}, err
+		return FileEntry{}, fmt.Errorf("create %s: %w", filepath.Base(path), atomicfile.WithoutPath(err))
 	}
 	h := sha256.New()
 	var n int64
 	for _, p := range parts {
 		if _, err := f.Write(p); err != nil {
 			f.Close()
-			return FileEntry{}, fmt.Errorf("write %s: %w", filepath.Base(path), err)
+			return FileEntry{}, fmt.Errorf("write %s: %w", filepath.Base(path), atomicfile.WithoutPath(err))
 		}
 		h.Write(p)
 		n += int64(len(p))
@@ -189,11 +211,11 @@ func writeFile(w writer, path string, parts [][]byte) (FileEntry, error) {
 	if s, ok := f.(interface{ Sync() error }); ok {
 		if err := s.Sync(); err != nil {
 			f.Close()
-			return FileEntry{}, fmt.Errorf("sync %s: %w", filepath.Base(path), err)
+			return FileEntry{}, fmt.Errorf("sync %s: %w", filepath.Base(path), atomicfile.WithoutPath(err))
 		}
 	}
 	if err := f.Close(); err != nil {
-		return FileEntry{}, fmt.Errorf("close %s: %w", filepath.Base(path), err)
+		return FileEntry{}, fmt.Errorf("close %s: %w", filepath.Base(path), atomicfile.WithoutPath(err))
 	}
 	return FileEntry{Name: filepath.Base(path), Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
@@ -221,8 +243,9 @@ func CleanTemp(dir string) error {
 	}
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), tmpPrefix) {
+			testhook.Reach("clean: removing " + e.Name())
 			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				return err
+				return fmt.Errorf("remove an interrupted save: %w", atomicfile.WithoutPath(err))
 			}
 		}
 	}

@@ -13,3 +13,19 @@ var HangCall func(kind string) bool
 // fail, as on a backend without one: package train/bench's tests of the
 // fallback to unrolled steps set it (train's own tests use Options).
 var RefuseWhile bool
+
+// Reached, when set, is called at named points of a run where a crash test
+// may stop it, in the order the run reaches them: "step N" after the
+// training call that ends at global step N, the stages of a checkpoint
+// save ("save ckpt-000000012: temporary folder made", "... meta.json
+// written", "... renamed"), of pruning and of cleaning interrupted saves.
+// A test's child process reports each point, and pauses at the one its
+// parent kills it at, so that a kill lands exactly there.
+var Reached func(point string)
+
+// Reach calls Reached, if set, with point.
+func Reach(point string) {
+	if Reached != nil {
+		Reached(point)
+	}
+}
