@@ -29,7 +29,7 @@ import (
 func WriteFile(path string, data []byte) error {
 	old, err := safefile.Replaceable(path)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, WithoutPath(err))
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
