@@ -80,6 +80,11 @@ type Config struct {
 	// RestoreBest evaluates the test set with the weights of the epoch with
 	// the best validation accuracy instead of the last epoch's.
 	RestoreBest bool `json:"restore_best"`
+	// LogEvery writes a step line to metrics.jsonl (StepMetrics) every
+	// LogEvery training steps, or at the end of the first call that passes
+	// a multiple of it when a call runs several steps; 0 writes epoch lines
+	// only, LogEveryAuto (Defaults) about 50 step lines a run.
+	LogEvery int `json:"log_every,omitempty"`
 	// Checkpointing: every SaveEvery steps (0: off) and/or at the end of
 	// every epoch; the KeepLast newest are kept, plus the one with the best
 	// validation accuracy if KeepBest.
@@ -109,6 +114,7 @@ func Defaults(model string) Config {
 		SaveEveryEpoch: true,
 		KeepLast:       3,
 		KeepBest:       true,
+		LogEvery:       LogEveryAuto,
 	}
 	switch model {
 	case models.Perceptron:
@@ -204,6 +210,8 @@ func (c *Config) Validate() error {
 		return bad("--patience %d (must be >= 0; 0 turns early stopping off)", c.Patience)
 	case c.Tol < 0 || c.NoChange < 0:
 		return bad("--tol %g / --n-iter-no-change %d (must be >= 0)", c.Tol, c.NoChange)
+	case c.LogEvery < LogEveryAuto:
+		return bad("--log-every %d (must be >= 0: 0 writes a line per epoch only; -1 picks about %d lines a run)", c.LogEvery, stepLinesPerRun)
 	case c.SaveEvery < 0:
 		return bad("--save-every %d (must be >= 0; 0 saves only at epoch ends)", c.SaveEvery)
 	case c.KeepLast < 1:

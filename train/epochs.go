@@ -181,6 +181,9 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		st.GlobalStep += group.Steps
 		st.StepInEpoch += group.Steps
 		examples += group.Steps * group.BatchSize
+		if err := l.logStep(loss, hits, group.Steps, group.Steps*group.BatchSize); err != nil {
+			return err
+		}
 		if bar != nil {
 			bar.update(st.StepInEpoch, examples, st.EpochLossSum/float64(st.EpochExamples))
 		}

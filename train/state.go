@@ -25,7 +25,12 @@ type runState struct {
 	EpochExamples int     `json:"epoch_examples"`
 	EpochSeconds  float64 `json:"epoch_seconds"`
 	Examples      int     `json:"examples"`
-	TrainSeconds  float64 `json:"train_seconds"`
+	// Sums of the training calls since the last step line (StepMetrics),
+	// so a resumed run writes the lines an uninterrupted one would.
+	LogLossSum   float64 `json:"log_loss_sum,omitempty"`
+	LogCorrect   float64 `json:"log_correct,omitempty"`
+	LogExamples  int     `json:"log_examples,omitempty"`
+	TrainSeconds float64 `json:"train_seconds"`
 	// Early stopping and model selection.
 	BestVal   float64  `json:"best_val_accuracy"` // -1 before the first validation
 	BestEpoch int      `json:"best_epoch"`

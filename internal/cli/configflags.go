@@ -77,6 +77,8 @@ var configFlags = map[string]configFlag{
 		get: func(c train.Config) (any, bool) { return always(c.NoChange) }},
 	"restore-best": {copy: func(d *train.Config, s train.Config) { d.RestoreBest = s.RestoreBest }, resumable: true,
 		get: func(c train.Config) (any, bool) { return always(c.RestoreBest) }},
+	"log-every": {copy: func(d *train.Config, s train.Config) { d.LogEvery = s.LogEvery }, resumable: true,
+		get: func(c train.Config) (any, bool) { return always(c.LogEvery) }},
 	"save-every": {copy: func(d *train.Config, s train.Config) { d.SaveEvery = s.SaveEvery }, resumable: true,
 		get: func(c train.Config) (any, bool) { return always(c.SaveEvery) }},
 	"save-every-epoch": {copy: func(d *train.Config, s train.Config) { d.SaveEveryEpoch = s.SaveEveryEpoch }, resumable: true,

@@ -106,11 +106,12 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 
 	fs.StringVar(&c.RunDir, "run-dir", "", "folder for the run's files (default runs/<model>-<timestamp>, with -2, -3... if taken)")
 	fs.StringVar(&o.resume, "resume", "", "continue the run in this run folder (from its newest valid checkpoint) or from this checkpoint folder")
+	fs.IntVar(&c.LogEvery, "log-every", 0, "also write the training loss and learning rate to metrics.jsonl every this many steps (default -1: about 50 lines a run; 0: per epoch only)")
 	fs.IntVar(&c.SaveEvery, "save-every", 0, "also save a checkpoint every this many steps (0: only at epoch ends)")
 	fs.BoolVar(&c.SaveEveryEpoch, "save-every-epoch", true, "save a checkpoint at the end of every epoch (the last epoch is always saved)")
 	fs.IntVar(&c.KeepLast, "keep-last", 3, "keep this many newest checkpoints")
 	fs.BoolVar(&c.KeepBest, "keep-best", true, "also keep the checkpoint with the best validation accuracy")
-	setGroup(cmd, "Run folder and checkpoints", "run-dir", "resume", "save-every", "save-every-epoch", "keep-last", "keep-best")
+	setGroup(cmd, "Run folder and checkpoints", "run-dir", "resume", "log-every", "save-every", "save-every-epoch", "keep-last", "keep-best")
 
 	fs.StringVar(&c.Backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
 	fs.IntVar(&c.StepsPerCall, "steps-per-call", 0, "training steps run inside one compiled call; 0: automatic (Go backend: 1; accelerators: a whole epoch, or 16 with --loop unroll)")

@@ -111,9 +111,11 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request, rn *run) erro
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// Metrics is GET /api/runs/{run}/metrics: metrics.jsonl's epochs.
+// Metrics is GET /api/runs/{run}/metrics: metrics.jsonl's epoch lines and
+// step lines (train.StepMetrics, every --log-every steps).
 type Metrics struct {
 	Epochs       []train.EpochMetrics `json:"epochs"`
+	Steps        []train.StepMetrics  `json:"steps"`
 	DamagedLines int                  `json:"damaged_lines"`
 }
 
@@ -131,7 +133,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request, rn *run) 
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	return writeJSON(w, http.StatusOK, Metrics{Epochs: m.Epochs, DamagedLines: m.Damaged})
+	return writeJSON(w, http.StatusOK, Metrics{Epochs: m.Epochs, Steps: m.Steps, DamagedLines: m.Damaged})
 }
 
 // handleFile serves one of the run's pictures.

@@ -128,8 +128,9 @@ async function refreshMetrics() {
   const text = await res.text();
   if (text === lastMetrics) return;
   lastMetrics = text;
-  currentEpochs = JSON.parse(text).epochs;
-  drawCurves(currentEpochs);
+  const m = JSON.parse(text);
+  currentEpochs = m.epochs;
+  drawCurves(currentEpochs, m.steps || []);
   if (lastRun) showStats(lastRun, currentEpochs);
 }
 
