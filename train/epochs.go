@@ -35,6 +35,7 @@ type loop struct {
 // each epoch and saving checkpoints.
 func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) error {
 	cfg, st := l.cfg, &l.st
+	l.initStopBest()
 	if st.Done {
 		if cfg.Epochs == l.plannedEpochs || st.Epoch >= cfg.Epochs {
 			fmt.Fprintf(l.out, "nothing to train: the run already stopped after %s (%s); pass --epochs N, N > %d, to train longer\n",
@@ -84,15 +85,13 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 			return err
 		}
 		if m.ValAccuracy != nil && *m.ValAccuracy > st.BestVal {
-			st.BestVal, st.BestEpoch, st.NoBetter = *m.ValAccuracy, m.Epoch, 0
+			st.BestVal, st.BestEpoch = *m.ValAccuracy, m.Epoch
 			if cfg.RestoreBest {
 				if err := l.snapshot(); err != nil {
 					return err
 				}
 				line += "  *"
 			}
-		} else {
-			st.NoBetter++
 		}
 		l.applyStoppingRules(m)
 		if !st.Done && st.Epoch >= cfg.Epochs {
@@ -121,9 +120,7 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 // applyStoppingRules updates the early-stopping counters after an epoch.
 func (l *loop) applyStoppingRules(m EpochMetrics) {
 	cfg, st := l.cfg, &l.st
-	if cfg.Patience > 0 && st.NoBetter >= cfg.Patience {
-		st.Done, st.StoppedBecause = true, fmt.Sprintf("validation accuracy did not improve for %s (--patience)", human.Count(cfg.Patience, "epoch"))
-	}
+	l.applyPatience(m)
 	if cfg.NoChange > 0 {
 		if st.BestLoss != nil && m.TrainLoss > *st.BestLoss-cfg.Tol {
 			st.NoImprove++

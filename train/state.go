@@ -32,9 +32,13 @@ type runState struct {
 	LogExamples  int     `json:"log_examples,omitempty"`
 	TrainSeconds float64 `json:"train_seconds"`
 	// Early stopping and model selection.
-	BestVal   float64  `json:"best_val_accuracy"` // -1 before the first validation
-	BestEpoch int      `json:"best_epoch"`
-	NoBetter  int      `json:"epochs_without_better_val"`
+	BestVal   float64 `json:"best_val_accuracy"` // -1 before the first validation
+	BestEpoch int     `json:"best_epoch"`
+	NoBetter  int     `json:"epochs_without_better_val"` // of Config.EarlyStopMonitor
+	// StopBest is the best value of Config.EarlyStopMonitor so far, moved
+	// only by an improvement of more than Config.EarlyStopMinDelta; nil
+	// before the first validation.
+	StopBest  *float64 `json:"early_stop_best,omitempty"`
 	BestLoss  *float64 `json:"best_train_loss,omitempty"` // nil before the first epoch
 	NoImprove int      `json:"epochs_without_loss_improvement"`
 	// Last validation and training metrics, for the summary.
