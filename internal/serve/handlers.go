@@ -15,6 +15,8 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", s.only("GET", s.page("index.html")))
 	mux.HandleFunc("/runs/{run}", s.only("GET", s.runPage))
+	mux.HandleFunc("/sweeps/{sweep}", s.only("GET", s.sweepPage))
+	mux.HandleFunc("/api/sweeps/{sweep}", s.only("GET", s.handleSweep))
 	mux.HandleFunc("/assets/{file}", s.only("GET", s.asset))
 	mux.HandleFunc("/api/runs", s.only("GET", s.handleRuns))
 	mux.HandleFunc("/api/runs/{run}", s.only("GET", s.withRun(s.handleRun)))
@@ -47,17 +49,20 @@ func (s *Server) withRun(h runHandler) http.HandlerFunc {
 
 // RunList is GET /api/runs.
 type RunList struct {
-	Dir  string    `json:"dir"` // the folder served, as given
-	Runs []RunInfo `json:"runs"`
+	Dir string `json:"dir"` // the folder served, as given
+	// Runs are the run folders under it and the runs of its sweeps'
+	// trials ("SWEEP/TRIAL").
+	Runs   []RunInfo   `json:"runs"`
+	Sweeps []SweepInfo `json:"sweeps"`
 }
 
 func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
-	list, err := s.listRuns()
+	list, sweeps, err := s.listRuns()
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("list %s: %w", s.dir, err))
 		return
 	}
-	_ = writeJSON(w, http.StatusOK, RunList{Dir: s.dir, Runs: list})
+	_ = writeJSON(w, http.StatusOK, RunList{Dir: s.dir, Runs: list, Sweeps: sweeps})
 }
 
 // Run is GET /api/runs/{run}: what a run's page shows besides its curves.
@@ -160,6 +165,11 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request, rn *run) err
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 	rn, err := openRun(s.root, s.dir, r.PathValue("run"))
 	if err != nil {
+		if root, serr := openSweep(s.root, r.PathValue("run")); serr == nil {
+			root.Close()
+			http.Redirect(w, r, sweepURL(r.PathValue("run")), http.StatusFound) // a sweep has a page of its own
+			return
+		}
 		s.writeError(w, r, err)
 		return
 	}

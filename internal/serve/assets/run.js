@@ -10,6 +10,10 @@ let lastRun = null, lastMetrics = "", evalKey = "";
 
 document.title = runName + " · neurona";
 $("#run-name").textContent = runName;
+if (runName.includes("/")) { // a sweep's trial: a way back to its leaderboard
+  const sweep = runName.slice(0, runName.indexOf("/"));
+  $("#run-name").after(el("a", { href: runURL("/sweeps/", sweep), text: "sweep " + sweep }));
+}
 
 function stat(label, value) { return el("div", {}, el("dt", { text: label }), el("dd", { text: value })); }
 
