@@ -7,41 +7,32 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/neurona/neurona/internal/sweep"
 )
 
-// sweepDir makes a folder served with a plain run and a sweep of three
-// trials made by internal/sweep (so sweep.json is the real format): trial
-// 1 finished with validation accuracy 0.91, trial 2 with 0.95, trial 3
-// pending, with no folder yet. It also makes a symbolic link to the sweep.
+// sweepJSON is a sweep.json as internal/sweep writes it (which the server
+// may not import, being on its layer; internal/cli's
+// TestServeReadsTheSweepsSweepWrites checks the two agree): three trials
+// of --lr, trial 1 finished with validation accuracy 0.91, trial 2 with
+// 0.95, trial 3 pending.
+const sweepJSON = `{"version": 1, "args": ["--lr", "0.1,0.01,0.001"], "spec": {"params": [], "seed": 1}, "swept": ["lr"],
+ "created": "2026-01-02T03:04:05Z", "trials": [
+ {"name": "trial-001", "args": ["--lr=0.1"], "settings": {"lr": "0.1"}, "result": {"status": "finished", "val_accuracy": 0.91, "test_accuracy": 0.9, "epochs": 2}},
+ {"name": "trial-002", "args": ["--lr=0.01"], "settings": {"lr": "0.01"}, "result": {"status": "finished", "val_accuracy": 0.95, "test_accuracy": 0.94, "epochs": 2}},
+ {"name": "trial-003", "args": ["--lr=0.001"], "settings": {"lr": "0.001"}, "result": {"status": "pending"}}]}`
+
+// sweepDir makes a folder served with a plain run and the sweep sweepJSON
+// describes, whose finished trials have run folders and whose pending one
+// has none yet. It also makes a symbolic link to the sweep.
 func sweepDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	plain := filepath.Join(dir, "plain")
-	if err := os.Mkdir(plain, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeMetrics(t, plain, 1, 2)
-	flags := sweep.Flags{Known: func(string) bool { return true }}
-	spec, err := sweep.ParseArgs([]string{"--lr", "0.1,0.01,0.001"}, flags, 0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sw, err := sweep.Create(filepath.Join(dir, "sw"), spec, []string{"--lr", "0.1,0.01,0.001"}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, acc := range []float64{0.91, 0.95} {
-		sw.Trials[i].Result = sweep.Result{Status: sweep.Finished, ValAccuracy: ptr(acc), TestAccuracy: ptr(acc - 0.01), Epochs: 2}
-		trialDir := sw.TrialDir(sw.Trials[i].Trial)
-		if err := os.Mkdir(trialDir, 0o755); err != nil {
+	for _, run := range []string{"plain", "sw/trial-001", "sw/trial-002"} {
+		if err := os.MkdirAll(filepath.Join(dir, run), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		writeMetrics(t, trialDir, 1, 2)
+		writeMetrics(t, filepath.Join(dir, run), 1, 2)
 	}
-	if err := sw.Save(); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "sw", sweepFile), []byte(sweepJSON), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(filepath.Join(dir, "sw"), filepath.Join(dir, "link")); err != nil {
