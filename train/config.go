@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -71,8 +72,12 @@ type Config struct {
 	DataOnDevice bool `json:"data_on_device"`
 	DropLast     bool `json:"drop_last"`
 	// Patience stops training after that many epochs without a better
-	// validation accuracy (0: off).
+	// EarlyStopMonitor (0: off): better by more than EarlyStopMinDelta.
 	Patience int `json:"patience,omitempty"`
+	// EarlyStopMonitor is the quantity Patience watches: MonitorValAccuracy
+	// ("" in configurations saved before it existed) or MonitorValLoss.
+	EarlyStopMonitor  string  `json:"early_stop_monitor,omitempty"`
+	EarlyStopMinDelta float64 `json:"early_stop_min_delta,omitempty"`
 	// Tol and NoChange stop training when the epoch's training loss has not
 	// improved by Tol for NoChange epochs (scikit-learn's rule; 0: off).
 	Tol      float64 `json:"tol,omitempty"`
@@ -80,6 +85,11 @@ type Config struct {
 	// RestoreBest evaluates the test set with the weights of the epoch with
 	// the best validation accuracy instead of the last epoch's.
 	RestoreBest bool `json:"restore_best"`
+	// LogEvery writes a step line to metrics.jsonl (StepMetrics) every
+	// LogEvery training steps, or at the end of the first call that passes
+	// a multiple of it when a call runs several steps; 0 writes epoch lines
+	// only, LogEveryAuto (Defaults) about 50 step lines a run.
+	LogEvery int `json:"log_every,omitempty"`
 	// Checkpointing: every SaveEvery steps (0: off) and/or at the end of
 	// every epoch; the KeepLast newest are kept, plus the one with the best
 	// validation accuracy if KeepBest.
@@ -109,6 +119,11 @@ func Defaults(model string) Config {
 		SaveEveryEpoch: true,
 		KeepLast:       3,
 		KeepBest:       true,
+		LogEvery:       LogEveryAuto,
+		// Keras's and Lightning's EarlyStopping watch the validation loss
+		// by default; neurona's --patience watched the accuracy first, and
+		// keeps it.
+		EarlyStopMonitor: MonitorValAccuracy,
 	}
 	switch model {
 	case models.Perceptron:
@@ -201,8 +216,14 @@ func (c *Config) Validate() error {
 		return bad("--steps-per-call %d (must be >= 1, or 0 for automatic)", c.StepsPerCall)
 	case c.Patience < 0:
 		return bad("--patience %d (must be >= 0; 0 turns early stopping off)", c.Patience)
+	case c.EarlyStopMonitor != "" && !slices.Contains(Monitors, c.EarlyStopMonitor):
+		return bad("unknown --early-stop-monitor %q (accepted: %s)", c.EarlyStopMonitor, strings.Join(Monitors, ", "))
+	case !(c.EarlyStopMinDelta >= 0) || math.IsInf(c.EarlyStopMinDelta, 0):
+		return bad("--early-stop-min-delta %g (must be a number >= 0)", c.EarlyStopMinDelta)
 	case c.Tol < 0 || c.NoChange < 0:
 		return bad("--tol %g / --n-iter-no-change %d (must be >= 0)", c.Tol, c.NoChange)
+	case c.LogEvery < LogEveryAuto:
+		return bad("--log-every %d (must be >= 0: 0 writes a line per epoch only; -1 picks about %d lines a run)", c.LogEvery, stepLinesPerRun)
 	case c.SaveEvery < 0:
 		return bad("--save-every %d (must be >= 0; 0 saves only at epoch ends)", c.SaveEvery)
 	case c.KeepLast < 1:

@@ -12,8 +12,10 @@
 // (Defaults gives each model's recipe; Validate, FitData and CheckMemory
 // check it), starts the backend Config.Backend names (package
 // train/backend), trains, and writes the run folder: metrics.jsonl (one
-// line per epoch, EpochMetrics), summary.json (Summary) and checkpoints/
-// (package train/checkpoint). Options.Resume continues a run from one of
+// line per epoch, EpochMetrics, and a step line every Config.LogEvery
+// steps, StepMetrics; ReadRunMetrics reads both), summary.json (Summary)
+// and checkpoints/ (package train/checkpoint, with the pointer files
+// checkpoints/best and checkpoints/last). Options.Resume continues a run from one of
 // its checkpoints (ResolveCheckpoint finds it, ResumeConfig reads what it
 // saved) and ends bit for bit where the uninterrupted run would have.
 //

@@ -36,6 +36,7 @@ type loop struct {
 // each epoch and saving checkpoints.
 func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) error {
 	cfg, st := l.cfg, &l.st
+	l.initStopBest()
 	if st.Done {
 		if cfg.Epochs == l.plannedEpochs || st.Epoch >= cfg.Epochs {
 			// Killed after its last checkpoint, before its summary (else
@@ -87,15 +88,13 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 			return err
 		}
 		if m.ValAccuracy != nil && *m.ValAccuracy > st.BestVal {
-			st.BestVal, st.BestEpoch, st.NoBetter = *m.ValAccuracy, m.Epoch, 0
+			st.BestVal, st.BestEpoch = *m.ValAccuracy, m.Epoch
 			if cfg.RestoreBest {
 				if err := l.snapshot(); err != nil {
 					return err
 				}
 				line += "  *"
 			}
-		} else {
-			st.NoBetter++
 		}
 		l.applyStoppingRules(m)
 		if !st.Done && st.Epoch >= cfg.Epochs {
@@ -124,9 +123,7 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 // applyStoppingRules updates the early-stopping counters after an epoch.
 func (l *loop) applyStoppingRules(m EpochMetrics) {
 	cfg, st := l.cfg, &l.st
-	if cfg.Patience > 0 && st.NoBetter >= cfg.Patience {
-		st.Done, st.StoppedBecause = true, fmt.Sprintf("validation accuracy did not improve for %s (--patience)", human.Count(cfg.Patience, "epoch"))
-	}
+	l.applyPatience(m)
 	if cfg.NoChange > 0 {
 		if st.BestLoss != nil && m.TrainLoss > *st.BestLoss-cfg.Tol {
 			st.NoImprove++
@@ -184,6 +181,9 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		st.GlobalStep += group.Steps
 		st.StepInEpoch += group.Steps
 		examples += group.Steps * group.BatchSize
+		if err := l.logStep(loss, hits, group.Steps, group.Steps*group.BatchSize); err != nil {
+			return err
+		}
 		if bar != nil {
 			bar.update(st.StepInEpoch, examples, st.EpochLossSum/float64(st.EpochExamples))
 		}

@@ -1,8 +1,6 @@
 package train
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,40 +21,26 @@ const (
 	maxMetricsLine  = 64 << 10
 )
 
-// ReadMetrics reads a run's metrics.jsonl, one EpochMetrics a line. A line
-// that is not one (a crash can leave a truncated last line, an edit a
-// garbage one) is skipped and described in damaged as "file:line: why",
-// for the caller to warn about. A missing file is an error wrapping
-// fs.ErrNotExist; one larger than any run writes is refused unread.
+// ReadMetrics reads a run's metrics.jsonl and returns its epoch lines
+// (ReadRunMetrics returns its step lines too). A line that is not one (a
+// crash can leave a truncated last line, an edit a garbage one) is skipped
+// and described in damaged as "file:line: why", for the caller to warn
+// about. A missing file is an error wrapping fs.ErrNotExist; one larger
+// than any run writes is refused unread.
 func ReadMetrics(path string) (metrics []EpochMetrics, damaged []string, err error) {
+	m, damaged, err := ReadRunMetrics(path)
+	return m.Epochs, damaged, err
+}
+
+// ReadRunMetrics reads a run's metrics.jsonl, its epoch and step lines, as
+// ReadMetrics does.
+func ReadRunMetrics(path string) (RunMetrics, []string, error) {
 	raw, err := safefile.ReadFile(path, maxMetricsBytes)
 	if err != nil {
-		return nil, nil, err
+		return RunMetrics{}, nil, err
 	}
-	for n, line := range bytes.Split(raw, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		bad := func(why string) {
-			damaged = append(damaged, fmt.Sprintf("%s:%d: damaged line skipped (%s)", path, n+1, why))
-		}
-		if len(line) > maxMetricsLine {
-			bad(fmt.Sprintf("%d bytes, more than any epoch's line", len(line)))
-			continue
-		}
-		var m EpochMetrics
-		if err := json.Unmarshal(line, &m); err != nil {
-			bad(err.Error())
-			continue
-		}
-		if m.Epoch < 1 {
-			bad(fmt.Sprintf("epoch %d", m.Epoch))
-			continue
-		}
-		metrics = append(metrics, m)
-	}
-	return metrics, damaged, nil
+	m, damaged := ParseMetrics(path, raw)
+	return m, damaged, nil
 }
 
 // openRunDir reopens a run folder for a run resumed with state st:
@@ -69,7 +53,7 @@ func ReadMetrics(path string) (metrics []EpochMetrics, damaged []string, err err
 // the manifest of that epoch's checkpoint (without timings).
 func openRunDir(dir string, st runState, warn func(string)) (*runDir, error) {
 	path := filepath.Join(dir, "metrics.jsonl")
-	read, damaged, err := ReadMetrics(path)
+	read, damaged, err := ReadRunMetrics(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
@@ -77,7 +61,7 @@ func openRunDir(dir string, st runState, warn func(string)) (*runDir, error) {
 		warn(d)
 	}
 	byEpoch := map[int]EpochMetrics{}
-	for _, m := range read {
+	for _, m := range read.Epochs {
 		if m.Epoch <= st.Epoch {
 			byEpoch[m.Epoch] = m
 		}
@@ -85,18 +69,9 @@ func openRunDir(dir string, st runState, warn func(string)) (*runDir, error) {
 	if len(byEpoch) < st.Epoch {
 		restoreEpochs(byEpoch, st, CheckpointsDir(dir), path, warn)
 	}
-	var kept []byte
-	epochs := make([]int, 0, len(byEpoch))
-	for e := range byEpoch {
-		epochs = append(epochs, e)
-	}
-	slices.Sort(epochs)
-	for _, e := range epochs {
-		line, err := safejson.Marshal(byEpoch[e])
-		if err != nil {
-			return nil, fmt.Errorf("resume: %w", err)
-		}
-		kept = append(append(kept, line...), '\n')
+	kept, err := keptLines(byEpoch, read.Steps, st.GlobalStep)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
 	}
 	if err := atomicfile.WriteFile(path, kept); err != nil {
 		return nil, fmt.Errorf("resume: %w", err)
@@ -106,6 +81,43 @@ func openRunDir(dir string, st runState, warn func(string)) (*runDir, error) {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
 	return &runDir{dir: dir, metrics: f}, nil
+}
+
+// keptLines is metrics.jsonl of a resumed run: the epoch lines of byEpoch
+// and the step lines up to step lastStep (later ones, written after the
+// checkpoint, come again), one per step, ordered by step with a step's
+// step line before its epoch line, as the run writes them.
+func keptLines(byEpoch map[int]EpochMetrics, steps []StepMetrics, lastStep int) ([]byte, error) {
+	type line struct {
+		step, order int // order: 0 a step line, 1 an epoch line
+		v           any
+	}
+	var lines []line
+	seen := map[int]bool{}
+	for _, s := range steps {
+		if s.GlobalStep <= lastStep && !seen[s.GlobalStep] {
+			seen[s.GlobalStep] = true
+			lines = append(lines, line{s.GlobalStep, 0, s})
+		}
+	}
+	for e, m := range byEpoch {
+		lines = append(lines, line{m.GlobalStep, 1 + e, m})
+	}
+	slices.SortStableFunc(lines, func(a, b line) int {
+		if a.step != b.step {
+			return a.step - b.step
+		}
+		return a.order - b.order
+	})
+	var kept []byte
+	for _, l := range lines {
+		b, err := safejson.Marshal(l.v)
+		if err != nil {
+			return nil, err
+		}
+		kept = append(append(kept, b...), '\n')
+	}
+	return kept, nil
 }
 
 // restoreEpochs fills the epochs 1..st.Epoch missing from byEpoch from the

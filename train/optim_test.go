@@ -79,6 +79,9 @@ func TestScheduleLR(t *testing.T) {
 			if got := float64(tensors.ToScalar[float32](out[0])); math.Abs(got-tt.want) > 1e-7 {
 				t.Errorf("learning rate %g, want %g", got, tt.want)
 			}
+			if got := p.LearningRate(int(tt.step)); math.Abs(got-tt.want) > 1e-12 {
+				t.Errorf("LearningRate (on the host) %g, want %g", got, tt.want)
+			}
 		})
 	}
 }

@@ -24,8 +24,18 @@ func CheckpointsDir(runDir string) string { return filepath.Join(runDir, "checkp
 // ResolveCheckpoint turns a run folder or a checkpoint folder into the
 // checkpoint to load: for a run folder, its newest valid checkpoint; the
 // errors of newer, corrupt ones are returned in skipped for the caller to
-// report. A checkpoint folder is validated as it is.
+// report. A checkpoint folder is validated as it is, and so is the one a
+// pointer file names (checkpoints/best, checkpoints/last; see
+// checkpoint.BestPointer).
 func ResolveCheckpoint(path string) (c *checkpoint.Checkpoint, skipped []error, err error) {
+	if checkpoint.IsPointer(path) {
+		dir, err := checkpoint.ReadPointer(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := checkpoint.Open(dir)
+		return c, nil, err
+	}
 	if _, err := os.Stat(filepath.Join(path, checkpoint.ManifestFile)); err == nil {
 		c, err := checkpoint.Open(path)
 		return c, nil, err

@@ -24,11 +24,13 @@ func metricsWithoutTimes(t *testing.T, runDir string) []string {
 	}
 	var out []string
 	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-		var m EpochMetrics
+		var m map[string]any // an epoch line or a step line
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatal(err)
 		}
-		m.ExamplesPerSecond, m.EpochSeconds, m.ElapsedSeconds = 0, 0, 0
+		delete(m, "examples_per_second")
+		delete(m, "epoch_seconds")
+		delete(m, "elapsed_seconds")
 		b, _ := json.Marshal(m)
 		out = append(out, string(b))
 	}
@@ -44,6 +46,9 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 	}{
 		{"adam with a cosine schedule, stopped mid-epoch", func(c *Config) {}, 37},
 		{"adam, stopped right after an epoch's last step", func(c *Config) {}, 27},
+		{"early stopping on the validation loss with a min-delta", func(c *Config) {
+			c.Epochs, c.Patience, c.EarlyStopMonitor, c.EarlyStopMinDelta = 6, 1, MonitorValLoss, 0.02
+		}, 37},
 		{"sgd with momentum, several steps per call", func(c *Config) { c.Optimizer, c.LR, c.Momentum, c.StepsPerCall = "sgd", 0.05, 0.9, 4 }, 44},
 		{"rosenblatt's perceptron keeping its best epoch", func(c *Config) {
 			*c = Defaults(models.Perceptron)
@@ -116,6 +121,16 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 			}
 			if !bytes.Equal(blobOf(t, whole.RunDir), blobOf(t, parts.RunDir)) {
 				t.Error("the final checkpoints' variables.bin differ")
+			}
+			if h := sParts.Hyperparameters; h.EarlyStopMonitor != cfg.EarlyStopMonitor || h.EarlyStopMinDelta != cfg.EarlyStopMinDelta || h.Patience != cfg.Patience {
+				t.Errorf("the resumed run watches %q by %g for %d epochs, want %q by %g for %d", h.EarlyStopMonitor, h.EarlyStopMinDelta, h.Patience,
+					cfg.EarlyStopMonitor, cfg.EarlyStopMinDelta, cfg.Patience)
+			}
+			if cfg.Patience > 0 && !strings.Contains(sWhole.StoppedBecause, "validation loss did not improve") {
+				t.Errorf("the run stopped because %q, not by its early stopping", sWhole.StoppedBecause)
+			}
+			if sParts.StoppedBecause != sWhole.StoppedBecause {
+				t.Errorf("the resumed run stopped because %q, the whole one because %q", sParts.StoppedBecause, sWhole.StoppedBecause)
 			}
 			if *sParts.TestAccuracy != *sWhole.TestAccuracy || sParts.GlobalStep != sWhole.GlobalStep {
 				t.Errorf("test accuracy %v at step %d, want %v at step %d", *sParts.TestAccuracy, sParts.GlobalStep,

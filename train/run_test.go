@@ -141,15 +141,11 @@ func TestRunWritesTheRunFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := strings.Split(strings.TrimSpace(string(lines)), "\n")
-	if len(rows) != 3 {
-		t.Fatalf("metrics.jsonl has %d lines, want 3", len(rows))
+	run, damaged := ParseMetrics("metrics.jsonl", lines)
+	if len(run.Epochs) != 3 || len(damaged) > 0 || len(run.Steps) == 0 {
+		t.Fatalf("metrics.jsonl has %d epoch lines, %d step lines and %d damaged ones, want 3, some and none", len(run.Epochs), len(run.Steps), len(damaged))
 	}
-	for i, row := range rows {
-		var em EpochMetrics
-		if err := json.Unmarshal([]byte(row), &em); err != nil {
-			t.Fatalf("line %d: %v", i+1, err)
-		}
+	for i, em := range run.Epochs {
 		if em.Epoch != i+1 || em.ValAccuracy == nil || em.ExamplesPerSecond <= 0 {
 			t.Errorf("line %d: %+v", i+1, em)
 		}

@@ -175,9 +175,13 @@ func (e *NoCheckpointError) Error() string {
 		"train it again with `neurona train --run-dir %s` and the flags of the run (the folder is reused)", e.Dir, e.Dir)
 }
 
-// appendEpoch adds one line to metrics.jsonl.
-func (r *runDir) appendEpoch(m EpochMetrics) error {
-	line, err := safejson.Marshal(m)
+// appendEpoch adds an epoch's line to metrics.jsonl.
+func (r *runDir) appendEpoch(m EpochMetrics) error { return r.appendLine(m) }
+
+// appendLine adds one line to metrics.jsonl: an EpochMetrics or a
+// StepMetrics.
+func (r *runDir) appendLine(v any) error {
+	line, err := safejson.Marshal(v)
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func TestRunKilledBeforeItsFirstSave(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if lines := strings.Split(strings.TrimSpace(string(raw)), "\n"); len(lines) != s.Epochs || strings.Contains(string(raw), `"train_loss":2.5`) {
+		if m, _ := ParseMetrics("metrics.jsonl", raw); len(m.Epochs) != s.Epochs || strings.Contains(string(raw), `"train_loss":2.5`) {
 			t.Errorf("metrics.jsonl after the restart:\n%s", raw)
 		}
 		if s.StoppedBecause == "training diverged at step 3 (loss NaN)" {

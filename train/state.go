@@ -23,11 +23,20 @@ type runState struct {
 	EpochExamples int     `json:"epoch_examples"`
 	EpochSeconds  float64 `json:"epoch_seconds"`
 	Examples      int     `json:"examples"`
-	TrainSeconds  float64 `json:"train_seconds"`
+	// Sums of the training calls since the last step line (StepMetrics),
+	// so a resumed run writes the lines an uninterrupted one would.
+	LogLossSum   float64 `json:"log_loss_sum,omitempty"`
+	LogCorrect   float64 `json:"log_correct,omitempty"`
+	LogExamples  int     `json:"log_examples,omitempty"`
+	TrainSeconds float64 `json:"train_seconds"`
 	// Early stopping and model selection.
-	BestVal   float64  `json:"best_val_accuracy"` // -1 before the first validation
-	BestEpoch int      `json:"best_epoch"`
-	NoBetter  int      `json:"epochs_without_better_val"`
+	BestVal   float64 `json:"best_val_accuracy"` // -1 before the first validation
+	BestEpoch int     `json:"best_epoch"`
+	NoBetter  int     `json:"epochs_without_better_val"` // of Config.EarlyStopMonitor
+	// StopBest is the best value of Config.EarlyStopMonitor so far, moved
+	// only by an improvement of more than Config.EarlyStopMinDelta; nil
+	// before the first validation.
+	StopBest  *float64 `json:"early_stop_best,omitempty"`
 	BestLoss  *float64 `json:"best_train_loss,omitempty"` // nil before the first epoch
 	NoImprove int      `json:"epochs_without_loss_improvement"`
 	// Last validation and training metrics, for the summary.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/atomicfile"
@@ -328,11 +329,39 @@ func benchRun(e *env, o *benchOptions) error {
 		}
 	}
 	if o.plot != "" {
-		if err := bench.Plot(o.plot, results); err != nil {
+		img, err := viz.BarChart(benchBars(results))
+		if err == nil {
+			err = viz.WritePNG(o.plot, img)
+		}
+		if err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
 	}
 	return nil
+}
+
+// benchBars is the bench picture: training examples per second by batch
+// size, one bar per backend.
+func benchBars(results []bench.Result) viz.Bars {
+	b := viz.Bars{Title: "neurona bench: training throughput", XLabel: "batch size", YLabel: "training examples / s"}
+	group, series := map[int]int{}, map[string]int{}
+	for _, r := range results {
+		if _, ok := group[r.Batch]; !ok {
+			group[r.Batch] = len(b.Groups)
+			b.Groups = append(b.Groups, strconv.Itoa(r.Batch))
+		}
+		if _, ok := series[r.Backend]; !ok {
+			series[r.Backend] = len(b.Series)
+			b.Series = append(b.Series, viz.BarSeries{Name: r.Backend})
+		}
+	}
+	for i := range b.Series {
+		b.Series[i].Values = make([]float64, len(b.Groups))
+	}
+	for _, r := range results {
+		b.Series[series[r.Backend]].Values[group[r.Batch]] = r.ExamplesPerSecond
+	}
+	return b
 }
 
 func writeText(path, text string) error {

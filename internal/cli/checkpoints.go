@@ -73,9 +73,10 @@ func newCmdCheckpoints(e *env, runF func(*checkpointsOptions) error) *cobra.Comm
 }
 
 // isCheckpoint reports whether dir is a checkpoint folder (it has a
-// manifest, or is named like one).
+// manifest, or is named like one) or a pointer file to one
+// (checkpoints/best, checkpoints/last).
 func isCheckpoint(dir string) bool {
-	if _, err := os.Stat(filepath.Join(dir, checkpoint.ManifestFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, checkpoint.ManifestFile)); err == nil || checkpoint.IsPointer(dir) {
 		return true
 	}
 	return strings.HasPrefix(filepath.Base(filepath.Clean(dir)), "ckpt-")
@@ -90,6 +91,8 @@ func checkPath(path string, checkpointOK bool) error {
 		return usagef("%s does not exist", path)
 	case err != nil:
 		return err
+	case checkpointOK && checkpoint.IsPointer(path):
+		return nil // checkpoints/best or last: train.ResolveCheckpoint reads it
 	case !st.IsDir() && checkpointOK:
 		return usagef("%s is not a folder (want a run folder or a checkpoint folder)", path)
 	case !st.IsDir():

@@ -107,7 +107,7 @@ func reportRun(e *env, o *reportOptions) error {
 		return fmt.Errorf("evaluate %s: %w", c.Dir, err)
 	}
 	in := &report.Input{
-		RunDir: o.runDir, Summary: summary, Metrics: metrics,
+		RunDir: o.runDir, Summary: summary, Metrics: metrics.Epochs, Steps: metrics.Steps,
 		Config: t.Config, Params: params,
 		Checkpoint: c.Dir, Step: c.Manifest.Step, Epoch: c.Manifest.Epoch,
 		EvalBackend: backendName, Test: mnist.Test, Eval: ev, Warning: warning, Classes: t.Data.Classes,

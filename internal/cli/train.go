@@ -91,13 +91,15 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the initialization, the validation split and the data order")
 	setGroup(cmd, "Optimization", "optimizer", "lr", "momentum", "weight-decay", "schedule", "warmup", "batch-size", "epochs", "average", "seed")
 
-	fs.IntVar(&c.Patience, "patience", 0, "stop after this many epochs without a better validation accuracy (0: off)")
+	fs.IntVar(&c.Patience, "patience", 0, "stop after this many epochs without a better --early-stop-monitor (0: off)")
+	fs.StringVar(&c.EarlyStopMonitor, "early-stop-monitor", train.MonitorValAccuracy, "what --patience watches: "+strings.Join(train.Monitors, " (higher is better) or ")+" (lower is better)")
+	fs.Float64Var(&c.EarlyStopMinDelta, "early-stop-min-delta", 0, "for --patience, a change smaller than this is no improvement")
 	fs.Float64Var(&c.Tol, "tol", 0, "stop when the training loss has not improved by this much for --n-iter-no-change epochs (default "+both("%g", mlpDef.Tol, percDef.Tol)+"; 0: off)")
 	fs.IntVar(&c.NoChange, "n-iter-no-change", 0, "epochs without --tol improvement before stopping (default "+both("%d", mlpDef.NoChange, percDef.NoChange)+")")
 	fs.BoolVar(&c.RestoreBest, "restore-best", false, "test the weights of the epoch with the best validation accuracy; --restore-best=false: the last epoch's (default "+both("%t", mlpDef.RestoreBest, percDef.RestoreBest)+")")
 	fs.BoolVar(&o.noRestoreBest, "no-restore-best", false, "the old spelling of --restore-best=false")
 	deprecatedAlias(cmd, "no-restore-best", "--restore-best=false")
-	setGroup(cmd, "Stopping and model selection", "patience", "tol", "n-iter-no-change", "restore-best")
+	setGroup(cmd, "Stopping and model selection", "patience", "early-stop-monitor", "early-stop-min-delta", "tol", "n-iter-no-change", "restore-best")
 
 	fs.StringVar(&o.data.DataDir, "data-dir", "", "data folder in MNIST's format: its four IDX files and optionally classes.txt (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
 	classesFlag(fs, &o.classes)
@@ -108,11 +110,12 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 
 	fs.StringVar(&c.RunDir, "run-dir", "", "folder for the run's files (default runs/<model>-<timestamp>, with -2, -3... if taken)")
 	fs.StringVar(&o.resume, "resume", "", "continue the run in this run folder (from its newest valid checkpoint) or from this checkpoint folder")
+	fs.IntVar(&c.LogEvery, "log-every", 0, "also write the training loss and learning rate to metrics.jsonl every this many steps (default -1: about 50 lines a run; 0: per epoch only)")
 	fs.IntVar(&c.SaveEvery, "save-every", 0, "also save a checkpoint every this many steps (0: only at epoch ends)")
 	fs.BoolVar(&c.SaveEveryEpoch, "save-every-epoch", true, "save a checkpoint at the end of every epoch (the last epoch is always saved)")
 	fs.IntVar(&c.KeepLast, "keep-last", 3, "keep this many newest checkpoints")
 	fs.BoolVar(&c.KeepBest, "keep-best", true, "also keep the checkpoint with the best validation accuracy")
-	setGroup(cmd, "Run folder and checkpoints", "run-dir", "resume", "save-every", "save-every-epoch", "keep-last", "keep-best")
+	setGroup(cmd, "Run folder and checkpoints", "run-dir", "resume", "log-every", "save-every", "save-every-epoch", "keep-last", "keep-best")
 
 	fs.StringVar(&c.Backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
 	fs.IntVar(&c.StepsPerCall, "steps-per-call", 0, "training steps run inside one compiled call; 0: automatic (Go backend: 1; accelerators: a whole epoch, or 16 with --loop unroll)")
@@ -133,6 +136,7 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 
 	completeModelFlags(cmd)
 	completeWords(cmd, "progress", "auto", "always", "never")
+	completeWords(cmd, "early-stop-monitor", train.Monitors...)
 	completeWords(cmd, "print-config", "yaml", "json")
 	if err := cmd.MarkFlagFilename("config", "yaml", "yml", "json"); err != nil {
 		panic(err)

@@ -104,7 +104,8 @@ func TestParseTrainFlags(t *testing.T) {
 				c := o.cfg
 				want := train.Config{Model: c.Model, Optimizer: "adam", LR: 0.5, WeightDecay: 0.1, Schedule: "cosine", BatchSize: 1, Epochs: 3,
 					Seed: 7, ValSplit: 0, StepsPerCall: 4, DropLast: true, Tol: 0, NoChange: 2, RestoreBest: false,
-					SaveEveryEpoch: true, KeepLast: 3, KeepBest: true, Average: true}
+					SaveEveryEpoch: true, KeepLast: 3, KeepBest: true, Average: true,
+					EarlyStopMonitor: train.MonitorValAccuracy, LogEvery: train.LogEveryAuto} // defaults the flags leave alone
 				if !sameConfig(c, want) {
 					t.Errorf("config\n%+v\nwant\n%+v", c, want)
 				}
@@ -121,6 +122,15 @@ func TestParseTrainFlags(t *testing.T) {
 				if c.Optimizer != "sgd" || c.Momentum != 0.9 || c.LR != 0.1 || c.BatchSize != 16 || c.Epochs != 2 || c.Schedule != "constant" ||
 					c.Patience != 3 || !c.RestoreBest || c.Tol != 0.01 || c.NoChange != 4 || c.ValSplit != 0.2 {
 					t.Errorf("config %+v does not hold the flags given", c)
+				}
+			}},
+		{"early stopping and step logging flags reach the configuration",
+			[]string{"--patience", "2", "--early-stop-monitor", "val-loss", "--early-stop-min-delta", "0.01", "--log-every", "7"},
+			func(t *testing.T, o *trainOptions) {
+				c := o.cfg
+				if c.Patience != 2 || c.EarlyStopMonitor != train.MonitorValLoss || c.EarlyStopMinDelta != 0.01 || c.LogEvery != 7 {
+					t.Errorf("patience %d, monitor %q, min-delta %g, log every %d; want 2, val-loss, 0.01, 7",
+						c.Patience, c.EarlyStopMonitor, c.EarlyStopMinDelta, c.LogEvery)
 				}
 			}},
 		{"the perceptron without a validation split tests its last epoch",
@@ -223,6 +233,9 @@ func TestParseTrainErrors(t *testing.T) {
 		{"an unknown loop", []string{"--loop", "scan"}, `unknown --loop "scan" (accepted: while, unroll)`},
 		{"a negative patience", []string{"--patience", "-1"}, "--patience -1"},
 		{"a negative tolerance", []string{"--tol", "-0.5"}, "--tol -0.5"},
+		{"an unknown early-stopping monitor", []string{"--early-stop-monitor", "loss"}, `unknown --early-stop-monitor "loss" (accepted: val-accuracy, val-loss)`},
+		{"a negative min-delta", []string{"--early-stop-min-delta", "-0.1"}, "--early-stop-min-delta -0.1"},
+		{"a log interval under -1", []string{"--log-every", "-2"}, "--log-every -2"},
 		{"a hidden width of zero", []string{"--hidden", "0"}, `"0" is not a layer width`},
 		{"--average for the mlp", []string{"--average"}, "--average applies to --model perceptron"},
 	}

@@ -11,7 +11,7 @@
 //	summary, metrics, damaged, err := report.ReadRun(runDir)
 //	...
 //	err = report.Write(filepath.Join(runDir, report.File), &report.Input{
-//		RunDir: runDir, Summary: summary, Metrics: metrics,
+//		RunDir: runDir, Summary: summary, Metrics: metrics.Epochs, Steps: metrics.Steps,
 //		Config: trained.Config, Params: params, Checkpoint: c.Dir,
 //		EvalBackend: "go", Test: mnist.Test, Eval: ev,
 //	})
@@ -51,6 +51,7 @@ type Input struct {
 	RunDir  string
 	Summary *train.Summary // summary.json; nil if the run has none
 	Metrics []train.EpochMetrics
+	Steps   []train.StepMetrics // metrics.jsonl's step lines, drawn in the curves
 	// Config and Params are the evaluated checkpoint's (they hold even
 	// for a run without summary.json).
 	Config      train.Config
@@ -72,16 +73,16 @@ type Input struct {
 // ReadRun reads a run folder's summary.json and metrics.jsonl. Either may
 // be missing (a run still training has no summary yet), which gives nil.
 // Damaged lines of metrics.jsonl are skipped and described in damaged.
-func ReadRun(dir string) (*train.Summary, []train.EpochMetrics, []string, error) {
+func ReadRun(dir string) (*train.Summary, train.RunMetrics, []string, error) {
 	s, err := train.ReadSummary(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		s = nil
 	} else if err != nil {
-		return nil, nil, nil, err
+		return nil, train.RunMetrics{}, nil, err
 	}
-	metrics, damaged, err := viz.ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
+	metrics, damaged, err := viz.ReadRunMetrics(filepath.Join(dir, "metrics.jsonl"))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil, err
+		return nil, train.RunMetrics{}, nil, err
 	}
 	return s, metrics, damaged, nil
 }

@@ -185,18 +185,19 @@ func TestReadRun(t *testing.T) {
 	t.Run("a finished run", func(t *testing.T) {
 		dir := t.TempDir()
 		write(t, filepath.Join(dir, "summary.json"), `{"backend":"go","epochs":2,"test_accuracy":0.9}`)
-		write(t, filepath.Join(dir, "metrics.jsonl"), `{"epoch":1,"train_loss":1}`+"\n"+`{"epoch":2,"train_loss":0.5}`+"\n")
+		write(t, filepath.Join(dir, "metrics.jsonl"), `{"epoch":1,"train_loss":1}`+"\n"+
+			`{"kind":"step","global_step":3,"epochs":1.5,"train_loss":0.7,"lr":0.01}`+"\n"+`{"epoch":2,"train_loss":0.5}`+"\n")
 		s, m, damaged, err := ReadRun(dir)
 		if err != nil || damaged != nil {
 			t.Fatal(err, damaged)
 		}
-		if s == nil || s.Backend != "go" || s.TestAccuracy == nil || *s.TestAccuracy != 0.9 || len(m) != 2 {
+		if s == nil || s.Backend != "go" || s.TestAccuracy == nil || *s.TestAccuracy != 0.9 || len(m.Epochs) != 2 || len(m.Steps) != 1 {
 			t.Errorf("summary %+v, metrics %+v", s, m)
 		}
 	})
 	t.Run("an empty folder: neither", func(t *testing.T) {
 		s, m, _, err := ReadRun(t.TempDir())
-		if s != nil || m != nil || err != nil {
+		if s != nil || m.Epochs != nil || m.Steps != nil || err != nil {
 			t.Errorf("summary %v, metrics %v, error %v; want nothing", s, m, err)
 		}
 	})
@@ -211,7 +212,7 @@ func TestReadRun(t *testing.T) {
 		dir := t.TempDir()
 		write(t, filepath.Join(dir, "metrics.jsonl"), `{"epoch":1,"train_loss":1}`+"\n"+`{"epoch":2,"train_lo`)
 		_, m, damaged, err := ReadRun(dir)
-		if err != nil || len(m) != 1 || len(damaged) != 1 || !strings.Contains(damaged[0], "metrics.jsonl:2") {
+		if err != nil || len(m.Epochs) != 1 || len(damaged) != 1 || !strings.Contains(damaged[0], "metrics.jsonl:2") {
 			t.Errorf("metrics %+v, damaged %q, error %v", m, damaged, err)
 		}
 	})

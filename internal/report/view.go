@@ -100,7 +100,7 @@ func build(in *Input) (*view, error) {
 	v.Noun = names.Noun()
 
 	if len(in.Metrics) > 0 {
-		img, err := viz.Curves(in.Metrics)
+		img, err := viz.Curves(train.RunMetrics{Epochs: in.Metrics, Steps: in.Steps})
 		if err != nil {
 			return nil, err
 		}

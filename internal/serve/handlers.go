@@ -15,6 +15,8 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", s.only("GET", s.page("index.html")))
 	mux.HandleFunc("/runs/{run}", s.only("GET", s.runPage))
+	mux.HandleFunc("/sweeps/{sweep}", s.only("GET", s.sweepPage))
+	mux.HandleFunc("/api/sweeps/{sweep}", s.only("GET", s.handleSweep))
 	mux.HandleFunc("/assets/{file}", s.only("GET", s.asset))
 	mux.HandleFunc("/api/runs", s.only("GET", s.handleRuns))
 	mux.HandleFunc("/api/runs/{run}", s.only("GET", s.withRun(s.handleRun)))
@@ -47,17 +49,20 @@ func (s *Server) withRun(h runHandler) http.HandlerFunc {
 
 // RunList is GET /api/runs.
 type RunList struct {
-	Dir  string    `json:"dir"` // the folder served, as given
-	Runs []RunInfo `json:"runs"`
+	Dir string `json:"dir"` // the folder served, as given
+	// Runs are the run folders under it and the runs of its sweeps'
+	// trials ("SWEEP/TRIAL").
+	Runs   []RunInfo   `json:"runs"`
+	Sweeps []SweepInfo `json:"sweeps"`
 }
 
 func (s *Server) handleRuns(w http.ResponseWriter, r *http.Request) {
-	list, err := s.listRuns()
+	list, sweeps, err := s.listRuns()
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("list %s: %w", s.dir, err))
 		return
 	}
-	_ = writeJSON(w, http.StatusOK, RunList{Dir: s.dir, Runs: list})
+	_ = writeJSON(w, http.StatusOK, RunList{Dir: s.dir, Runs: list, Sweeps: sweeps})
 }
 
 // Run is GET /api/runs/{run}: what a run's page shows besides its curves.
@@ -111,9 +116,11 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request, rn *run) erro
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// Metrics is GET /api/runs/{run}/metrics: metrics.jsonl's epochs.
+// Metrics is GET /api/runs/{run}/metrics: metrics.jsonl's epoch lines and
+// step lines (train.StepMetrics, every --log-every steps).
 type Metrics struct {
 	Epochs       []train.EpochMetrics `json:"epochs"`
+	Steps        []train.StepMetrics  `json:"steps"`
 	DamagedLines int                  `json:"damaged_lines"`
 }
 
@@ -131,7 +138,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request, rn *run) 
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	return writeJSON(w, http.StatusOK, Metrics{Epochs: m.Epochs, DamagedLines: m.Damaged})
+	return writeJSON(w, http.StatusOK, Metrics{Epochs: m.Epochs, Steps: m.Steps, DamagedLines: m.Damaged})
 }
 
 // handleFile serves one of the run's pictures.
@@ -158,6 +165,11 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request, rn *run) err
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 	rn, err := openRun(s.root, s.dir, r.PathValue("run"))
 	if err != nil {
+		if root, serr := openSweep(s.root, r.PathValue("run")); serr == nil {
+			root.Close()
+			http.Redirect(w, r, sweepURL(r.PathValue("run")), http.StatusFound) // a sweep has a page of its own
+			return
+		}
 		s.writeError(w, r, err)
 		return
 	}

@@ -1,8 +1,6 @@
 package serve
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -10,16 +8,15 @@ import (
 	"github.com/neurona/neurona/train"
 )
 
-// Bounds on metrics.jsonl, as train.ReadMetrics has them: a line is about
-// 250 bytes, so a run of a hundred thousand epochs writes some 25 MB.
-const (
-	maxMetricsBytes = 64 << 20
-	maxMetricsLine  = 64 << 10
-)
+// maxMetricsBytes bounds metrics.jsonl, as train.ReadMetrics does: a line
+// is about 250 bytes, so a run of a hundred thousand epochs writes some
+// 25 MB.
+const maxMetricsBytes = 64 << 20
 
 // metrics is a run's metrics.jsonl, parsed.
 type metrics struct {
 	Epochs  []train.EpochMetrics
+	Steps   []train.StepMetrics
 	Damaged int // lines skipped
 	Size    int64
 	ModTime time.Time
@@ -55,7 +52,7 @@ func (c *metricsCache) read(r *run) (*metrics, error) {
 	fi, err := r.stat(metricsFile)
 	if err != nil {
 		if isNotExist(err) {
-			return &metrics{}, nil
+			return parseMetrics(nil), nil
 		}
 		return nil, err
 	}
@@ -81,22 +78,17 @@ func (c *metricsCache) read(r *run) (*metrics, error) {
 }
 
 // parseMetrics parses metrics.jsonl as train.ReadMetrics does (which reads
-// by path, and the server reads only through the run's os.Root): one
-// train.EpochMetrics a line; a damaged line, such as the half-written last
-// line of a run being trained, is skipped and counted.
+// by path, and the server reads only through the run's os.Root): its epoch
+// and step lines; a damaged line, such as the half-written last line of a
+// run being trained, is skipped and counted.
 func parseMetrics(raw []byte) *metrics {
-	m := &metrics{Epochs: []train.EpochMetrics{}}
-	for line := range bytes.SplitSeq(raw, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		var e train.EpochMetrics
-		if len(line) > maxMetricsLine || json.Unmarshal(line, &e) != nil || e.Epoch < 1 {
-			m.Damaged++
-			continue
-		}
-		m.Epochs = append(m.Epochs, e)
+	run, damaged := train.ParseMetrics(metricsFile, raw)
+	m := &metrics{Epochs: run.Epochs, Steps: run.Steps, Damaged: len(damaged)}
+	if m.Epochs == nil {
+		m.Epochs = []train.EpochMetrics{}
+	}
+	if m.Steps == nil {
+		m.Steps = []train.StepMetrics{}
 	}
 	return m
 }

@@ -33,7 +33,7 @@ func statusOf(err error) int {
 		return he.code
 	case errors.Is(err, errBadName), errors.Is(err, data.ErrNotPNG):
 		return http.StatusBadRequest
-	case errors.Is(err, errNoRun):
+	case errors.Is(err, errNoRun), errors.Is(err, errNoSweep):
 		return http.StatusNotFound
 	case errors.Is(err, errSymlink), errors.Is(err, fs.ErrPermission), errors.Is(err, safefile.ErrNotRegular):
 		// What the server may not read, or will not: a link, a folder

@@ -79,11 +79,15 @@ type run struct {
 	root *os.Root
 }
 
-// openRun opens the run folder name directly under dir (opened as dirRoot).
+// openRun opens the run folder name directly under dir (opened as dirRoot),
+// or the run of a sweep's trial, "SWEEP/TRIAL" (see openTrial).
 // A name that is not a folder, is a symbolic link (served folders do not
 // follow links, wherever they lead) or holds nothing train writes is
 // errNoRun. The caller must close the run.
 func openRun(dirRoot *os.Root, dir, name string) (*run, error) {
+	if sweep, trial, ok := isTrialName(name); ok {
+		return openTrial(dirRoot, dir, sweep, trial)
+	}
 	if err := checkName(name); err != nil {
 		return nil, err
 	}

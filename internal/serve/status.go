@@ -105,36 +105,45 @@ func (s *Server) readState(r *run, locks runs.Locks) *runState {
 // listRuns reads every run folder directly under the served folder, the
 // most recently updated first. Entries that are not run folders (files,
 // hidden folders, symbolic links, folders train did not write) are left out.
-func (s *Server) listRuns() ([]RunInfo, error) {
+func (s *Server) listRuns() ([]RunInfo, []SweepInfo, error) {
 	d, err := s.root.Open(".")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	entries, err := d.ReadDir(-1)
 	d.Close()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	locks := runs.HeldLocks()
-	list := []RunInfo{}
+	list, sweeps := []RunInfo{}, []SweepInfo{}
 	for _, e := range entries {
 		if !e.IsDir() || checkName(e.Name()) != nil { // ReadDir's IsDir does not follow links
 			continue
 		}
 		r, err := openRun(s.root, s.dir, e.Name())
 		if err != nil {
+			if sw, err := s.listSweep(e.Name(), locks, &list); err == nil {
+				sweeps = append(sweeps, sw)
+			}
 			continue
 		}
 		list = append(list, s.readState(r, locks).info)
 		r.close()
 	}
+	slices.SortStableFunc(sweeps, func(a, b SweepInfo) int {
+		if c := b.Updated.Compare(a.Updated); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
 	slices.SortStableFunc(list, func(a, b RunInfo) int {
 		if c := b.Updated.Compare(a.Updated); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
-	return list, nil
+	return list, sweeps, nil
 }
 
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

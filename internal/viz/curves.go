@@ -38,9 +38,18 @@ func ReadMetrics(path string) (metrics []train.EpochMetrics, damaged []string, e
 	return train.ReadMetrics(path)
 }
 
+// ReadRunMetrics reads a run's metrics.jsonl, its step lines too (see
+// train.ReadRunMetrics).
+func ReadRunMetrics(path string) (train.RunMetrics, []string, error) {
+	return train.ReadRunMetrics(path)
+}
+
 // Curves draws the loss and the accuracy per epoch side by side, the
-// training set's against the validation set's (when the run held one out).
-func Curves(metrics []train.EpochMetrics) (image.Image, error) {
+// training set's against the validation set's (when the run held one out),
+// with the training loss of the step lines (train.StepMetrics) as a thin
+// line under the epoch points.
+func Curves(run train.RunMetrics) (image.Image, error) {
+	metrics := run.Epochs
 	if len(metrics) == 0 {
 		return nil, ErrNoMetrics
 	}
@@ -65,9 +74,15 @@ func Curves(metrics []train.EpochMetrics) (image.Image, error) {
 	if bestEpoch > 0 {
 		acc.Title.Text = fmt.Sprintf("Accuracy per epoch (best validation %.4f, epoch %d)", best, bestEpoch)
 	}
+	first, last := float64(metrics[0].Epoch), float64(metrics[len(metrics)-1].Epoch)
+	if len(run.Steps) > 0 {
+		first = math.Floor(min(first, run.Steps[0].Epochs))
+		if err := addStepLine(loss, run.Steps, first, last); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range []*plot.Plot{loss, acc} {
 		p.X.Tick.Marker = epochTicks{}
-		first, last := float64(metrics[0].Epoch), float64(metrics[len(metrics)-1].Epoch)
 		p.X.Min, p.X.Max = first, max(last, first+1)
 	}
 	if err := addSeries(loss, "train", trLoss, blue, nil); err != nil {
@@ -81,6 +96,20 @@ func Curves(metrics []train.EpochMetrics) (image.Image, error) {
 	}
 	if err := addSeries(acc, "validation", vaAcc, orange, dashed); err != nil {
 		return nil, err
+	}
+	if len(run.Steps) > 0 {
+		// The first steps' loss can be many times the epochs': it would
+		// flatten the rest. The axis stops at twice the highest epoch
+		// point and the step line is clipped there.
+		hi := 0.0
+		for _, xys := range []plotter.XYs{trLoss, vaLoss} {
+			for _, p := range xys {
+				hi = max(hi, p.Y)
+			}
+		}
+		if hi > 0 {
+			loss.Y.Max = min(loss.Y.Max, 2*hi)
+		}
 	}
 	loss.Legend.Top = true
 	acc.Legend.Top, acc.Legend.YPosition = false, draw.PosBottom
@@ -104,6 +133,33 @@ func addSeries(p *plot.Plot, name string, xys plotter.XYs, c color.Color, dashes
 	}
 	p.Add(l, s)
 	p.Legend.Add(name, l, s)
+	return nil
+}
+
+// lightBlue is the step-level training loss: the train colour, paler, so
+// the epoch line stays in front.
+var lightBlue = color.NRGBA{31, 119, 180, 120}
+
+// addStepLine adds the step lines' training loss to p as a thin line, for
+// the steps from epoch first to last (a resumed run's file may hold lines
+// past its last epoch's).
+func addStepLine(p *plot.Plot, steps []train.StepMetrics, first, last float64) error {
+	var xys plotter.XYs
+	for _, s := range steps {
+		if s.Epochs >= first && s.Epochs <= max(last, first+1) && !math.IsNaN(s.TrainLoss) && !math.IsInf(s.TrainLoss, 0) {
+			xys = append(xys, plotter.XY{X: s.Epochs, Y: s.TrainLoss})
+		}
+	}
+	if len(xys) == 0 {
+		return nil
+	}
+	l, err := plotter.NewLine(xys)
+	if err != nil {
+		return fmt.Errorf("viz: step losses: %w", err)
+	}
+	l.LineStyle.Color, l.LineStyle.Width = lightBlue, vg.Points(1)
+	p.Add(l)
+	p.Legend.Add("train, per step", l)
 	return nil
 }
 

@@ -197,8 +197,8 @@ func RunPictures(runDir string, set *data.Set, ev *train.Evaluation, classes dat
 	if err := write(ConfusionFile, ConfusionImage(ev.Confusion, classes)); err != nil {
 		return paths, nil, err
 	}
-	metrics, warnings, err := ReadMetrics(filepath.Join(runDir, "metrics.jsonl"))
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(metrics) == 0) {
+	metrics, warnings, err := ReadRunMetrics(filepath.Join(runDir, "metrics.jsonl"))
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(metrics.Epochs) == 0) {
 		return paths, warnings, nil
 	}
 	if err != nil {

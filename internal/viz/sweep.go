@@ -33,6 +33,19 @@ var ErrNoTrials = errors.New("viz: no trials with validation accuracy to draw")
 // maxSweepPanels bounds the per-hyperparameter panels drawn.
 const maxSweepPanels = 6
 
+// The panels of a sweep picture are laid out in rows of at most
+// sweepColumns, each panel sweepPanelW x sweepPanelH pixels: a strip of
+// seven panels 420 pixels wide was 3220 pixels across, unreadable unless
+// zoomed out to where its text was too small.
+const (
+	sweepColumns = 3
+	sweepPanelW  = 560
+	sweepPanelH  = 440
+)
+
+// otherGrey is the colour of the trials that are not the best.
+var otherGrey = color.RGBA{140, 140, 140, 255}
+
 // SweepImage draws a sweep: the validation accuracy per epoch of every
 // trial overlaid, the best (trials[best]) highlighted, and beside it one
 // panel per swept hyperparameter of each trial's final validation
@@ -52,8 +65,12 @@ func SweepImage(trials []SweepTrial, swept []string, best int) (image.Image, err
 		if len(xys) == 0 || i == best {
 			continue
 		}
-		if err := addLine(curves, xys, color.RGBA{150, 150, 150, 255}, 1); err != nil {
+		l, err := addLine(curves, xys, otherGrey, 1)
+		if err != nil {
 			return nil, err
+		}
+		if drawn == 0 {
+			curves.Legend.Add("other trials", l)
 		}
 		drawn++
 	}
@@ -75,15 +92,25 @@ func SweepImage(trials []SweepTrial, swept []string, best int) (image.Image, err
 		return nil, ErrNoTrials
 	}
 	curves.Legend.Top, curves.Legend.YPosition = false, draw.PosBottom
-	row := []*plot.Plot{curves}
+	panels := []*plot.Plot{curves}
 	for _, flag := range swept[:min(len(swept), maxSweepPanels)] {
 		p, err := sweepPanel(trials, flag, best)
 		if err != nil {
 			return nil, err
 		}
-		row = append(row, p)
+		panels = append(panels, p)
 	}
-	return renderPlots([][]*plot.Plot{row}, 700+420*(len(row)-1), 520)
+	cols := min(len(panels), sweepColumns)
+	grid := make([][]*plot.Plot, (len(panels)+cols-1)/cols)
+	for i := range grid {
+		grid[i] = make([]*plot.Plot, cols) // a short last row keeps empty cells
+		copy(grid[i], panels[i*cols:])
+	}
+	w := sweepPanelW * cols
+	if cols == 1 {
+		w = 700 // the curves alone
+	}
+	return renderPlots(grid, w, sweepPanelH*len(grid))
 }
 
 // sweepPanel is the final validation accuracy of each trial against the
@@ -110,11 +137,24 @@ func sweepPanel(trials []SweepTrial, flag string, best int) (*plot.Plot, error) 
 		})
 		lo, _ := strconv.ParseFloat(values[0], 64)
 		hi, _ := strconv.ParseFloat(values[len(values)-1], 64)
+		// The axis runs a little past the values, so that no marker sits
+		// on its edge, half cut off; its ticks are the values swept, as
+		// given, rather than round numbers none of the trials used.
 		if lo > 0 && hi/lo >= 100 {
-			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+			p.X.Scale = plot.LogScale{}
 			x = func(v string) float64 { f, _ := strconv.ParseFloat(v, 64); return f }
+			p.X.Min, p.X.Max = lo/1.8, hi*1.8
 		} else if len(values) > 1 {
 			x = func(v string) float64 { f, _ := strconv.ParseFloat(v, 64); return f }
+			pad := 0.08 * (hi - lo)
+			p.X.Min, p.X.Max = lo-pad, hi+pad
+		}
+		if len(values) > 1 && len(values) <= 12 {
+			ticks := make([]plot.Tick, len(values))
+			for i, v := range values {
+				ticks[i] = plot.Tick{Value: x(v), Label: v}
+			}
+			p.X.Tick.Marker = plot.ConstantTicks(ticks)
 		}
 	}
 	if !numeric || len(values) == 1 {
@@ -129,10 +169,12 @@ func sweepPanel(trials []SweepTrial, flag string, best int) (*plot.Plot, error) 
 		p.X.Min, p.X.Max = -0.5, float64(len(values))-0.5
 	}
 	var all, top plotter.XYs
+	yLo, yHi := math.Inf(1), math.Inf(-1)
 	for i, t := range trials {
 		if t.Final == nil {
 			continue
 		}
+		yLo, yHi = min(yLo, *t.Final), max(yHi, *t.Final)
 		xy := plotter.XY{X: x(t.Settings[flag]), Y: *t.Final}
 		if i == best {
 			top = append(top, xy)
@@ -144,7 +186,8 @@ func sweepPanel(trials []SweepTrial, flag string, best int) (*plot.Plot, error) 
 		xys    plotter.XYs
 		c      color.Color
 		radius vg.Length
-	}{{all, color.RGBA{110, 110, 110, 255}, 4}, {top, blue, 6}} {
+		label  string
+	}{{all, otherGrey, 4, "other trials"}, {top, blue, 6, "best"}} {
 		if len(s.xys) == 0 {
 			continue
 		}
@@ -154,19 +197,27 @@ func sweepPanel(trials []SweepTrial, flag string, best int) (*plot.Plot, error) 
 		}
 		sc.GlyphStyle.Color, sc.GlyphStyle.Radius, sc.GlyphStyle.Shape = s.c, vg.Points(float64(s.radius)), draw.CircleGlyph{}
 		p.Add(sc)
+		p.Legend.Add(s.label, sc)
 	}
+	if yLo <= yHi {
+		// Equal accuracies would give a range of nothing, which gonum/plot
+		// widens to [0, 2·y]: keep the axis around the values instead.
+		pad := max(0.15*(yHi-yLo), 0.002)
+		p.Y.Min, p.Y.Max = yLo-pad, yHi+pad
+	}
+	p.Legend.Top, p.Legend.YPosition = false, draw.PosBottom
 	return p, nil
 }
 
-// addLine adds xys to p as a thin line without a legend entry.
-func addLine(p *plot.Plot, xys plotter.XYs, c color.Color, width float64) error {
+// addLine adds xys to p as a thin line, returned for a legend entry.
+func addLine(p *plot.Plot, xys plotter.XYs, c color.Color, width float64) (*plotter.Line, error) {
 	l, err := plotter.NewLine(xys)
 	if err != nil {
-		return fmt.Errorf("viz: sweep curve: %w", err)
+		return nil, fmt.Errorf("viz: sweep curve: %w", err)
 	}
 	l.LineStyle.Color, l.LineStyle.Width = c, vg.Points(width)
 	p.Add(l)
-	return nil
+	return l, nil
 }
 
 // Labels of a sweep's picture come from run folders' names and their

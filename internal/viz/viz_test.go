@@ -208,15 +208,22 @@ func TestCurves(t *testing.T) {
 		{Epoch: 1, TrainLoss: 0.5, TrainAccuracy: 0.85, ValLoss: ptr(0.3), ValAccuracy: ptr(0.91)},
 		{Epoch: 2, TrainLoss: 0.3, TrainAccuracy: 0.91, ValLoss: ptr(0.28), ValAccuracy: ptr(0.92)},
 	}
+	var steps []train.StepMetrics
+	for i := 1; i <= 20; i++ {
+		steps = append(steps, train.StepMetrics{Kind: train.StepKind, GlobalStep: i, Epochs: float64(i) / 10, TrainLoss: 1.2 / float64(i), LR: 0.01})
+	}
 	tests := []struct {
 		name    string
-		metrics []train.EpochMetrics
+		metrics train.RunMetrics
 		err     error
 	}{
-		{"train against validation", withVal, nil},
-		{"no validation set", []train.EpochMetrics{{Epoch: 1, TrainLoss: 1, TrainAccuracy: 0.5}}, nil},
-		{"one epoch", withVal[:1], nil},
-		{"no epochs", nil, ErrNoMetrics},
+		{"train against validation", train.RunMetrics{Epochs: withVal}, nil},
+		{"train against validation with step lines", train.RunMetrics{Epochs: withVal, Steps: steps}, nil},
+		{"no validation set", train.RunMetrics{Epochs: []train.EpochMetrics{{Epoch: 1, TrainLoss: 1, TrainAccuracy: 0.5}}}, nil},
+		{"one epoch", train.RunMetrics{Epochs: withVal[:1]}, nil},
+		{"one epoch with its step lines", train.RunMetrics{Epochs: withVal[:1], Steps: steps[:10]}, nil},
+		{"no epochs", train.RunMetrics{}, ErrNoMetrics},
+		{"step lines but no epochs", train.RunMetrics{Steps: steps}, ErrNoMetrics},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,6 +239,19 @@ func TestCurves(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the step lines are drawn", func(t *testing.T) {
+		without, err := Curves(train.RunMetrics{Epochs: withVal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		with, err := Curves(train.RunMetrics{Epochs: withVal, Steps: steps})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(mustPNG(t, without), mustPNG(t, with)) {
+			t.Error("the curves with step lines are the curves without them")
+		}
+	})
 }
 
 func TestReadMetrics(t *testing.T) {

@@ -180,7 +180,8 @@ func best(infos []Info, metric string) string {
 // the best by BestMetric and Protect. Validity is fully checked (sizes,
 // checksums, layout), so a corrupt newest checkpoint never counts towards
 // KeepLast; corrupt checkpoints are left alone for the user to inspect. It
-// returns the deleted folders.
+// returns the deleted folders, and points the pointer files (BestPointer,
+// LastPointer) at the best and the newest valid checkpoints.
 func (m *Manager) Prune() ([]string, error) {
 	infos, err := m.list()
 	if err != nil {
@@ -214,5 +215,5 @@ func (m *Manager) Prune() ([]string, error) {
 		}
 		deleted = append(deleted, info.Dir)
 	}
-	return deleted, nil
+	return deleted, m.writePointers(valid)
 }

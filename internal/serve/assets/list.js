@@ -1,4 +1,6 @@
-// The runs list: GET /api/runs every 2 s, as runs start and finish.
+// The runs list: GET /api/runs every 2 s, as runs start and finish; the
+// sweeps above it, each linking to its leaderboard, and their trials' runs
+// among the runs ("SWEEP/TRIAL").
 "use strict";
 
 async function refresh() {
@@ -20,6 +22,14 @@ async function refresh() {
     el("td", { class: "num", text: fmtAcc(r.best_val_accuracy) }),
     el("td", { class: "num", text: fmtAcc(r.test_accuracy) }),
     el("td", { text: fmtAgo(r.updated), title: r.stopped_because || "" }))));
+  const sweeps = data.sweeps || [];
+  $("#sweeps").hidden = sweeps.length === 0;
+  $("#sweeps tbody").replaceChildren(...sweeps.map((s) => el("tr", { "data-sweep": s.name },
+    el("td", {}, el("a", { href: runURL("/sweeps/", s.name), text: s.name })),
+    el("td", { class: "num", text: String(s.trials) }),
+    el("td", { class: "num", text: String(s.finished) }),
+    el("td", { class: "num", text: fmtAcc(s.best_val_accuracy) }),
+    el("td", { text: fmtAgo(s.updated) }))));
   const empty = $("#empty");
   empty.hidden = data.runs.length > 0;
   empty.textContent = "No runs in " + data.dir + " yet: start one with neurona train --run-dir " + data.dir + "/NAME, and it appears here.";

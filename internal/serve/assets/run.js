@@ -10,6 +10,10 @@ let lastRun = null, lastMetrics = "", evalKey = "";
 
 document.title = runName + " · neurona";
 $("#run-name").textContent = runName;
+if (runName.includes("/")) { // a sweep's trial: a way back to its leaderboard
+  const sweep = runName.slice(0, runName.indexOf("/"));
+  $("#run-name").after(el("a", { href: runURL("/sweeps/", sweep), text: "sweep " + sweep }));
+}
 
 function stat(label, value) { return el("div", {}, el("dt", { text: label }), el("dd", { text: value })); }
 
@@ -128,8 +132,9 @@ async function refreshMetrics() {
   const text = await res.text();
   if (text === lastMetrics) return;
   lastMetrics = text;
-  currentEpochs = JSON.parse(text).epochs;
-  drawCurves(currentEpochs);
+  const m = JSON.parse(text);
+  currentEpochs = m.epochs;
+  drawCurves(currentEpochs, m.steps || []);
   if (lastRun) showStats(lastRun, currentEpochs);
 }
 
