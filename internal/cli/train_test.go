@@ -64,14 +64,14 @@ func TestParseTrainDefaults(t *testing.T) {
 		}
 	})
 	for _, args := range [][]string{nil, {"--model", "mlp"}} {
-		t.Run("no flags or --model mlp give Adam at 6e-3 warmed up, a cosine schedule over 3 epochs, batch 512: "+strings.Join(args, " "), func(t *testing.T) {
+		t.Run("no flags or --model mlp give Adam at 6e-3 warmed up, a cosine schedule over 4 epochs, batch 512: "+strings.Join(args, " "), func(t *testing.T) {
 			o, err := parseTrain(args, testEnv(io.Discard))
 			if err != nil {
 				t.Fatal(err)
 			}
 			c := o.cfg
-			if c.Optimizer != "adam" || c.LR != 6e-3 || c.Warmup != 0.5 || c.BatchSize != 512 || c.Epochs != 3 || c.Schedule != "cosine" || c.Tol != 0 || c.NoChange != 0 {
-				t.Errorf("mlp config %+v, want adam, lr 6e-3, warm-up 0.5, batch 512, 3 epochs, cosine, no tol", c)
+			if c.Optimizer != "adam" || c.LR != 6e-3 || c.Warmup != 0.5 || c.BatchSize != 512 || c.Epochs != 4 || c.Schedule != "cosine" || c.Tol != 0 || c.NoChange != 0 {
+				t.Errorf("mlp config %+v, want adam, lr 6e-3, warm-up 0.5, batch 512, 4 epochs, cosine, no tol", c)
 			}
 			if got := onMNIST(c.Model); got != "mlp 784-512-512-10 relu softmax_ce" {
 				t.Errorf("model %q, want mlp 784-512-512-10 relu softmax_ce", got)
