@@ -83,23 +83,8 @@ func writeCommandDoc(b *strings.Builder, c *cobra.Command) {
 		}
 	}
 	local := visibleFlags(c.LocalFlags())
-	groups, order := map[string][]*pflag.Flag{}, []string{}
-	for _, f := range local {
-		g := "Flags"
-		if a := f.Annotations[annotationGroup]; len(a) > 0 {
-			g = a[0] + " flags"
-		}
-		if _, ok := groups[g]; !ok {
-			order = append(order, g)
-		}
-		groups[g] = append(groups[g], f)
-	}
-	for _, g := range order {
-		heading := g
-		if g == "Flags" && len(order) > 1 {
-			heading = "Other flags"
-		}
-		writeFlagTable(b, heading, groups[g])
+	for _, g := range groupFlags(local) {
+		writeFlagTable(b, g.heading, g.flags)
 	}
 	// The global flags (--pjrt-plugin, and --help once) are listed with
 	// neurona itself, not repeated under every command as help does.

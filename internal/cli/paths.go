@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"syscall"
 	"path/filepath"
+	"syscall"
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train/safefile"

@@ -50,26 +50,11 @@ func printHelp(cmd *cobra.Command, _ []string) {
 		}
 	}
 	local := visibleFlags(cmd.LocalFlags())
-	groups, order := map[string][]*pflag.Flag{}, []string{}
-	for _, f := range local {
-		g := "Flags"
-		if a := f.Annotations[annotationGroup]; len(a) > 0 {
-			g = a[0] + " flags"
-		}
-		if _, ok := groups[g]; !ok {
-			order = append(order, g)
-		}
-		groups[g] = append(groups[g], f)
-	}
 	inherited := visibleFlags(cmd.InheritedFlags())
 	width := flagColumn(append(local, inherited...))
-	for _, g := range order {
-		heading := g
-		if g == "Flags" && len(order) > 1 {
-			heading = "Other flags"
-		}
-		fmt.Fprintf(w, "\n%s:\n", heading)
-		writeFlags(w, groups[g], width)
+	for _, g := range groupFlags(local) {
+		fmt.Fprintf(w, "\n%s:\n", g.heading)
+		writeFlags(w, g.flags, width)
 	}
 	if len(inherited) > 0 {
 		fmt.Fprintln(w, "\nGlobal flags:")
@@ -106,6 +91,42 @@ func availableSubcommands(cmd *cobra.Command) []*cobra.Command {
 		}
 	}
 	return out
+}
+
+// flagGroup is a heading of help ("Model flags") and its flags.
+type flagGroup struct {
+	heading string
+	flags   []*pflag.Flag
+}
+
+// groupFlags sorts flags into the groups their annotation names, in the
+// order the groups first appear; flags of no group come under "Flags", or
+// "Other flags" when there are groups. Help and the generated reference
+// both list flags this way.
+func groupFlags(flags []*pflag.Flag) []flagGroup {
+	var groups []flagGroup
+	index := map[string]int{}
+	for _, f := range flags {
+		name := "Flags"
+		if a := f.Annotations[annotationGroup]; len(a) > 0 {
+			name = a[0] + " flags"
+		}
+		i, ok := index[name]
+		if !ok {
+			i = len(groups)
+			index[name] = i
+			groups = append(groups, flagGroup{heading: name})
+		}
+		groups[i].flags = append(groups[i].flags, f)
+	}
+	if len(groups) > 1 {
+		for i := range groups {
+			if groups[i].heading == "Flags" {
+				groups[i].heading = "Other flags"
+			}
+		}
+	}
+	return groups
 }
 
 // visibleFlags lists the flags of fs not hidden, in definition order.

@@ -51,7 +51,7 @@ func IsPointer(path string) bool {
 // before opening, bounded); a name that is not one Save writes, or a
 // checkpoint that is gone, is an error wrapping ErrPointer.
 func ReadPointer(path string) (string, error) {
-	raw, err := safefile.ReadFile(path, maxPointerBytes)
+	raw, err := safefile.ReadFileNoFollow(path, maxPointerBytes) // never a link out of the run
 	if err != nil {
 		return "", fmt.Errorf("checkpoint pointer %s: %w", path, err)
 	}

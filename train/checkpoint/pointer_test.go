@@ -78,12 +78,12 @@ func TestReadPointerRefusesWhatIsNotAPointer(t *testing.T) {
 			if err := os.Symlink(filepath.Join(dir, "ckpt-000000010"), path); err != nil {
 				t.Fatal(err)
 			}
-		}, false, "want a regular file"},
+		}, false, "symbolic link"},
 		{"a FIFO named best", func(t *testing.T, dir, path string) {
 			if err := syscall.Mkfifo(path, 0o644); err != nil {
 				t.Skipf("mkfifo: %v", err)
 			}
-		}, false, "want a regular file"},
+		}, false, "not a regular file (named pipe)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newManager(t, 3, "val_accuracy")
