@@ -55,6 +55,9 @@ type Model struct {
 	ImageRows    int
 	ImageCols    int
 	Classes      []string // class names, or their numbers
+	// Producer is the version of neurona that exports (ONNX's
+	// producer_version); FromCheckpoint leaves it empty.
+	Producer string
 }
 
 // FromCheckpoint builds the inference Model of spec (normalized) from a

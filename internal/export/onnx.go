@@ -82,7 +82,7 @@ func ONNX(m *Model) ([]byte, error) {
 		IrVersion:       proto.Int64(IRVersion),
 		OpsetImport:     []*onnx.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(Opset)}},
 		ProducerName:    proto.String("neurona"),
-		ProducerVersion: proto.String(Version),
+		ProducerVersion: proto.String(m.Producer),
 		DocString:       proto.String(m.Spec.String() + ": pixels as in the data (0-255) in, " + m.OutputKind + " probabilities out"),
 		Graph: &onnx.GraphProto{
 			Name:        proto.String("neurona"),
@@ -99,10 +99,6 @@ func ONNX(m *Model) ([]byte, error) {
 	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(mp)
 }
-
-// Version is written as the ONNX model's producer_version (the command
-// line sets it to neurona's).
-var Version = "dev"
 
 // metadata is the model's metadata_props: what a user of the file needs to
 // feed it and read its outputs.
