@@ -46,7 +46,7 @@ type Layer struct {
 // Model is what a trained model computes at inference.
 type Model struct {
 	Spec         models.Spec
-	Average      bool   // the weights are the averaged ones
+	Average      bool // the weights are the averaged ones
 	Hidden       []Layer
 	Output       Layer
 	Activation   string // hidden activation (models.Activations)
