@@ -27,12 +27,20 @@ type exportOptions struct {
 	format  string
 	out     string
 	classes string // --classes
+	input   export.Input
 }
+
+// Values of --input-type and --input-shape.
+var (
+	inputTypes  = []string{"float32", "uint8"}
+	inputShapes = []string{"flat", "image"}
+)
 
 // newCmdExport builds `neurona export`; runF, if not nil, runs instead of
 // exportRun.
 func newCmdExport(e *env, runF func(*exportOptions) error) *cobra.Command {
 	o := &exportOptions{}
+	var inputType, inputShape string
 	cmd := &cobra.Command{
 		Use:   "export <run-dir|checkpoint> --out FILE [--format onnx|npz]",
 		Short: "write a trained model as ONNX (its inference graph) or npz (its weights for NumPy)",
@@ -46,10 +54,13 @@ func newCmdExport(e *env, runF func(*exportOptions) error) *cobra.Command {
 			}
 			return nil
 		},
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			o.path = args[0]
 			if !slices.Contains(exportFormats, o.format) {
 				return usagef("--format %s is not a format (accepted: %s)", human.Text(firstChars(o.format, 20)), strings.Join(exportFormats, ", "))
+			}
+			if err := exportInput(cmd, o, inputType, inputShape); err != nil {
+				return err
 			}
 			if o.out == "" {
 				return usagef("--out is missing (want the file to write, e.g. --out model.%s)", o.format)
@@ -65,8 +76,28 @@ func newCmdExport(e *env, runF func(*exportOptions) error) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.format, "format", formatONNX, "onnx (the inference graph) or npz (the weights as NumPy arrays)")
 	cmd.Flags().StringVar(&o.out, "out", "", "file to write (replaced if it is there)")
+	cmd.Flags().StringVar(&inputType, "input-type", "float32", "onnx: the pixels' type, float32 or uint8 (0-255 either way)")
+	cmd.Flags().StringVar(&inputShape, "input-shape", "flat", "onnx: the pixels' shape, flat [N, rows*cols] or image [N, rows, cols]")
 	classesFlag(cmd.Flags(), &o.classes)
 	return cmd
+}
+
+// exportInput checks --input-type and --input-shape into o.input: ONNX
+// options, refused with npz (it has no input).
+func exportInput(cmd *cobra.Command, o *exportOptions, inputType, inputShape string) error {
+	for _, f := range []struct {
+		name, value string
+		accepted    []string
+	}{{"--input-type", inputType, inputTypes}, {"--input-shape", inputShape, inputShapes}} {
+		if !slices.Contains(f.accepted, f.value) {
+			return usagef("%s %s is not accepted (accepted: %s)", f.name, human.Text(firstChars(f.value, 20)), strings.Join(f.accepted, ", "))
+		}
+		if o.format != formatONNX && cmd.Flags().Changed(f.name[2:]) {
+			return usagef("%s is for --format onnx (an npz file holds only the weights)", f.name)
+		}
+	}
+	o.input = export.Input{Uint8: inputType == "uint8", Image: inputShape == "image"}
+	return nil
 }
 
 // exportRun exports as o says.
@@ -90,7 +121,7 @@ func exportRun(e *env, o *exportOptions) error {
 	if o.format == formatNPZ {
 		out, err = export.NPZ(m)
 	} else {
-		out, err = export.ONNX(m)
+		out, err = export.ONNX(m, o.input)
 	}
 	if err != nil {
 		return err

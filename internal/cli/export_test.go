@@ -56,7 +56,9 @@ func exportClients(t *testing.T) (python string, nodeEnv []string) {
 // and run.js read from the manifest.
 type exportedModel struct {
 	ONNX       string `json:"onnx"`
-	NPZ        string `json:"npz"`
+	NPZ        string `json:"npz,omitempty"`
+	Uint8      bool   `json:"uint8"` // pixels as uint8
+	Image      bool   `json:"image"` // pixels [N, rows, cols]
 	Activation string `json:"activation"`
 	Hidden     []int  `json:"hidden"`
 }
@@ -64,7 +66,8 @@ type exportedModel struct {
 // Every model kind neurona trains, exported to ONNX and npz, computes what
 // neurona predict computes: onnx.checker accepts each file, ONNX Runtime
 // gives predict's classes and probabilities (within 1e-5) on the test
-// images, the metadata names the input's image size and the classes, and a
+// images, fed as float32 [N, rows·cols] or as uint8 [N, rows, cols]
+// (--input-type uint8 --input-shape image), the metadata names the input's image size and the classes, and a
 // NumPy forward pass over the npz arrays gives the same classes.
 func TestExportMatchesPredict(t *testing.T) {
 	if testing.Short() {
@@ -72,7 +75,7 @@ func TestExportMatchesPredict(t *testing.T) {
 	}
 	python, nodeEnv := exportClients(t)
 	dataDir := shapesData(t)
-	const images = 40
+	const nTest = 40
 	for _, tc := range []struct {
 		name       string
 		flags      []string
@@ -97,12 +100,17 @@ func TestExportMatchesPredict(t *testing.T) {
 				t.Fatalf("train: exit %d\n%s%s", code, stdout, stderr)
 			}
 			m := exportedModel{ONNX: filepath.Join(dir, "model.onnx"), NPZ: filepath.Join(dir, "model.npz"), Activation: tc.activation, Hidden: tc.hidden}
-			for format, out := range map[string]string{"onnx": m.ONNX, "npz": m.NPZ} {
-				if code, _, stderr := cliRun("export", run, "--format", format, "--out", out); code != ExitOK {
-					t.Fatalf("export --format %s: exit %d: %s", format, code, stderr)
+			images := exportedModel{ONNX: filepath.Join(dir, "images.onnx"), Uint8: true, Image: true}
+			for _, args := range [][]string{
+				{"--format", "onnx", "--out", m.ONNX},
+				{"--format", "npz", "--out", m.NPZ},
+				{"--input-type", "uint8", "--input-shape", "image", "--out", images.ONNX},
+			} {
+				if code, _, stderr := cliRun(append([]string{"export", run}, args...)...); code != ExitOK {
+					t.Fatalf("export %s: exit %d: %s", strings.Join(args, " "), code, stderr)
 				}
 			}
-			code, stdout, stderr := cliRun("predict", run, "--json", "--test-index", fmt.Sprintf("0-%d", images-1), "--backend", backend.Go)
+			code, stdout, stderr := cliRun("predict", run, "--json", "--test-index", fmt.Sprintf("0-%d", nTest-1), "--backend", backend.Go)
 			if code != ExitOK {
 				t.Fatalf("predict: exit %d: %s", code, stderr)
 			}
@@ -110,8 +118,9 @@ func TestExportMatchesPredict(t *testing.T) {
 			if err := json.Unmarshal([]byte(stdout), &want); err != nil {
 				t.Fatalf("predict --json: %v", err)
 			}
+			checkedFiles := []string{m.ONNX, images.ONNX}
 			manifest := filepath.Join(dir, "manifest.json")
-			writeManifest(t, manifest, testPixels(t, dataDir, images), m)
+			writeManifest(t, manifest, testPixels(t, dataDir, nTest), m, images)
 
 			var checked []struct {
 				Opset    int               `json:"opset"`
@@ -130,7 +139,10 @@ func TestExportMatchesPredict(t *testing.T) {
 			node.Env = nodeEnv
 			runClient(t, node, &ran)
 
-			c, r := checked[0], ran[0]
+			if len(checked) != 2 || len(ran) != 2 {
+				t.Fatalf("check.py checked %d models, run.js ran %d; want 2", len(checked), len(ran))
+			}
+			c := checked[0]
 			if c.Opset != export.Opset || !slices.Equal(c.Inputs, []string{"pixels"}) || !slices.Equal(c.Outputs, []string{"probabilities", "class", "scores"}) {
 				t.Errorf("ONNX opset %d, inputs %v, outputs %v; want %d, [pixels], [probabilities class scores]", c.Opset, c.Inputs, c.Outputs, export.Opset)
 			}
@@ -142,13 +154,21 @@ func TestExportMatchesPredict(t *testing.T) {
 			if len(c.Arrays) != 2*layers {
 				t.Errorf("npz arrays %v; want weights and biases of %d layers", c.Arrays, layers)
 			}
+			if in := checked[1].Metadata["input"]; !strings.HasPrefix(in, fmt.Sprintf("pixels: uint8 [N, %d, %d]", shapesRows, shapesCols)) {
+				t.Errorf("metadata input %q of the uint8 image model", in)
+			}
 			for i, p := range want.Predictions {
-				if r.Classes[i] != p.Class || c.Classes[i] != p.Class {
-					t.Errorf("test[%d]: predict says class %d, ONNX Runtime %d, NumPy on the npz %d", i, p.Class, r.Classes[i], c.Classes[i])
+				if c.Classes[i] != p.Class {
+					t.Errorf("test[%d]: predict says class %d, NumPy on the npz %d", i, p.Class, c.Classes[i])
 				}
-				for k, prob := range p.Probabilities {
-					if d := math.Abs(float64(prob) - r.Probabilities[i][k]); !(d <= 1e-5) {
-						t.Errorf("test[%d] class %d: predict's probability %g, ONNX Runtime's %g", i, k, prob, r.Probabilities[i][k])
+				for j, r := range ran {
+					if r.Classes[i] != p.Class {
+						t.Errorf("test[%d]: predict says class %d, ONNX Runtime on %s %d", i, p.Class, filepath.Base(checkedFiles[j]), r.Classes[i])
+					}
+					for k, prob := range p.Probabilities {
+						if d := math.Abs(float64(prob) - r.Probabilities[i][k]); !(d <= 1e-5) {
+							t.Errorf("test[%d] class %d: predict's probability %g, ONNX Runtime's on %s %g", i, k, prob, filepath.Base(checkedFiles[j]), r.Probabilities[i][k])
+						}
 					}
 				}
 			}
@@ -179,7 +199,7 @@ func testPixels(t *testing.T, dataDir string, n int) [][]float32 {
 
 func writeManifest(t *testing.T, path string, pixels [][]float32, models ...exportedModel) {
 	t.Helper()
-	b, err := json.Marshal(map[string]any{"pixels": pixels, "models": models})
+	b, err := json.Marshal(map[string]any{"pixels": pixels, "models": models, "image_rows": shapesRows, "image_cols": shapesCols})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -164,7 +164,7 @@ func TestONNXOperatorsPerActivation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := ONNX(m)
+			b, err := ONNX(m, Input{})
 			if err != nil {
 				t.Fatal(err)
 			}

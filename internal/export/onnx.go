@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/neurona/neurona/internal/onnx"
 	"google.golang.org/protobuf/proto"
@@ -20,20 +21,41 @@ const (
 
 // Names of the graph's inputs and outputs.
 const (
-	InputPixels         = "pixels"        // float32 [N, rows·cols], 0-255
+	InputPixels         = "pixels"        // [N, rows·cols] or [N, rows, cols], 0-255
 	OutputProbabilities = "probabilities" // float32 [N, classes]
 	OutputClass         = "class"         // int64 [N], the predicted class
 	OutputScores        = "scores"        // float32 [N, classes], before the output activation
 )
 
+// Input is how an ONNX model takes its pixels.
+type Input struct {
+	// Uint8 takes uint8 pixels (as image files and MNIST hold them) instead
+	// of float32 ones.
+	Uint8 bool
+	// Image takes [N, rows, cols] instead of [N, rows·cols].
+	Image bool
+}
+
 // ONNX returns m as a serialized ONNX ModelProto: pixels in, as they are in
-// the data (0-255, float32 [N, rows·cols]), divided by 255 inside the graph
-// as neurona does before its first layer; probabilities, class and scores
-// out, computed as neurona's predict computes them.
-func ONNX(m *Model) ([]byte, error) {
+// the data (0-255; float32 [N, rows·cols] unless in says otherwise),
+// divided by 255 inside the graph as neurona does before its first layer;
+// probabilities, class and scores out, computed as neurona's predict
+// computes them.
+func ONNX(m *Model, in Input) ([]byte, error) {
+	if in.Image && m.ImageRows*m.ImageCols != m.Spec.Inputs {
+		return nil, fmt.Errorf("export: %dx%d images for a model of %d inputs", m.ImageRows, m.ImageCols, m.Spec.Inputs)
+	}
 	g := &graph{}
+	x := InputPixels
+	if in.Image {
+		g.int64s("flat_shape", []int64{-1, int64(m.Spec.Inputs)})
+		x = g.node("Reshape", []string{x, "flat_shape"}, "flat_pixels", nil)
+	}
+	if in.Uint8 {
+		x = g.node("Cast", []string{x}, "float_pixels", []*onnx.AttributeProto{intAttr("to", int64(onnx.TensorProto_FLOAT))})
+	}
 	g.constant("input_scale", []int64{}, []float32{255})
-	x := g.node("Div", []string{InputPixels, "input_scale"}, "x", nil)
+	x = g.node("Div", []string{x, "input_scale"}, "x", nil)
 	for i, l := range m.Hidden {
 		z := g.denseTo(l, x, l.Name+".z")
 		switch m.Activation {
@@ -76,7 +98,13 @@ func ONNX(m *Model) ([]byte, error) {
 	// ArgMax keeps the first of equal scores, as GoMLX's ArgMax does.
 	g.node("ArgMax", []string{x}, OutputClass, []*onnx.AttributeProto{intAttr("axis", 1), intAttr("keepdims", 0)})
 
-	inputs := int64(m.Spec.Inputs)
+	dtype, dims := onnx.TensorProto_FLOAT, []int64{int64(m.Spec.Inputs)}
+	if in.Uint8 {
+		dtype = onnx.TensorProto_UINT8
+	}
+	if in.Image {
+		dims = []int64{int64(m.ImageRows), int64(m.ImageCols)}
+	}
 	classes := int64(m.Spec.Classes)
 	mp := &onnx.ModelProto{
 		IrVersion:       proto.Int64(IRVersion),
@@ -88,21 +116,28 @@ func ONNX(m *Model) ([]byte, error) {
 			Name:        proto.String("neurona"),
 			Node:        g.nodes,
 			Initializer: g.inits,
-			Input:       []*onnx.ValueInfoProto{tensorInfo(InputPixels, onnx.TensorProto_FLOAT, inputs)},
+			Input:       []*onnx.ValueInfoProto{tensorInfo(InputPixels, dtype, dims...)},
 			Output: []*onnx.ValueInfoProto{
 				tensorInfo(OutputProbabilities, onnx.TensorProto_FLOAT, classes),
 				tensorInfo(OutputClass, onnx.TensorProto_INT64),
 				tensorInfo(OutputScores, onnx.TensorProto_FLOAT, classes),
 			},
 		},
-		MetadataProps: metadata(m),
+		MetadataProps: metadata(m, in),
 	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(mp)
 }
 
 // metadata is the model's metadata_props: what a user of the file needs to
 // feed it and read its outputs.
-func metadata(m *Model) []*onnx.StringStringEntryProto {
+func metadata(m *Model, in Input) []*onnx.StringStringEntryProto {
+	input := "float32 [N, " + strconv.Itoa(m.Spec.Inputs) + "]"
+	if in.Image {
+		input = "float32 [N, " + strconv.Itoa(m.ImageRows) + ", " + strconv.Itoa(m.ImageCols) + "]"
+	}
+	if in.Uint8 {
+		input = "uint8" + strings.TrimPrefix(input, "float32")
+	}
 	names, _ := json.Marshal(m.Classes) // a []string always marshals
 	props := [][2]string{
 		{"neurona.model", m.Spec.String()},
@@ -110,7 +145,7 @@ func metadata(m *Model) []*onnx.StringStringEntryProto {
 		{"neurona.outputs", m.OutputKind},
 		{"image_rows", strconv.Itoa(m.ImageRows)},
 		{"image_cols", strconv.Itoa(m.ImageCols)},
-		{"input", InputPixels + ": float32 [N, " + strconv.Itoa(m.Spec.Inputs) + "], pixels 0-255 row by row as in the data; the graph divides by 255"},
+		{"input", InputPixels + ": " + input + ", pixels 0-255 row by row as in the data; the graph divides by 255"},
 		{"classes", string(names)},
 	}
 	out := make([]*onnx.StringStringEntryProto, len(props))
