@@ -252,3 +252,15 @@ func FuzzFromCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// A model whose weights pass ONNX's 2 GiB limit is refused before anything
+// is built, with the format that has no limit named.
+func TestONNXRefusesTooLargeWeights(t *testing.T) {
+	spec := models.Spec{Name: models.MLP, Inputs: 784, Classes: 10, Hidden: []int{1 << 20}}
+	m := &Model{Spec: spec, Activation: "relu", OutputKind: OutputSoftmax,
+		Hidden: []Layer{{Name: "hidden_0", Inputs: 784, Outputs: 1 << 20}}, // 3.3 GB declared, none allocated
+		Output: Layer{Name: "output", Inputs: 1 << 20, Outputs: 10}}
+	if _, err := ONNX(m, Input{}); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "--format npz") {
+		t.Errorf("error %v, want ErrTooLarge naming --format npz", err)
+	}
+}

@@ -2,6 +2,7 @@ package export
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -27,6 +28,15 @@ const (
 	OutputScores        = "scores"        // float32 [N, classes], before the output activation
 )
 
+// MaxONNXWeights is the most bytes of weights ONNX writes: a protobuf
+// message, so an ONNX file without external data, is at most 2 GiB, and
+// the graph needs some room besides the weights.
+const MaxONNXWeights = 2<<30 - 1<<20
+
+// ErrTooLarge is returned for a model whose weights do not fit in one ONNX
+// file.
+var ErrTooLarge = errors.New("export: the weights are too large for one ONNX file (at most 2 GiB; --format npz has no limit)")
+
 // Input is how an ONNX model takes its pixels.
 type Input struct {
 	// Uint8 takes uint8 pixels (as image files and MNIST hold them) instead
@@ -42,6 +52,14 @@ type Input struct {
 // probabilities, class and scores out, computed as neurona's predict
 // computes them.
 func ONNX(m *Model, in Input) ([]byte, error) {
+	size := 0
+	for _, l := range append(append([]Layer(nil), m.Hidden...), m.Output) {
+		// The declared sizes, each at most models.MaxWidth² (2^40): no overflow.
+		size += 4 * (l.Inputs*l.Outputs + l.Outputs)
+	}
+	if size > MaxONNXWeights {
+		return nil, fmt.Errorf("%w: %s has %d bytes of weights", ErrTooLarge, m.Spec, size)
+	}
 	if in.Image && m.ImageRows*m.ImageCols != m.Spec.Inputs {
 		return nil, fmt.Errorf("export: %dx%d images for a model of %d inputs", m.ImageRows, m.ImageCols, m.Spec.Inputs)
 	}
