@@ -44,10 +44,10 @@ func newCmdExport(e *env, runF func(*exportOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export <run-dir|checkpoint> --out FILE [--format onnx|npz]",
 		Short: "write a trained model as ONNX (its inference graph) or npz (its weights for NumPy)",
-		Long: "Writes the model of a run's newest valid checkpoint (or of the checkpoint given) in a format other\n" +
-			"programs read: onnx, the inference graph (pixels 0-255 in; probabilities, class and scores out; the image\n" +
-			"size and class names in its metadata) for ONNX Runtime and other ONNX tools, or npz, the weights as NumPy\n" +
-			"arrays. docs/export.md has the details and examples.",
+		Long: "Writes the model of a run's newest valid checkpoint (or of the checkpoint given) in a format\n" +
+			"other programs read: onnx, the inference graph (pixels 0-255 in; probabilities, class and scores\n" +
+			"out; the image size and class names in its metadata) for ONNX Runtime and other ONNX tools, or\n" +
+			"npz, the weights as NumPy arrays. docs/export.md has the details and examples.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("want one run folder or checkpoint to export, got %d arguments (see `%s --help`)", len(args), cmd.CommandPath())
