@@ -47,7 +47,8 @@ func exportClients(t *testing.T) (python string, nodeEnv []string) {
 	check := exec.Command("node", "-e", "require('onnxruntime-node')")
 	check.Env = nodeEnv
 	if out, err := check.CombinedOutput(); err != nil {
-		missing("no node with onnxruntime-node in %s (npm install --prefix .ci --ignore-scripts onnxruntime-node): %v %s", modules, err, firstChars(string(out), 200))
+		line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+		missing("no node with onnxruntime-node in %s (npm install --prefix .ci --ignore-scripts onnxruntime-node): %v: %s", modules, err, firstChars(line, 200))
 	}
 	return python, nodeEnv
 }
