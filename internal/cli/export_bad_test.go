@@ -7,9 +7,11 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/neurona/neurona/internal/onnx"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
+	"google.golang.org/protobuf/proto"
 )
 
 // Bad input to `neurona export` gets one line on stderr, the documented
@@ -86,6 +88,29 @@ func TestExportRefusesBadInput(t *testing.T) {
 			}
 		})
 	}
+	t.Run("--classes names the classes in the ONNX metadata", func(t *testing.T) {
+		named := filepath.Join(t.TempDir(), "named.onnx")
+		if code, _, stderr := cliRun("export", run, "--classes", "b,c,x", "--out", named); code != ExitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		b, err := os.ReadFile(named)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mp onnx.ModelProto
+		if err := proto.Unmarshal(b, &mp); err != nil {
+			t.Fatalf("the file is not an ONNX ModelProto: %v", err)
+		}
+		classes := "(none)"
+		for _, p := range mp.GetMetadataProps() {
+			if p.GetKey() == "classes" {
+				classes = p.GetValue()
+			}
+		}
+		if classes != `["b","c","x"]` {
+			t.Errorf("metadata classes %s, want [\"b\",\"c\",\"x\"]", classes)
+		}
+	})
 }
 
 // copyFiles copies the named files of folder from into folder to.
