@@ -21,12 +21,12 @@ var layers = [][]string{
 	{"internal/sweep", "internal/serve"},
 	{"internal/runs"},
 	{"internal/report"},
-	{"internal/viz", "train/bench"},
+	{"internal/viz", "internal/export", "train/bench"},
 	{"train"},
 	{"train/backend", "train/checkpoint"},
 	{"models", "data"},
 	{"train/atomicfile"},
-	{"train/human", "train/safejson", "train/safefile", "train/testhook"},
+	{"train/human", "train/safejson", "train/safefile", "train/testhook", "internal/onnx"},
 }
 
 // testHelpers are imported by tests only, below every layer.

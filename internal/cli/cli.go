@@ -85,6 +85,7 @@ func commands(e *env) []*cobra.Command {
 		newCmdServe(e, nil),
 		newCmdExplain(e, nil),
 		newCmdPlot(e, nil),
+		newCmdExport(e, nil),
 		newCmdData(e),
 		newCmdModels(e),
 		newCmdBackends(e),
