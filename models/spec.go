@@ -1,6 +1,7 @@
 package models
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -194,4 +195,22 @@ func shorten(s string) string {
 		return s[:40] + "..."
 	}
 	return s
+}
+
+// UnmarshalJSON reads a spec as neurona saves it (meta.json, summary.json):
+// normalized, so an MLP's hidden widths are always there, and an MLP saved
+// without them (omitempty drops an empty list) has no hidden layers. Read
+// with Go's default rule it would come back as the default 512,512 and no
+// longer match its own weights.
+func (s *Spec) UnmarshalJSON(b []byte) error {
+	type plain Spec // without this method
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	if p.Name == MLP && p.Hidden == nil {
+		p.Hidden = []int{}
+	}
+	*s = Spec(p)
+	return nil
 }
