@@ -276,6 +276,7 @@ func ExampleMain() {
 	//   serve        serve a runs folder as a local web app: live curves, results, a pad to draw digits on
 	//   explain      draw what a trained model's first layer looks for, as weight images
 	//   plot         draw reference pictures (activations: the activation functions and their derivatives)
+	//   export       write a trained model as ONNX (its inference graph) or npz (its weights for NumPy)
 	//   data         find, check, download or show MNIST (info, verify, fetch, show)
 	//   models       list the models, activations, losses and optimizers
 	//   backends     list the compute backends and why any is unavailable; install an XLA plugin

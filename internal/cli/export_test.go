@@ -75,8 +75,8 @@ func TestExportMatchesPredict(t *testing.T) {
 		t.Skip("trains a model of each kind")
 	}
 	python, nodeEnv := exportClients(t)
-	dataDir := shapesData(t)
-	const nTest = 40
+	const nTest = 1000 // the acceptance: 1,000 test images through ONNX Runtime
+	dataDir := shapesDataOfSize(t, 800, nTest)
 	for _, tc := range []struct {
 		name       string
 		flags      []string

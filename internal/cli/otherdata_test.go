@@ -25,12 +25,18 @@ var shapesNames = []string{"bar", "column", "cross"}
 // place with noise, and a classes.txt naming them.
 func shapesData(t *testing.T) string {
 	t.Helper()
+	return shapesDataOfSize(t, 800, 200)
+}
+
+// shapesDataOfSize is shapesData with nTrain training and nTest test images.
+func shapesDataOfSize(t *testing.T, nTrain, nTest int) string {
+	t.Helper()
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(3, 5))
 	for _, split := range []struct {
 		prefix string
 		n      int
-	}{{"train", 800}, {"t10k", 200}} {
+	}{{"train", nTrain}, {"t10k", nTest}} {
 		var images, labels []uint8
 		for i := range split.n {
 			class := i % 3
