@@ -16,7 +16,7 @@ import (
 // interrupted saves a checkpoint of where the run stopped and returns the
 // context's error.
 func (l *loop) interrupted(ctx context.Context) error {
-	l.st.StoppedBecause = "interrupted"
+	l.st.Stop, l.st.StoppedBecause = StopInterrupted, "interrupted"
 	if l.lastSave != l.st.GlobalStep {
 		if _, err := l.save("interrupt", nil); err != nil {
 			return errors.Join(ctx.Err(), err)
@@ -27,7 +27,7 @@ func (l *loop) interrupted(ctx context.Context) error {
 
 // diverged records a divergence as the reason the run stopped.
 func (l *loop) diverged(err *divergedError) error {
-	l.st.StoppedBecause = err.reason()
+	l.st.Stop, l.st.StoppedBecause = StopDiverged, err.reason()
 	return err
 }
 
@@ -106,7 +106,7 @@ func (l *loop) loadBest() error {
 // fillSummary copies the state into the summary.
 func (l *loop) fillSummary() {
 	s, st := l.summary, l.st
-	s.Epochs, s.GlobalStep, s.StoppedBecause = st.Epoch, st.GlobalStep, st.StoppedBecause
+	s.Epochs, s.GlobalStep, s.StoppedBecause, s.StopReason = st.Epoch, st.GlobalStep, st.StoppedBecause, st.Stop
 	s.TrainLoss, s.TrainAccuracy = st.TrainLoss, st.TrainAccuracy
 	// An interrupted run also trained the part of the epoch it stopped in
 	// (its seconds and examples are zero after a whole epoch).

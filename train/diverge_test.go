@@ -53,8 +53,8 @@ func TestDivergingRunStopsAndKeepsItsFiniteCheckpoint(t *testing.T) {
 			if err := json.Unmarshal(raw, &saved); err != nil {
 				t.Fatalf("summary.json: %v", err)
 			}
-			if !strings.HasPrefix(saved.StoppedBecause, "training diverged at step ") {
-				t.Errorf("stopped_because %q", saved.StoppedBecause)
+			if !strings.HasPrefix(saved.StoppedBecause, "training diverged at step ") || saved.StopReason != StopDiverged {
+				t.Errorf("stopped_because %q, stop_reason %q; want a divergence", saved.StoppedBecause, saved.StopReason)
 			}
 			infos, err := checkpoint.List(CheckpointsDir(s.RunDir), true)
 			if err != nil {

@@ -85,6 +85,6 @@ func (l *loop) applyPatience(m EpochMetrics) {
 		if cfg.EarlyStopMinDelta > 0 {
 			by = fmt.Sprintf(" by more than %g", cfg.EarlyStopMinDelta)
 		}
-		st.Done, st.StoppedBecause = true, fmt.Sprintf("%s did not improve%s for %s (--patience)", what, by, human.Count(cfg.Patience, "epoch"))
+		st.Done, st.Stop, st.StoppedBecause = true, StopPatience, fmt.Sprintf("%s did not improve%s for %s (--patience)", what, by, human.Count(cfg.Patience, "epoch"))
 	}
 }

@@ -62,6 +62,9 @@ func TestEarlyStoppingMonitorAndMinDelta(t *testing.T) {
 			if !strings.Contains(l.st.StoppedBecause, tc.reasonSays) {
 				t.Errorf("stopped because %q, want it to say %q", l.st.StoppedBecause, tc.reasonSays)
 			}
+			if want := map[bool]StopReason{true: StopPatience, false: ""}[tc.stopsAt > 0]; l.st.Stop != want {
+				t.Errorf("stop reason %q, want %q", l.st.Stop, want)
+			}
 		})
 	}
 }

@@ -48,7 +48,7 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 		// Training longer than first planned: the stopping rules start
 		// counting afresh, or the rule that stopped the run would stop it
 		// again after one epoch.
-		st.Done, st.StoppedBecause, st.NoBetter, st.NoImprove = false, "", 0, 0
+		st.Done, st.Stop, st.StoppedBecause, st.NoBetter, st.NoImprove = false, "", "", 0, 0
 	}
 	for st.Epoch < cfg.Epochs {
 		if err := l.trainEpoch(ctx, trainData); err != nil {
@@ -98,7 +98,7 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 		}
 		l.applyStoppingRules(m)
 		if !st.Done && st.Epoch >= cfg.Epochs {
-			st.Done, st.StoppedBecause = true, fmt.Sprintf("reached --epochs %d", cfg.Epochs)
+			st.Done, st.Stop, st.StoppedBecause = true, StopEpochs, fmt.Sprintf("reached --epochs %d", cfg.Epochs)
 		}
 		// The last epoch is always saved: its checkpoint records Done, so
 		// resuming a finished run knows there is nothing left to do.
@@ -135,7 +135,7 @@ func (l *loop) applyStoppingRules(m EpochMetrics) {
 			st.BestLoss = &loss
 		}
 		if st.NoImprove >= cfg.NoChange && !st.Done {
-			st.Done, st.StoppedBecause = true, fmt.Sprintf("training loss did not improve by %g for %s (--tol, --n-iter-no-change)",
+			st.Done, st.Stop, st.StoppedBecause = true, StopTol, fmt.Sprintf("training loss did not improve by %g for %s (--tol, --n-iter-no-change)",
 				cfg.Tol, human.Count(cfg.NoChange, "epoch"))
 		}
 	}

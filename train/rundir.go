@@ -36,7 +36,8 @@ type Summary struct {
 	BackendDescription string         `json:"backend_description"`
 	Epochs             int            `json:"epochs"`
 	GlobalStep         int            `json:"global_step"`
-	StoppedBecause     string         `json:"stopped_because"`
+	StoppedBecause     string         `json:"stopped_because"` // in words; StopReason says it as a value
+	StopReason         StopReason     `json:"stop_reason,omitempty"`
 	BestEpoch          int            `json:"best_epoch,omitempty"`
 	BestValAccuracy    *float64       `json:"best_val_accuracy,omitempty"`
 	Checkpoints        int            `json:"checkpoints_saved"`

@@ -47,6 +47,7 @@ type runState struct {
 	LastEpoch      *EpochMetrics `json:"last_epoch,omitempty"`
 	Done           bool          `json:"done"`
 	StoppedBecause string        `json:"stopped_because,omitempty"`
+	Stop           StopReason    `json:"stop_reason,omitempty"`
 }
 
 // checkpointMeta is a checkpoint's meta.json.

@@ -203,7 +203,7 @@ func (l *loop) abandon(err error, opts Options, start time.Time) (_ error, ok bo
 	if ab == nil {
 		return err, false
 	}
-	l.summary.StoppedBecause, l.summary.WallSeconds = ab.Error(), time.Since(start).Seconds()
+	l.summary.StoppedBecause, l.summary.StopReason, l.summary.WallSeconds = ab.Error(), StopAbandoned, time.Since(start).Seconds()
 	return errors.Join(ab, l.rd.writeSummary(l.summary)), true
 }
 

@@ -98,6 +98,7 @@ func (r *Run) fromSummary(s *train.Summary, file string) {
 	}
 	c.enum("schedule", h.Schedule, train.Schedules)
 	c.enum("loop", h.Loop, train.Loops)
+	c.enum("stop_reason", string(s.StopReason), train.StopReasons)
 	if h.LR != 0 && !(h.LR > 0 && h.LR <= 1e6) {
 		c.bad("lr", "lr %.4g is not a learning rate (> 0, at most 1e6)", h.LR)
 	} else {

@@ -2,7 +2,6 @@ package runs
 
 import (
 	"io/fs"
-	"strings"
 	"time"
 
 	"github.com/neurona/neurona/train"
@@ -32,11 +31,11 @@ func Status(s *train.Summary, training bool) string {
 		return Training
 	case s == nil:
 		return Crashed
-	case s.StoppedBecause == "interrupted":
+	case s.Reason() == train.StopInterrupted:
 		return Interrupted
 	case s.TestAccuracy == nil:
 		return Failed
-	case strings.HasPrefix(s.StoppedBecause, "reached --epochs"):
+	case s.Reason() == train.StopEpochs:
 		return Finished
 	}
 	return StoppedEarly

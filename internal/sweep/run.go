@@ -120,7 +120,7 @@ func hasCheckpoint(dir string) bool {
 // finishedResult is the result of a run folder whose run finished.
 func finishedResult(dir string) (Result, bool) {
 	s, err := train.ReadSummary(dir)
-	if err != nil || s.TestAccuracy == nil || s.StoppedBecause == "interrupted" {
+	if err != nil || s.TestAccuracy == nil || s.Reason() == train.StopInterrupted {
 		return Result{}, false
 	}
 	return Result{Status: Finished, BestEpoch: s.BestEpoch, ValAccuracy: bestVal(s), TestAccuracy: s.TestAccuracy,

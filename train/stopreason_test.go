@@ -1,0 +1,30 @@
+package train
+
+import "testing"
+
+// Reason answers from StopReason, and from the words of a summary written
+// before StopReason existed; the words are never read where a reason is.
+func TestSummaryReason(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		reason StopReason
+		words  string
+		want   StopReason
+	}{
+		{"a reason is taken as it is", StopPatience, "reached --epochs 3", StopPatience},
+		{"old words: the epochs given", "", "reached --epochs 3", StopEpochs},
+		{"old words: an interrupt", "", "interrupted", StopInterrupted},
+		{"old words: early stopping", "", "validation accuracy did not improve for 2 epochs (--patience)", StopPatience},
+		{"old words: the perceptron's rule", "", "training loss did not improve by 0.001 for 5 epochs (--tol, --n-iter-no-change)", StopTol},
+		{"old words: divergence", "", "training diverged at step 12 (training loss NaN)", StopDiverged},
+		{"words of no reason", "", "something else", ""},
+		{"no words", "", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Summary{StopReason: tc.reason, StoppedBecause: tc.words}
+			if got := s.Reason(); got != tc.want {
+				t.Errorf("Reason() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
