@@ -8,7 +8,6 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 )
 
 // referencePerceptron is the averaged perceptron written directly in Go:
@@ -80,11 +79,7 @@ func TestAveragedPerceptronMatchesAGoImplementation(t *testing.T) {
 	for i := range labels {
 		labels[i] = int32(r.IntN(classes))
 	}
-	engine, _, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer engine.Finalize()
+	engine, _ := newGoBackend(t)
 	for _, tc := range []struct {
 		batch, epochs int
 		lr            float64

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 )
 
 // TestHandWrittenBackwardTrainsAsAutodiff runs a few training steps of
@@ -16,11 +15,7 @@ import (
 // right order, and the two ways train the same model.
 func TestHandWrittenBackwardTrainsAsAutodiff(t *testing.T) {
 	m := smallMNIST(t, 200, 10)
-	engine, _, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer engine.Finalize()
+	engine, _ := newGoBackend(t)
 	for _, tc := range []struct {
 		name   string
 		mutate func(*Config)

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
 )
 
@@ -18,11 +17,7 @@ import (
 // and checkpoints/last to the newest.
 func TestBestAndLastPointAtTheirCheckpoints(t *testing.T) {
 	m := smallMNIST(t, 1000, 200)
-	goBackend, name, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer goBackend.Finalize()
+	goBackend, name := newGoBackend(t)
 	cfg := Defaults(models.Perceptron)
 	cfg.Backend, cfg.BatchSize, cfg.Epochs, cfg.Average, cfg.NoChange = name, 50, 4, false, 0
 	cfg.KeepLast, cfg.RunDir = 1, filepath.Join(t.TempDir(), "run")

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
 )
 
@@ -183,11 +182,7 @@ func openErr(dir string) error   { _, err := checkpoint.Open(dir); return err }
 // loadsOnGo loads c on the Go backend and predicts one image with it.
 func loadsOnGo(t testing.TB, c *checkpoint.Checkpoint) {
 	t.Helper()
-	goBackend, _, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer goBackend.Finalize()
+	goBackend, _ := newGoBackend(t)
 	tr, err := LoadTrained(goBackend, c)
 	if err != nil {
 		t.Fatalf("load %s: %v", c.Dir, err)

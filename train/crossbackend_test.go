@@ -67,11 +67,7 @@ func TestLoadedCheckpointEvaluatesAsTheRunDid(t *testing.T) {
 	if err != nil || len(skipped) > 0 {
 		t.Fatalf("ResolveCheckpoint: %v %v", err, skipped)
 	}
-	goBackend, _, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer goBackend.Finalize()
+	goBackend, _ := newGoBackend(t)
 	trained, err := LoadTrained(goBackend, c)
 	if err != nil {
 		t.Fatal(err)

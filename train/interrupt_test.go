@@ -8,18 +8,13 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 )
 
 // A run interrupted in its first epoch trained for a while: its summary
 // says how long and how fast (runs list showed TRAIN TIME 0.0s).
 func TestAnInterruptedRunRecordsTheTimeItTrained(t *testing.T) {
 	m := smallMNIST(t, 1000, 200)
-	goBackend, name, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer goBackend.Finalize()
+	goBackend, name := newGoBackend(t)
 	cfg := Defaults(models.Perceptron)
 	cfg.Backend, cfg.BatchSize, cfg.Epochs, cfg.StepsPerCall = name, 50, 3, 1
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 )
 
 // TestBothWeightLayoutsTrainLoadAndResume trains a small MLP with each
@@ -42,11 +41,7 @@ func TestBothWeightLayoutsTrainLoadAndResume(t *testing.T) {
 					t.Errorf("first layer saved as %v, want %v", v.Shape, tc.first)
 				}
 			}
-			engine, name, err := backend.New(backend.Go)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer engine.Finalize()
+			engine, name := newGoBackend(t)
 			trained, err := LoadTrained(engine, c)
 			if err != nil {
 				t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 )
 
 func TestReadMetricsSkipsDamagedLines(t *testing.T) {
@@ -50,11 +49,7 @@ func TestResumeRestoresDamagedEpochLines(t *testing.T) {
 	cfg := Defaults(models.MLP)
 	cfg.Model.Hidden, cfg.Epochs, cfg.BatchSize, cfg.KeepLast = []int{8}, 3, 50, 5
 	cfg.LogEvery = 0 // epoch lines only: the damage below is to them
-	goBackend, name, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer goBackend.Finalize()
+	goBackend, name := newGoBackend(t)
 	cfg.Backend = name
 
 	whole := cfg

@@ -11,7 +11,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 )
 
 // TestScheduleLR checks the learning rate each schedule gives at chosen
@@ -43,11 +42,7 @@ func TestScheduleLR(t *testing.T) {
 		{"cosine", 10, 55, lr / 2}, // half way through the 90 steps of decay
 		{"cosine", 10, 100, 0},
 	}
-	engine, _, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer engine.Finalize()
+	engine, _ := newGoBackend(t)
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s with %d warm-up steps at step %d", tt.schedule, tt.warmup, tt.step), func(t *testing.T) {
 			cfg := Defaults(models.Perceptron)

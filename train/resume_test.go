@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 )
 
 // metricsWithoutTimes reads metrics.jsonl, dropping the timing fields that
@@ -64,11 +63,7 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 			cfg.Model.Hidden = []int{16}
 			cfg.Epochs, cfg.BatchSize, cfg.SaveEvery = 3, 50, 10
 			tc.mutate(&cfg)
-			goBackend, name, err := backend.New(backend.Go)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer goBackend.Finalize()
+			goBackend, name := newGoBackend(t)
 			cfg.Backend = name
 
 			whole := cfg
@@ -161,11 +156,7 @@ func blobOf(t *testing.T, runDir string) []byte {
 
 func TestResumingAFinishedRun(t *testing.T) {
 	m := smallMNIST(t, 1000, 200)
-	goBackend, name, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer goBackend.Finalize()
+	goBackend, name := newGoBackend(t)
 	cfg := Defaults(models.Perceptron)
 	cfg.Backend, cfg.BatchSize, cfg.Epochs = name, 50, 100
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")

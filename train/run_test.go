@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
@@ -54,11 +55,7 @@ func runWeights(t *testing.T, cfg Config, m *data.MNIST) (*Summary, map[string][
 func runWith(t testing.TB, cfg Config, m *data.MNIST, opts Options) (*Summary, map[string][]float32, string, error) {
 	t.Helper()
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
-	goBackend, name, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer goBackend.Finalize()
+	goBackend, name := newGoBackend(t)
 	cfg.Backend = name
 	var out bytes.Buffer
 	s, p, err := execute(context.Background(), goBackend, cfg, m, &out, opts)
@@ -231,4 +228,16 @@ func TestWhileLoopFallsBackToUnrolledSteps(t *testing.T) {
 	if _, _, out, err := run(cfg); !errors.Is(err, ErrWhileLoop) || !strings.Contains(err.Error(), "--loop unroll") {
 		t.Errorf("--loop while on a backend that cannot: err %v\n%s", err, out)
 	}
+}
+
+// newGoBackend starts the Go backend for a test and finalizes it when the
+// test ends; name is the backend's name as runs record it.
+func newGoBackend(t testing.TB) (b compute.Backend, name string) {
+	t.Helper()
+	b, name, err := backend.New(backend.Go)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Finalize)
+	return b, name
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 )
 
 // killedBeforeFirstSave makes the folder a run killed before its first
@@ -39,11 +38,7 @@ func killedBeforeFirstSave(t *testing.T) string {
 // executeIn trains cfg on the Go backend in dir.
 func executeIn(t *testing.T, cfg Config, dir string, opts Options) (*Summary, string, error) {
 	t.Helper()
-	goBackend, name, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer goBackend.Finalize()
+	goBackend, name := newGoBackend(t)
 	cfg.Backend, cfg.RunDir = name, dir
 	var out bytes.Buffer
 	s, _, err := execute(context.Background(), goBackend, cfg, smallMNIST(t, 300, 100), &out, opts)

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 )
 
 // TestStepLinesCadence trains 2 epochs of 6 steps (270 training images in
@@ -18,11 +17,7 @@ import (
 // metrics.jsonl, and what the lines say.
 func TestStepLinesCadence(t *testing.T) {
 	m := smallMNIST(t, 300, 100)
-	goBackend, name, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer goBackend.Finalize()
+	goBackend, name := newGoBackend(t)
 	for _, tc := range []struct {
 		name                   string
 		logEvery, stepsPerCall int

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 )
 
 // TestCompileInitializesTheVariables checks that Compile leaves nothing to
@@ -33,11 +32,7 @@ func TestCompileInitializesTheVariables(t *testing.T) {
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			b, name, err := backend.New(backend.Go)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Finalize()
+			b, name := newGoBackend(t)
 			cfg.Backend = name
 			spec, err := models.New(cfg.Model)
 			if err != nil {
@@ -123,11 +118,7 @@ func TestInitializeGivesEveryVariableItsValue(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	b, name, err := backend.New(backend.Go)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Finalize()
+	b, name := newGoBackend(t)
 	cfg.Backend = name
 	spec, err := models.New(cfg.Model)
 	if err != nil {
