@@ -121,10 +121,6 @@ func explainRun(e *env, o *explainOptions) error {
 	return nil
 }
 
-// maxSummaryBytes bounds a summary.json read back: a real one is a few
-// kilobytes.
-const maxSummaryBytes = 16 << 20
-
 // runCheckpoint opens the checkpoint a run's results describe. A run that
 // tested the weights of its best validation epoch (--restore-best) says
 // so in summary.json; its pictures and report are of that checkpoint, not

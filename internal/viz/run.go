@@ -41,10 +41,6 @@ func gridScale(set *data.Set) int {
 	return min(max(gridTile/max(set.Rows, set.Cols, 1), 1), maxGridScale)
 }
 
-// unnamed is the classes of ev known by their numbers only: as many as
-// its confusion matrix has rows.
-func unnamed(ev *train.Evaluation) data.Classes { return data.Classes{N: len(ev.Confusion)} }
-
 // mistakeCaption is "true→predicted": "4→9" for classes known by
 // number, "cat → dog" with the names (each cut to captionNameRunes).
 func mistakeCaption(classes data.Classes, truth, pred int) string {

@@ -134,15 +134,6 @@ func Explain(vars []checkpoint.Variable, shape train.DataShape, layout string, u
 	return nil, ErrNoPixelWeights
 }
 
-// pixelAxis is the size of a 2-D weight matrix's input axis: the first
-// when input-major, else the second.
-func pixelAxis(shape []int, inputMajor bool) int {
-	if inputMajor {
-		return shape[0]
-	}
-	return shape[1]
-}
-
 func cmpFloat(a, b float64) int {
 	switch {
 	case a < b:
