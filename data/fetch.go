@@ -14,7 +14,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // DefaultMirrors are public mirrors serving the four original MNIST files at

@@ -11,7 +11,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // Errors returned by the readers in this package. Compare with errors.Is: the

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // NumClasses is the number of MNIST's digit classes. Other datasets in

@@ -6,7 +6,7 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // openRegular opens path for reading if it is a regular file, following

@@ -9,8 +9,8 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/human"
 )
 
 // interrupted saves a checkpoint of where the run stopped and returns the

@@ -3,7 +3,7 @@ package train
 import (
 	"fmt"
 
-	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/internal/human"
 )
 
 // Quantities Config.EarlyStopMonitor accepts: what --patience watches.

@@ -8,9 +8,9 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/human"
+	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/human"
-	"github.com/neurona/neurona/train/testhook"
 )
 
 // loop is one run's epochs.

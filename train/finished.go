@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/human"
 )
 
 // ErrNothingToTrain is what Run returns, after writing why to its output,

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // ErrRunInUse is returned when another process holds a run folder.

@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/neurona/neurona/train/atomicfile"
+	"github.com/neurona/neurona/internal/atomicfile"
+	"github.com/neurona/neurona/internal/safefile"
+	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/safefile"
-	"github.com/neurona/neurona/train/safejson"
 )
 
 // Bounds on metrics.jsonl: a line is about 250 bytes, so even a run of a

@@ -12,8 +12,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/testhook"
 )
 
 // Program is one model's compiled training and evaluation calls and its

@@ -12,11 +12,11 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/human"
+	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/human"
-	"github.com/neurona/neurona/train/testhook"
 )
 
 // Options of a Run besides the configuration.

@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/neurona/neurona/internal/atomicfile"
+	"github.com/neurona/neurona/internal/safefile"
+	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/atomicfile"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/safefile"
-	"github.com/neurona/neurona/train/safejson"
 )
 
 // EpochMetrics is one line of metrics.jsonl.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // Issue 23 items 1 and 4: the files train writes in place in a run folder

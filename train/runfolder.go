@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/train/atomicfile"
+	"github.com/neurona/neurona/internal/atomicfile"
+	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/testhook"
 )
 
 // runFolder is a run's folder, open and locked for training: a new run's,

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/safefile"
 )
 
 // allocated returns how many bytes f allocates.

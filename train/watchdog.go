@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/neurona/neurona/train/testhook"
+	"github.com/neurona/neurona/internal/testhook"
 )
 
 // Watchdog defaults: a call is abandoned when it runs WatchdogFactor times

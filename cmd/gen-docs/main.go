@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/neurona/neurona/internal/atomicfile"
 	"github.com/neurona/neurona/internal/cli"
-	"github.com/neurona/neurona/train/atomicfile"
 )
 
 func main() {

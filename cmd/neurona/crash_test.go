@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/internal/cli"
+	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/testhook"
 )
 
 // finalCheckpoint returns the variables.bin bytes and global step of the

@@ -13,8 +13,8 @@ const module = "github.com/neurona/neurona/"
 
 // layers are neurona's packages from the top (the commands) down
 // (docs/design.md): a package imports only packages of lower layers, so imports run
-// one way, from commands down to data. The engine (data, models, train/...)
-// never imports internal/, the command line's side.
+// one way, from commands down to data. The small helpers at the bottom are
+// internal/ (visibility), below the engine (direction).
 var layers = [][]string{
 	{"cmd/neurona", "cmd/gen-docs"},
 	{"internal/cli"},
@@ -25,8 +25,8 @@ var layers = [][]string{
 	{"train"},
 	{"train/backend", "train/checkpoint"},
 	{"models", "data"},
-	{"train/atomicfile"},
-	{"train/human", "train/safejson", "train/safefile", "train/testhook", "internal/onnx"},
+	{"internal/atomicfile"},
+	{"internal/human", "internal/safejson", "internal/safefile", "internal/testhook", "internal/onnx"},
 }
 
 // testHelpers are imported by tests only, below every layer.

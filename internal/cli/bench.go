@@ -8,13 +8,13 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/atomicfile"
+	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/atomicfile"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/bench"
-	"github.com/neurona/neurona/train/safejson"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )

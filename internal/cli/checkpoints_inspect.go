@@ -11,10 +11,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/neurona/neurona/internal/human"
+	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/human"
-	"github.com/neurona/neurona/train/safejson"
 )
 
 // inspectReport is `checkpoints inspect --json`.

@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/human"
 )
 
 // listEntry is one checkpoint in `checkpoints list --json`.

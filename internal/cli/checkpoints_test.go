@@ -13,9 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/human"
 )
 
 func TestParseCheckpoints(t *testing.T) {

@@ -41,9 +41,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/neurona/neurona/internal/human"
+	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/human"
-	"github.com/neurona/neurona/train/safefile"
 	"github.com/spf13/cobra"
 )
 

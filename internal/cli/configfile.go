@@ -13,8 +13,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
-	"github.com/neurona/neurona/train/human"
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/human"
+	"github.com/neurona/neurona/internal/safefile"
 	"github.com/spf13/pflag"
 )
 

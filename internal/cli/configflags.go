@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/pflag"
 )
 

@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/spf13/cobra"
 )
 

@@ -8,11 +8,11 @@ import (
 	"text/tabwriter"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 

@@ -5,11 +5,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/neurona/neurona/internal/atomicfile"
 	"github.com/neurona/neurona/internal/export"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/atomicfile"
 	"github.com/neurona/neurona/train/backend"
-	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )

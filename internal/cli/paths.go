@@ -9,7 +9,7 @@ import (
 	"syscall"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // missingPathError is a path named on the command line that does not

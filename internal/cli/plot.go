@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train/backend"
-	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 

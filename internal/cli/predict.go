@@ -12,8 +12,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 

@@ -5,11 +5,11 @@ import (
 	"path/filepath"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/report"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
-	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 

@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/human"
 )
 
 // notConfig are flags that do not describe the run at all.

@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/runs"
 	"github.com/neurona/neurona/internal/viz"
-	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/viz"
-	"github.com/neurona/neurona/train/human"
 	"github.com/spf13/cobra"
 )
 

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/neurona/neurona/train/testhook"
+	"github.com/neurona/neurona/internal/testhook"
 )
 
 // hangEnv holds the run folder of the subprocess that

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/testhook"
 )
 
 // pauseEnv holds the run folder of the subprocess that

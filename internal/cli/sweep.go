@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/neurona/neurona/internal/human"
+	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/internal/sweep"
-	"github.com/neurona/neurona/train/human"
-	"github.com/neurona/neurona/train/safefile"
 	"github.com/spf13/cobra"
 )
 

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/neurona/neurona/internal/human"
+	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/train/backend"
-	"github.com/neurona/neurona/train/human"
-	"github.com/neurona/neurona/train/safejson"
 )
 
 // What a command prints that came from a file or a folder name (run and

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/neurona/neurona/train/safejson"
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 // flatten lists the fields of v's JSON form in their order, nested

@@ -7,7 +7,7 @@ import (
 	"html/template"
 	"image/png"
 
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // Bounds on a PNG file ReadPNG embeds: a run's pictures are well under

@@ -29,10 +29,10 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/atomicfile"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/atomicfile"
 )
 
 // File is the report's name in a run folder.

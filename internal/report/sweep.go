@@ -8,8 +8,8 @@ import (
 	"image"
 	"time"
 
+	"github.com/neurona/neurona/internal/atomicfile"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/atomicfile"
 )
 
 //go:embed sweep.html.tmpl

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/human"
 )
 
 // view is the template's data, formatted.

@@ -5,9 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
-	"github.com/neurona/neurona/train/human"
 )
 
 // Invalid is what a list shows in place of a value read back from a run's

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/human"
 )
 
 // CompareFile is the picture `runs compare` writes.

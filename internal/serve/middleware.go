@@ -10,9 +10,9 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/safefile"
+	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/safefile"
-	"github.com/neurona/neurona/train/safejson"
 )
 
 // httpError is an error with the HTTP status it answers.

@@ -13,8 +13,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/train/checkpoint"
-	"github.com/neurona/neurona/train/safefile"
 )
 
 // Files of a run folder that the server reads (train writes them).

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/internal/runs"
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // A sweep (`neurona sweep`) is a folder directly under the served folder

@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/neurona/neurona/internal/atomicfile"
 	"github.com/neurona/neurona/internal/report"
 	"github.com/neurona/neurona/internal/viz"
-	"github.com/neurona/neurona/train/atomicfile"
 )
 
 // Files a finished sweep writes into its folder, beside sweep.json.

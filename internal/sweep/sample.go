@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/internal/human"
 )
 
 // maxDistinct caps the count of distinct configurations: beyond it the

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/human"
 )
 
 // ErrSpec is wrapped by every error about a sweep's specification.

@@ -10,9 +10,9 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/neurona/neurona/train/atomicfile"
-	"github.com/neurona/neurona/train/safefile"
-	"github.com/neurona/neurona/train/safejson"
+	"github.com/neurona/neurona/internal/atomicfile"
+	"github.com/neurona/neurona/internal/safefile"
+	"github.com/neurona/neurona/internal/safejson"
 )
 
 // File is the sweep's record in its folder: the plan and every trial's

@@ -6,7 +6,7 @@ import (
 	"image"
 	"image/png"
 
-	"github.com/neurona/neurona/train/atomicfile"
+	"github.com/neurona/neurona/internal/atomicfile"
 )
 
 // EncodePNG returns img as a PNG file, compressed for size: the pictures

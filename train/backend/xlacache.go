@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/gomlx/go-xla/pjrt"
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // XLA's compile time on a GPU is mostly the autotuning of its Triton GEMM

@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
-	"github.com/neurona/neurona/train/testhook"
 )
 
 // smallMNIST loads the real MNIST (skipping the test where it is absent)

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/neurona/neurona/internal/atomicfile"
+	"github.com/neurona/neurona/internal/safefile"
+	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/atomicfile"
-	"github.com/neurona/neurona/train/safefile"
-	"github.com/neurona/neurona/train/safejson"
 )
 
 // Machine describes where a benchmark ran.

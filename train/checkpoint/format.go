@@ -4,7 +4,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // FormatVersion is the version of the checkpoint layout written by Save.

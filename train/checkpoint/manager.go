@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/neurona/neurona/train/atomicfile"
-	"github.com/neurona/neurona/train/testhook"
+	"github.com/neurona/neurona/internal/atomicfile"
+	"github.com/neurona/neurona/internal/testhook"
 )
 
 // Info describes one checkpoint folder found in a run.

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/neurona/neurona/train/atomicfile"
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/atomicfile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // Names of the pointer files a Manager keeps in a run's checkpoints/

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/neurona/neurona/train/testhook"
+	"github.com/neurona/neurona/internal/testhook"
 )
 
 // A checkpoint saved again at the same step (an epoch's end that is also a

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/neurona/neurona/train/atomicfile"
-	"github.com/neurona/neurona/train/safejson"
-	"github.com/neurona/neurona/train/testhook"
+	"github.com/neurona/neurona/internal/atomicfile"
+	"github.com/neurona/neurona/internal/safejson"
+	"github.com/neurona/neurona/internal/testhook"
 )
 
 // Dirname is the folder name of the checkpoint of a global step.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/internal/human"
 )
 
 func TestBytes(t *testing.T) {

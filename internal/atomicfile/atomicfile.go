@@ -17,7 +17,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // WriteFile replaces path with data atomically. A regular file already at

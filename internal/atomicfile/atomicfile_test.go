@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/neurona/neurona/train/safefile"
+	"github.com/neurona/neurona/internal/safefile"
 )
 
 // devFull is /dev/full's device number (major 1, minor 7) as Linux packs

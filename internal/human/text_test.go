@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/neurona/neurona/train/human"
+	"github.com/neurona/neurona/internal/human"
 )
 
 func TestTextEscapesWhatATerminalWouldObey(t *testing.T) {
