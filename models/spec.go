@@ -41,7 +41,7 @@ const (
 	// LayoutOutputsInputs stores them as [outputs, inputs], one row per
 	// unit (the perceptron's layout). On GoMLX's Go backend its training
 	// step moves fewer values into the layouts the matrix products take
-	// (see denseLayer.gradients), so train.Defaults uses it.
+	// (see denseLayer.gradients), so config.Defaults uses it.
 	LayoutOutputsInputs = "outputs_inputs"
 )
 

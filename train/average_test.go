@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // referencePerceptron is the averaged perceptron written directly in Go:
@@ -89,7 +90,7 @@ func TestAveragedPerceptronMatchesAGoImplementation(t *testing.T) {
 		{batch: 8, epochs: 3, lr: 0.5}, // another rate: it scales the weights only
 	} {
 		t.Run(fmt.Sprintf("batch %d, lr %g, %d epochs", tc.batch, tc.lr, tc.epochs), func(t *testing.T) {
-			cfg := Defaults(models.Perceptron)
+			cfg := config.Defaults(models.Perceptron)
 			cfg.Model.Inputs, cfg.Model.Classes = inputs, classes
 			cfg.BatchSize, cfg.StepsPerCall, cfg.LR, cfg.Average = tc.batch, 1, tc.lr, true
 			if err := cfg.Validate(); err != nil {

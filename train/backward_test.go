@@ -6,6 +6,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // TestHandWrittenBackwardTrainsAsAutodiff runs a few training steps of
@@ -18,17 +19,17 @@ func TestHandWrittenBackwardTrainsAsAutodiff(t *testing.T) {
 	engine, _ := newGoBackend(t)
 	for _, tc := range []struct {
 		name   string
-		mutate func(*Config)
+		mutate func(*config.Config)
 	}{
-		{"adam with a cosine schedule", func(c *Config) {}},
-		{"adamw", func(c *Config) { c.Optimizer = "adamw" }},
-		{"sgd with momentum and tanh", func(c *Config) { c.Optimizer, c.LR, c.Momentum, c.Model.Activation = "sgd", 0.05, 0.9, "tanh" }},
-		{"sgd and sigmoid outputs", func(c *Config) { c.Optimizer, c.LR, c.Model.Loss = "sgd", 0.1, models.LossSigmoidBCE }},
-		{"the perceptron", func(c *Config) { *c = Defaults(models.Perceptron); c.Average = false }},
-		{"the averaged perceptron", func(c *Config) { *c = Defaults(models.Perceptron); c.Average = true }},
+		{"adam with a cosine schedule", func(c *config.Config) {}},
+		{"adamw", func(c *config.Config) { c.Optimizer = "adamw" }},
+		{"sgd with momentum and tanh", func(c *config.Config) { c.Optimizer, c.LR, c.Momentum, c.Model.Activation = "sgd", 0.05, 0.9, "tanh" }},
+		{"sgd and sigmoid outputs", func(c *config.Config) { c.Optimizer, c.LR, c.Model.Loss = "sgd", 0.1, models.LossSigmoidBCE }},
+		{"the perceptron", func(c *config.Config) { *c = config.Defaults(models.Perceptron); c.Average = false }},
+		{"the averaged perceptron", func(c *config.Config) { *c = config.Defaults(models.Perceptron); c.Average = true }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Defaults(models.MLP)
+			cfg := config.Defaults(models.MLP)
 			cfg.Model.Hidden = []int{32, 16}
 			tc.mutate(&cfg)
 			cfg.BatchSize, cfg.StepsPerCall = 50, 1

@@ -8,6 +8,7 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // TestBestAndLastPointAtTheirCheckpoints trains Rosenblatt's perceptron
@@ -18,7 +19,7 @@ import (
 func TestBestAndLastPointAtTheirCheckpoints(t *testing.T) {
 	m := smallMNIST(t, 1000, 200)
 	goBackend, name := newGoBackend(t)
-	cfg := Defaults(models.Perceptron)
+	cfg := config.Defaults(models.Perceptron)
 	cfg.Backend, cfg.BatchSize, cfg.Epochs, cfg.Average, cfg.NoChange = name, 50, 4, false, 0
 	cfg.KeepLast, cfg.RunDir = 1, filepath.Join(t.TempDir(), "run")
 	for _, step := range []struct {

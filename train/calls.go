@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	gtrain "github.com/gomlx/gomlx/ml/train"
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/train/config"
 )
 
 // EvalBatchSize is the batch of the evaluation calls Run, Trained.Evaluate
@@ -18,7 +19,7 @@ const EvalBatchSize = 1000
 // Config is the configuration the program runs: the one given to Compile,
 // with the steps per call it picked and, after the fallback from a While
 // loop that did not compile, Loop LoopUnroll.
-func (p *Program) Config() Config { return p.cfg }
+func (p *Program) Config() config.Config { return p.cfg }
 
 // Batches is the training pipeline the program was compiled for: its
 // batches are what TrainCall takes, epoch after epoch (Batches.Epoch).

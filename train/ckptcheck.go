@@ -12,6 +12,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 func init() { checkpoint.SetContentCheck(checkSavedModel) }
@@ -87,7 +88,7 @@ func checkSavedModel(c *checkpoint.Checkpoint) error {
 // savedConfig validates the configuration saved in the checkpoint in dir,
 // naming it in the error: a bad saved configuration is the checkpoint's
 // fault, not the user's flags'.
-func savedConfig(dir string, cfg Config) (Config, error) {
+func savedConfig(dir string, cfg config.Config) (config.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("saved configuration of %s: %w", dir, err)
 	}
@@ -130,7 +131,7 @@ func weightBytes(spec models.Spec) (int64, bool) {
 // expectedVariables returns the variables a fresh program of cfg creates,
 // by building (not running) its train step for a batch of one on the Go
 // backend.
-func expectedVariables(cfg Config) (vars map[string]savedVariable, err error) {
+func expectedVariables(cfg config.Config) (vars map[string]savedVariable, err error) {
 	// JSON, not %+v: the model spec's String leaves fields out (its layout).
 	raw, err := json.Marshal(cfg)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // tinyRun trains a 784-4-10 MLP for 2 epochs of 200 examples on the Go
@@ -20,7 +21,7 @@ import (
 func tinyRun(t testing.TB) string {
 	t.Helper()
 	m := smallMNIST(t, 200, 50)
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden = []int{4}
 	cfg.Epochs, cfg.BatchSize, cfg.SaveEvery, cfg.KeepLast = 2, 100, 2, 10
 	s, _, out, err := runWith(t, cfg, m, Options{})

@@ -14,6 +14,7 @@ import (
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // ErrWhileLoop is wrapped by the error of Compile (and Run) when the While
@@ -56,7 +57,7 @@ type ProgramOptions struct {
 // instead (the same weights; automatic steps per call are picked again) and
 // tells opts.Notes; Program.Config says what it runs. A While loop asked for
 // by name (LoopWhile) fails instead, with an error wrapping ErrWhileLoop.
-func Compile(b compute.Backend, cfg Config, m models.Model, set *data.Set, indices []int, opts ProgramOptions) (*Program, error) {
+func Compile(b compute.Backend, cfg config.Config, m models.Model, set *data.Set, indices []int, opts ProgramOptions) (*Program, error) {
 	if opts.Name == "" {
 		opts.Name = "train"
 	}
@@ -66,7 +67,7 @@ func Compile(b compute.Backend, cfg Config, m models.Model, set *data.Set, indic
 		cfg.AutoStepsPerCall = true
 	}
 	var p *Program
-	_, note, err := withLoopFallback(cfg, stepsPerEpoch, func(cfg Config) error {
+	_, note, err := withLoopFallback(cfg, stepsPerEpoch, func(cfg config.Config) error {
 		var err error
 		p, err = compileProgram(b, cfg, m, set, indices, opts)
 		return err
@@ -82,7 +83,7 @@ func Compile(b compute.Backend, cfg Config, m models.Model, set *data.Set, indic
 
 // compileProgram is Compile without the fallback. An error wraps
 // ErrWhileLoop when the While loop is what failed to compile.
-func compileProgram(b compute.Backend, cfg Config, m models.Model, set *data.Set, indices []int, opts ProgramOptions) (*Program, error) {
+func compileProgram(b compute.Backend, cfg config.Config, m models.Model, set *data.Set, indices []int, opts ProgramOptions) (*Program, error) {
 	batches, err := trainBatches(cfg, set, indices, opts.Name)
 	if err != nil {
 		return nil, err
@@ -130,7 +131,7 @@ func compileProgram(b compute.Backend, cfg Config, m models.Model, set *data.Set
 
 // trainBatches is cfg's training pipeline over set[indices], refused when
 // an epoch of it holds no step.
-func trainBatches(cfg Config, set *data.Set, indices []int, name string) (*data.Batches, error) {
+func trainBatches(cfg config.Config, set *data.Set, indices []int, name string) (*data.Batches, error) {
 	batches, err := data.NewBatches(set, indices, data.BatchOptions{
 		BatchSize: cfg.BatchSize, StepsPerCall: cfg.StepsPerCall, Shuffle: true, Seed: cfg.Seed,
 		DropLast: cfg.DropLast, Name: name, IndicesOnly: cfg.DataOnDevice})
@@ -138,7 +139,7 @@ func trainBatches(cfg Config, set *data.Set, indices []int, name string) (*data.
 		return nil, err
 	}
 	if batches.StepsPerEpoch() == 0 {
-		return nil, fmt.Errorf("%w: %d training examples make no batch of %d", ErrConfig, len(indices), cfg.BatchSize)
+		return nil, fmt.Errorf("%w: %d training examples make no batch of %d", config.ErrConfig, len(indices), cfg.BatchSize)
 	}
 	return batches, nil
 }
@@ -148,12 +149,12 @@ func trainBatches(cfg Config, set *data.Set, indices []int, name string) (*data.
 // with unrolled steps (the results are the same; automatic steps per call
 // are picked again for them) and returns the configuration used and a note
 // that says so. A loop asked for by name fails instead.
-func withLoopFallback(cfg Config, stepsPerEpoch int, build func(Config) error) (Config, string, error) {
+func withLoopFallback(cfg config.Config, stepsPerEpoch int, build func(config.Config) error) (config.Config, string, error) {
 	err := build(cfg)
 	if !errors.Is(err, ErrWhileLoop) || cfg.Loop != "" {
 		return cfg, "", err
 	}
-	cfg.Loop = LoopUnroll
+	cfg.Loop = config.LoopUnroll
 	if cfg.AutoStepsPerCall {
 		cfg.StepsPerCall = AutoStepsPerCall(cfg, cfg.Backend, stepsPerEpoch)
 	}
@@ -164,11 +165,11 @@ func withLoopFallback(cfg Config, stepsPerEpoch int, build func(Config) error) (
 // perCall says how many steps cfg runs at a time (in one compiled call,
 // --steps-per-call), in a user's words: "one step at a time", "16 steps at
 // a time (unrolled)".
-func perCall(cfg Config) string {
+func perCall(cfg config.Config) string {
 	switch {
 	case cfg.StepsPerCall == 1:
 		return "one step at a time"
-	case cfg.Loop == LoopUnroll:
+	case cfg.Loop == config.LoopUnroll:
 		return human.Count(cfg.StepsPerCall, "step") + " at a time (unrolled)"
 	default:
 		return human.Count(cfg.StepsPerCall, "step") + " at a time"
@@ -193,7 +194,7 @@ func (p *Program) compile(rows []int) error {
 			_, err = p.trainExec.Compile(shapes.Make(dtypes.Uint8, r, inputs), shapes.Make(dtypes.Int32, r))
 		}
 		if err != nil {
-			if steps, _ := p.stepsIn(r); steps > 1 && p.cfg.Loop != LoopUnroll {
+			if steps, _ := p.stepsIn(r); steps > 1 && p.cfg.Loop != config.LoopUnroll {
 				return fmt.Errorf("%w (%d steps per call): %w (--loop unroll avoids it)", ErrWhileLoop, steps, err)
 			}
 			return fmt.Errorf("compile train call of %d rows: %w", r, err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 )
 
 // TestCheckpointLoadsOnEveryBackend trains on each available backend and
@@ -26,7 +27,7 @@ func TestCheckpointLoadsOnEveryBackend(t *testing.T) {
 	}
 	m := smallMNIST(t, 1000, 500)
 	for _, from := range names {
-		cfg := Defaults(models.MLP)
+		cfg := config.Defaults(models.MLP)
 		cfg.Model.Hidden, cfg.Epochs, cfg.Backend = []int{16}, 1, from
 		cfg.RunDir = filepath.Join(t.TempDir(), "run")
 		s, err := Run(context.Background(), cfg, m, &bytes.Buffer{}, Options{})
@@ -60,7 +61,7 @@ func TestCheckpointLoadsOnEveryBackend(t *testing.T) {
 
 func TestLoadedCheckpointEvaluatesAsTheRunDid(t *testing.T) {
 	m := smallMNIST(t, 1000, 500)
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden, cfg.Epochs = []int{16}, 2
 	s, _ := runWeights(t, cfg, m)
 	c, skipped, err := ResolveCheckpoint(s.RunDir)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // TestDivergingRunStopsAndKeepsItsFiniteCheckpoint trains a linear MLP
@@ -29,7 +30,7 @@ func TestDivergingRunStopsAndKeepsItsFiniteCheckpoint(t *testing.T) {
 		{"several steps per call", 0, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Defaults(models.MLP)
+			cfg := config.Defaults(models.MLP)
 			cfg.Model.Hidden, cfg.Model.Activation, cfg.Model.Loss = []int{16}, "linear", models.LossMSE
 			cfg.Optimizer, cfg.LR, cfg.Epochs, cfg.BatchSize, cfg.ValSplit = "sgd", 1e6, 3, 50, 0.25
 			cfg.SaveEvery, cfg.StepsPerCall = tc.saveEvery, tc.steps

@@ -23,7 +23,7 @@
 //	if err != nil {
 //		return err
 //	}
-//	cfg := train.Defaults(models.Perceptron)
+//	cfg := config.Defaults(models.Perceptron)
 //	cfg.Epochs, cfg.RunDir = 1, "runs/first"
 //	summary, err := train.Run(ctx, cfg, mnist, os.Stdout, train.Options{})
 //	if err != nil {

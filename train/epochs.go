@@ -11,11 +11,12 @@ import (
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // loop is one run's epochs.
 type loop struct {
-	cfg     Config
+	cfg     config.Config
 	prog    *Program
 	out     io.Writer
 	summary *Summary

@@ -12,6 +12,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 )
 
 // ExampleRun trains the perceptron for one epoch on the first 10,000 MNIST
@@ -31,7 +32,7 @@ func ExampleRun() {
 	}
 	defer os.RemoveAll(dir)
 
-	cfg := train.Defaults(models.Perceptron)
+	cfg := config.Defaults(models.Perceptron)
 	cfg.Epochs, cfg.Backend, cfg.RunDir = 1, backend.Go, filepath.Join(dir, "run")
 	summary, err := train.Run(context.Background(), cfg, mnist, io.Discard, train.Options{})
 	if err != nil {
@@ -122,7 +123,7 @@ func ExampleCompile() {
 	}
 	defer engine.Finalize()
 
-	cfg := train.Defaults(models.Perceptron)
+	cfg := config.Defaults(models.Perceptron)
 	cfg.Backend = name
 	cfg.StepsPerCall = 4 // a While loop of 4 steps in each call
 	// The model's inputs and classes, from the data.
@@ -182,19 +183,10 @@ func exampleRun() (mnist *data.MNIST, runDir string, done func()) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cfg := train.Defaults(models.Perceptron)
+	cfg := config.Defaults(models.Perceptron)
 	cfg.Epochs, cfg.Backend, cfg.RunDir = 1, backend.Go, filepath.Join(dir, "run")
 	if _, err := train.Run(context.Background(), cfg, mnist, io.Discard, train.Options{}); err != nil {
 		log.Fatal(err)
 	}
 	return mnist, cfg.RunDir, func() { os.RemoveAll(dir) }
-}
-
-// Each model's default recipe in a line, as train and bench print it.
-func ExampleConfig_Recipe() {
-	fmt.Println(train.Defaults(models.MLP).Recipe())
-	fmt.Println(train.Defaults(models.Perceptron).Recipe())
-	// Output:
-	// adam lr 0.006, 0.5-epoch warm-up, cosine schedule
-	// sgd lr 1, constant schedule, averaged weights
 }

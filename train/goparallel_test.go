@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 )
 
 // probeEnv names the parallelism TestParallelismProbe trains with.
@@ -33,7 +34,7 @@ func TestParallelismProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.BatchSize, cfg.StepsPerCall = 128, 1
 	m, err := models.New(cfg.Model)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // A run interrupted in its first epoch trained for a while: its summary
@@ -15,7 +16,7 @@ import (
 func TestAnInterruptedRunRecordsTheTimeItTrained(t *testing.T) {
 	m := smallMNIST(t, 1000, 200)
 	goBackend, name := newGoBackend(t)
-	cfg := Defaults(models.Perceptron)
+	cfg := config.Defaults(models.Perceptron)
 	cfg.Backend, cfg.BatchSize, cfg.Epochs, cfg.StepsPerCall = name, 50, 3, 1
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
 	ctx, cancel := context.WithCancel(context.Background())

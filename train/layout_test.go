@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // TestBothWeightLayoutsTrainLoadAndResume trains a small MLP with each
@@ -25,7 +26,7 @@ func TestBothWeightLayoutsTrainLoadAndResume(t *testing.T) {
 		{models.LayoutOutputsInputs, []int{8, 784}},
 	} {
 		t.Run(fmt.Sprintf("layout %q", tc.layout), func(t *testing.T) {
-			cfg := Defaults(models.MLP)
+			cfg := config.Defaults(models.MLP)
 			cfg.Model.Hidden, cfg.Model.Layout = []int{8}, tc.layout
 			cfg.Epochs, cfg.BatchSize = 1, 50
 			s, _, out, err := runWith(t, cfg, m, Options{})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 )
 
 // ErrMemory is wrapped by the error of a configuration whose estimated
@@ -42,7 +43,7 @@ func (m MemoryEstimate) Total() float64 { return m.State + m.Activations + m.Dat
 // EstimateMemory estimates what cfg (validated) needs to train, from its
 // model's shape, optimizer, batch size and steps per call. It is an
 // estimate of the arrays involved, not of a backend's own overhead.
-func EstimateMemory(cfg Config) MemoryEstimate {
+func EstimateMemory(cfg config.Config) MemoryEstimate {
 	const f32 = 4.0
 	spec := cfg.Model
 	in := float64(spec.Inputs)
@@ -92,12 +93,12 @@ func EstimateMemory(cfg Config) MemoryEstimate {
 // It is called before anything is allocated, so that a configuration too
 // large for the machine fails in one line instead of dying out of memory.
 // Where the machine's memory is unknown it checks nothing.
-func CheckMemory(cfg Config) error {
+func CheckMemory(cfg config.Config) error {
 	return checkMemory(cfg, backend.HostMemoryGB()*1e9)
 }
 
 // checkMemory is CheckMemory against a machine of hostBytes (0: unknown).
-func checkMemory(cfg Config, hostBytes float64) error {
+func checkMemory(cfg config.Config, hostBytes float64) error {
 	if hostBytes <= 0 {
 		return nil
 	}

@@ -6,14 +6,15 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // TestCheckMemory checks the estimate against machines of given sizes: the
 // defaults fit a small machine, what the issue tried does not, and the
 // refusal names the estimate and the machine's memory in one line.
 func TestCheckMemory(t *testing.T) {
-	valid := func(mutate func(*Config)) Config {
-		c := Defaults(models.MLP)
+	valid := func(mutate func(*config.Config)) config.Config {
+		c := config.Defaults(models.MLP)
 		mutate(&c)
 		if err := c.Validate(); err != nil {
 			t.Fatal(err)
@@ -23,24 +24,24 @@ func TestCheckMemory(t *testing.T) {
 	const gigabyte = 1e9
 	tests := []struct {
 		name    string
-		cfg     Config
+		cfg     config.Config
 		host    float64 // bytes; 0: unknown
 		wantErr bool
 	}{
-		{"the mlp defaults fit in 1 GB", valid(func(*Config) {}), 1 * gigabyte, false},
-		{"the perceptron defaults fit in 1 GB", func() Config {
-			c := Defaults(models.Perceptron)
+		{"the mlp defaults fit in 1 GB", valid(func(*config.Config) {}), 1 * gigabyte, false},
+		{"the perceptron defaults fit in 1 GB", func() config.Config {
+			c := config.Defaults(models.Perceptron)
 			if err := c.Validate(); err != nil {
 				t.Fatal(err)
 			}
 			return c
 		}(), 1 * gigabyte, false},
-		{"two layers of a million units do not fit in 1 TB", valid(func(c *Config) { c.Model.Hidden = []int{1_000_000, 1_000_000} }), 1000 * gigabyte, true},
-		{"64 layers of 2^20 units do not fit in 1 PB", valid(func(c *Config) { c.Model.Hidden = make([]int, 64); fill(c.Model.Hidden, models.MaxWidth) }), 1e6 * gigabyte, true},
-		{"the largest batch of a wide model does not fit in 64 GB", valid(func(c *Config) {
-			c.Model.Hidden, c.BatchSize = []int{100_000, 100_000}, MaxBatchSize
+		{"two layers of a million units do not fit in 1 TB", valid(func(c *config.Config) { c.Model.Hidden = []int{1_000_000, 1_000_000} }), 1000 * gigabyte, true},
+		{"64 layers of 2^20 units do not fit in 1 PB", valid(func(c *config.Config) { c.Model.Hidden = make([]int, 64); fill(c.Model.Hidden, models.MaxWidth) }), 1e6 * gigabyte, true},
+		{"the largest batch of a wide model does not fit in 64 GB", valid(func(c *config.Config) {
+			c.Model.Hidden, c.BatchSize = []int{100_000, 100_000}, config.MaxBatchSize
 		}), 64 * gigabyte, true},
-		{"an unknown machine memory checks nothing", valid(func(c *Config) { c.Model.Hidden = []int{1_000_000, 1_000_000} }), 0, false},
+		{"an unknown machine memory checks nothing", valid(func(c *config.Config) { c.Model.Hidden = []int{1_000_000, 1_000_000} }), 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +72,7 @@ func TestCheckMemory(t *testing.T) {
 // moments per weight, SGD none, the activations grow with the batch, and
 // two layers of a million units come to terabytes of state.
 func TestEstimateMemory(t *testing.T) {
-	base := Defaults(models.MLP)
+	base := config.Defaults(models.MLP)
 	base.Model.Hidden = []int{1000, 1000}
 	if err := base.Validate(); err != nil {
 		t.Fatal(err)

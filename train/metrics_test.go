@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 func TestReadMetricsSkipsDamagedLines(t *testing.T) {
@@ -46,7 +47,7 @@ garbage
 // the checkpoints, with a warning naming the file and line.
 func TestResumeRestoresDamagedEpochLines(t *testing.T) {
 	m := smallMNIST(t, 300, 100)
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden, cfg.Epochs, cfg.BatchSize, cfg.KeepLast = []int{8}, 3, 50, 5
 	cfg.LogEvery = 0 // epoch lines only: the damage below is to them
 	goBackend, name := newGoBackend(t)

@@ -11,12 +11,13 @@ import (
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // newOptimizer returns GoMLX's optimizer for cfg. GoMLX's SGD has no
 // momentum, so SGD with momentum is sgdMomentum below, built on the same
 // GoMLX pieces (gradients, learning-rate variable, global step).
-func newOptimizer(cfg Config) optimizer.Interface {
+func newOptimizer(cfg config.Config) optimizer.Interface {
 	switch cfg.Optimizer {
 	case "sgd":
 		if cfg.Momentum == 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // TestScheduleLR checks the learning rate each schedule gives at chosen
@@ -45,7 +46,7 @@ func TestScheduleLR(t *testing.T) {
 	engine, _ := newGoBackend(t)
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s with %d warm-up steps at step %d", tt.schedule, tt.warmup, tt.step), func(t *testing.T) {
-			cfg := Defaults(models.Perceptron)
+			cfg := config.Defaults(models.Perceptron)
 			cfg.Schedule, cfg.LR = tt.schedule, lr
 			m, err := models.New(cfg.Model)
 			if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // Program is one model's compiled training and evaluation calls and its
@@ -30,12 +31,12 @@ import (
 // model.Exec) are GoMLX's.
 type Program struct {
 	backend     compute.Backend
-	cfg         Config
+	cfg         config.Config
 	model       models.Model
 	store       *model.Store
 	opt         optimizer.Interface
 	totalSteps  int // for the cosine schedule
-	warmupSteps int // Config.Warmup in steps
+	warmupSteps int // config.Config.Warmup in steps
 	trainExec   *model.Exec
 	evalExec    *model.Exec
 
@@ -57,7 +58,7 @@ type Program struct {
 
 // newProgram prepares (but does not compile: that happens at the first call
 // of each shape) the train and eval calls.
-func newProgram(backend compute.Backend, cfg Config, m models.Model, totalSteps int) (*Program, error) {
+func newProgram(backend compute.Backend, cfg config.Config, m models.Model, totalSteps int) (*Program, error) {
 	p := &Program{cfg: cfg, model: m, store: model.NewStore(), opt: newOptimizer(cfg), totalSteps: totalSteps, backend: backend}
 	if err := p.store.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
 		return nil, fmt.Errorf("seed the initializer: %w", err)
@@ -151,7 +152,7 @@ type batchFn func(k *Node, in []*Node) (x, y *Node)
 // body is compiled once, or unrolled with Config.Loop "unroll".
 func (p *Program) trainSteps(steps, batch int, in []*Node, batchAt batchFn) (lossSum, correct *Node) {
 	g := in[0].Graph()
-	if steps > 1 && p.cfg.Loop != LoopUnroll {
+	if steps > 1 && p.cfg.Loop != config.LoopUnroll {
 		return p.whileSteps(g, steps, batch, in, batchAt)
 	}
 	lossSum = ScalarZero(g, dtypes.Float32)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // screen is a fake terminal: the lines it shows after the bytes written to
@@ -146,7 +147,7 @@ func TestETA(t *testing.T) {
 // bar, which names the epoch.
 func TestProgressBarInARun(t *testing.T) {
 	m := smallMNIST(t, 1000, 200)
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden = []int{8}
 	cfg.Epochs, cfg.BatchSize, cfg.SaveEvery, cfg.Progress = 2, 100, 3, true
 	_, _, out, err := runWith(t, cfg, m, Options{})

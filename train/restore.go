@@ -16,6 +16,7 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // CheckpointsDir is the folder of a run folder that holds its checkpoints.
@@ -123,7 +124,7 @@ func loadVariables(store *model.Store, vars []checkpoint.Variable) error {
 // on any backend (checkpoints hold plain host values, so one written on
 // xla:cuda loads on the Go backend and back).
 type Trained struct {
-	Config     Config
+	Config     config.Config
 	Model      models.Model
 	Checkpoint *checkpoint.Checkpoint
 	// Data is the shape of the data it was trained on: its classes (and

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // metricsWithoutTimes reads metrics.jsonl, dropping the timing fields that
@@ -40,26 +41,26 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 	m := smallMNIST(t, 1500, 200)
 	for _, tc := range []struct {
 		name   string
-		mutate func(*Config)
+		mutate func(*config.Config)
 		stopAt int // global step after which the first run is interrupted
 	}{
-		{"adam with a cosine schedule, stopped mid-epoch", func(c *Config) {}, 37},
-		{"adam, stopped right after an epoch's last step", func(c *Config) {}, 27},
-		{"early stopping on the validation loss with a min-delta", func(c *Config) {
-			c.Epochs, c.Patience, c.EarlyStopMonitor, c.EarlyStopMinDelta = 6, 1, MonitorValLoss, 0.02
+		{"adam with a cosine schedule, stopped mid-epoch", func(c *config.Config) {}, 37},
+		{"adam, stopped right after an epoch's last step", func(c *config.Config) {}, 27},
+		{"early stopping on the validation loss with a min-delta", func(c *config.Config) {
+			c.Epochs, c.Patience, c.EarlyStopMonitor, c.EarlyStopMinDelta = 6, 1, config.MonitorValLoss, 0.02
 		}, 37},
-		{"sgd with momentum, several steps per call", func(c *Config) { c.Optimizer, c.LR, c.Momentum, c.StepsPerCall = "sgd", 0.05, 0.9, 4 }, 44},
-		{"rosenblatt's perceptron keeping its best epoch", func(c *Config) {
-			*c = Defaults(models.Perceptron)
+		{"sgd with momentum, several steps per call", func(c *config.Config) { c.Optimizer, c.LR, c.Momentum, c.StepsPerCall = "sgd", 0.05, 0.9, 4 }, 44},
+		{"rosenblatt's perceptron keeping its best epoch", func(c *config.Config) {
+			*c = config.Defaults(models.Perceptron)
 			c.Epochs, c.BatchSize, c.Average = 4, 50, false
 		}, 60},
-		{"the averaged perceptron, 10 steps per call in a While loop", func(c *Config) {
-			*c = Defaults(models.Perceptron)
+		{"the averaged perceptron, 10 steps per call in a While loop", func(c *config.Config) {
+			*c = config.Defaults(models.Perceptron)
 			c.Epochs, c.BatchSize, c.Average, c.StepsPerCall = 4, 50, true, 10
 		}, 65},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Defaults(models.MLP)
+			cfg := config.Defaults(models.MLP)
 			cfg.Model.Hidden = []int{16}
 			cfg.Epochs, cfg.BatchSize, cfg.SaveEvery = 3, 50, 10
 			tc.mutate(&cfg)
@@ -157,7 +158,7 @@ func blobOf(t *testing.T, runDir string) []byte {
 func TestResumingAFinishedRun(t *testing.T) {
 	m := smallMNIST(t, 1000, 200)
 	goBackend, name := newGoBackend(t)
-	cfg := Defaults(models.Perceptron)
+	cfg := config.Defaults(models.Perceptron)
 	cfg.Backend, cfg.BatchSize, cfg.Epochs = name, 50, 100
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
 	first, _, err := execute(context.Background(), goBackend, cfg, m, &bytes.Buffer{}, Options{})

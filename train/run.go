@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -17,6 +16,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // Options of a Run besides the configuration.
@@ -52,7 +52,7 @@ type Options struct {
 // checkpoint and the summary of what it did, and returns ctx.Err(). Resuming
 // a run that would train no further writes why to out and returns
 // ErrNothingToTrain, its folder untouched.
-func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (_ *Summary, err error) {
+func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options) (_ *Summary, err error) {
 	if err := cfg.FitData(mnist); err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, out io.Writer, opts
 }
 
 // ResumeConfig reads the configuration and progress saved in c.
-func ResumeConfig(c *checkpoint.Checkpoint) (cfg Config, step, epoch int, dataset string, err error) {
+func ResumeConfig(c *checkpoint.Checkpoint) (cfg config.Config, step, epoch int, dataset string, err error) {
 	var meta checkpointMeta
 	if err := json.Unmarshal(c.Meta, &meta); err != nil {
 		return cfg, 0, 0, "", fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
@@ -103,14 +103,14 @@ func ResumeConfig(c *checkpoint.Checkpoint) (cfg Config, step, epoch int, datase
 // SavedConfig reads the configuration saved in the checkpoint in dir,
 // reading and checking its manifest and meta.json only (not the weights),
 // and validates it: what a list of runs shows of a run without a summary.
-func SavedConfig(dir string) (Config, error) {
+func SavedConfig(dir string) (config.Config, error) {
 	b, err := checkpoint.ReadMeta(dir)
 	if err != nil {
-		return Config{}, err
+		return config.Config{}, err
 	}
 	var meta checkpointMeta
 	if err := json.Unmarshal(b, &meta); err != nil {
-		return Config{}, fmt.Errorf("checkpoint %s: %s: %w", dir, checkpoint.MetaFile, err)
+		return config.Config{}, fmt.Errorf("checkpoint %s: %s: %w", dir, checkpoint.MetaFile, err)
 	}
 	return savedConfig(dir, meta.Config)
 }
@@ -123,7 +123,7 @@ func RunDirOf(c *checkpoint.Checkpoint) string { return filepath.Dir(filepath.Di
 // written before the configuration and the data are known to fit), open
 // its folder, compile the program, train the epochs, evaluate and write the
 // summary.
-func execute(ctx context.Context, b compute.Backend, cfg Config, mnist *data.MNIST, out io.Writer, opts Options) (*Summary, *Program, error) {
+func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options) (*Summary, *Program, error) {
 	start := time.Now()
 	if opts.Resume != nil {
 		// Checked before anything is compiled, locked or written: a run
@@ -180,7 +180,7 @@ func execute(ctx context.Context, b compute.Backend, cfg Config, mnist *data.MNI
 // configuration (validated, with its steps per call), the model, the split
 // and the validation pipeline, and the model's parameters.
 type runPlan struct {
-	cfg      Config
+	cfg      config.Config
 	model    models.Model
 	trainIdx []int
 	valData  *data.Batches
@@ -190,7 +190,7 @@ type runPlan struct {
 
 // planRun checks cfg against mnist and the machine's memory and makes the
 // run's model, split and pipelines, before anything is allocated or written.
-func planRun(b compute.Backend, cfg Config, mnist *data.MNIST) (*runPlan, error) {
+func planRun(b compute.Backend, cfg config.Config, mnist *data.MNIST) (*runPlan, error) {
 	if err := cfg.FitData(mnist); err != nil {
 		return nil, err
 	}
@@ -228,28 +228,9 @@ func planRun(b compute.Backend, cfg Config, mnist *data.MNIST) (*runPlan, error)
 	return &runPlan{cfg: cfg, model: m, trainIdx: trainIdx, valData: valData, params: params, total: total}, nil
 }
 
-// Recipe says in a line how c trains, beyond the model and the batch:
-// "adam lr 0.006, 0.5-epoch warm-up, cosine schedule, averaged weights,
-// autodiff gradients" (the parts that apply). train's and bench's output
-// open with it.
-func (c Config) Recipe() string {
-	parts := []string{fmt.Sprintf("%s lr %g", c.Optimizer, c.LR)}
-	if c.Warmup > 0 {
-		parts = append(parts, fmt.Sprintf("%g-epoch warm-up", c.Warmup))
-	}
-	parts = append(parts, c.Schedule+" schedule")
-	if c.Average {
-		parts = append(parts, "averaged weights")
-	}
-	if c.Autodiff {
-		parts = append(parts, "autodiff gradients")
-	}
-	return strings.Join(parts, ", ")
-}
-
 // printPlan writes the lines that open a run's output: the model, the
 // backend, the data and the recipe.
-func printPlan(out io.Writer, b compute.Backend, cfg Config, plan *runPlan, mnist *data.MNIST) {
+func printPlan(out io.Writer, b compute.Backend, cfg config.Config, plan *runPlan, mnist *data.MNIST) {
 	fmt.Fprintf(out, "model    %s, %d parameters:", cfg.Model, plan.total)
 	for _, p := range plan.params {
 		fmt.Fprintf(out, " %s %v", p.Name, p.Shape)
@@ -267,7 +248,7 @@ func printPlan(out io.Writer, b compute.Backend, cfg Config, plan *runPlan, mnis
 // compileRun compiles the run's program (falling back to unrolled steps
 // where a While loop does not compile, which the output notes), times it
 // into s and gives the program the watchdog its calls run under.
-func compileRun(ctx context.Context, b compute.Backend, cfg Config, plan *runPlan, mnist *data.MNIST, out io.Writer, opts Options, s *Summary) (*Program, error) {
+func compileRun(ctx context.Context, b compute.Backend, cfg config.Config, plan *runPlan, mnist *data.MNIST, out io.Writer, opts Options, s *Summary) (*Program, error) {
 	compileStart := time.Now()
 	cache := backend.StartCacheUse(cfg.Backend)
 	prog, err := Compile(b, cfg, plan.model, mnist.Train, plan.trainIdx, ProgramOptions{
@@ -300,7 +281,7 @@ func compileRun(ctx context.Context, b compute.Backend, cfg Config, plan *runPla
 }
 
 // printMemory writes what the run holds in memory once compiled.
-func printMemory(out io.Writer, cfg Config, prog *Program, mnist *data.MNIST) {
+func printMemory(out io.Writer, cfg config.Config, prog *Program, mnist *data.MNIST) {
 	var stateBytes int64
 	for v := range prog.store.IterVariables() {
 		stateBytes += int64(v.Shape().Memory())

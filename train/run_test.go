@@ -16,6 +16,7 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 )
 
 // smallMNIST loads the real MNIST (skipping the test where it is absent)
@@ -40,7 +41,7 @@ func smallMNIST(t testing.TB, nTrain, nTest int) *data.MNIST {
 }
 
 // runWeights trains cfg and returns the final value of every variable.
-func runWeights(t *testing.T, cfg Config, m *data.MNIST) (*Summary, map[string][]float32) {
+func runWeights(t *testing.T, cfg config.Config, m *data.MNIST) (*Summary, map[string][]float32) {
 	t.Helper()
 	s, weights, out, err := runWith(t, cfg, m, Options{})
 	if err != nil {
@@ -52,7 +53,7 @@ func runWeights(t *testing.T, cfg Config, m *data.MNIST) (*Summary, map[string][
 // runWith trains cfg on the Go backend in a fresh run folder with opts and
 // returns the summary, the final variables (on success), the output and the
 // error.
-func runWith(t testing.TB, cfg Config, m *data.MNIST, opts Options) (*Summary, map[string][]float32, string, error) {
+func runWith(t testing.TB, cfg config.Config, m *data.MNIST, opts Options) (*Summary, map[string][]float32, string, error) {
 	t.Helper()
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
 	goBackend, name := newGoBackend(t)
@@ -69,7 +70,7 @@ func TestStepsPerCallGivesTheSameWeights(t *testing.T) {
 	m := smallMNIST(t, 1100, 200)
 	for _, opt := range []string{"adam", "sgd"} {
 		t.Run(opt, func(t *testing.T) {
-			cfg := Defaults(models.MLP)
+			cfg := config.Defaults(models.MLP)
 			cfg.Model.Hidden = []int{32}
 			cfg.Optimizer, cfg.Epochs, cfg.BatchSize, cfg.ValSplit = opt, 2, 50, 0.1
 			if opt == "sgd" {
@@ -77,7 +78,7 @@ func TestStepsPerCallGivesTheSameWeights(t *testing.T) {
 			}
 			cfg.StepsPerCall = 1
 			s1, w1 := runWeights(t, cfg, m)
-			for _, loop := range Loops {
+			for _, loop := range config.Loops {
 				cfg.StepsPerCall, cfg.Loop = 4, loop // 19 full steps per epoch: groups of 4,4,4,4,3 and the partial batch
 				s4, w4 := runWeights(t, cfg, m)
 				if s1.GlobalStep != s4.GlobalStep {
@@ -108,7 +109,7 @@ func TestStepsPerCallGivesTheSameWeights(t *testing.T) {
 
 func TestDataOnDeviceGivesTheSameWeights(t *testing.T) {
 	m := smallMNIST(t, 1100, 200)
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden = []int{32}
 	cfg.Epochs, cfg.BatchSize, cfg.StepsPerCall = 2, 50, 3
 	_, host := runWeights(t, cfg, m)
@@ -129,7 +130,7 @@ func TestDataOnDeviceGivesTheSameWeights(t *testing.T) {
 
 func TestRunWritesTheRunFolder(t *testing.T) {
 	m := smallMNIST(t, 1000, 300)
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden = []int{16}
 	cfg.Epochs, cfg.BatchSize = 3, 64
 	s, _ := runWeights(t, cfg, m)
@@ -171,7 +172,7 @@ func TestRunWritesTheRunFolder(t *testing.T) {
 
 func TestInterruptedRunStopsAndSaysSo(t *testing.T) {
 	m := smallMNIST(t, 2000, 100)
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden = []int{8}
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -200,12 +201,12 @@ func variableValues(p *Program) map[string][]float32 {
 
 func TestWhileLoopFallsBackToUnrolledSteps(t *testing.T) {
 	m := smallMNIST(t, 1100, 200)
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden = []int{32}
 	cfg.Epochs, cfg.BatchSize, cfg.StepsPerCall = 1, 50, 4
 	_, want := runWeights(t, cfg, m)
 
-	run := func(cfg Config) (*Summary, map[string][]float32, string, error) {
+	run := func(cfg config.Config) (*Summary, map[string][]float32, string, error) {
 		return runWith(t, cfg, m, Options{breakWhile: true})
 	}
 	// The default loop falls back, says so, and trains the same weights.
@@ -213,7 +214,7 @@ func TestWhileLoopFallsBackToUnrolledSteps(t *testing.T) {
 	if err != nil {
 		t.Fatalf("with the default loop: %v\n%s", err, out)
 	}
-	if !strings.Contains(out, "the While loop did not compile") || s.Hyperparameters.Loop != LoopUnroll {
+	if !strings.Contains(out, "the While loop did not compile") || s.Hyperparameters.Loop != config.LoopUnroll {
 		t.Errorf("no fallback to unrolled steps reported (loop %q):\n%s", s.Hyperparameters.Loop, out)
 	}
 	for name, a := range want {
@@ -224,7 +225,7 @@ func TestWhileLoopFallsBackToUnrolledSteps(t *testing.T) {
 		}
 	}
 	// Asked for by name, the While loop fails with the way out.
-	cfg.Loop = LoopWhile
+	cfg.Loop = config.LoopWhile
 	if _, _, out, err := run(cfg); !errors.Is(err, ErrWhileLoop) || !strings.Contains(err.Error(), "--loop unroll") {
 		t.Errorf("--loop while on a backend that cannot: err %v\n%s", err, out)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // EpochMetrics is one line of metrics.jsonl.
@@ -31,7 +32,7 @@ type EpochMetrics struct {
 // Summary is summary.json, written at the end of a run.
 type Summary struct {
 	Model              models.Spec    `json:"model"`
-	Hyperparameters    Config         `json:"hyperparameters"`
+	Hyperparameters    config.Config  `json:"hyperparameters"`
 	Backend            string         `json:"backend"`
 	BackendDescription string         `json:"backend_description"`
 	Epochs             int            `json:"epochs"`

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // killedBeforeFirstSave makes the folder a run killed before its first
@@ -36,7 +37,7 @@ func killedBeforeFirstSave(t *testing.T) string {
 }
 
 // executeIn trains cfg on the Go backend in dir.
-func executeIn(t *testing.T, cfg Config, dir string, opts Options) (*Summary, string, error) {
+func executeIn(t *testing.T, cfg config.Config, dir string, opts Options) (*Summary, string, error) {
 	t.Helper()
 	goBackend, name := newGoBackend(t)
 	cfg.Backend, cfg.RunDir = name, dir
@@ -46,7 +47,7 @@ func executeIn(t *testing.T, cfg Config, dir string, opts Options) (*Summary, st
 }
 
 func TestRunKilledBeforeItsFirstSave(t *testing.T) {
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden, cfg.Epochs, cfg.BatchSize = []int{8}, 1, 50
 
 	t.Run("train again restarts it, saying so", func(t *testing.T) {

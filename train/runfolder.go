@@ -12,6 +12,7 @@ import (
 	"github.com/neurona/neurona/internal/atomicfile"
 	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // runFolder is a run's folder, open and locked for training: a new run's,
@@ -30,7 +31,7 @@ type runFolder struct {
 // must have been trained on mnist) and the state it saved; else cfg.RunDir
 // (runs/<model>-<time> when empty), created. The folder stays locked until
 // close.
-func openRun(cfg Config, mnist *data.MNIST, out io.Writer, opts Options, start time.Time) (_ *runFolder, err error) {
+func openRun(cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options, start time.Time) (_ *runFolder, err error) {
 	warn := opts.Warn
 	if warn == nil {
 		warn = func(msg string) { fmt.Fprintf(out, "warning  %s\n", msg) }
@@ -86,7 +87,7 @@ func (f *runFolder) resume(c *checkpoint.Checkpoint, warn func(string)) error {
 
 // create makes and locks cfg's run folder for a new run and writes files
 // (Options.Files) into it.
-func (f *runFolder) create(cfg Config, out io.Writer, start time.Time, files map[string][]byte) error {
+func (f *runFolder) create(cfg config.Config, out io.Writer, start time.Time, files map[string][]byte) error {
 	var err error
 	f.dir = cfg.RunDir
 	if f.dir == "" {

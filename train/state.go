@@ -7,6 +7,7 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // runState is everything the epoch loop needs to continue a run exactly
@@ -32,7 +33,7 @@ type runState struct {
 	// Early stopping and model selection.
 	BestVal   float64 `json:"best_val_accuracy"` // -1 before the first validation
 	BestEpoch int     `json:"best_epoch"`
-	NoBetter  int     `json:"epochs_without_better_val"` // of Config.EarlyStopMonitor
+	NoBetter  int     `json:"epochs_without_better_val"` // of config.Config.EarlyStopMonitor
 	// StopBest is the best value of Config.EarlyStopMonitor so far, moved
 	// only by an improvement of more than Config.EarlyStopMinDelta; nil
 	// before the first validation.
@@ -52,13 +53,13 @@ type runState struct {
 
 // checkpointMeta is a checkpoint's meta.json.
 type checkpointMeta struct {
-	Config  Config    `json:"config"`
-	State   runState  `json:"state"`
-	Dataset string    `json:"dataset_sha256"`
-	DataDir string    `json:"data_dir,omitempty"` // the folder the data was read from
-	Data    DataShape `json:"data"`
-	Backend string    `json:"backend"`
-	Build   BuildInfo `json:"build"`
+	Config  config.Config `json:"config"`
+	State   runState      `json:"state"`
+	Dataset string        `json:"dataset_sha256"`
+	DataDir string        `json:"data_dir,omitempty"` // the folder the data was read from
+	Data    DataShape     `json:"data"`
+	Backend string        `json:"backend"`
+	Build   BuildInfo     `json:"build"`
 }
 
 // TrainedOn returns what checkpoint c records of the data it was trained

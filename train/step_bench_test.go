@@ -10,10 +10,11 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 )
 
 // BenchmarkStep measures one training call and one evaluation call of each
-// default model (train.Defaults), per available backend and batch size, on
+// default model (config.Defaults), per available backend and batch size, on
 // random pixels: "train" is the default recipe's step; "train_autodiff" the
 // same step through GoMLX's autodiff instead of the model's hand-written
 // backward pass; for the perceptron "train_plain" and "train_averaged",
@@ -60,7 +61,7 @@ func BenchmarkGoParallelism(b *testing.B) {
 // benchStep runs the sub-benchmarks of one backend, model and batch: those
 // named in only, or all.
 func benchStep(b *testing.B, backendName, modelName string, batch int, only ...string) {
-	cfg := Defaults(modelName)
+	cfg := config.Defaults(modelName)
 	cfg.BatchSize, cfg.StepsPerCall = batch, 1
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
@@ -152,7 +153,7 @@ func BenchmarkTrainCall(b *testing.B) {
 		batch int
 	}{{models.MLP, 128}, {models.MLP, 512}, {models.MLP, 1024}, {models.Perceptron, 32}, {models.Perceptron, 128}} {
 		b.Run(fmt.Sprintf("model=%s/batch=%d", c.model, c.batch), func(b *testing.B) {
-			cfg := Defaults(c.model)
+			cfg := config.Defaults(c.model)
 			cfg.BatchSize = c.batch
 			if err := cfg.FitData(mnist); err != nil {
 				b.Fatal(err)

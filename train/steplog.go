@@ -8,15 +8,6 @@ import (
 	"time"
 )
 
-// LogEveryAuto is Config.LogEvery's automatic value: a step line about
-// every 1/stepLinesPerRun of the run's steps.
-const LogEveryAuto = -1
-
-// stepLinesPerRun is how many step lines an automatic LogEvery aims at:
-// enough for a curve between the epoch points (a default MLP run has 3),
-// few enough that metrics.jsonl stays small.
-const stepLinesPerRun = 50
-
 // StepKind is the kind field of a StepMetrics line.
 const StepKind = "step"
 
@@ -101,16 +92,6 @@ func ParseMetrics(name string, raw []byte) (m RunMetrics, damaged []string) {
 	return m, damaged
 }
 
-// logInterval is the steps between two step lines of a run of totalSteps
-// steps: Config.LogEvery, or with LogEveryAuto about a stepLinesPerRun-th
-// of the run; 0 writes none.
-func (c Config) logInterval(totalSteps int) int {
-	if c.LogEvery == LogEveryAuto {
-		return max(1, (totalSteps+stepLinesPerRun/2)/stepLinesPerRun)
-	}
-	return max(c.LogEvery, 0)
-}
-
 // LearningRate is the learning rate of the step that follows step steps
 // done, computed on the host by the formula scheduleLR builds into the
 // graph, so a step line costs no read of the device's variable.
@@ -141,7 +122,7 @@ func (l *loop) logStep(lossSum, correct float64, steps, examples int) error {
 	st.LogLossSum += lossSum
 	st.LogCorrect += correct
 	st.LogExamples += examples
-	every := l.cfg.logInterval(l.prog.totalSteps)
+	every := l.cfg.LogInterval(l.prog.totalSteps)
 	if every == 0 || st.GlobalStep/every == (st.GlobalStep-steps)/every || st.LogExamples == 0 {
 		return nil
 	}

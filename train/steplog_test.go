@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // TestStepLinesCadence trains 2 epochs of 6 steps (270 training images in
@@ -23,7 +24,7 @@ func TestStepLinesCadence(t *testing.T) {
 		logEvery, stepsPerCall int
 		want                   func(callEnds []int) []int
 	}{
-		{"automatic logging of a 12-step run writes every step", LogEveryAuto, 1,
+		{"automatic logging of a 12-step run writes every step", config.LogEveryAuto, 1,
 			func([]int) []int { return []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12} }},
 		{"every 5 steps writes steps 5 and 10", 5, 1, func([]int) []int { return []int{5, 10} }},
 		{"0 writes epoch lines only", 0, 1, func([]int) []int { return nil }},
@@ -37,7 +38,7 @@ func TestStepLinesCadence(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Defaults(models.MLP)
+			cfg := config.Defaults(models.MLP)
 			cfg.Model.Hidden, cfg.Epochs, cfg.BatchSize = []int{8}, 2, 50
 			cfg.Schedule, cfg.Warmup, cfg.LR = "constant", 0, 0.002
 			cfg.LogEvery, cfg.StepsPerCall, cfg.Backend = tc.logEvery, tc.stepsPerCall, name
@@ -64,7 +65,7 @@ func TestStepLinesCadence(t *testing.T) {
 			if want := tc.want(ends); !slices.Equal(steps, want) {
 				t.Errorf("step lines at steps %v, want %v (calls ended at %v)", steps, want, ends)
 			}
-			if tc.logEvery == LogEveryAuto {
+			if tc.logEvery == config.LogEveryAuto {
 				// One line a step: weighted by the steps' examples, the
 				// first epoch's step losses average to its epoch loss.
 				var sum float64

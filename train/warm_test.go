@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // TestCompileInitializesTheVariables checks that Compile leaves nothing to
@@ -24,7 +25,7 @@ func TestCompileInitializesTheVariables(t *testing.T) {
 		{"the averaged perceptron, whose averages are variables too", models.Perceptron, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := Defaults(tc.model)
+			cfg := config.Defaults(tc.model)
 			if tc.model == models.MLP {
 				cfg.Model.Hidden = []int{16}
 			}
@@ -86,7 +87,7 @@ func TestCompileInitializesTheVariables(t *testing.T) {
 // compilation.
 func TestRunReportsInitializationApart(t *testing.T) {
 	m := smallMNIST(t, 600, 100)
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden = []int{16}
 	cfg.Epochs, cfg.BatchSize = 1, 100
 	s, _, out, err := runWith(t, cfg, m, Options{})
@@ -112,7 +113,7 @@ func TestRunReportsInitializationApart(t *testing.T) {
 // would give them at the first execution), and initialize gives them all,
 // without running any call.
 func TestInitializeGivesEveryVariableItsValue(t *testing.T) {
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden = []int{16}
 	cfg.BatchSize = 50
 	if err := cfg.Validate(); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // hangingRun trains a small MLP with a checkpoint every 5 steps whose
@@ -22,7 +23,7 @@ import (
 func hangingRun(t *testing.T, ctx context.Context, kind string, from int32, w watchdogOptions) (*Summary, error, time.Duration, string) {
 	t.Helper()
 	m := smallMNIST(t, 2000, 100)
-	cfg := Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden = []int{8}
 	cfg.BatchSize, cfg.StepsPerCall, cfg.SaveEvery, cfg.Epochs, cfg.Backend = 100, 1, 5, 3, backend.Go
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")

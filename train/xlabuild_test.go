@@ -12,12 +12,13 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/neurona/neurona/internal/xlatest"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
 )
 
 // xlaMatrix is every model configuration neurona trains: the perceptron and
 // the MLP with each activation and loss, each with every optimizer (SGD
 // with and without momentum) and schedule: 152 configurations.
-func xlaMatrix() []Config {
+func xlaMatrix() []config.Config {
 	var specs []models.Spec
 	specs = append(specs, models.Spec{Name: models.Perceptron})
 	for _, act := range models.Activations {
@@ -30,12 +31,12 @@ func xlaMatrix() []Config {
 		name     string
 		momentum float64
 	}{{"sgd", 0}, {"sgd", 0.9}, {"adam", 0}, {"adamw", 0}}
-	var out []Config
+	var out []config.Config
 	for _, spec := range specs {
 		spec.Inputs, spec.Classes = 12, 10
 		for _, opt := range optimizers {
-			for _, sched := range Schedules {
-				cfg := Defaults(spec.Name)
+			for _, sched := range config.Schedules {
+				cfg := config.Defaults(spec.Name)
 				cfg.Model, cfg.Optimizer, cfg.Momentum, cfg.Schedule, cfg.BatchSize = spec, opt.name, opt.momentum, sched, 4
 				if err := cfg.Validate(); err != nil {
 					panic(err)
@@ -54,12 +55,12 @@ var xlaCalls = []struct {
 	steps   int
 	compile func(p *Program, rows int) error
 }{
-	{"one step", LoopWhile, 1, compileHost},
-	{"one step, resident data", LoopWhile, 1, compileResident},
-	{"unrolled", LoopUnroll, 3, compileHost},
-	{"unrolled, resident data", LoopUnroll, 3, compileResident},
-	{"While loop", LoopWhile, 3, compileHost},
-	{"While loop, resident data", LoopWhile, 3, compileResident},
+	{"one step", config.LoopWhile, 1, compileHost},
+	{"one step, resident data", config.LoopWhile, 1, compileResident},
+	{"unrolled", config.LoopUnroll, 3, compileHost},
+	{"unrolled, resident data", config.LoopUnroll, 3, compileResident},
+	{"While loop", config.LoopWhile, 3, compileHost},
+	{"While loop, resident data", config.LoopWhile, 3, compileResident},
 }
 
 func compileHost(p *Program, rows int) error {

@@ -23,7 +23,7 @@ var layers = [][]string{
 	{"internal/report"},
 	{"internal/viz", "internal/export", "train/bench"},
 	{"train"},
-	{"train/backend", "train/checkpoint"},
+	{"train/backend", "train/checkpoint", "train/config"},
 	{"models", "data"},
 	{"internal/atomicfile"},
 	{"internal/human", "internal/safejson", "internal/safefile", "internal/testhook", "internal/onnx"},

@@ -15,6 +15,7 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/bench"
+	"github.com/neurona/neurona/train/config"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -30,7 +31,7 @@ type benchOptions struct {
 }
 
 // benchRecipe holds bench's flags that change the model's training recipe
-// (train.Defaults) for the time-to-accuracy runs; finish applies those given.
+// (config.Defaults) for the time-to-accuracy runs; finish applies those given.
 type benchRecipe struct {
 	seeds, schedule string
 	lr, warmup      float64
@@ -64,7 +65,7 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	fs.StringVar(&activation, "activation", "relu", "MLP hidden activation")
 	fs.StringVar(&loss, "loss", "", "MLP output layer and loss (default softmax_ce)")
 	fs.IntVar(&stepsPerCall, "steps-per-call", 0, "training steps per compiled call; 0: automatic, as in neurona train")
-	fs.StringVar(&loop, "loop", train.LoopWhile, "how a call runs its steps: "+strings.Join(train.Loops, ", "))
+	fs.StringVar(&loop, "loop", config.LoopWhile, "how a call runs its steps: "+strings.Join(config.Loops, ", "))
 	fs.StringVar(&o.cfg.DataOnDevice, "data-on-device", "auto", "keep the training data on the device: auto (on for every backend but go), on, off")
 	compileCacheFlag(fs, &compileCache)
 	fs.IntVar(&o.cfg.MinSteps, "min-steps", 20, "timed training calls per repeat, at least")
@@ -75,7 +76,7 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	fs.IntVar(&o.cfg.MaxEpochs, "max-epochs", 0, "epochs at most for --target, which the learning-rate schedule spans (default: the model's recipe)")
 	fs.StringVar(&o.recipe.seeds, "seeds", "", "comma-separated seeds of the --target runs, one run each, the median quoted (default: the recipe's seed, 1)")
 	fs.Float64Var(&o.recipe.lr, "lr", 0, "learning rate (default: the model's recipe, as in neurona train)")
-	fs.StringVar(&o.recipe.schedule, "schedule", "", "learning-rate schedule: "+strings.Join(train.Schedules, ", ")+" (default: the model's recipe)")
+	fs.StringVar(&o.recipe.schedule, "schedule", "", "learning-rate schedule: "+strings.Join(config.Schedules, ", ")+" (default: the model's recipe)")
 	fs.Float64Var(&o.recipe.warmup, "warmup", 0, "learning-rate warm-up in epochs (default: the model's recipe)")
 	fs.BoolVar(&o.recipe.average, "average", false, "perceptron: evaluate with the averaged weights (default: the model's recipe; --average=false: the last weights)")
 	fs.BoolVar(&o.recipe.autodiff, "autodiff", false, "take the gradients from GoMLX's autodiff instead of the hand-written backward pass, as in neurona train")
@@ -157,7 +158,7 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches, model, hidden,
 	o.cfg.MinTime = time.Duration(minSeconds * float64(time.Second))
 	o.cfg.Warmup = time.Duration(warmup * float64(time.Second))
 
-	base := train.Defaults(model)
+	base := config.Defaults(model)
 	base.Model.Name = model
 	if model == models.MLP {
 		if base.Model.Hidden, err = models.ParseHidden(hidden); err != nil {
@@ -229,11 +230,11 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches, model, hidden,
 }
 
 // defaultBenchBatches is bench's batch sizes when --batch-size is not given:
-// 32, 128 and 1024, and the model's recipe batch size (train.Defaults), so
+// 32, 128 and 1024, and the model's recipe batch size (config.Defaults), so
 // that --target times the recipe `neurona train` runs.
 func defaultBenchBatches(model string) []int {
 	sizes := []int{32, 128, 1024}
-	if own := train.Defaults(model).BatchSize; own > 0 && !slices.Contains(sizes, own) {
+	if own := config.Defaults(model).BatchSize; own > 0 && !slices.Contains(sizes, own) {
 		sizes = append(sizes, own)
 		slices.Sort(sizes)
 	}
@@ -245,8 +246,8 @@ func parseSizes(text string) ([]int, error) {
 	var out []int
 	for _, p := range strings.Split(text, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 1 || n > train.MaxBatchSize {
-			return nil, fmt.Errorf("%q is not a batch size (want sizes of 1 to %d separated by commas)", p, train.MaxBatchSize)
+		if err != nil || n < 1 || n > config.MaxBatchSize {
+			return nil, fmt.Errorf("%q is not a batch size (want sizes of 1 to %d separated by commas)", p, config.MaxBatchSize)
 		}
 		out = append(out, n)
 	}

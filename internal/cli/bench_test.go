@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/bench"
+	"github.com/neurona/neurona/train/config"
 )
 
 func TestBenchWritesConsistentReports(t *testing.T) {
@@ -39,7 +39,7 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range rep.Results {
-		if r.StepsPerCall != 1 || r.Loop != train.LoopWhile {
+		if r.StepsPerCall != 1 || r.Loop != config.LoopWhile {
 			t.Errorf("batch %d: %d steps per call in a %q loop; want the automatic 1 (reported as a While loop)", r.Batch, r.StepsPerCall, r.Loop)
 		}
 		if r.StepsPerSecond <= 0 || r.TimedSteps < 10 || len(r.RepeatStepsPerSec) != 2 {

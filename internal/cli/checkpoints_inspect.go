@@ -15,13 +15,14 @@ import (
 	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // inspectReport is `checkpoints inspect --json`.
 type inspectReport struct {
 	Dir       string                `json:"dir"`
 	Manifest  checkpoint.Manifest   `json:"manifest"`
-	Config    train.Config          `json:"config"`
+	Config    config.Config         `json:"config"`
 	Step      int                   `json:"step"`
 	Epoch     int                   `json:"epoch"`
 	Dataset   string                `json:"dataset_sha256"`
@@ -135,7 +136,7 @@ func printManifest(out io.Writer, dir string, m checkpoint.Manifest) {
 
 // configFields returns a configuration's fields as JSON names and values,
 // in the order of the struct, without the model (printed on its own).
-func configFields(cfg train.Config) [][2]string {
+func configFields(cfg config.Config) [][2]string {
 	raw, err := safejson.Marshal(cfg)
 	if err != nil {
 		return nil

@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 	"github.com/spf13/cobra"
 )
 
@@ -86,9 +86,9 @@ func completeModelFlags(cmd *cobra.Command) {
 		"model":          models.Names,
 		"activation":     models.Activations,
 		"loss":           models.Losses,
-		"optimizer":      train.Optimizers,
-		"schedule":       train.Schedules,
-		"loop":           train.Loops,
+		"optimizer":      config.Optimizers,
+		"schedule":       config.Schedules,
+		"loop":           config.Loops,
 		"data-on-device": {"auto", "on", "off"},
 	}
 	for name, list := range words {

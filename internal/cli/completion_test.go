@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/config"
 )
 
 // completions runs cobra's hidden `__complete` command, which the shell
@@ -45,10 +45,10 @@ func TestCompletionsCobraComputes(t *testing.T) {
 		{"--model=", []string{"train", "--model="}, models.Names, nil},
 		{"--activation", []string{"train", "--activation", ""}, models.Activations, nil},
 		{"--loss", []string{"train", "--loss", ""}, models.Losses, nil},
-		{"--optimizer", []string{"train", "--optimizer", ""}, train.Optimizers, nil},
-		{"--schedule", []string{"train", "--schedule", ""}, train.Schedules, nil},
+		{"--optimizer", []string{"train", "--optimizer", ""}, config.Optimizers, nil},
+		{"--schedule", []string{"train", "--schedule", ""}, config.Schedules, nil},
 		{"--backend", []string{"train", "--backend", ""}, []string{"go", "xla:cuda", "xla:cpu"}, nil},
-		{"--loop", []string{"train", "--loop", ""}, train.Loops, nil},
+		{"--loop", []string{"train", "--loop", ""}, config.Loops, nil},
 		{"--progress", []string{"train", "--progress", ""}, []string{"auto", "always", "never"}, nil},
 		{"--print-config=", []string{"train", "--print-config="}, []string{"yaml", "json"}, nil},
 		{"eval's --backend", []string{"eval", "runs/x", "--backend", ""}, []string{"go"}, nil},

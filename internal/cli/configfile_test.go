@@ -13,6 +13,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 )
 
 // writeFile writes text into a new file name in a temporary folder.
@@ -32,7 +33,7 @@ func TestTrainConfigFile(t *testing.T) {
 		check            func(t *testing.T, o *trainOptions)
 	}{
 		{"a key sets its flag", "c.yaml", "batch-size: 64\n", nil, func(t *testing.T, o *trainOptions) {
-			if o.cfg.BatchSize != 64 || !o.set["batch-size"] || o.cfg.LR != train.Defaults(models.MLP).LR {
+			if o.cfg.BatchSize != 64 || !o.set["batch-size"] || o.cfg.LR != config.Defaults(models.MLP).LR {
 				t.Errorf("batch %d (set %v), lr %g; want 64, set, and the MLP's default lr", o.cfg.BatchSize, o.set["batch-size"], o.cfg.LR)
 			}
 		}},

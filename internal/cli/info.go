@@ -7,8 +7,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 	"github.com/spf13/cobra"
 )
 
@@ -123,7 +123,7 @@ func modelsRun(e *env) error {
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "MODEL\tARCHITECTURE (defaults)\tPARAMETERS\tSHAPES")
 	for _, name := range models.Names {
-		def := train.Defaults(name)
+		def := config.Defaults(name)
 		m, err := models.New(def.Model)
 		if err != nil {
 			return err
@@ -144,8 +144,8 @@ func modelsRun(e *env) error {
 	fmt.Fprintf(e.stdout, "\nactivations (--activation): %s\n", strings.Join(models.Activations, ", "))
 	fmt.Fprintf(e.stdout, "losses (--loss):            %s = softmax + categorical cross-entropy, %s = sigmoid + binary cross-entropy (one-vs-rest), %s = linear + mean squared error on one-hot targets\n",
 		models.LossSoftmaxCE, models.LossSigmoidBCE, models.LossMSE)
-	fmt.Fprintf(e.stdout, "optimizers (--optimizer):   %s\n", strings.Join(train.Optimizers, ", "))
-	fmt.Fprintf(e.stdout, "schedules (--schedule):     %s\n", strings.Join(train.Schedules, ", "))
+	fmt.Fprintf(e.stdout, "optimizers (--optimizer):   %s\n", strings.Join(config.Optimizers, ", "))
+	fmt.Fprintf(e.stdout, "schedules (--schedule):     %s\n", strings.Join(config.Schedules, ", "))
 	return nil
 }
 

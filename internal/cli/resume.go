@@ -9,6 +9,7 @@ import (
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // notConfig are flags that do not describe the run at all.
@@ -100,7 +101,7 @@ func changeable() string {
 	return strings.Join(names, ", ")
 }
 
-func describe(c train.Config) string {
+func describe(c config.Config) string {
 	return fmt.Sprintf("%s, %s lr %g, %s schedule, batch %d, seed %d, val-split %g, %s per call",
 		c.Model, c.Optimizer, c.LR, c.Schedule, c.BatchSize, c.Seed, c.ValSplit, human.Count(c.StepsPerCall, "step"))
 }

@@ -13,13 +13,14 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
 // trainOptions is what `neurona train` was asked to do.
 type trainOptions struct {
-	cfg      train.Config
+	cfg      config.Config
 	data     data.LocateOptions
 	progress string
 	resume   string          // --resume: a run or checkpoint folder
@@ -65,7 +66,7 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 			return trainRun(e, o)
 		},
 	}
-	mlpDef, percDef := train.Defaults(models.MLP), train.Defaults(models.Perceptron)
+	mlpDef, percDef := config.Defaults(models.MLP), config.Defaults(models.Perceptron)
 	both := func(format string, mlpValue, percValue any) string {
 		return fmt.Sprintf(format, mlpValue) + "; perceptron: " + fmt.Sprintf(format, percValue)
 	}
@@ -79,11 +80,11 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 	fs.StringVar(&c.Model.Loss, "loss", models.LossSoftmaxCE, "MLP output layer and loss: "+strings.Join(models.Losses, ", ")+" (the perceptron uses its own criterion)")
 	setGroup(cmd, "Model", "model", "hidden", "activation", "maxout-pieces", "loss")
 
-	fs.StringVar(&c.Optimizer, "optimizer", "", "optimizer: "+strings.Join(train.Optimizers, ", ")+" (default "+both("%s", mlpDef.Optimizer, percDef.Optimizer)+")")
+	fs.StringVar(&c.Optimizer, "optimizer", "", "optimizer: "+strings.Join(config.Optimizers, ", ")+" (default "+both("%s", mlpDef.Optimizer, percDef.Optimizer)+")")
 	fs.Float64Var(&c.LR, "lr", 0, "learning rate (default "+both("%g", mlpDef.LR, percDef.LR)+")")
 	fs.Float64Var(&c.Momentum, "momentum", 0, "momentum for --optimizer sgd")
 	fs.Float64Var(&c.WeightDecay, "weight-decay", 0, "weight decay for adam/adamw (adamw default 0.01)")
-	fs.StringVar(&c.Schedule, "schedule", "", "learning-rate schedule: "+strings.Join(train.Schedules, ", ")+" (default "+both("%s", mlpDef.Schedule, percDef.Schedule)+")")
+	fs.StringVar(&c.Schedule, "schedule", "", "learning-rate schedule: "+strings.Join(config.Schedules, ", ")+" (default "+both("%s", mlpDef.Schedule, percDef.Schedule)+")")
 	fs.Float64Var(&c.Warmup, "warmup", 0, "linear learning-rate warm-up before --schedule, in epochs, fractions allowed (default "+both("%g", mlpDef.Warmup, percDef.Warmup)+")")
 	fs.IntVar(&c.BatchSize, "batch-size", 0, "examples per training step (default "+both("%d", mlpDef.BatchSize, percDef.BatchSize)+")")
 	fs.IntVar(&c.Epochs, "epochs", 0, "maximum number of epochs (default "+both("%d", mlpDef.Epochs, percDef.Epochs)+")")
@@ -92,7 +93,7 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 	setGroup(cmd, "Optimization", "optimizer", "lr", "momentum", "weight-decay", "schedule", "warmup", "batch-size", "epochs", "average", "seed")
 
 	fs.IntVar(&c.Patience, "patience", 0, "stop after this many epochs without a better --early-stop-monitor (0: off)")
-	fs.StringVar(&c.EarlyStopMonitor, "early-stop-monitor", train.MonitorValAccuracy, "what --patience watches: "+strings.Join(train.Monitors, " (higher is better) or ")+" (lower is better)")
+	fs.StringVar(&c.EarlyStopMonitor, "early-stop-monitor", config.MonitorValAccuracy, "what --patience watches: "+strings.Join(config.Monitors, " (higher is better) or ")+" (lower is better)")
 	fs.Float64Var(&c.EarlyStopMinDelta, "early-stop-min-delta", 0, "for --patience, a change smaller than this is no improvement")
 	fs.Float64Var(&c.Tol, "tol", 0, "stop when the training loss has not improved by this much for --n-iter-no-change epochs (default "+both("%g", mlpDef.Tol, percDef.Tol)+"; 0: off)")
 	fs.IntVar(&c.NoChange, "n-iter-no-change", 0, "epochs without --tol improvement before stopping (default "+both("%d", mlpDef.NoChange, percDef.NoChange)+")")
@@ -119,7 +120,7 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 
 	fs.StringVar(&c.Backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
 	fs.IntVar(&c.StepsPerCall, "steps-per-call", 0, "training steps run inside one compiled call; 0: automatic (Go backend: 1; accelerators: a whole epoch, or 16 with --loop unroll)")
-	fs.StringVar(&c.Loop, "loop", train.LoopWhile, "how a call runs its steps: "+strings.Join(train.Loops, " (a loop in the graph, compiled once) or ")+" (written out one after the other); same results")
+	fs.StringVar(&c.Loop, "loop", config.LoopWhile, "how a call runs its steps: "+strings.Join(config.Loops, " (a loop in the graph, compiled once) or ")+" (written out one after the other); same results")
 	fs.StringVar(&o.onDevice, "data-on-device", "auto", "keep the training data on the device and gather batches there: auto (on for every backend but go), on, off")
 	fs.BoolVar(&c.Autodiff, "autodiff", false, "take the gradients from GoMLX's autodiff instead of the model's hand-written backward pass (the same gradients within float32 rounding; a slower step on the Go backend; maxout always uses autodiff)")
 	compileCacheFlag(fs, &o.cache)
@@ -136,7 +137,7 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 
 	completeModelFlags(cmd)
 	completeWords(cmd, "progress", "auto", "always", "never")
-	completeWords(cmd, "early-stop-monitor", train.Monitors...)
+	completeWords(cmd, "early-stop-monitor", config.Monitors...)
 	completeWords(cmd, "print-config", "yaml", "json")
 	if err := cmd.MarkFlagFilename("config", "yaml", "yml", "json"); err != nil {
 		panic(err)
@@ -147,7 +148,7 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 }
 
 // finish reads the flags (and --config) into o: flags not given take the
-// chosen model's defaults (train.Defaults), so `--model perceptron` alone
+// chosen model's defaults (config.Defaults), so `--model perceptron` alone
 // gives scikit-learn's Perceptron settings.
 func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 	if o.configFile != "" {
@@ -197,7 +198,7 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 			}
 		}
 	}
-	def := train.Defaults(c.Model.Name)
+	def := config.Defaults(c.Model.Name)
 	if c.Model.Name == models.MLP {
 		// The MLP's shape flags have defaults of their own.
 		def.Model.Hidden, def.Model.Activation, def.Model.Loss = c.Model.Hidden, c.Model.Activation, c.Model.Loss
@@ -247,7 +248,7 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 		}
 	}
 	if err := o.cfg.Validate(); err != nil {
-		if errors.Is(err, models.ErrSpec) || errors.Is(err, train.ErrConfig) {
+		if errors.Is(err, models.ErrSpec) || errors.Is(err, config.ErrConfig) {
 			return o.usage(trimSentinel(err))
 		}
 		return err
@@ -291,7 +292,7 @@ func mentionsFlag(msg, name string) bool {
 // configuration: ") that says nothing to a user reading about a flag.
 func trimSentinel(err error) string {
 	msg := err.Error()
-	for _, s := range []error{models.ErrSpec, train.ErrConfig, train.ErrMemory} {
+	for _, s := range []error{models.ErrSpec, config.ErrConfig, train.ErrMemory} {
 		msg = strings.TrimPrefix(msg, s.Error()+": ")
 	}
 	return msg

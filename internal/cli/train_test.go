@@ -11,20 +11,20 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/config"
 )
 
 func testEnv(stdout io.Writer) *env {
 	return &env{ctx: context.Background(), stdout: stdout, stderr: io.Discard, getenv: func(string) string { return "" }}
 }
 
-// wantDefaults is train.Defaults(name) with its model spec normalized: what
+// wantDefaults is config.Defaults(name) with its model spec normalized: what
 // parseTrain must give when only --model is set.
-func wantDefaults(t *testing.T, name string) train.Config {
+func wantDefaults(t *testing.T, name string) config.Config {
 	t.Helper()
-	c := train.Defaults(name)
+	c := config.Defaults(name)
 	if err := c.Validate(); err != nil {
-		t.Fatalf("train.Defaults(%q) is invalid: %v", name, err)
+		t.Fatalf("config.Defaults(%q) is invalid: %v", name, err)
 	}
 	c.Model.Inputs, c.Model.Classes = 0, 0 // sized by the data in train.Run
 	return c
@@ -39,7 +39,7 @@ func onMNIST(s models.Spec) string {
 
 // sameConfig compares two configs; a nil hidden list (the default layers)
 // differs from an empty one (none).
-func sameConfig(a, b train.Config) bool { return reflect.DeepEqual(a, b) }
+func sameConfig(a, b config.Config) bool { return reflect.DeepEqual(a, b) }
 
 func TestParseTrainDefaults(t *testing.T) {
 	t.Run("--model perceptron alone gives the averaged perceptron rule, and scikit-learn's stopping for longer runs", func(t *testing.T) {
@@ -60,7 +60,7 @@ func TestParseTrainDefaults(t *testing.T) {
 		// The rest (batch size, steps per call, restore-best) are the
 		// model's defaults, whatever they are tuned to.
 		if want := wantDefaults(t, models.Perceptron); !sameConfig(c, want) {
-			t.Errorf("config\n%+v\nwant train.Defaults\n%+v", c, want)
+			t.Errorf("config\n%+v\nwant config.Defaults\n%+v", c, want)
 		}
 	})
 	for _, args := range [][]string{nil, {"--model", "mlp"}} {
@@ -81,7 +81,7 @@ func TestParseTrainDefaults(t *testing.T) {
 					c.Seed, c.ValSplit, c.Progress, c.Backend, c.RunDir)
 			}
 			if want := wantDefaults(t, models.MLP); !sameConfig(c, want) {
-				t.Errorf("config\n%+v\nwant train.Defaults\n%+v", c, want)
+				t.Errorf("config\n%+v\nwant config.Defaults\n%+v", c, want)
 			}
 			if !o.data.Download || o.data.DataDir != "" || o.data.Getenv == nil || o.data.Logf == nil {
 				t.Errorf("data options %+v, want downloads on, no folder, getenv and logf set", o.data)
@@ -102,10 +102,10 @@ func TestParseTrainFlags(t *testing.T) {
 				"--seed", "7", "--val-split", "0", "--drop-last", "--weight-decay", "0.1", "--patience", "0"},
 			func(t *testing.T, o *trainOptions) {
 				c := o.cfg
-				want := train.Config{Model: c.Model, Optimizer: "adam", LR: 0.5, WeightDecay: 0.1, Schedule: "cosine", BatchSize: 1, Epochs: 3,
+				want := config.Config{Model: c.Model, Optimizer: "adam", LR: 0.5, WeightDecay: 0.1, Schedule: "cosine", BatchSize: 1, Epochs: 3,
 					Seed: 7, ValSplit: 0, StepsPerCall: 4, DropLast: true, Tol: 0, NoChange: 2, RestoreBest: false,
 					SaveEveryEpoch: true, KeepLast: 3, KeepBest: true, Average: true,
-					EarlyStopMonitor: train.MonitorValAccuracy, LogEvery: train.LogEveryAuto} // defaults the flags leave alone
+					EarlyStopMonitor: config.MonitorValAccuracy, LogEvery: config.LogEveryAuto} // defaults the flags leave alone
 				if !sameConfig(c, want) {
 					t.Errorf("config\n%+v\nwant\n%+v", c, want)
 				}
@@ -128,7 +128,7 @@ func TestParseTrainFlags(t *testing.T) {
 			[]string{"--patience", "2", "--early-stop-monitor", "val-loss", "--early-stop-min-delta", "0.01", "--log-every", "7"},
 			func(t *testing.T, o *trainOptions) {
 				c := o.cfg
-				if c.Patience != 2 || c.EarlyStopMonitor != train.MonitorValLoss || c.EarlyStopMinDelta != 0.01 || c.LogEvery != 7 {
+				if c.Patience != 2 || c.EarlyStopMonitor != config.MonitorValLoss || c.EarlyStopMinDelta != 0.01 || c.LogEvery != 7 {
 					t.Errorf("patience %d, monitor %q, min-delta %g, log every %d; want 2, val-loss, 0.01, 7",
 						c.Patience, c.EarlyStopMonitor, c.EarlyStopMinDelta, c.LogEvery)
 				}
@@ -249,7 +249,7 @@ func TestParseTrainErrors(t *testing.T) {
 			if !strings.Contains(ue.msg, tt.want) {
 				t.Errorf("error %q does not mention %q", ue.msg, tt.want)
 			}
-			for _, sentinel := range []error{models.ErrSpec, train.ErrConfig} {
+			for _, sentinel := range []error{models.ErrSpec, config.ErrConfig} {
 				if strings.Contains(ue.msg, sentinel.Error()) {
 					t.Errorf("error %q still carries %q", ue.msg, sentinel)
 				}

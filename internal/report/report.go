@@ -33,6 +33,7 @@ import (
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/config"
 )
 
 // File is the report's name in a run folder.
@@ -54,7 +55,7 @@ type Input struct {
 	Steps   []train.StepMetrics // metrics.jsonl's step lines, drawn in the curves
 	// Config and Params are the evaluated checkpoint's (they hold even
 	// for a run without summary.json).
-	Config      train.Config
+	Config      config.Config
 	Params      []models.Param
 	Checkpoint  string // folder of the evaluated checkpoint
 	Step, Epoch int    // of that checkpoint

@@ -18,6 +18,7 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/config"
 )
 
 func ptr(x float64) *float64 { return &x }
@@ -63,7 +64,7 @@ func fakeInput(t *testing.T) *Input {
 		ev.Precision[c] = float64(ev.Confusion[c][c]) / float64(col)
 		ev.Recall[c] = float64(ev.Confusion[c][c]) / float64(row)
 	}
-	cfg := train.Defaults(models.Perceptron)
+	cfg := config.Defaults(models.Perceptron)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 )
 
 // Invalid is what a list shows in place of a value read back from a run's
@@ -93,19 +94,19 @@ func (r *Run) fromSummary(s *train.Summary, file string) {
 	} else {
 		r.Model = spec.String()
 	}
-	if c.enum("optimizer", h.Optimizer, train.Optimizers) {
+	if c.enum("optimizer", h.Optimizer, config.Optimizers) {
 		r.Optimizer = h.Optimizer
 	}
-	c.enum("schedule", h.Schedule, train.Schedules)
-	c.enum("loop", h.Loop, train.Loops)
+	c.enum("schedule", h.Schedule, config.Schedules)
+	c.enum("loop", h.Loop, config.Loops)
 	c.enum("stop_reason", string(s.StopReason), train.StopReasons)
 	if h.LR != 0 && !(h.LR > 0 && h.LR <= 1e6) {
 		c.bad("lr", "lr %.4g is not a learning rate (> 0, at most 1e6)", h.LR)
 	} else {
 		r.LR = h.LR
 	}
-	if h.BatchSize < 0 || h.BatchSize > train.MaxBatchSize {
-		c.bad("batch_size", "batch_size %d is outside 1 to %d", h.BatchSize, train.MaxBatchSize)
+	if h.BatchSize < 0 || h.BatchSize > config.MaxBatchSize {
+		c.bad("batch_size", "batch_size %d is outside 1 to %d", h.BatchSize, config.MaxBatchSize)
 	} else {
 		r.BatchSize = h.BatchSize
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // liveConfig is the configuration a run without summary.json saved in
@@ -12,7 +13,7 @@ import (
 // checked, the weights not read), so that a run still training, or a
 // crashed one, lists its model and recipe. ok is false before its first
 // checkpoint or when that checkpoint's files are refused.
-func liveConfig(dir string) (cfg train.Config, ok bool) {
+func liveConfig(dir string) (cfg config.Config, ok bool) {
 	infos, err := checkpoint.List(filepath.Join(dir, "checkpoints"), false)
 	if err != nil || len(infos) == 0 {
 		return cfg, false

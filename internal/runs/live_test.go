@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/config"
 )
 
 // TestDescribeReadsALiveRunsCheckpoint: a run without summary.json lists
@@ -20,13 +20,13 @@ func TestDescribeReadsALiveRunsCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := train.Defaults(models.MLP)
+	cfg := config.Defaults(models.MLP)
 	cfg.Model.Hidden = []int{32}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	var meta struct {
-		Config train.Config `json:"config"`
+		Config config.Config `json:"config"`
 	}
 	meta.Config = cfg
 	path, _, err := m.Save(checkpoint.Snapshot{Step: 7, Epoch: 1, Reason: "step", Meta: meta,

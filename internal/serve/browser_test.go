@@ -19,6 +19,7 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/config"
 )
 
 // chromium returns the path of a Chromium to drive, or skips the test; on
@@ -183,7 +184,7 @@ func TestServeInChromium(t *testing.T) {
 	st.done("load MNIST")
 	dir := t.TempDir()
 	digits := filepath.Join(dir, "mnist-mlp")
-	cfg := train.Defaults("mlp")
+	cfg := config.Defaults("mlp")
 	cfg.Model.Hidden, cfg.Epochs, cfg.RunDir, cfg.Backend = []int{64}, 3, digits, "go"
 	sum, err := train.Run(context.Background(), cfg, mnist, io.Discard, train.Options{})
 	if err != nil {

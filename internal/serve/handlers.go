@@ -8,6 +8,7 @@ import (
 
 	"github.com/neurona/neurona/internal/runs"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/config"
 )
 
 // routes is the server's handler: the guards around the pages and the API.
@@ -70,7 +71,7 @@ type Run struct {
 	RunInfo
 	// Config is the run's configuration: the summary's, else the newest
 	// checkpoint's; nil before the first checkpoint.
-	Config  *train.Config  `json:"config,omitempty"`
+	Config  *config.Config `json:"config,omitempty"`
 	Summary *train.Summary `json:"summary,omitempty"`
 	// Classes names the model's classes; ImageRows and ImageCols are the
 	// size of its images (0 before the first checkpoint).

@@ -20,6 +20,7 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 )
 
 // synthetic is a dataset of n training and n/5 test images of rows x
@@ -53,7 +54,7 @@ func trainRun(t testing.TB, dir string, m *data.MNIST, epochs int) *train.Summar
 }
 
 func tryTrain(dir string, m *data.MNIST, epochs int) (*train.Summary, error) {
-	cfg := train.Defaults("mlp")
+	cfg := config.Defaults("mlp")
 	cfg.Model.Hidden, cfg.Epochs, cfg.RunDir, cfg.Backend = []int{8}, epochs, dir, "go"
 	cfg.BatchSize = 64
 	s, err := train.Run(context.Background(), cfg, m, io.Discard, train.Options{})

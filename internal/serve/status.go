@@ -10,6 +10,7 @@ import (
 
 	"github.com/neurona/neurona/internal/runs"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/config"
 )
 
 // RunInfo is a run as the list shows it: GET /api/runs.
@@ -39,14 +40,14 @@ type runState struct {
 	info    RunInfo
 	summary *train.Summary // nil before the run ends
 	metrics *metrics
-	config  *train.Config // the summary's, else the newest checkpoint's
+	config  *config.Config // the summary's, else the newest checkpoint's
 	shape   *train.DataShape
 }
 
 // checkpointMeta is the part of a checkpoint's meta.json the pages show
 // for a run still training (train's own type is unexported).
 type checkpointMeta struct {
-	Config train.Config    `json:"config"`
+	Config config.Config   `json:"config"`
 	Data   train.DataShape `json:"data"`
 }
 

@@ -20,7 +20,7 @@ const (
 	// PerceptronWeights is [classes, inputs]: one row per class.
 	PerceptronWeights = "/perceptron/dense/weights"
 	// AveragedPerceptronWeights is the averaged perceptron's average of
-	// PerceptronWeights (train.Config.Average), which it predicts with.
+	// PerceptronWeights (config.Config.Average), which it predicts with.
 	AveragedPerceptronWeights = "/" + train.AveragedScope + PerceptronWeights
 	// FirstHiddenWeights is an MLP's first layer, [inputs, units]
 	// (input-major: unit j's weights are column j), or [units, inputs]

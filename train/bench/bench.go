@@ -7,15 +7,15 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 )
 
 // Config is what `neurona bench` measures: every backend in Backends on
 // every batch size, with the model and recipe of Base.
 type Config struct {
-	Base      train.Config // model and optimizer; BatchSize is overridden
-	Backends  []string     // --backend names, in report order
+	Base      config.Config // model and optimizer; BatchSize is overridden
+	Backends  []string      // --backend names, in report order
 	Batches   []int
 	MinSteps  int           // per repeat, at least
 	MinTime   time.Duration // per repeat, at least
@@ -41,7 +41,7 @@ type Result struct {
 	Model              string    `json:"model"`
 	Batch              int       `json:"batch"`
 	StepsPerCall       int       `json:"steps_per_call"`
-	Loop               string    `json:"loop"` // how a call runs its steps: train.LoopWhile or train.LoopUnroll
+	Loop               string    `json:"loop"` // how a call runs its steps: config.LoopWhile or config.LoopUnroll
 	DataOnDevice       bool      `json:"data_on_device"`
 	StartupSeconds     float64   `json:"startup_seconds"`
 	CompileSeconds     float64   `json:"compile_seconds"`

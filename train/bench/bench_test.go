@@ -11,6 +11,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 )
 
 // smallMNIST loads the real MNIST (skipping the test where it is absent)
@@ -29,7 +30,7 @@ func TestBenchFallsBackFromAWhileLoopThatDoesNotBuild(t *testing.T) {
 	m := smallMNIST(t, 1100, 200)
 	testhook.RefuseWhile = true
 	defer func() { testhook.RefuseWhile = false }()
-	bc := Config{Base: train.Defaults(models.Perceptron), Backends: []string{backend.Go}, Batches: []int{50},
+	bc := Config{Base: config.Defaults(models.Perceptron), Backends: []string{backend.Go}, Batches: []int{50},
 		MinSteps: 2, Repeats: 1, DataOnDevice: "off"}
 	bc.Base.StepsPerCall = 4
 	results, err := Run(context.Background(), bc, m, nil)
@@ -37,7 +38,7 @@ func TestBenchFallsBackFromAWhileLoopThatDoesNotBuild(t *testing.T) {
 		t.Fatalf("bench with a While loop that does not build: %v", err)
 	}
 	r := results[0]
-	if r.Loop != train.LoopUnroll || !strings.Contains(r.Note, "the While loop did not compile on go") ||
+	if r.Loop != config.LoopUnroll || !strings.Contains(r.Note, "the While loop did not compile on go") ||
 		!strings.Contains(r.Note, "4 steps at a time (unrolled)") {
 		t.Errorf("loop %q, note %q: want unrolled steps and a note saying why", r.Loop, r.Note)
 	}
@@ -46,7 +47,7 @@ func TestBenchFallsBackFromAWhileLoopThatDoesNotBuild(t *testing.T) {
 	}
 
 	// Asked for by name, the While loop fails with the way out.
-	bc.Base.Loop = train.LoopWhile
+	bc.Base.Loop = config.LoopWhile
 	if _, err := Run(context.Background(), bc, m, nil); !errors.Is(err, train.ErrWhileLoop) || !strings.Contains(err.Error(), "--loop unroll") {
 		t.Errorf("--loop while on a backend that cannot: %v", err)
 	}

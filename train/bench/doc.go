@@ -19,7 +19,7 @@
 // size) and Compare (two JSON reports side by side, with the changes beyond
 // the measured noise flagged).
 //
-//	results, err := bench.Run(ctx, bench.Config{Base: train.Defaults(models.MLP),
+//	results, err := bench.Run(ctx, bench.Config{Base: config.Defaults(models.MLP),
 //		Backends: []string{"go"}, Batches: []int{128}, MinSteps: 20, Repeats: 3}, mnist, nil)
 //	if err != nil {
 //		return err

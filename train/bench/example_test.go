@@ -8,9 +8,9 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/bench"
+	"github.com/neurona/neurona/train/config"
 )
 
 // ExampleRun measures the perceptron on the Go backend at batch 128, with
@@ -21,7 +21,7 @@ func ExampleRun() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cfg := bench.Config{Base: train.Defaults(models.Perceptron), Backends: []string{backend.Go}, Batches: []int{128},
+	cfg := bench.Config{Base: config.Defaults(models.Perceptron), Backends: []string{backend.Go}, Batches: []int{128},
 		MinSteps: 2, Repeats: 1}
 	results, err := bench.Run(context.Background(), cfg, mnist, nil)
 	if err != nil {
@@ -38,7 +38,7 @@ func ExampleRun() {
 func ExampleTable() {
 	results := []bench.Result{
 		{Backend: "go", Batch: 128, StepsPerCall: 1, StepsPerSecond: 80, ExamplesPerSecond: 10240, SpeedupVsFirst: 1},
-		{Backend: "xla:cuda", Batch: 128, StepsPerCall: 16, Loop: train.LoopUnroll, StepsPerSecond: 2000, ExamplesPerSecond: 256000,
+		{Backend: "xla:cuda", Batch: 128, StepsPerCall: 16, Loop: config.LoopUnroll, StepsPerSecond: 2000, ExamplesPerSecond: 256000,
 			SpeedupVsFirst: 25, TargetAccuracy: 0.98, TargetReached: true, TimeToTargetSec: 4.2, EpochsToTarget: 3,
 			Note: "the While loop did not compile"},
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
 )
 
 // measure is one (backend, batch) measurement of bc, through train's
@@ -74,7 +75,7 @@ func measure(ctx context.Context, bc Config, backendName string, batch int, mnis
 	cfg.Loop, cfg.StepsPerCall = p.Config().Loop, p.Config().StepsPerCall // after a fallback to unrolled steps
 	r.StepsPerCall, r.Loop = cfg.StepsPerCall, cfg.Loop
 	if r.Loop == "" {
-		r.Loop = train.LoopWhile
+		r.Loop = config.LoopWhile
 	}
 	if err := measureTraining(ctx, bc, p, &r); err != nil {
 		return r, err
@@ -180,7 +181,7 @@ func measureEvaluation(ctx context.Context, bc Config, p *train.Program, test *d
 
 // timeToAccuracy runs timeToAccuracySeed for each of bc.Seeds (or
 // cfg.Seed) and records the runs and their medians in r.
-func timeToAccuracy(ctx context.Context, bc Config, cfg train.Config, b compute.Backend, m models.Model, mnist *data.MNIST, r *Result) error {
+func timeToAccuracy(ctx context.Context, bc Config, cfg config.Config, b compute.Backend, m models.Model, mnist *data.MNIST, r *Result) error {
 	seeds := bc.Seeds
 	if len(seeds) == 0 {
 		seeds = []uint64{cfg.Seed}
@@ -212,7 +213,7 @@ func timeToAccuracy(ctx context.Context, bc Config, cfg train.Config, b compute.
 // to the end of the first evaluation at or above the target. Backend
 // start-up, data loading and compilation (of every shape used) are not
 // timed: they are reported apart. The evaluations are timed, as in MLPerf.
-func timeToAccuracySeed(ctx context.Context, bc Config, cfg train.Config, b compute.Backend, m models.Model, mnist *data.MNIST) (SeedRun, error) {
+func timeToAccuracySeed(ctx context.Context, bc Config, cfg config.Config, b compute.Backend, m models.Model, mnist *data.MNIST) (SeedRun, error) {
 	run := SeedRun{Seed: cfg.Seed}
 	cfg.Epochs = max(bc.MaxEpochs, 1)
 	trainIdx, _, err := data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)

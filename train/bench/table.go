@@ -6,7 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/config"
 )
 
 // Header is the table's column names.
@@ -24,7 +24,7 @@ func Row(r Result) []string {
 		}
 	}
 	perCall := fmt.Sprint(r.StepsPerCall)
-	if r.Loop == train.LoopUnroll && r.StepsPerCall > 1 {
+	if r.Loop == config.LoopUnroll && r.StepsPerCall > 1 {
 		perCall += " unrolled"
 	}
 	compile := fmt.Sprintf("%.2f", r.CompileSeconds)

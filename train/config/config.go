@@ -1,4 +1,4 @@
-package train
+package config
 
 import (
 	"errors"
@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train/backend"
 )
 
 // Optimizers accepted by Config.Optimizer.
@@ -151,31 +150,6 @@ func Defaults(model string) Config {
 	return c
 }
 
-// unrollAuto is the automatic steps per call of an unrolled loop on an
-// accelerator: compile time grows with every unrolled step while speed
-// plateaus (docs/performance.md, "GPU (H200)").
-const unrollAuto = 16
-
-// AutoStepsPerCall is the steps per call used when c.StepsPerCall is 0, for
-// the backend named and an epoch of stepsPerEpoch full batches. On the Go
-// backend the device is the host, so calls cost little: one step per call.
-// Several steps in one call pick each step's rows out of the call's with a
-// Gather, which on the Go backend costs more than the calls it saves
-// (docs/performance.md, "One step per call on the Go backend"). On an
-// accelerator every call costs host round trips and launches that dwarf a
-// step's arithmetic, so one call runs a whole epoch (as JAX's lax.scan
-// recipe does), or unrollAuto steps with LoopUnroll.
-func AutoStepsPerCall(c Config, backendName string, stepsPerEpoch int) int {
-	switch {
-	case backend.IsGo(backendName):
-		return 1
-	case c.Loop == LoopUnroll:
-		return max(1, min(unrollAuto, stepsPerEpoch))
-	default:
-		return max(1, stepsPerEpoch)
-	}
-}
-
 // Validate normalizes the model spec and checks every field, with errors
 // that say what is wrong and what is accepted.
 func (c *Config) Validate() error {
@@ -225,7 +199,7 @@ func (c *Config) Validate() error {
 	case c.Tol < 0 || c.NoChange < 0:
 		return bad("--tol %g / --n-iter-no-change %d (must be >= 0)", c.Tol, c.NoChange)
 	case c.LogEvery < LogEveryAuto:
-		return bad("--log-every %d (must be >= 0: 0 writes a line per epoch only; -1 picks about %d lines a run)", c.LogEvery, stepLinesPerRun)
+		return bad("--log-every %d (must be >= 0: 0 writes a line per epoch only; -1 picks about %d lines a run)", c.LogEvery, StepLinesPerRun)
 	case c.SaveEvery < 0:
 		return bad("--save-every %d (must be >= 0; 0 saves only at epoch ends)", c.SaveEvery)
 	case c.KeepLast < 1:
@@ -234,4 +208,60 @@ func (c *Config) Validate() error {
 		return bad("--patience and --restore-best need a validation split (--val-split > 0)")
 	}
 	return nil
+}
+
+// Quantities Config.EarlyStopMonitor accepts: what --patience watches.
+const (
+	MonitorValAccuracy = "val-accuracy" // higher is better
+	MonitorValLoss     = "val-loss"     // lower is better
+)
+
+// Monitors lists the accepted Config.EarlyStopMonitor values.
+var Monitors = []string{MonitorValAccuracy, MonitorValLoss}
+
+// Monitor is the quantity early stopping watches: Config.EarlyStopMonitor,
+// or the validation accuracy for a configuration saved before it existed.
+func (c Config) Monitor() string {
+	if c.EarlyStopMonitor == "" {
+		return MonitorValAccuracy
+	}
+	return c.EarlyStopMonitor
+}
+
+// LogEveryAuto is Config.LogEvery's automatic value: a step line about
+// every 1/StepLinesPerRun of the run's steps.
+const LogEveryAuto = -1
+
+// StepLinesPerRun is how many step lines an automatic LogEvery aims at:
+// enough for a curve between the epoch points (a default MLP run has 3),
+// few enough that metrics.jsonl stays small.
+const StepLinesPerRun = 50
+
+// LogInterval is the steps between two step lines of a run of totalSteps
+// steps: Config.LogEvery, or with LogEveryAuto about a StepLinesPerRun-th
+// of the run; 0 writes none.
+func (c Config) LogInterval(totalSteps int) int {
+	if c.LogEvery == LogEveryAuto {
+		return max(1, (totalSteps+StepLinesPerRun/2)/StepLinesPerRun)
+	}
+	return max(c.LogEvery, 0)
+}
+
+// Recipe says in a line how c trains, beyond the model and the batch:
+// "adam lr 0.006, 0.5-epoch warm-up, cosine schedule, averaged weights,
+// autodiff gradients" (the parts that apply). train's and bench's output
+// open with it.
+func (c Config) Recipe() string {
+	parts := []string{fmt.Sprintf("%s lr %g", c.Optimizer, c.LR)}
+	if c.Warmup > 0 {
+		parts = append(parts, fmt.Sprintf("%g-epoch warm-up", c.Warmup))
+	}
+	parts = append(parts, c.Schedule+" schedule")
+	if c.Average {
+		parts = append(parts, "averaged weights")
+	}
+	if c.Autodiff {
+		parts = append(parts, "autodiff gradients")
+	}
+	return strings.Join(parts, ", ")
 }
