@@ -34,10 +34,11 @@ func New(spec Spec) (Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if spec.Name == Perceptron {
-		return &perceptron{spec: spec}, nil
+	kind, err := Lookup(spec.Name)
+	if err != nil {
+		return nil, err
 	}
-	return &mlp{spec: spec}, nil
+	return kind.New(spec), nil
 }
 
 // SumsOverBatch tells whether m trains on the sum of the per-example

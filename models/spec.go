@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -14,9 +13,6 @@ const (
 	Perceptron = "perceptron"
 	MLP        = "mlp"
 )
-
-// Names lists the models in the order `neurona models` shows them.
-var Names = []string{Perceptron, MLP}
 
 // Activations for the hidden layers of an MLP.
 var Activations = []string{"relu", "leaky_relu", "sigmoid", "tanh", "linear", "maxout"}
@@ -85,62 +81,11 @@ func (s Spec) Normalize() (Spec, error) {
 	if s.Inputs < 0 || s.Classes < 2 {
 		return s, fmt.Errorf("%w: %d inputs and %d classes (need inputs > 0, classes >= 2)", ErrSpec, s.Inputs, s.Classes)
 	}
-	switch s.Name {
-	case Perceptron:
-		if len(s.Hidden) > 0 {
-			return s, fmt.Errorf("%w: the perceptron has no hidden layers (use --model mlp for --hidden)", ErrSpec)
-		}
-		if s.Loss == "" {
-			s.Loss = LossPerceptron
-		}
-		if s.Loss != LossPerceptron {
-			return s, fmt.Errorf("%w: the perceptron trains with its own criterion; --loss %q is for --model mlp", ErrSpec, s.Loss)
-		}
-		s.Activation, s.MaxoutPieces, s.Layout = "", 0, ""
-	case MLP:
-		if s.Layout == LayoutInputsOutputs {
-			s.Layout = ""
-		}
-		if s.Layout != "" && s.Layout != LayoutOutputsInputs {
-			return s, fmt.Errorf("%w: unknown weight layout %q (accepted: %s, %s)", ErrSpec, s.Layout, LayoutInputsOutputs, LayoutOutputsInputs)
-		}
-		if s.Hidden == nil {
-			s.Hidden = []int{512, 512}
-		}
-		if len(s.Hidden) > MaxHiddenLayers {
-			return s, fmt.Errorf("%w: %d hidden layers (at most %d)", ErrSpec, len(s.Hidden), MaxHiddenLayers)
-		}
-		for _, h := range s.Hidden {
-			if h <= 0 || h > MaxWidth {
-				return s, fmt.Errorf("%w: hidden layer width %d (each must be 1 to %d)", ErrSpec, h, MaxWidth)
-			}
-		}
-		if s.Activation == "" {
-			s.Activation = "relu"
-		}
-		if !slices.Contains(Activations, s.Activation) {
-			return s, fmt.Errorf("%w: unknown activation %q (accepted: %s)", ErrSpec, s.Activation, strings.Join(Activations, ", "))
-		}
-		if s.Activation == "maxout" {
-			if s.MaxoutPieces == 0 {
-				s.MaxoutPieces = 2
-			}
-			if s.MaxoutPieces < 2 || s.MaxoutPieces > MaxMaxoutPieces {
-				return s, fmt.Errorf("%w: --maxout-pieces %d (must be 2 to %d)", ErrSpec, s.MaxoutPieces, MaxMaxoutPieces)
-			}
-		} else {
-			s.MaxoutPieces = 0
-		}
-		if s.Loss == "" {
-			s.Loss = LossSoftmaxCE
-		}
-		if !slices.Contains(Losses, s.Loss) {
-			return s, fmt.Errorf("%w: unknown loss %q for the mlp (accepted: %s)", ErrSpec, s.Loss, strings.Join(Losses, ", "))
-		}
-	default:
-		return s, fmt.Errorf("%w: unknown model %q (accepted: %s)", ErrSpec, s.Name, strings.Join(Names, ", "))
+	kind, err := Lookup(s.Name)
+	if err != nil {
+		return s, err
 	}
-	return s, nil
+	return kind.Normalize(s)
 }
 
 // String describes the architecture, e.g. "mlp 784-512-512-10 relu

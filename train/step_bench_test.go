@@ -27,7 +27,7 @@ func BenchmarkStep(b *testing.B) {
 		if !info.Available {
 			continue
 		}
-		for _, name := range models.Names {
+		for _, name := range models.Names() {
 			for _, batch := range []int{1, 32, 128, 512, 1024} {
 				b.Run(fmt.Sprintf("backend=%s/model=%s/batch=%d", info.Name, name, batch), func(b *testing.B) {
 					benchStep(b, info.Name, name, batch)

@@ -60,7 +60,7 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	fs.StringVar(&batches, "batch-size", "", "batch sizes to measure, comma-separated (default: 32,128,1024 and the model's own, 512 for the MLP)")
 	fs.StringVar(&oldBatches, "batch", "", "the old name of --batch-size")
 	deprecatedAlias(cmd, "batch", "--batch-size")
-	fs.StringVar(&model, "model", models.MLP, "model: "+strings.Join(models.Names, ", "))
+	fs.StringVar(&model, "model", models.MLP, "model: "+strings.Join(models.Names(), ", "))
 	fs.StringVar(&hidden, "hidden", "512,512", "MLP hidden layer widths")
 	fs.StringVar(&activation, "activation", "relu", "MLP hidden activation")
 	fs.StringVar(&loss, "loss", "", "MLP output layer and loss (default softmax_ce)")

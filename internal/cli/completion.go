@@ -83,7 +83,7 @@ func backendNames() []string {
 // --loss, --optimizer, --schedule, --loop, --backend and --data-on-device.
 func completeModelFlags(cmd *cobra.Command) {
 	words := map[string][]string{
-		"model":          models.Names,
+		"model":          models.Names(),
 		"activation":     models.Activations,
 		"loss":           models.Losses,
 		"optimizer":      config.Optimizers,

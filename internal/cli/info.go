@@ -122,7 +122,7 @@ func modelsRun(e *env) error {
 	defer goBackend.Finalize()
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "MODEL\tARCHITECTURE (defaults)\tPARAMETERS\tSHAPES")
-	for _, name := range models.Names {
+	for _, name := range models.Names() {
 		def := config.Defaults(name)
 		m, err := models.New(def.Model)
 		if err != nil {

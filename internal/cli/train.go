@@ -73,7 +73,7 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 	fs := cmd.Flags()
 	fs.SortFlags = false
 	c := &o.cfg // the flags' values; those given override the model's defaults
-	fs.StringVar(&c.Model.Name, "model", models.MLP, "model: "+strings.Join(models.Names, ", "))
+	fs.StringVar(&c.Model.Name, "model", models.MLP, "model: "+strings.Join(models.Names(), ", "))
 	fs.StringVar(&o.hidden, "hidden", "512,512", "MLP hidden layer widths, comma-separated (empty: none)")
 	fs.StringVar(&c.Model.Activation, "activation", "relu", "MLP hidden activation: "+strings.Join(models.Activations, ", "))
 	fs.IntVar(&c.Model.MaxoutPieces, "maxout-pieces", 2, "linear pieces per unit for --activation maxout")

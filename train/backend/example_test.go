@@ -44,7 +44,7 @@ func ExampleNew() {
 
 // ExampleGoFor shows the Go backend's mode for the two default models.
 func ExampleGoFor() {
-	for _, name := range models.Names {
+	for _, name := range models.Names() {
 		spec, err := models.Spec{Name: name}.Normalize()
 		if err != nil {
 			fmt.Println(err)

@@ -101,14 +101,10 @@ type Config struct {
 	Progress       bool   `json:"-"` // show a progress bar within epochs
 }
 
-// Defaults returns the recommended configuration for a model, chosen by
-// validation accuracy on the Go backend (docs/performance.md, "Time to
-// 0.98"): for the MLP, Adam at 6e-3 with a warm-up of half an epoch and a
-// cosine decay over 4 epochs of batch 512; for the perceptron, the
-// averaged perceptron (eta 1) for 2 epochs of batch 32, testing the epoch
-// with the best validation accuracy (scikit-learn's stopping rule, a
-// training loss not improving by 1e-3 for 5 epochs, stays on for longer
-// runs).
+// Defaults returns the recommended configuration for a model: the
+// settings common to every run, and the training recipe the model kind
+// recommends (models.Kind's Recipe, chosen by validation accuracy on the Go
+// backend: docs/performance.md, "Time to 0.98").
 func Defaults(model string) Config {
 	c := Config{
 		Model:          models.Spec{Name: model},
@@ -124,28 +120,12 @@ func Defaults(model string) Config {
 		// keeps it.
 		EarlyStopMonitor: MonitorValAccuracy,
 	}
-	switch model {
-	case models.Perceptron:
-		// Averaged, batch 32, 2 epochs: 0.915 test accuracy in about a
-		// second of training, where Rosenblatt's last weights swing
-		// between 0.78 and 0.90 from epoch to epoch. Smaller batches
-		// average more steps (batch 16: 0.916, 128: 0.910 after 2 epochs)
-		// and a step costs about the same at any of these sizes.
-		// --average=false --batch-size 1 --epochs 1000 is scikit-learn's
-		// Perceptron exactly.
-		c.Optimizer, c.LR, c.BatchSize, c.Epochs = "sgd", 1.0, 32, 2
-		c.Tol, c.NoChange = 1e-3, 5
-		c.RestoreBest, c.Average = true, true
-	default:
-		// Batch 512 runs more examples a second than batch 128 on every
-		// backend, and 6x the rate warmed up over half an epoch makes up
-		// for the fewer steps. A fourth epoch buys the margin over 0.98
-		// that kernels rounding differently (a GPU's) need: 3 epochs ended
-		// within 0.001 of it, and validation prefers 4 on every seed
-		// (docs/performance.md).
-		c.Optimizer, c.LR, c.BatchSize, c.Epochs = "adam", 6e-3, 512, 4
-		c.Schedule, c.Warmup = "cosine", 0.5
-		c.Model.Layout = models.LayoutOutputsInputs
+	// An unknown model keeps the zero recipe: Validate names the models.
+	if kind, err := models.Lookup(model); err == nil {
+		r := kind.Recipe()
+		c.Optimizer, c.LR, c.BatchSize, c.Epochs = r.Optimizer, r.LR, r.BatchSize, r.Epochs
+		c.Schedule, c.Warmup, c.Tol, c.NoChange = r.Schedule, r.Warmup, r.Tol, r.NoChange
+		c.RestoreBest, c.Average, c.Model.Layout = r.RestoreBest, r.Average, r.Layout
 	}
 	return c
 }
@@ -176,7 +156,7 @@ func (c *Config) Validate() error {
 		return bad("--weight-decay applies to --optimizer adam and adamw only")
 	case !slices.Contains(Schedules, c.Schedule):
 		return bad("unknown schedule %q (accepted: %s)", c.Schedule, strings.Join(Schedules, ", "))
-	case c.Average && c.Model.Name != models.Perceptron:
+	case c.Average && !usesAverage(c.Model.Name):
 		return bad("--average applies to --model perceptron only")
 	case c.BatchSize < 1 || c.BatchSize > MaxBatchSize:
 		return bad("--batch-size %d (must be 1 to %d)", c.BatchSize, MaxBatchSize)
@@ -264,4 +244,10 @@ func (c Config) Recipe() string {
 		parts = append(parts, "autodiff gradients")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// usesAverage tells whether the model kind has an averaged form.
+func usesAverage(model string) bool {
+	kind, err := models.Lookup(model)
+	return err == nil && kind.Uses("average")
 }
