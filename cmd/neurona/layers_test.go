@@ -26,7 +26,7 @@ var layers = [][]string{
 	{"train/backend", "train/checkpoint", "train/config"},
 	{"models", "data"},
 	{"internal/atomicfile"},
-	{"internal/human", "internal/safejson", "internal/safefile", "internal/testhook", "internal/onnx"},
+	{"internal/human", "internal/safejson", "internal/safefile", "internal/testhook", "internal/onnx", "internal/field"},
 }
 
 // testHelpers are imported by tests only, below every layer.
