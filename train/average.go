@@ -6,12 +6,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/neurona/neurona/models"
 )
-
-// AveragedScope is the scope under which Config.Average keeps the averaged
-// copy of every trainable variable: the average of "/perceptron/dense/weights"
-// is "/averaged/perceptron/dense/weights".
-const AveragedScope = "averaged"
 
 // updateAverages adds this step's weights to their running averages
 // (Config.Average): avg <- avg + (w - avg)/t, with w the weights this step
@@ -30,7 +26,7 @@ func (p *Program) updateAverages(scope *model.Scope, g *Graph) {
 	}
 	t := ConvertDType(optimizer.GetGlobalStepVar(p.store).NodeValue(g), dtypes.Float32)
 	for _, v := range trained {
-		avgVar := p.store.VariableWithShape("/"+AveragedScope+v.Path(), v.Shape(), initializer.Zero).SetTrainable(false)
+		avgVar := p.store.VariableWithShape("/"+models.AveragedScope+v.Path(), v.Shape(), initializer.Zero).SetTrainable(false)
 		avg := avgVar.NodeValue(g)
 		w := v.NodeValue(g)
 		avgVar.SetNodeValue(Add(avg, Div(Sub(w, avg), ConvertDType(t, w.DType()))))
@@ -42,7 +38,7 @@ func (p *Program) updateAverages(scope *model.Scope, g *Graph) {
 // being trained.
 func (p *Program) predictScope(scope *model.Scope) *model.Scope {
 	if p.cfg.Average {
-		return scope.In(AveragedScope).WithInitializer(initializer.Zero)
+		return scope.In(models.AveragedScope).WithInitializer(initializer.Zero)
 	}
 	return scope
 }

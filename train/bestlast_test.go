@@ -9,6 +9,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // TestBestAndLastPointAtTheirCheckpoints trains Rosenblatt's perceptron
@@ -33,7 +34,7 @@ func TestBestAndLastPointAtTheirCheckpoints(t *testing.T) {
 		t.Run(step.name, func(t *testing.T) {
 			var opts Options
 			if step.resume {
-				c, _, err := ResolveCheckpoint(filepath.Join(CheckpointsDir(cfg.RunDir), checkpoint.LastPointer))
+				c, _, err := ResolveCheckpoint(filepath.Join(runfolder.CheckpointsDir(cfg.RunDir), checkpoint.LastPointer))
 				if err != nil {
 					t.Fatalf("resume from checkpoints/last: %v", err)
 				}
@@ -46,7 +47,7 @@ func TestBestAndLastPointAtTheirCheckpoints(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out.String())
 			}
-			best, _, err := ResolveCheckpoint(filepath.Join(CheckpointsDir(cfg.RunDir), checkpoint.BestPointer))
+			best, _, err := ResolveCheckpoint(filepath.Join(runfolder.CheckpointsDir(cfg.RunDir), checkpoint.BestPointer))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,7 +55,7 @@ func TestBestAndLastPointAtTheirCheckpoints(t *testing.T) {
 				t.Errorf("best is epoch %d (val accuracy %g), the run's best is epoch %d (%g)",
 					best.Manifest.Epoch, best.Manifest.Metrics["val_accuracy"], s.BestEpoch, *s.BestValAccuracy)
 			}
-			last, _, err := ResolveCheckpoint(filepath.Join(CheckpointsDir(cfg.RunDir), checkpoint.LastPointer))
+			last, _, err := ResolveCheckpoint(filepath.Join(runfolder.CheckpointsDir(cfg.RunDir), checkpoint.LastPointer))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,13 +10,15 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/human"
+	"github.com/neurona/neurona/train/buildinfo"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // interrupted saves a checkpoint of where the run stopped and returns the
 // context's error.
 func (l *loop) interrupted(ctx context.Context) error {
-	l.st.Stop, l.st.StoppedBecause = StopInterrupted, "interrupted"
+	l.st.Stop, l.st.StoppedBecause = runfolder.StopInterrupted, "interrupted"
 	if l.lastSave != l.st.GlobalStep {
 		if _, err := l.save("interrupt", nil); err != nil {
 			return errors.Join(ctx.Err(), err)
@@ -27,7 +29,7 @@ func (l *loop) interrupted(ctx context.Context) error {
 
 // diverged records a divergence as the reason the run stopped.
 func (l *loop) diverged(err *divergedError) error {
-	l.st.Stop, l.st.StoppedBecause = StopDiverged, err.reason()
+	l.st.Stop, l.st.StoppedBecause = runfolder.StopDiverged, err.reason()
 	return err
 }
 
@@ -42,7 +44,7 @@ func (l *loop) save(reason string, metrics map[string]float64) (string, error) {
 	if err := checkWeights(vars, l.st.GlobalStep); err != nil {
 		return "", l.diverged(err) // the newest checkpoint stays the last finite one
 	}
-	meta := checkpointMeta{Config: l.cfg, State: l.st, Dataset: l.dataset, DataDir: l.dataDir, Data: l.data, Backend: l.cfg.Backend, Build: Build()}
+	meta := checkpointMeta{Config: l.cfg, State: l.st, Dataset: l.dataset, DataDir: l.dataDir, Data: l.data, Backend: l.cfg.Backend, Build: buildinfo.Get()}
 	path, size, err := l.ckpts.Save(checkpoint.Snapshot{Step: l.st.GlobalStep, Epoch: l.st.Epoch, Reason: reason,
 		Metrics: metrics, Meta: meta, Variables: vars})
 	if err != nil {

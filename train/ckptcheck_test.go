@@ -13,6 +13,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // tinyRun trains a 784-4-10 MLP for 2 epochs of 200 examples on the Go
@@ -28,7 +29,7 @@ func tinyRun(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("train: %v\n%s", err, out)
 	}
-	return CheckpointsDir(s.RunDir)
+	return runfolder.CheckpointsDir(s.RunDir)
 }
 
 // rewriteCheckpoint replaces variables.json and meta.json of the

@@ -12,6 +12,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // TestDivergingRunStopsAndKeepsItsFiniteCheckpoint trains a linear MLP
@@ -50,14 +51,14 @@ func TestDivergingRunStopsAndKeepsItsFiniteCheckpoint(t *testing.T) {
 			if err != nil {
 				t.Fatalf("summary.json: %v", err)
 			}
-			var saved Summary
+			var saved runfolder.Summary
 			if err := json.Unmarshal(raw, &saved); err != nil {
 				t.Fatalf("summary.json: %v", err)
 			}
-			if !strings.HasPrefix(saved.StoppedBecause, "training diverged at step ") || saved.StopReason != StopDiverged {
+			if !strings.HasPrefix(saved.StoppedBecause, "training diverged at step ") || saved.StopReason != runfolder.StopDiverged {
 				t.Errorf("stopped_because %q, stop_reason %q; want a divergence", saved.StoppedBecause, saved.StopReason)
 			}
-			infos, err := checkpoint.List(CheckpointsDir(s.RunDir), true)
+			infos, err := checkpoint.List(runfolder.CheckpointsDir(s.RunDir), true)
 			if err != nil {
 				t.Fatal(err)
 			}

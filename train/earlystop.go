@@ -5,12 +5,13 @@ import (
 
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // monitored returns the epoch's value of the quantity early stopping
 // watches, and whether the epoch has one (a run without validation has
 // none).
-func monitored(c config.Config, m EpochMetrics) (float64, bool) {
+func monitored(c config.Config, m runfolder.EpochMetrics) (float64, bool) {
 	v := m.ValAccuracy
 	if c.Monitor() == config.MonitorValLoss {
 		v = m.ValLoss
@@ -48,7 +49,7 @@ func (l *loop) initStopBest() {
 
 // applyPatience counts the epochs without an improvement of the monitored
 // quantity and stops the run after cfg.Patience of them.
-func (l *loop) applyPatience(m EpochMetrics) {
+func (l *loop) applyPatience(m runfolder.EpochMetrics) {
 	cfg, st := l.cfg, &l.st
 	value, ok := monitored(cfg, m)
 	if !ok {
@@ -68,6 +69,6 @@ func (l *loop) applyPatience(m EpochMetrics) {
 		if cfg.EarlyStopMinDelta > 0 {
 			by = fmt.Sprintf(" by more than %g", cfg.EarlyStopMinDelta)
 		}
-		st.Done, st.Stop, st.StoppedBecause = true, StopPatience, fmt.Sprintf("%s did not improve%s for %s (--patience)", what, by, human.Count(cfg.Patience, "epoch"))
+		st.Done, st.Stop, st.StoppedBecause = true, runfolder.StopPatience, fmt.Sprintf("%s did not improve%s for %s (--patience)", what, by, human.Count(cfg.Patience, "epoch"))
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // TestEarlyStoppingMonitorAndMinDelta feeds the stopping rules a run's
@@ -51,7 +52,7 @@ func TestEarlyStoppingMonitorAndMinDelta(t *testing.T) {
 			for e := range max(len(tc.acc), len(tc.loss)) {
 				acc, loss := tc.acc[min(e, len(tc.acc)-1)], tc.loss[min(e, len(tc.loss)-1)]
 				l.st.Epoch = e + 1
-				l.applyStoppingRules(EpochMetrics{Epoch: e + 1, ValAccuracy: &acc, ValLoss: &loss})
+				l.applyStoppingRules(runfolder.EpochMetrics{Epoch: e + 1, ValAccuracy: &acc, ValLoss: &loss})
 				if l.st.Done {
 					stopped = e + 1
 					break
@@ -63,7 +64,7 @@ func TestEarlyStoppingMonitorAndMinDelta(t *testing.T) {
 			if !strings.Contains(l.st.StoppedBecause, tc.reasonSays) {
 				t.Errorf("stopped because %q, want it to say %q", l.st.StoppedBecause, tc.reasonSays)
 			}
-			if want := map[bool]StopReason{true: StopPatience, false: ""}[tc.stopsAt > 0]; l.st.Stop != want {
+			if want := map[bool]runfolder.StopReason{true: runfolder.StopPatience, false: ""}[tc.stopsAt > 0]; l.st.Stop != want {
 				t.Errorf("stop reason %q, want %q", l.st.Stop, want)
 			}
 		})

@@ -12,6 +12,7 @@ import (
 	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // loop is one run's epochs.
@@ -19,12 +20,12 @@ type loop struct {
 	cfg     config.Config
 	prog    *Program
 	out     io.Writer
-	summary *Summary
+	summary *runfolder.Summary
 	rd      *runDir
 	ckpts   *checkpoint.Manager
 	dataset string
 	dataDir string // the folder the data was read from, recorded in checkpoints
-	data    DataShape
+	data    runfolder.DataShape
 
 	st            runState
 	plannedEpochs int // --epochs of the run a resumed checkpoint belongs to
@@ -55,7 +56,7 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 		if err := l.trainEpoch(ctx, trainData); err != nil {
 			return err
 		}
-		m := EpochMetrics{
+		m := runfolder.EpochMetrics{
 			Epoch: st.Epoch + 1, GlobalStep: st.GlobalStep,
 			TrainLoss: st.EpochLossSum / float64(st.EpochExamples), TrainAccuracy: st.EpochCorrect / float64(st.EpochExamples),
 			ExamplesPerSecond: float64(st.EpochExamples) / st.EpochSeconds, EpochSeconds: st.EpochSeconds,
@@ -99,7 +100,7 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 		}
 		l.applyStoppingRules(m)
 		if !st.Done && st.Epoch >= cfg.Epochs {
-			st.Done, st.Stop, st.StoppedBecause = true, StopEpochs, fmt.Sprintf("reached --epochs %d", cfg.Epochs)
+			st.Done, st.Stop, st.StoppedBecause = true, runfolder.StopEpochs, fmt.Sprintf("reached --epochs %d", cfg.Epochs)
 		}
 		// The last epoch is always saved: its checkpoint records Done, so
 		// resuming a finished run knows there is nothing left to do.
@@ -122,7 +123,7 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 }
 
 // applyStoppingRules updates the early-stopping counters after an epoch.
-func (l *loop) applyStoppingRules(m EpochMetrics) {
+func (l *loop) applyStoppingRules(m runfolder.EpochMetrics) {
 	cfg, st := l.cfg, &l.st
 	l.applyPatience(m)
 	if cfg.NoChange > 0 {
@@ -136,7 +137,7 @@ func (l *loop) applyStoppingRules(m EpochMetrics) {
 			st.BestLoss = &loss
 		}
 		if st.NoImprove >= cfg.NoChange && !st.Done {
-			st.Done, st.Stop, st.StoppedBecause = true, StopTol, fmt.Sprintf("training loss did not improve by %g for %s (--tol, --n-iter-no-change)",
+			st.Done, st.Stop, st.StoppedBecause = true, runfolder.StopTol, fmt.Sprintf("training loss did not improve by %g for %s (--tol, --n-iter-no-change)",
 				cfg.Tol, human.Count(cfg.NoChange, "epoch"))
 		}
 	}

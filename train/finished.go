@@ -7,6 +7,7 @@ import (
 
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // ErrNothingToTrain is what Run returns, after writing why to its output,
@@ -37,7 +38,7 @@ func NothingToTrain(c *checkpoint.Checkpoint, epochs int) (why string, nothing b
 	// A run killed after its last checkpoint but before its summary was
 	// written has its test evaluation and summary.json still to do: Run
 	// finishes it (without training).
-	if s, err := ReadSummary(RunDirOf(c)); err != nil || s.GlobalStep != st.GlobalStep || s.StoppedBecause != st.StoppedBecause {
+	if s, err := runfolder.ReadSummary(RunDirOf(c)); err != nil || s.GlobalStep != st.GlobalStep || s.StoppedBecause != st.StoppedBecause {
 		return "", false
 	}
 	return fmt.Sprintf("nothing to train: the run already stopped after %s (%s); pass --epochs N, N > %d, to train longer",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // A run interrupted in its first epoch trained for a while: its summary
@@ -30,7 +31,7 @@ func TestAnInterruptedRunRecordsTheTimeItTrained(t *testing.T) {
 	if _, _, err := execute(ctx, goBackend, cfg, m, &out, Options{afterCall: stop}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("the run ended with %v, want it interrupted\n%s", err, out.String())
 	}
-	s, err := ReadSummary(cfg.RunDir)
+	s, err := runfolder.ReadSummary(cfg.RunDir)
 	if err != nil {
 		t.Fatal(err)
 	}

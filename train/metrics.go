@@ -12,36 +12,8 @@ import (
 	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
-
-// Bounds on metrics.jsonl: a line is about 250 bytes, so even a run of a
-// hundred thousand epochs writes some 25 MB.
-const (
-	maxMetricsBytes = 64 << 20
-	maxMetricsLine  = 64 << 10
-)
-
-// ReadMetrics reads a run's metrics.jsonl and returns its epoch lines
-// (ReadRunMetrics returns its step lines too). A line that is not one (a
-// crash can leave a truncated last line, an edit a garbage one) is skipped
-// and described in damaged as "file:line: why", for the caller to warn
-// about. A missing file is an error wrapping fs.ErrNotExist; one larger
-// than any run writes is refused unread.
-func ReadMetrics(path string) (metrics []EpochMetrics, damaged []string, err error) {
-	m, damaged, err := ReadRunMetrics(path)
-	return m.Epochs, damaged, err
-}
-
-// ReadRunMetrics reads a run's metrics.jsonl, its epoch and step lines, as
-// ReadMetrics does.
-func ReadRunMetrics(path string) (RunMetrics, []string, error) {
-	raw, err := safefile.ReadFile(path, maxMetricsBytes)
-	if err != nil {
-		return RunMetrics{}, nil, err
-	}
-	m, damaged := ParseMetrics(path, raw)
-	return m, damaged, nil
-}
 
 // openRunDir reopens a run folder for a run resumed with state st:
 // metrics.jsonl is rewritten with one line for each epoch the checkpoint
@@ -53,21 +25,21 @@ func ReadRunMetrics(path string) (RunMetrics, []string, error) {
 // the manifest of that epoch's checkpoint (without timings).
 func openRunDir(dir string, st runState, warn func(string)) (*runDir, error) {
 	path := filepath.Join(dir, "metrics.jsonl")
-	read, damaged, err := ReadRunMetrics(path)
+	read, damaged, err := runfolder.ReadRunMetrics(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
 	for _, d := range damaged {
 		warn(d)
 	}
-	byEpoch := map[int]EpochMetrics{}
+	byEpoch := map[int]runfolder.EpochMetrics{}
 	for _, m := range read.Epochs {
 		if m.Epoch <= st.Epoch {
 			byEpoch[m.Epoch] = m
 		}
 	}
 	if len(byEpoch) < st.Epoch {
-		restoreEpochs(byEpoch, st, CheckpointsDir(dir), path, warn)
+		restoreEpochs(byEpoch, st, runfolder.CheckpointsDir(dir), path, warn)
 	}
 	kept, err := keptLines(byEpoch, read.Steps, st.GlobalStep)
 	if err != nil {
@@ -87,7 +59,7 @@ func openRunDir(dir string, st runState, warn func(string)) (*runDir, error) {
 // and the step lines up to step lastStep (later ones, written after the
 // checkpoint, come again), one per step, ordered by step with a step's
 // step line before its epoch line, as the run writes them.
-func keptLines(byEpoch map[int]EpochMetrics, steps []StepMetrics, lastStep int) ([]byte, error) {
+func keptLines(byEpoch map[int]runfolder.EpochMetrics, steps []runfolder.StepMetrics, lastStep int) ([]byte, error) {
 	type line struct {
 		step, order int // order: 0 a step line, 1 an epoch line
 		v           any
@@ -122,7 +94,7 @@ func keptLines(byEpoch map[int]EpochMetrics, steps []StepMetrics, lastStep int) 
 
 // restoreEpochs fills the epochs 1..st.Epoch missing from byEpoch from the
 // checkpoints, warning about each one restored or lost.
-func restoreEpochs(byEpoch map[int]EpochMetrics, st runState, ckptDir, path string, warn func(string)) {
+func restoreEpochs(byEpoch map[int]runfolder.EpochMetrics, st runState, ckptDir, path string, warn func(string)) {
 	if last := st.LastEpoch; last != nil && last.Epoch == st.Epoch && last.Epoch >= 1 {
 		if _, ok := byEpoch[last.Epoch]; !ok {
 			byEpoch[last.Epoch] = *last
@@ -139,7 +111,7 @@ func restoreEpochs(byEpoch map[int]EpochMetrics, st runState, ckptDir, path stri
 		if _, have := byEpoch[mf.Epoch]; have {
 			continue
 		}
-		m := EpochMetrics{Epoch: mf.Epoch, GlobalStep: mf.Step, TrainLoss: trainLoss, TrainAccuracy: mf.Metrics["train_accuracy"]}
+		m := runfolder.EpochMetrics{Epoch: mf.Epoch, GlobalStep: mf.Step, TrainLoss: trainLoss, TrainAccuracy: mf.Metrics["train_accuracy"]}
 		if v, ok := mf.Metrics["val_loss"]; ok {
 			m.ValLoss = &v
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 func TestReadMetricsSkipsDamagedLines(t *testing.T) {
@@ -23,7 +24,7 @@ garbage
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ms, damaged, err := ReadMetrics(path)
+	ms, damaged, err := runfolder.ReadMetrics(path)
 	if err != nil {
 		t.Fatal(err)
 	}

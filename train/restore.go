@@ -17,10 +17,8 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
-
-// CheckpointsDir is the folder of a run folder that holds its checkpoints.
-func CheckpointsDir(runDir string) string { return filepath.Join(runDir, "checkpoints") }
 
 // ResolveCheckpoint turns a run folder or a checkpoint folder into the
 // checkpoint to load: for a run folder, its newest valid checkpoint; the
@@ -44,16 +42,16 @@ func ResolveCheckpoint(path string) (c *checkpoint.Checkpoint, skipped []error, 
 	if _, err := os.Stat(path); err != nil {
 		return nil, nil, fmt.Errorf("%s: not a run folder or checkpoint: %w", path, err)
 	}
-	dir := CheckpointsDir(path)
+	dir := runfolder.CheckpointsDir(path)
 	if _, err := os.Stat(dir); err != nil {
-		if isRunFolder(path) {
-			return nil, nil, &NoCheckpointError{Dir: path}
+		if runfolder.IsRunFolder(path) {
+			return nil, nil, &runfolder.NoCheckpointError{Dir: path}
 		}
 		return nil, nil, fmt.Errorf("%s: not a run folder (no checkpoints/) nor a checkpoint (no %s)", path, checkpoint.ManifestFile)
 	}
 	c, skipped, err = checkpoint.Latest(dir)
-	if errors.Is(err, checkpoint.ErrNone) && len(skipped) == 0 && isRunFolder(path) {
-		return nil, nil, &NoCheckpointError{Dir: path}
+	if errors.Is(err, checkpoint.ErrNone) && len(skipped) == 0 && runfolder.IsRunFolder(path) {
+		return nil, nil, &runfolder.NoCheckpointError{Dir: path}
 	}
 	return c, skipped, err
 }
@@ -129,7 +127,7 @@ type Trained struct {
 	Checkpoint *checkpoint.Checkpoint
 	// Data is the shape of the data it was trained on: its classes (and
 	// their names) and image size (see recordedShape for older checkpoints).
-	Data    DataShape
+	Data    runfolder.DataShape
 	prog    *Program
 	predict *model.Exec
 }
@@ -220,22 +218,9 @@ func (t *Trained) PredictScores(images []uint8, n int) (probs, scores [][]float3
 	return probs, scores, pred, nil
 }
 
-// Evaluation is the result of evaluating a model on a labelled set.
-type Evaluation struct {
-	Examples  int         `json:"examples"`
-	Loss      float64     `json:"loss"`
-	Accuracy  float64     `json:"accuracy"`
-	Precision []float64   `json:"precision"` // per class
-	Recall    []float64   `json:"recall"`    // per class
-	Confusion [][]int     `json:"confusion"` // [true][predicted]
-	Predicted []int       `json:"-"`
-	Probs     [][]float32 `json:"-"`
-	Wrong     []int       `json:"-"` // indices of misclassified examples
-}
-
 // Evaluate computes loss, accuracy, the confusion matrix and per-class
 // precision and recall of the model on set.
-func (t *Trained) Evaluate(set *data.Set) (*Evaluation, error) {
+func (t *Trained) Evaluate(set *data.Set) (*runfolder.Evaluation, error) {
 	if err := t.fits(set); err != nil {
 		return nil, err
 	}
@@ -252,7 +237,7 @@ func (t *Trained) Evaluate(set *data.Set) (*Evaluation, error) {
 		return nil, err
 	}
 	k := t.Config.Model.Classes
-	e := &Evaluation{Examples: set.N, Loss: loss, Accuracy: acc, Predicted: pred, Probs: probs,
+	e := &runfolder.Evaluation{Examples: set.N, Loss: loss, Accuracy: acc, Predicted: pred, Probs: probs,
 		Precision: make([]float64, k), Recall: make([]float64, k), Confusion: make([][]int, k)}
 	for i := range e.Confusion {
 		e.Confusion[i] = make([]int, k)
@@ -308,18 +293,18 @@ func callSafely(exec *model.Exec, args ...any) (out []*tensors.Tensor, err error
 // TrainedShape returns the shape of the data checkpoint c was trained on
 // (classes, their names, image size), checked against its model; see
 // Trained.Data. It reads c's meta.json only, not its weights.
-func TrainedShape(c *checkpoint.Checkpoint) (DataShape, error) {
+func TrainedShape(c *checkpoint.Checkpoint) (runfolder.DataShape, error) {
 	var meta checkpointMeta
 	if err := json.Unmarshal(c.Meta, &meta); err != nil {
-		return DataShape{}, fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
+		return runfolder.DataShape{}, fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
 	}
 	cfg, err := savedConfig(c.Dir, meta.Config)
 	if err != nil {
-		return DataShape{}, err
+		return runfolder.DataShape{}, err
 	}
 	d, err := recordedShape(meta.Data, cfg.Model)
 	if err != nil {
-		return DataShape{}, fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
+		return runfolder.DataShape{}, fmt.Errorf("checkpoint %s: %s: %w", c.Dir, checkpoint.MetaFile, err)
 	}
 	return d, nil
 }
@@ -328,7 +313,7 @@ func TrainedShape(c *checkpoint.Checkpoint) (DataShape, error) {
 // model: as many classes, and images of as many pixels as it has inputs.
 // Checkpoints written before the shape was recorded give the model's
 // classes unnamed, and 28x28 images for 784 inputs (0x0 otherwise).
-func recordedShape(d DataShape, spec models.Spec) (DataShape, error) {
+func recordedShape(d runfolder.DataShape, spec models.Spec) (runfolder.DataShape, error) {
 	if d.Classes.N == 0 && d.ImageRows == 0 && d.ImageCols == 0 {
 		d.Classes.N = spec.Classes
 		if spec.Inputs == 28*28 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // metricsWithoutTimes reads metrics.jsonl, dropping the timing fields that
@@ -74,7 +75,7 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := variableValues(pWhole)
-			if cfg.Average && want["/"+AveragedScope+"/perceptron/dense/weights"] == nil {
+			if cfg.Average && want["/"+models.AveragedScope+"/perceptron/dense/weights"] == nil {
 				t.Fatal("the averaged run has no averaged weights")
 			}
 
@@ -168,7 +169,7 @@ func TestResumingAFinishedRun(t *testing.T) {
 	if first.Epochs >= cfg.Epochs {
 		t.Fatalf("the stopping rule did not end the run early (%d epochs)", first.Epochs)
 	}
-	resume := func(epochs int) (*Summary, string, error) {
+	resume := func(epochs int) (*runfolder.Summary, string, error) {
 		t.Helper()
 		c, _, err := ResolveCheckpoint(cfg.RunDir)
 		if err != nil {
@@ -189,7 +190,7 @@ func TestResumingAFinishedRun(t *testing.T) {
 
 	// Killed after its last checkpoint, before its summary: the resume
 	// tests the run and writes the summary, training nothing.
-	summary := filepath.Join(cfg.RunDir, SummaryFile)
+	summary := filepath.Join(cfg.RunDir, runfolder.SummaryFile)
 	if err := os.Remove(summary); err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,10 @@ import (
 	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/buildinfo"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // Options of a Run besides the configuration.
@@ -52,7 +54,7 @@ type Options struct {
 // checkpoint and the summary of what it did, and returns ctx.Err(). Resuming
 // a run that would train no further writes why to out and returns
 // ErrNothingToTrain, its folder untouched.
-func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options) (_ *Summary, err error) {
+func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options) (_ *runfolder.Summary, err error) {
 	if err := cfg.FitData(mnist); err != nil {
 		return nil, err
 	}
@@ -80,7 +82,7 @@ func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, out io.Write
 	} else {
 		cfg.DataOnDevice = opts.DataOnDevice == "on"
 	}
-	var s *Summary
+	var s *runfolder.Summary
 	s, _, err = execute(ctx, b, cfg, mnist, out, opts)
 	return s, err
 }
@@ -100,21 +102,6 @@ func ResumeConfig(c *checkpoint.Checkpoint) (cfg config.Config, step, epoch int,
 	return meta.Config, meta.State.GlobalStep, meta.State.Epoch, meta.Dataset, nil
 }
 
-// SavedConfig reads the configuration saved in the checkpoint in dir,
-// reading and checking its manifest and meta.json only (not the weights),
-// and validates it: what a list of runs shows of a run without a summary.
-func SavedConfig(dir string) (config.Config, error) {
-	b, err := checkpoint.ReadMeta(dir)
-	if err != nil {
-		return config.Config{}, err
-	}
-	var meta checkpointMeta
-	if err := json.Unmarshal(b, &meta); err != nil {
-		return config.Config{}, fmt.Errorf("checkpoint %s: %s: %w", dir, checkpoint.MetaFile, err)
-	}
-	return savedConfig(dir, meta.Config)
-}
-
 // RunDirOf is the run folder a checkpoint belongs to.
 func RunDirOf(c *checkpoint.Checkpoint) string { return filepath.Dir(filepath.Dir(c.Dir)) }
 
@@ -123,7 +110,7 @@ func RunDirOf(c *checkpoint.Checkpoint) string { return filepath.Dir(filepath.Di
 // written before the configuration and the data are known to fit), open
 // its folder, compile the program, train the epochs, evaluate and write the
 // summary.
-func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options) (*Summary, *Program, error) {
+func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options) (*runfolder.Summary, *Program, error) {
 	start := time.Now()
 	if opts.Resume != nil {
 		// Checked before anything is compiled, locked or written: a run
@@ -145,10 +132,10 @@ func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *d
 	defer folder.close()
 	cfg.RunDir = folder.dir
 
-	s := &Summary{
+	s := &runfolder.Summary{
 		Model: cfg.Model, Hyperparameters: cfg, Backend: cfg.Backend, BackendDescription: backend.Summary(cfg.Backend, b),
-		Parameters: plan.total, ParameterShapes: plan.params, RunDir: cfg.RunDir, Build: Build(), StartedAt: start,
-		Data: DataInfo{Dir: mnist.Dir, Source: mnist.Source, Train: len(plan.trainIdx), Val: plan.valData.Len(), Test: mnist.Test.N, DataShape: DataShapeOf(mnist)},
+		Parameters: plan.total, ParameterShapes: plan.params, RunDir: cfg.RunDir, Build: buildinfo.Get(), StartedAt: start,
+		Data: runfolder.DataInfo{Dir: mnist.Dir, Source: mnist.Source, Train: len(plan.trainIdx), Val: plan.valData.Len(), Test: mnist.Test.N, DataShape: DataShapeOf(mnist)},
 	}
 	printPlan(out, b, cfg, plan, mnist)
 
@@ -248,7 +235,7 @@ func printPlan(out io.Writer, b compute.Backend, cfg config.Config, plan *runPla
 // compileRun compiles the run's program (falling back to unrolled steps
 // where a While loop does not compile, which the output notes), times it
 // into s and gives the program the watchdog its calls run under.
-func compileRun(ctx context.Context, b compute.Backend, cfg config.Config, plan *runPlan, mnist *data.MNIST, out io.Writer, opts Options, s *Summary) (*Program, error) {
+func compileRun(ctx context.Context, b compute.Backend, cfg config.Config, plan *runPlan, mnist *data.MNIST, out io.Writer, opts Options, s *runfolder.Summary) (*Program, error) {
 	compileStart := time.Now()
 	cache := backend.StartCacheUse(cfg.Backend)
 	prog, err := Compile(b, cfg, plan.model, mnist.Train, plan.trainIdx, ProgramOptions{

@@ -17,6 +17,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // smallMNIST loads the real MNIST (skipping the test where it is absent)
@@ -41,7 +42,7 @@ func smallMNIST(t testing.TB, nTrain, nTest int) *data.MNIST {
 }
 
 // runWeights trains cfg and returns the final value of every variable.
-func runWeights(t *testing.T, cfg config.Config, m *data.MNIST) (*Summary, map[string][]float32) {
+func runWeights(t *testing.T, cfg config.Config, m *data.MNIST) (*runfolder.Summary, map[string][]float32) {
 	t.Helper()
 	s, weights, out, err := runWith(t, cfg, m, Options{})
 	if err != nil {
@@ -53,7 +54,7 @@ func runWeights(t *testing.T, cfg config.Config, m *data.MNIST) (*Summary, map[s
 // runWith trains cfg on the Go backend in a fresh run folder with opts and
 // returns the summary, the final variables (on success), the output and the
 // error.
-func runWith(t testing.TB, cfg config.Config, m *data.MNIST, opts Options) (*Summary, map[string][]float32, string, error) {
+func runWith(t testing.TB, cfg config.Config, m *data.MNIST, opts Options) (*runfolder.Summary, map[string][]float32, string, error) {
 	t.Helper()
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
 	goBackend, name := newGoBackend(t)
@@ -139,7 +140,7 @@ func TestRunWritesTheRunFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, damaged := ParseMetrics("metrics.jsonl", lines)
+	run, damaged := runfolder.ParseMetrics("metrics.jsonl", lines)
 	if len(run.Epochs) != 3 || len(damaged) > 0 || len(run.Steps) == 0 {
 		t.Fatalf("metrics.jsonl has %d epoch lines, %d step lines and %d damaged ones, want 3, some and none", len(run.Epochs), len(run.Steps), len(damaged))
 	}
@@ -206,7 +207,7 @@ func TestWhileLoopFallsBackToUnrolledSteps(t *testing.T) {
 	cfg.Epochs, cfg.BatchSize, cfg.StepsPerCall = 1, 50, 4
 	_, want := runWeights(t, cfg, m)
 
-	run := func(cfg config.Config) (*Summary, map[string][]float32, string, error) {
+	run := func(cfg config.Config) (*runfolder.Summary, map[string][]float32, string, error) {
 		return runWith(t, cfg, m, Options{breakWhile: true})
 	}
 	// The default loop falls back, says so, and trains the same weights.

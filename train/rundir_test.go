@@ -14,6 +14,7 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // killedBeforeFirstSave makes the folder a run killed before its first
@@ -22,7 +23,7 @@ import (
 func killedBeforeFirstSave(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "run")
-	if err := os.MkdirAll(filepath.Join(CheckpointsDir(dir), ".tmp-ckpt-000000008-123"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(runfolder.CheckpointsDir(dir), ".tmp-ckpt-000000008-123"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for name, text := range map[string]string{
@@ -37,7 +38,7 @@ func killedBeforeFirstSave(t *testing.T) string {
 }
 
 // executeIn trains cfg on the Go backend in dir.
-func executeIn(t *testing.T, cfg config.Config, dir string, opts Options) (*Summary, string, error) {
+func executeIn(t *testing.T, cfg config.Config, dir string, opts Options) (*runfolder.Summary, string, error) {
 	t.Helper()
 	goBackend, name := newGoBackend(t)
 	cfg.Backend, cfg.RunDir = name, dir
@@ -66,7 +67,7 @@ func TestRunKilledBeforeItsFirstSave(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m, _ := ParseMetrics("metrics.jsonl", raw); len(m.Epochs) != s.Epochs || strings.Contains(string(raw), `"train_loss":2.5`) {
+		if m, _ := runfolder.ParseMetrics("metrics.jsonl", raw); len(m.Epochs) != s.Epochs || strings.Contains(string(raw), `"train_loss":2.5`) {
 			t.Errorf("metrics.jsonl after the restart:\n%s", raw)
 		}
 		if s.StoppedBecause == "training diverged at step 3 (loss NaN)" {
@@ -77,12 +78,12 @@ func TestRunKilledBeforeItsFirstSave(t *testing.T) {
 		for _, withCheckpointsDir := range []bool{true, false} {
 			dir := killedBeforeFirstSave(t)
 			if !withCheckpointsDir {
-				if err := os.RemoveAll(CheckpointsDir(dir)); err != nil {
+				if err := os.RemoveAll(runfolder.CheckpointsDir(dir)); err != nil {
 					t.Fatal(err)
 				}
 			}
 			_, _, err := ResolveCheckpoint(dir)
-			if nc := new(NoCheckpointError); !errors.As(err, &nc) || nc.Dir != dir ||
+			if nc := new(runfolder.NoCheckpointError); !errors.As(err, &nc) || nc.Dir != dir ||
 				!strings.Contains(err.Error(), "neurona train --run-dir "+dir) {
 				t.Errorf("checkpoints/ there %v: ResolveCheckpoint = %v", withCheckpointsDir, err)
 			}
@@ -90,12 +91,12 @@ func TestRunKilledBeforeItsFirstSave(t *testing.T) {
 	})
 	t.Run("a run in progress is not restarted", func(t *testing.T) {
 		dir := killedBeforeFirstSave(t)
-		unlock, err := LockRun(dir)
+		unlock, err := runfolder.LockRun(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer unlock()
-		if _, out, err := executeIn(t, cfg, dir, Options{}); !errors.Is(err, ErrRunInUse) {
+		if _, out, err := executeIn(t, cfg, dir, Options{}); !errors.Is(err, runfolder.ErrRunInUse) {
 			t.Fatalf("train into a locked folder = %v\n%s", err, out)
 		}
 		raw, _ := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
@@ -110,7 +111,7 @@ func TestNewRunDirIsUniqueWithinASecond(t *testing.T) {
 	now := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
 	base := filepath.Join("runs", "mlp-20260102-150405")
 	for _, want := range []string{base, base + "-2", base + "-3"} {
-		got, err := NewRunDir("mlp", now)
+		got, err := runfolder.NewRunDir("mlp", now)
 		if err != nil || got != want {
 			t.Fatalf("NewRunDir = %q, %v; want %q", got, err, want)
 		}
@@ -124,7 +125,7 @@ func TestNewRunDirIsUniqueWithinASecond(t *testing.T) {
 		var wg sync.WaitGroup
 		for range n {
 			wg.Go(func() {
-				dir, err := NewRunDir("perceptron", now)
+				dir, err := runfolder.NewRunDir("perceptron", now)
 				if err != nil {
 					t.Error(err)
 				}
@@ -145,17 +146,17 @@ func TestNewRunDirIsUniqueWithinASecond(t *testing.T) {
 
 func TestLockSaysWhoHoldsTheRun(t *testing.T) {
 	dir := t.TempDir()
-	unlock, err := LockRunFor(dir, "training")
+	unlock, err := runfolder.LockRunFor(dir, "training")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = LockRun(dir)
+	_, err = runfolder.LockRun(dir)
 	want := fmt.Sprintf("another neurona process (pid %d) is training in %s", os.Getpid(), dir)
-	if !errors.Is(err, ErrRunInUse) || err == nil || err.Error() != want {
-		t.Errorf("a second lock: %v, want %q wrapping ErrRunInUse", err, want)
+	if !errors.Is(err, runfolder.ErrRunInUse) || err == nil || err.Error() != want {
+		t.Errorf("a second lock: %v, want %q wrapping runfolder.ErrRunInUse", err, want)
 	}
 	unlock()
-	again, err := LockRun(dir)
+	again, err := runfolder.LockRun(dir)
 	if err != nil {
 		t.Fatalf("lock after unlock: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/internal/safefile"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // Issue 23 items 1 and 4: the files train writes in place in a run folder
@@ -23,7 +24,7 @@ func TestRunFilesOfTheWrongKindAreRefused(t *testing.T) {
 		open func(dir string) error
 	}{
 		{"a named pipe as .lock", ".lock", func(dir string) error {
-			unlock, err := LockRun(dir)
+			unlock, err := runfolder.LockRun(dir)
 			if err == nil {
 				unlock()
 			}

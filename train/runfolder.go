@@ -13,6 +13,7 @@ import (
 	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // runFolder is a run's folder, open and locked for training: a new run's,
@@ -54,7 +55,7 @@ func openRun(cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options, 
 	if cfg.KeepBest {
 		bestMetric = "val_accuracy"
 	}
-	if f.ckpts, err = checkpoint.NewManager(CheckpointsDir(f.dir), cfg.KeepLast, bestMetric); err != nil {
+	if f.ckpts, err = checkpoint.NewManager(runfolder.CheckpointsDir(f.dir), cfg.KeepLast, bestMetric); err != nil {
 		f.rd.close()
 		return nil, err
 	}
@@ -75,7 +76,7 @@ func (f *runFolder) resume(c *checkpoint.Checkpoint, warn func(string)) error {
 	f.plannedEpochs = meta.Config.Epochs
 	f.dir = RunDirOf(c)
 	var err error
-	if f.unlock, err = LockRunFor(f.dir, "training"); err != nil {
+	if f.unlock, err = runfolder.LockRunFor(f.dir, "training"); err != nil {
 		return err
 	}
 	testhook.Reach("run folder locked")
@@ -92,7 +93,7 @@ func (f *runFolder) create(cfg config.Config, out io.Writer, start time.Time, fi
 	f.dir = cfg.RunDir
 	if f.dir == "" {
 		// A new folder of its own, even for runs started in the same second.
-		if f.dir, err = NewRunDir(cfg.Model.Name, start); err != nil {
+		if f.dir, err = runfolder.NewRunDir(cfg.Model.Name, start); err != nil {
 			return err
 		}
 	} else if err := os.MkdirAll(f.dir, 0o755); err != nil {
@@ -100,7 +101,7 @@ func (f *runFolder) create(cfg config.Config, out io.Writer, start time.Time, fi
 	}
 	// Locked before looking at what the folder holds: a run training
 	// there has not saved yet either, and must not be restarted.
-	if f.unlock, err = LockRunFor(f.dir, "training"); err != nil {
+	if f.unlock, err = runfolder.LockRunFor(f.dir, "training"); err != nil {
 		return err
 	}
 	testhook.Reach("run folder locked")

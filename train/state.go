@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/train/buildinfo"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // runState is everything the epoch loop needs to continue a run exactly
@@ -45,21 +47,21 @@ type runState struct {
 	TrainLoss, TrainAccuracy float64  `json:"-"`
 	// LastEpoch is the metrics.jsonl line of epoch Epoch, so that a resumed
 	// run can restore it when the file lost it.
-	LastEpoch      *EpochMetrics `json:"last_epoch,omitempty"`
-	Done           bool          `json:"done"`
-	StoppedBecause string        `json:"stopped_because,omitempty"`
-	Stop           StopReason    `json:"stop_reason,omitempty"`
+	LastEpoch      *runfolder.EpochMetrics `json:"last_epoch,omitempty"`
+	Done           bool                    `json:"done"`
+	StoppedBecause string                  `json:"stopped_because,omitempty"`
+	Stop           runfolder.StopReason    `json:"stop_reason,omitempty"`
 }
 
 // checkpointMeta is a checkpoint's meta.json.
 type checkpointMeta struct {
-	Config  config.Config `json:"config"`
-	State   runState      `json:"state"`
-	Dataset string        `json:"dataset_sha256"`
-	DataDir string        `json:"data_dir,omitempty"` // the folder the data was read from
-	Data    DataShape     `json:"data"`
-	Backend string        `json:"backend"`
-	Build   BuildInfo     `json:"build"`
+	Config  config.Config       `json:"config"`
+	State   runState            `json:"state"`
+	Dataset string              `json:"dataset_sha256"`
+	DataDir string              `json:"data_dir,omitempty"` // the folder the data was read from
+	Data    runfolder.DataShape `json:"data"`
+	Backend string              `json:"backend"`
+	Build   buildinfo.Info      `json:"build"`
 }
 
 // TrainedOn returns what checkpoint c records of the data it was trained
@@ -73,7 +75,7 @@ func TrainedOn(c *checkpoint.Checkpoint) (dataset, dir string) {
 	}
 	dir = meta.DataDir
 	if dir == "" {
-		if s, err := ReadSummary(RunDirOf(c)); err == nil { // bounded, type checked
+		if s, err := runfolder.ReadSummary(RunDirOf(c)); err == nil { // bounded, type checked
 			dir = s.Data.Dir
 		}
 	}
@@ -90,16 +92,7 @@ func DatasetID(m *data.MNIST) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// DataShape is what a model needs to know of its data beyond the pixels:
-// the classes (with their names) and the image size. Checkpoints and
-// summary.json record it for the commands that use a run later.
-type DataShape struct {
-	Classes   data.Classes `json:"classes"`
-	ImageRows int          `json:"image_rows"`
-	ImageCols int          `json:"image_cols"`
-}
-
 // DataShapeOf returns the shape of the dataset m.
-func DataShapeOf(m *data.MNIST) DataShape {
-	return DataShape{Classes: m.Classes, ImageRows: m.Train.Rows, ImageCols: m.Train.Cols}
+func DataShapeOf(m *data.MNIST) runfolder.DataShape {
+	return runfolder.DataShape{Classes: m.Classes, ImageRows: m.Train.Rows, ImageCols: m.Train.Cols}
 }

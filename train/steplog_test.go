@@ -11,6 +11,7 @@ import (
 
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // TestStepLinesCadence trains 2 epochs of 6 steps (270 training images in
@@ -48,7 +49,7 @@ func TestStepLinesCadence(t *testing.T) {
 			if _, _, err := execute(context.Background(), goBackend, cfg, m, &bytes.Buffer{}, opts); err != nil {
 				t.Fatal(err)
 			}
-			got, damaged, err := ReadRunMetrics(filepath.Join(cfg.RunDir, "metrics.jsonl"))
+			got, damaged, err := runfolder.ReadRunMetrics(filepath.Join(cfg.RunDir, "metrics.jsonl"))
 			if err != nil || len(damaged) > 0 {
 				t.Fatalf("ReadRunMetrics: %v %q", err, damaged)
 			}
@@ -58,7 +59,7 @@ func TestStepLinesCadence(t *testing.T) {
 			var steps []int
 			for _, s := range got.Steps {
 				steps = append(steps, s.GlobalStep)
-				if s.Kind != StepKind || s.LR != cfg.LR || !(s.TrainLoss > 0) || s.Epochs <= 0 || s.Epochs > 2 {
+				if s.Kind != runfolder.StepKind || s.LR != cfg.LR || !(s.TrainLoss > 0) || s.Epochs <= 0 || s.Epochs > 2 {
 					t.Errorf("step %d's line: kind %q, lr %g (want %g), loss %g, epochs %g", s.GlobalStep, s.Kind, s.LR, cfg.LR, s.TrainLoss, s.Epochs)
 				}
 			}
@@ -100,7 +101,7 @@ func TestParseMetricsTellsLinesApart(t *testing.T) {
 		{"an epoch line at epoch 0 is damaged", `{"epoch":0}`, 0, 0, "epoch 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, damaged := ParseMetrics("metrics.jsonl", []byte(tc.line+"\n"))
+			m, damaged := runfolder.ParseMetrics("metrics.jsonl", []byte(tc.line+"\n"))
 			if len(m.Epochs) != tc.epochs || len(m.Steps) != tc.steps {
 				t.Errorf("%d epochs and %d steps, want %d and %d", len(m.Epochs), len(m.Steps), tc.epochs, tc.steps)
 			}
@@ -118,7 +119,7 @@ func FuzzParseMetrics(f *testing.F) {
 	f.Add([]byte(`{"epoch":1,"global_step":5,"train_loss":0.5}` + "\n" + `{"kind":"step","global_step":3,"epochs":0.5}`))
 	f.Add([]byte(`{"kind":"step","global_step":1e400}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		m, _ := ParseMetrics("m", raw)
+		m, _ := runfolder.ParseMetrics("m", raw)
 		for _, e := range m.Epochs {
 			if e.Epoch < 1 {
 				t.Fatalf("accepted epoch %d", e.Epoch)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // allocated returns how many bytes f allocates.
@@ -53,7 +54,7 @@ func TestSummaryReadsAreBoundedAndTypeChecked(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			run := t.TempDir()
-			p := filepath.Join(run, SummaryFile)
+			p := filepath.Join(run, runfolder.SummaryFile)
 			tc.make(t, p)
 			c := &checkpoint.Checkpoint{Dir: filepath.Join(run, "checkpoints", "ckpt-000000001"), Meta: []byte(`{"dataset":"abc"}`)}
 			done := make(chan struct{})
@@ -62,7 +63,7 @@ func TestSummaryReadsAreBoundedAndTypeChecked(t *testing.T) {
 			go func() {
 				defer close(done)
 				n = allocated(func() {
-					_, err = ReadSummary(run)
+					_, err = runfolder.ReadSummary(run)
 					if _, dir := TrainedOn(c); dir != "" {
 						t.Errorf("TrainedOn found the data folder %q in a summary it should refuse", dir)
 					}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/internal/testhook"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // Watchdog defaults: a call is abandoned when it runs WatchdogFactor times
@@ -203,7 +204,7 @@ func (l *loop) abandon(err error, opts Options, start time.Time) (_ error, ok bo
 	if ab == nil {
 		return err, false
 	}
-	l.summary.StoppedBecause, l.summary.StopReason, l.summary.WallSeconds = ab.Error(), StopAbandoned, time.Since(start).Seconds()
+	l.summary.StoppedBecause, l.summary.StopReason, l.summary.WallSeconds = ab.Error(), runfolder.StopAbandoned, time.Since(start).Seconds()
 	return errors.Join(ab, l.rd.writeSummary(l.summary)), true
 }
 

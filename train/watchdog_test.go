@@ -15,12 +15,13 @@ import (
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // hangingRun trains a small MLP with a checkpoint every 5 steps whose
 // calls of kind hang from the call number from on (counting from 1), and
 // returns Run's error, its time and the run folder.
-func hangingRun(t *testing.T, ctx context.Context, kind string, from int32, w watchdogOptions) (*Summary, error, time.Duration, string) {
+func hangingRun(t *testing.T, ctx context.Context, kind string, from int32, w watchdogOptions) (*runfolder.Summary, error, time.Duration, string) {
 	t.Helper()
 	m := smallMNIST(t, 2000, 100)
 	cfg := config.Defaults(models.MLP)
@@ -53,7 +54,7 @@ func hangingRun(t *testing.T, ctx context.Context, kind string, from int32, w wa
 // invalid one.
 func newestCheckpoint(t *testing.T, runDir string) *checkpoint.Checkpoint {
 	t.Helper()
-	c, skipped, err := checkpoint.Latest(CheckpointsDir(runDir))
+	c, skipped, err := checkpoint.Latest(runfolder.CheckpointsDir(runDir))
 	if err != nil || len(skipped) > 0 {
 		t.Fatalf("checkpoints of %s: %v (invalid: %v)", runDir, err, skipped)
 	}

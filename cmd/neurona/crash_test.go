@@ -19,15 +19,15 @@ import (
 
 	"github.com/neurona/neurona/internal/cli"
 	"github.com/neurona/neurona/internal/testhook"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // finalCheckpoint returns the variables.bin bytes and global step of the
 // newest checkpoint of a run, failing on any invalid checkpoint.
 func finalCheckpoint(t *testing.T, runDir string) ([]byte, int) {
 	t.Helper()
-	c, skipped, err := checkpoint.Latest(train.CheckpointsDir(runDir))
+	c, skipped, err := checkpoint.Latest(runfolder.CheckpointsDir(runDir))
 	if err != nil || len(skipped) > 0 {
 		t.Fatalf("newest checkpoint of %s: %v (invalid ones: %v)", runDir, err, skipped)
 	}
@@ -208,7 +208,7 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 			where = "after"
 		}
 
-		c, skipped, err := checkpoint.Latest(train.CheckpointsDir(dir))
+		c, skipped, err := checkpoint.Latest(runfolder.CheckpointsDir(dir))
 		switch {
 		case errors.Is(err, checkpoint.ErrNone) && len(skipped) == 0 && lastStep < 0:
 			// Killed before the first save: the next start restarts it.
@@ -221,7 +221,7 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 		}
 		// A save's temporary folder left behind means the kill hit a save
 		// (or the pruning after one); the next start cleans it.
-		tmps, _ := filepath.Glob(filepath.Join(train.CheckpointsDir(dir), ".tmp-*"))
+		tmps, _ := filepath.Glob(filepath.Join(runfolder.CheckpointsDir(dir), ".tmp-*"))
 		if len(tmps) > 0 {
 			midSave++
 		}
@@ -246,7 +246,7 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 	if got, want := epochLosses(t, dir), epochLosses(t, refDir); got != want {
 		t.Errorf("metrics.jsonl differs from the uninterrupted run's:\n%s\nwant:\n%s", got, want)
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(train.CheckpointsDir(dir), ".tmp-*"))
+	leftovers, _ := filepath.Glob(filepath.Join(runfolder.CheckpointsDir(dir), ".tmp-*"))
 	if len(leftovers) > 0 {
 		t.Errorf("temporary folders left after a clean finish: %v", leftovers)
 	}

@@ -23,8 +23,9 @@ var layers = [][]string{
 	{"internal/report"},
 	{"internal/viz", "internal/export", "train/bench"},
 	{"train"},
-	{"train/backend", "train/checkpoint", "train/config"},
-	{"models", "data"},
+	{"train/backend", "train/runfolder"},
+	{"train/checkpoint", "train/config"},
+	{"models", "data", "train/buildinfo"},
 	{"internal/atomicfile"},
 	{"internal/human", "internal/safejson", "internal/safefile", "internal/testhook", "internal/onnx", "internal/field"},
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // writeIDX writes an IDX file of unsigned bytes.
@@ -85,7 +85,7 @@ func TestSweepSIGKILLThenResume(t *testing.T) {
 	go func() { exited <- cmd.Wait() }()
 	// Kill once the second trial has saved a checkpoint (not only begun
 	// one): in its middle.
-	second := train.CheckpointsDir(filepath.Join(dir, "trial-002"))
+	second := runfolder.CheckpointsDir(filepath.Join(dir, "trial-002"))
 	deadline := time.After(120 * time.Second)
 wait:
 	for {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // TestEvalTakesBestAndLast evaluates a run's checkpoints/best and
@@ -29,7 +30,7 @@ func TestEvalTakesBestAndLast(t *testing.T) {
 		{"a pointer naming no checkpoint is one line and exit 1", checkpoint.BestPointer, "ckpt-000000999\n", 1, "names ckpt-000000999, which is gone"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(train.CheckpointsDir(run), tc.pointer)
+			path := filepath.Join(runfolder.CheckpointsDir(run), tc.pointer)
 			if tc.content != "" {
 				if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
 					t.Fatal(err)

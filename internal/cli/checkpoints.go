@@ -10,6 +10,7 @@ import (
 
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 	"github.com/spf13/cobra"
 )
 
@@ -103,7 +104,7 @@ func checkPath(path string, checkpointOK bool) error {
 		}
 		return nil
 	}
-	if _, err := os.Stat(train.CheckpointsDir(path)); err == nil {
+	if _, err := os.Stat(runfolder.CheckpointsDir(path)); err == nil {
 		return nil
 	}
 	if _, err := os.Stat(filepath.Join(path, "metrics.jsonl")); err == nil {

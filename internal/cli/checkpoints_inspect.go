@@ -14,6 +14,7 @@ import (
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/buildinfo"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
 )
@@ -166,7 +167,7 @@ func configFields(cfg config.Config) [][2]string {
 
 // buildLine summarizes meta.json's build record.
 func buildLine(raw json.RawMessage) string {
-	var b train.BuildInfo
+	var b buildinfo.Info
 	if len(raw) == 0 || json.Unmarshal(raw, &b) != nil {
 		return ""
 	}

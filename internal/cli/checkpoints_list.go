@@ -6,8 +6,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/neurona/neurona/internal/human"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // listEntry is one checkpoint in `checkpoints list --json`.
@@ -28,7 +28,7 @@ func checkpointsList(e *env, o *checkpointsOptions) error {
 	if err := checkPath(o.path, false); err != nil {
 		return err
 	}
-	dir := train.CheckpointsDir(o.path)
+	dir := runfolder.CheckpointsDir(o.path)
 	infos, err := checkpoint.List(dir, false)
 	if err != nil {
 		return err
@@ -99,7 +99,7 @@ func checkpointsVerify(e *env, o *checkpointsOptions) error {
 		m, err := checkpoint.ReadManifest(o.path)
 		infos = []checkpoint.Info{{Dir: o.path, Manifest: m, Err: err}}
 	} else {
-		dir = train.CheckpointsDir(o.path)
+		dir = runfolder.CheckpointsDir(o.path)
 		var err error
 		if infos, err = checkpoint.List(dir, false); err != nil {
 			return err
@@ -132,7 +132,7 @@ func checkpointsPrune(e *env, o *checkpointsOptions) error {
 	if err := checkPath(o.path, false); err != nil {
 		return err
 	}
-	dir := train.CheckpointsDir(o.path)
+	dir := runfolder.CheckpointsDir(o.path)
 	before, err := checkpoint.List(dir, true)
 	if err != nil {
 		return err
@@ -143,7 +143,7 @@ func checkpointsPrune(e *env, o *checkpointsOptions) error {
 	}
 	// A run still training holds the lock; pruning under it could race
 	// with its own retention.
-	unlock, err := train.LockRunFor(o.path, "pruning")
+	unlock, err := runfolder.LockRunFor(o.path, "pruning")
 	if err != nil {
 		return err
 	}

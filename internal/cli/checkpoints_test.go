@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/internal/human"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 func TestParseCheckpoints(t *testing.T) {
@@ -137,13 +137,13 @@ func TestCheckpointsList(t *testing.T) {
 		if strings.Count(stdout, " * ") != 1 || !strings.Contains(stdout, "* best val_accuracy") {
 			t.Errorf("want exactly one best checkpoint marked:\n%s", stdout)
 		}
-		if !regexp.MustCompile(`(?m)^3 checkpoints, \d+\.\d kB on disk in ` + regexp.QuoteMeta(train.CheckpointsDir(runDir)) + `$`).MatchString(stdout) {
+		if !regexp.MustCompile(`(?m)^3 checkpoints, \d+\.\d kB on disk in ` + regexp.QuoteMeta(runfolder.CheckpointsDir(runDir)) + `$`).MatchString(stdout) {
 			t.Errorf("no total line:\n%s", stdout)
 		}
 	})
 	t.Run("a corrupt checkpoint and a leftover temporary folder are reported", func(t *testing.T) {
 		dir := copyRun(t, runDir)
-		ckpts := train.CheckpointsDir(dir)
+		ckpts := runfolder.CheckpointsDir(dir)
 		flipByte(t, filepath.Join(ckpts, "ckpt-000000004", checkpoint.BlobFile))
 		os.Mkdir(filepath.Join(ckpts, ".tmp-ckpt-000000008-1"), 0o755)
 		code, stdout, _ := cliRun("checkpoints", "list", dir)
@@ -185,7 +185,7 @@ func TestCheckpointsList(t *testing.T) {
 	})
 	t.Run("a run without checkpoints says so", func(t *testing.T) {
 		dir := t.TempDir()
-		os.Mkdir(train.CheckpointsDir(dir), 0o755)
+		os.Mkdir(runfolder.CheckpointsDir(dir), 0o755)
 		code, stdout, _ := cliRun("checkpoints", "list", dir)
 		if code != ExitOK || !strings.HasPrefix(stdout, "no checkpoints in ") {
 			t.Errorf("exit code %d, output %q", code, stdout)
@@ -202,7 +202,7 @@ func TestCheckpointsVerify(t *testing.T) {
 		}
 	})
 	t.Run("one checkpoint folder", func(t *testing.T) {
-		code, stdout, _ := cliRun("checkpoints", "verify", filepath.Join(train.CheckpointsDir(runDir), "ckpt-000000002"))
+		code, stdout, _ := cliRun("checkpoints", "verify", filepath.Join(runfolder.CheckpointsDir(runDir), "ckpt-000000002"))
 		if code != ExitOK || !strings.HasPrefix(stdout, "ok  ckpt-000000002  step 2, epoch 1") {
 			t.Errorf("exit code %d, stdout:\n%s", code, stdout)
 		}
@@ -219,12 +219,12 @@ func TestCheckpointsVerify(t *testing.T) {
 	} {
 		t.Run(tc.name+" exits 1", func(t *testing.T) {
 			dir := copyRun(t, runDir)
-			tc.damage(t, filepath.Join(train.CheckpointsDir(dir), "ckpt-000000004", tc.file))
+			tc.damage(t, filepath.Join(runfolder.CheckpointsDir(dir), "ckpt-000000004", tc.file))
 			code, stdout, stderr := cliRun("checkpoints", "verify", dir)
 			if code != ExitFailure {
 				t.Errorf("exit code %d, want 1", code)
 			}
-			if stderr != "neurona checkpoints verify: 1 of 3 checkpoints corrupt in "+train.CheckpointsDir(dir)+"\n" {
+			if stderr != "neurona checkpoints verify: 1 of 3 checkpoints corrupt in "+runfolder.CheckpointsDir(dir)+"\n" {
 				t.Errorf("stderr %q", stderr)
 			}
 			if r := rows(stdout); len(r) != 0 || !strings.Contains(stdout, "CORRUPT  ckpt-000000004  ") || !strings.Contains(stdout, tc.want) || strings.Count(stdout, "\nok ") != 1 {
@@ -236,7 +236,7 @@ func TestCheckpointsVerify(t *testing.T) {
 		{"a missing folder", []string{"checkpoints", "verify", filepath.Join(runDir, "nope")}, ExitUsage, []string{"does not exist"}, 0},
 		{"a run without checkpoints", []string{"checkpoints", "verify", func() string {
 			d := t.TempDir()
-			os.Mkdir(train.CheckpointsDir(d), 0o755)
+			os.Mkdir(runfolder.CheckpointsDir(d), 0o755)
 			return d
 		}()}, ExitFailure, []string{"no checkpoints in"}, 0},
 	})
@@ -244,12 +244,12 @@ func TestCheckpointsVerify(t *testing.T) {
 
 func TestCheckpointsInspect(t *testing.T) {
 	runDir, _ := trainedRun(t, 2)
-	newest := filepath.Join(train.CheckpointsDir(runDir), "ckpt-000000004")
+	newest := filepath.Join(runfolder.CheckpointsDir(runDir), "ckpt-000000004")
 	// The checkpoint of the epoch the run tested (its best, with the
 	// perceptron's --restore-best), as eval and predict use it; an epoch is
 	// 2 steps on the fake data.
 	epoch := testedEpoch(t, runDir)
-	tested := filepath.Join(train.CheckpointsDir(runDir), fmt.Sprintf("ckpt-%09d", 2*epoch))
+	tested := filepath.Join(runfolder.CheckpointsDir(runDir), fmt.Sprintf("ckpt-%09d", 2*epoch))
 	t.Run("a run folder shows the checkpoint the run tested, as eval", func(t *testing.T) {
 		code, stdout, stderr := cliRun("checkpoints", "inspect", runDir)
 		if code != ExitOK || stderr != "" {
@@ -307,7 +307,7 @@ func TestCheckpointsInspect(t *testing.T) {
 	})
 	t.Run("a corrupt checkpoint shows its manifest and exits 1", func(t *testing.T) {
 		dir := copyRun(t, runDir)
-		bad := filepath.Join(train.CheckpointsDir(dir), "ckpt-000000004")
+		bad := filepath.Join(runfolder.CheckpointsDir(dir), "ckpt-000000004")
 		flipByte(t, filepath.Join(bad, checkpoint.BlobFile))
 		code, stdout, stderr := cliRun("checkpoints", "inspect", bad)
 		if code != ExitFailure || !strings.Contains(stdout, "step       4") || !strings.Contains(stderr, "SHA-256 differs") || strings.Count(stderr, "\n") != 1 {
@@ -320,7 +320,7 @@ func TestCheckpointsInspect(t *testing.T) {
 		if epoch == 2 { // the tested checkpoint is the newest: the one before it
 			want, says = "step       2", "skipped corrupt checkpoint"
 		}
-		flipByte(t, filepath.Join(train.CheckpointsDir(dir), fmt.Sprintf("ckpt-%09d", 2*epoch), checkpoint.BlobFile))
+		flipByte(t, filepath.Join(runfolder.CheckpointsDir(dir), fmt.Sprintf("ckpt-%09d", 2*epoch), checkpoint.BlobFile))
 		code, stdout, stderr := cliRun("checkpoints", "inspect", dir)
 		if code != ExitOK || !strings.Contains(stdout, want) || !strings.Contains(stderr, says) {
 			t.Errorf("run folder: exit code %d, stderr %q, stdout:\n%s", code, stderr, stdout)
@@ -331,7 +331,7 @@ func TestCheckpointsInspect(t *testing.T) {
 func TestCheckpointsPrune(t *testing.T) {
 	runDir, _ := trainedRun(t, 5)
 	ckptNames := func(dir string) []string {
-		infos, err := checkpoint.List(train.CheckpointsDir(dir), false)
+		infos, err := checkpoint.List(runfolder.CheckpointsDir(dir), false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +342,7 @@ func TestCheckpointsPrune(t *testing.T) {
 		return out
 	}
 	// Training kept the 3 newest and the best by val_accuracy.
-	infos, err := checkpoint.List(train.CheckpointsDir(runDir), false)
+	infos, err := checkpoint.List(runfolder.CheckpointsDir(runDir), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +355,7 @@ func TestCheckpointsPrune(t *testing.T) {
 
 	t.Run("--keep-last 1 keeps the newest and the best", func(t *testing.T) {
 		dir := copyRun(t, runDir)
-		tmp := filepath.Join(train.CheckpointsDir(dir), ".tmp-ckpt-000000012-7")
+		tmp := filepath.Join(runfolder.CheckpointsDir(dir), ".tmp-ckpt-000000012-7")
 		os.Mkdir(tmp, 0o755)
 		before := ckptNames(dir)
 		code, stdout, stderr := cliRun("checkpoints", "prune", dir, "--keep-last", "1")
@@ -398,7 +398,7 @@ func TestCheckpointsPrune(t *testing.T) {
 	})
 	t.Run("a corrupt newest checkpoint is neither counted as kept nor deleted", func(t *testing.T) {
 		dir := copyRun(t, runDir)
-		bad := filepath.Join(train.CheckpointsDir(dir), "ckpt-000000010")
+		bad := filepath.Join(runfolder.CheckpointsDir(dir), "ckpt-000000010")
 		flipByte(t, filepath.Join(bad, checkpoint.BlobFile))
 		code, stdout, stderr := cliRun("checkpoints", "prune", dir, "--keep-last", "1", "--keep-best=false")
 		if code != ExitOK || !strings.Contains(stdout, "left ckpt-000000010 alone: it is corrupt") {
@@ -410,7 +410,7 @@ func TestCheckpointsPrune(t *testing.T) {
 	})
 	t.Run("a run being trained is not pruned", func(t *testing.T) {
 		dir := copyRun(t, runDir)
-		unlock, err := train.LockRun(dir)
+		unlock, err := runfolder.LockRun(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -425,6 +425,6 @@ func TestCheckpointsPrune(t *testing.T) {
 		}
 	})
 	checkFailures(t, []usageCase{
-		{"a checkpoint instead of a run", []string{"checkpoints", "prune", filepath.Join(train.CheckpointsDir(runDir), "ckpt-000000010")}, ExitUsage, []string{"is a checkpoint, not a run folder"}, 0},
+		{"a checkpoint instead of a run", []string{"checkpoints", "prune", filepath.Join(runfolder.CheckpointsDir(runDir), "ckpt-000000010")}, ExitUsage, []string{"is a checkpoint, not a run folder"}, 0},
 	})
 }

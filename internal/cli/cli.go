@@ -44,6 +44,7 @@ import (
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/buildinfo"
 	"github.com/spf13/cobra"
 )
 
@@ -103,7 +104,7 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 			code = ExitFailure
 		}
 	}()
-	if !train.Build().SIMD {
+	if !buildinfo.Get().SIMD {
 		fmt.Fprintln(stderr, "neurona: warning: built without GOEXPERIMENT=simd; the Go backend runs several times slower (build with `make build`)")
 	}
 	ctx, stop := signalContext(stderr)

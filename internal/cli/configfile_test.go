@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // writeFile writes text into a new file name in a temporary folder.
@@ -258,13 +258,13 @@ func TestTrainWritesItsConfig(t *testing.T) {
 	}
 }
 
-func readSummary(t *testing.T, runDir string) train.Summary {
+func readSummary(t *testing.T, runDir string) runfolder.Summary {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(runDir, "summary.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s train.Summary
+	var s runfolder.Summary
 	if err := json.Unmarshal(raw, &s); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 	"github.com/spf13/cobra"
 )
 
@@ -113,7 +114,7 @@ type evalReport struct {
 	// Classes names the rows and columns of the confusion matrix and the
 	// entries of precision and recall; absent when they are numbers.
 	Classes []string `json:"classes,omitempty"`
-	*train.Evaluation
+	*runfolder.Evaluation
 }
 
 // warnIf is the warning of outputs made on other data, if other.
@@ -175,7 +176,7 @@ func evalRun(e *env, o *evalOptions) error {
 }
 
 // printEvaluation prints eval's results as text.
-func printEvaluation(out io.Writer, c *checkpoint.Checkpoint, t *train.Trained, backendName string, mnist *data.MNIST, ev *train.Evaluation) error {
+func printEvaluation(out io.Writer, c *checkpoint.Checkpoint, t *train.Trained, backendName string, mnist *data.MNIST, ev *runfolder.Evaluation) error {
 	fmt.Fprintf(out, "checkpoint  %s\n", checkpointLine(c))
 	fmt.Fprintf(out, "model       %s\n", t.Config.Model)
 	fmt.Fprintf(out, "backend     %s\n", backendName)
@@ -192,7 +193,7 @@ func printEvaluation(out io.Writer, c *checkpoint.Checkpoint, t *train.Trained, 
 // drawEvalPictures redraws the pictures of the run folder runDir from ev,
 // with the run folder locked, and returns the names of the files written.
 // Damaged lines of metrics.jsonl are warned about on stderr.
-func drawEvalPictures(e *env, runDir string, mnist *data.MNIST, classes data.Classes, ev *train.Evaluation) ([]string, error) {
+func drawEvalPictures(e *env, runDir string, mnist *data.MNIST, classes data.Classes, ev *runfolder.Evaluation) ([]string, error) {
 	unlock, err := lockRunForWriting(runDir, "the pictures were")
 	if err != nil {
 		return nil, err
@@ -210,7 +211,7 @@ func drawEvalPictures(e *env, runDir string, mnist *data.MNIST, classes data.Cla
 
 // printClassTable prints per-class precision, recall and support, and
 // their unweighted means, each class by its name (or number).
-func printClassTable(out io.Writer, ev *train.Evaluation, classes data.Classes) error {
+func printClassTable(out io.Writer, ev *runfolder.Evaluation, classes data.Classes) error {
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "%s\tprecision\trecall\timages\t\n", classes.Noun())
 	var sumP, sumR float64

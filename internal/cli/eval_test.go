@@ -16,8 +16,8 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // fakeDigit draws the made-up digit d on 28x28 pixels: a 20x20 frame, a
@@ -223,7 +223,7 @@ func testedEpoch(t *testing.T, runDir string) int {
 
 func TestEval(t *testing.T) {
 	runDir, dataDir := trainedRun(t, 3)
-	ckpts := train.CheckpointsDir(runDir)
+	ckpts := runfolder.CheckpointsDir(runDir)
 	newest := filepath.Join(ckpts, "ckpt-000000006") // 180 training images in batches of 128: 2 steps an epoch
 
 	t.Run("text: loss, accuracy, per-digit table and confusion matrix", func(t *testing.T) {
@@ -312,7 +312,7 @@ func TestEval(t *testing.T) {
 
 	t.Run("a corrupt newest checkpoint is skipped with one line on stderr", func(t *testing.T) {
 		dir := copyRun(t, runDir)
-		bad := filepath.Join(train.CheckpointsDir(dir), "ckpt-000000006")
+		bad := filepath.Join(runfolder.CheckpointsDir(dir), "ckpt-000000006")
 		if err := os.Truncate(filepath.Join(bad, "variables.bin"), 7); err != nil {
 			t.Fatal(err)
 		}
@@ -337,7 +337,7 @@ func TestEval(t *testing.T) {
 	notRun := t.TempDir()
 	corrupt := copyRun(t, runDir)
 	for _, c := range []string{"ckpt-000000002", "ckpt-000000004", "ckpt-000000006"} {
-		os.Remove(filepath.Join(train.CheckpointsDir(corrupt), c, "meta.json"))
+		os.Remove(filepath.Join(runfolder.CheckpointsDir(corrupt), c, "meta.json"))
 	}
 	checkFailures(t, []usageCase{
 		{"no folder", []string{"eval"}, ExitUsage, []string{"missing the run folder"}, 0},

@@ -10,6 +10,7 @@ import (
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 	"github.com/spf13/cobra"
 )
 
@@ -136,14 +137,14 @@ func runCheckpoint(e *env, name, path string) (*checkpoint.Checkpoint, error) {
 	if isCheckpoint(path) {
 		return resolveCheckpoint(e, name, path)
 	}
-	s, err := train.ReadSummary(path) // bounded, and never opened unless a regular file
+	s, err := runfolder.ReadSummary(path) // bounded, and never opened unless a regular file
 	if err != nil || s.EvaluatedEpoch == 0 || s.EvaluatedEpoch == s.Epochs {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			fmt.Fprintf(e.stderr, "neurona %s: %s/summary.json: %v; using the newest checkpoint\n", name, human.Text(path), oneLine(err.Error()))
 		}
 		return resolveCheckpoint(e, name, path)
 	}
-	infos, err := checkpoint.List(train.CheckpointsDir(path), false)
+	infos, err := checkpoint.List(runfolder.CheckpointsDir(path), false)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 func TestParseExplain(t *testing.T) {
@@ -86,7 +87,7 @@ func TestExplain(t *testing.T) {
 	})
 	t.Run("a checkpoint with --out", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "w.png")
-		ckpt := filepath.Join(train.CheckpointsDir(runDir), "ckpt-000000002")
+		ckpt := filepath.Join(runfolder.CheckpointsDir(runDir), "ckpt-000000002")
 		if code, _, stderr := cliRun("explain", ckpt, "--out", out, "--scale", "2"); code != ExitOK {
 			t.Fatalf("exit code %d, stderr %q", code, stderr)
 		}
@@ -106,7 +107,7 @@ func TestExplain(t *testing.T) {
 	})
 
 	loose := filepath.Join(t.TempDir(), "ckpt-000000002")
-	if err := os.CopyFS(loose, os.DirFS(filepath.Join(train.CheckpointsDir(runDir), "ckpt-000000002"))); err != nil {
+	if err := os.CopyFS(loose, os.DirFS(filepath.Join(runfolder.CheckpointsDir(runDir), "ckpt-000000002"))); err != nil {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(t.TempDir(), "missing")

@@ -8,8 +8,8 @@ import (
 	"github.com/neurona/neurona/internal/atomicfile"
 	"github.com/neurona/neurona/internal/export"
 	"github.com/neurona/neurona/internal/human"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/buildinfo"
 	"github.com/spf13/cobra"
 )
 
@@ -116,7 +116,7 @@ func exportRun(e *env, o *exportOptions) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", human.Text(t.Checkpoint.Dir), err)
 	}
-	m.Producer = train.Version
+	m.Producer = buildinfo.Version
 	var out []byte
 	if o.format == formatNPZ {
 		out, err = export.NPZ(m)

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // TestMessagesSayOneThingInTheCommandsWords checks messages of issue 24:
@@ -30,7 +30,7 @@ func TestMessagesSayOneThingInTheCommandsWords(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	file := filepath.Join(runDir, train.SummaryFile)
+	file := filepath.Join(runDir, runfolder.SummaryFile)
 	fifo := filepath.Join(t.TempDir(), "fifo")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // notConfig are flags that do not describe the run at all.
@@ -25,7 +26,7 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 	for _, s := range skipped {
 		fmt.Fprintf(e.stderr, "neurona train: skipping an invalid checkpoint: %s\n", oneLine(s.Error()))
 	}
-	if nc := new(train.NoCheckpointError); errors.As(err, &nc) {
+	if nc := new(runfolder.NoCheckpointError); errors.As(err, &nc) {
 		return nil, fmt.Errorf("--resume %s: nothing to resume: %w", o.resume, err)
 	}
 	if err != nil {

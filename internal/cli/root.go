@@ -6,8 +6,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/buildinfo"
 	"github.com/spf13/cobra"
 )
 
@@ -67,7 +67,7 @@ func newRootCmd(e *env, subs ...*cobra.Command) *cobra.Command {
 
 // versionLine is what `neurona version` and `neurona --version` print.
 func versionLine() string {
-	b := train.Build()
+	b := buildinfo.Get()
 	return fmt.Sprintf("neurona %s (GoMLX %s, %s %s/%s, GOEXPERIMENT=%s)", b.Version, b.GoMLX, b.GoVersion, b.OS, b.Arch, b.GOEXPERIMENT)
 }
 

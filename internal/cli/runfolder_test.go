@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // TestTrainRunFolders: a run without --run-dir gets a folder of its own
@@ -26,7 +26,7 @@ func TestTrainRunFolders(t *testing.T) {
 		// Take the names of the next few seconds, as runs started then would.
 		now := time.Now()
 		for s := range 5 {
-			if err := os.MkdirAll(train.DefaultRunDir("perceptron", now.Add(time.Duration(s)*time.Second)), 0o755); err != nil {
+			if err := os.MkdirAll(runfolder.DefaultRunDir("perceptron", now.Add(time.Duration(s)*time.Second)), 0o755); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -48,7 +48,7 @@ func TestTrainRunFolders(t *testing.T) {
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		unlock, err := train.LockRunFor(dir, "training")
+		unlock, err := runfolder.LockRunFor(dir, "training")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,17 +6,17 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
-// lockRunForWriting takes the lock of runDir (train.LockRun) for a command
+// lockRunForWriting takes the lock of runDir (runfolder.LockRun) for a command
 // about to write into it, so that it never writes into a run folder that
 // another neurona process is training, resuming or pruning; reading one
 // needs no lock. what names the files concerned ("the pictures"). The
 // caller must call unlock when done writing.
 func lockRunForWriting(runDir, what string) (unlock func(), err error) {
-	unlock, err = train.LockRun(runDir)
-	if errors.Is(err, train.ErrRunInUse) {
+	unlock, err = runfolder.LockRun(runDir)
+	if errors.Is(err, runfolder.ErrRunInUse) {
 		return nil, fmt.Errorf("%w: %s not written; run the command again when that process has finished", err, what)
 	}
 	return unlock, err

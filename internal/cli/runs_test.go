@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/internal/viz"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // TestEvalPrintsItsResultsWhateverThePictures damages what eval's
@@ -60,7 +60,7 @@ func TestEvalPrintsItsResultsWhateverThePictures(t *testing.T) {
 			t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
 		}, []string{"warning: the run's pictures:"}, 1, false},
 		{"a run folder in use by another neurona process", func(t *testing.T, dir string) {
-			unlock, err := train.LockRun(dir)
+			unlock, err := runfolder.LockRun(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,7 +109,7 @@ func TestEvalPrintsItsResultsWhateverThePictures(t *testing.T) {
 // nothing there; written elsewhere it goes ahead.
 func TestReportAndExplainRefuseARunInUse(t *testing.T) {
 	runDir, dataDir := trainedRun(t, 2)
-	unlock, err := train.LockRun(runDir)
+	unlock, err := runfolder.LockRun(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestReportAndExplainRefuseARunInUse(t *testing.T) {
 // stopped before its first save says what to do, in one line.
 func TestResumeARunWithoutCheckpoint(t *testing.T) {
 	runDir, dataDir := trainedRun(t, 1)
-	if err := os.RemoveAll(train.CheckpointsDir(runDir)); err != nil {
+	if err := os.RemoveAll(runfolder.CheckpointsDir(runDir)); err != nil {
 		t.Fatal(err)
 	}
 	checkFailures(t, []usageCase{

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // A saved configuration that is bad (hashes recomputed) is the
@@ -22,7 +22,7 @@ import (
 func TestBadSavedConfiguration(t *testing.T) {
 	run, _ := trainedRun(t, 1) // the perceptron on tiny data: the configuration is what matters
 	var stdout, stderr bytes.Buffer
-	infos, err := checkpoint.List(train.CheckpointsDir(run), false)
+	infos, err := checkpoint.List(runfolder.CheckpointsDir(run), false)
 	if err != nil || len(infos) == 0 {
 		t.Fatalf("List: %v, %v", infos, err)
 	}

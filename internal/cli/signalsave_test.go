@@ -15,8 +15,8 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/testhook"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // pauseEnv holds the run folder of the subprocess that
@@ -109,7 +109,7 @@ func TestSignalsSaveAndExit(t *testing.T) {
 			if want := "resume with: neurona train --resume " + dir; !strings.Contains(strings.Join(got, "\n"), want) {
 				t.Errorf("stderr lacks %q; its last lines:\n%s", want, lastLines(got, 5))
 			}
-			c, _, err := checkpoint.Latest(train.CheckpointsDir(dir))
+			c, _, err := checkpoint.Latest(runfolder.CheckpointsDir(dir))
 			if err != nil {
 				t.Fatalf("no checkpoint after %s: %v", tc.sig, err)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -363,7 +364,7 @@ func trainRun(e *env, o *trainOptions) error {
 	if err == nil {
 		return drawRun(e, summary, mnist)
 	}
-	if inUse := new(train.RunInUseError); errors.As(err, &inUse) {
+	if inUse := new(runfolder.RunInUseError); errors.As(err, &inUse) {
 		if o.resume != "" {
 			return fmt.Errorf("%w; resume it when that process has finished", err)
 		}
@@ -390,7 +391,7 @@ func trainRun(e *env, o *trainOptions) error {
 
 // drawRun writes the run's pictures (misclassified digits, confusion
 // matrix, curves) from the test evaluation the run ended with.
-func drawRun(e *env, s *train.Summary, mnist *data.MNIST) error {
+func drawRun(e *env, s *runfolder.Summary, mnist *data.MNIST) error {
 	paths, damaged, err := viz.RunPictures(s.RunDir, mnist.Test, s.Evaluation, mnist.Classes)
 	for _, d := range damaged {
 		fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", human.Text(d))

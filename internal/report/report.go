@@ -30,10 +30,9 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/atomicfile"
-	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // File is the report's name in a run folder.
@@ -50,9 +49,9 @@ var page = template.Must(template.New("report").Parse(pageSource))
 // Input is what a report shows.
 type Input struct {
 	RunDir  string
-	Summary *train.Summary // summary.json; nil if the run has none
-	Metrics []train.EpochMetrics
-	Steps   []train.StepMetrics // metrics.jsonl's step lines, drawn in the curves
+	Summary *runfolder.Summary // summary.json; nil if the run has none
+	Metrics []runfolder.EpochMetrics
+	Steps   []runfolder.StepMetrics // metrics.jsonl's step lines, drawn in the curves
 	// Config and Params are the evaluated checkpoint's (they hold even
 	// for a run without summary.json).
 	Config      config.Config
@@ -61,8 +60,8 @@ type Input struct {
 	Step, Epoch int    // of that checkpoint
 	EvalBackend string
 	Test        *data.Set
-	Eval        *train.Evaluation // of Test
-	Created     time.Time         // zero: now
+	Eval        *runfolder.Evaluation // of Test
+	Created     time.Time             // zero: now
 	// Warning, when set, is said at the top of the page (e.g. that Test is
 	// not the data the run was trained on).
 	Warning string
@@ -74,16 +73,16 @@ type Input struct {
 // ReadRun reads a run folder's summary.json and metrics.jsonl. Either may
 // be missing (a run still training has no summary yet), which gives nil.
 // Damaged lines of metrics.jsonl are skipped and described in damaged.
-func ReadRun(dir string) (*train.Summary, train.RunMetrics, []string, error) {
-	s, err := train.ReadSummary(dir)
+func ReadRun(dir string) (*runfolder.Summary, runfolder.RunMetrics, []string, error) {
+	s, err := runfolder.ReadSummary(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		s = nil
 	} else if err != nil {
-		return nil, train.RunMetrics{}, nil, err
+		return nil, runfolder.RunMetrics{}, nil, err
 	}
-	metrics, damaged, err := viz.ReadRunMetrics(filepath.Join(dir, "metrics.jsonl"))
+	metrics, damaged, err := runfolder.ReadRunMetrics(filepath.Join(dir, "metrics.jsonl"))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, train.RunMetrics{}, nil, err
+		return nil, runfolder.RunMetrics{}, nil, err
 	}
 	return s, metrics, damaged, nil
 }

@@ -17,8 +17,8 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 func ptr(x float64) *float64 { return &x }
@@ -29,7 +29,7 @@ func fakeInput(t *testing.T) *Input {
 	t.Helper()
 	const n, side = 120, 28
 	set := &data.Set{N: n, Rows: side, Cols: side}
-	ev := &train.Evaluation{Examples: n, Loss: 0.1234, Confusion: make([][]int, 10),
+	ev := &runfolder.Evaluation{Examples: n, Loss: 0.1234, Confusion: make([][]int, 10),
 		Precision: make([]float64, 10), Recall: make([]float64, 10)}
 	for i := range ev.Confusion {
 		ev.Confusion[i] = make([]int, 10)
@@ -71,10 +71,10 @@ func fakeInput(t *testing.T) *Input {
 	acc := 0.875
 	return &Input{
 		RunDir: "runs/perceptron-test",
-		Summary: &train.Summary{Backend: "go", BackendDescription: "Go Portable Compute Backend", Epochs: 2, GlobalStep: 844,
+		Summary: &runfolder.Summary{Backend: "go", BackendDescription: "Go Portable Compute Backend", Epochs: 2, GlobalStep: 844,
 			StoppedBecause: "reached --epochs 2", TrainSeconds: 0.84, WallSeconds: 0.94, ExamplesPerSecond: 128053,
 			TestAccuracy: &acc, EvaluatedEpoch: 1, BestEpoch: 1, BestValAccuracy: ptr(0.8852)},
-		Metrics: []train.EpochMetrics{
+		Metrics: []runfolder.EpochMetrics{
 			{Epoch: 1, TrainLoss: 98.3, TrainAccuracy: 0.82, ValLoss: ptr(33.4), ValAccuracy: ptr(0.885)},
 			{Epoch: 2, TrainLoss: 55.9, TrainAccuracy: 0.85, ValLoss: ptr(35.6), ValAccuracy: ptr(0.878)},
 		},

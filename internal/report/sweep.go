@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/internal/atomicfile"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/buildinfo"
 )
 
 //go:embed sweep.html.tmpl
@@ -58,7 +58,7 @@ func WriteSweep(path string, in *SweepInput) error {
 		Picture          template.URL
 		Figures          []sweepFigure
 		Version, Created string
-	}{SweepInput: in, Version: train.Build().Version}
+	}{SweepInput: in, Version: buildinfo.Get().Version}
 	for _, p := range in.BestPictures {
 		v.Figures = append(v.Figures, sweepFigure{Caption: p.Caption, Src: pngURI(p.PNG)})
 	}

@@ -15,7 +15,8 @@ import (
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/buildinfo"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // view is the template's data, formatted.
@@ -56,7 +57,7 @@ func build(in *Input) (*view, error) {
 	if created.IsZero() {
 		created = time.Now()
 	}
-	b := train.Build()
+	b := buildinfo.Get()
 	v := &view{
 		Model:       in.Config.Model.String(),
 		Warning:     in.Warning,
@@ -100,7 +101,7 @@ func build(in *Input) (*view, error) {
 	v.Noun = names.Noun()
 
 	if len(in.Metrics) > 0 {
-		img, err := viz.Curves(train.RunMetrics{Epochs: in.Metrics, Steps: in.Steps})
+		img, err := viz.Curves(runfolder.RunMetrics{Epochs: in.Metrics, Steps: in.Steps})
 		if err != nil {
 			return nil, err
 		}
@@ -206,7 +207,7 @@ func shape(dims []int) string {
 
 // classes formats per-class precision and recall, marking the three
 // lowest of each: the classes to look at first.
-func classes(ev *train.Evaluation, names data.Classes) (out []class, meanP, meanR string) {
+func classes(ev *runfolder.Evaluation, names data.Classes) (out []class, meanP, meanR string) {
 	lowest := func(xs []float64) map[int]bool {
 		idx := make([]int, len(xs))
 		for i := range idx {

@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/internal/human"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // Invalid is what a list shows in place of a value read back from a run's
@@ -84,7 +84,7 @@ func clip(s string) string {
 // fromSummary fills r from the run's summary.json s, checking every value
 // it shows against what train writes: a value outside it is left out and
 // named in r.Invalid, and r.Problem says what was wrong.
-func (r *Run) fromSummary(s *train.Summary, file string) {
+func (r *Run) fromSummary(s *runfolder.Summary, file string) {
 	c := checker{file: file}
 	h := s.Hyperparameters
 	if s.Model.Name == "" {
@@ -99,7 +99,7 @@ func (r *Run) fromSummary(s *train.Summary, file string) {
 	}
 	c.enum("schedule", h.Schedule, config.Schedules)
 	c.enum("loop", h.Loop, config.Loops)
-	c.enum("stop_reason", string(s.StopReason), train.StopReasons)
+	c.enum("stop_reason", string(s.StopReason), runfolder.StopReasons)
 	if h.LR != 0 && !(h.LR > 0 && h.LR <= 1e6) {
 		c.bad("lr", "lr %.4g is not a learning rate (> 0, at most 1e6)", h.LR)
 	} else {
@@ -131,8 +131,8 @@ func (r *Run) fromSummary(s *train.Summary, file string) {
 }
 
 // fromMetrics fills r's epochs, best validation accuracy and time from
-// metrics.jsonl's lines m (train.ReadMetrics has checked their epochs).
-func (r *Run) fromMetrics(m []train.EpochMetrics, file string) {
+// metrics.jsonl's lines m (runfolder.ReadMetrics has checked their epochs).
+func (r *Run) fromMetrics(m []runfolder.EpochMetrics, file string) {
 	if len(m) == 0 {
 		return
 	}

@@ -13,7 +13,7 @@ import (
 type Locks map[uint64]bool
 
 // HeldLocks reads /proc/locks, the kernel's list of the locks held, to
-// tell a run being trained (train.LockRun holds a flock on its .lock)
+// tell a run being trained (runfolder.LockRun holds a flock on its .lock)
 // from one whose process is gone. Reading it takes no lock: a list or a
 // server must never make `neurona train` find its run folder in use. nil
 // means the list cannot be read.

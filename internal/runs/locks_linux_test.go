@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 func TestParseLocks(t *testing.T) {
@@ -25,7 +25,7 @@ func TestParseLocks(t *testing.T) {
 
 func TestHeldLocksSeesTheLockOfARunBeingTrained(t *testing.T) {
 	dir := t.TempDir()
-	unlock, err := train.LockRun(dir)
+	unlock, err := runfolder.LockRun(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestHeldLocksSeesTheLockOfARunBeingTrained(t *testing.T) {
 		t.Skip("/proc/locks cannot be read here")
 	}
 	if !locks.Holds(fi) {
-		t.Error("the lock train.LockRun holds is not in /proc/locks")
+		t.Error("the lock runfolder.LockRun holds is not in /proc/locks")
 	}
 	unlock()
 	if HeldLocks().Holds(fi) {
@@ -57,13 +57,13 @@ func fakeHeld(t *testing.T, fi os.FileInfo) Locks {
 }
 
 // TestFindSeesARunBeingTrained: `runs list` says training while
-// train.LockRun's lock is held, and crashed once it is gone without a
+// runfolder.LockRun's lock is held, and crashed once it is gone without a
 // summary.
 func TestFindSeesARunBeingTrained(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "live")
 	fakeRun(t, dir, nil, 0.5)
-	unlock, err := train.LockRun(dir)
+	unlock, err := runfolder.LockRun(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

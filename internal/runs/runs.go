@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // maxDepth bounds the search, so that `runs list /` ends.
@@ -59,8 +59,8 @@ type Run struct {
 	Problem string `json:"problem,omitempty"`
 	// Invalid names (by their JSON names) the fields whose values were
 	// refused: they are left empty, and lists show Invalid for them.
-	Invalid []string       `json:"invalid,omitempty"`
-	Summary *train.Summary `json:"-"`
+	Invalid []string           `json:"invalid,omitempty"`
+	Summary *runfolder.Summary `json:"-"`
 }
 
 // isRun reports whether dir is a run folder: it holds what train writes.
@@ -146,8 +146,8 @@ func Describe(dir, name string) Run {
 // and newest checkpoint say is still shown.
 func describe(dir, name string, locks Locks) Run {
 	r := Run{Dir: dir, Name: name}
-	file := filepath.Join(dir, train.SummaryFile)
-	s, err := train.ReadSummary(dir)
+	file := filepath.Join(dir, runfolder.SummaryFile)
+	s, err := runfolder.ReadSummary(dir)
 	switch {
 	case err == nil:
 		r.Summary = s
@@ -160,7 +160,7 @@ func describe(dir, name string, locks Locks) Run {
 	}
 	if s == nil {
 		unreadable := r.Problem
-		if m, _, err := train.ReadMetrics(filepath.Join(dir, "metrics.jsonl")); err == nil {
+		if m, _, err := runfolder.ReadMetrics(filepath.Join(dir, "metrics.jsonl")); err == nil {
 			r.fromMetrics(m, filepath.Join(dir, "metrics.jsonl"))
 		}
 		if c, ok := liveConfig(dir); ok {

@@ -4,7 +4,7 @@ import (
 	"io/fs"
 	"time"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // Statuses of a run: `neurona runs list`, `neurona serve` and their JSON
@@ -25,17 +25,17 @@ const RecentWrite = 10 * time.Minute
 
 // Status names a run's state from its summary.json (nil: it has none)
 // and whether a process trains it now (BeingTrained).
-func Status(s *train.Summary, training bool) string {
+func Status(s *runfolder.Summary, training bool) string {
 	switch {
 	case training:
 		return Training
 	case s == nil:
 		return Crashed
-	case s.Reason() == train.StopInterrupted:
+	case s.Reason() == runfolder.StopInterrupted:
 		return Interrupted
 	case s.TestAccuracy == nil:
 		return Failed
-	case s.Reason() == train.StopEpochs:
+	case s.Reason() == runfolder.StopEpochs:
 		return Finished
 	}
 	return StoppedEarly
@@ -71,7 +71,7 @@ func BeingTrainedNow(locks Locks, stat Stat, hasSummary bool) bool {
 	}
 	var summaryTime time.Time
 	if hasSummary {
-		summaryTime = modTime(train.SummaryFile)
+		summaryTime = modTime(runfolder.SummaryFile)
 	}
 	lastWrite := modTime("metrics.jsonl")
 	if t := modTime("checkpoints"); t.After(lastWrite) {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/viz"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // CompareFile is the picture `runs compare` writes.
@@ -154,10 +154,10 @@ func WriteCompare(w io.Writer, runs []Run) error {
 		fmt.Fprintln(tw, strings.Join(line, "\t"))
 	}
 	fmt.Fprintln(tw)
-	metrics := make([][]train.EpochMetrics, len(runs))
+	metrics := make([][]runfolder.EpochMetrics, len(runs))
 	most := 0
 	for i, r := range runs {
-		metrics[i], _, _ = viz.ReadMetrics(filepath.Join(r.Dir, "metrics.jsonl"))
+		metrics[i], _, _ = runfolder.ReadMetrics(filepath.Join(r.Dir, "metrics.jsonl"))
 		most = max(most, len(metrics[i]))
 	}
 	for e := range most {
@@ -188,7 +188,7 @@ func ComparePicture(path string, runs []Run) error {
 	trials := make([]viz.SweepTrial, len(runs))
 	best := -1
 	for i, r := range runs {
-		m, _, _ := viz.ReadMetrics(filepath.Join(r.Dir, "metrics.jsonl"))
+		m, _, _ := runfolder.ReadMetrics(filepath.Join(r.Dir, "metrics.jsonl"))
 		trials[i] = viz.SweepTrial{Name: r.Name, Settings: settings(r), Metrics: m, Final: r.BestVal}
 		if r.BestVal != nil && (best < 0 || *r.BestVal > *runs[best].BestVal) {
 			best = i

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/internal/runs"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // runsDir lays out a runs folder: two finished runs (digits, with a
@@ -32,7 +32,7 @@ func runsDir(t *testing.T) (dir, outside string) {
 		}
 	}
 	writeMetrics(t, filepath.Join(dir, "live"), 1, 3)
-	unlock, err := train.LockRun(filepath.Join(dir, "live"))
+	unlock, err := runfolder.LockRun(filepath.Join(dir, "live"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestRunsListFollowsRunsAsTheyStartAndFinish(t *testing.T) {
 	if err := os.Mkdir(run, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	unlock, err := train.LockRun(run)
+	unlock, err := runfolder.LockRun(run)
 	if err != nil {
 		t.Fatal(err)
 	}

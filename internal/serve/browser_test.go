@@ -20,6 +20,7 @@ import (
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // chromium returns the path of a Chromium to drive, or skips the test; on
@@ -200,7 +201,7 @@ func TestServeInChromium(t *testing.T) {
 	if err := os.Mkdir(live, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	unlock, err := train.LockRun(live)
+	unlock, err := runfolder.LockRun(live)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,8 @@ import (
 	"slices"
 
 	"github.com/neurona/neurona/internal/runs"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // routes is the server's handler: the guards around the pages and the API.
@@ -71,8 +71,8 @@ type Run struct {
 	RunInfo
 	// Config is the run's configuration: the summary's, else the newest
 	// checkpoint's; nil before the first checkpoint.
-	Config  *config.Config `json:"config,omitempty"`
-	Summary *train.Summary `json:"summary,omitempty"`
+	Config  *config.Config     `json:"config,omitempty"`
+	Summary *runfolder.Summary `json:"summary,omitempty"`
 	// Classes names the model's classes; ImageRows and ImageCols are the
 	// size of its images (0 before the first checkpoint).
 	Classes   []string `json:"classes,omitempty"`
@@ -118,11 +118,11 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request, rn *run) erro
 }
 
 // Metrics is GET /api/runs/{run}/metrics: metrics.jsonl's epoch lines and
-// step lines (train.StepMetrics, every --log-every steps).
+// step lines (runfolder.StepMetrics, every --log-every steps).
 type Metrics struct {
-	Epochs       []train.EpochMetrics `json:"epochs"`
-	Steps        []train.StepMetrics  `json:"steps"`
-	DamagedLines int                  `json:"damaged_lines"`
+	Epochs       []runfolder.EpochMetrics `json:"epochs"`
+	Steps        []runfolder.StepMetrics  `json:"steps"`
+	DamagedLines int                      `json:"damaged_lines"`
 }
 
 // handleMetrics answers with an ETag of the file's size and time, so a

@@ -21,6 +21,7 @@ import (
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // synthetic is a dataset of n training and n/5 test images of rows x
@@ -44,7 +45,7 @@ func synthetic(n, rows, cols, k int, names []string) *data.MNIST {
 
 // trainRun trains an MLP with 8 hidden units on m for epochs epochs into
 // the run folder dir, on the Go backend.
-func trainRun(t testing.TB, dir string, m *data.MNIST, epochs int) *train.Summary {
+func trainRun(t testing.TB, dir string, m *data.MNIST, epochs int) *runfolder.Summary {
 	t.Helper()
 	s, err := tryTrain(dir, m, epochs)
 	if err != nil {
@@ -53,7 +54,7 @@ func trainRun(t testing.TB, dir string, m *data.MNIST, epochs int) *train.Summar
 	return s
 }
 
-func tryTrain(dir string, m *data.MNIST, epochs int) (*train.Summary, error) {
+func tryTrain(dir string, m *data.MNIST, epochs int) (*runfolder.Summary, error) {
 	cfg := config.Defaults("mlp")
 	cfg.Model.Hidden, cfg.Epochs, cfg.RunDir, cfg.Backend = []int{8}, epochs, dir, "go"
 	cfg.BatchSize = 64
@@ -247,7 +248,7 @@ func writeMetrics(t testing.TB, dir string, from, to int) {
 	}
 	for e := from; e <= to; e++ {
 		val := 0.5 + 0.4*float64(e)/float64(to+1)
-		b, _ := json.Marshal(train.EpochMetrics{Epoch: e, GlobalStep: 100 * e, TrainLoss: 2 / float64(e+1), TrainAccuracy: val - 0.02,
+		b, _ := json.Marshal(runfolder.EpochMetrics{Epoch: e, GlobalStep: 100 * e, TrainLoss: 2 / float64(e+1), TrainAccuracy: val - 0.02,
 			ValLoss: ptr(2.1 / float64(e+1)), ValAccuracy: ptr(val), ExamplesPerSecond: 5000, EpochSeconds: 1, ElapsedSeconds: float64(e)})
 		if _, err := f.Write(append(b, '\n')); err != nil {
 			t.Fatal(err)

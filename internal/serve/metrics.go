@@ -5,18 +5,18 @@ import (
 	"sync"
 	"time"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
-// maxMetricsBytes bounds metrics.jsonl, as train.ReadMetrics does: a line
+// maxMetricsBytes bounds metrics.jsonl, as runfolder.ReadMetrics does: a line
 // is about 250 bytes, so a run of a hundred thousand epochs writes some
 // 25 MB.
 const maxMetricsBytes = 64 << 20
 
 // metrics is a run's metrics.jsonl, parsed.
 type metrics struct {
-	Epochs  []train.EpochMetrics
-	Steps   []train.StepMetrics
+	Epochs  []runfolder.EpochMetrics
+	Steps   []runfolder.StepMetrics
 	Damaged int // lines skipped
 	Size    int64
 	ModTime time.Time
@@ -77,18 +77,18 @@ func (c *metricsCache) read(r *run) (*metrics, error) {
 	return m, nil
 }
 
-// parseMetrics parses metrics.jsonl as train.ReadMetrics does (which reads
+// parseMetrics parses metrics.jsonl as runfolder.ReadMetrics does (which reads
 // by path, and the server reads only through the run's os.Root): its epoch
 // and step lines; a damaged line, such as the half-written last line of a
 // run being trained, is skipped and counted.
 func parseMetrics(raw []byte) *metrics {
-	run, damaged := train.ParseMetrics(metricsFile, raw)
+	run, damaged := runfolder.ParseMetrics(metricsFile, raw)
 	m := &metrics{Epochs: run.Epochs, Steps: run.Steps, Damaged: len(damaged)}
 	if m.Epochs == nil {
-		m.Epochs = []train.EpochMetrics{}
+		m.Epochs = []runfolder.EpochMetrics{}
 	}
 	if m.Steps == nil {
-		m.Steps = []train.StepMetrics{}
+		m.Steps = []runfolder.StepMetrics{}
 	}
 	return m
 }

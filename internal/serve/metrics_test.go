@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // TestMetricsAnswerStepLines checks that /metrics gives metrics.jsonl's
@@ -32,7 +32,7 @@ func TestMetricsAnswerStepLines(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := 1; i <= tc.steps; i++ {
-				b, _ := json.Marshal(train.StepMetrics{Kind: train.StepKind, GlobalStep: 30 * i, Epochs: 0.3 * float64(i), TrainLoss: 1 / float64(i), LR: 0.01})
+				b, _ := json.Marshal(runfolder.StepMetrics{Kind: runfolder.StepKind, GlobalStep: 30 * i, Epochs: 0.3 * float64(i), TrainLoss: 1 / float64(i), LR: 0.01})
 				if _, err := f.Write(append(b, '\n')); err != nil {
 					t.Fatal(err)
 				}

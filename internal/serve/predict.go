@@ -13,7 +13,7 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // Bounds on a prediction request. The pad sends a PNG of its canvas (280
@@ -74,7 +74,7 @@ func classNames(classes data.Classes, n int) []string {
 
 // drawable says why a model of spec trained on images of shape cannot
 // take a drawing, which is converted to MNIST's 28x28 (nil if it can).
-func drawable(spec models.Spec, shape *train.DataShape) error {
+func drawable(spec models.Spec, shape *runfolder.DataShape) error {
 	side := data.PNGSide
 	if spec.Inputs == side*side && (shape == nil || shape.ImageRows == 0 || (shape.ImageRows == side && shape.ImageCols == side)) {
 		return nil

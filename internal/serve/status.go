@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/internal/runs"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // RunInfo is a run as the list shows it: GET /api/runs.
@@ -38,17 +38,17 @@ type RunInfo struct {
 // runState is what the server reads of a run for its list entry and page.
 type runState struct {
 	info    RunInfo
-	summary *train.Summary // nil before the run ends
+	summary *runfolder.Summary // nil before the run ends
 	metrics *metrics
 	config  *config.Config // the summary's, else the newest checkpoint's
-	shape   *train.DataShape
+	shape   *runfolder.DataShape
 }
 
 // checkpointMeta is the part of a checkpoint's meta.json the pages show
 // for a run still training (train's own type is unexported).
 type checkpointMeta struct {
-	Config config.Config   `json:"config"`
-	Data   train.DataShape `json:"data"`
+	Config config.Config       `json:"config"`
+	Data   runfolder.DataShape `json:"data"`
 }
 
 // readState reads r's summary, metrics and status; locks is what
@@ -57,7 +57,7 @@ func (s *Server) readState(r *run, locks runs.Locks) *runState {
 	st := &runState{info: RunInfo{Name: r.name}}
 	var problems []string
 	var sumTime time.Time
-	var sum train.Summary
+	var sum runfolder.Summary
 	fi, err := r.readJSON(summaryFile, &sum)
 	switch {
 	case err == nil:

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // One process at a time runs a sweep folder: Open and Create refuse it
@@ -18,7 +19,7 @@ import (
 func TestSweepLock(t *testing.T) {
 	s := newSweep(t, "--lr", "0.1,0.9")
 	_, err := Open(s.Dir())
-	var inUse *train.RunInUseError
+	var inUse *runfolder.RunInUseError
 	if !errors.As(err, &inUse) || inUse.Purpose != "sweeping" || inUse.PID != os.Getpid() || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("Open of a sweep in progress: %v; want one line saying this process is sweeping there", err)
 	}
@@ -73,7 +74,7 @@ func TestRunRecordsFinishedAndRetries(t *testing.T) {
 		}, Failed, true, Finished},
 		{"another process holds the run folder", func(f *fakeTrain) TrainFunc {
 			return func(context.Context, []string) error {
-				return &train.RunInUseError{Dir: "x", PID: 7, Purpose: "training"}
+				return &runfolder.RunInUseError{Dir: "x", PID: 7, Purpose: "training"}
 			}
 		}, Failed, true, Finished},
 		{"training diverged", func(f *fakeTrain) TrainFunc {

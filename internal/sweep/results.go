@@ -9,6 +9,7 @@ import (
 	"github.com/neurona/neurona/internal/atomicfile"
 	"github.com/neurona/neurona/internal/report"
 	"github.com/neurona/neurona/internal/viz"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // Files a finished sweep writes into its folder, beside sweep.json.
@@ -30,7 +31,7 @@ func (s *Sweep) WriteResults() (written, warnings []string, err error) {
 	best := -1
 	trials := make([]viz.SweepTrial, len(s.Trials))
 	for i, e := range s.Trials {
-		metrics, damaged, _ := viz.ReadMetrics(filepath.Join(s.TrialDir(e.Trial), "metrics.jsonl"))
+		metrics, damaged, _ := runfolder.ReadMetrics(filepath.Join(s.TrialDir(e.Trial), "metrics.jsonl"))
 		warnings = append(warnings, damaged...)
 		trials[i] = viz.SweepTrial{Name: e.Name, Settings: e.Settings, Metrics: metrics}
 		if e.Result.Status == Finished {

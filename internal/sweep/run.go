@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // TrainFunc trains one trial: `neurona train` with args, in this process
@@ -105,7 +106,7 @@ func (s *Sweep) Count() (finished, failed int) {
 // hasCheckpoint reports whether the run folder dir holds a checkpoint to
 // resume from.
 func hasCheckpoint(dir string) bool {
-	entries, err := os.ReadDir(train.CheckpointsDir(dir))
+	entries, err := os.ReadDir(runfolder.CheckpointsDir(dir))
 	if err != nil {
 		return false
 	}
@@ -119,8 +120,8 @@ func hasCheckpoint(dir string) bool {
 
 // finishedResult is the result of a run folder whose run finished.
 func finishedResult(dir string) (Result, bool) {
-	s, err := train.ReadSummary(dir)
-	if err != nil || s.TestAccuracy == nil || s.Reason() == train.StopInterrupted {
+	s, err := runfolder.ReadSummary(dir)
+	if err != nil || s.TestAccuracy == nil || s.Reason() == runfolder.StopInterrupted {
 		return Result{}, false
 	}
 	return Result{Status: Finished, BestEpoch: s.BestEpoch, ValAccuracy: bestVal(s), TestAccuracy: s.TestAccuracy,
@@ -128,7 +129,7 @@ func finishedResult(dir string) (Result, bool) {
 }
 
 // bestVal is the run's best validation accuracy, or its last one.
-func bestVal(s *train.Summary) *float64 {
+func bestVal(s *runfolder.Summary) *float64 {
 	if s.BestValAccuracy != nil {
 		return s.BestValAccuracy
 	}
@@ -149,7 +150,7 @@ func resultOf(dir string, err error) Result {
 	} else {
 		r.Error = "train returned without a tested model"
 	}
-	if s, serr := train.ReadSummary(dir); serr == nil {
+	if s, serr := runfolder.ReadSummary(dir); serr == nil {
 		r.Epochs, r.TrainSeconds, r.StoppedBecause, r.ValAccuracy = s.Epochs, s.TrainSeconds, s.StoppedBecause, bestVal(s)
 	}
 	return r

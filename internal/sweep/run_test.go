@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // fakeTrain stands for `neurona train`: it records its calls and writes a
@@ -187,7 +187,7 @@ func TestCreateAndOpenRefuse(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.Close()
-			if s, err := Open(c.Dir()); err == nil || errors.Is(err, train.ErrRunInUse) {
+			if s, err := Open(c.Dir()); err == nil || errors.Is(err, runfolder.ErrRunInUse) {
 				t.Errorf("Open of a tampered sweep.json: %v, want it refused", err)
 				if err == nil {
 					s.Close()

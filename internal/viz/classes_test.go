@@ -9,8 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // A dataset other than MNIST: three named classes of 12x10-pixel images.
@@ -26,9 +26,9 @@ var (
 // otherEval is a set of n 12x10 images (labels cycling 0..2, class c a
 // bar at column 2+3c) and an evaluation that gets every fourth wrong,
 // predicting the next class, with a confidence that grows with the index.
-func otherEval(n int) (*data.Set, *train.Evaluation) {
+func otherEval(n int) (*data.Set, *runfolder.Evaluation) {
 	set := &data.Set{N: n, Rows: otherRows, Cols: otherCols}
-	ev := &train.Evaluation{Examples: n, Confusion: [][]int{make([]int, 3), make([]int, 3), make([]int, 3)}}
+	ev := &runfolder.Evaluation{Examples: n, Confusion: [][]int{make([]int, 3), make([]int, 3), make([]int, 3)}}
 	for i := range n {
 		label := i % 3
 		px := make([]uint8, otherRows*otherCols)
@@ -266,11 +266,11 @@ func TestExplainOtherShapes(t *testing.T) {
 	for i := range perc {
 		perc[i] = float32(i/pixels + 1)
 	}
-	shape := train.DataShape{Classes: animals, ImageRows: otherRows, ImageCols: otherCols}
+	shape := runfolder.DataShape{Classes: animals, ImageRows: otherRows, ImageCols: otherCols}
 	tests := []struct {
 		name     string
 		vars     []checkpoint.Variable
-		shape    train.DataShape
+		shape    runfolder.DataShape
 		err      error
 		title    string
 		captions []string
@@ -280,14 +280,14 @@ func TestExplainOtherShapes(t *testing.T) {
 			"each class's detector", []string{"cat", "dog", "bird"}},
 		{"an output layer of three unnamed classes",
 			[]checkpoint.Variable{float32Var(OutputWeights, []int{pixels, 3}, perc)},
-			train.DataShape{Classes: data.Classes{N: 3}, ImageRows: otherRows, ImageCols: otherCols}, nil,
+			runfolder.DataShape{Classes: data.Classes{N: 3}, ImageRows: otherRows, ImageCols: otherCols}, nil,
 			"each class's score", []string{"class 0", "class 1", "class 2"}},
 		{"an unknown image size",
 			[]checkpoint.Variable{float32Var(PerceptronWeights, []int{3, pixels}, perc)},
-			train.DataShape{Classes: animals}, ErrNoImageSize, "", nil},
+			runfolder.DataShape{Classes: animals}, ErrNoImageSize, "", nil},
 		{"weights of another image size",
 			[]checkpoint.Variable{float32Var(PerceptronWeights, []int{3, pixels}, perc)},
-			train.DataShape{Classes: animals, ImageRows: 10, ImageCols: 10}, nil, "", nil},
+			runfolder.DataShape{Classes: animals, ImageRows: 10, ImageCols: 10}, nil, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -32,23 +32,11 @@ var (
 // chartDPI is the resolution of the charts: sizes below are in pixels.
 const chartDPI = 96
 
-// ReadMetrics reads a run's metrics.jsonl (see train.ReadMetrics): damaged
-// lines are skipped and described in damaged, "file:line: why".
-func ReadMetrics(path string) (metrics []train.EpochMetrics, damaged []string, err error) {
-	return train.ReadMetrics(path)
-}
-
-// ReadRunMetrics reads a run's metrics.jsonl, its step lines too (see
-// train.ReadRunMetrics).
-func ReadRunMetrics(path string) (train.RunMetrics, []string, error) {
-	return train.ReadRunMetrics(path)
-}
-
 // Curves draws the loss and the accuracy per epoch side by side, the
 // training set's against the validation set's (when the run held one out),
-// with the training loss of the step lines (train.StepMetrics) as a thin
+// with the training loss of the step lines (runfolder.StepMetrics) as a thin
 // line under the epoch points.
-func Curves(run train.RunMetrics) (image.Image, error) {
+func Curves(run runfolder.RunMetrics) (image.Image, error) {
 	metrics := run.Epochs
 	if len(metrics) == 0 {
 		return nil, ErrNoMetrics
@@ -143,7 +131,7 @@ var lightBlue = color.NRGBA{31, 119, 180, 120}
 // addStepLine adds the step lines' training loss to p as a thin line, for
 // the steps from epoch first to last (a resumed run's file may hold lines
 // past its last epoch's).
-func addStepLine(p *plot.Plot, steps []train.StepMetrics, first, last float64) error {
+func addStepLine(p *plot.Plot, steps []runfolder.StepMetrics, first, last float64) error {
 	var xys plotter.XYs
 	for _, s := range steps {
 		if s.Epochs >= first && s.Epochs <= max(last, first+1) && !math.IsNaN(s.TrainLoss) && !math.IsInf(s.TrainLoss, 0) {

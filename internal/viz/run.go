@@ -9,7 +9,7 @@ import (
 	"slices"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // Files RunPictures writes into a run folder.
@@ -57,7 +57,7 @@ func mistakeCaption(classes data.Classes, truth, pred int) string {
 //
 // The perceptron's outputs are step functions (0 or 1), not confidences:
 // for them the caption has no number and the order is the set's.
-func Misclassified(set *data.Set, ev *train.Evaluation, classes data.Classes, limit int) []Cell {
+func Misclassified(set *data.Set, ev *runfolder.Evaluation, classes data.Classes, limit int) []Cell {
 	wrong := slices.Clone(ev.Wrong)
 	calibrated := graded(ev.Probs)
 	if calibrated {
@@ -80,7 +80,7 @@ func Misclassified(set *data.Set, ev *train.Evaluation, classes data.Classes, li
 // deterministic sample, the same for every run on the same set),
 // captioned with the class (its name, or number), with the example's index
 // and the confidence as detail.
-func Correct(set *data.Set, ev *train.Evaluation, classes data.Classes, n int) []Cell {
+func Correct(set *data.Set, ev *runfolder.Evaluation, classes data.Classes, n int) []Cell {
 	var right []int
 	wrong := map[int]bool{}
 	for _, i := range ev.Wrong {
@@ -105,7 +105,7 @@ func Correct(set *data.Set, ev *train.Evaluation, classes data.Classes, n int) [
 
 // detail is a cell's grey text: the example's index, and the confidence
 // when the outputs are graded ("#123 0.98").
-func detail(ev *train.Evaluation, i int, graded bool) string {
+func detail(ev *runfolder.Evaluation, i int, graded bool) string {
 	if graded {
 		return fmt.Sprintf("#%d %.2f", i, confidence(ev, i))
 	}
@@ -113,7 +113,7 @@ func detail(ev *train.Evaluation, i int, graded bool) string {
 }
 
 // confidence is the model's output for the class it predicted for example i.
-func confidence(ev *train.Evaluation, i int) float64 {
+func confidence(ev *runfolder.Evaluation, i int) float64 {
 	if i >= len(ev.Probs) || ev.Predicted[i] >= len(ev.Probs[i]) {
 		return 0
 	}
@@ -134,7 +134,7 @@ func graded(probs [][]float32) bool {
 
 // MisclassifiedImage is the titled grid of misclassified.png, its
 // captions naming classes.
-func MisclassifiedImage(set *data.Set, ev *train.Evaluation, classes data.Classes) image.Image {
+func MisclassifiedImage(set *data.Set, ev *runfolder.Evaluation, classes data.Classes) image.Image {
 	cells := Misclassified(set, ev, classes, MaxMisclassified)
 	title := fmt.Sprintf("Misclassified: %d of %d images wrong", len(ev.Wrong), len(ev.Predicted))
 	note := misclassifiedNote(classes, graded(ev.Probs))
@@ -159,7 +159,7 @@ func misclassifiedNote(classes data.Classes, graded bool) string {
 
 // CorrectImage is a titled grid of n correctly classified examples,
 // captioned with their classes' names.
-func CorrectImage(set *data.Set, ev *train.Evaluation, classes data.Classes, n int) image.Image {
+func CorrectImage(set *data.Set, ev *runfolder.Evaluation, classes data.Classes, n int) image.Image {
 	cells := Correct(set, ev, classes, n)
 	note := fmt.Sprintf("caption: predicted %s, the test index and the model's confidence", classes.Noun())
 	if !graded(ev.Probs) {
@@ -175,7 +175,7 @@ func CorrectImage(set *data.Set, ev *train.Evaluation, classes data.Classes, n i
 // into runDir, and returns the paths it wrote. A run folder without
 // metrics.jsonl (or without a finished epoch) gets no curves.png; the
 // damaged lines of metrics.jsonl are skipped and described in warnings.
-func RunPictures(runDir string, set *data.Set, ev *train.Evaluation, classes data.Classes) (paths, warnings []string, err error) {
+func RunPictures(runDir string, set *data.Set, ev *runfolder.Evaluation, classes data.Classes) (paths, warnings []string, err error) {
 	if len(ev.Predicted) != set.N {
 		return nil, nil, fmt.Errorf("viz: evaluation of %d examples for a set of %d", len(ev.Predicted), set.N)
 	}
@@ -193,7 +193,7 @@ func RunPictures(runDir string, set *data.Set, ev *train.Evaluation, classes dat
 	if err := write(ConfusionFile, ConfusionImage(ev.Confusion, classes)); err != nil {
 		return paths, nil, err
 	}
-	metrics, warnings, err := ReadRunMetrics(filepath.Join(runDir, "metrics.jsonl"))
+	metrics, warnings, err := runfolder.ReadRunMetrics(filepath.Join(runDir, "metrics.jsonl"))
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(metrics.Epochs) == 0) {
 		return paths, warnings, nil
 	}

@@ -9,19 +9,18 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/neurona/neurona/train/runfolder"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/neurona/neurona/train"
 )
 
 // SweepTrial is one trial of a sweep as SweepImage draws it.
 type SweepTrial struct {
 	Name     string
 	Settings map[string]string // swept flag -> value
-	Metrics  []train.EpochMetrics
+	Metrics  []runfolder.EpochMetrics
 	// Final is the accuracy it is ranked by (best validation); nil for a
 	// trial without one, which the panels leave out.
 	Final *float64

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 func sweepTrials() []SweepTrial {
@@ -17,9 +17,9 @@ func sweepTrials() []SweepTrial {
 		{"lr": "1e-3", "hidden": "512,512", "activation": "tanh"},
 		{"lr": "1e-2", "hidden": "", "activation": "relu"},
 	} {
-		var m []train.EpochMetrics
+		var m []runfolder.EpochMetrics
 		for e := 1; e <= 3; e++ {
-			m = append(m, train.EpochMetrics{Epoch: e, ValAccuracy: f(0.8 + 0.03*float64(e) + 0.01*float64(i))})
+			m = append(m, runfolder.EpochMetrics{Epoch: e, ValAccuracy: f(0.8 + 0.03*float64(e) + 0.01*float64(i))})
 		}
 		out = append(out, SweepTrial{Name: "trial", Settings: s, Metrics: m, Final: f(0.89 + 0.01*float64(i))})
 	}

@@ -15,8 +15,8 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // side is the width and height of MNIST's images.
@@ -26,7 +26,7 @@ const side = 28
 var mnistClasses = data.Classes{N: 10}
 
 // mnistShape is the data shape of MNIST.
-var mnistShape = train.DataShape{Classes: mnistClasses, ImageRows: side, ImageCols: side}
+var mnistShape = runfolder.DataShape{Classes: mnistClasses, ImageRows: side, ImageCols: side}
 
 // bar draws digit d as a vertical bar of ink at column 4+2d: different
 // digits are different pictures, and a test can find the ink.
@@ -43,9 +43,9 @@ func bar(d int) []uint8 {
 // that gets every seventh image wrong, predicting the next digit, with a
 // confidence that grows with the index (so the last mistake is the most
 // confident).
-func fakeEval(n int) (*data.Set, *train.Evaluation) {
+func fakeEval(n int) (*data.Set, *runfolder.Evaluation) {
 	set := &data.Set{N: n, Rows: side, Cols: side}
-	ev := &train.Evaluation{Examples: n, Confusion: make([][]int, 10)}
+	ev := &runfolder.Evaluation{Examples: n, Confusion: make([][]int, 10)}
 	for i := range ev.Confusion {
 		ev.Confusion[i] = make([]int, 10)
 	}
@@ -204,26 +204,26 @@ func mustPNG(t *testing.T, img image.Image) []byte {
 func ptr(x float64) *float64 { return &x }
 
 func TestCurves(t *testing.T) {
-	withVal := []train.EpochMetrics{
+	withVal := []runfolder.EpochMetrics{
 		{Epoch: 1, TrainLoss: 0.5, TrainAccuracy: 0.85, ValLoss: ptr(0.3), ValAccuracy: ptr(0.91)},
 		{Epoch: 2, TrainLoss: 0.3, TrainAccuracy: 0.91, ValLoss: ptr(0.28), ValAccuracy: ptr(0.92)},
 	}
-	var steps []train.StepMetrics
+	var steps []runfolder.StepMetrics
 	for i := 1; i <= 20; i++ {
-		steps = append(steps, train.StepMetrics{Kind: train.StepKind, GlobalStep: i, Epochs: float64(i) / 10, TrainLoss: 1.2 / float64(i), LR: 0.01})
+		steps = append(steps, runfolder.StepMetrics{Kind: runfolder.StepKind, GlobalStep: i, Epochs: float64(i) / 10, TrainLoss: 1.2 / float64(i), LR: 0.01})
 	}
 	tests := []struct {
 		name    string
-		metrics train.RunMetrics
+		metrics runfolder.RunMetrics
 		err     error
 	}{
-		{"train against validation", train.RunMetrics{Epochs: withVal}, nil},
-		{"train against validation with step lines", train.RunMetrics{Epochs: withVal, Steps: steps}, nil},
-		{"no validation set", train.RunMetrics{Epochs: []train.EpochMetrics{{Epoch: 1, TrainLoss: 1, TrainAccuracy: 0.5}}}, nil},
-		{"one epoch", train.RunMetrics{Epochs: withVal[:1]}, nil},
-		{"one epoch with its step lines", train.RunMetrics{Epochs: withVal[:1], Steps: steps[:10]}, nil},
-		{"no epochs", train.RunMetrics{}, ErrNoMetrics},
-		{"step lines but no epochs", train.RunMetrics{Steps: steps}, ErrNoMetrics},
+		{"train against validation", runfolder.RunMetrics{Epochs: withVal}, nil},
+		{"train against validation with step lines", runfolder.RunMetrics{Epochs: withVal, Steps: steps}, nil},
+		{"no validation set", runfolder.RunMetrics{Epochs: []runfolder.EpochMetrics{{Epoch: 1, TrainLoss: 1, TrainAccuracy: 0.5}}}, nil},
+		{"one epoch", runfolder.RunMetrics{Epochs: withVal[:1]}, nil},
+		{"one epoch with its step lines", runfolder.RunMetrics{Epochs: withVal[:1], Steps: steps[:10]}, nil},
+		{"no epochs", runfolder.RunMetrics{}, ErrNoMetrics},
+		{"step lines but no epochs", runfolder.RunMetrics{Steps: steps}, ErrNoMetrics},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -240,11 +240,11 @@ func TestCurves(t *testing.T) {
 		})
 	}
 	t.Run("the step lines are drawn", func(t *testing.T) {
-		without, err := Curves(train.RunMetrics{Epochs: withVal})
+		without, err := Curves(runfolder.RunMetrics{Epochs: withVal})
 		if err != nil {
 			t.Fatal(err)
 		}
-		with, err := Curves(train.RunMetrics{Epochs: withVal, Steps: steps})
+		with, err := Curves(runfolder.RunMetrics{Epochs: withVal, Steps: steps})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,7 +263,7 @@ func TestReadMetrics(t *testing.T) {
 	if err := os.WriteFile(good, []byte(lines), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m, damaged, err := ReadMetrics(good)
+	m, damaged, err := runfolder.ReadMetrics(good)
 	if err != nil || len(damaged) > 0 {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func TestReadMetrics(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(lines+"{\"epoch\": 3,\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m, damaged, err = ReadMetrics(bad)
+	m, damaged, err = runfolder.ReadMetrics(bad)
 	if err != nil || len(m) != 2 || len(damaged) != 1 || !strings.Contains(damaged[0], "bad.jsonl:3") {
 		t.Errorf("a broken third line gives %d epochs, %q, %v; want the two good ones and a warning naming bad.jsonl:3", len(m), damaged, err)
 	}

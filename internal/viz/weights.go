@@ -11,8 +11,8 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // Variables whose weights Explain draws, and their layouts.
@@ -21,7 +21,7 @@ const (
 	PerceptronWeights = "/perceptron/dense/weights"
 	// AveragedPerceptronWeights is the averaged perceptron's average of
 	// PerceptronWeights (config.Config.Average), which it predicts with.
-	AveragedPerceptronWeights = "/" + train.AveragedScope + PerceptronWeights
+	AveragedPerceptronWeights = "/" + models.AveragedScope + PerceptronWeights
 	// FirstHiddenWeights is an MLP's first layer, [inputs, units]
 	// (input-major: unit j's weights are column j), or [units, inputs]
 	// with models.LayoutOutputsInputs.
@@ -57,7 +57,7 @@ type WeightMaps struct {
 //
 // layout is the MLP's weight layout (models.Spec.Layout): "" for weights of
 // [inputs, units], models.LayoutOutputsInputs for [units, inputs].
-func Explain(vars []checkpoint.Variable, shape train.DataShape, layout string, units int) (*WeightMaps, error) {
+func Explain(vars []checkpoint.Variable, shape runfolder.DataShape, layout string, units int) (*WeightMaps, error) {
 	inputMajor := layout != models.LayoutOutputsInputs
 	rows, cols := shape.ImageRows, shape.ImageCols
 	if rows < 1 || cols < 1 {

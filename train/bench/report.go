@@ -12,7 +12,7 @@ import (
 	"github.com/neurona/neurona/internal/atomicfile"
 	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/internal/safejson"
-	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/buildinfo"
 )
 
 // Machine describes where a benchmark ran.
@@ -48,7 +48,7 @@ const WhatIsTimed = "startup: creating the backend; compile: compiling the train
 
 // DescribeMachine reads the CPU model and the build.
 func DescribeMachine(results []Result) Machine {
-	b := train.Build()
+	b := buildinfo.Get()
 	m := Machine{CPU: cpuModel(), Cores: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH,
 		GoVersion: b.GoVersion, GoMLX: b.GoMLX, GOEXPERIMENT: b.GOEXPERIMENT, Neurona: b.Version}
 	seen := map[string]bool{}

@@ -1,15 +1,15 @@
-package train
+package buildinfo
 
 import (
 	"runtime"
 	"runtime/debug"
 )
 
-// Version of neurona, set with -ldflags "-X github.com/neurona/neurona/train.Version=...".
+// Version of neurona, set by the Makefile at link time.
 var Version = "dev"
 
-// BuildInfo records how the binary was built.
-type BuildInfo struct {
+// Info records how the binary was built.
+type Info struct {
 	Version      string `json:"neurona_version"`
 	GoVersion    string `json:"go_version"`
 	GOEXPERIMENT string `json:"goexperiment"`
@@ -18,9 +18,9 @@ type BuildInfo struct {
 	OS, Arch     string
 }
 
-// Build describes the running binary.
-func Build() BuildInfo {
-	b := BuildInfo{Version: Version, GoVersion: runtime.Version(), SIMD: simdBuild, OS: runtime.GOOS, Arch: runtime.GOARCH}
+// Get describes the running binary.
+func Get() Info {
+	b := Info{Version: Version, GoVersion: runtime.Version(), SIMD: simdBuild, OS: runtime.GOOS, Arch: runtime.GOARCH}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range info.Settings {
 			if s.Key == "GOEXPERIMENT" {

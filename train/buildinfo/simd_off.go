@@ -1,7 +1,7 @@
-//go:build goexperiment.simd
+//go:build !goexperiment.simd
 
-package train
+package buildinfo
 
 // simdBuild reports whether the binary was built with GOEXPERIMENT=simd,
 // which lets GoMLX's Go backend use AVX2/AVX-512 kernels.
-const simdBuild = true
+const simdBuild = false
