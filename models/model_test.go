@@ -171,10 +171,7 @@ func TestParams(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := must.M1(models.New(tt.spec))
-			params, total, err := models.Params(goBackend(), m)
-			if err != nil {
-				t.Fatal(err)
-			}
+			params, total := models.ParamsOf(m)
 			if total != tt.wantTotal {
 				t.Errorf("total %d, want %d", total, tt.wantTotal)
 			}
