@@ -39,6 +39,16 @@ func SizeOf(m Model) Size {
 	return s
 }
 
+// Size counts the model s describes (SizeOf of New(s)); the error is s's
+// validation error.
+func (s Spec) Size() (Size, error) {
+	m, err := New(s)
+	if err != nil {
+		return Size{}, err
+	}
+	return SizeOf(m), nil
+}
+
 // ParamsOf returns m's trainable variables, in the order its graph creates
 // them, and their total size, from its layers (no graph is built; the
 // tests check they are the graph's). The total is exact for any model

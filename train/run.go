@@ -61,7 +61,11 @@ func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, out io.Write
 	}
 	requested := cfg.Backend
 	if chosen, err := backend.Choose(requested); err == nil && chosen == backend.Go {
-		requested = backend.GoFor(cfg.Model)
+		size, err := cfg.Model.Size()
+		if err != nil {
+			return nil, err
+		}
+		requested = backend.GoFor(size.MultiplyAdds)
 	}
 	b, name, err := backend.NewWith(requested, opts.CompileCache)
 	if err != nil {
