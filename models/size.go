@@ -50,21 +50,14 @@ func (s Spec) Size() (Size, error) {
 }
 
 // ParamsOf returns m's trainable variables, in the order its graph creates
-// them, and their total size, from its layers (no graph is built; the
-// tests check they are the graph's). The total is exact for any model
-// whose Size was checked against a machine or a file.
+// them, and their total size (SizeOf's count), from its layers: no graph
+// is built (the tests check they are the graph's). The total is exact for
+// any model whose Size was checked against a machine or a file.
 func ParamsOf(m Model) (params []Param, total int) {
 	for _, l := range m.Layers() {
-		for _, p := range l.Params() {
-			size := 1
-			for _, d := range p.Shape {
-				size *= d
-			}
-			params = append(params, p)
-			total += size
-		}
+		params = append(params, l.Params()...)
 	}
-	return params, total
+	return params, int(SizeOf(m).Params)
 }
 
 // Params is ParamsOf with the signature it had when it built m's graph on
