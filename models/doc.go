@@ -2,9 +2,13 @@
 // computation graph: Rosenblatt's perceptron and multi-layer perceptrons.
 //
 // A model is described by a Spec (what the user chose on the command line),
-// validated and turned into a Model by New. The Model builds the forward
-// graph (pixels in [0,1] to one score per class) and the matching training
-// loss. Backward builds the same forward pass with its gradients written by
+// validated and turned into a Model by New, through its Kind (kind.go; one
+// file per kind: perceptron.go, mlp.go). The Model describes its layers
+// from the spec alone (Layers; ParamsOf and SizeOf count from them, so no
+// graph is built to size a model) and what its outputs are (Outputs), and
+// builds the forward graph (pixels in [0,1] to one score per class) and the
+// matching training loss. Validation errors wrap ErrSpec; one about a
+// setting is a field.Error naming its key, never a flag. Backward builds the same forward pass with its gradients written by
 // hand (the perceptron and every MLP but maxout ones, see HasBackward),
 // which GoMLX's autodiff would otherwise derive with layout copies that cost
 // a quarter of a step on GoMLX's Go backend; the tests check both give the

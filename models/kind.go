@@ -1,16 +1,21 @@
 package models
 
 import (
-	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/neurona/neurona/internal/field"
+	"github.com/neurona/neurona/internal/human"
 )
 
 // Kind is one kind of model: everything neurona knows about it lives with
-// its type (its graph, the fields of Spec it reads and their defaults, the
-// configuration keys that apply to it, the recipe it trains best with).
-// Nothing outside models switches on a kind's name: it asks the kind.
-// Adding a kind is a type that implements Kind and one line in kinds.
+// its type and its Model's (the fields of Spec it reads and their
+// defaults, the configuration keys that apply to it, the recipe it trains
+// best with; its layers, and from them its parameters and size; what its
+// outputs are; its graph). Nothing outside models switches on a kind's
+// name: it asks the kind or the model. Adding a kind is a file with a type
+// that implements Kind and one that implements Model, and one line in
+// kinds.
 type Kind interface {
 	// Name is the kind's name on the command line and in saved specs.
 	Name() string
@@ -61,13 +66,16 @@ func Names() []string {
 	return names
 }
 
-// Lookup returns the kind called name, or an error wrapping ErrSpec that
-// lists the accepted names.
+// Lookup returns the kind called name, or a field.Error about "model"
+// wrapping ErrSpec that lists the accepted names.
 func Lookup(name string) (Kind, error) {
 	for _, k := range kinds {
 		if k.Name() == name {
 			return k, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: unknown model %q (accepted: %s)", ErrSpec, name, strings.Join(Names(), ", "))
+	if name == "" {
+		return nil, field.Errorf("model", "", "no model named (accepted: %s)", strings.Join(Names(), ", ")).Wrapping(ErrSpec)
+	}
+	return nil, field.Errorf("model", human.Quote(name), "unknown (accepted: %s)", strings.Join(Names(), ", ")).Wrapping(ErrSpec)
 }

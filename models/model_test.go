@@ -134,68 +134,6 @@ func TestModelsRun(t *testing.T) {
 	}
 }
 
-func TestParams(t *testing.T) {
-	tests := []struct {
-		name      string
-		spec      models.Spec
-		want      []models.Param
-		wantTotal int
-	}{
-		{"the perceptron is a 10x784 weight matrix and 10 biases",
-			models.Spec{Name: models.Perceptron},
-			[]models.Param{{"/perceptron/dense/weights", []int{10, 784}}, {"/perceptron/dense/biases", []int{10}}}, 7850},
-		{"the default MLP 784-512-512-10 has 669706 parameters",
-			models.Spec{Name: models.MLP},
-			[]models.Param{
-				{"/hidden_0/dense/weights", []int{784, 512}}, {"/hidden_0/dense/biases", []int{512}},
-				{"/hidden_1/dense/weights", []int{512, 512}}, {"/hidden_1/dense/biases", []int{512}},
-				{"/output/dense/weights", []int{512, 10}}, {"/output/dense/biases", []int{10}},
-			}, 669706},
-		{"an MLP without hidden layers has the perceptron's size",
-			models.Spec{Name: models.MLP, Hidden: []int{}},
-			[]models.Param{{"/output/dense/weights", []int{784, 10}}, {"/output/dense/biases", []int{10}}}, 7850},
-		{"maxout with two pieces doubles each hidden layer's outputs",
-			models.Spec{Name: models.MLP, Activation: "maxout"},
-			[]models.Param{
-				{"/hidden_0/dense/weights", []int{784, 1024}}, {"/hidden_0/dense/biases", []int{1024}},
-				{"/hidden_1/dense/weights", []int{512, 1024}}, {"/hidden_1/dense/biases", []int{1024}},
-				{"/output/dense/weights", []int{512, 10}}, {"/output/dense/biases", []int{10}},
-			}, 1334282},
-		{"a small MLP of other sizes",
-			models.Spec{Name: models.MLP, Inputs: 4, Classes: 3, Hidden: []int{5}, Activation: "tanh"},
-			[]models.Param{
-				{"/hidden_0/dense/weights", []int{4, 5}}, {"/hidden_0/dense/biases", []int{5}},
-				{"/output/dense/weights", []int{5, 3}}, {"/output/dense/biases", []int{3}},
-			}, 43},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m := must.M1(models.New(tt.spec))
-			params, total, err := models.Params(goBackend(), m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if total != tt.wantTotal {
-				t.Errorf("total %d, want %d", total, tt.wantTotal)
-			}
-			if !slices.EqualFunc(params, tt.want, func(a, b models.Param) bool { return a.Name == b.Name && slices.Equal(a.Shape, b.Shape) }) {
-				t.Errorf("params %v, want %v", params, tt.want)
-			}
-			sum := 0
-			for _, p := range params {
-				size := 1
-				for _, d := range p.Shape {
-					size *= d
-				}
-				sum += size
-			}
-			if sum != total {
-				t.Errorf("the shapes hold %d values, the total says %d", sum, total)
-			}
-		})
-	}
-}
-
 // TestPerceptronStepIsThePerceptronRule takes SGD steps of rate 1 from zero
 // weights, with the objective train builds (the loss times the batch size
 // when models.SumsOverBatch), and checks the weights against the batch

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/neurona/neurona/internal/field"
+	"github.com/neurona/neurona/internal/human"
 )
 
 // Model names accepted by New.
@@ -27,6 +30,22 @@ const (
 
 // Losses lists the output/loss pairs an MLP accepts.
 var Losses = []string{LossSoftmaxCE, LossSigmoidBCE, LossMSE}
+
+// LossMeaning says what a loss of Losses pairs: its output layer and its
+// criterion, e.g. "softmax + categorical cross-entropy".
+func LossMeaning(loss string) string {
+	switch loss {
+	case LossSoftmaxCE:
+		return "softmax + categorical cross-entropy"
+	case LossSigmoidBCE:
+		return "sigmoid + binary cross-entropy (one-vs-rest)"
+	case LossMSE:
+		return "linear + mean squared error on one-hot targets"
+	case LossPerceptron:
+		return "the perceptron criterion max(0, -y·z) per class"
+	}
+	return ""
+}
 
 // Layouts of an MLP's weight matrices (Spec.Layout).
 const (
@@ -51,7 +70,9 @@ const (
 	MaxMaxoutPieces = 64      // linear pieces per maxout unit at most
 )
 
-// ErrSpec is wrapped by every validation error of a Spec.
+// ErrSpec is wrapped by every validation error of a Spec. An error about
+// one setting is a *field.Error naming it by its key ("hidden",
+// "activation", "maxout-pieces", "loss", "model", "layout").
 var ErrSpec = errors.New("models: invalid model spec")
 
 // Spec is what the user chose: the model and its shape. The zero values of
@@ -79,6 +100,7 @@ func (s Spec) Normalize() (Spec, error) {
 		s.Classes = 10
 	}
 	if s.Inputs < 0 || s.Classes < 2 {
+		// Not a field.Error: the data sets them, not a setting.
 		return s, fmt.Errorf("%w: %d inputs and %d classes (need inputs > 0, classes >= 2)", ErrSpec, s.Inputs, s.Classes)
 	}
 	kind, err := Lookup(s.Name)
@@ -113,7 +135,8 @@ func (s Spec) String() string {
 }
 
 // ParseHidden parses a comma-separated list of layer widths such as
-// "512,512". An empty string means no hidden layer.
+// "512,512". An empty string means no hidden layer. Its errors are
+// field.Errors about "hidden" wrapping ErrSpec.
 func ParseHidden(text string) ([]int, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -121,25 +144,27 @@ func ParseHidden(text string) ([]int, error) {
 	}
 	parts := strings.Split(text, ",")
 	if len(parts) > MaxHiddenLayers {
-		return nil, fmt.Errorf("%w: --hidden gives %d layers (at most %d)", ErrSpec, len(parts), MaxHiddenLayers)
+		return nil, field.Errorf("hidden", human.Quote(text), "%d layers (at most %d)", len(parts), MaxHiddenLayers).Wrapping(ErrSpec)
 	}
 	out := make([]int, 0, len(parts))
 	for _, p := range parts {
 		n, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || n <= 0 || n > MaxWidth {
-			return nil, fmt.Errorf("%w: --hidden %q: %q is not a layer width (want widths of 1 to %d separated by commas, e.g. 512,512)", ErrSpec, shorten(text), shorten(p), MaxWidth)
+			return nil, field.Errorf("hidden", human.Quote(text), "%s is not a layer width (want widths of 1 to %d separated by commas, e.g. 512,512)",
+				human.Quote(p), MaxWidth).Wrapping(ErrSpec)
 		}
 		out = append(out, n)
 	}
 	return out, nil
 }
 
-// shorten cuts s to a length a one-line error can quote.
-func shorten(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
+// widths writes layer widths as ParseHidden reads them.
+func widths(hidden []int) string {
+	parts := make([]string, len(hidden))
+	for i, h := range hidden {
+		parts[i] = strconv.Itoa(h)
 	}
-	return s
+	return strings.Join(parts, ",")
 }
 
 // UnmarshalJSON reads a spec as neurona saves it (meta.json, summary.json):

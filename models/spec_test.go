@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neurona/neurona/internal/field"
 	"github.com/neurona/neurona/models"
 )
 
@@ -74,25 +75,27 @@ func TestSpecNormalizeRejects(t *testing.T) {
 	tests := []struct {
 		name string
 		spec models.Spec
+		key  string   // the setting the error names (field.Error's Key); "" for none
 		want []string // in the error: what is wrong and what is accepted
 	}{
-		{"an unknown model", models.Spec{Name: "cnn"}, []string{`"cnn"`, "accepted: perceptron, mlp"}},
-		{"an empty model name", models.Spec{}, []string{`unknown model ""`, "accepted"}},
-		{"negative inputs", models.Spec{Name: models.MLP, Inputs: -1}, []string{"-1 inputs", "inputs > 0"}},
-		{"a single class", models.Spec{Name: models.MLP, Classes: 1}, []string{"1 classes", "classes >= 2"}},
-		{"negative classes", models.Spec{Name: models.Perceptron, Classes: -3}, []string{"-3 classes"}},
-		{"a perceptron with hidden layers", models.Spec{Name: models.Perceptron, Hidden: []int{10}}, []string{"no hidden layers", "--model mlp"}},
-		{"a perceptron with an MLP loss", models.Spec{Name: models.Perceptron, Loss: models.LossMSE}, []string{`--loss "mse"`, "--model mlp"}},
-		{"a hidden width of zero", models.Spec{Name: models.MLP, Hidden: []int{512, 0}}, []string{"width 0", "1 to 1048576"}},
-		{"a negative hidden width", models.Spec{Name: models.MLP, Hidden: []int{-8}}, []string{"width -8"}},
-		{"an unknown activation", models.Spec{Name: models.MLP, Activation: "swish"}, []string{`"swish"`, "accepted: relu, leaky_relu, sigmoid, tanh, linear, maxout"}},
-		{"an unknown loss", models.Spec{Name: models.MLP, Loss: "hinge"}, []string{`"hinge"`, "accepted: softmax_ce, sigmoid_bce, mse"}},
-		{"the perceptron criterion on an mlp", models.Spec{Name: models.MLP, Loss: models.LossPerceptron}, []string{`"perceptron"`, "accepted: softmax_ce"}},
-		{"maxout with one piece", models.Spec{Name: models.MLP, Activation: "maxout", MaxoutPieces: 1}, []string{"--maxout-pieces 1", "2 to 64"}},
-		{"a hidden width beyond the limit", models.Spec{Name: models.MLP, Hidden: []int{models.MaxWidth + 1}}, []string{"width 1048577", "1 to 1048576"}},
-		{"more hidden layers than the limit", models.Spec{Name: models.MLP, Hidden: make65()}, []string{"65 hidden layers", "at most 64"}},
-		{"more maxout pieces than the limit", models.Spec{Name: models.MLP, Activation: "maxout", MaxoutPieces: 65}, []string{"--maxout-pieces 65", "2 to 64"}},
-		{"maxout with negative pieces", models.Spec{Name: models.MLP, Activation: "maxout", MaxoutPieces: -2}, []string{"--maxout-pieces -2"}},
+		{"an unknown model", models.Spec{Name: "cnn"}, "model", []string{`model "cnn": unknown`, "accepted: perceptron, mlp"}},
+		{"an empty model name", models.Spec{}, "model", []string{"no model", "accepted: perceptron, mlp"}},
+		{"negative inputs", models.Spec{Name: models.MLP, Inputs: -1}, "", []string{"-1 inputs", "inputs > 0"}},
+		{"a single class", models.Spec{Name: models.MLP, Classes: 1}, "", []string{"1 classes", "classes >= 2"}},
+		{"negative classes", models.Spec{Name: models.Perceptron, Classes: -3}, "", []string{"-3 classes"}},
+		{"a perceptron with hidden layers", models.Spec{Name: models.Perceptron, Hidden: []int{10}}, "hidden", []string{"hidden 10: the perceptron has no hidden layers", "model mlp"}},
+		{"a perceptron with an MLP loss", models.Spec{Name: models.Perceptron, Loss: models.LossMSE}, "loss", []string{`loss "mse": the perceptron trains with its own criterion`, "model mlp"}},
+		{"a hidden width of zero", models.Spec{Name: models.MLP, Hidden: []int{512, 0}}, "hidden", []string{"hidden 512,0: 0 is not a layer width", "1 to 1048576"}},
+		{"a negative hidden width", models.Spec{Name: models.MLP, Hidden: []int{-8}}, "hidden", []string{"-8 is not a layer width"}},
+		{"an unknown activation", models.Spec{Name: models.MLP, Activation: "swish"}, "activation", []string{`activation "swish": unknown`, "accepted: relu, leaky_relu, sigmoid, tanh, linear, maxout"}},
+		{"an unknown loss", models.Spec{Name: models.MLP, Loss: "hinge"}, "loss", []string{`loss "hinge": unknown`, "accepted: softmax_ce, sigmoid_bce, mse"}},
+		{"the perceptron criterion on an mlp", models.Spec{Name: models.MLP, Loss: models.LossPerceptron}, "loss", []string{`"perceptron"`, "accepted: softmax_ce"}},
+		{"an unknown weight layout", models.Spec{Name: models.MLP, Layout: "rows"}, "layout", []string{`layout "rows"`, "accepted: inputs_outputs, outputs_inputs"}},
+		{"maxout with one piece", models.Spec{Name: models.MLP, Activation: "maxout", MaxoutPieces: 1}, "maxout-pieces", []string{"maxout-pieces 1: must be 2 to 64"}},
+		{"a hidden width beyond the limit", models.Spec{Name: models.MLP, Hidden: []int{models.MaxWidth + 1}}, "hidden", []string{"1048577 is not a layer width", "1 to 1048576"}},
+		{"more hidden layers than the limit", models.Spec{Name: models.MLP, Hidden: make65()}, "hidden", []string{"65 layers", "at most 64"}},
+		{"more maxout pieces than the limit", models.Spec{Name: models.MLP, Activation: "maxout", MaxoutPieces: 65}, "maxout-pieces", []string{"maxout-pieces 65", "2 to 64"}},
+		{"maxout with negative pieces", models.Spec{Name: models.MLP, Activation: "maxout", MaxoutPieces: -2}, "maxout-pieces", []string{"maxout-pieces -2"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,8 +108,15 @@ func TestSpecNormalizeRejects(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
 			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Errorf("error %q spans several lines", err)
+			if strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "--") {
+				t.Errorf("error %q spans several lines or names a flag", err)
+			}
+			fe, ok := field.As(err)
+			switch {
+			case tt.key == "" && ok:
+				t.Errorf("error %q names the setting %q; the data sets inputs and classes", err, fe.Key)
+			case tt.key != "" && (!ok || fe.Key != tt.key):
+				t.Errorf("error %q: field %v, want one about %q", err, fe, tt.key)
 			}
 			if m, err := models.New(tt.spec); !errors.Is(err, models.ErrSpec) {
 				t.Errorf("New = %v, %v; want an ErrSpec error", m, err)
@@ -150,9 +160,9 @@ func TestParseHidden(t *testing.T) {
 				if !errors.Is(err, models.ErrSpec) {
 					t.Fatalf("ParseHidden(%q) = %v, %v; want an ErrSpec error", tt.text, got, err)
 				}
-				if msg := err.Error(); !strings.Contains(msg, "--hidden") ||
-					!(strings.Contains(msg, "widths of 1 to 1048576 separated by commas") || strings.Contains(msg, "at most 64")) {
-					t.Errorf("error %q does not say what --hidden accepts", err)
+				if fe, ok := field.As(err); !ok || fe.Key != "hidden" || strings.Contains(err.Error(), "--") ||
+					!(strings.Contains(fe.Problem, "widths of 1 to 1048576 separated by commas") || strings.Contains(fe.Problem, "at most 64")) {
+					t.Errorf("error %q is not about hidden, or does not say what it accepts", err)
 				}
 				return
 			}
@@ -233,7 +243,7 @@ func ExampleParseHidden() {
 	fmt.Println(err)
 	// Output:
 	// [512 256] <nil>
-	// models: invalid model spec: --hidden "512,,x": "" is not a layer width (want widths of 1 to 1048576 separated by commas, e.g. 512,512)
+	// models: invalid model spec: hidden "512,,x": "" is not a layer width (want widths of 1 to 1048576 separated by commas, e.g. 512,512)
 }
 
 // make65 is 65 hidden layers of width 8, one more than models.MaxHiddenLayers.

@@ -3,6 +3,7 @@ package train
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 
@@ -54,7 +55,7 @@ func checkSavedModel(c *checkpoint.Checkpoint) error {
 	}
 	// The weights alone must fit in variables.bin: this bounds what
 	// building the program below allocates by the file's real size.
-	if weights, ok := weightBytes(cfg.Model); !ok || weights > blob {
+	if weights := weightBytes(cfg.Model); weights > float64(blob) {
 		return checkpoint.Inconsistent(fmt.Errorf("saved configuration of %s: the model %s has more weights than the %d bytes of %s",
 			c.Dir, cfg.Model, blob, checkpoint.BlobFile))
 	}
@@ -96,36 +97,13 @@ func savedConfig(dir string, cfg config.Config) (config.Config, error) {
 }
 
 // weightBytes is the bytes of a model's float32 weights and biases, from
-// its spec alone, and false if that overflows.
-func weightBytes(spec models.Spec) (int64, bool) {
-	var total int64
-	in := spec.Inputs
-	layer := func(inputs, outputs int) bool {
-		w, ok := checkpoint.ShapeBytes(4, []int{inputs + 1, outputs})
-		if !ok || total > (1<<62)-w {
-			return false
-		}
-		total += w
-		return true
+// its spec alone (its Size, counted in float64: no shape overflows it).
+func weightBytes(spec models.Spec) float64 {
+	size, err := spec.Size()
+	if err != nil { // savedConfig validated it
+		return math.Inf(1)
 	}
-	for _, width := range spec.Hidden {
-		outputs := width
-		if spec.Activation == "maxout" {
-			b, ok := checkpoint.ShapeBytes(1, []int{width, spec.MaxoutPieces})
-			if !ok || b > 1<<40 {
-				return 0, false
-			}
-			outputs = int(b)
-		}
-		if !layer(in, outputs) {
-			return 0, false
-		}
-		in = width
-	}
-	if !layer(in, spec.Classes) {
-		return 0, false
-	}
-	return total, true
+	return 4 * size.Params
 }
 
 // expectedVariables returns the variables a fresh program of cfg creates,

@@ -46,17 +46,11 @@ func (m MemoryEstimate) Total() float64 { return m.State + m.Activations + m.Dat
 func EstimateMemory(cfg config.Config) MemoryEstimate {
 	const f32 = 4.0
 	spec := cfg.Model
-	in := float64(spec.Inputs)
-	params, perExample := 0.0, in // per example: the input and every layer's outputs
-	for _, h := range spec.Hidden {
-		width, pieces := float64(h), float64(max(spec.MaxoutPieces, 1))
-		params += in*width*pieces + width*pieces
-		perExample += width*pieces + width // the dense output and the activation
-		in = width
-	}
-	classes := float64(spec.Classes)
-	params += in*classes + classes
-	perExample += 2 * classes // scores and probabilities or loss terms
+	// The model says its size (Validate checked its spec: the error cannot
+	// happen here, and a zero size would only make the estimate smaller).
+	size, _ := spec.Size()
+	params := size.Params
+	perExample := size.Activations // the input and every layer's outputs
 
 	copies := 2.0 // weights and gradients
 	switch {
@@ -119,15 +113,15 @@ func describeShape(spec models.Spec) string {
 	if len(s) <= 80 {
 		return s
 	}
-	return fmt.Sprintf("%s with %d hidden layers of up to %d units", spec.Name, len(spec.Hidden), maxOf(spec.Hidden))
-}
-
-func maxOf(xs []int) int {
-	m := 0
-	for _, x := range xs {
-		m = max(m, x)
+	m, err := models.New(spec)
+	if err != nil {
+		return spec.Name
 	}
-	return m
+	widest := 0
+	for _, l := range m.Layers() {
+		widest = max(widest, l.Units())
+	}
+	return fmt.Sprintf("%s of %d layers of up to %d units", spec.Name, len(m.Layers()), widest)
 }
 
 // gb formats bytes in GB, or MB below a GB.

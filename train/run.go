@@ -63,7 +63,11 @@ func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, out io.Write
 	}
 	requested := cfg.Backend
 	if chosen, err := backend.Choose(requested); err == nil && chosen == backend.Go {
-		requested = backend.GoFor(cfg.Model)
+		size, err := cfg.Model.Size()
+		if err != nil {
+			return nil, err
+		}
+		requested = backend.GoFor(size.MultiplyAdds)
 	}
 	b, name, err := backend.NewWith(requested, opts.CompileCache)
 	if err != nil {
@@ -208,10 +212,7 @@ func planRun(b compute.Backend, cfg config.Config, mnist *data.MNIST) (*runPlan,
 	if err != nil {
 		return nil, err
 	}
-	params, total, err := models.Params(b, m)
-	if err != nil {
-		return nil, err
-	}
+	params, total := models.ParamsOf(m)
 	return &runPlan{cfg: cfg, model: m, trainIdx: trainIdx, valData: valData, params: params, total: total}, nil
 }
 

@@ -67,7 +67,11 @@ func benchStep(b *testing.B, backendName, modelName string, batch int, only ...s
 		b.Fatal(err)
 	}
 	if backendName == backend.Go {
-		backendName = backend.GoFor(cfg.Model)
+		size, err := cfg.Model.Size()
+		if err != nil {
+			b.Fatal(err)
+		}
+		backendName = backend.GoFor(size.MultiplyAdds)
 	}
 	engine, _, err := backend.New(backendName)
 	if err != nil {
@@ -158,7 +162,11 @@ func BenchmarkTrainCall(b *testing.B) {
 			if err := cfg.FitData(mnist); err != nil {
 				b.Fatal(err)
 			}
-			cfg.Backend = backend.GoFor(cfg.Model)
+			size, err := cfg.Model.Size()
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg.Backend = backend.GoFor(size.MultiplyAdds)
 			engine, name, err := backend.New(cfg.Backend)
 			if err != nil {
 				b.Fatal(err)

@@ -113,37 +113,33 @@ func newCmdModels(e *env) *cobra.Command {
 	}
 }
 
-// modelsRun is `neurona models`.
+// modelsRun is `neurona models`: every registered kind with its default
+// shape, counted by the model (no graph is built), then what the
+// configuration keys of the kinds accept.
 func modelsRun(e *env) error {
-	goBackend, _, err := backend.New(backend.Go)
-	if err != nil {
-		return err
-	}
-	defer goBackend.Finalize()
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "MODEL\tARCHITECTURE (defaults)\tPARAMETERS\tSHAPES")
-	for _, name := range models.Names() {
-		def := config.Defaults(name)
-		m, err := models.New(def.Model)
+	for _, kind := range models.Kinds() {
+		m, err := models.New(config.Defaults(kind.Name()).Model)
 		if err != nil {
 			return err
 		}
-		params, total, err := models.Params(goBackend, m)
-		if err != nil {
-			return err
-		}
+		params, total := models.ParamsOf(m)
 		var shapes []string
 		for _, p := range params {
 			shapes = append(shapes, fmt.Sprintf("%s %v", p.Name, p.Shape))
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", name, m.Spec(), total, strings.Join(shapes, ", "))
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", kind.Name(), m.Spec(), total, strings.Join(shapes, ", "))
 	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
+	losses := make([]string, len(models.Losses))
+	for i, l := range models.Losses {
+		losses[i] = l + " = " + models.LossMeaning(l)
+	}
 	fmt.Fprintf(e.stdout, "\nactivations (--activation): %s\n", strings.Join(models.Activations, ", "))
-	fmt.Fprintf(e.stdout, "losses (--loss):            %s = softmax + categorical cross-entropy, %s = sigmoid + binary cross-entropy (one-vs-rest), %s = linear + mean squared error on one-hot targets\n",
-		models.LossSoftmaxCE, models.LossSigmoidBCE, models.LossMSE)
+	fmt.Fprintf(e.stdout, "losses (--loss):            %s\n", strings.Join(losses, ", "))
 	fmt.Fprintf(e.stdout, "optimizers (--optimizer):   %s\n", strings.Join(config.Optimizers, ", "))
 	fmt.Fprintf(e.stdout, "schedules (--schedule):     %s\n", strings.Join(config.Schedules, ", "))
 	return nil

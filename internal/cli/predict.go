@@ -13,7 +13,6 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/human"
-	"github.com/neurona/neurona/models"
 	"github.com/spf13/cobra"
 )
 
@@ -146,20 +145,6 @@ type predictReport struct {
 	Predictions []prediction `json:"predictions"`
 }
 
-// outputsOf says what a model's Probabilities are.
-func outputsOf(spec models.Spec) (short, long string) {
-	switch {
-	case spec.Name == models.Perceptron:
-		return "step", "per-class step outputs, 1 if the class's score is above 0, else 0 (a perceptron has no probabilities, so no confidence); " +
-			"the prediction is the class with the highest score, and its margin that score minus the runner-up's"
-	case spec.Loss == models.LossSigmoidBCE:
-		return "sigmoid", "per-class sigmoid probabilities (one-vs-rest, they need not sum to 1)"
-	case spec.Loss == models.LossMSE:
-		return "clipped", "per-class linear outputs clipped to [0, 1] (regressed one-hot targets, not probabilities)"
-	}
-	return "softmax", "class probabilities (softmax)"
-}
-
 // predictRun predicts as o says.
 func predictRun(e *env, o *predictOptions) error {
 	// Read the images first: a bad file fails before the model is loaded.
@@ -217,10 +202,10 @@ func predictRun(e *env, o *predictOptions) error {
 		return err
 	}
 	names := t.Data.Classes
-	short, long := outputsOf(t.Config.Model)
+	outputs := t.Model.Outputs()
 	for i := range preds {
 		preds[i].Class, preds[i].Probabilities = classes[i], probs[i]
-		if short == "step" {
+		if !outputs.HasConfidence() {
 			m := margin(scores[i], classes[i])
 			preds[i].Margin = &m
 		} else {
@@ -236,19 +221,19 @@ func predictRun(e *env, o *predictOptions) error {
 	}
 	if o.json {
 		return writeJSON(e.stdout, predictReport{Checkpoint: t.Checkpoint.Dir, Model: t.Config.Model.String(),
-			Outputs: short, Predictions: preds})
+			Outputs: string(outputs), Predictions: preds})
 	}
 	fmt.Fprintf(e.stdout, "checkpoint  %s\n", checkpointLine(t.Checkpoint))
 	fmt.Fprintf(e.stdout, "model       %s\n", t.Config.Model)
-	fmt.Fprintf(e.stdout, "outputs     %s\n\n", long)
+	fmt.Fprintf(e.stdout, "outputs     %s\n\n", outputs.Description())
 	format := "%.3f"
-	if short == "step" {
+	if !outputs.HasConfidence() { // 0 or 1
 		format = "%.0f"
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	k := t.Config.Model.Classes
 	measure := "CONFIDENCE"
-	if short == "step" {
+	if !outputs.HasConfidence() {
 		measure = "MARGIN"
 	}
 	fmt.Fprintf(w, "IMAGE\tTRUE\t%s\t%s", strings.ToUpper(names.Noun()), measure)

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 )
 
@@ -72,23 +71,6 @@ func TestParsePredictErrors(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestOutputsOf(t *testing.T) {
-	tests := []struct {
-		spec models.Spec
-		want string
-	}{
-		{models.Spec{Name: models.Perceptron, Loss: models.LossPerceptron}, "step"},
-		{models.Spec{Name: models.MLP, Loss: models.LossSoftmaxCE}, "softmax"},
-		{models.Spec{Name: models.MLP, Loss: models.LossSigmoidBCE}, "sigmoid"},
-		{models.Spec{Name: models.MLP, Loss: models.LossMSE}, "clipped"},
-	}
-	for _, tt := range tests {
-		if got, long := outputsOf(tt.spec); got != tt.want || long == "" {
-			t.Errorf("outputsOf(%s) = %q, %q; want %q", tt.spec, got, long, tt.want)
-		}
 	}
 }
 

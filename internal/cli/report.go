@@ -89,10 +89,7 @@ func reportRun(e *env, o *reportOptions) error {
 	if err := nameRun(t, o.classes); err != nil {
 		return err
 	}
-	params, _, err := models.Params(b, t.Model)
-	if err != nil {
-		return err
-	}
+	params, _ := models.ParamsOf(t.Model)
 	mnist, other, err := trainedData(e, c, o.data)
 	if err != nil {
 		return err

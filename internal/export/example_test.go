@@ -12,12 +12,15 @@ import (
 // An MLP's weights as an npz archive: one .npy array per weight matrix and
 // bias vector, the matrices [inputs, outputs].
 func ExampleNPZ() {
+	hidden := models.Layer{Op: models.OpDense, Name: "hidden_0", Inputs: 2, Outputs: 3, Activation: "relu"}
+	output := models.Layer{Op: models.OpDense, Name: "output", Inputs: 3, Outputs: 2}
 	m := &export.Model{
-		Spec:       models.Spec{Name: models.MLP, Inputs: 2, Classes: 2, Hidden: []int{3}},
-		Activation: "relu",
-		OutputKind: export.OutputSoftmax,
-		Hidden:     []export.Layer{{Name: "hidden_0", Inputs: 2, Outputs: 3, W: make([]float32, 6), B: make([]float32, 3)}},
-		Output:     export.Layer{Name: "output", Inputs: 3, Outputs: 2, W: make([]float32, 6), B: make([]float32, 2)},
+		Spec:    models.Spec{Name: models.MLP, Inputs: 2, Classes: 2, Hidden: []int{3}},
+		Outputs: models.OutputSoftmax,
+		Layers: []export.Layer{
+			{Layer: hidden, W: make([]float32, 6), B: make([]float32, 3)},
+			{Layer: output, W: make([]float32, 6), B: make([]float32, 2)},
+		},
 	}
 	b, err := export.NPZ(m)
 	if err != nil {

@@ -75,8 +75,12 @@ func TestFromCheckpointReadsEveryLayout(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(m.Hidden[0].W, want) || m.Output.Inputs != 5 || m.Output.Outputs != 3 || m.OutputKind != OutputClipped {
-				t.Errorf("hidden_0 weights %v, output %dx%d %s; want %v, 5x3 clipped", m.Hidden[0].W, m.Output.Inputs, m.Output.Outputs, m.OutputKind, want)
+			if len(m.Layers) != 2 {
+				t.Fatalf("%d layers, want hidden_0 and output", len(m.Layers))
+			}
+			hidden, out := m.Layers[0], m.Layers[1]
+			if !slices.Equal(hidden.W, want) || hidden.Name != "hidden_0" || out.Name != "output" || out.Inputs != 5 || out.Outputs != 3 || m.Outputs != models.OutputClipped {
+				t.Errorf("%s weights %v, %s %dx%d %s; want hidden_0 %v, output 5x3 clipped", hidden.Name, hidden.W, out.Name, out.Inputs, out.Outputs, m.Outputs, want)
 			}
 			if !slices.Equal(m.Classes, []string{"0", "1", "2"}) {
 				t.Errorf("classes %v, want their numbers", m.Classes)
@@ -96,12 +100,16 @@ func TestFromCheckpointReadsEveryLayout(t *testing.T) {
 			t.Fatal(err)
 		}
 		// stored [classes, inputs] 0 1 / 2 3, exported [inputs, classes]
-		if !slices.Equal(m.Output.W, []float32{0, 2, 1, 3}) || !slices.Equal(m.Output.B, []float32{7, 7}) || m.OutputKind != OutputStep {
-			t.Errorf("weights %v, biases %v, outputs %s; want the averaged [0 2 1 3], [7 7], step", m.Output.W, m.Output.B, m.OutputKind)
+		if len(m.Layers) != 1 {
+			t.Fatalf("%d layers, want the perceptron's one", len(m.Layers))
+		}
+		out := m.Layers[0]
+		if out.Name != "output" || !slices.Equal(out.W, []float32{0, 2, 1, 3}) || !slices.Equal(out.B, []float32{7, 7}) || m.Outputs != models.OutputStep {
+			t.Errorf("%s weights %v, biases %v, outputs %s; want output, the averaged [0 2 1 3], [7 7], step", out.Name, out.W, out.B, m.Outputs)
 		}
 		last, err := FromCheckpoint(p, false, data.Classes{N: 2}, 1, 2, vars)
-		if err != nil || !slices.Equal(last.Output.W, []float32{1, 1, 1, 1}) {
-			t.Errorf("without --average: weights %v (%v), want the last ones [1 1 1 1]", last.Output.W, err)
+		if err != nil || !slices.Equal(last.Layers[0].W, []float32{1, 1, 1, 1}) {
+			t.Errorf("without --average: %v; want the last weights [1 1 1 1]", err)
 		}
 	})
 }
@@ -247,8 +255,8 @@ func FuzzFromCheckpoint(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(m.Output.W) != 20 || len(m.Output.B) != 4 {
-			t.Errorf("accepted %d weights and %d biases for a 5-input, 4-class perceptron", len(m.Output.W), len(m.Output.B))
+		if len(m.Layers) != 1 || len(m.Layers[0].W) != 20 || len(m.Layers[0].B) != 4 {
+			t.Errorf("accepted %d layers for a 5-input, 4-class perceptron, or the wrong sizes", len(m.Layers))
 		}
 	})
 }
@@ -257,9 +265,9 @@ func FuzzFromCheckpoint(f *testing.F) {
 // is built, with the format that has no limit named.
 func TestONNXRefusesTooLargeWeights(t *testing.T) {
 	spec := models.Spec{Name: models.MLP, Inputs: 784, Classes: 10, Hidden: []int{1 << 20}}
-	m := &Model{Spec: spec, Activation: "relu", OutputKind: OutputSoftmax,
-		Hidden: []Layer{{Name: "hidden_0", Inputs: 784, Outputs: 1 << 20}}, // 3.3 GB declared, none allocated
-		Output: Layer{Name: "output", Inputs: 1 << 20, Outputs: 10}}
+	m := &Model{Spec: spec, Outputs: models.OutputSoftmax, Layers: []Layer{
+		{Layer: models.Layer{Op: models.OpDense, Name: "hidden_0", Inputs: 784, Outputs: 1 << 20, Activation: "relu"}}, // 3.3 GB declared, none allocated
+		{Layer: models.Layer{Op: models.OpDense, Name: "output", Inputs: 1 << 20, Outputs: 10}}}}
 	if _, err := ONNX(m, Input{}); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "--format npz") {
 		t.Errorf("error %v, want ErrTooLarge naming --format npz", err)
 	}

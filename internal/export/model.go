@@ -3,9 +3,10 @@
 // tool that reads ONNX) and NumPy's npz (NPZ writes the weights).
 //
 // Both start from a Model, the inference description of a checkpoint that
-// FromCheckpoint reads: the dense layers with their weights, the hidden
-// activation and the output kind. Only FromCheckpoint knows how each model
-// kind (models.Perceptron, models.MLP) names and lays out its variables.
+// FromCheckpoint reads: the model's layers as package models describes
+// them (names, sizes, weight layout, activation) with their weights, and
+// what its outputs are. This package knows layer ops and activations, no
+// model kind: a new kind made of dense layers exports as it is.
 //
 //	m, err := export.FromCheckpoint(spec, average, classes, rows, cols, c.Variables)
 //	onnxBytes, err := export.ONNX(m)
@@ -26,51 +27,41 @@ import (
 // do not match the model its configuration describes.
 var ErrWeights = errors.New("export: checkpoint weights do not match the model")
 
-// Output kinds: what the model's probabilities are (models' Probabilities).
-const (
-	OutputSoftmax = "softmax" // softmax over the classes
-	OutputSigmoid = "sigmoid" // one sigmoid per class (one-vs-rest)
-	OutputClipped = "clipped" // linear outputs clipped to [0, 1] (mse)
-	OutputStep    = "step"    // 1 where the score is above 0, else 0 (perceptron)
-)
-
-// Layer is one dense layer: z = x·W + b.
+// Layer is one dense layer, z = x·W + b followed by its activation, with
+// its weights.
 type Layer struct {
-	Name    string    // "hidden_0", ..., "output"
-	Inputs  int       // features in
-	Outputs int       // units out (width·pieces for maxout)
-	W       []float32 // row-major [Inputs, Outputs]
-	B       []float32 // [Outputs]
+	models.Layer
+	W []float32 // row-major [Inputs, Outputs], whatever the layout stored
+	B []float32 // [Outputs]
 }
 
 // Model is what a trained model computes at inference.
 type Model struct {
-	Spec         models.Spec
-	Average      bool // the weights are the averaged ones
-	Hidden       []Layer
-	Output       Layer
-	Activation   string // hidden activation (models.Activations)
-	MaxoutPieces int    // pieces per maxout unit
-	OutputKind   string // one of the Output* kinds
-	ImageRows    int
-	ImageCols    int
-	Classes      []string // class names, or their numbers
+	Spec    models.Spec
+	Average bool // the weights are the averaged ones
+	// Layers are the model's layers, input to output; the last one's
+	// outputs are the scores.
+	Layers    []Layer
+	Outputs   models.Outputs // what the probabilities are
+	ImageRows int
+	ImageCols int
+	Classes   []string // class names, or their numbers
 	// Producer is the version of neurona that exports (ONNX's
 	// producer_version); FromCheckpoint leaves it empty.
 	Producer string
 }
 
-// FromCheckpoint builds the inference Model of spec (normalized) from a
-// checkpoint's variables: the averaged copies when average is set (the
-// weights neurona predicts with). classes, rows and cols describe the data
-// the model was trained on.
+// FromCheckpoint builds the inference Model of spec from a checkpoint's
+// variables: the averaged copies when average is set (the weights neurona
+// predicts with). classes, rows and cols describe the data the model was
+// trained on.
 func FromCheckpoint(spec models.Spec, average bool, classes data.Classes, rows, cols int, vars []checkpoint.Variable) (*Model, error) {
-	spec, err := spec.Normalize()
+	nm, err := models.New(spec)
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Spec: spec, Average: average, Activation: spec.Activation, MaxoutPieces: spec.MaxoutPieces,
-		ImageRows: rows, ImageCols: cols}
+	spec = nm.Spec()
+	m := &Model{Spec: spec, Average: average, Outputs: nm.Outputs(), ImageRows: rows, ImageCols: cols}
 	for c := range spec.Classes {
 		m.Classes = append(m.Classes, classes.Name(c))
 	}
@@ -82,51 +73,22 @@ func FromCheckpoint(spec models.Spec, average bool, classes data.Classes, rows, 
 	if average {
 		prefix = "/averaged"
 	}
-	get := func(name, scope string, inputs, outputs int, transposed bool) (Layer, error) {
-		l := Layer{Name: name, Inputs: inputs, Outputs: outputs}
-		var err error
-		if l.W, err = floats(byPath, prefix+"/"+scope+"/dense/weights", inputs, outputs, transposed); err != nil {
-			return l, err
+	for _, l := range nm.Layers() {
+		if l.Op != models.OpDense {
+			return nil, fmt.Errorf("export: layer %s of %s is a %s layer, which has no export", l.Name, spec, l.Op)
 		}
-		l.B, err = floats(byPath, prefix+"/"+scope+"/dense/biases", outputs, 0, false)
-		return l, err
-	}
-	// One place per model kind: the perceptron's one layer is W [classes,
-	// inputs] under "perceptron"; an MLP's layers are "hidden_i" and
-	// "output", in its spec's layout, a maxout layer width·pieces wide.
-	switch spec.Name {
-	case models.Perceptron:
-		m.OutputKind = OutputStep
-		m.Output, err = get("output", "perceptron", spec.Inputs, spec.Classes, true)
-		return m, err
-	case models.MLP:
-		transposed := spec.Layout == models.LayoutOutputsInputs
-		in := spec.Inputs
-		for i, width := range spec.Hidden {
-			if spec.Activation == "maxout" {
-				width *= spec.MaxoutPieces
-			}
-			l, err := get(fmt.Sprintf("hidden_%d", i), fmt.Sprintf("hidden_%d", i), in, width, transposed)
-			if err != nil {
-				return nil, err
-			}
-			m.Hidden = append(m.Hidden, l)
-			in = spec.Hidden[i]
-		}
-		if m.Output, err = get("output", "output", in, spec.Classes, transposed); err != nil {
+		params := l.Params() // weights, biases
+		transposed := l.Layout == models.LayoutOutputsInputs
+		el := Layer{Layer: l}
+		if el.W, err = floats(byPath, prefix+params[0].Name, l.Inputs, l.Outputs, transposed); err != nil {
 			return nil, err
 		}
-		switch spec.Loss {
-		case models.LossSigmoidBCE:
-			m.OutputKind = OutputSigmoid
-		case models.LossMSE:
-			m.OutputKind = OutputClipped
-		default:
-			m.OutputKind = OutputSoftmax
+		if el.B, err = floats(byPath, prefix+params[1].Name, l.Outputs, 0, false); err != nil {
+			return nil, err
 		}
-		return m, nil
+		m.Layers = append(m.Layers, el)
 	}
-	return nil, fmt.Errorf("export: model %q has no export", spec.Name)
+	return m, nil
 }
 
 // floats reads variable path as float32 [rows, cols] ([rows] when cols is

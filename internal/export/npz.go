@@ -18,7 +18,7 @@ import (
 func NPZ(m *Model) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	for _, l := range append(append([]Layer(nil), m.Hidden...), m.Output) {
+	for _, l := range m.Layers {
 		if err := addNPY(zw, l.Name+".weights", []int{l.Inputs, l.Outputs}, l.W); err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/internal/onnx"
+	"github.com/neurona/neurona/models"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -52,16 +53,18 @@ type Input struct {
 // probabilities, class and scores out, computed as neurona's predict
 // computes them.
 func ONNX(m *Model, in Input) ([]byte, error) {
-	size := 0
-	for _, l := range append(append([]Layer(nil), m.Hidden...), m.Output) {
-		// The declared sizes, each at most models.MaxWidth² (2^40): no overflow.
-		size += 4 * (l.Inputs*l.Outputs + l.Outputs)
+	size := 0.0
+	for _, l := range m.Layers {
+		size += 4 * l.Size().Params // counted in float64: no declared size overflows it
 	}
 	if size > MaxONNXWeights {
-		return nil, fmt.Errorf("%w: %s has %d bytes of weights", ErrTooLarge, m.Spec, size)
+		return nil, fmt.Errorf("%w: %s has %.0f bytes of weights", ErrTooLarge, m.Spec, size)
 	}
 	if in.Image && m.ImageRows*m.ImageCols != m.Spec.Inputs {
 		return nil, fmt.Errorf("export: %dx%d images for a model of %d inputs", m.ImageRows, m.ImageCols, m.Spec.Inputs)
+	}
+	if len(m.Layers) == 0 || m.Layers[len(m.Layers)-1].Activation != "" {
+		return nil, fmt.Errorf("export: %s: the last layer must give the scores (no activation)", m.Spec)
 	}
 	g := &graph{}
 	x := InputPixels
@@ -74,9 +77,18 @@ func ONNX(m *Model, in Input) ([]byte, error) {
 	}
 	g.constant("input_scale", []int64{}, []float32{255})
 	x = g.node("Div", []string{x, "input_scale"}, "x", nil)
-	for i, l := range m.Hidden {
-		z := g.denseTo(l, x, l.Name+".z")
-		switch m.Activation {
+	for i, l := range m.Layers {
+		if l.Op != models.OpDense {
+			return nil, fmt.Errorf("export: layer %s is a %s layer, which has no ONNX form", l.Name, l.Op)
+		}
+		zName := l.Name + ".z"
+		if i == len(m.Layers)-1 {
+			zName = OutputScores
+		}
+		z := g.denseTo(l, x, zName)
+		switch l.Activation {
+		case "", "linear": // "": the last layer's scores
+			x = z
 		case "relu":
 			x = g.node("Relu", []string{z}, l.Name+".h", nil)
 		case "leaky_relu": // slope 0.01 below 0, as models.Activate
@@ -85,33 +97,29 @@ func ONNX(m *Model, in Input) ([]byte, error) {
 			x = g.node("Sigmoid", []string{z}, l.Name+".h", nil)
 		case "tanh":
 			x = g.node("Tanh", []string{z}, l.Name+".h", nil)
-		case "linear":
-			x = z
 		case "maxout": // [N, width·pieces] -> [N, width, pieces] -> max over the pieces
-			width := int64(m.Spec.Hidden[i])
-			g.int64s(l.Name+".pieces_shape", []int64{-1, width, int64(m.MaxoutPieces)})
+			g.int64s(l.Name+".pieces_shape", []int64{-1, int64(l.Units()), int64(l.MaxoutPieces)})
 			r := g.node("Reshape", []string{z, l.Name + ".pieces_shape"}, l.Name+".pieces", nil)
 			x = g.node("ReduceMax", []string{r}, l.Name+".h", []*onnx.AttributeProto{intsAttr("axes", 2), intAttr("keepdims", 0)})
 		default:
-			return nil, fmt.Errorf("export: activation %q has no ONNX form", m.Activation)
+			return nil, fmt.Errorf("export: activation %q has no ONNX form", l.Activation)
 		}
 	}
-	x = g.denseTo(m.Output, x, OutputScores)
-	switch m.OutputKind {
-	case OutputSoftmax:
+	switch m.Outputs {
+	case models.OutputSoftmax:
 		g.node("Softmax", []string{x}, OutputProbabilities, []*onnx.AttributeProto{intAttr("axis", 1)})
-	case OutputSigmoid:
+	case models.OutputSigmoid:
 		g.node("Sigmoid", []string{x}, OutputProbabilities, nil)
-	case OutputClipped:
+	case models.OutputClipped:
 		g.constant("zero", []int64{}, []float32{0})
 		g.constant("one", []int64{}, []float32{1})
 		g.node("Clip", []string{x, "zero", "one"}, OutputProbabilities, nil)
-	case OutputStep:
+	case models.OutputStep:
 		g.constant("zero", []int64{}, []float32{0})
 		above := g.node("Greater", []string{x, "zero"}, "above_zero", nil)
 		g.node("Cast", []string{above}, OutputProbabilities, []*onnx.AttributeProto{intAttr("to", int64(onnx.TensorProto_FLOAT))})
 	default:
-		return nil, fmt.Errorf("export: output kind %q has no ONNX form", m.OutputKind)
+		return nil, fmt.Errorf("export: outputs %q have no ONNX form", m.Outputs)
 	}
 	// ArgMax keeps the first of equal scores, as GoMLX's ArgMax does.
 	g.node("ArgMax", []string{x}, OutputClass, []*onnx.AttributeProto{intAttr("axis", 1), intAttr("keepdims", 0)})
@@ -129,7 +137,7 @@ func ONNX(m *Model, in Input) ([]byte, error) {
 		OpsetImport:     []*onnx.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(Opset)}},
 		ProducerName:    proto.String("neurona"),
 		ProducerVersion: proto.String(m.Producer),
-		DocString:       proto.String(m.Spec.String() + ": pixels as in the data (0-255) in, " + m.OutputKind + " probabilities out"),
+		DocString:       proto.String(m.Spec.String() + ": pixels as in the data (0-255) in, " + string(m.Outputs) + " probabilities out"),
 		Graph: &onnx.GraphProto{
 			Name:        proto.String("neurona"),
 			Node:        g.nodes,
@@ -160,7 +168,7 @@ func metadata(m *Model, in Input) []*onnx.StringStringEntryProto {
 	props := [][2]string{
 		{"neurona.model", m.Spec.String()},
 		{"neurona.averaged_weights", strconv.FormatBool(m.Average)},
-		{"neurona.outputs", m.OutputKind},
+		{"neurona.outputs", string(m.Outputs)},
 		{"image_rows", strconv.Itoa(m.ImageRows)},
 		{"image_cols", strconv.Itoa(m.ImageCols)},
 		{"input", InputPixels + ": " + input + ", pixels 0-255 row by row as in the data; the graph divides by 255"},

@@ -87,9 +87,9 @@ func clip(s string) string {
 func (r *Run) fromSummary(s *runfolder.Summary, file string) {
 	c := checker{file: file}
 	h := s.Hyperparameters
-	if s.Model.Name == "" {
-		c.bad("model", "no model (an empty or null summary)")
-	} else if spec, err := s.Model.Normalize(); err != nil {
+	// The model's own validation says what is wrong with it: "no model
+	// named" for an empty or null summary.
+	if spec, err := s.Model.Normalize(); err != nil {
 		c.bad("model", "%s", clip(err.Error()))
 	} else {
 		r.Model = spec.String()

@@ -35,7 +35,7 @@ type Prediction struct {
 	ClassName  string  `json:"class_name"`
 	Confidence float32 `json:"confidence"`
 	// Probabilities are the model's outputs per class, class 0 first; what
-	// they are is Outputs (see outputsOf).
+	// they are is Outputs (models.Outputs: softmax, sigmoid, clipped or step).
 	Probabilities []float32 `json:"probabilities"`
 	Classes       []string  `json:"classes"`
 	Outputs       string    `json:"outputs"`
@@ -46,21 +46,6 @@ type Prediction struct {
 	// white digit on black): the drawing as `neurona predict` converts a
 	// PNG file.
 	Input []int `json:"input"`
-}
-
-// outputsOf names what a model's outputs are, as `neurona predict --json`
-// does: "softmax" probabilities, "sigmoid" one-vs-rest probabilities,
-// "clipped" linear outputs (mse) or the perceptron's 0/1 "step" outputs.
-func outputsOf(spec models.Spec) string {
-	switch {
-	case spec.Name == models.Perceptron:
-		return "step"
-	case spec.Loss == models.LossSigmoidBCE:
-		return "sigmoid"
-	case spec.Loss == models.LossMSE:
-		return "clipped"
-	}
-	return "softmax"
 }
 
 // classNames names every class of t: its recorded names, else numbers.
@@ -159,7 +144,7 @@ func (s *Server) handlePredict(w http.ResponseWriter, r *http.Request, rn *run) 
 		}
 		k := classes[0]
 		p = Prediction{Class: k, ClassName: t.Data.Classes.Name(k), Confidence: probs[0][k], Probabilities: probs[0],
-			Classes: classNames(t.Data.Classes, t.Config.Model.Classes), Outputs: outputsOf(t.Config.Model),
+			Classes: classNames(t.Data.Classes, t.Config.Model.Classes), Outputs: string(t.Model.Outputs()),
 			Checkpoint: filepath.Base(t.Checkpoint.Dir), Epoch: t.Checkpoint.Manifest.Epoch}
 		return nil
 	})

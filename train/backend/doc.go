@@ -27,8 +27,8 @@
 // The Go backend that New returns is wrapped against a bug of GoMLX's Go
 // backend in loop bodies (closurefix.go): use it, not a raw gobackend, for
 // graphs with a While loop. GoFor picks its mode for a model: sequential
-// operations under 20,000 weights (Weights counts them), where parallel
-// scheduling costs more than it saves.
+// operations under 20,000 multiply-adds per example (the caller counts
+// them: models.Size), where parallel scheduling costs more than it saves.
 //
 // # CUDA
 //
@@ -55,6 +55,8 @@
 // DeviceMemory and HostMemoryGB describe the memory a run can use, as the
 // NVIDIA driver (nvidia-smi) and /proc/meminfo report it.
 //
-// This package imports models and GoMLX/go-xla, never train or the command
-// line: train runs its steps on a backend from here.
+// This package imports GoMLX/go-xla, never models, train or the command
+// line: train runs its steps on a backend from here, and passes it the
+// numbers about a model it needs, so that the backend layer knows no model
+// kind.
 package backend

@@ -3,7 +3,6 @@ package backend_test
 import (
 	"fmt"
 
-	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 )
 
@@ -42,17 +41,14 @@ func ExampleNew() {
 	// Output: go true
 }
 
-// ExampleGoFor shows the Go backend's mode for the two default models.
+// ExampleGoFor shows the Go backend's mode for a model of a few
+// multiply-adds per example (the perceptron's 7,840) and for a larger one
+// (the default MLP's 668,672).
 func ExampleGoFor() {
-	for _, name := range models.Names() {
-		spec, err := models.Spec{Name: name}.Normalize()
-		if err != nil {
-			fmt.Println(err)
-			return
-		}
-		fmt.Printf("%s: %d weights, %s\n", name, backend.Weights(spec), backend.GoFor(spec))
+	for _, multiplyAdds := range []float64{7840, 668672} {
+		fmt.Printf("%.0f multiply-adds: %s\n", multiplyAdds, backend.GoFor(multiplyAdds))
 	}
 	// Output:
-	// perceptron: 7840 weights, go:ops_sequential
-	// mlp: 668672 weights, go
+	// 7840 multiply-adds: go:ops_sequential
+	// 668672 multiply-adds: go
 }

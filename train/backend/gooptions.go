@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gomlx/compute"
-	"github.com/neurona/neurona/models"
 )
 
 // goOptions are the options GoMLX's Go backend (compute v0.1.2,
@@ -71,35 +70,26 @@ func unknownGoOption(name, opt string) error {
 
 // smallModelWeights is the size under which the Go backend runs a model's
 // operations one after the other ("ops_sequential") instead of in parallel:
-// its ops are then too small to repay the scheduling. The perceptron (7,850
-// weights) trains faster sequentially, a 784-64-10 MLP (50,816) and the
-// default MLP slower; docs/performance.md ("The perceptron") has the
-// measurements.
+// its ops are then too small to repay the scheduling. The perceptron (7,840
+// multiply-adds per example) trains faster sequentially, a 784-64-10 MLP
+// (50,816) and the default MLP slower; docs/performance.md ("The
+// perceptron") has the measurements.
 const smallModelWeights = 20_000
 
-// GoFor returns the Go backend configuration neurona uses for spec (a
-// normalized spec) when the plain Go backend was chosen, not when options
-// were given: "go:ops_sequential" for a model under 20,000 weights, "go"
-// for the others.
-func GoFor(spec models.Spec) string {
-	if Weights(spec) < smallModelWeights {
+// GoFor returns the Go backend configuration neurona uses for a model of
+// multiplyAdds per example's forward pass (models.Size.MultiplyAdds: one
+// per weight of a dense layer, what a forward pass costs) when the plain Go
+// backend was chosen, not when options were given: "go:ops_sequential" for
+// a model under 20,000, "go" for the others.
+//
+// It takes the count, not the model: this package runs graphs and knows no
+// model kind (what a model costs is the model's to say), so that a new
+// kind needs nothing here.
+func GoFor(multiplyAdds float64) string {
+	if multiplyAdds < smallModelWeights {
 		return Go + ":ops_sequential"
 	}
 	return Go
-}
-
-// Weights counts the entries of spec's weight matrices (a normalized
-// spec), the biases left out: one multiply-add per weight and example is
-// what a forward pass costs, so this is the size that decides how the Go
-// backend schedules a model, and what benchmarks count FLOPs by.
-func Weights(spec models.Spec) int {
-	in, weights := spec.Inputs, 0
-	for _, h := range spec.Hidden {
-		pieces := max(spec.MaxoutPieces, 1)
-		weights += in * h * pieces
-		in = h
-	}
-	return weights + in*spec.Classes
 }
 
 // Summary says what the backend named name (as New returns it) is, for a

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute/gobackend"
-	"github.com/neurona/neurona/models"
 )
 
 func TestGoBackendOptionsAreChecked(t *testing.T) {
@@ -54,44 +53,23 @@ func TestGoBackendOptionsAreChecked(t *testing.T) {
 	}
 }
 
+// Under 20,000 multiply-adds per example a model's operations run one at a
+// time; from there on in parallel.
 func TestGoForSmallModelsIsSequential(t *testing.T) {
 	for _, tc := range []struct {
-		spec models.Spec
-		want string
+		name         string
+		multiplyAdds float64
+		want         string
 	}{
-		{models.Spec{Name: models.Perceptron}, "go:ops_sequential"},
-		{models.Spec{Name: models.MLP, Hidden: []int{64}}, "go"},
-		{models.Spec{Name: models.MLP, Hidden: []int{}}, "go:ops_sequential"},
-		{models.Spec{Name: models.MLP}, "go"},
-	} {
-		spec, err := tc.spec.Normalize()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := GoFor(spec); got != tc.want {
-			t.Errorf("GoFor(%s) = %q, want %q", spec, got, tc.want)
-		}
-	}
-}
-
-func TestWeights(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		spec models.Spec
-		want int
-	}{
-		{"the perceptron has one 784x10 matrix", models.Spec{Name: models.Perceptron}, 784 * 10},
-		{"the default MLP chains its layers", models.Spec{Name: models.MLP}, 784*512 + 512*512 + 512*10},
-		{"an MLP without hidden layers is the perceptron's matrix", models.Spec{Name: models.MLP, Hidden: []int{}}, 784 * 10},
-		{"maxout multiplies the hidden matrices by its pieces", models.Spec{Name: models.MLP, Hidden: []int{64}, Activation: "maxout", MaxoutPieces: 3}, 784*64*3 + 64*10},
+		{"the perceptron (784x10) runs sequentially", 784 * 10, "go:ops_sequential"},
+		{"just under the threshold runs sequentially", smallModelWeights - 1, "go:ops_sequential"},
+		{"the threshold runs in parallel", smallModelWeights, "go"},
+		{"a 784-64-10 MLP runs in parallel", 784*64 + 64*10, "go"},
+		{"the default MLP runs in parallel", 784*512 + 512*512 + 512*10, "go"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			spec, err := tc.spec.Normalize()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := Weights(spec); got != tc.want {
-				t.Errorf("Weights(%s) = %d, want %d", spec, got, tc.want)
+			if got := GoFor(tc.multiplyAdds); got != tc.want {
+				t.Errorf("GoFor(%v) = %q, want %q", tc.multiplyAdds, got, tc.want)
 			}
 		})
 	}

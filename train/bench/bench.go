@@ -100,12 +100,13 @@ type EpochPoint struct {
 }
 
 // TrainFLOPs estimates the floating-point operations of one training step
-// of batch examples: a multiply-add per weight and example in the forward
+// of batch examples of a model of size: a multiply-add per weight and
+// example in the forward
 // pass (2 FLOPs), twice that in the backward pass (gradients of inputs and
 // of weights), so 6 per weight and example; activations, the loss and the
 // optimizer update are left out (they are O(units), not O(weights)).
-func TrainFLOPs(spec models.Spec, batch int) float64 {
-	return 6 * float64(backend.Weights(spec)) * float64(batch)
+func TrainFLOPs(size models.Size, batch int) float64 {
+	return 6 * size.MultiplyAdds * float64(batch)
 }
 
 // Run measures cfg on mnist, calling progress (when not nil) after each

@@ -32,8 +32,12 @@ func measure(ctx context.Context, bc Config, backendName string, batch int, mnis
 	if err := train.CheckMemory(cfg); err != nil {
 		return Result{}, err
 	}
+	size, err := cfg.Model.Size()
+	if err != nil {
+		return Result{}, err
+	}
 	if backendName == backend.Go {
-		backendName = backend.GoFor(cfg.Model)
+		backendName = backend.GoFor(size.MultiplyAdds)
 	}
 	trainIdx, _, err := data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)
 	if err != nil {
@@ -43,7 +47,7 @@ func measure(ctx context.Context, bc Config, backendName string, batch int, mnis
 		cfg.StepsPerCall = train.AutoStepsPerCall(cfg, backendName, len(trainIdx)/batch)
 		cfg.AutoStepsPerCall = true
 	}
-	r := Result{Model: cfg.Model.String(), Batch: batch, FLOPsPerStep: TrainFLOPs(cfg.Model, batch)}
+	r := Result{Model: cfg.Model.String(), Batch: batch, FLOPsPerStep: TrainFLOPs(size, batch)}
 	start := time.Now()
 	b, name, err := backend.NewWith(backendName, bc.CompileCache)
 	if err != nil {
