@@ -12,7 +12,8 @@
 // float64 and float32 that writes null where the value is not finite.
 // Go 1.26 has encoding/json/v2 only behind GOEXPERIMENT=jsonv2, which
 // neurona's build does not set, hence the module; with that experiment on,
-// the module is the standard library's package under another name.
+// the module is the standard library's package under another name
+// (fallback_jsonv2.go covers the one difference that makes).
 //
 // Only the types float64 and float32 are covered: a named float type
 // (type Seconds float64) with a NaN is refused, as encoding/json refuses it.
@@ -27,7 +28,6 @@ package safejson
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"math"
 
@@ -46,13 +46,13 @@ var options = jsonv2.JoinOptions(
 )
 
 // nullIfNotFinite writes null for NaN and ±Inf and leaves every other
-// value to the default encoding (errors.ErrUnsupported), so that a finite float,
+// value to the default encoding (useDefault), so that a finite float,
 // ",string" tag option included, is written as encoding/json writes it.
 func nullIfNotFinite[F float32 | float64](enc *jsontext.Encoder, f F) error {
 	if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
 		return enc.WriteToken(jsontext.Null)
 	}
-	return errors.ErrUnsupported
+	return useDefault
 }
 
 // Marshal is json.Marshal with non-finite floats written as null.
