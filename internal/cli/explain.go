@@ -96,7 +96,7 @@ func explainRun(e *env, o *explainOptions) error {
 	if err != nil {
 		return err
 	}
-	w, err := viz.Explain(c.Variables, shape, saved.Model.Layout, o.units)
+	w, err := viz.Explain(c.Variables, shape, saved.Model, o.units)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Dir, err)
 	}

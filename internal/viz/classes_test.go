@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/runfolder"
 )
@@ -270,28 +271,29 @@ func TestExplainOtherShapes(t *testing.T) {
 	tests := []struct {
 		name     string
 		vars     []checkpoint.Variable
+		spec     models.Spec
 		shape    runfolder.DataShape
 		err      error
 		title    string
 		captions []string
 	}{
 		{"a perceptron of three named classes: a map per class, captioned with its name",
-			[]checkpoint.Variable{float32Var(PerceptronWeights, []int{3, pixels}, perc)}, shape, nil,
-			"each class's detector", []string{"cat", "dog", "bird"}},
+			[]checkpoint.Variable{float32Var("/perceptron/dense/weights", []int{3, pixels}, perc)}, models.Spec{Name: models.Perceptron, Inputs: pixels, Classes: 3}, shape, nil,
+			"each class's score", []string{"cat", "dog", "bird"}},
 		{"an output layer of three unnamed classes",
-			[]checkpoint.Variable{float32Var(OutputWeights, []int{pixels, 3}, perc)},
+			[]checkpoint.Variable{float32Var("/output/dense/weights", []int{pixels, 3}, perc)}, models.Spec{Name: models.MLP, Inputs: pixels, Classes: 3, Hidden: []int{}},
 			runfolder.DataShape{Classes: data.Classes{N: 3}, ImageRows: otherRows, ImageCols: otherCols}, nil,
 			"each class's score", []string{"class 0", "class 1", "class 2"}},
 		{"an unknown image size",
-			[]checkpoint.Variable{float32Var(PerceptronWeights, []int{3, pixels}, perc)},
+			[]checkpoint.Variable{float32Var("/perceptron/dense/weights", []int{3, pixels}, perc)}, models.Spec{Name: models.Perceptron, Inputs: pixels, Classes: 3},
 			runfolder.DataShape{Classes: animals}, ErrNoImageSize, "", nil},
 		{"weights of another image size",
-			[]checkpoint.Variable{float32Var(PerceptronWeights, []int{3, pixels}, perc)},
+			[]checkpoint.Variable{float32Var("/perceptron/dense/weights", []int{3, pixels}, perc)}, models.Spec{Name: models.Perceptron, Inputs: pixels, Classes: 3},
 			runfolder.DataShape{Classes: animals, ImageRows: 10, ImageCols: 10}, nil, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, err := Explain(tt.vars, tt.shape, "", 16)
+			w, err := Explain(tt.vars, tt.shape, tt.spec, 16)
 			if tt.captions == nil && tt.err == nil {
 				if err == nil || !strings.Contains(err.Error(), "10x10") {
 					t.Errorf("error %v, want one naming the 10x10 pixels expected", err)

@@ -396,6 +396,13 @@ func float32Var(path string, shape []int, values []float32) checkpoint.Variable 
 
 func TestExplain(t *testing.T) {
 	const pixels = side * side
+	// Where the models keep their first layer's weights, as every
+	// checkpoint written holds them.
+	const (
+		percWeights   = "/perceptron/dense/weights"
+		hiddenWeights = "/hidden_0/dense/weights"
+		outputWeights = "/output/dense/weights"
+	)
 	// The perceptron's [10, 784]: digit d's row is d+1 everywhere.
 	perc := make([]float32, 10*pixels)
 	for i := range perc {
@@ -418,7 +425,7 @@ func TestExplain(t *testing.T) {
 	tests := []struct {
 		name       string
 		vars       []checkpoint.Variable
-		layout     string
+		spec       models.Spec
 		units      int
 		err        error
 		title      string
@@ -426,30 +433,30 @@ func TestExplain(t *testing.T) {
 		firstPixel []float32 // each map's pixel 0
 	}{
 		{"the perceptron's ten digit detectors",
-			[]checkpoint.Variable{float32Var(PerceptronWeights, []int{10, pixels}, perc)}, "", 16, nil,
-			"Perceptron", []string{"digit 0", "digit 1"}, []float32{1, 2, 3}},
+			[]checkpoint.Variable{float32Var(percWeights, []int{10, pixels}, perc)}, models.Spec{Name: models.Perceptron, Inputs: pixels, Classes: 10}, 16, nil,
+			"perceptron 784-10", []string{"digit 0", "digit 1"}, []float32{1, 2, 3}},
 		{"the averaged perceptron's detectors are its averaged weights",
-			[]checkpoint.Variable{float32Var(PerceptronWeights, []int{10, pixels}, make([]float32, 10*pixels)),
-				float32Var(AveragedPerceptronWeights, []int{10, pixels}, perc)}, "", 16, nil,
-			"Perceptron", []string{"digit 0", "digit 1"}, []float32{1, 2, 3}},
+			[]checkpoint.Variable{float32Var(percWeights, []int{10, pixels}, make([]float32, 10*pixels)),
+				float32Var("/"+models.AveragedScope+percWeights, []int{10, pixels}, perc)}, models.Spec{Name: models.Perceptron, Inputs: pixels, Classes: 10}, 16, nil,
+			"perceptron 784-10", []string{"digit 0", "digit 1"}, []float32{1, 2, 3}},
 		{"an MLP's strongest first-layer units, by L2 norm",
-			[]checkpoint.Variable{float32Var(FirstHiddenWeights, []int{pixels, 5}, mlp)}, "", 3, nil,
+			[]checkpoint.Variable{float32Var(hiddenWeights, []int{pixels, 5}, mlp)}, models.Spec{Name: models.MLP, Inputs: pixels, Classes: 10, Hidden: []int{5}}, 3, nil,
 			"3 of its 5 units", []string{"unit 3: 9.49", "unit 4: 4.00", "unit 2: 2.00"}, []float32{3, 4, 2}},
 		{"an MLP's strongest first-layer units, its weights one row per unit",
-			[]checkpoint.Variable{float32Var(FirstHiddenWeights, []int{5, pixels}, mlpRows)}, models.LayoutOutputsInputs, 3, nil,
+			[]checkpoint.Variable{float32Var(hiddenWeights, []int{5, pixels}, mlpRows)}, models.Spec{Name: models.MLP, Inputs: pixels, Classes: 10, Hidden: []int{5}, Layout: models.LayoutOutputsInputs}, 3, nil,
 			"3 of its 5 units", []string{"unit 3: 9.49", "unit 4: 4.00", "unit 2: 2.00"}, []float32{3, 4, 2}},
 		{"an MLP without hidden layers: its output weights per digit",
-			[]checkpoint.Variable{float32Var(OutputWeights, []int{pixels, 5}, mlp)}, "", 16, nil,
-			"Output layer", []string{"digit 0"}, []float32{0, 1, 2}},
+			[]checkpoint.Variable{float32Var(outputWeights, []int{pixels, 5}, mlp)}, models.Spec{Name: models.MLP, Inputs: pixels, Classes: 5, Hidden: []int{}}, 16, nil,
+			"mlp 784-5", []string{"digit 0"}, []float32{0, 1, 2}},
 		{"an MLP without hidden layers, one row per class",
-			[]checkpoint.Variable{float32Var(OutputWeights, []int{5, pixels}, mlpRows)}, models.LayoutOutputsInputs, 16, nil,
-			"Output layer", []string{"digit 0"}, []float32{0, 1, 2}},
+			[]checkpoint.Variable{float32Var(outputWeights, []int{5, pixels}, mlpRows)}, models.Spec{Name: models.MLP, Inputs: pixels, Classes: 5, Hidden: []int{}, Layout: models.LayoutOutputsInputs}, 16, nil,
+			"mlp 784-5", []string{"digit 0"}, []float32{0, 1, 2}},
 		{"no layer on the pixels",
-			[]checkpoint.Variable{float32Var("/hidden_1/dense/weights", []int{32, 32}, make([]float32, 32*32))}, "", 16, ErrNoPixelWeights, "", nil, nil},
+			[]checkpoint.Variable{float32Var("/hidden_1/dense/weights", []int{32, 32}, make([]float32, 32*32))}, models.Spec{Name: models.MLP, Inputs: pixels, Classes: 10, Hidden: []int{5}}, 16, ErrNoPixelWeights, "", nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, err := Explain(tt.vars, mnistShape, tt.layout, tt.units)
+			w, err := Explain(tt.vars, mnistShape, tt.spec, tt.units)
 			if !errors.Is(err, tt.err) {
 				t.Fatalf("error %v, want %v", err, tt.err)
 			}
@@ -473,12 +480,11 @@ func TestExplain(t *testing.T) {
 	}
 	t.Run("malformed variables are errors, not panics", func(t *testing.T) {
 		for _, v := range []checkpoint.Variable{
-			float32Var(PerceptronWeights, []int{10, 100}, make([]float32, 1000)),
-			float32Var(PerceptronWeights, []int{10, pixels}, make([]float32, 10)),
-			{Path: PerceptronWeights, DType: "Int32", Shape: []int{10, pixels}, Data: make([]byte, 4*10*pixels)},
-			float32Var(FirstHiddenWeights, []int{pixels}, make([]float32, pixels)),
+			float32Var(percWeights, []int{10, 100}, make([]float32, 1000)),
+			float32Var(percWeights, []int{10, pixels}, make([]float32, 10)),
+			{Path: percWeights, DType: "Int32", Shape: []int{10, pixels}, Data: make([]byte, 4*10*pixels)},
 		} {
-			if _, err := Explain([]checkpoint.Variable{v}, mnistShape, "", 16); err == nil {
+			if _, err := Explain([]checkpoint.Variable{v}, mnistShape, models.Spec{Name: models.Perceptron, Inputs: pixels, Classes: 10}, 16); err == nil {
 				t.Errorf("%s %s %v with %d bytes: no error", v.Path, v.DType, v.Shape, len(v.Data))
 			}
 		}

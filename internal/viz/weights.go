@@ -15,22 +15,6 @@ import (
 	"github.com/neurona/neurona/train/runfolder"
 )
 
-// Variables whose weights Explain draws, and their layouts.
-const (
-	// PerceptronWeights is [classes, inputs]: one row per class.
-	PerceptronWeights = "/perceptron/dense/weights"
-	// AveragedPerceptronWeights is the averaged perceptron's average of
-	// PerceptronWeights (config.Config.Average), which it predicts with.
-	AveragedPerceptronWeights = "/" + models.AveragedScope + PerceptronWeights
-	// FirstHiddenWeights is an MLP's first layer, [inputs, units]
-	// (input-major: unit j's weights are column j), or [units, inputs]
-	// with models.LayoutOutputsInputs.
-	FirstHiddenWeights = "/hidden_0/dense/weights"
-	// OutputWeights is an MLP's output layer, [inputs, classes] (or
-	// [classes, inputs]); without hidden layers its inputs are the pixels.
-	OutputWeights = "/output/dense/weights"
-)
-
 // ErrNoPixelWeights is returned by Explain for a checkpoint without a
 // layer whose inputs are the image's pixels.
 var ErrNoPixelWeights = errors.New("viz: no layer with one weight per pixel")
@@ -49,37 +33,49 @@ type WeightMaps struct {
 }
 
 // Explain returns what a checkpoint's first layer looks at, its inputs
-// being the pixels of images of shape.ImageRows x shape.ImageCols: for the
-// perceptron (and an MLP without hidden layers) one weight image per
-// class, captioned with its label (shape.Classes.Label: "digit 3", "cat");
-// for an MLP the units of the first hidden layer with the largest L2 norm
-// of incoming weights, at most units of them.
-//
-// layout is the MLP's weight layout (models.Spec.Layout): "" for weights of
-// [inputs, units], models.LayoutOutputsInputs for [units, inputs].
-func Explain(vars []checkpoint.Variable, shape runfolder.DataShape, layout string, units int) (*WeightMaps, error) {
-	inputMajor := layout != models.LayoutOutputsInputs
+// being the pixels of images of shape.ImageRows x shape.ImageCols: for a
+// model of one layer (the perceptron, an MLP without hidden layers) one
+// weight image per class, captioned with its label (shape.Classes.Label:
+// "digit 3", "cat"); else the units of the first layer with the largest L2
+// norm of incoming weights, at most units of them. spec is the checkpoint's
+// model: its layers (models.Model.Layers) say where the first layer's
+// weights are and how they are laid out. Where the run averaged its
+// weights (models.AveragedScope), the average is drawn: it is what the
+// model predicts with.
+func Explain(vars []checkpoint.Variable, shape runfolder.DataShape, spec models.Spec, units int) (*WeightMaps, error) {
 	rows, cols := shape.ImageRows, shape.ImageCols
 	if rows < 1 || cols < 1 {
 		return nil, fmt.Errorf("%w (%dx%d is not one)", ErrNoImageSize, rows, cols)
 	}
+	m, err := models.New(spec)
+	if err != nil {
+		return nil, fmt.Errorf("viz: %w", err)
+	}
+	layers := m.Layers()
+	first := layers[0]
+	if first.Op != models.OpDense {
+		return nil, ErrNoPixelWeights
+	}
+	weights := first.Params()[0].Name
 	byPath := map[string]checkpoint.Variable{}
 	for _, v := range vars {
 		byPath[v.Path] = v
 	}
-	pixels := rows * cols
+	v, ok := byPath["/"+models.AveragedScope+weights]
+	if !ok {
+		if v, ok = byPath[weights]; !ok {
+			return nil, ErrNoPixelWeights
+		}
+	}
+	w, err := floats(v, rows, cols, first.Layout != models.LayoutOutputsInputs)
+	if err != nil {
+		return nil, err
+	}
 	classes := shape.Classes
 	noun := classes.Noun()
-	if v, ok := byPath[AveragedPerceptronWeights]; ok {
-		byPath[PerceptronWeights] = v // the weights it predicts with
-	}
-	if v, ok := byPath[PerceptronWeights]; ok {
-		w, err := floats(v, rows, cols, false)
-		if err != nil {
-			return nil, err
-		}
+	if len(layers) == 1 {
 		return &WeightMaps{
-			Title:    fmt.Sprintf("Perceptron weights: what each %s's detector looks for", noun),
+			Title:    fmt.Sprintf("Weights of the %s: what each %s's score looks for", m.Spec(), noun),
 			Note:     fmt.Sprintf("blue pixels raise the %s's score, red ones lower it, white ones are ignored", noun),
 			Rows:     rows,
 			Cols:     cols,
@@ -87,51 +83,30 @@ func Explain(vars []checkpoint.Variable, shape runfolder.DataShape, layout strin
 			Captions: classCaptions(classes, len(w)),
 		}, nil
 	}
-	if v, ok := byPath[FirstHiddenWeights]; ok {
-		w, err := floats(v, rows, cols, inputMajor)
-		if err != nil {
-			return nil, err
+	norms := make([]float64, len(w))
+	for j, m := range w {
+		for _, x := range m {
+			norms[j] += float64(x) * float64(x)
 		}
-		norms := make([]float64, len(w))
-		for j, m := range w {
-			for _, x := range m {
-				norms[j] += float64(x) * float64(x)
-			}
-			norms[j] = math.Sqrt(norms[j])
-		}
-		order := make([]int, len(w))
-		for j := range order {
-			order[j] = j
-		}
-		slices.SortStableFunc(order, func(a, b int) int { return -cmpFloat(norms[a], norms[b]) })
-		order = order[:min(max(units, 1), len(order))]
-		out := &WeightMaps{
-			Title: fmt.Sprintf("First hidden layer: the %d of its %d units with the largest incoming weights", len(order), len(w)),
-			Note:  "caption: unit and the L2 norm of its weights; blue pixels raise the unit's input, red ones lower it",
-			Rows:  rows,
-			Cols:  cols,
-		}
-		for _, j := range order {
-			out.Maps = append(out.Maps, w[j])
-			out.Captions = append(out.Captions, fmt.Sprintf("unit %d: %.2f", j, norms[j]))
-		}
-		return out, nil
+		norms[j] = math.Sqrt(norms[j])
 	}
-	if v, ok := byPath[OutputWeights]; ok && len(v.Shape) == 2 && v.Shape[map[bool]int{true: 0, false: 1}[inputMajor]] == pixels {
-		w, err := floats(v, rows, cols, inputMajor)
-		if err != nil {
-			return nil, err
-		}
-		return &WeightMaps{
-			Title:    fmt.Sprintf("Output layer weights (no hidden layers): what each %s's score looks for", noun),
-			Note:     fmt.Sprintf("blue pixels raise the %s's score, red ones lower it, white ones are ignored", noun),
-			Rows:     rows,
-			Cols:     cols,
-			Maps:     w,
-			Captions: classCaptions(classes, len(w)),
-		}, nil
+	order := make([]int, len(w))
+	for j := range order {
+		order[j] = j
 	}
-	return nil, ErrNoPixelWeights
+	slices.SortStableFunc(order, func(a, b int) int { return -cmpFloat(norms[a], norms[b]) })
+	order = order[:min(max(units, 1), len(order))]
+	out := &WeightMaps{
+		Title: fmt.Sprintf("First hidden layer: the %d of its %d units with the largest incoming weights", len(order), len(w)),
+		Note:  "caption: unit and the L2 norm of its weights; blue pixels raise the unit's input, red ones lower it",
+		Rows:  rows,
+		Cols:  cols,
+	}
+	for _, j := range order {
+		out.Maps = append(out.Maps, w[j])
+		out.Captions = append(out.Captions, fmt.Sprintf("unit %d: %.2f", j, norms[j]))
+	}
+	return out, nil
 }
 
 func cmpFloat(a, b float64) int {
