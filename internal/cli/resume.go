@@ -40,18 +40,18 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 		if notConfig[name] {
 			continue
 		}
-		f, ok := configFlags[name]
+		f, ok := config.Lookup(name)
 		if !ok {
 			return nil, usagef("--%s cannot be combined with --resume", name)
 		}
-		if f.resumable {
-			f.copy(&merged, o.cfg)
+		if f.Resume {
+			f.Copy(&merged, o.cfg)
 			continue
 		}
 		// Any other flag must agree with the checkpoint: compare the whole
 		// configuration, before and after applying it.
 		probe := saved
-		f.copy(&probe, o.cfg)
+		f.Copy(&probe, o.cfg)
 		if fmt.Sprintf("%+v", probe) != fmt.Sprintf("%+v", saved) {
 			return nil, usagef("--%s conflicts with the checkpoint %s, which was trained with %s (a resumed run keeps its configuration; "+
 				"it may change only %s)", name, c.Dir, describe(saved), changeable())
@@ -78,7 +78,7 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 	}
 	merged.Backend, merged.Progress = o.cfg.Backend, o.cfg.Progress
 	if err := merged.Validate(); err != nil {
-		return nil, usagef("%s", trimSentinel(err))
+		return nil, o.settingError(err)
 	}
 	o.cfg = merged
 	return c, nil
@@ -87,9 +87,9 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 // changeable lists the flags a resumed run accepts.
 func changeable() string {
 	var names []string
-	for name, f := range configFlags {
-		if f.resumable {
-			names = append(names, "--"+name)
+	for _, f := range config.Fields {
+		if f.Resume {
+			names = append(names, "--"+f.Key)
 		}
 	}
 	for name := range notConfig {

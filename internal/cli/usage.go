@@ -19,8 +19,13 @@ const helpWidth = 100
 
 // setGroup puts the flags names of cmd under the help heading group.
 func setGroup(cmd *cobra.Command, group string, names ...string) {
+	setFlagGroup(cmd.Flags(), group, names...)
+}
+
+// setFlagGroup puts the flags names of fs under the help heading group.
+func setFlagGroup(fs *pflag.FlagSet, group string, names ...string) {
 	for _, name := range names {
-		if err := cmd.Flags().SetAnnotation(name, annotationGroup, []string{group}); err != nil {
+		if err := fs.SetAnnotation(name, annotationGroup, []string{group}); err != nil {
 			panic(err) // a programming error: the flag is defined just before
 		}
 	}
