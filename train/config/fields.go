@@ -171,7 +171,7 @@ var Fields = []Field{
 		Help: "how a call runs its steps: " + strings.Join(Loops, " (a loop in the graph, compiled once) or ") +
 			" (written out one after the other); same results (default: while where it compiles)",
 		Ptr:  func(c *Config) any { return &c.Loop },
-		When: func(c Config) bool { return c.Loop != "" }, Only: "a loop given"},
+		When: func(c Config) bool { return c.Loop != "" }},
 	{Key: "autodiff", Group: GroupPerformance,
 		Help: "take the gradients from GoMLX's autodiff instead of the model's hand-written backward pass (the same gradients within float32 rounding; a slower step on the Go backend; maxout always uses autodiff)",
 		Ptr:  func(c *Config) any { return &c.Autodiff }},

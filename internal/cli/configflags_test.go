@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/neurona/neurona/internal/field"
+	"github.com/neurona/neurona/train/config"
+)
+
+// TestTrainFlagsAreTheConfigurationFields: each field of the configuration
+// is a flag of train of the same name, type, group and help, and bench's
+// configuration flags are train's.
+func TestTrainFlagsAreTheConfigurationFields(t *testing.T) {
+	trainFlags := newCmdTrain(testEnv(io.Discard), nil).Flags()
+	benchFlags := newCmdBench(testEnv(io.Discard), nil).Flags()
+	for _, f := range config.Fields {
+		t.Run(f.Key, func(t *testing.T) {
+			fl := trainFlags.Lookup(f.Key)
+			if fl == nil {
+				t.Fatal("not a flag of train")
+			}
+			if fl.Value.Type() != f.Type() || !strings.HasPrefix(fl.Usage, f.HelpText(flagSpell)) {
+				t.Errorf("flag of type %s, help %q; want %s, %q", fl.Value.Type(), fl.Usage, f.Type(), f.HelpText(flagSpell))
+			}
+			if g := fl.Annotations[annotationGroup]; len(g) != 1 || g[0] != f.Group {
+				t.Errorf("listed under %v, want %q", g, f.Group)
+			}
+			isBench := slices.Contains(benchFields, f.Key) || slices.Contains(benchRecipeFields, f.Key)
+			if b := benchFlags.Lookup(f.Key); isBench && b.Usage != fl.Usage {
+				t.Errorf("bench's help %q differs from train's %q", b.Usage, fl.Usage)
+			}
+		})
+	}
+	for _, key := range append(slices.Clone(benchFields), benchRecipeFields...) {
+		if benchFlags.Lookup(key) == nil {
+			t.Errorf("bench lacks --%s", key)
+		}
+	}
+}
+
+// TestSweepFlagsComeFromTheDeclarations: what a sweep may not vary, or not
+// give at all, is what train's flags declare.
+func TestSweepFlagsComeFromTheDeclarations(t *testing.T) {
+	flags := sweepFlags(testEnv(io.Discard))
+	fixed := slices.Sorted(maps.Keys(flags.FixedOnly))
+	never := slices.Sorted(maps.Keys(flags.Never))
+	if want := []string{"backend", "classes", "config", "data-dir", "download", "progress"}; !slices.Equal(fixed, want) {
+		t.Errorf("fixed-only flags %v, want %v", fixed, want)
+	}
+	if want := []string{"print-config", "resume", "run-dir"}; !slices.Equal(never, want) {
+		t.Errorf("never-given flags %v, want %v", never, want)
+	}
+	for _, f := range config.Fields {
+		if !flags.Known(f.Key) {
+			t.Errorf("--%s is not known to the sweep", f.Key)
+		}
+	}
+	if flags.Known("no-restore-best") {
+		t.Error("the hidden --no-restore-best is known to the sweep")
+	}
+}
+
+// TestResumeMayChangeWhatTheFieldsSay: the flags a resumed run may change
+// are the fields declared so, and the flags that do not describe the run.
+func TestResumeMayChangeWhatTheFieldsSay(t *testing.T) {
+	for _, f := range config.Fields {
+		listed := strings.Contains(changeable()+",", "--"+f.Key+",")
+		if listed != f.Resume {
+			t.Errorf("--%s listed as changeable: %t, declared: %t", f.Key, listed, f.Resume)
+		}
+	}
+}
+
+// TestFieldErrorsReadAsFlags: an error about a setting reads as its flag,
+// a word quoted.
+func TestFieldErrorsReadAsFlags(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		err  *field.Error
+		want string
+	}{
+		{"a number out of bounds", field.Errorf("lr", "0", "must be a number > 0"), "--lr 0 (must be a number > 0)"},
+		{"an unknown word, quoted", field.Errorf("loop", "scan", "accepted: while, unroll"), `--loop "scan" (accepted: while, unroll)`},
+		{"a setting where it does not apply", field.Errorf("average", "", "applies to model perceptron only"), "--average applies to model perceptron only"},
+		{"a value with an escape sequence, quoted safely", field.Errorf("optimizer", "\x1b[31m", "accepted: sgd"), `--optimizer "\x1b[31m" (accepted: sgd)`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fieldMessage(tt.err); got != tt.want {
+				t.Errorf("%q, want %q", got, tt.want)
+			}
+		})
+	}
+}
