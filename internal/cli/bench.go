@@ -166,11 +166,11 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches string, minSeco
 	for _, key := range append(slices.Clone(benchFields), benchRecipeFields...) {
 		given[key] = fs.Changed(key)
 	}
-	if err := checkKinds(o.fields, given); err != nil {
-		return settingError(err)
-	}
 	base := config.Defaults(model)
 	applyGiven(&base, o.fields, given)
+	if err := checkApplies(base, given); err != nil {
+		return settingError(err)
+	}
 	if o.cfg.MaxEpochs > 0 {
 		base.Epochs = o.cfg.MaxEpochs // the schedule spans them and the warm-up is checked against them
 	}

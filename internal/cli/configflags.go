@@ -90,19 +90,25 @@ func applyGiven(dst *config.Config, src config.Config, given map[string]bool) {
 	}
 }
 
-// checkKinds refuses a flag given in c for a model kind it does not apply
-// to (--activation for the perceptron), which the kind would otherwise
-// drop without a word; given empty (--hidden "") it says nothing.
-func checkKinds(c config.Config, given map[string]bool) error {
-	model := c.Model.Name
-	kind, err := models.Lookup(model)
+// checkApplies refuses a flag given for a configuration c it does not
+// apply to, as Validate would, in the command line's words: --activation
+// for the perceptron (which the kind would otherwise drop without a word),
+// --momentum with --optimizer adam. A model's field that applies to the
+// kind but not to the rest of the model (--maxout-pieces with --activation
+// relu) the kind drops, so that a sweep may combine them; given empty
+// (--hidden "") a field says nothing.
+func checkApplies(c config.Config, given map[string]bool) error {
+	kind, err := models.Lookup(c.Model.Name)
 	if err != nil {
 		return nil // Validate names the models
 	}
 	for i := range config.Fields {
 		f := &config.Fields[i]
-		if f.Kinds && given[f.Key] && !kind.Uses(f.Key) && !f.IsZero(c) {
-			return field.Errorf(f.Key, "", "applies to --model %s only", strings.Join(f.KindsUsing(), ", "))
+		if !given[f.Key] || f.IsZero(c) {
+			continue
+		}
+		if (f.Kinds && !kind.Uses(f.Key)) || (!f.Spec && !f.Applies(c)) {
+			return field.Errorf(f.Key, "", "applies to %s", f.AppliesTo(flagSpell))
 		}
 	}
 	return nil

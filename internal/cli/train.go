@@ -85,6 +85,8 @@ func defineTrainFlags(fs *pflag.FlagSet, o *trainOptions) {
 	fs.SortFlags = false
 	o.cfg = flagDefaults()
 	c := &o.cfg
+	// train's own flags, listed among the fields: before a group's, after
+	// a field, after a group's.
 	before := map[string]func(){
 		config.GroupData: func() {
 			fs.StringVar(&o.data.DataDir, "data-dir", "", "data folder in MNIST's format: its four IDX files and optionally classes.txt (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
@@ -113,9 +115,14 @@ func defineTrainFlags(fs *pflag.FlagSet, o *trainOptions) {
 			}
 		},
 		config.GroupPerformance: func() {
-			fs.StringVar(&o.onDevice, "data-on-device", "auto", "keep the training data on the device and gather batches there: auto (on for every backend but go), on, off")
 			compileCacheFlag(fs, &o.cache)
-			setFlagGroup(fs, config.GroupPerformance, "data-on-device", "compile-cache")
+			setFlagGroup(fs, config.GroupPerformance, "compile-cache")
+		},
+	}
+	afterField := map[string]func(){
+		"loop": func() {
+			fs.StringVar(&o.onDevice, "data-on-device", "auto", "keep the training data on the device and gather batches there: auto (on for every backend but go), on, off")
+			setFlagGroup(fs, config.GroupPerformance, "data-on-device")
 		},
 	}
 	for _, group := range config.Groups {
@@ -126,6 +133,9 @@ func defineTrainFlags(fs *pflag.FlagSet, o *trainOptions) {
 			if f := &config.Fields[i]; f.Group == group {
 				defineField(fs, f, c)
 				setFlagGroup(fs, group, f.Key)
+				if define := afterField[f.Key]; define != nil {
+					define()
+				}
 			}
 		}
 		if define := after[group]; define != nil {
@@ -183,11 +193,11 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 		delete(set, "no-restore-best")
 		set["restore-best"] = true
 	}
-	if err := checkKinds(*c, set); err != nil {
-		return o.settingError(err)
-	}
 	def := config.Defaults(c.Model.Name)
 	applyGiven(&def, *c, set)
+	if err := checkApplies(def, set); err != nil {
+		return o.settingError(err)
+	}
 	if def.ValSplit == 0 && !set["restore-best"] {
 		def.RestoreBest = false // nothing to choose the best epoch by
 	}

@@ -159,11 +159,7 @@ func (c *Config) Validate() error {
 		if f.Spec || f.Applies(*c) || isZero(f.Get(*c)) {
 			continue
 		}
-		only := f.Only
-		if f.Kinds {
-			only = "model " + strings.Join(f.KindsUsing(), ", ")
-		}
-		return field.Errorf(f.Key, "", "applies to %s only", only).Wrapping(ErrConfig)
+		return field.Errorf(f.Key, "", "applies to %s", f.AppliesTo(plainKey)).Wrapping(ErrConfig)
 	}
 	if c.ValSplit == 0 && (c.Patience > 0 || c.RestoreBest) {
 		key := "restore-best"
@@ -174,6 +170,10 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// plainKey spells a setting as its key: an error of the engine names no
+// front end's flag.
+func plainKey(key string) string { return key }
 
 // isZero reports whether v, a field's value, is its type's zero value.
 func isZero(v any) bool {

@@ -56,8 +56,9 @@ type Field struct {
 	// When, if not nil, says whether the setting applies to c, beyond
 	// Kinds: a written configuration leaves out the settings that do not.
 	When func(c Config) bool
-	// Only says in words where When holds ("optimizer sgd"): a value given
-	// where it does not is refused as "applies to " + Only + " only".
+	// Only says where When holds, naming settings as {key} as Help does
+	// ("{optimizer} sgd only"): a value given where it does not is refused
+	// as "applies to " + Only.
 	Only string
 }
 
@@ -87,7 +88,7 @@ var Fields = []Field{
 		Words: models.Activations, Ptr: func(c *Config) any { return &c.Model.Activation }},
 	{Key: "maxout-pieces", Group: GroupModel, Spec: true, Help: "linear pieces per unit for {activation} maxout (default 2)", Kinds: true,
 		Ptr:  func(c *Config) any { return &c.Model.MaxoutPieces },
-		When: func(c Config) bool { return c.Model.Activation == "maxout" }, Only: "activation maxout"},
+		When: func(c Config) bool { return c.Model.Activation == "maxout" }, Only: "{activation} maxout only"},
 	{Key: "loss", Group: GroupModel, Spec: true, Help: "MLP output layer and loss: " + strings.Join(models.Losses, ", ") + " (the perceptron uses its own criterion)",
 		Kinds: true, Words: models.Losses, Ptr: func(c *Config) any { return &c.Model.Loss }},
 
@@ -99,11 +100,11 @@ var Fields = []Field{
 	{Key: "momentum", Group: GroupOptimization, Help: "momentum for {optimizer} sgd",
 		Ptr:     func(c *Config) any { return &c.Momentum },
 		Accepts: "in [0, 1)", OK: func(c *Config) bool { return c.Momentum >= 0 && c.Momentum < 1 },
-		When: func(c Config) bool { return c.Optimizer == "sgd" }, Only: "optimizer sgd"},
+		When: func(c Config) bool { return c.Optimizer == "sgd" }, Only: "{optimizer} sgd only (adam and adamw have their own moments)"},
 	{Key: "weight-decay", Group: GroupOptimization, Help: "weight decay for adam/adamw (adamw default 0.01)",
 		Ptr:     func(c *Config) any { return &c.WeightDecay },
 		Accepts: ">= 0", OK: func(c *Config) bool { return c.WeightDecay >= 0 },
-		When: func(c Config) bool { return c.Optimizer != "sgd" }, Only: "optimizers adam and adamw"},
+		When: func(c Config) bool { return c.Optimizer != "sgd" }, Only: "{optimizer} adam and adamw only"},
 	{Key: "schedule", Group: GroupOptimization, Help: "learning-rate schedule: " + strings.Join(Schedules, ", "), Words: Schedules, Recipe: true,
 		Ptr: func(c *Config) any { return &c.Schedule }},
 	{Key: "warmup", Group: GroupOptimization, Help: "linear learning-rate warm-up before {schedule}, in epochs, fractions allowed", Recipe: true,
@@ -236,6 +237,15 @@ func (f *Field) Applies(c Config) bool {
 		}
 	}
 	return f.When == nil || f.When(c)
+}
+
+// AppliesTo says where f applies, its settings spelled by spell: "{model}
+// perceptron only" for a field of some kinds (Kinds), else Only.
+func (f *Field) AppliesTo(spell func(key string) string) string {
+	if f.Kinds {
+		return spell("model") + " " + strings.Join(f.KindsUsing(), ", ") + " only"
+	}
+	return SpellKeys(f.Only, spell)
 }
 
 // IsZero reports whether f's value in c is its type's zero value (an

@@ -65,7 +65,7 @@ func TestFieldsAreWellFormed(t *testing.T) {
 			if !slices.Contains(Groups, f.Group) {
 				t.Errorf("group %q is not one of Groups", f.Group)
 			}
-			SpellKeys(f.Help, func(key string) string {
+			SpellKeys(f.Help+f.Only, func(key string) string {
 				if _, ok := Lookup(key); !ok {
 					t.Errorf("help names {%s}, which is no field", key)
 				}
@@ -114,7 +114,7 @@ func TestValidateNamesTheSetting(t *testing.T) {
 		{"a zero learning rate", mlp(func(c *Config) { c.LR = 0 }), "lr", "0", "must be a number > 0"},
 		{"an unknown optimizer lists the accepted ones", mlp(func(c *Config) { c.Optimizer = "lbfgs" }), "optimizer", "lbfgs", "accepted: sgd, adam, adamw"},
 		{"momentum with adam", mlp(func(c *Config) { c.Momentum = 0.9 }), "momentum", "", "applies to optimizer sgd only"},
-		{"weight decay with sgd", mlp(func(c *Config) { c.Optimizer, c.WeightDecay = "sgd", 0.1 }), "weight-decay", "", "applies to optimizers adam and adamw only"},
+		{"weight decay with sgd", mlp(func(c *Config) { c.Optimizer, c.WeightDecay = "sgd", 0.1 }), "weight-decay", "", "applies to optimizer adam and adamw only"},
 		{"averaging the mlp", mlp(func(c *Config) { c.Average = true }), "average", "", "applies to model perceptron only"},
 		{"a warm-up longer than the run", mlp(func(c *Config) { c.Warmup = 9 }), "warmup", "9", "must be 0 to epochs"},
 		{"a NaN tolerance", mlp(func(c *Config) { c.Tol = nanValue() }), "tol", "NaN", "must be >= 0"},

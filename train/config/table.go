@@ -81,14 +81,10 @@ func tableAccepts(f *Field) string {
 
 // tableAppliesTo says where f applies: the models that use it, and when.
 func tableAppliesTo(f *Field) string {
-	out := "every model"
-	if f.Kinds {
-		out = strings.Join(f.KindsUsing(), ", ")
+	if f.Kinds || f.Only != "" {
+		return f.AppliesTo(func(key string) string { return "`" + key + "`" })
 	}
-	if f.Only != "" {
-		out += ", with " + f.Only
-	}
-	return out
+	return "every model"
 }
 
 // cell escapes what would end a Markdown table's cell.
