@@ -60,6 +60,9 @@ func defineField(fs *pflag.FlagSet, f *config.Field, c *config.Config) {
 		help += " (" + recipeDefaults(f) + ")"
 	}
 	fs.Var(fieldValue{f, c}, f.Key, help)
+	if f.HelpDefault {
+		fs.Lookup(f.Key).DefValue = "" // the help says it
+	}
 	if f.Type() == "bool" {
 		fs.Lookup(f.Key).NoOptDefVal = "true"
 	}

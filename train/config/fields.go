@@ -39,6 +39,9 @@ type Field struct {
 	// a value that fails OK is refused as "must be " + Accepts.
 	Accepts string
 	OK      func(c *Config) bool
+	// HelpDefault: the help says the default in words (-1 as "about 50
+	// lines a run"), where the bare value would read as a sentinel.
+	HelpDefault bool
 	// Recipe: the model kind's recipe (models.Kind.Recipe) sets the
 	// default, so that each kind's default is shown.
 	Recipe bool
@@ -86,7 +89,7 @@ var Fields = []Field{
 		Parse: func(text string) (any, error) { return models.ParseHidden(text) }},
 	{Key: "activation", Group: GroupModel, Spec: true, Help: "MLP hidden activation: " + strings.Join(models.Activations, ", "), Kinds: true,
 		Words: models.Activations, Ptr: func(c *Config) any { return &c.Model.Activation }},
-	{Key: "maxout-pieces", Group: GroupModel, Spec: true, Help: "linear pieces per unit for {activation} maxout (default 2)", Kinds: true,
+	{Key: "maxout-pieces", Group: GroupModel, Spec: true, Help: "linear pieces per unit for {activation} maxout (default 2)", Kinds: true, HelpDefault: true,
 		Ptr:  func(c *Config) any { return &c.Model.MaxoutPieces },
 		When: func(c Config) bool { return c.Model.Activation == "maxout" }, Only: "{activation} maxout only"},
 	{Key: "loss", Group: GroupModel, Spec: true, Help: "MLP output layer and loss: " + strings.Join(models.Losses, ", ") + " (the perceptron uses its own criterion)",
@@ -131,11 +134,11 @@ var Fields = []Field{
 	{Key: "early-stop-min-delta", Group: GroupStopping, Help: "for {patience}, a change smaller than this is no improvement", Resume: true,
 		Ptr:     func(c *Config) any { return &c.EarlyStopMinDelta },
 		Accepts: "a number >= 0", OK: func(c *Config) bool { return c.EarlyStopMinDelta >= 0 && c.EarlyStopMinDelta <= 1e300 }},
-	{Key: "tol", Group: GroupStopping, Help: "stop when the training loss has not improved by this much for {n-iter-no-change} epochs (0: off)",
+	{Key: "tol", Group: GroupStopping, Help: "stop when the training loss has not improved by this much for {n-iter-no-change} epochs",
 		Resume: true, Recipe: true,
 		Ptr:     func(c *Config) any { return &c.Tol },
 		Accepts: ">= 0", OK: func(c *Config) bool { return c.Tol >= 0 }},
-	{Key: "n-iter-no-change", Group: GroupStopping, Help: "epochs without {tol} improvement before stopping", Resume: true, Recipe: true,
+	{Key: "n-iter-no-change", Group: GroupStopping, Help: "epochs without {tol} improvement before stopping (0: off)", Resume: true, Recipe: true,
 		Ptr:     func(c *Config) any { return &c.NoChange },
 		Accepts: ">= 0", OK: func(c *Config) bool { return c.NoChange >= 0 }},
 	{Key: "restore-best", Group: GroupStopping, Resume: true, Recipe: true,
@@ -148,8 +151,8 @@ var Fields = []Field{
 	{Key: "drop-last", Group: GroupData, Help: "skip each epoch's last batch when it is smaller than {batch-size}",
 		Ptr: func(c *Config) any { return &c.DropLast }},
 
-	{Key: "log-every", Group: GroupRunFolder, Resume: true,
-		Help:    fmt.Sprintf("also write the training loss and learning rate to metrics.jsonl every this many steps (-1: about %d lines a run; 0: per epoch only)", StepLinesPerRun),
+	{Key: "log-every", Group: GroupRunFolder, Resume: true, HelpDefault: true,
+		Help:    fmt.Sprintf("also write the training loss and learning rate to metrics.jsonl every this many steps (default -1: about %d lines a run; 0: per epoch only)", StepLinesPerRun),
 		Ptr:     func(c *Config) any { return &c.LogEvery },
 		Accepts: fmt.Sprintf(">= 0: 0 writes a line per epoch only; -1 picks about %d lines a run", StepLinesPerRun),
 		OK:      func(c *Config) bool { return c.LogEvery >= LogEveryAuto }},
@@ -170,7 +173,7 @@ var Fields = []Field{
 		Accepts: ">= 1, or 0 for automatic", OK: func(c *Config) bool { return c.StepsPerCall >= 0 }},
 	{Key: "loop", Group: GroupPerformance, Resume: true, Words: Loops, Optional: true,
 		Help: "how a call runs its steps: " + strings.Join(Loops, " (a loop in the graph, compiled once) or ") +
-			" (written out one after the other); same results (default: while where it compiles)",
+			" (written out one after the other); same results (default: while where it compiles)", HelpDefault: true,
 		Ptr:  func(c *Config) any { return &c.Loop },
 		When: func(c Config) bool { return c.Loop != "" }},
 	{Key: "autodiff", Group: GroupPerformance,

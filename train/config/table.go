@@ -49,8 +49,8 @@ func tableDefault(f *Field, mlp Config) string {
 		}
 		return strings.Join(parts, ", ")
 	}
-	if !f.Applies(mlp) && f.IsZero(mlp) {
-		return ""
+	if f.HelpDefault || !f.Applies(mlp) && f.IsZero(mlp) {
+		return "" // the help says it
 	}
 	return "`" + f.Text(mlp) + "`"
 }
