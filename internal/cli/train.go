@@ -94,17 +94,20 @@ func defineTrainFlags(fs *pflag.FlagSet, o *trainOptions) {
 			fs.BoolVar(&o.download, "download", true, "download MNIST into the cache folder if it is found nowhere else")
 			setFlagGroup(fs, config.GroupData, "data-dir", "classes", "download")
 			setSweep(fs, sweepFixed, "data-dir", "classes", "download")
+			setNotConfig(fs, "data-dir", "download")
 		},
 		config.GroupRunFolder: func() {
 			fs.StringVar(&c.RunDir, "run-dir", "", "folder for the run's files (default runs/<model>-<timestamp>, with -2, -3... if taken)")
 			fs.StringVar(&o.resume, "resume", "", "continue the run in this run folder (from its newest valid checkpoint) or from this checkpoint folder")
 			setFlagGroup(fs, config.GroupRunFolder, "run-dir", "resume")
 			setSweep(fs, sweepNever, "run-dir", "resume")
+			setNotConfig(fs, "resume")
 		},
 		config.GroupPerformance: func() {
 			fs.StringVar(&c.Backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
 			setFlagGroup(fs, config.GroupPerformance, "backend")
 			setSweep(fs, sweepFixed, "backend")
+			setNotConfig(fs, "backend")
 		},
 	}
 	after := map[string]func(){
@@ -117,12 +120,14 @@ func defineTrainFlags(fs *pflag.FlagSet, o *trainOptions) {
 		config.GroupPerformance: func() {
 			compileCacheFlag(fs, &o.cache)
 			setFlagGroup(fs, config.GroupPerformance, "compile-cache")
+			setNotConfig(fs, "compile-cache")
 		},
 	}
 	afterField := map[string]func(){
 		"loop": func() {
 			fs.StringVar(&o.onDevice, "data-on-device", "auto", "keep the training data on the device and gather batches there: auto (on for every backend but go), on, off")
 			setFlagGroup(fs, config.GroupPerformance, "data-on-device")
+			setNotConfig(fs, "data-on-device")
 		},
 	}
 	for _, group := range config.Groups {
@@ -153,6 +158,7 @@ func defineTrainFlags(fs *pflag.FlagSet, o *trainOptions) {
 	setFlagGroup(fs, "Configuration and output", "config", "print-config", "progress")
 	setSweep(fs, sweepFixed, "config", "progress")
 	setSweep(fs, sweepNever, "print-config")
+	setNotConfig(fs, "config", "progress")
 	o.flags = fs
 }
 
