@@ -118,25 +118,14 @@ func checkApplies(c config.Config, given map[string]bool) error {
 }
 
 // fieldMessage says a *field.Error in the command line's words: "--lr 0
-// (must be a number > 0)", a word quoted, "--average applies to ..." when
-// the error is about the setting, not its value.
+// (must be a number > 0)", or "--average applies to ..." when the error is
+// about the setting, not its value. The value comes as the engine wrote it:
+// a word quoted and clipped.
 func fieldMessage(fe *field.Error) string {
 	if fe.Value == "" {
 		return "--" + fe.Key + " " + fe.Problem
 	}
-	return "--" + fe.Key + " " + flagValueText(fe.Value) + " (" + fe.Problem + ")"
-}
-
-// flagValueText is a value as a message quotes it: a number or boolean as
-// it is, anything else quoted (and clipped).
-func flagValueText(v string) string {
-	if _, err := strconv.ParseFloat(v, 64); err == nil {
-		return v
-	}
-	if _, err := strconv.ParseBool(v); err == nil {
-		return v
-	}
-	return human.Quote(v)
+	return "--" + fe.Key + " " + fe.Value + " (" + fe.Problem + ")"
 }
 
 // notWritten are train's flags that a configuration written out leaves

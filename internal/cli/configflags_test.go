@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/internal/field"
+	"github.com/neurona/neurona/internal/human"
+	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/config"
 	"github.com/spf13/pflag"
 )
@@ -84,7 +86,7 @@ func TestResumeMayChangeWhatTheFieldsSay(t *testing.T) {
 }
 
 // TestFieldErrorsReadAsFlags: an error about a setting reads as its flag,
-// a word quoted.
+// and what Validate says of a word or an escape sequence reads safely.
 func TestFieldErrorsReadAsFlags(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -92,14 +94,28 @@ func TestFieldErrorsReadAsFlags(t *testing.T) {
 		want string
 	}{
 		{"a number out of bounds", field.Errorf("lr", "0", "must be a number > 0"), "--lr 0 (must be a number > 0)"},
-		{"an unknown word, quoted", field.Errorf("loop", "scan", "accepted: while, unroll"), `--loop "scan" (accepted: while, unroll)`},
+		{"an unknown word, quoted", validateError(t, func(c *config.Config) { c.Loop = "scan" }), `--loop "scan" (accepted: while, unroll)`},
 		{"a setting where it does not apply", field.Errorf("average", "", "applies to model perceptron only"), "--average applies to model perceptron only"},
-		{"a value with an escape sequence, quoted safely", field.Errorf("optimizer", "\x1b[31m", "accepted: sgd"), `--optimizer "\x1b[31m" (accepted: sgd)`},
+		{"a value with an escape sequence, quoted safely", validateError(t, func(c *config.Config) { c.Optimizer = "\x1b[31m" }), `--optimizer "\x1b[31m" (accepted: sgd, adam, adamw)`},
+		{"a long value, clipped", validateError(t, func(c *config.Config) { c.Schedule = strings.Repeat("x", 1000) }),
+			"--schedule " + human.Quote(strings.Repeat("x", 1000)) + " (accepted: constant, cosine)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := fieldMessage(tt.err); got != tt.want {
-				t.Errorf("%q, want %q", got, tt.want)
+			got := fieldMessage(tt.err)
+			if got != tt.want || len(got) > 200 {
+				t.Errorf("%q (%d bytes), want %q, under 200 bytes", got, len(got), tt.want)
 			}
 		})
 	}
+}
+
+// validateError is the *field.Error of the MLP's defaults changed by mutate.
+func validateError(t *testing.T, mutate func(*config.Config)) *field.Error {
+	c := config.Defaults(models.MLP)
+	mutate(&c)
+	fe, ok := field.As(c.Validate())
+	if !ok {
+		t.Fatalf("Validate() of %+v gives no *field.Error", c)
+	}
+	return fe
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/internal/field"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/models"
 )
 
@@ -134,7 +135,9 @@ func Defaults(model string) Config {
 // declaration in Fields: a word among its Words, a number that passes its
 // OK, no value where the field does not apply (Field.Applies). An error is
 // a *field.Error naming the setting by its key, wrapping ErrConfig (or the
-// model's error, wrapping models.ErrSpec).
+// model's error, wrapping models.ErrSpec); its Value is a number as it is,
+// a word quoted and clipped (human.Quote), so that the error is one safe
+// line whatever was given.
 func (c *Config) Validate() error {
 	spec, err := c.Model.Normalize()
 	if err != nil {
@@ -149,7 +152,7 @@ func (c *Config) Validate() error {
 		text := f.Text(*c)
 		switch {
 		case f.Words != nil && !slices.Contains(f.Words, text) && !(text == "" && f.Optional):
-			return field.Errorf(f.Key, text, "accepted: %s", strings.Join(f.Words, ", ")).Wrapping(ErrConfig)
+			return field.Errorf(f.Key, human.Quote(text), "accepted: %s", strings.Join(f.Words, ", ")).Wrapping(ErrConfig)
 		case f.OK != nil && !f.OK(c):
 			return field.Errorf(f.Key, text, "must be %s", f.Accepts).Wrapping(ErrConfig)
 		}

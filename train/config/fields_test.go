@@ -112,7 +112,7 @@ func TestValidateNamesTheSetting(t *testing.T) {
 		key, value, wants string
 	}{
 		{"a zero learning rate", mlp(func(c *Config) { c.LR = 0 }), "lr", "0", "must be a number > 0"},
-		{"an unknown optimizer lists the accepted ones", mlp(func(c *Config) { c.Optimizer = "lbfgs" }), "optimizer", "lbfgs", "accepted: sgd, adam, adamw"},
+		{"an unknown optimizer lists the accepted ones", mlp(func(c *Config) { c.Optimizer = "lbfgs" }), "optimizer", `"lbfgs"`, "accepted: sgd, adam, adamw"},
 		{"momentum with adam", mlp(func(c *Config) { c.Momentum = 0.9 }), "momentum", "", "applies to optimizer sgd only"},
 		{"weight decay with sgd", mlp(func(c *Config) { c.Optimizer, c.WeightDecay = "sgd", 0.1 }), "weight-decay", "", "applies to optimizer adam and adamw only"},
 		{"averaging the mlp", mlp(func(c *Config) { c.Average = true }), "average", "", "applies to model perceptron only"},

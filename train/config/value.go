@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/internal/field"
+	"github.com/neurona/neurona/internal/human"
 )
 
 // Type names the kind of value f takes as pflag names its types: "string",
@@ -47,7 +48,7 @@ func (f *Field) Text(c Config) string {
 // Set reads text into f's value in c. A value that is not of f's type is
 // a *field.Error saying what is wanted; only Validate checks its bounds.
 func (f *Field) Set(c *Config, text string) error {
-	bad := func(want string) error { return field.Errorf(f.Key, text, "%s", want).Wrapping(ErrConfig) }
+	bad := func(want string) error { return field.Errorf(f.Key, human.Quote(text), "%s", want).Wrapping(ErrConfig) }
 	switch p := f.Ptr(c).(type) {
 	case *string:
 		*p = text
