@@ -115,7 +115,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{"an unknown schedule", []string{"bench", "--schedule", "step"}, 2, `--schedule "step" (accepted: constant, cosine)`},
 		{"a warm-up beyond the epochs", []string{"bench", "--warmup", "9", "--max-epochs", "2"}, 2, "--warmup 9"},
 		{"an unknown backend", []string{"bench", "--backends", "tpu"}, 2, "unknown backend"},
-		{"an unknown model", []string{"bench", "--model", "cnn"}, 2, `unknown model "cnn"`},
+		{"an unknown model", []string{"bench", "--model", "cnn"}, 2, "accepted: perceptron, mlp"},
 		{"an unknown loop", []string{"bench", "--loop", "scan"}, 2, `--loop "scan" (accepted: while, unroll)`},
 		{"negative steps per call", []string{"bench", "--steps-per-call", "-3"}, 2, "--steps-per-call -3"},
 		{"compare with one report", []string{"bench", "--compare", "a.json"}, 2, "takes two JSON reports"},
