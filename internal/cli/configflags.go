@@ -63,6 +63,11 @@ func defineField(fs *pflag.FlagSet, f *config.Field, c *config.Config) {
 	if f.HelpDefault {
 		fs.Lookup(f.Key).DefValue = "" // the help says it
 	}
+	if f.Hidden {
+		if err := fs.MarkHidden(f.Key); err != nil {
+			panic(err) // a programming error: the flag is defined just before
+		}
+	}
 	if f.Type() == "bool" {
 		fs.Lookup(f.Key).NoOptDefVal = "true"
 	}

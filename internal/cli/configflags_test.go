@@ -119,3 +119,33 @@ func validateError(t *testing.T, mutate func(*config.Config)) *field.Error {
 	}
 	return fe
 }
+
+// TestHiddenFieldIsReadButNotOffered: a field declared Hidden (a setting
+// kept for the configurations that name it) is still read from a flag,
+// but help, written configurations and sweeps leave it out.
+func TestHiddenFieldIsReadButNotOffered(t *testing.T) {
+	f, _ := config.Lookup("autodiff")
+	was := f.Hidden
+	f.Hidden = true
+	defer func() { f.Hidden = was }()
+
+	o, err := parseTrain([]string{"--autodiff", "--print-config"}, testEnv(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fl := o.flags.Lookup("autodiff"); fl == nil || !fl.Hidden || !o.cfg.Autodiff {
+		t.Errorf("--autodiff: flag %v, value read %t; want a hidden flag, read", fl, o.cfg.Autodiff)
+	}
+	for _, it := range o.effectiveConfig(false) {
+		if it.key == "autodiff" {
+			t.Error("the written configuration holds autodiff")
+		}
+	}
+	if sweepFlags(nil).Known("autodiff") {
+		t.Error("a sweep knows --autodiff")
+	}
+	var table strings.Builder
+	if err := config.WriteTable(&table); err != nil || strings.Contains(table.String(), "`autodiff`") {
+		t.Errorf("the table of settings lists autodiff (error %v)", err)
+	}
+}

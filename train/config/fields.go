@@ -39,6 +39,10 @@ type Field struct {
 	// a value that fails OK is refused as "must be " + Accepts.
 	Accepts string
 	OK      func(c *Config) bool
+	// Hidden: the setting is still read (configurations written before
+	// name it) but no longer offered: help, docs and written
+	// configurations leave it out, a sweep does not know it.
+	Hidden bool
 	// HelpDefault: the help says the default in words (-1 as "about 50
 	// lines a run"), where the bare value would read as a sentinel.
 	HelpDefault bool

@@ -24,6 +24,9 @@ func WriteTable(w io.Writer) error {
 	}
 	for i := range Fields {
 		f := &Fields[i]
+		if f.Hidden {
+			continue
+		}
 		resume, sweep := "must repeat the checkpoint's", "may vary"
 		if f.Resume {
 			resume = "may change"
