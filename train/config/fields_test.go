@@ -77,6 +77,9 @@ func TestFieldsAreWellFormed(t *testing.T) {
 			if f.Type() == "string" && f.Words == nil && f.Parse == nil {
 				t.Errorf("a word field without Words")
 			}
+			if f.Kinds && len(f.KindsUsing()) == 0 {
+				t.Errorf("applies to the kinds that use it, and none does (models.Kind.Uses(%q))", f.Key)
+			}
 		})
 	}
 }
