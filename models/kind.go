@@ -75,7 +75,7 @@ func Lookup(name string) (Kind, error) {
 		}
 	}
 	if name == "" {
-		return nil, field.Errorf("model", "", "no model named (accepted: %s)", strings.Join(Names(), ", ")).Wrapping(ErrSpec)
+		return nil, field.Errorf("model", "", "no model given (accepted: %s)", strings.Join(Names(), ", ")).Wrapping(ErrSpec)
 	}
-	return nil, field.Errorf("model", human.Quote(name), "unknown (accepted: %s)", strings.Join(Names(), ", ")).Wrapping(ErrSpec)
+	return nil, field.Errorf("model", human.Quote(name), "accepted: %s", strings.Join(Names(), ", ")).Wrapping(ErrSpec)
 }

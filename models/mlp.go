@@ -24,7 +24,7 @@ func (mlpKind) Normalize(s Spec) (Spec, error) {
 		s.Layout = ""
 	}
 	if s.Layout != "" && s.Layout != LayoutOutputsInputs {
-		return s, field.Errorf("layout", human.Quote(s.Layout), "unknown weight layout (accepted: %s, %s)", LayoutInputsOutputs, LayoutOutputsInputs).Wrapping(ErrSpec)
+		return s, field.Errorf("layout", human.Quote(s.Layout), "accepted: %s, %s", LayoutInputsOutputs, LayoutOutputsInputs).Wrapping(ErrSpec)
 	}
 	if s.Hidden == nil {
 		s.Hidden = []int{512, 512}
@@ -41,7 +41,7 @@ func (mlpKind) Normalize(s Spec) (Spec, error) {
 		s.Activation = "relu"
 	}
 	if !slices.Contains(Activations, s.Activation) {
-		return s, field.Errorf("activation", human.Quote(s.Activation), "unknown (accepted: %s)", strings.Join(Activations, ", ")).Wrapping(ErrSpec)
+		return s, field.Errorf("activation", human.Quote(s.Activation), "accepted: %s", strings.Join(Activations, ", ")).Wrapping(ErrSpec)
 	}
 	if s.Activation == "maxout" {
 		if s.MaxoutPieces == 0 {
@@ -57,7 +57,7 @@ func (mlpKind) Normalize(s Spec) (Spec, error) {
 		s.Loss = LossSoftmaxCE
 	}
 	if !slices.Contains(Losses, s.Loss) {
-		return s, field.Errorf("loss", human.Quote(s.Loss), "unknown for the mlp (accepted: %s)", strings.Join(Losses, ", ")).Wrapping(ErrSpec)
+		return s, field.Errorf("loss", human.Quote(s.Loss), "accepted: %s", strings.Join(Losses, ", ")).Wrapping(ErrSpec)
 	}
 	return s, nil
 }

@@ -78,8 +78,8 @@ func TestSpecNormalizeRejects(t *testing.T) {
 		key  string   // the setting the error names (field.Error's Key); "" for none
 		want []string // in the error: what is wrong and what is accepted
 	}{
-		{"an unknown model", models.Spec{Name: "cnn"}, "model", []string{`model "cnn": unknown`, "accepted: perceptron, mlp"}},
-		{"an empty model name", models.Spec{}, "model", []string{"no model", "accepted: perceptron, mlp"}},
+		{"an unknown model", models.Spec{Name: "cnn"}, "model", []string{`model "cnn": accepted: perceptron, mlp`}},
+		{"an empty model name", models.Spec{}, "model", []string{"no model given", "accepted: perceptron, mlp"}},
 		{"negative inputs", models.Spec{Name: models.MLP, Inputs: -1}, "", []string{"-1 inputs", "inputs > 0"}},
 		{"a single class", models.Spec{Name: models.MLP, Classes: 1}, "", []string{"1 classes", "classes >= 2"}},
 		{"negative classes", models.Spec{Name: models.Perceptron, Classes: -3}, "", []string{"-3 classes"}},
@@ -87,8 +87,8 @@ func TestSpecNormalizeRejects(t *testing.T) {
 		{"a perceptron with an MLP loss", models.Spec{Name: models.Perceptron, Loss: models.LossMSE}, "loss", []string{`loss "mse": the perceptron trains with its own criterion`, "model mlp"}},
 		{"a hidden width of zero", models.Spec{Name: models.MLP, Hidden: []int{512, 0}}, "hidden", []string{"hidden 512,0: 0 is not a layer width", "1 to 1048576"}},
 		{"a negative hidden width", models.Spec{Name: models.MLP, Hidden: []int{-8}}, "hidden", []string{"-8 is not a layer width"}},
-		{"an unknown activation", models.Spec{Name: models.MLP, Activation: "swish"}, "activation", []string{`activation "swish": unknown`, "accepted: relu, leaky_relu, sigmoid, tanh, linear, maxout"}},
-		{"an unknown loss", models.Spec{Name: models.MLP, Loss: "hinge"}, "loss", []string{`loss "hinge": unknown`, "accepted: softmax_ce, sigmoid_bce, mse"}},
+		{"an unknown activation", models.Spec{Name: models.MLP, Activation: "swish"}, "activation", []string{`activation "swish": accepted: relu, leaky_relu, sigmoid, tanh, linear, maxout`}},
+		{"an unknown loss", models.Spec{Name: models.MLP, Loss: "hinge"}, "loss", []string{`loss "hinge": accepted: softmax_ce, sigmoid_bce, mse`}},
 		{"the perceptron criterion on an mlp", models.Spec{Name: models.MLP, Loss: models.LossPerceptron}, "loss", []string{`"perceptron"`, "accepted: softmax_ce"}},
 		{"an unknown weight layout", models.Spec{Name: models.MLP, Layout: "rows"}, "layout", []string{`layout "rows"`, "accepted: inputs_outputs, outputs_inputs"}},
 		{"maxout with one piece", models.Spec{Name: models.MLP, Activation: "maxout", MaxoutPieces: 1}, "maxout-pieces", []string{"maxout-pieces 1: must be 2 to 64"}},

@@ -82,7 +82,7 @@ func EstimateMemory(cfg config.Config) MemoryEstimate {
 	}
 }
 
-// CheckMemory refuses cfg (validated) with an error wrapping ErrMemory when
+// CheckMemory refuses cfg (validated) with a *MemoryError (ErrMemory) when
 // its estimated memory exceeds the machine's (MemTotal in /proc/meminfo).
 // It is called before anything is allocated, so that a configuration too
 // large for the machine fails in one line instead of dying out of memory.
@@ -100,11 +100,32 @@ func checkMemory(cfg config.Config, hostBytes float64) error {
 	if est.Total() <= hostBytes {
 		return nil
 	}
-	return fmt.Errorf("%w: %s with batch %d needs about %s (%.4g parameters: weights, gradients and %s state %s; activations %s; data %s), "+
-		"more than this machine's %s of memory; use fewer or narrower layers (--hidden) or a smaller --batch-size",
-		ErrMemory, describeShape(cfg.Model), cfg.BatchSize, gb(est.Total()), est.Parameters, cfg.Optimizer,
-		gb(est.State), gb(est.Activations), gb(est.Data), gb(hostBytes))
+	return &MemoryError{Shape: describeShape(cfg.Model), BatchSize: cfg.BatchSize, Optimizer: cfg.Optimizer, Estimate: est, HostBytes: hostBytes}
 }
+
+// MemoryError is CheckMemory's refusal: what the configuration needs and
+// what the machine has. It matches ErrMemory. Front ends add their advice
+// (fewer or narrower layers, a smaller batch) in their own words.
+type MemoryError struct {
+	Shape     string // the model's shape, briefly
+	BatchSize int
+	Optimizer string
+	Estimate  MemoryEstimate
+	HostBytes float64 // the machine's memory
+}
+
+// Need says what the configuration needs and the machine has, in a line.
+func (e *MemoryError) Need() string {
+	est := e.Estimate
+	return fmt.Sprintf("%s with batch %d needs about %s (%.4g parameters: weights, gradients and %s state %s; activations %s; data %s), "+
+		"more than this machine's %s of memory", e.Shape, e.BatchSize, gb(est.Total()), est.Parameters, e.Optimizer,
+		gb(est.State), gb(est.Activations), gb(est.Data), gb(e.HostBytes))
+}
+
+func (e *MemoryError) Error() string { return ErrMemory.Error() + ": " + e.Need() }
+
+// Unwrap returns ErrMemory.
+func (e *MemoryError) Unwrap() error { return ErrMemory }
 
 // describeShape names a model's shape briefly: its String when that is
 // short, else its layer count (a 64-layer String would fill a screen).

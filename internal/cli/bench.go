@@ -11,7 +11,6 @@ import (
 	"github.com/neurona/neurona/internal/atomicfile"
 	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/internal/viz"
-	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/bench"
@@ -27,26 +26,38 @@ type benchOptions struct {
 	json                 bool // --json: the report as JSON on stdout, instead of the table
 	jsonOut, mdOut, plot string
 	compare              []string // old.json new.json
-	recipe               benchRecipe
+	seeds                string   // --seeds
+	// fields are the values of bench's configuration flags (benchFields);
+	// finish applies those given over the model's defaults.
+	fields config.Config
 }
 
-// benchRecipe holds bench's flags that change the model's training recipe
-// (config.Defaults) for the time-to-accuracy runs; finish applies those given.
-type benchRecipe struct {
-	seeds, schedule string
-	lr, warmup      float64
-	average         bool
-	autodiff        bool
+// benchFields are the configuration's fields bench takes as flags, as
+// train does: the model and the recipe of the time-to-accuracy runs, and
+// how a call runs its steps.
+var benchFields = []string{"model", "hidden", "activation", "loss", "steps-per-call", "loop"}
+
+// benchRecipeFields follow bench's own measurement flags.
+var benchRecipeFields = []string{"lr", "schedule", "warmup", "average", "autodiff"}
+
+// defineFields defines the flags of the configuration's fields keys in fs,
+// reading into c.
+func defineFields(fs *pflag.FlagSet, c *config.Config, keys []string) {
+	for _, key := range keys {
+		f, ok := config.Lookup(key)
+		if !ok {
+			panic("bench: no configuration field " + key) // a programming error
+		}
+		defineField(fs, f, c)
+	}
 }
 
 // newCmdBench builds `neurona bench`; runF, if not nil, runs instead of
 // benchRun.
 func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	o := &benchOptions{}
-	var backends, batches, oldBatches, model, hidden, activation, loss string
+	var backends, batches, oldBatches string
 	var minSeconds, warmup float64
-	var stepsPerCall int
-	var loop string
 	var compare bool
 	compileCache := true
 	cmd := &cobra.Command{
@@ -60,12 +71,8 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	fs.StringVar(&batches, "batch-size", "", "batch sizes to measure, comma-separated (default: 32,128,1024 and the model's own, 512 for the MLP)")
 	fs.StringVar(&oldBatches, "batch", "", "the old name of --batch-size")
 	deprecatedAlias(cmd, "batch", "--batch-size")
-	fs.StringVar(&model, "model", models.MLP, "model: "+strings.Join(models.Names(), ", "))
-	fs.StringVar(&hidden, "hidden", "512,512", "MLP hidden layer widths")
-	fs.StringVar(&activation, "activation", "relu", "MLP hidden activation")
-	fs.StringVar(&loss, "loss", "", "MLP output layer and loss (default softmax_ce)")
-	fs.IntVar(&stepsPerCall, "steps-per-call", 0, "training steps per compiled call; 0: automatic, as in neurona train")
-	fs.StringVar(&loop, "loop", config.LoopWhile, "how a call runs its steps: "+strings.Join(config.Loops, ", "))
+	o.fields = flagDefaults()
+	defineFields(fs, &o.fields, benchFields)
 	fs.StringVar(&o.cfg.DataOnDevice, "data-on-device", "auto", "keep the training data on the device: auto (on for every backend but go), on, off")
 	compileCacheFlag(fs, &compileCache)
 	fs.IntVar(&o.cfg.MinSteps, "min-steps", 20, "timed training calls per repeat, at least")
@@ -74,12 +81,8 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	fs.IntVar(&o.cfg.Repeats, "repeats", 3, "repeats of each measurement (the median is quoted)")
 	fs.Float64Var(&o.cfg.Target, "target", 0, "also measure the time to this test accuracy, e.g. 0.98 (0: skip)")
 	fs.IntVar(&o.cfg.MaxEpochs, "max-epochs", 0, "epochs at most for --target, which the learning-rate schedule spans (default: the model's recipe)")
-	fs.StringVar(&o.recipe.seeds, "seeds", "", "comma-separated seeds of the --target runs, one run each, the median quoted (default: the recipe's seed, 1)")
-	fs.Float64Var(&o.recipe.lr, "lr", 0, "learning rate (default: the model's recipe, as in neurona train)")
-	fs.StringVar(&o.recipe.schedule, "schedule", "", "learning-rate schedule: "+strings.Join(config.Schedules, ", ")+" (default: the model's recipe)")
-	fs.Float64Var(&o.recipe.warmup, "warmup", 0, "learning-rate warm-up in epochs (default: the model's recipe)")
-	fs.BoolVar(&o.recipe.average, "average", false, "perceptron: evaluate with the averaged weights (default: the model's recipe; --average=false: the last weights)")
-	fs.BoolVar(&o.recipe.autodiff, "autodiff", false, "take the gradients from GoMLX's autodiff instead of the hand-written backward pass, as in neurona train")
+	fs.StringVar(&o.seeds, "seeds", "", "comma-separated seeds of the --target runs, one run each, the median quoted (default: the recipe's seed, 1)")
+	defineFields(fs, &o.fields, benchRecipeFields)
 	fs.BoolVar(&o.json, "json", false, "print every measurement and the machine's description as JSON on stdout, instead of the table")
 	fs.StringVar(&o.jsonOut, "json-out", "", "also write the JSON report to this file")
 	fs.StringVar(&o.mdOut, "md", "", "write a Markdown table to this file")
@@ -121,7 +124,7 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 			}
 		}
 		if o.compare == nil {
-			if err := o.finish(e, fs, batches, model, hidden, activation, loss, loop, stepsPerCall, minSeconds, warmup, backends); err != nil {
+			if err := o.finish(e, fs, batches, minSeconds, warmup, backends); err != nil {
 				return err
 			}
 		}
@@ -134,8 +137,9 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 }
 
 // finish checks the flags and fills o.cfg from them.
-func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches, model, hidden, activation, loss, loop string, stepsPerCall int, minSeconds, warmup float64, backends string) error {
+func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches string, minSeconds, warmup float64, backends string) error {
 	var err error
+	model := o.fields.Model.Name
 	if batches == "" {
 		o.cfg.Batches = defaultBenchBatches(model)
 	} else if o.cfg.Batches, err = parseSizes(batches); err != nil {
@@ -158,49 +162,35 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches, model, hidden,
 	o.cfg.MinTime = time.Duration(minSeconds * float64(time.Second))
 	o.cfg.Warmup = time.Duration(warmup * float64(time.Second))
 
+	given := map[string]bool{} // the configuration's flags given (bench's --batch-size is its own)
+	for _, key := range append(slices.Clone(benchFields), benchRecipeFields...) {
+		given[key] = fs.Changed(key)
+	}
 	base := config.Defaults(model)
-	base.Model.Name = model
-	if model == models.MLP {
-		if base.Model.Hidden, err = models.ParseHidden(hidden); err != nil {
-			return usagef("%s", trimSentinel(err))
-		}
-		base.Model.Activation, base.Model.Loss = activation, loss
+	applyGiven(&base, o.fields, given)
+	if err := checkApplies(base, given); err != nil {
+		return settingError(err)
 	}
-	base.StepsPerCall, base.Loop = stepsPerCall, loop
-	r := o.recipe
-	if fs.Changed("lr") {
-		base.LR = r.lr
-	}
-	if fs.Changed("schedule") {
-		base.Schedule = r.schedule
-	}
-	if fs.Changed("warmup") {
-		base.Warmup = r.warmup
-	}
-	if fs.Changed("average") {
-		base.Average = r.average
-	}
-	base.Autodiff = r.autodiff
 	if o.cfg.MaxEpochs > 0 {
 		base.Epochs = o.cfg.MaxEpochs // the schedule spans them and the warm-up is checked against them
 	}
-	if r.seeds != "" {
-		for _, p := range strings.Split(r.seeds, ",") {
+	if o.seeds != "" {
+		for _, p := range strings.Split(o.seeds, ",") {
 			seed, err := strconv.ParseUint(strings.TrimSpace(p), 10, 64)
 			if err != nil {
-				return usagef("--seeds %q: %q is not a seed (want numbers >= 0 separated by commas, e.g. 1,2,3)", r.seeds, p)
+				return usagef("--seeds %q: %q is not a seed (want numbers >= 0 separated by commas, e.g. 1,2,3)", o.seeds, p)
 			}
 			o.cfg.Seeds = append(o.cfg.Seeds, seed)
 		}
 	}
 	if err := base.Validate(); err != nil {
-		return usagef("%s", trimSentinel(err))
+		return settingError(err)
 	}
 	for _, batch := range o.cfg.Batches {
 		c := base
 		c.BatchSize = batch
 		if err := train.CheckMemory(c); err != nil {
-			return usagef("%s", trimSentinel(err))
+			return usagef("%v", err)
 		}
 	}
 	o.cfg.Base = base

@@ -43,7 +43,7 @@ func TestMainRejectsBadUsage(t *testing.T) {
 		{"a learning rate that does not parse", []string{"train", "--lr", "fast"}, []string{`--lr "fast"`, "want a number", "neurona train --help"}, false},
 		{"a batch size of zero", []string{"train", "--batch-size", "0"}, []string{"--batch-size 0", "1 to 1048576"}, false},
 		{"a hidden list with an empty item and a word", []string{"train", "--hidden", "512,,x"}, []string{`"512,,x"`, "widths of 1 to 1048576 separated by commas"}, false},
-		{"hidden layers on the perceptron", []string{"train", "--model", "perceptron", "--hidden", "64"}, []string{"no hidden layers", "--model mlp"}, false},
+		{"hidden layers on the perceptron", []string{"train", "--model", "perceptron", "--hidden", "64"}, []string{"--hidden applies to --model mlp only"}, false},
 		{"zero epochs", []string{"train", "--epochs", "0"}, []string{"--epochs 0", ">= 1"}, false},
 		{"a validation split above 1", []string{"train", "--val-split", "1.5"}, []string{"--val-split 1.5", "[0, 1)"}, false},
 		{"momentum with adam", []string{"train", "--momentum", "0.9", "--optimizer", "adam"}, []string{"--momentum", "--optimizer sgd"}, false},

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/config"
 	"github.com/spf13/cobra"
@@ -78,23 +77,18 @@ func backendNames() []string {
 	return names
 }
 
-// completeModelFlags registers the completions of the model and
-// optimization flags that cmd defines, among --model, --activation,
-// --loss, --optimizer, --schedule, --loop, --backend and --data-on-device.
+// completeModelFlags registers the completions of the configuration's
+// flags that cmd defines: the words of each word field (config.Fields:
+// --model, --activation, --loss, --optimizer, --schedule, --loop...),
+// --data-on-device's and --backend's values, and folders.
 func completeModelFlags(cmd *cobra.Command) {
-	words := map[string][]string{
-		"model":          models.Names(),
-		"activation":     models.Activations,
-		"loss":           models.Losses,
-		"optimizer":      config.Optimizers,
-		"schedule":       config.Schedules,
-		"loop":           config.Loops,
-		"data-on-device": {"auto", "on", "off"},
-	}
-	for name, list := range words {
-		if cmd.Flags().Lookup(name) != nil {
-			completeWords(cmd, name, list...)
+	for i := range config.Fields {
+		if f := &config.Fields[i]; f.Words != nil && cmd.Flags().Lookup(f.Key) != nil {
+			completeWords(cmd, f.Key, f.Words...)
 		}
+	}
+	if cmd.Flags().Lookup("data-on-device") != nil {
+		completeWords(cmd, "data-on-device", "auto", "on", "off")
 	}
 	if cmd.Flags().Lookup("backend") != nil {
 		err := cmd.RegisterFlagCompletionFunc("backend", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {

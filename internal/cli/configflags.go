@@ -3,96 +3,134 @@ package cli
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
+	"github.com/neurona/neurona/internal/field"
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/config"
 	"github.com/spf13/pflag"
 )
 
-// configFlag is a `neurona train` flag that sets part of the run's
-// configuration: copy moves that part from the flags' config to another,
-// get reads it from a (validated) configuration, ok false where the flag
-// does not apply to the model (--hidden for the perceptron).
-type configFlag struct {
-	copy func(dst *config.Config, src config.Config)
-	get  func(c config.Config) (value any, ok bool)
-	// resumable flags may differ from the checkpoint's configuration on
-	// --resume; every other one must repeat the saved value.
-	resumable bool
+// The configuration's flags are derived from its declaration,
+// config.Fields: each field is a flag of the same name, its help the
+// field's with the settings it names spelled as flags, its default the MLP's
+// (or, for a field the model's recipe sets, each kind's in the help).
+
+// flagSpell spells a setting's key as the command line does.
+func flagSpell(key string) string { return "--" + key }
+
+// fieldValue is a configuration field as a flag's value: it reads and
+// writes the field in a configuration by the field's own rules.
+type fieldValue struct {
+	f *config.Field
+	c *config.Config
 }
 
-func always(v any) (any, bool) { return v, true }
+func (v fieldValue) String() string {
+	if v.c == nil {
+		return ""
+	}
+	return v.f.Text(*v.c)
+}
+func (v fieldValue) Set(s string) error { return v.f.Set(v.c, s) }
+func (v fieldValue) Type() string       { return v.f.Type() }
 
-func mlpOnly(c config.Config, v any) (any, bool) { return v, c.Model.Name == models.MLP }
+// flagDefaults is the configuration train's flags show as their defaults:
+// the MLP's, normalized (so --hidden shows 512,512), without the settings
+// of the model's recipe, which each flag's help gives per model.
+func flagDefaults() config.Config {
+	def := config.Defaults(models.MLP)
+	if spec, err := def.Model.Normalize(); err == nil {
+		def.Model = spec
+	}
+	var zero config.Config
+	for i := range config.Fields {
+		if f := &config.Fields[i]; f.Recipe {
+			f.Copy(&def, zero)
+		}
+	}
+	return def
+}
 
-// configFlags is the one map from train's flags to configuration fields,
-// used to apply the flags given over a model's defaults, to check them
-// against a resumed checkpoint, and to write the configuration out
-// (--print-config, config.yaml).
-var configFlags = map[string]configFlag{
-	"model": {copy: func(d *config.Config, s config.Config) { d.Model.Name = s.Model.Name },
-		get: func(c config.Config) (any, bool) { return always(c.Model.Name) }},
-	"hidden": {copy: func(d *config.Config, s config.Config) { d.Model.Hidden = s.Model.Hidden },
-		get: func(c config.Config) (any, bool) { return mlpOnly(c, append([]int{}, c.Model.Hidden...)) }},
-	"activation": {copy: func(d *config.Config, s config.Config) { d.Model.Activation = s.Model.Activation },
-		get: func(c config.Config) (any, bool) { return mlpOnly(c, c.Model.Activation) }},
-	"maxout-pieces": {copy: func(d *config.Config, s config.Config) { d.Model.MaxoutPieces = s.Model.MaxoutPieces },
-		get: func(c config.Config) (any, bool) { return c.Model.MaxoutPieces, c.Model.Activation == "maxout" }},
-	"loss": {copy: func(d *config.Config, s config.Config) { d.Model.Loss = s.Model.Loss },
-		get: func(c config.Config) (any, bool) { return mlpOnly(c, c.Model.Loss) }},
-	"optimizer": {copy: func(d *config.Config, s config.Config) { d.Optimizer = s.Optimizer },
-		get: func(c config.Config) (any, bool) { return always(c.Optimizer) }},
-	"lr": {copy: func(d *config.Config, s config.Config) { d.LR = s.LR },
-		get: func(c config.Config) (any, bool) { return always(c.LR) }},
-	"momentum": {copy: func(d *config.Config, s config.Config) { d.Momentum = s.Momentum },
-		get: func(c config.Config) (any, bool) { return c.Momentum, c.Optimizer == "sgd" }},
-	"weight-decay": {copy: func(d *config.Config, s config.Config) { d.WeightDecay = s.WeightDecay },
-		get: func(c config.Config) (any, bool) { return c.WeightDecay, c.Optimizer != "sgd" }},
-	"schedule": {copy: func(d *config.Config, s config.Config) { d.Schedule = s.Schedule },
-		get: func(c config.Config) (any, bool) { return always(c.Schedule) }},
-	"autodiff": {copy: func(d *config.Config, s config.Config) { d.Autodiff = s.Autodiff },
-		get: func(c config.Config) (any, bool) { return always(c.Autodiff) }},
-	"warmup": {copy: func(d *config.Config, s config.Config) { d.Warmup = s.Warmup },
-		get: func(c config.Config) (any, bool) { return always(c.Warmup) }},
-	"average": {copy: func(d *config.Config, s config.Config) { d.Average = s.Average },
-		get: func(c config.Config) (any, bool) { return c.Average, c.Model.Name == models.Perceptron }},
-	"batch-size": {copy: func(d *config.Config, s config.Config) { d.BatchSize = s.BatchSize },
-		get: func(c config.Config) (any, bool) { return always(c.BatchSize) }},
-	"seed": {copy: func(d *config.Config, s config.Config) { d.Seed = s.Seed },
-		get: func(c config.Config) (any, bool) { return always(c.Seed) }},
-	"val-split": {copy: func(d *config.Config, s config.Config) { d.ValSplit = s.ValSplit },
-		get: func(c config.Config) (any, bool) { return always(c.ValSplit) }},
-	"steps-per-call": {copy: func(d *config.Config, s config.Config) { d.StepsPerCall = s.StepsPerCall }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.StepsPerCall) }},
-	"loop": {copy: func(d *config.Config, s config.Config) { d.Loop = s.Loop }, resumable: true,
-		get: func(c config.Config) (any, bool) { return c.Loop, c.Loop != "" }},
-	"drop-last": {copy: func(d *config.Config, s config.Config) { d.DropLast = s.DropLast },
-		get: func(c config.Config) (any, bool) { return always(c.DropLast) }},
-	"epochs": {copy: func(d *config.Config, s config.Config) { d.Epochs = s.Epochs }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.Epochs) }},
-	"patience": {copy: func(d *config.Config, s config.Config) { d.Patience = s.Patience }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.Patience) }},
-	"early-stop-monitor": {copy: func(d *config.Config, s config.Config) { d.EarlyStopMonitor = s.EarlyStopMonitor }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.EarlyStopMonitor) }},
-	"early-stop-min-delta": {copy: func(d *config.Config, s config.Config) { d.EarlyStopMinDelta = s.EarlyStopMinDelta }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.EarlyStopMinDelta) }},
-	"tol": {copy: func(d *config.Config, s config.Config) { d.Tol = s.Tol }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.Tol) }},
-	"n-iter-no-change": {copy: func(d *config.Config, s config.Config) { d.NoChange = s.NoChange }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.NoChange) }},
-	"restore-best": {copy: func(d *config.Config, s config.Config) { d.RestoreBest = s.RestoreBest }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.RestoreBest) }},
-	"log-every": {copy: func(d *config.Config, s config.Config) { d.LogEvery = s.LogEvery }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.LogEvery) }},
-	"save-every": {copy: func(d *config.Config, s config.Config) { d.SaveEvery = s.SaveEvery }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.SaveEvery) }},
-	"save-every-epoch": {copy: func(d *config.Config, s config.Config) { d.SaveEveryEpoch = s.SaveEveryEpoch }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.SaveEveryEpoch) }},
-	"keep-last": {copy: func(d *config.Config, s config.Config) { d.KeepLast = s.KeepLast }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.KeepLast) }},
-	"keep-best": {copy: func(d *config.Config, s config.Config) { d.KeepBest = s.KeepBest }, resumable: true,
-		get: func(c config.Config) (any, bool) { return always(c.KeepBest) }},
+// defineField defines the flag of field f in fs, reading into c.
+func defineField(fs *pflag.FlagSet, f *config.Field, c *config.Config) {
+	help := f.HelpText(flagSpell)
+	if f.Recipe {
+		help += " (" + recipeDefaults(f) + ")"
+	}
+	fs.Var(fieldValue{f, c}, f.Key, help)
+	if f.HelpDefault {
+		fs.Lookup(f.Key).DefValue = "" // the help says it
+	}
+	if f.Hidden {
+		if err := fs.MarkHidden(f.Key); err != nil {
+			panic(err) // a programming error: the flag is defined just before
+		}
+	}
+	if f.Type() == "bool" {
+		fs.Lookup(f.Key).NoOptDefVal = "true"
+	}
+	if f.Fixed {
+		setSweep(fs, sweepFixed, f.Key)
+	}
+}
+
+// recipeDefaults says a recipe field's default per model kind: "default
+// adam; perceptron: sgd", the default model's first.
+func recipeDefaults(f *config.Field) string {
+	first := config.Defaults(models.MLP)
+	parts := []string{"default " + f.Text(first)}
+	for _, name := range f.KindsUsing() {
+		if name != models.MLP {
+			parts = append(parts, name+": "+f.Text(config.Defaults(name)))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// applyGiven sets in dst each field of src whose flag was given.
+func applyGiven(dst *config.Config, src config.Config, given map[string]bool) {
+	for key, ok := range given {
+		if f, isField := config.Lookup(key); ok && isField {
+			f.Copy(dst, src)
+		}
+	}
+}
+
+// checkApplies refuses a flag given for a configuration c it does not
+// apply to, as Validate would, in the command line's words: --activation
+// for the perceptron (which the kind would otherwise drop without a word),
+// --momentum with --optimizer adam. A model's field that applies to the
+// kind but not to the rest of the model (--maxout-pieces with --activation
+// relu) the kind drops, so that a sweep may combine them; given empty
+// (--hidden "") a field says nothing.
+func checkApplies(c config.Config, given map[string]bool) error {
+	kind, err := models.Lookup(c.Model.Name)
+	if err != nil {
+		return nil // Validate names the models
+	}
+	for i := range config.Fields {
+		f := &config.Fields[i]
+		if !given[f.Key] || f.IsZero(c) {
+			continue
+		}
+		if (f.Kinds && !kind.Uses(f.Key)) || (!f.Spec && !f.Applies(c)) {
+			return field.Errorf(f.Key, "", "applies to %s", f.AppliesTo(flagSpell))
+		}
+	}
+	return nil
+}
+
+// fieldMessage says a *field.Error in the command line's words: "--lr 0
+// (must be a number > 0)", or "--average applies to ..." when the error is
+// about the setting, not its value. The value comes as the engine wrote it:
+// a word quoted and clipped.
+func fieldMessage(fe *field.Error) string {
+	if fe.Value == "" {
+		return "--" + fe.Key + " " + fe.Problem
+	}
+	return "--" + fe.Key + " " + fe.Value + " (" + fe.Problem + ")"
 }
 
 // notWritten are train's flags that a configuration written out leaves
@@ -101,18 +139,19 @@ var notWritten = map[string]bool{"config": true, "print-config": true, "resume":
 
 // effectiveConfig is the configuration o trains with, one item per flag
 // in the order of train's help: the model's defaults with the flags and
-// --config applied. Flags that do not apply to the model are left out, so
-// are optional strings not given, and the run folder unless withRunDir
-// and given (config.yaml must not send a second run into the first's).
+// --config applied. Fields that do not apply to the configuration are left
+// out (config.Field.Applies), so are optional strings not given, and the
+// run folder unless withRunDir and given (config.yaml must not send a
+// second run into the first's).
 func (o *trainOptions) effectiveConfig(withRunDir bool) []configItem {
 	var items []configItem
 	o.flags.VisitAll(func(f *pflag.Flag) {
 		if f.Hidden || notWritten[f.Name] || (f.Name == "run-dir" && (!withRunDir || !o.set["run-dir"])) {
 			return
 		}
-		if cf, ok := configFlags[f.Name]; ok {
-			if v, ok := cf.get(o.cfg); ok {
-				items = append(items, configItem{f.Name, v})
+		if cf, ok := config.Lookup(f.Name); ok {
+			if cf.Applies(o.cfg) {
+				items = append(items, configItem{f.Name, cf.Get(o.cfg)})
 			}
 			return
 		}

@@ -73,7 +73,7 @@ func TestExitCodeRule(t *testing.T) {
 		{"train --hidden too wide", []string{"train", "--hidden", "1048577"}, cli.ExitUsage, []string{`"1048577"`, "1 to 1048576"}},
 		{"train --hidden too deep", []string{"train", "--hidden", hidden65}, cli.ExitUsage, []string{"65 layers", "at most 64"}},
 		{"train --maxout-pieces beyond the limit", []string{"train", "--activation", "maxout", "--maxout-pieces", "65"}, cli.ExitUsage, []string{"--maxout-pieces 65", "2 to 64"}},
-		{"train a model that cannot fit in memory", []string{"train", "--hidden", "1000000,1000000"}, cli.ExitUsage, []string{"needs about", "GB", "this machine's", "of memory"}},
+		{"train a model that cannot fit in memory", []string{"train", "--hidden", "1000000,1000000"}, cli.ExitUsage, []string{"needs about", "GB", "this machine's", "of memory", "use fewer or narrower layers (--hidden) or a smaller --batch-size"}},
 		{"bench a model that cannot fit in memory", []string{"bench", "--backends", "go", "--hidden", "1000000,1000000"}, cli.ExitUsage, []string{"needs about", "this machine's"}},
 		{"bench --batch-size beyond the limit", []string{"bench", "--backends", "go", "--batch-size", "2000000"}, cli.ExitUsage, []string{`"2000000"`, "1 to 1048576"}},
 	}

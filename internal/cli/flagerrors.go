@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/neurona/neurona/internal/field"
 	"github.com/neurona/neurona/internal/human"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -53,6 +54,9 @@ func valueWanted(f *pflag.Flag, cause error) string {
 		return "want a number"
 	case "bool":
 		return "want true or false"
+	}
+	if fe, ok := field.As(cause); ok {
+		return fe.Problem
 	}
 	if cause != nil {
 		return cause.Error()

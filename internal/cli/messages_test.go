@@ -44,10 +44,10 @@ func TestMessagesSayOneThingInTheCommandsWords(t *testing.T) {
 	}{
 		{"the perceptron refuses --activation as it refuses --hidden",
 			append(newRun, "--model", "perceptron", "--activation", "tanh"), ExitUsage,
-			[]string{"the perceptron has no hidden layers (use --model mlp for --activation)"}, nil},
+			[]string{"--activation applies to --model mlp only"}, nil},
 		{"the perceptron refuses --maxout-pieces",
 			append(newRun, "--model", "perceptron", "--maxout-pieces", "3"), ExitUsage,
-			[]string{"the perceptron has no hidden layers (use --model mlp for --maxout-pieces)"}, nil},
+			[]string{"--maxout-pieces applies to --model mlp only"}, nil},
 		{"a --run-dir that is a file is a usage error",
 			append(newRun, "--run-dir", file), ExitUsage, []string{"--run-dir " + file + " is a file, not a folder"}, nil},
 		{"a --run-dir under a file is a usage error",

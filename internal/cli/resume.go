@@ -11,11 +11,29 @@ import (
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
 	"github.com/neurona/neurona/train/runfolder"
+	"github.com/spf13/pflag"
 )
 
-// notConfig are flags that do not describe the run at all.
-var notConfig = map[string]bool{"resume": true, "backend": true, "progress": true, "data-dir": true, "download": true,
-	"data-on-device": true, "config": true}
+// annotationNotConfig annotates train's flags that do not describe the run
+// at all (where the data is, the backend, how to show progress): a resumed
+// run takes them as given. The configuration's fields say whether a
+// resumed run may change them in their declaration (config.Field.Resume).
+const annotationNotConfig = "neurona_not_config"
+
+// setNotConfig annotates the flags names of fs as not describing the run.
+func setNotConfig(fs *pflag.FlagSet, names ...string) {
+	for _, name := range names {
+		if err := fs.SetAnnotation(name, annotationNotConfig, []string{"true"}); err != nil {
+			panic(err) // a programming error: the flag is defined just before
+		}
+	}
+}
+
+// notConfig reports whether train's flag name does not describe the run.
+func (o *trainOptions) notConfig(name string) bool {
+	f := o.flags.Lookup(name)
+	return f != nil && len(f.Annotations[annotationNotConfig]) > 0
+}
 
 // resumeFrom finds the checkpoint to resume and replaces o.cfg by its saved
 // configuration, with the resumable flags given applied. A flag that would
@@ -38,24 +56,24 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 	}
 	merged := saved
 	for name := range o.set {
-		if notConfig[name] {
+		if o.notConfig(name) {
 			continue
 		}
-		f, ok := configFlags[name]
+		f, ok := config.Lookup(name)
 		if !ok {
 			return nil, usagef("--%s cannot be combined with --resume", name)
 		}
-		if f.resumable {
-			f.copy(&merged, o.cfg)
+		if f.Resume {
+			f.Copy(&merged, o.cfg)
 			continue
 		}
 		// Any other flag must agree with the checkpoint: compare the whole
 		// configuration, before and after applying it.
 		probe := saved
-		f.copy(&probe, o.cfg)
+		f.Copy(&probe, o.cfg)
 		if fmt.Sprintf("%+v", probe) != fmt.Sprintf("%+v", saved) {
 			return nil, usagef("--%s conflicts with the checkpoint %s, which was trained with %s (a resumed run keeps its configuration; "+
-				"it may change only %s)", name, c.Dir, describe(saved), changeable())
+				"it may change only %s)", name, c.Dir, describe(saved), o.changeable())
 		}
 	}
 	if why, nothing := train.NothingToTrain(c, merged.Epochs); nothing {
@@ -79,25 +97,26 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 	}
 	merged.Backend, merged.Progress = o.cfg.Backend, o.cfg.Progress
 	if err := merged.Validate(); err != nil {
-		return nil, usagef("%s", trimSentinel(err))
+		return nil, o.settingError(err)
 	}
 	o.cfg = merged
 	return c, nil
 }
 
-// changeable lists the flags a resumed run accepts.
-func changeable() string {
+// changeable lists the flags a resumed run accepts: the fields declared
+// so, and the flags that do not describe the run.
+func (o *trainOptions) changeable() string {
 	var names []string
-	for name, f := range configFlags {
-		if f.resumable {
-			names = append(names, "--"+name)
+	for _, f := range config.Fields {
+		if f.Resume {
+			names = append(names, "--"+f.Key)
 		}
 	}
-	for name := range notConfig {
-		if name != "resume" && name != "config" {
-			names = append(names, "--"+name)
+	o.flags.VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden && o.notConfig(f.Name) && f.Name != "resume" && f.Name != "config" {
+			names = append(names, "--"+f.Name)
 		}
-	}
+	})
 	slices.Sort(names)
 	return strings.Join(names, ", ")
 }

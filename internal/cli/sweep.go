@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/internal/sweep"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // sweepOptions is what `neurona sweep` was asked to do.
@@ -128,16 +130,46 @@ func parseSweepArgs(args []string) (o *sweepOptions, help bool, err error) {
 	return o, false, nil
 }
 
-// sweepFlags tells sweep.ParseArgs which train flags exist and which a
-// sweep may vary.
-func sweepFlags(e *env) sweep.Flags {
-	train := newCmdTrain(e, nil).Flags()
-	return sweep.Flags{
-		Known: func(name string) bool { f := train.Lookup(name); return f != nil && !f.Hidden },
-		FixedOnly: map[string]bool{"data-dir": true, "download": true, "backend": true, "progress": true,
-			"config": true, "classes": true},
-		Never: map[string]bool{"run-dir": true, "resume": true, "print-config": true},
+// annotationSweep annotates a train flag a sweep may not vary: sweepFixed
+// (one value for every trial: where the data is, the backend) or
+// sweepNever (the sweep gives it itself: --run-dir, --resume). The
+// configuration's fields say it in their declaration (config.Field.Fixed).
+const annotationSweep = "neurona_sweep"
+
+const (
+	sweepFixed = "fixed"
+	sweepNever = "never"
+)
+
+// setSweep annotates the flags names of fs with how a sweep may give them.
+func setSweep(fs *pflag.FlagSet, how string, names ...string) {
+	for _, name := range names {
+		if err := fs.SetAnnotation(name, annotationSweep, []string{how}); err != nil {
+			panic(err) // a programming error: the flag is defined just before
+		}
 	}
+}
+
+// sweepFlags tells sweep.ParseArgs which train flags exist and which a
+// sweep may vary, from train's flags' declarations.
+func sweepFlags(*env) sweep.Flags {
+	fs := pflag.NewFlagSet("train", pflag.ContinueOnError)
+	defineTrainFlags(fs, &trainOptions{})
+	flags := sweep.Flags{
+		Known:     func(name string) bool { f := fs.Lookup(name); return f != nil && !f.Hidden },
+		FixedOnly: map[string]bool{},
+		Never:     map[string]bool{},
+	}
+	fs.VisitAll(func(f *pflag.Flag) {
+		switch how := f.Annotations[annotationSweep]; {
+		case len(how) == 0:
+		case how[0] == sweepFixed:
+			flags.FixedOnly[f.Name] = true
+		case how[0] == sweepNever:
+			flags.Never[f.Name] = true
+		}
+	})
+	return flags
 }
 
 // trainInProcess runs `neurona train args...` in this process, its output
@@ -191,11 +223,27 @@ func checkRanges(e *env, spec sweep.Spec, trial sweep.Trial, runDir string) erro
 	return nil
 }
 
-// checkTrainArgs parses args as `neurona train` would, without training.
+// checkTrainArgs parses args as `neurona train` would and checks the
+// configuration they give, without training: train's flags in a flag set
+// of their own, no command built.
 func checkTrainArgs(e *env, args []string) error {
 	te := &env{ctx: e.ctx, stdout: devNull{}, stderr: devNull{}, getenv: e.getenv}
-	_, err := execute(newRootCmd(te, newCmdTrain(te, func(*trainOptions) error { return nil })), append([]string{"train"}, args...))
-	return err
+	o := &trainOptions{}
+	fs := pflag.NewFlagSet("neurona train", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	defineTrainFlags(fs, o)
+	if err := fs.Parse(args); err != nil {
+		var invalid *pflag.InvalidValueError
+		if errors.As(err, &invalid) {
+			f := invalid.GetFlag()
+			return usagef("--%s %s: %s", f.Name, human.Quote(invalid.GetValue()), valueWanted(f, errors.Unwrap(err)))
+		}
+		return usagef("%s", oneLine(err.Error()))
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %s", human.Quote(fs.Arg(0)))
+	}
+	return o.finish(te, fs)
 }
 
 // devNull discards what is written to it.
@@ -217,12 +265,12 @@ func sweepRun(e *env, o *sweepOptions) error {
 	} else {
 		spec, err := sweep.ParseArgs(o.train, sweepFlags(e), o.random, o.seed)
 		if err != nil {
-			return usagef("%s", strings.TrimPrefix(err.Error(), sweep.ErrSpec.Error()+": "))
+			return specUsage(err)
 		}
 		// Checked before the folder is made: a bad value writes nothing.
 		probe, err := spec.Plan()
 		if err != nil {
-			return usagef("%s", strings.TrimPrefix(err.Error(), sweep.ErrSpec.Error()+": "))
+			return specUsage(err)
 		}
 		if err := checkRanges(e, spec, probe[0], filepath.Join(o.out, probe[0].Name)); err != nil {
 			return err
@@ -282,6 +330,15 @@ func sweepRun(e *env, o *sweepOptions) error {
 		fmt.Fprintf(e.stderr, "neurona sweep: %d of %d trials failed (%s)\n", failed, len(s.Trials), retry)
 	}
 	return nil
+}
+
+// specUsage says a sweep specification's error as a usage error.
+func specUsage(err error) error {
+	var se *sweep.SpecError
+	if errors.As(err, &se) {
+		return usagef("%s", se.Problem)
+	}
+	return err
 }
 
 // entries wraps planned trials for checkTrials.

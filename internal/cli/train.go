@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/field"
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/models"
@@ -31,7 +32,6 @@ type trainOptions struct {
 	set      map[string]bool // the flags given explicitly, on the command line or in --config
 
 	// The flags' raw values, read into cfg and data by finish.
-	hidden        string
 	noRestoreBest bool // --no-restore-best, the old spelling of --restore-best=false
 	download      bool
 
@@ -67,84 +67,15 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 			return trainRun(e, o)
 		},
 	}
-	mlpDef, percDef := config.Defaults(models.MLP), config.Defaults(models.Perceptron)
-	both := func(format string, mlpValue, percValue any) string {
-		return fmt.Sprintf(format, mlpValue) + "; perceptron: " + fmt.Sprintf(format, percValue)
-	}
-	fs := cmd.Flags()
-	fs.SortFlags = false
-	c := &o.cfg // the flags' values; those given override the model's defaults
-	fs.StringVar(&c.Model.Name, "model", models.MLP, "model: "+strings.Join(models.Names(), ", "))
-	fs.StringVar(&o.hidden, "hidden", "512,512", "MLP hidden layer widths, comma-separated (empty: none)")
-	fs.StringVar(&c.Model.Activation, "activation", "relu", "MLP hidden activation: "+strings.Join(models.Activations, ", "))
-	fs.IntVar(&c.Model.MaxoutPieces, "maxout-pieces", 2, "linear pieces per unit for --activation maxout")
-	fs.StringVar(&c.Model.Loss, "loss", models.LossSoftmaxCE, "MLP output layer and loss: "+strings.Join(models.Losses, ", ")+" (the perceptron uses its own criterion)")
-	setGroup(cmd, "Model", "model", "hidden", "activation", "maxout-pieces", "loss")
-
-	fs.StringVar(&c.Optimizer, "optimizer", "", "optimizer: "+strings.Join(config.Optimizers, ", ")+" (default "+both("%s", mlpDef.Optimizer, percDef.Optimizer)+")")
-	fs.Float64Var(&c.LR, "lr", 0, "learning rate (default "+both("%g", mlpDef.LR, percDef.LR)+")")
-	fs.Float64Var(&c.Momentum, "momentum", 0, "momentum for --optimizer sgd")
-	fs.Float64Var(&c.WeightDecay, "weight-decay", 0, "weight decay for adam/adamw (adamw default 0.01)")
-	fs.StringVar(&c.Schedule, "schedule", "", "learning-rate schedule: "+strings.Join(config.Schedules, ", ")+" (default "+both("%s", mlpDef.Schedule, percDef.Schedule)+")")
-	fs.Float64Var(&c.Warmup, "warmup", 0, "linear learning-rate warm-up before --schedule, in epochs, fractions allowed (default "+both("%g", mlpDef.Warmup, percDef.Warmup)+")")
-	fs.IntVar(&c.BatchSize, "batch-size", 0, "examples per training step (default "+both("%d", mlpDef.BatchSize, percDef.BatchSize)+")")
-	fs.IntVar(&c.Epochs, "epochs", 0, "maximum number of epochs (default "+both("%d", mlpDef.Epochs, percDef.Epochs)+")")
-	fs.BoolVar(&c.Average, "average", false, "perceptron: evaluate, test and predict with the average of the weights over all steps (the averaged perceptron); --average=false: Rosenblatt's last weights (default "+both("%t", mlpDef.Average, percDef.Average)+")")
-	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the initialization, the validation split and the data order")
-	setGroup(cmd, "Optimization", "optimizer", "lr", "momentum", "weight-decay", "schedule", "warmup", "batch-size", "epochs", "average", "seed")
-
-	fs.IntVar(&c.Patience, "patience", 0, "stop after this many epochs without a better --early-stop-monitor (0: off)")
-	fs.StringVar(&c.EarlyStopMonitor, "early-stop-monitor", config.MonitorValAccuracy, "what --patience watches: "+strings.Join(config.Monitors, " (higher is better) or ")+" (lower is better)")
-	fs.Float64Var(&c.EarlyStopMinDelta, "early-stop-min-delta", 0, "for --patience, a change smaller than this is no improvement")
-	fs.Float64Var(&c.Tol, "tol", 0, "stop when the training loss has not improved by this much for --n-iter-no-change epochs (default "+both("%g", mlpDef.Tol, percDef.Tol)+"; 0: off)")
-	fs.IntVar(&c.NoChange, "n-iter-no-change", 0, "epochs without --tol improvement before stopping (default "+both("%d", mlpDef.NoChange, percDef.NoChange)+")")
-	fs.BoolVar(&c.RestoreBest, "restore-best", false, "test the weights of the epoch with the best validation accuracy; --restore-best=false: the last epoch's (default "+both("%t", mlpDef.RestoreBest, percDef.RestoreBest)+")")
-	fs.BoolVar(&o.noRestoreBest, "no-restore-best", false, "the old spelling of --restore-best=false")
+	defineTrainFlags(cmd.Flags(), o)
 	deprecatedAlias(cmd, "no-restore-best", "--restore-best=false")
-	setGroup(cmd, "Stopping and model selection", "patience", "early-stop-monitor", "early-stop-min-delta", "tol", "n-iter-no-change", "restore-best")
-
-	fs.StringVar(&o.data.DataDir, "data-dir", "", "data folder in MNIST's format: its four IDX files and optionally classes.txt (default: $NEURONA_DATA, the GoMNIST module copy, then the download cache)")
-	classesFlag(fs, &o.classes)
-	fs.BoolVar(&o.download, "download", true, "download MNIST into the cache folder if it is found nowhere else")
-	fs.Float64Var(&c.ValSplit, "val-split", 0.1, "fraction of the training images held out for validation, in [0, 1)")
-	fs.BoolVar(&c.DropLast, "drop-last", false, "skip each epoch's last batch when it is smaller than --batch-size")
-	setGroup(cmd, "Data", "data-dir", "classes", "download", "val-split", "drop-last")
-
-	fs.StringVar(&c.RunDir, "run-dir", "", "folder for the run's files (default runs/<model>-<timestamp>, with -2, -3... if taken)")
-	fs.StringVar(&o.resume, "resume", "", "continue the run in this run folder (from its newest valid checkpoint) or from this checkpoint folder")
-	fs.IntVar(&c.LogEvery, "log-every", 0, "also write the training loss and learning rate to metrics.jsonl every this many steps (default -1: about 50 lines a run; 0: per epoch only)")
-	fs.IntVar(&c.SaveEvery, "save-every", 0, "also save a checkpoint every this many steps (0: only at epoch ends)")
-	fs.BoolVar(&c.SaveEveryEpoch, "save-every-epoch", true, "save a checkpoint at the end of every epoch (the last epoch is always saved)")
-	fs.IntVar(&c.KeepLast, "keep-last", 3, "keep this many newest checkpoints")
-	fs.BoolVar(&c.KeepBest, "keep-best", true, "also keep the checkpoint with the best validation accuracy")
-	setGroup(cmd, "Run folder and checkpoints", "run-dir", "resume", "log-every", "save-every", "save-every-epoch", "keep-last", "keep-best")
-
-	fs.StringVar(&c.Backend, "backend", "", "compute backend: go, xla:cuda, xla:cpu (default: $GOMLX_BACKEND, else the best available; see neurona backends)")
-	fs.IntVar(&c.StepsPerCall, "steps-per-call", 0, "training steps run inside one compiled call; 0: automatic (Go backend: 1; accelerators: a whole epoch, or 16 with --loop unroll)")
-	fs.StringVar(&c.Loop, "loop", config.LoopWhile, "how a call runs its steps: "+strings.Join(config.Loops, " (a loop in the graph, compiled once) or ")+" (written out one after the other); same results")
-	fs.StringVar(&o.onDevice, "data-on-device", "auto", "keep the training data on the device and gather batches there: auto (on for every backend but go), on, off")
-	fs.BoolVar(&c.Autodiff, "autodiff", false, "take the gradients from GoMLX's autodiff instead of the model's hand-written backward pass (the same gradients within float32 rounding; a slower step on the Go backend; maxout always uses autodiff)")
-	compileCacheFlag(fs, &o.cache)
-	setGroup(cmd, "Performance and internals", "backend", "steps-per-call", "loop", "data-on-device", "autodiff", "compile-cache")
-
-	fs.Var(&configPath{path: &o.configFile}, "config", "read flags from this YAML or JSON file (keys are flag names: batch-size: 64); flags given on the command line win")
-	fs.StringVar(&o.printConfig, "print-config", "", "print the effective configuration (yaml, or json; default: the --config file's format, else yaml) and exit without training")
-	fs.Lookup("print-config").NoOptDefVal = "auto"
-	if err := fs.SetAnnotation("print-config", annotationValues, []string{"yaml", "json"}); err != nil {
-		panic(err)
-	}
-	fs.StringVar(&o.progress, "progress", "auto", "progress bar within epochs: auto (when stdout is a terminal), always, never")
-	setGroup(cmd, "Configuration and output", "config", "print-config", "progress")
-
 	completeModelFlags(cmd)
 	completeWords(cmd, "progress", "auto", "always", "never")
-	completeWords(cmd, "early-stop-monitor", config.Monitors...)
 	completeWords(cmd, "print-config", "yaml", "json")
 	if err := cmd.MarkFlagFilename("config", "yaml", "yml", "json"); err != nil {
 		panic(err)
 	}
 	completeFolders(cmd, "resume")
-	o.flags = fs
 	return cmd
 }
 
@@ -177,11 +108,6 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 	if set["print-config"] && set["resume"] {
 		return usagef("--print-config shows a new run's configuration; a resumed run keeps its checkpoint's (see `neurona checkpoints inspect %s`)", o.resume)
 	}
-	h, err := models.ParseHidden(o.hidden)
-	if err != nil {
-		return o.usage(strings.TrimPrefix(err.Error(), models.ErrSpec.Error()+": "))
-	}
-	c.Model.Hidden = h
 	if set["no-restore-best"] {
 		if set["restore-best"] {
 			return usagef("--restore-best and --no-restore-best: give one (--no-restore-best is the old spelling of --restore-best=false)")
@@ -190,24 +116,10 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 		delete(set, "no-restore-best")
 		set["restore-best"] = true
 	}
-	if c.Model.Name == models.Perceptron {
-		// Refused as --hidden is (models.Spec): the perceptron would
-		// otherwise drop them silently.
-		for _, name := range []string{"activation", "maxout-pieces"} {
-			if set[name] {
-				return o.usage(fmt.Sprintf("the perceptron has no hidden layers (use --model mlp for --%s)", name))
-			}
-		}
-	}
 	def := config.Defaults(c.Model.Name)
-	if c.Model.Name == models.MLP {
-		// The MLP's shape flags have defaults of their own.
-		def.Model.Hidden, def.Model.Activation, def.Model.Loss = c.Model.Hidden, c.Model.Activation, c.Model.Loss
-	}
-	for name := range set {
-		if f, ok := configFlags[name]; ok {
-			f.copy(&def, *c)
-		}
+	applyGiven(&def, *c, set)
+	if err := checkApplies(def, set); err != nil {
+		return o.settingError(err)
 	}
 	if def.ValSplit == 0 && !set["restore-best"] {
 		def.RestoreBest = false // nothing to choose the best epoch by
@@ -217,7 +129,7 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 	}
 	def.Backend, def.RunDir = c.Backend, c.RunDir
 	if o.onDevice != "auto" && o.onDevice != "on" && o.onDevice != "off" {
-		return o.usage(fmt.Sprintf("--data-on-device %q (accepted: auto, on, off)", o.onDevice))
+		return o.usage("data-on-device", fmt.Sprintf("--data-on-device %q (accepted: auto, on, off)", o.onDevice))
 	}
 	switch o.progress {
 	case "auto":
@@ -227,7 +139,7 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 	case "never":
 		def.Progress = false
 	default:
-		return o.usage(fmt.Sprintf("--progress %q (accepted: auto, always, never)", o.progress))
+		return o.usage("progress", fmt.Sprintf("--progress %q (accepted: auto, always, never)", o.progress))
 	}
 	if _, err := parseClasses(o.classes); err != nil {
 		return err
@@ -249,13 +161,14 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 		}
 	}
 	if err := o.cfg.Validate(); err != nil {
-		if errors.Is(err, models.ErrSpec) || errors.Is(err, config.ErrConfig) {
-			return o.usage(trimSentinel(err))
-		}
-		return err
+		return o.settingError(err)
 	}
 	if err := train.CheckMemory(o.cfg); err != nil {
-		return usagef("%s", trimSentinel(err))
+		var me *train.MemoryError
+		if errors.As(err, &me) {
+			return usagef("%s; use fewer or narrower layers (--hidden) or a smaller --batch-size", me.Need())
+		}
+		return usagef("%v", err)
 	}
 	// Checked above as for MNIST; train.Run sizes the model by the data
 	// actually loaded (its pixels and classes).
@@ -263,40 +176,36 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 	return nil
 }
 
-// usage is a usage error saying msg, and where --config set the flag msg
-// names, if it did: "--lr 0 (must be > 0) (set by run.yaml:3)".
-func (o *trainOptions) usage(msg string) error {
-	for name, where := range o.sources {
-		if mentionsFlag(msg, name) {
-			return usagef("%s (set by %s)", msg, where)
-		}
+// usage is a usage error saying msg about the flag key, and where --config
+// set it, if it did: "--lr 0 (must be > 0) (set by run.yaml:3)".
+func (o *trainOptions) usage(key, msg string) error {
+	if where, ok := o.sources[key]; ok {
+		return usagef("%s (set by %s)", msg, where)
 	}
 	return usagef("%s", msg)
 }
 
-// mentionsFlag reports whether msg names --name as a whole flag (not
-// --name-something).
-func mentionsFlag(msg, name string) bool {
-	for rest := msg; ; {
-		i := strings.Index(rest, "--"+name)
-		if i < 0 {
-			return false
-		}
-		rest = rest[i+2+len(name):]
-		if rest == "" || !(rest[0] == '-' || rest[0] >= 'a' && rest[0] <= 'z') {
-			return true
-		}
+// settingError says a configuration's error in the command line's words: a
+// *field.Error as its flag (and the config file's line that set it), any
+// other invalid configuration or model as it is, a usage error either way.
+func (o *trainOptions) settingError(err error) error {
+	if fe, ok := field.As(err); ok {
+		return o.usage(fe.Key, fieldMessage(fe))
 	}
+	return settingError(err)
 }
 
-// trimSentinel drops the package's sentinel prefix ("train: invalid
-// configuration: ") that says nothing to a user reading about a flag.
-func trimSentinel(err error) string {
-	msg := err.Error()
-	for _, s := range []error{models.ErrSpec, config.ErrConfig, train.ErrMemory} {
-		msg = strings.TrimPrefix(msg, s.Error()+": ")
+// settingError is a configuration's error as a usage error: a
+// *field.Error as its flag, any other invalid configuration or model as it
+// is.
+func settingError(err error) error {
+	if fe, ok := field.As(err); ok {
+		return usagef("%s", fieldMessage(fe))
 	}
-	return msg
+	if errors.Is(err, models.ErrSpec) || errors.Is(err, config.ErrConfig) {
+		return usagef("%v", err)
+	}
+	return err
 }
 
 func isTerminal(w any) bool {

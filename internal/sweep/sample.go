@@ -19,31 +19,31 @@ const maxDistinct = 1 << 62
 // back from sweep.json is not trusted.
 func (s Spec) check() error {
 	if s.Random < 0 || s.Random > MaxTrials {
-		return fmt.Errorf("%w: --random %d (must be 1 to %d, or 0 for the grid)", ErrSpec, s.Random, MaxTrials)
+		return specErrorf("--random %d (must be 1 to %d, or 0 for the grid)", s.Random, MaxTrials)
 	}
 	if len(s.Params) > maxFlagArgs {
-		return fmt.Errorf("%w: %d flags (at most %d)", ErrSpec, len(s.Params), maxFlagArgs)
+		return specErrorf("%d flags (at most %d)", len(s.Params), maxFlagArgs)
 	}
 	seen := map[string]bool{}
 	for _, p := range s.Params {
 		if p.Flag == "" || len(p.Flag) > 64 || strings.Trim(p.Flag, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
-			return fmt.Errorf("%w: a flag named %s", ErrSpec, human.Quote(p.Flag))
+			return specErrorf("a flag named %s", human.Quote(p.Flag))
 		}
 		if seen[p.Flag] {
-			return fmt.Errorf("%w: --%s given twice", ErrSpec, p.Flag)
+			return specErrorf("--%s given twice", p.Flag)
 		}
 		seen[p.Flag] = true
 		switch {
 		case p.Range != nil && len(p.Choices) > 0:
-			return fmt.Errorf("%w: --%s has both choices and a range", ErrSpec, p.Flag)
+			return specErrorf("--%s has both choices and a range", p.Flag)
 		case p.Range != nil && s.Random == 0:
-			return fmt.Errorf("%w: --%s is a range; ranges need --random N", ErrSpec, p.Flag)
+			return specErrorf("--%s is a range; ranges need --random N", p.Flag)
 		case p.Range != nil:
 			if err := p.Range.check(p.Flag); err != nil {
 				return err
 			}
 		case len(p.Choices) == 0 || len(p.Choices) > maxChoices:
-			return fmt.Errorf("%w: --%s has %d choices (want 1 to %d)", ErrSpec, p.Flag, len(p.Choices), maxChoices)
+			return specErrorf("--%s has %d choices (want 1 to %d)", p.Flag, len(p.Choices), maxChoices)
 		}
 		if p.Flag == HiddenWidth || p.Flag == HiddenLayers {
 			if err := p.checkPseudo(); err != nil {
@@ -56,8 +56,8 @@ func (s Spec) check() error {
 		if !s.hasRange() {
 			grid = fmt.Sprintf(", or leave out --random to train all %d as a grid", d)
 		}
-		return fmt.Errorf("%w: --random %d, but the lists and ranges give only %s (give --random %d or fewer%s)",
-			ErrSpec, s.Random, human.Count(int(d), "distinct configuration"), d, grid)
+		return specErrorf("--random %d, but the lists and ranges give only %s (give --random %d or fewer%s)",
+			s.Random, human.Count(int(d), "distinct configuration"), d, grid)
 	}
 	return nil
 }
@@ -150,7 +150,7 @@ func (s Spec) drawDistinct(rng *rand.Rand, n int) ([][]string, error) {
 	}
 	d, finite := s.distinct()
 	if !finite || d == maxDistinct {
-		return nil, fmt.Errorf("%w: --random %d: drew only %d distinct configurations (widen the ranges, or give fewer trials)", ErrSpec, n, len(out))
+		return nil, specErrorf("--random %d: drew only %d distinct configurations (widen the ranges, or give fewer trials)", n, len(out))
 	}
 	moved := map[uint64]uint64{} // the lazy shuffle: index i holds moved[i], else i
 	at := func(i uint64) uint64 {

@@ -12,8 +12,24 @@ import (
 	"github.com/neurona/neurona/models"
 )
 
-// ErrSpec is wrapped by every error about a sweep's specification.
+// ErrSpec is matched (errors.Is) by every error about a sweep's
+// specification, a *SpecError.
 var ErrSpec = errors.New("sweep: bad specification")
+
+// SpecError is what is wrong with a sweep's specification. Problem says it
+// in the command line's words (a sweep's parameters are train's flags):
+// "--lr 0:1 is a range; ranges need --random N".
+type SpecError struct{ Problem string }
+
+func (e *SpecError) Error() string { return ErrSpec.Error() + ": " + e.Problem }
+
+// Is makes a SpecError match ErrSpec.
+func (e *SpecError) Is(target error) bool { return target == ErrSpec }
+
+// specErrorf is a *SpecError, its problem formatted.
+func specErrorf(format string, args ...any) error {
+	return &SpecError{Problem: fmt.Sprintf(format, args...)}
+}
 
 // Limits that keep a specification from asking for more than a sweep can
 // ever run, before anything is allocated for it.
@@ -80,13 +96,13 @@ const (
 // widths joined by "+", with "WxN" for N layers of width W and "none" for
 // no hidden layer (--hidden 256,512x2,128+64). With random > 0 a value may
 // be a range lo:hi or lo:hi:log, and --hidden-width and --hidden-layers
-// ranges draw --hidden. Errors wrap ErrSpec and name the flag.
+// ranges draw --hidden. Errors are *SpecError and name the flag.
 func ParseArgs(args []string, flags Flags, random int, seed uint64) (Spec, error) {
 	if random < 0 || random > MaxTrials {
-		return Spec{}, fmt.Errorf("%w: --random %d (must be 1 to %d, or 0 for the grid)", ErrSpec, random, MaxTrials)
+		return Spec{}, specErrorf("--random %d (must be 1 to %d, or 0 for the grid)", random, MaxTrials)
 	}
 	if len(args) > 2*maxFlagArgs {
-		return Spec{}, fmt.Errorf("%w: %d arguments (at most %d flags)", ErrSpec, len(args), maxFlagArgs)
+		return Spec{}, specErrorf("%d arguments (at most %d flags)", len(args), maxFlagArgs)
 	}
 	s := Spec{Random: random, Seed: seed}
 	seen := map[string]bool{}
@@ -94,18 +110,18 @@ func ParseArgs(args []string, flags Flags, random int, seed uint64) (Spec, error
 		arg := args[i]
 		name, value, hasValue := strings.Cut(strings.TrimPrefix(arg, "--"), "=")
 		if !strings.HasPrefix(arg, "--") || name == "" {
-			return Spec{}, fmt.Errorf("%w: unexpected argument %s (want --flag value)", ErrSpec, human.Quote(arg))
+			return Spec{}, specErrorf("unexpected argument %s (want --flag value)", human.Quote(arg))
 		}
 		flag := "--" + human.Clip(name)
 		if !hasValue {
 			if i+1 == len(args) || strings.HasPrefix(args[i+1], "--") {
-				return Spec{}, fmt.Errorf("%w: %s has no value (booleans too: %s true or %s true,false)", ErrSpec, flag, flag, flag)
+				return Spec{}, specErrorf("%s has no value (booleans too: %s true or %s true,false)", flag, flag, flag)
 			}
 			i++
 			value = args[i]
 		}
 		if seen[name] {
-			return Spec{}, fmt.Errorf("%w: %s given twice (give its choices as one list: %s a,b)", ErrSpec, flag, flag)
+			return Spec{}, specErrorf("%s given twice (give its choices as one list: %s a,b)", flag, flag)
 		}
 		seen[name] = true
 		p, err := parseParam(name, value, flags, random > 0)
@@ -116,10 +132,10 @@ func ParseArgs(args []string, flags Flags, random int, seed uint64) (Spec, error
 	}
 	if seen[HiddenWidth] || seen[HiddenLayers] {
 		if seen["hidden"] {
-			return Spec{}, fmt.Errorf("%w: --hidden and --%s/--%s: give the layers one way", ErrSpec, HiddenWidth, HiddenLayers)
+			return Spec{}, specErrorf("--hidden and --%s/--%s: give the layers one way", HiddenWidth, HiddenLayers)
 		}
 		if !seen[HiddenWidth] {
-			return Spec{}, fmt.Errorf("%w: --%s needs --%s (the width of the layers)", ErrSpec, HiddenLayers, HiddenWidth)
+			return Spec{}, specErrorf("--%s needs --%s (the width of the layers)", HiddenLayers, HiddenWidth)
 		}
 	}
 	if err := s.check(); err != nil {
@@ -128,7 +144,7 @@ func ParseArgs(args []string, flags Flags, random int, seed uint64) (Spec, error
 	if n, err := s.Trials(); err != nil {
 		return Spec{}, err
 	} else if n == 1 && random == 0 {
-		return Spec{}, fmt.Errorf("%w: nothing is swept (give some flag two or more choices, e.g. --lr 1e-3,3e-3)", ErrSpec)
+		return Spec{}, specErrorf("nothing is swept (give some flag two or more choices, e.g. --lr 1e-3,3e-3)")
 	}
 	return s, nil
 }
@@ -138,16 +154,16 @@ func parseParam(name, value string, flags Flags, random bool) (Param, error) {
 	pseudo := name == HiddenWidth || name == HiddenLayers
 	switch {
 	case flags.Never[name]:
-		return Param{}, fmt.Errorf("%w: --%s cannot be given to a sweep (it places and resumes each trial itself)", ErrSpec, name)
+		return Param{}, specErrorf("--%s cannot be given to a sweep (it places and resumes each trial itself)", name)
 	case pseudo && !random:
-		return Param{}, fmt.Errorf("%w: --%s is for --random searches (in a grid, list the layers: --hidden 256,512x2)", ErrSpec, name)
+		return Param{}, specErrorf("--%s is for --random searches (in a grid, list the layers: --hidden 256,512x2)", name)
 	case !pseudo && (flags.Known == nil || !flags.Known(name)):
-		return Param{}, fmt.Errorf("%w: unknown flag --%s (any flag of `neurona train` may be given; see `neurona train --help`)", ErrSpec, human.Clip(name))
+		return Param{}, specErrorf("unknown flag --%s (any flag of `neurona train` may be given; see `neurona train --help`)", human.Clip(name))
 	}
 	p := Param{Flag: name}
 	if !random && !strings.Contains(value, ",") {
 		if _, err := parseRange(name, value); err == nil {
-			return Param{}, fmt.Errorf("%w: --%s %s is a range; ranges need --random N", ErrSpec, name, human.Clip(value))
+			return Param{}, specErrorf("--%s %s is a range; ranges need --random N", name, human.Clip(value))
 		}
 	}
 	if random && strings.Count(value, ":") >= 1 && !strings.Contains(value, ",") {
@@ -164,7 +180,7 @@ func parseParam(name, value string, flags Flags, random bool) (Param, error) {
 		p.Choices = choices
 	}
 	if p.Swept() && flags.FixedOnly[name] {
-		return Param{}, fmt.Errorf("%w: --%s takes one value in a sweep (every trial uses the same)", ErrSpec, name)
+		return Param{}, specErrorf("--%s takes one value in a sweep (every trial uses the same)", name)
 	}
 	if pseudo {
 		if err := p.checkPseudo(); err != nil {
@@ -190,13 +206,13 @@ func (p Param) checkPseudo() error {
 	want := fmt.Sprintf("want whole numbers from 1 to %d, or a range such as %s", hi, map[string]string{HiddenWidth: "64:1024", HiddenLayers: "1:3"}[p.Flag])
 	if p.Range != nil {
 		if !p.Range.Int || p.Range.Lo < 1 || p.Range.Hi > float64(hi) {
-			return fmt.Errorf("%w: --%s %s (%s)", ErrSpec, p.Flag, p.Range, want)
+			return specErrorf("--%s %s (%s)", p.Flag, p.Range, want)
 		}
 		return nil
 	}
 	for _, c := range p.Choices {
 		if n, err := strconv.Atoi(c); err != nil || n < 1 || n > hi {
-			return fmt.Errorf("%w: --%s %s (%s)", ErrSpec, p.Flag, human.Quote(c), want)
+			return specErrorf("--%s %s (%s)", p.Flag, human.Quote(c), want)
 		}
 	}
 	return nil
@@ -207,24 +223,24 @@ func (p Param) checkPseudo() error {
 // for more than maxChoices.
 func parseChoices(name, value string) ([]string, error) {
 	if n := strings.Count(value, ",") + 1; n > maxChoices {
-		return nil, fmt.Errorf("%w: --%s has %d choices (at most %d)", ErrSpec, name, n, maxChoices)
+		return nil, specErrorf("--%s has %d choices (at most %d)", name, n, maxChoices)
 	}
 	parts := strings.Split(value, ",")
 	out := make([]string, 0, len(parts))
 	for _, part := range parts {
 		c := strings.TrimSpace(part)
 		if c == "" {
-			return nil, fmt.Errorf("%w: --%s %s has an empty choice", ErrSpec, name, human.Quote(value))
+			return nil, specErrorf("--%s %s has an empty choice", name, human.Quote(value))
 		}
 		if name == "hidden" {
 			layers, err := parseLayers(c)
 			if err != nil {
-				return nil, fmt.Errorf("%w: --hidden %s: %v", ErrSpec, human.Quote(c), err)
+				return nil, specErrorf("--hidden %s: %v", human.Quote(c), err)
 			}
 			c = layers
 		}
 		if slices.Contains(out, c) {
-			return nil, fmt.Errorf("%w: --%s lists %s twice", ErrSpec, name, human.Quote(part))
+			return nil, specErrorf("--%s lists %s twice", name, human.Quote(part))
 		}
 		out = append(out, c)
 	}
@@ -264,23 +280,23 @@ func parseLayers(c string) (string, error) {
 // parseRange parses lo:hi or lo:hi:log.
 func parseRange(name, value string) (Range, error) {
 	if strings.Count(value, ":") > 2 {
-		return Range{}, fmt.Errorf("%w: --%s %s: not a range (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, human.Quote(value))
+		return Range{}, specErrorf("--%s %s: not a range (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", name, human.Quote(value))
 	}
 	parts := strings.Split(value, ":")
 	if len(parts) < 2 || (len(parts) == 3 && parts[2] != "log") {
-		return Range{}, fmt.Errorf("%w: --%s %s: not a range (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, human.Quote(value))
+		return Range{}, specErrorf("--%s %s: not a range (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", name, human.Quote(value))
 	}
 	lo, err1 := strconv.ParseFloat(parts[0], 64)
 	hi, err2 := strconv.ParseFloat(parts[1], 64)
 	if err1 != nil || err2 != nil {
-		return Range{}, fmt.Errorf("%w: --%s %s: the bounds are not numbers (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", ErrSpec, name, human.Quote(value))
+		return Range{}, specErrorf("--%s %s: the bounds are not numbers (want lo:hi or lo:hi:log, e.g. 1e-4:1e-2:log)", name, human.Quote(value))
 	}
 	r := Range{Lo: lo, Hi: hi, Log: len(parts) == 3, Int: wholeNumber(parts[0]) && wholeNumber(parts[1])}
 	if r.Int {
 		// Exactly, not as the floats above: 2^53+1 reads as 2^53.
 		for _, part := range parts[:2] {
 			if n, err := strconv.ParseInt(part, 10, 64); err != nil || n > maxExactInt || n < -maxExactInt {
-				return Range{}, fmt.Errorf("%w: --%s %s: an integer range accepts bounds from -%d to %d (2^53)", ErrSpec, name, human.Quote(value), maxExactInt, maxExactInt)
+				return Range{}, specErrorf("--%s %s: an integer range accepts bounds from -%d to %d (2^53)", name, human.Quote(value), maxExactInt, maxExactInt)
 			}
 		}
 	}
@@ -323,7 +339,7 @@ func (r Range) Bounds() []string {
 // the range and what a range accepts.
 func (r Range) check(name string) error {
 	bad := func(why string) error {
-		return fmt.Errorf("%w: --%s %s: %s", ErrSpec, name, r, why)
+		return specErrorf("--%s %s: %s", name, r, why)
 	}
 	switch {
 	case math.IsNaN(r.Lo) || math.IsNaN(r.Hi) || math.IsInf(r.Lo, 0) || math.IsInf(r.Hi, 0):
@@ -346,7 +362,7 @@ func (r Range) check(name string) error {
 // product of the choices of every flag, refused beyond MaxTrials.
 func (s Spec) Trials() (int, error) {
 	if s.Random < 0 || s.Random > MaxTrials {
-		return 0, fmt.Errorf("%w: --random %d (must be 1 to %d, or 0 for the grid)", ErrSpec, s.Random, MaxTrials)
+		return 0, specErrorf("--random %d (must be 1 to %d, or 0 for the grid)", s.Random, MaxTrials)
 	}
 	if s.Random > 0 {
 		return s.Random, nil
@@ -354,11 +370,11 @@ func (s Spec) Trials() (int, error) {
 	n := 1
 	for _, p := range s.Params {
 		if p.Range != nil {
-			return 0, fmt.Errorf("%w: --%s is a range; ranges need --random N", ErrSpec, p.Flag)
+			return 0, specErrorf("--%s is a range; ranges need --random N", p.Flag)
 		}
 		n *= len(p.Choices)
 		if n > MaxTrials {
-			return 0, fmt.Errorf("%w: the grid has more than %d trials (sweep fewer values, or sample with --random N)", ErrSpec, MaxTrials)
+			return 0, specErrorf("the grid has more than %d trials (sweep fewer values, or sample with --random N)", MaxTrials)
 		}
 	}
 	return n, nil

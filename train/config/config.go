@@ -3,10 +3,11 @@ package config
 import (
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
+	"github.com/neurona/neurona/internal/field"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/models"
 )
 
@@ -25,7 +26,7 @@ var Loops = []string{LoopWhile, LoopUnroll}
 // Schedules accepted by Config.Schedule.
 var Schedules = []string{"constant", "cosine"}
 
-// MaxBatchSize is the largest --batch-size (1048576): far more than MNIST's
+// MaxBatchSize is the largest batch size (1048576): far more than MNIST's
 // 60,000 training images, and small enough that a batch's arithmetic cannot
 // overflow; memory is checked against the machine by CheckMemory.
 const MaxBatchSize = 1 << 20
@@ -130,64 +131,70 @@ func Defaults(model string) Config {
 	return c
 }
 
-// Validate normalizes the model spec and checks every field, with errors
-// that say what is wrong and what is accepted.
+// Validate normalizes the model spec and checks every field against its
+// declaration in Fields: a word among its Words, a number that passes its
+// OK, no value where the field does not apply (Field.Applies). An error is
+// a *field.Error naming the setting by its key, wrapping ErrConfig (or the
+// model's error, wrapping models.ErrSpec); its Value is a number as it is,
+// a word quoted and clipped (human.Quote), so that the error is one safe
+// line whatever was given.
 func (c *Config) Validate() error {
 	spec, err := c.Model.Normalize()
 	if err != nil {
 		return err
 	}
 	c.Model = spec
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
+	for i := range Fields {
+		f := &Fields[i]
+		if f.Spec || !f.Applies(*c) {
+			continue // checked by the model kind, or refused below if set
+		}
+		text := f.Text(*c)
+		switch {
+		case f.Words != nil && !slices.Contains(f.Words, text) && !(text == "" && f.Optional):
+			return field.Errorf(f.Key, human.Quote(text), "accepted: %s", strings.Join(f.Words, ", ")).Wrapping(ErrConfig)
+		case f.OK != nil && !f.OK(c):
+			return field.Errorf(f.Key, text, "must be %s", f.Accepts).Wrapping(ErrConfig)
+		}
 	}
-	switch {
-	case !slices.Contains(Optimizers, c.Optimizer):
-		return bad("unknown optimizer %q (accepted: %s)", c.Optimizer, strings.Join(Optimizers, ", "))
-	case !(c.LR > 0) || c.LR > 1e6:
-		return bad("--lr %g (must be a number > 0)", c.LR)
-	case c.Momentum < 0 || c.Momentum >= 1:
-		return bad("--momentum %g (must be in [0, 1))", c.Momentum)
-	case c.Momentum != 0 && c.Optimizer != "sgd":
-		return bad("--momentum applies to --optimizer sgd only (adam and adamw have their own moments)")
-	case c.WeightDecay < 0:
-		return bad("--weight-decay %g (must be >= 0)", c.WeightDecay)
-	case c.WeightDecay != 0 && c.Optimizer == "sgd":
-		return bad("--weight-decay applies to --optimizer adam and adamw only")
-	case !slices.Contains(Schedules, c.Schedule):
-		return bad("unknown schedule %q (accepted: %s)", c.Schedule, strings.Join(Schedules, ", "))
-	case c.Average && !usesAverage(c.Model.Name):
-		return bad("--average applies to --model perceptron only")
-	case c.BatchSize < 1 || c.BatchSize > MaxBatchSize:
-		return bad("--batch-size %d (must be 1 to %d)", c.BatchSize, MaxBatchSize)
-	case c.Epochs < 1:
-		return bad("--epochs %d (must be >= 1)", c.Epochs)
-	case !(c.Warmup >= 0) || c.Warmup > float64(c.Epochs):
-		return bad("--warmup %g (must be 0 to --epochs, %d)", c.Warmup, c.Epochs)
-	case !(c.ValSplit >= 0 && c.ValSplit < 1):
-		return bad("--val-split %g (must be in [0, 1))", c.ValSplit)
-	case c.Loop != "" && !slices.Contains(Loops, c.Loop):
-		return bad("unknown --loop %q (accepted: %s)", c.Loop, strings.Join(Loops, ", "))
-	case c.StepsPerCall < 0:
-		return bad("--steps-per-call %d (must be >= 1, or 0 for automatic)", c.StepsPerCall)
-	case c.Patience < 0:
-		return bad("--patience %d (must be >= 0; 0 turns early stopping off)", c.Patience)
-	case c.EarlyStopMonitor != "" && !slices.Contains(Monitors, c.EarlyStopMonitor):
-		return bad("unknown --early-stop-monitor %q (accepted: %s)", c.EarlyStopMonitor, strings.Join(Monitors, ", "))
-	case !(c.EarlyStopMinDelta >= 0) || math.IsInf(c.EarlyStopMinDelta, 0):
-		return bad("--early-stop-min-delta %g (must be a number >= 0)", c.EarlyStopMinDelta)
-	case c.Tol < 0 || c.NoChange < 0:
-		return bad("--tol %g / --n-iter-no-change %d (must be >= 0)", c.Tol, c.NoChange)
-	case c.LogEvery < LogEveryAuto:
-		return bad("--log-every %d (must be >= 0: 0 writes a line per epoch only; -1 picks about %d lines a run)", c.LogEvery, StepLinesPerRun)
-	case c.SaveEvery < 0:
-		return bad("--save-every %d (must be >= 0; 0 saves only at epoch ends)", c.SaveEvery)
-	case c.KeepLast < 1:
-		return bad("--keep-last %d (must be >= 1)", c.KeepLast)
-	case (c.Patience > 0 || c.RestoreBest) && c.ValSplit == 0:
-		return bad("--patience and --restore-best need a validation split (--val-split > 0)")
+	for i := range Fields {
+		f := &Fields[i]
+		if f.Spec || f.Applies(*c) || isZero(f.Get(*c)) {
+			continue
+		}
+		return field.Errorf(f.Key, "", "applies to %s", f.AppliesTo(plainKey)).Wrapping(ErrConfig)
+	}
+	if c.ValSplit == 0 && (c.Patience > 0 || c.RestoreBest) {
+		key := "restore-best"
+		if c.Patience > 0 {
+			key = "patience"
+		}
+		return field.Errorf(key, "", "needs a validation split (val-split > 0)").Wrapping(ErrConfig)
 	}
 	return nil
+}
+
+// plainKey spells a setting as its key: an error of the engine names no
+// front end's flag.
+func plainKey(key string) string { return key }
+
+// isZero reports whether v, a field's value, is its type's zero value.
+func isZero(v any) bool {
+	switch v := v.(type) {
+	case []int:
+		return len(v) == 0
+	case string:
+		return v == ""
+	case int:
+		return v == 0
+	case float64:
+		return v == 0
+	case bool:
+		return !v
+	case uint64:
+		return v == 0
+	}
+	return false
 }
 
 // Quantities Config.EarlyStopMonitor accepts: what --patience watches.
@@ -244,10 +251,4 @@ func (c Config) Recipe() string {
 		parts = append(parts, "autodiff gradients")
 	}
 	return strings.Join(parts, ", ")
-}
-
-// usesAverage tells whether the model kind has an averaged form.
-func usesAverage(model string) bool {
-	kind, err := models.Lookup(model)
-	return err == nil && kind.Uses("average")
 }
