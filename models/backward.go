@@ -79,7 +79,12 @@ func dense(scope *model.Scope, x *Node, layout compute.DenseLayout, outputs int)
 	w := scope.VariableWithShape("weights", shapes.Make(x.DType(), dims...))
 	b := scope.VariableWithShape("biases", shapes.Make(x.DType(), outputs))
 	g := x.Graph()
-	z := nn.Dense(x, w.NodeValue(g), b.NodeValue(g), layout)
+	var z *Node
+	if ExperimentCustomProduct {
+		z = denseProduct(x, w.NodeValue(g), b.NodeValue(g), layout)
+	} else {
+		z = nn.Dense(x, w.NodeValue(g), b.NodeValue(g), layout)
+	}
 	return denseLayer{w: w, b: b, in: x, z: z, h: z}
 }
 
