@@ -60,7 +60,7 @@ type perceptron struct{ spec Spec }
 func (p *perceptron) Spec() Spec { return p.spec }
 
 func (p *perceptron) Scores(scope *model.Scope, x *Node) *Node {
-	return p.layer(scope, x).z
+	return dense(p.scope(scope), x, compute.DenseLayoutOutputsInput, p.spec.Classes)
 }
 
 // scope is where the perceptron's variables live. Zero initial weights, as
@@ -106,21 +106,21 @@ type mlp struct{ spec Spec }
 func (m *mlp) Spec() Spec { return m.spec }
 
 func (m *mlp) Scores(scope *model.Scope, x *Node) *Node {
-	if m.spec.Activation != "maxout" {
-		layers := m.forward(scope, x)
-		return layers[len(layers)-1].z
-	}
 	for i, width := range m.spec.Hidden {
 		layer := scope.In("hidden_%d", i).WithInitializer(m.initializer(scope))
+		if m.spec.Activation != "maxout" {
+			x = Activate(m.spec.Activation, dense(layer, x, m.layout(), width))
+			continue
+		}
 		// Maxout (Goodfellow et al. 2013): each unit is the max of `pieces`
 		// linear functions of the input.
 		pieces := m.spec.MaxoutPieces
-		z := dense(layer, x, m.layout(), width*pieces).z
+		z := dense(layer, x, m.layout(), width*pieces)
 		z = Reshape(z, z.Shape().Dimensions[0], width, pieces)
 		x = ReduceMax(z, -1)
 	}
 	out := scope.In("output").WithInitializer(m.outputInitializer(scope))
-	return dense(out, x, m.layout(), m.spec.Classes).z
+	return dense(out, x, m.layout(), m.spec.Classes)
 }
 
 // outputInitializer is Glorot's: the output layer has no ReLU after it.

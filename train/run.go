@@ -229,8 +229,8 @@ func planRun(b compute.Backend, cfg Config, mnist *data.MNIST) (*runPlan, error)
 }
 
 // Recipe says in a line how c trains, beyond the model and the batch:
-// "adam lr 0.006, 0.5-epoch warm-up, cosine schedule, averaged weights,
-// autodiff gradients" (the parts that apply). train's and bench's output
+// "adam lr 0.006, 0.5-epoch warm-up, cosine schedule, averaged weights"
+// (the parts that apply). train's and bench's output
 // open with it.
 func (c Config) Recipe() string {
 	parts := []string{fmt.Sprintf("%s lr %g", c.Optimizer, c.LR)}
@@ -240,9 +240,6 @@ func (c Config) Recipe() string {
 	parts = append(parts, c.Schedule+" schedule")
 	if c.Average {
 		parts = append(parts, "averaged weights")
-	}
-	if c.Autodiff {
-		parts = append(parts, "autodiff gradients")
 	}
 	return strings.Join(parts, ", ")
 }

@@ -35,7 +35,6 @@ type benchRecipe struct {
 	seeds, schedule string
 	lr, warmup      float64
 	average         bool
-	autodiff        bool
 }
 
 // newCmdBench builds `neurona bench`; runF, if not nil, runs instead of
@@ -78,7 +77,6 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	fs.StringVar(&o.recipe.schedule, "schedule", "", "learning-rate schedule: "+strings.Join(train.Schedules, ", ")+" (default: the model's recipe)")
 	fs.Float64Var(&o.recipe.warmup, "warmup", 0, "learning-rate warm-up in epochs (default: the model's recipe)")
 	fs.BoolVar(&o.recipe.average, "average", false, "perceptron: evaluate with the averaged weights (default: the model's recipe; --average=false: the last weights)")
-	fs.BoolVar(&o.recipe.autodiff, "autodiff", false, "take the gradients from GoMLX's autodiff instead of the hand-written backward pass, as in neurona train")
 	fs.BoolVar(&o.json, "json", false, "print every measurement and the machine's description as JSON on stdout, instead of the table")
 	fs.StringVar(&o.jsonOut, "json-out", "", "also write the JSON report to this file")
 	fs.StringVar(&o.mdOut, "md", "", "write a Markdown table to this file")
@@ -179,7 +177,6 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches, model, hidden,
 	if fs.Changed("average") {
 		base.Average = r.average
 	}
-	base.Autodiff = r.autodiff
 	if o.cfg.MaxEpochs > 0 {
 		base.Epochs = o.cfg.MaxEpochs // the schedule spans them and the warm-up is checked against them
 	}
@@ -302,7 +299,7 @@ func benchRun(e *env, o *benchOptions) error {
 			"steps_per_call": o.cfg.Base.StepsPerCall, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
 			"min_steps": o.cfg.MinSteps, "min_seconds": o.cfg.MinTime.Seconds(), "warmup_seconds": o.cfg.Warmup.Seconds(),
 			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs,
-			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "autodiff": o.cfg.Base.Autodiff, "seeds": o.cfg.Seeds}}
+			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "seeds": o.cfg.Seeds}}
 	fmt.Fprintf(text, "machine: %s, %d cores, %s, GoMLX %s, GOEXPERIMENT=%s; %.0fs in all\n",
 		rep.Machine.CPU, rep.Machine.Cores, rep.Machine.GoVersion, rep.Machine.GoMLX, rep.Machine.GOEXPERIMENT, time.Since(started).Seconds())
 	if o.json {

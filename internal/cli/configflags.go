@@ -51,8 +51,10 @@ var configFlags = map[string]configFlag{
 		get: func(c train.Config) (any, bool) { return c.WeightDecay, c.Optimizer != "sgd" }},
 	"schedule": {copy: func(d *train.Config, s train.Config) { d.Schedule = s.Schedule },
 		get: func(c train.Config) (any, bool) { return always(c.Schedule) }},
-	"autodiff": {copy: func(d *train.Config, s train.Config) { d.Autodiff = s.Autodiff },
-		get: func(c train.Config) (any, bool) { return always(c.Autodiff) }},
+	// Deprecated and ignored (see train's --autodiff): sets nothing, never
+	// written, and so never conflicts with a resumed checkpoint.
+	"autodiff": {copy: func(*train.Config, train.Config) {}, resumable: true,
+		get: func(train.Config) (any, bool) { return nil, false }},
 	"warmup": {copy: func(d *train.Config, s train.Config) { d.Warmup = s.Warmup },
 		get: func(c train.Config) (any, bool) { return always(c.Warmup) }},
 	"average": {copy: func(d *train.Config, s train.Config) { d.Average = s.Average },

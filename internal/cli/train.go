@@ -45,6 +45,11 @@ the chosen model's defaults, the fastest recipes to their accuracy measured on t
 perceptron's: averaged, batch 32, 2 epochs). --config FILE sets any flag from a YAML or JSON file;
 flags on the command line win.`
 
+// retiredFlags are train's flags that do nothing any more but that config
+// files written by earlier versions name: such a file still loads (the
+// value is checked as the flag's) and the key changes nothing.
+var retiredFlags = map[string]bool{"autodiff": true}
+
 // newCmdTrain builds `neurona train`. Its flags fill trainOptions; runF,
 // if not nil, runs instead of trainRun (tests capture the options).
 func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
@@ -121,9 +126,15 @@ func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {
 	fs.IntVar(&c.StepsPerCall, "steps-per-call", 0, "training steps run inside one compiled call; 0: automatic (Go backend: 1; accelerators: a whole epoch, or 16 with --loop unroll)")
 	fs.StringVar(&c.Loop, "loop", train.LoopWhile, "how a call runs its steps: "+strings.Join(train.Loops, " (a loop in the graph, compiled once) or ")+" (written out one after the other); same results")
 	fs.StringVar(&o.onDevice, "data-on-device", "auto", "keep the training data on the device and gather batches there: auto (on for every backend but go), on, off")
-	fs.BoolVar(&c.Autodiff, "autodiff", false, "take the gradients from GoMLX's autodiff instead of the model's hand-written backward pass (the same gradients within float32 rounding; a slower step on the Go backend; maxout always uses autodiff)")
+	// --autodiff chose GoMLX's autodiff over the hand-written backward pass,
+	// which is gone: every gradient is autodiff's, so what it asked for is
+	// what every run does. Every config.yaml written before has "autodiff:
+	// false" (its keys are flag names), so the flag stays, hidden, doing
+	// nothing, and config files may name it (retiredFlags).
+	fs.Bool("autodiff", false, "deprecated, does nothing: the gradients always come from GoMLX's autodiff")
+	_ = fs.MarkHidden("autodiff")
 	compileCacheFlag(fs, &o.cache)
-	setGroup(cmd, "Performance and internals", "backend", "steps-per-call", "loop", "data-on-device", "autodiff", "compile-cache")
+	setGroup(cmd, "Performance and internals", "backend", "steps-per-call", "loop", "data-on-device", "compile-cache")
 
 	fs.Var(&configPath{path: &o.configFile}, "config", "read flags from this YAML or JSON file (keys are flag names: batch-size: 64); flags given on the command line win")
 	fs.StringVar(&o.printConfig, "print-config", "", "print the effective configuration (yaml, or json; default: the --config file's format, else yaml) and exit without training")
