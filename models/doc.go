@@ -5,8 +5,8 @@
 // validated and turned into a Model by New. The Model builds the forward
 // graph (pixels in [0,1] to one score per class) and the matching training
 // loss. The gradients are GoMLX's autodiff's; only a dense layer's product
-// gives autodiff its two gradients in the layout they are used in (see
-// denseProduct: the perceptron's step is 4.4x faster with them on GoMLX's
+// gives autodiff its two gradients, each written in the layout it is used
+// in (dense.go: the perceptron's step is 4.4x faster with them on GoMLX's
 // Go backend). Spec.Layout chooses how an MLP stores its weights.
 //
 //	m, err := models.New(models.Spec{Name: "mlp", Hidden: []int{512, 512}})
