@@ -7,7 +7,6 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/nn"
 )
 
 // OpDense is a dense layer: z = x·W + b, W [Inputs, Outputs] or stored
@@ -96,7 +95,7 @@ func (l Layer) build(scope *model.Scope, x *Node) *Node {
 	w := scope.VariableWithShape("weights", shapes.Make(x.DType(), l.weightShape()...))
 	b := scope.VariableWithShape("biases", shapes.Make(x.DType(), l.Outputs))
 	g := x.Graph()
-	z := nn.Dense(x, w.NodeValue(g), b.NodeValue(g), l.denseLayout())
+	z := denseProduct(x, w.NodeValue(g), b.NodeValue(g), l.denseLayout())
 	switch l.Activation {
 	case "":
 		return z

@@ -1,8 +1,8 @@
 // Package train trains neurona's models (package models) on MNIST or
 // another data set in its format (package data) with GoMLX: it compiles a
-// model's training and evaluation steps (the models' hand-written
-// gradients, or GoMLX's autodiff; GoMLX's optimizers, with neurona's
-// learning-rate schedules and the averaged perceptron's running average),
+// model's training and evaluation steps (GoMLX's autodiff and optimizers,
+// with neurona's learning-rate schedules and the averaged perceptron's
+// running average),
 // feeds them minibatches, evaluates on the validation split after each
 // epoch, saves checkpoints, and writes the run folder.
 //

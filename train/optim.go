@@ -1,7 +1,6 @@
 package train
 
 import (
-	"fmt"
 	"math"
 	"path"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
-	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/config"
 )
 
@@ -37,37 +35,6 @@ func newOptimizer(cfg config.Config) optimizer.Interface {
 	}
 }
 
-// gradientOptimizer is an optimizer that can apply gradients computed
-// elsewhere (models.Backward's): GoMLX's SGD and Adam, and sgdMomentum.
-type gradientOptimizer interface {
-	UpdateGraphWithGradients(scope *model.Scope, grads []*Node, lossDType dtypes.DType)
-}
-
-// trainableOrder returns the gradients in the order GoMLX's optimizers take
-// them: that of scope.IterVariables, trainable variables the graph uses.
-// A trainable variable in use without a gradient is a bug: it panics.
-func trainableOrder(scope *model.Scope, g *Graph, grads []models.VarGradient) []*Node {
-	byVar := make(map[*model.Variable]*Node, len(grads))
-	for _, vg := range grads {
-		byVar[vg.Var] = vg.Grad
-	}
-	var out []*Node
-	for v := range scope.IterVariables() {
-		if !v.Trainable || !v.InUseByGraph(g) {
-			continue
-		}
-		grad, ok := byVar[v]
-		if !ok {
-			panic(fmt.Sprintf("train: no gradient for variable %s", v.Path()))
-		}
-		out = append(out, grad)
-	}
-	if len(out) != len(grads) {
-		panic(fmt.Sprintf("train: %d gradients for %d trainable variables in use", len(grads), len(out)))
-	}
-	return out
-}
-
 // sgdMomentum is SGD with heavy-ball momentum in PyTorch's form:
 // v <- mu·v + g; w <- w - lr·v.
 type sgdMomentum struct {
@@ -81,7 +48,9 @@ func (o *sgdMomentum) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
 	o.UpdateGraphWithGradients(scope, scope.BuildTrainableVariablesGradientsGraph(loss), loss.DType())
 }
 
-// UpdateGraphWithGradients applies grads, in the order of trainableOrder.
+// UpdateGraphWithGradients applies grads, one per trainable variable the
+// graph uses in the order of scope.IterVariables (that of
+// BuildTrainableVariablesGradientsGraph).
 func (o *sgdMomentum) UpdateGraphWithGradients(scope *model.Scope, grads []*Node, lossDType dtypes.DType) {
 	g := grads[0].Graph()
 	lr := optimizer.LearningRateVar(scope, lossDType, o.lr).NodeValue(g)

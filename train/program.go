@@ -270,16 +270,12 @@ func (p *Program) step(x, y *Node, batch int) (lossSum, correct *Node) {
 	if models.SumsOverBatch(p.model) {
 		scale = float64(batch)
 	}
-	var scores, loss *Node
-	if opt, ok := p.opt.(gradientOptimizer); ok && models.HasBackward(p.model) && !p.cfg.Autodiff {
-		var grads []models.VarGradient
-		scores, loss, grads = models.Backward(p.model, scope, pixels(x), y, scale)
-		opt.UpdateGraphWithGradients(scope, trainableOrder(scope, g, grads), loss.DType())
-	} else {
-		scores = p.model.Scores(scope, pixels(x))
-		loss = p.model.Loss(scores, y)
-		p.opt.UpdateGraph(scope, g, MulScalar(loss, scale))
-	}
+	// The gradients come from GoMLX's autodiff, inside the optimizer's
+	// UpdateGraph (the models give it their dense layers' products in a
+	// faster layout: models/dense.go).
+	scores := p.model.Scores(scope, pixels(x))
+	loss := p.model.Loss(scores, y)
+	p.opt.UpdateGraph(scope, g, MulScalar(loss, scale))
 	if p.cfg.Average {
 		p.updateAverages(scope, g)
 	}

@@ -15,13 +15,11 @@ import (
 
 // BenchmarkStep measures one training call and one evaluation call of each
 // default model (config.Defaults), per available backend and batch size, on
-// random pixels: "train" is the default recipe's step; "train_autodiff" the
-// same step through GoMLX's autodiff instead of the model's hand-written
-// backward pass; for the perceptron "train_plain" and "train_averaged",
-// Rosenblatt's rule without and with the averaged weights. The plain Go
-// backend runs as `neurona train` runs it (backend.GoFor: the perceptron's
-// operations sequentially). `neurona bench` is the side-by-side
-// comparison; these feed benchstat.
+// random pixels: "train" is the default recipe's step; for the perceptron
+// "train_plain" and "train_averaged", Rosenblatt's rule without and with
+// the averaged weights. The plain Go backend runs as `neurona train` runs
+// it (backend.GoFor: the perceptron's operations sequentially). `neurona
+// bench` is the side-by-side comparison; these feed benchstat.
 func BenchmarkStep(b *testing.B) {
 	for _, info := range backend.List() {
 		if !info.Available {
@@ -116,9 +114,6 @@ func benchStep(b *testing.B, backendName, modelName string, batch int, only ...s
 	}
 	def := program(func(*Program) {})
 	variants := []variant{{"train", call(def, true)}}
-	if models.HasBackward(m) {
-		variants = append(variants, variant{"train_autodiff", call(program(func(p *Program) { p.cfg.Autodiff = true }), true)})
-	}
 	if modelName == models.Perceptron {
 		for _, average := range []bool{false, true} {
 			name := map[bool]string{false: "train_plain", true: "train_averaged"}[average]

@@ -38,7 +38,7 @@ type benchOptions struct {
 var benchFields = []string{"model", "hidden", "activation", "loss", "steps-per-call", "loop"}
 
 // benchRecipeFields follow bench's own measurement flags.
-var benchRecipeFields = []string{"lr", "schedule", "warmup", "average", "autodiff"}
+var benchRecipeFields = []string{"lr", "schedule", "warmup", "average"}
 
 // defineFields defines the flags of the configuration's fields keys in fs,
 // reading into c.
@@ -293,7 +293,7 @@ func benchRun(e *env, o *benchOptions) error {
 			"steps_per_call": o.cfg.Base.StepsPerCall, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
 			"min_steps": o.cfg.MinSteps, "min_seconds": o.cfg.MinTime.Seconds(), "warmup_seconds": o.cfg.Warmup.Seconds(),
 			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs,
-			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "autodiff": o.cfg.Base.Autodiff, "seeds": o.cfg.Seeds}}
+			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "seeds": o.cfg.Seeds}}
 	fmt.Fprintf(text, "machine: %s, %d cores, %s, GoMLX %s, GOEXPERIMENT=%s; %.0fs in all\n",
 		rep.Machine.CPU, rep.Machine.Cores, rep.Machine.GoVersion, rep.Machine.GoMLX, rep.Machine.GOEXPERIMENT, time.Since(started).Seconds())
 	if o.json {

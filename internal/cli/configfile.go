@@ -251,7 +251,7 @@ func applyConfig(fs *pflag.FlagSet, file string, entries []configEntry, allowed 
 	for _, en := range entries {
 		where := fmt.Sprintf("%s:%d", file, en.line)
 		f := fs.Lookup(en.key)
-		if f == nil || f.Hidden {
+		if f == nil || (f.Hidden && !retiredFlags[en.key]) {
 			hint := ""
 			if s := nearestFlag(fs, en.key, allowed); s != "" {
 				hint = " (did you mean " + s + "?)"

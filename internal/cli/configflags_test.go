@@ -58,8 +58,8 @@ func TestSweepFlagsComeFromTheDeclarations(t *testing.T) {
 		t.Errorf("never-given flags %v, want %v", never, want)
 	}
 	for _, f := range config.Fields {
-		if !flags.Known(f.Key) {
-			t.Errorf("--%s is not known to the sweep", f.Key)
+		if known := flags.Known(f.Key); known == f.Hidden {
+			t.Errorf("--%s (hidden %v) known to the sweep: %v", f.Key, f.Hidden, known)
 		}
 	}
 	if flags.Known("no-restore-best") {

@@ -74,6 +74,35 @@ func TestDeprecatedSpellingsStillWork(t *testing.T) {
 			t.Errorf("exit code %d, stderr %q, stdout:\n%s", code, stderr, stdout)
 		}
 	})
+	t.Run("--autodiff is accepted, hidden, and changes nothing", func(t *testing.T) {
+		_, want, _ := cliRun("train", "--print-config")
+		code, stdout, stderr := cliRun("train", "--autodiff", "--print-config")
+		if code != ExitOK || stderr != "" || stdout != want || strings.Contains(stdout, "autodiff") {
+			t.Errorf("exit code %d, stderr %q, stdout:\n%s\nwant the configuration without --autodiff:\n%s", code, stderr, stdout, want)
+		}
+		if _, help, _ := cliRun("train", "--help"); strings.Contains(help, "autodiff") {
+			t.Error("train --help still shows --autodiff")
+		}
+	})
+	t.Run("a config file written with autodiff still loads", func(t *testing.T) {
+		for _, value := range []string{"true", "false"} {
+			path := filepath.Join(t.TempDir(), "config.yaml")
+			if err := os.WriteFile(path, []byte("batch-size: 64\nautodiff: "+value+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := cliRun("train", "--config", path, "--print-config")
+			if code != ExitOK || stderr != "" || !strings.Contains(stdout, "batch-size: 64\n") || strings.Contains(stdout, "autodiff") {
+				t.Errorf("autodiff: %s: exit code %d, stderr %q, stdout:\n%s", value, code, stderr, stdout)
+			}
+		}
+		path := filepath.Join(t.TempDir(), "config.yaml")
+		if err := os.WriteFile(path, []byte("autodiff: maybe\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, stderr := cliRun("train", "--config", path, "--print-config"); code != ExitUsage || !strings.Contains(stderr, "autodiff") {
+			t.Errorf("autodiff: maybe: exit code %d, stderr %q; want a usage error naming the key", code, stderr)
+		}
+	})
 	t.Run("bench --batch is --batch-size", func(t *testing.T) {
 		o, err := parseBench([]string{"--batch", "16,32", "--backends", "go"}, testEnv(io.Discard))
 		if err != nil || !slices.Equal(o.cfg.Batches, []int{16, 32}) {

@@ -21,7 +21,7 @@ func TestResumeFlags(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 
 	t.Run("flags that would change the run are refused", func(t *testing.T) {
-		for _, args := range [][]string{{"--lr", "0.5"}, {"--hidden", "16"}, {"--batch-size", "64"}, {"--seed", "2"}, {"--warmup", "0.2"}, {"--autodiff"}} {
+		for _, args := range [][]string{{"--lr", "0.5"}, {"--hidden", "16"}, {"--batch-size", "64"}, {"--seed", "2"}, {"--warmup", "0.2"}} {
 			stderr.Reset()
 			code := Main(append([]string{"train", "--resume", run}, args...), io.Discard, &stderr)
 			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
@@ -54,6 +54,11 @@ func TestResumeFlags(t *testing.T) {
 		o := resumed(t, "--epochs", "2", "--steps-per-call", "3", "--loop", "unroll")
 		if o.cfg.StepsPerCall != 3 || o.cfg.Loop != "unroll" {
 			t.Errorf("resumed config: %d steps per call in a %q loop, want 3 unrolled", o.cfg.StepsPerCall, o.cfg.Loop)
+		}
+	})
+	t.Run("--autodiff, which does nothing now, is accepted", func(t *testing.T) {
+		if o := resumed(t, "--epochs", "2", "--autodiff"); o.cfg.Epochs != 2 {
+			t.Errorf("resumed config: %d epochs, want 2", o.cfg.Epochs)
 		}
 	})
 	t.Run("the resumed run trains on", func(t *testing.T) {

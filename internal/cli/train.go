@@ -47,6 +47,11 @@ the chosen model's defaults, the fastest recipes to their accuracy measured on t
 perceptron's: averaged, batch 32, 2 epochs). --config FILE sets any flag from a YAML or JSON file;
 flags on the command line win.`
 
+// retiredFlags are train's flags that do nothing any more but that config
+// files written by earlier versions name: such a file still loads (the
+// value is checked as the flag's) and the key changes nothing.
+var retiredFlags = map[string]bool{"autodiff": true}
+
 // newCmdTrain builds `neurona train`. Its flags fill trainOptions; runF,
 // if not nil, runs instead of trainRun (tests capture the options).
 func newCmdTrain(e *env, runF func(*trainOptions) error) *cobra.Command {

@@ -49,9 +49,10 @@ type Config struct {
 	// Warmup is the learning rate's linear warm-up, in epochs (fractions
 	// allowed), before Schedule (see Program.scheduleLR).
 	Warmup float64 `json:"warmup_epochs,omitempty"`
-	// Autodiff takes the gradients from GoMLX's autodiff even where the
-	// model has a hand-written backward pass (models.HasBackward): the same
-	// gradients within float32 rounding, a slower step on the Go backend.
+	// Autodiff is ignored: it chose GoMLX's autodiff over the models'
+	// hand-written backward pass, which is gone (issue 25; every gradient
+	// is autodiff's now). It stays so that the config.json and summary.json
+	// of runs trained with --autodiff read back as they were written.
 	Autodiff  bool    `json:"autodiff,omitempty"`
 	BatchSize int     `json:"batch_size"`
 	Epochs    int     `json:"epochs"`
@@ -235,8 +236,8 @@ func (c Config) LogInterval(totalSteps int) int {
 }
 
 // Recipe says in a line how c trains, beyond the model and the batch:
-// "adam lr 0.006, 0.5-epoch warm-up, cosine schedule, averaged weights,
-// autodiff gradients" (the parts that apply). train's and bench's output
+// "adam lr 0.006, 0.5-epoch warm-up, cosine schedule, averaged weights"
+// (the parts that apply). train's and bench's output
 // open with it.
 func (c Config) Recipe() string {
 	parts := []string{fmt.Sprintf("%s lr %g", c.Optimizer, c.LR)}
@@ -246,9 +247,6 @@ func (c Config) Recipe() string {
 	parts = append(parts, c.Schedule+" schedule")
 	if c.Average {
 		parts = append(parts, "averaged weights")
-	}
-	if c.Autodiff {
-		parts = append(parts, "autodiff gradients")
 	}
 	return strings.Join(parts, ", ")
 }

@@ -180,8 +180,12 @@ var Fields = []Field{
 			" (written out one after the other); same results (default: while where it compiles)", HelpDefault: true,
 		Ptr:  func(c *Config) any { return &c.Loop },
 		When: func(c Config) bool { return c.Loop != "" }},
-	{Key: "autodiff", Group: GroupPerformance,
-		Help: "take the gradients from GoMLX's autodiff instead of the model's hand-written backward pass (the same gradients within float32 rounding; a slower step on the Go backend; maxout always uses autodiff)",
+	// autodiff chose GoMLX's autodiff over the hand-written backward pass,
+	// which is gone: every gradient is autodiff's, so what it asked for is
+	// what every run does. Every config.yaml written before names it, so it
+	// stays, hidden, read and doing nothing.
+	{Key: "autodiff", Group: GroupPerformance, Hidden: true, Resume: true,
+		Help: "deprecated, does nothing: the gradients always come from GoMLX's autodiff",
 		Ptr:  func(c *Config) any { return &c.Autodiff }},
 }
 
