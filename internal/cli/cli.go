@@ -71,6 +71,20 @@ type env struct {
 	ctx            context.Context
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	deps           Deps
+}
+
+// Deps are what the commands run with besides their arguments and output:
+// Main's are the zero value. Tests that run neurona as a program (the crash
+// test, the signal tests) pass their own to MainWith, to stop a run at an
+// event or to make one of its calls hang, as cli/cli's commands take their
+// HTTP client in their options.
+type Deps struct {
+	// Observe also receives the events of every run trained, after the
+	// command line's view of them.
+	Observe train.Observer
+	// Faults are injected into every run trained.
+	Faults train.Faults
 }
 
 // commands returns neurona's subcommands, each built to run its work.
@@ -97,7 +111,10 @@ func commands(e *env) []*cobra.Command {
 }
 
 // Main runs the command line args and returns the process exit code.
-func Main(args []string, stdout, stderr io.Writer) (code int) {
+func Main(args []string, stdout, stderr io.Writer) int { return MainWith(args, stdout, stderr, Deps{}) }
+
+// MainWith is Main with deps.
+func MainWith(args []string, stdout, stderr io.Writer, deps Deps) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "neurona: internal error: %v\n", r)
@@ -109,7 +126,7 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	ctx, stop := signalContext(stderr)
 	defer stop()
-	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: os.Getenv, deps: deps}
 	cmd, err := execute(newRootCmd(e, commands(e)...), args)
 	return exitCode(ctx, stderr, commandPath(cmd), err)
 }
@@ -184,10 +201,10 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 	case errors.As(err, new(*missingPathError)):
 		// Only a path named on the command line: a file missing inside a
 		// folder that exists wraps fs.ErrNotExist too, and exits 1.
-		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", name, withAdvice(err))
 		return ExitUsage
 	case wrongKind(err):
-		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", name, withAdvice(err))
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		detail := "" // a call that did not return after the signal: which, and the last intact checkpoint
@@ -202,7 +219,7 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 		fmt.Fprintf(stderr, "%s: interrupted%s\n", name, detail)
 		return ExitInterrupted
 	default:
-		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", name, withAdvice(err))
 		return ExitFailure
 	}
 }
