@@ -88,7 +88,7 @@ func openTrained(e *env, name, path, requested string) (t *train.Trained, backen
 	if err != nil {
 		return nil, "", nil, err
 	}
-	b, backendName, err := backend.New(requested)
+	b, backendName, err := e.newBackend(requested)
 	if err != nil {
 		return nil, "", nil, err
 	}

@@ -134,7 +134,7 @@ func (v *trainView) warned(w error) {
 		fmt.Fprintf(v.stderr, "neurona train: warning: %s\n", human.Text(w.Error()))
 		return
 	}
-	fmt.Fprintf(v.stderr, "neurona: %s\n", oneLine(w.Error()))
+	warnNeurona(v.stderr, w)
 }
 
 // epochLine is an epoch's line: its training and validation metrics,
