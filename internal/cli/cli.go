@@ -5,7 +5,9 @@
 // fills the options from the flags, and a run function xRun(e, opts) that
 // does the work. Tests pass a runF that captures the options instead.
 //
-// Errors map to exit codes in one place, exitCode (through Main), by one
+// Errors map to exit codes in one place, exitCode (through Main), which
+// also adds the command line's advice to the engine's typed errors (the
+// flag that gets around one: advice.go; the engine names no flag), by one
 // rule:
 //
 //   - 2: the command line is wrong. An unknown command, subcommand or flag, a
