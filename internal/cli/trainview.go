@@ -119,7 +119,7 @@ func (v *trainView) planned(w io.Writer, e train.Planned) {
 // results, the run folder.
 func (v *trainView) tested(w io.Writer, e train.Tested) {
 	s := e.Summary
-	fmt.Fprintf(w, "stopped: %s\n", stopWords(s.Reason(), s.StoppedBecause, s.Hyperparameters.Epochs))
+	fmt.Fprintf(w, "stopped: %s\n", stopWords(s.Reason(), s.StoppedBecause, s.Epochs))
 	fmt.Fprintf(w, "test     loss %.4f  accuracy %.4f  (weights of epoch %d; %s, %.1fs training, %.0f examples/s, compile %.2fs)\n",
 		deref(s.TestLoss), deref(s.TestAccuracy), s.EvaluatedEpoch, human.Count(s.GlobalStep, "step"), s.TrainSeconds, s.ExamplesPerSecond, s.CompileSeconds)
 	fmt.Fprintf(w, "run      %s (checkpoints: %d saved in %.2fs, %s kept on disk)\n",

@@ -27,6 +27,8 @@ func TestTrainViewShowsEachEventAsItsLines(t *testing.T) {
 		StoppedBecause: "validation accuracy did not improve for 2 epochs", TestLoss: &val, TestAccuracy: &acc,
 		EvaluatedEpoch: 2, GlobalStep: 1, TrainSeconds: 1.25, ExamplesPerSecond: 1000, CompileSeconds: 0.5,
 		RunDir: "runs/p", Checkpoints: 3, CheckpointSeconds: 0.04}
+	allEpochs := *summary
+	allEpochs.Epochs, allEpochs.StopReason, allEpochs.StoppedBecause = 3, runfolder.StopEpochs, "trained the 3 epochs asked for"
 	for _, tc := range []struct {
 		name           string
 		event          train.Event
@@ -81,6 +83,11 @@ func TestTrainViewShowsEachEventAsItsLines(t *testing.T) {
 		{"the end: why it stopped, the test, the run",
 			train.Tested{Summary: summary, CheckpointBytes: 94200},
 			"stopped: validation accuracy did not improve for 2 epochs (--patience)\n" +
+				"test     loss 0.2500  accuracy 0.9300  (weights of epoch 2; 1 step, 1.2s training, 1000 examples/s, compile 0.50s)\n" +
+				"run      runs/p (checkpoints: 3 saved in 0.04s, 94.2 kB kept on disk)\n", ""},
+		{"a run that trained its epochs names the flag",
+			train.Tested{Summary: &allEpochs, CheckpointBytes: 94200},
+			"stopped: reached --epochs 3\n" +
 				"test     loss 0.2500  accuracy 0.9300  (weights of epoch 2; 1 step, 1.2s training, 1000 examples/s, compile 0.50s)\n" +
 				"run      runs/p (checkpoints: 3 saved in 0.04s, 94.2 kB kept on disk)\n", ""},
 		{"a repaired metrics.jsonl is the train command's warning",
