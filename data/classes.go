@@ -28,9 +28,24 @@ const (
 	maxClassesFile    = MaxClasses * (maxClassNameBytes + 2) // every name at its longest, with CR LF
 )
 
-// ErrClassNames is wrapped by every error about class names: a bad
-// classes.txt or --classes list.
+// ErrClassNames is matched by every error about class names (a bad
+// classes.txt or list of names): each is a *ClassNamesError.
 var ErrClassNames = errors.New("data: bad class names")
+
+// ClassNamesError is a bad list of class names: Problem says what is
+// wrong and what is accepted, in words that name no front end, so that a
+// front end can put it after its own name for the list.
+type ClassNamesError struct{ Problem string }
+
+func (e *ClassNamesError) Error() string { return ErrClassNames.Error() + ": " + e.Problem }
+
+// Is makes every ClassNamesError match ErrClassNames.
+func (e *ClassNamesError) Is(target error) bool { return target == ErrClassNames }
+
+// classNamesErrorf returns a ClassNamesError, its problem formatted.
+func classNamesErrorf(format string, args ...any) error {
+	return &ClassNamesError{Problem: fmt.Sprintf(format, args...)}
+}
 
 // Classes says how many classes a dataset has and what they are called.
 // Names is nil when the classes are known by their numbers only.
@@ -85,22 +100,22 @@ func ParseClassNames(text, sep string) ([]string, error) {
 		}
 	}
 	if len(parts) > MaxClasses {
-		return nil, fmt.Errorf("%w: %d names, at most %d (labels are bytes)", ErrClassNames, len(parts), MaxClasses)
+		return nil, classNamesErrorf("%d names, at most %d (labels are bytes)", len(parts), MaxClasses)
 	}
 	seen := make(map[string]int, len(parts))
 	names := make([]string, len(parts))
 	for i, p := range parts {
 		name := strings.TrimSpace(p)
 		if err := checkClassName(name); err != nil {
-			return nil, fmt.Errorf("%w: name %d %s", ErrClassNames, i+1, err)
+			return nil, classNamesErrorf("name %d %s", i+1, err)
 		}
 		if j, dup := seen[name]; dup {
-			return nil, fmt.Errorf("%w: name %d %q is also name %d (names must differ)", ErrClassNames, i+1, name, j+1)
+			return nil, classNamesErrorf("name %d %q is also name %d (names must differ)", i+1, name, j+1)
 		}
 		seen[name], names[i] = i, name
 	}
 	if len(names) < 2 {
-		return nil, fmt.Errorf("%w: %d name, need at least 2 (a classifier tells classes apart)", ErrClassNames, len(names))
+		return nil, classNamesErrorf("%d name, need at least 2 (a classifier tells classes apart)", len(names))
 	}
 	return names, nil
 }
@@ -141,8 +156,8 @@ func ReadClassNames(dir string) ([]string, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(raw) > maxClassesFile {
-		return nil, fmt.Errorf("%s: %w: longer than %d bytes (at most %d names of %d bytes)",
-			path, ErrClassNames, maxClassesFile, MaxClasses, maxClassNameBytes)
+		return nil, fmt.Errorf("%s: %w", path, classNamesErrorf("longer than %d bytes (at most %d names of %d bytes)",
+			maxClassesFile, MaxClasses, maxClassNameBytes))
 	}
 	raw = bytes.TrimPrefix(raw, []byte("\ufeff")) // a byte-order mark some editors write
 	names, err := ParseClassNames(strings.ReplaceAll(string(raw), "\r\n", "\n"), "\n")
@@ -173,7 +188,7 @@ func countClasses(train, test *Set, names []string) Classes {
 // outputs for classes no label has, which it could never learn.
 func (c Classes) WithNames(names []string) (Classes, error) {
 	if len(names) != c.N {
-		return c, fmt.Errorf("%w: %d names for %d classes (labels 0 to %d; one name per class)", ErrClassNames, len(names), c.N, c.N-1)
+		return c, classNamesErrorf("%d names for %d classes (labels 0 to %d; one name per class)", len(names), c.N, c.N-1)
 	}
 	return Classes{N: len(names), Names: names}, nil
 }
@@ -183,20 +198,20 @@ func (c Classes) WithNames(names []string) (Classes, error) {
 // and names, if any, one valid and distinct name per class.
 func (c Classes) Check() error {
 	if c.N < 2 || c.N > MaxClasses {
-		return fmt.Errorf("%w: %d classes (must be 2 to %d)", ErrClassNames, c.N, MaxClasses)
+		return classNamesErrorf("%d classes (must be 2 to %d)", c.N, MaxClasses)
 	}
 	if c.Names == nil {
 		return nil
 	}
 	if len(c.Names) != c.N {
-		return fmt.Errorf("%w: %d names for %d classes", ErrClassNames, len(c.Names), c.N)
+		return classNamesErrorf("%d names for %d classes", len(c.Names), c.N)
 	}
 	parsed, err := ParseClassNames(strings.Join(c.Names, "\n"), "\n")
 	if err != nil {
 		return err
 	}
 	if !slices.Equal(parsed, c.Names) { // a name with a line break or spaces around it
-		return fmt.Errorf("%w: names %q are not one trimmed line each", ErrClassNames, c.Names)
+		return classNamesErrorf("names %q are not one trimmed line each", c.Names)
 	}
 	return nil
 }

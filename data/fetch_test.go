@@ -175,6 +175,9 @@ func TestFetch(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, s)
 				}
 			}
+			if err != nil && strings.Contains(err.Error(), "--") {
+				t.Errorf("error %q names a flag: the front end names its own", err)
+			}
 			names := listDir(t, dir)
 			if tt.want != nil {
 				if len(names) != 3 || strings.Contains(strings.Join(names, " "), last) {
@@ -313,13 +316,13 @@ func TestLocate(t *testing.T) {
 		{"a filled cache is used", "", "", "", true, false, "CACHE", SourceCache, nil, nil},
 		{"an empty cache is filled when downloading is allowed", "", "", "", false, true, "CACHE", SourceCache, nil, nil},
 		{"a missing --data-dir is an error, not a fall-back", filepath.Join(empty, "nope"), envDir, moduleDir, true, false,
-			"", "", fs.ErrNotExist, []string{"--data-dir", "nope"}},
+			"", "", fs.ErrNotExist, []string{"nope"}},
 		{"a --data-dir without the files is an error", empty, envDir, moduleDir, true, false,
-			"", "", fs.ErrNotExist, []string{"--data-dir", empty, "train-images-idx3-ubyte.gz"}},
+			"", "", fs.ErrNotExist, []string{empty, "train-images-idx3-ubyte.gz"}},
 		{"a NEURONA_DATA without the files is an error", "", empty, moduleDir, true, false,
 			"", "", fs.ErrNotExist, []string{"NEURONA_DATA=" + empty}},
 		{"finding nothing without downloading says how to get the data", "", "", "", false, false,
-			"", "", fs.ErrNotExist, []string{"--data-dir", "NEURONA_DATA", "neurona data fetch"}},
+			"", "", fs.ErrNotExist, []string{"NEURONA_DATA", "module cache", "does not hold the files"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -353,6 +356,9 @@ func TestLocate(t *testing.T) {
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("error %q does not mention %q", err, s)
 				}
+			}
+			if err != nil && strings.Contains(err.Error(), "--") {
+				t.Errorf("error %q names a flag: the front end names its own", err)
 			}
 			if tt.wantDir == "CACHE" {
 				tt.wantDir = cache

@@ -23,9 +23,12 @@ const (
 	gomnistEscaped = "github.com/petar/!go!m!n!i!s!t@" + gomnistVersion
 )
 
-// Sources reported by Locate and stored in MNIST.Source.
+// Sources reported by Locate and stored in MNIST.Source (and in a run's
+// summary.json). SourceDataDir is the folder the caller named
+// (LocateOptions.DataDir), in words that name no front end: the command
+// line shows it as its flag. Summaries written before said "--data-dir".
 const (
-	SourceDataDir = "--data-dir"
+	SourceDataDir = "the folder given"
 	SourceEnv     = "NEURONA_DATA"
 	SourceModule  = "Go module " + gomnistPath
 	SourceCache   = "download cache"
@@ -160,7 +163,7 @@ func defaultClient() *http.Client {
 // value looks in NEURONA_DATA, the GoMNIST module and the default cache, and
 // never downloads.
 type LocateOptions struct {
-	DataDir  string                           // the --data-dir flag; if set it must hold the files
+	DataDir  string                           // the folder asked for (SourceDataDir); if set it must hold the files
 	CacheDir string                           // download cache; default DefaultCacheDir()
 	Download bool                             // fetch into CacheDir when nothing else is found
 	Mirrors  []string                         // default DefaultMirrors
@@ -180,7 +183,7 @@ type LocateOptions struct {
 func Locate(ctx context.Context, opts LocateOptions) (dir, source string, err error) {
 	if opts.DataDir != "" {
 		if _, _, err := findAll(opts.DataDir); err != nil {
-			return "", "", fmt.Errorf("%s %s: %w", SourceDataDir, opts.DataDir, err)
+			return "", "", &DirError{Source: SourceDataDir, Dir: opts.DataDir, Err: err}
 		}
 		return opts.DataDir, SourceDataDir, nil
 	}
@@ -190,7 +193,7 @@ func Locate(ctx context.Context, opts LocateOptions) (dir, source string, err er
 	}
 	if env := getenv(EnvDataDir); env != "" {
 		if _, _, err := findAll(env); err != nil {
-			return "", "", fmt.Errorf("%s=%s: %w", EnvDataDir, env, err)
+			return "", "", &DirError{Source: SourceEnv, Dir: env, Err: err}
 		}
 		return env, SourceEnv, nil
 	}
@@ -206,9 +209,7 @@ func Locate(ctx context.Context, opts LocateOptions) (dir, source string, err er
 		return cache, SourceCache, nil
 	}
 	if !opts.Download {
-		return "", "", fmt.Errorf("data: MNIST not found: %s is unset, the Go module %s is not in the module cache, "+
-			"and %s does not hold the files; pass --data-dir DIR, set %s=DIR, or run `neurona data fetch` "+
-			"to download them: %w", EnvDataDir, gomnistPath, cache, EnvDataDir, fs.ErrNotExist)
+		return "", "", &NotFoundError{Cache: cache}
 	}
 	if !errors.Is(cacheErr, fs.ErrNotExist) {
 		return "", "", fmt.Errorf("download cache: %w", cacheErr) // e.g. not a directory
@@ -236,3 +237,31 @@ func Load(ctx context.Context, opts LocateOptions) (*MNIST, error) {
 	m.Source = source
 	return m, nil
 }
+
+// DirError is a folder named to hold MNIST (by the caller, or in
+// $NEURONA_DATA: Source) that does not hold it; Err says why.
+type DirError struct {
+	Source, Dir string
+	Err         error
+}
+
+func (e *DirError) Error() string {
+	if e.Source == SourceEnv {
+		return fmt.Sprintf("%s=%s: %v", EnvDataDir, e.Dir, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Dir, e.Err)
+}
+
+func (e *DirError) Unwrap() error { return e.Err }
+
+// NotFoundError is Locate finding MNIST nowhere it looks, without leave to
+// download it into Cache. It matches fs.ErrNotExist. A front end adds how
+// to get the data (name a folder, set $NEURONA_DATA, fetch it).
+type NotFoundError struct{ Cache string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("data: MNIST not found: %s is unset, the Go module %s is not in the module cache, and %s does not hold the files",
+		EnvDataDir, gomnistPath, e.Cache)
+}
+
+func (e *NotFoundError) Unwrap() error { return fs.ErrNotExist }

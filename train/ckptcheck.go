@@ -16,7 +16,11 @@ import (
 	"github.com/neurona/neurona/train/config"
 )
 
-func init() { checkpoint.SetContentCheck(checkSavedModel) }
+// Checkpoints returns the checks of a checkpoint the trainer relies on: its
+// layout, and its variables against the model its saved configuration
+// builds (checkSavedModel), so that a checkpoint Verify calls valid always
+// loads. Every reader of checkpoints that will load them passes these.
+func Checkpoints() checkpoint.Checks { return checkpoint.Checks{Content: checkSavedModel} }
 
 // savedVariable is what a checkpoint must hold of one variable of the
 // program its configuration builds.

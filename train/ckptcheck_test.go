@@ -157,7 +157,7 @@ func TestCheckpointsThatLie(t *testing.T) {
 				t.Fatalf("List: %v, %v", infos, err)
 			}
 			newest, older := infos[len(infos)-1].Dir, infos[len(infos)-2].Dir
-			if _, err := checkpoint.Verify(newest); err != nil {
+			if _, err := Checkpoints().Verify(newest); err != nil {
 				t.Fatalf("before tampering: %v", err)
 			}
 			tt.tamper(t, newest)
@@ -178,8 +178,8 @@ func TestCheckpointsThatLie(t *testing.T) {
 	}
 }
 
-func verifyErr(dir string) error { _, err := checkpoint.Verify(dir); return err }
-func openErr(dir string) error   { _, err := checkpoint.Open(dir); return err }
+func verifyErr(dir string) error { _, err := Checkpoints().Verify(dir); return err }
+func openErr(dir string) error   { _, err := Checkpoints().Open(dir); return err }
 
 // loadsOnGo loads c on the Go backend and predicts one image with it.
 func loadsOnGo(t testing.TB, c *checkpoint.Checkpoint) {

@@ -80,8 +80,8 @@ func FuzzTamperedCheckpoint(f *testing.F) {
 
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		_, verr := checkpoint.Verify(dir)
-		c, oerr := checkpoint.Open(dir)
+		_, verr := Checkpoints().Verify(dir)
+		c, oerr := Checkpoints().Open(dir)
 		runtime.ReadMemStats(&after)
 		// Parsing JSON costs a few times its size, and building a model's
 		// program (only ever one whose weights fit in variables.bin) a

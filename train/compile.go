@@ -37,7 +37,9 @@ type ProgramOptions struct {
 	// that did not compile, and the unrolled steps run instead.
 	Notes func(note string)
 
-	breakWhile bool // tests: building a While loop fails, as on a backend without one
+	// RefuseWhile makes building a While loop fail, as on a backend
+	// without one (tests of the fallback to unrolled steps).
+	RefuseWhile bool
 }
 
 // Compile makes cfg's program for model m on backend b, training on
@@ -98,7 +100,7 @@ func compileProgram(b compute.Backend, cfg config.Config, m models.Model, set *d
 	}
 	p.batches = batches
 	p.warmupSteps = int(math.Round(cfg.Warmup * float64(batches.StepsPerEpoch())))
-	p.breakWhile = opts.breakWhile
+	p.breakWhile = opts.RefuseWhile
 	if cfg.DataOnDevice {
 		p.makeResident(set)
 	}
@@ -158,14 +160,14 @@ func withLoopFallback(cfg config.Config, stepsPerEpoch int, build func(config.Co
 	if cfg.AutoStepsPerCall {
 		cfg.StepsPerCall = AutoStepsPerCall(cfg, cfg.Backend, stepsPerEpoch)
 	}
-	note := fmt.Sprintf("the While loop did not compile on %s (%s); running %s instead", cfg.Backend, firstLine(err.Error()), perCall(cfg))
+	note := fmt.Sprintf("the While loop did not compile on %s (%s); running %s instead", cfg.Backend, firstLine(err.Error()), PerCall(cfg))
 	return cfg, note, build(cfg)
 }
 
-// perCall says how many steps cfg runs at a time (in one compiled call,
-// --steps-per-call), in a user's words: "one step at a time", "16 steps at
+// PerCall says how many steps cfg runs at a time (in one compiled call,
+// Config.StepsPerCall), in a user's words: "one step at a time", "16 steps at
 // a time (unrolled)".
-func perCall(cfg config.Config) string {
+func PerCall(cfg config.Config) string {
 	switch {
 	case cfg.StepsPerCall == 1:
 		return "one step at a time"
@@ -195,7 +197,7 @@ func (p *Program) compile(rows []int) error {
 		}
 		if err != nil {
 			if steps, _ := p.stepsIn(r); steps > 1 && p.cfg.Loop != config.LoopUnroll {
-				return fmt.Errorf("%w (%d steps per call): %w (--loop unroll avoids it)", ErrWhileLoop, steps, err)
+				return fmt.Errorf("%w (%d steps per call): %w", ErrWhileLoop, steps, err)
 			}
 			return fmt.Errorf("compile train call of %d rows: %w", r, err)
 		}

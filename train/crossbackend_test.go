@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bytes"
 	"context"
 	"math"
 	"path/filepath"
@@ -30,7 +29,7 @@ func TestCheckpointLoadsOnEveryBackend(t *testing.T) {
 		cfg := config.Defaults(models.MLP)
 		cfg.Model.Hidden, cfg.Epochs, cfg.Backend = []int{16}, 1, from
 		cfg.RunDir = filepath.Join(t.TempDir(), "run")
-		s, err := Run(context.Background(), cfg, m, &bytes.Buffer{}, Options{})
+		s, err := Run(context.Background(), cfg, m, Options{})
 		if err != nil {
 			t.Fatalf("train on %s: %v", from, err)
 		}

@@ -19,11 +19,11 @@ type divergedError struct {
 	what string // "loss NaN", "validation loss +Inf", "layer_0/weights holds NaN"
 }
 
-func (e *divergedError) Error() string {
-	return fmt.Sprintf("%s; try a smaller --lr", e.reason())
-}
+// Error says where and how; front ends add their advice (a smaller
+// learning rate).
+func (e *divergedError) Error() string { return e.reason() }
 
-// reason is the error without the advice, for summary.json's stopped_because.
+// reason is the error's words, for summary.json's stopped_because.
 func (e *divergedError) reason() string {
 	return fmt.Sprintf("training diverged at step %d (%s)", e.step, e.what)
 }

@@ -40,7 +40,7 @@ func TestDivergingRunStopsAndKeepsItsFiniteCheckpoint(t *testing.T) {
 				t.Fatalf("err = %v, want a divergence\n%s", err, out)
 			}
 			msg := err.Error()
-			if !strings.HasPrefix(msg, "training diverged at step ") || !strings.HasSuffix(msg, "; try a smaller --lr") ||
+			if !strings.HasPrefix(msg, "training diverged at step ") || strings.Contains(msg, "--") ||
 				!strings.Contains(msg, "NaN") && !strings.Contains(msg, "Inf") {
 				t.Errorf("message %q", msg)
 			}
@@ -66,7 +66,7 @@ func TestDivergingRunStopsAndKeepsItsFiniteCheckpoint(t *testing.T) {
 				t.Fatalf("no checkpoint kept, although one was saved every step before the divergence\n%s", out)
 			}
 			for _, info := range infos {
-				c, err := checkpoint.Open(info.Dir)
+				c, err := Checkpoints().Open(info.Dir)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -83,7 +83,7 @@ func TestCheckLossAndWeights(t *testing.T) {
 		t.Errorf("a finite loss: %v", err)
 	}
 	err := checkLoss("loss", math.NaN(), 12, 3)
-	if err == nil || err.Error() != "training diverged at step 12 (loss NaN over steps 10-12); try a smaller --lr" {
+	if err == nil || err.Error() != "training diverged at step 12 (loss NaN over steps 10-12)" {
 		t.Errorf("checkLoss = %v", err)
 	}
 	nan := math.Float32bits(float32(math.NaN()))

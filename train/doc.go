@@ -19,13 +19,27 @@
 // its checkpoints (ResolveCheckpoint finds it, ResumeConfig reads what it
 // saved) and ends bit for bit where the uninterrupted run would have.
 //
+// A run shows nothing itself: it reports typed events (Event: Planned,
+// Compiled, EpochEnded, CheckpointSaved, Stopped, Tested, Warned...) to
+// the observers in Options.Observers, in order, the way GoMLX's training
+// loop takes callbacks. The command line turns them into its lines (and
+// the progress bar); a server or a sweep may log them or follow a run
+// without re-reading its files. Its errors and stop reasons name no flag:
+// typed errors (RunExistsError, BestGoneError, ErrDiverged, ErrWhileLoop)
+// leave the advice to each front end.
+//
 //	mnist, err := data.Load(ctx, data.LocateOptions{})
 //	if err != nil {
 //		return err
 //	}
 //	cfg := config.Defaults(models.Perceptron)
 //	cfg.Epochs, cfg.RunDir = 1, "runs/first"
-//	summary, err := train.Run(ctx, cfg, mnist, os.Stdout, train.Options{})
+//	show := func(e train.Event) {
+//		if e, ok := e.(train.EpochEnded); ok {
+//			fmt.Println("epoch", e.Metrics.Epoch, "train loss", e.Metrics.TrainLoss)
+//		}
+//	}
+//	summary, err := train.Run(ctx, cfg, mnist, train.Options{Observers: []train.Observer{show}})
 //	if err != nil {
 //		return err
 //	}
@@ -55,8 +69,9 @@
 // # Related packages
 //
 // train/backend is where graphs run; train/checkpoint is the checkpoint
-// format; train/bench measures; train/atomicfile and train/safejson are how
-// the run folder's files are written, and train/testhook holds the hooks
-// other packages' tests set. The command line (internal/cli) is built on
-// this package, never the other way around.
+// format; train/runfolder is the run folder's format; train/bench
+// measures. Tests that run neurona as a program inject failures through
+// Options.Faults and stop a run at an event through an observer. The
+// command line (internal/cli) is built on this package, never the other
+// way around.
 package train

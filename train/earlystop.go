@@ -69,6 +69,6 @@ func (l *loop) applyPatience(m runfolder.EpochMetrics) {
 		if cfg.EarlyStopMinDelta > 0 {
 			by = fmt.Sprintf(" by more than %g", cfg.EarlyStopMinDelta)
 		}
-		st.Done, st.Stop, st.StoppedBecause = true, runfolder.StopPatience, fmt.Sprintf("%s did not improve%s for %s (--patience)", what, by, human.Count(cfg.Patience, "epoch"))
+		st.Done, st.Stop, st.StoppedBecause = true, runfolder.StopPatience, fmt.Sprintf("%s did not improve%s for %s", what, by, human.Count(cfg.Patience, "epoch"))
 	}
 }

@@ -3,13 +3,11 @@ package train
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/human"
-	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
 	"github.com/neurona/neurona/train/runfolder"
@@ -19,7 +17,7 @@ import (
 type loop struct {
 	cfg     config.Config
 	prog    *Program
-	out     io.Writer
+	obs     observers
 	summary *runfolder.Summary
 	rd      *runDir
 	ckpts   *checkpoint.Manager
@@ -43,8 +41,7 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 		if cfg.Epochs == l.plannedEpochs || st.Epoch >= cfg.Epochs {
 			// Killed after its last checkpoint, before its summary (else
 			// execute found nothing to train): finish it, training nothing.
-			fmt.Fprintf(l.out, "finish   the run stopped after %s (%s) before writing its summary; testing it now\n",
-				human.Count(st.Epoch, "epoch"), st.StoppedBecause)
+			l.obs.report(Finishing{Epochs: st.Epoch, Reason: st.Stop, Because: st.StoppedBecause})
 			return nil
 		}
 		// Training longer than first planned: the stopping rules start
@@ -68,7 +65,7 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 		st.TrainLoss, st.TrainAccuracy = m.TrainLoss, m.TrainAccuracy
 		m.ElapsedSeconds = time.Since(l.summary.StartedAt).Seconds()
 
-		line := fmt.Sprintf("epoch %3d/%d  train loss %.4f acc %.4f", m.Epoch, cfg.Epochs, m.TrainLoss, m.TrainAccuracy)
+		ended := EpochEnded{Epochs: cfg.Epochs}
 		metrics := map[string]float64{"train_loss": m.TrainLoss, "train_accuracy": m.TrainAccuracy}
 		if valData.Len() > 0 {
 			loss, acc, err := l.prog.Evaluate(valData)
@@ -81,9 +78,7 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 			m.ValLoss, m.ValAccuracy = &loss, &acc
 			st.ValLoss, st.ValAccuracy = &loss, &acc
 			metrics["val_loss"], metrics["val_accuracy"] = loss, acc
-			line += fmt.Sprintf("  val loss %.4f acc %.4f", loss, acc)
 		}
-		line += fmt.Sprintf("  %7.0f ex/s  %6.1fs", m.ExamplesPerSecond, m.ElapsedSeconds)
 		last := m
 		st.LastEpoch = &last // saved with the checkpoints, so a damaged metrics.jsonl line can be restored
 		if err := l.rd.appendEpoch(m); err != nil {
@@ -95,12 +90,12 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 				if err := l.snapshot(); err != nil {
 					return err
 				}
-				line += "  *"
+				ended.Best = true
 			}
 		}
 		l.applyStoppingRules(m)
 		if !st.Done && st.Epoch >= cfg.Epochs {
-			st.Done, st.Stop, st.StoppedBecause = true, runfolder.StopEpochs, fmt.Sprintf("reached --epochs %d", cfg.Epochs)
+			st.Done, st.Stop, st.StoppedBecause = true, runfolder.StopEpochs, runfolder.EpochsWords(cfg.Epochs)
 		}
 		// The last epoch is always saved: its checkpoint records Done, so
 		// resuming a finished run knows there is nothing left to do.
@@ -109,9 +104,10 @@ func (l *loop) epochs(ctx context.Context, trainData, valData *data.Batches) err
 			if err != nil {
 				return err
 			}
-			line += saved
+			ended.Saved = saved
 		}
-		fmt.Fprintln(l.out, line)
+		ended.Metrics = m
+		l.obs.report(ended)
 		if st.Done {
 			break
 		}
@@ -137,7 +133,7 @@ func (l *loop) applyStoppingRules(m runfolder.EpochMetrics) {
 			st.BestLoss = &loss
 		}
 		if st.NoImprove >= cfg.NoChange && !st.Done {
-			st.Done, st.Stop, st.StoppedBecause = true, runfolder.StopTol, fmt.Sprintf("training loss did not improve by %g for %s (--tol, --n-iter-no-change)",
+			st.Done, st.Stop, st.StoppedBecause = true, runfolder.StopTol, fmt.Sprintf("training loss did not improve by %g for %s",
 				cfg.Tol, human.Count(cfg.NoChange, "epoch"))
 		}
 	}
@@ -146,17 +142,18 @@ func (l *loop) applyStoppingRules(m runfolder.EpochMetrics) {
 // trainEpoch runs (the rest of) epoch st.Epoch+1.
 func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 	st := &l.st
-	var bar *progressBar
-	if l.cfg.Progress {
-		out := l.out
-		bar = newProgressBar(out, st.Epoch+1, l.cfg.Epochs, trainData.StepsPerEpoch(), st.StepInEpoch, nil)
-		l.out = bar // lines printed during the epoch go above the bar
-		defer func() {
-			bar.finish()
-			l.out = out
-		}()
+	l.obs.report(EpochStarted{Epoch: st.Epoch + 1, Epochs: l.cfg.Epochs, Steps: trainData.StepsPerEpoch(), Done: st.StepInEpoch})
+	// Reported once, before an interrupt's checkpoint is saved: the calls
+	// are over then.
+	ended := false
+	endCalls := func() {
+		if !ended {
+			ended = true
+			l.obs.report(EpochTrained{Epoch: st.Epoch + 1})
+		}
 	}
-	examples := 0 // trained on in this call of trainEpoch, for the bar's examples/s
+	defer endCalls()
+	examples := 0 // trained on in this call of trainEpoch, for the progress's examples/s
 	start := time.Now()
 	secondsBefore := st.EpochSeconds
 	for batch, err := range trainData.EpochFrom(st.Epoch, st.StepInEpoch) {
@@ -166,6 +163,7 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		if ctx.Err() != nil {
 			_ = batch.Finalize()
 			st.EpochSeconds = secondsBefore + time.Since(start).Seconds()
+			endCalls()
 			return l.interrupted(ctx)
 		}
 		group := batch.Spec.(data.Group)
@@ -186,14 +184,9 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		if err := l.logStep(loss, hits, group.Steps, group.Steps*group.BatchSize); err != nil {
 			return err
 		}
-		if bar != nil {
-			bar.update(st.StepInEpoch, examples, st.EpochLossSum/float64(st.EpochExamples))
-		}
+		l.obs.report(StepsDone{GlobalStep: st.GlobalStep, Done: st.StepInEpoch, Examples: examples, Loss: st.EpochLossSum / float64(st.EpochExamples)})
 		if l.afterCall != nil {
 			l.afterCall(st.GlobalStep)
-		}
-		if testhook.Reached != nil {
-			testhook.Reached(fmt.Sprintf("step %d", st.GlobalStep))
 		}
 		if l.cfg.SaveEvery > 0 && st.GlobalStep/l.cfg.SaveEvery > l.lastSave/l.cfg.SaveEvery {
 			st.EpochSeconds = secondsBefore + time.Since(start).Seconds()

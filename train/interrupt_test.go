@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
@@ -27,8 +26,8 @@ func TestAnInterruptedRunRecordsTheTimeItTrained(t *testing.T) {
 			cancel()
 		}
 	}
-	var out bytes.Buffer
-	if _, _, err := execute(ctx, goBackend, cfg, m, &out, Options{afterCall: stop}); !errors.Is(err, context.Canceled) {
+	var out eventLog
+	if _, _, err := executeLogged(ctx, goBackend, cfg, m, &out, Options{afterCall: stop}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("the run ended with %v, want it interrupted\n%s", err, out.String())
 	}
 	s, err := runfolder.ReadSummary(cfg.RunDir)

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -56,7 +55,7 @@ func TestBothWeightLayoutsTrainLoadAndResume(t *testing.T) {
 			}
 			more := cfg
 			more.RunDir, more.Backend, more.Epochs = s.RunDir, name, 2
-			resumed, _, err := execute(context.Background(), engine, more, m, &bytes.Buffer{}, Options{Resume: c})
+			resumed, _, err := execute(context.Background(), engine, more, m, Options{Resume: c})
 			if err != nil || resumed.Epochs != 2 {
 				t.Errorf("resume to 2 epochs: %v (%v epochs)", err, resumed)
 			}

@@ -23,14 +23,14 @@ import (
 // missing or damaged gets it back from what the checkpoints know: the
 // resumed checkpoint's own record of its last epoch, else the metrics in
 // the manifest of that epoch's checkpoint (without timings).
-func openRunDir(dir string, st runState, warn func(string)) (*runDir, error) {
+func openRunDir(dir string, st runState, warn func(error)) (*runDir, error) {
 	path := filepath.Join(dir, "metrics.jsonl")
 	read, damaged, err := runfolder.ReadRunMetrics(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("resume: %w", err)
 	}
 	for _, d := range damaged {
-		warn(d)
+		warn(&MetricsRepair{Path: path, Damaged: d})
 	}
 	byEpoch := map[int]runfolder.EpochMetrics{}
 	for _, m := range read.Epochs {
@@ -94,11 +94,11 @@ func keptLines(byEpoch map[int]runfolder.EpochMetrics, steps []runfolder.StepMet
 
 // restoreEpochs fills the epochs 1..st.Epoch missing from byEpoch from the
 // checkpoints, warning about each one restored or lost.
-func restoreEpochs(byEpoch map[int]runfolder.EpochMetrics, st runState, ckptDir, path string, warn func(string)) {
+func restoreEpochs(byEpoch map[int]runfolder.EpochMetrics, st runState, ckptDir, path string, warn func(error)) {
 	if last := st.LastEpoch; last != nil && last.Epoch == st.Epoch && last.Epoch >= 1 {
 		if _, ok := byEpoch[last.Epoch]; !ok {
 			byEpoch[last.Epoch] = *last
-			warn(fmt.Sprintf("%s: epoch %d's line restored from the checkpoint resumed", path, last.Epoch))
+			warn(&MetricsRepair{Path: path, Epoch: last.Epoch, From: ""})
 		}
 	}
 	infos, _ := checkpoint.List(ckptDir, false)
@@ -119,11 +119,11 @@ func restoreEpochs(byEpoch map[int]runfolder.EpochMetrics, st runState, ckptDir,
 			m.ValAccuracy = &v
 		}
 		byEpoch[mf.Epoch] = m
-		warn(fmt.Sprintf("%s: epoch %d's line restored from %s (its timings are unknown)", path, mf.Epoch, info.Dir))
+		warn(&MetricsRepair{Path: path, Epoch: mf.Epoch, From: info.Dir})
 	}
 	for e := 1; e <= st.Epoch; e++ {
 		if _, ok := byEpoch[e]; !ok {
-			warn(fmt.Sprintf("%s: epoch %d has no line and no checkpoint holds its metrics; its curves point is lost", path, e))
+			warn(&MetricsRepair{Path: path, Epoch: e, Lost: true})
 		}
 	}
 }

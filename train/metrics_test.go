@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -56,7 +55,7 @@ func TestResumeRestoresDamagedEpochLines(t *testing.T) {
 
 	whole := cfg
 	whole.RunDir = filepath.Join(t.TempDir(), "whole")
-	if _, _, err := execute(context.Background(), goBackend, whole, m, &bytes.Buffer{}, Options{}); err != nil {
+	if _, _, err := execute(context.Background(), goBackend, whole, m, Options{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -68,7 +67,7 @@ func TestResumeRestoresDamagedEpochLines(t *testing.T) {
 			cancel()
 		}
 	}
-	if _, _, err := execute(ctx, goBackend, cfg, m, &bytes.Buffer{}, Options{afterCall: stop}); err == nil {
+	if _, _, err := execute(ctx, goBackend, cfg, m, Options{afterCall: stop}); err == nil {
 		t.Fatal("the run was not interrupted")
 	}
 	c, _, err := ResolveCheckpoint(cfg.RunDir)
@@ -94,9 +93,13 @@ func TestResumeRestoresDamagedEpochLines(t *testing.T) {
 	}
 
 	var warnings []string
-	warn := func(msg string) { warnings = append(warnings, msg) }
-	var out bytes.Buffer
-	if _, _, err := execute(context.Background(), goBackend, cfg, m, &out, Options{Resume: c, Warn: warn}); err != nil {
+	warn := func(e Event) {
+		if w, ok := e.(Warned); ok {
+			warnings = append(warnings, w.Warning.Error())
+		}
+	}
+	var out eventLog
+	if _, _, err := executeLogged(context.Background(), goBackend, cfg, m, &out, Options{Resume: c, Observers: []Observer{warn}}); err != nil {
 		t.Fatalf("resume: %v\n%s", err, out.String())
 	}
 	all := strings.Join(warnings, "\n")

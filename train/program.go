@@ -12,7 +12,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/config"
 )
@@ -176,7 +175,7 @@ func (p *Program) trainSteps(steps, batch int, in []*Node, batchAt batchFn) (los
 // refuses most such uses, and XLA's computations are isolated), so the
 // inputs are loop state rather than captured.
 func (p *Program) whileSteps(g *Graph, steps, batch int, in []*Node, batchAt batchFn) (lossSum, correct *Node) {
-	if p.breakWhile || testhook.RefuseWhile {
+	if p.breakWhile {
 		panic(errors.New("test: this backend refuses While loops"))
 	}
 	vars, err := p.stepVariables(batch)

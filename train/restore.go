@@ -32,11 +32,11 @@ func ResolveCheckpoint(path string) (c *checkpoint.Checkpoint, skipped []error, 
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := checkpoint.Open(dir)
+		c, err := Checkpoints().Open(dir)
 		return c, nil, err
 	}
 	if _, err := os.Stat(filepath.Join(path, checkpoint.ManifestFile)); err == nil {
-		c, err := checkpoint.Open(path)
+		c, err := Checkpoints().Open(path)
 		return c, nil, err
 	}
 	if _, err := os.Stat(path); err != nil {
@@ -49,7 +49,7 @@ func ResolveCheckpoint(path string) (c *checkpoint.Checkpoint, skipped []error, 
 		}
 		return nil, nil, fmt.Errorf("%s: not a run folder (no checkpoints/) nor a checkpoint (no %s)", path, checkpoint.ManifestFile)
 	}
-	c, skipped, err = checkpoint.Latest(dir)
+	c, skipped, err = Checkpoints().Latest(dir)
 	if errors.Is(err, checkpoint.ErrNone) && len(skipped) == 0 && runfolder.IsRunFolder(path) {
 		return nil, nil, &runfolder.NoCheckpointError{Dir: path}
 	}

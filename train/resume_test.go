@@ -70,7 +70,7 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 
 			whole := cfg
 			whole.RunDir = filepath.Join(t.TempDir(), "whole")
-			sWhole, pWhole, err := execute(context.Background(), goBackend, whole, m, &bytes.Buffer{}, Options{})
+			sWhole, pWhole, err := execute(context.Background(), goBackend, whole, m, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,8 +88,8 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 					cancel()
 				}
 			}
-			var out bytes.Buffer
-			if _, _, err := execute(ctx, goBackend, parts, m, &out, Options{afterCall: stop}); err == nil {
+			var out eventLog
+			if _, _, err := executeLogged(ctx, goBackend, parts, m, &out, Options{afterCall: stop}); err == nil {
 				t.Fatalf("the interrupted run did not stop:\n%s", out.String())
 			}
 			c, skipped, err := ResolveCheckpoint(parts.RunDir)
@@ -100,7 +100,7 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 				t.Fatalf("the interrupt saved step %d, want >= %d", c.Manifest.Step, tc.stopAt)
 			}
 			out.Reset()
-			sParts, pParts, err := execute(context.Background(), goBackend, parts, m, &out, Options{Resume: c})
+			sParts, pParts, err := executeLogged(context.Background(), goBackend, parts, m, &out, Options{Resume: c})
 			if err != nil {
 				t.Fatalf("resume: %v\n%s", err, out.String())
 			}
@@ -162,7 +162,7 @@ func TestResumingAFinishedRun(t *testing.T) {
 	cfg := config.Defaults(models.Perceptron)
 	cfg.Backend, cfg.BatchSize, cfg.Epochs = name, 50, 100
 	cfg.RunDir = filepath.Join(t.TempDir(), "run")
-	first, _, err := execute(context.Background(), goBackend, cfg, m, &bytes.Buffer{}, Options{})
+	first, _, err := execute(context.Background(), goBackend, cfg, m, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,15 +177,15 @@ func TestResumingAFinishedRun(t *testing.T) {
 		}
 		again := cfg
 		again.Epochs = epochs
-		var out bytes.Buffer
-		s, _, err := execute(context.Background(), goBackend, again, m, &out, Options{Resume: c})
+		var out eventLog
+		s, _, err := executeLogged(context.Background(), goBackend, again, m, &out, Options{Resume: c})
 		if err != nil && !errors.Is(err, ErrNothingToTrain) {
 			t.Fatalf("resume: %v\n%s", err, out.String())
 		}
 		return s, out.String(), err
 	}
-	if _, out, err := resume(cfg.Epochs); !errors.Is(err, ErrNothingToTrain) || !strings.HasPrefix(out, "nothing to train: ") {
-		t.Errorf("resuming a finished run: %v, want ErrNothingToTrain and only its reason; output:\n%s", err, out)
+	if _, out, err := resume(cfg.Epochs); !errors.Is(err, ErrNothingToTrain) || !strings.HasPrefix(out, "train.NothingToTrain ") || strings.Count(out, "\n") != 1 {
+		t.Errorf("resuming a finished run: %v, want ErrNothingToTrain and only its reason; events:\n%s", err, out)
 	}
 
 	// Killed after its last checkpoint, before its summary: the resume
@@ -198,7 +198,7 @@ func TestResumingAFinishedRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("resuming a finished run without its summary: %v\n%s", err, out)
 	}
-	if s.GlobalStep != first.GlobalStep || s.StoppedBecause != first.StoppedBecause || !strings.Contains(out, "finish   ") {
+	if s.GlobalStep != first.GlobalStep || s.StoppedBecause != first.StoppedBecause || !strings.Contains(out, "train.Finishing ") {
 		t.Errorf("resuming a finished run without its summary: step %d -> %d, stopped %q -> %q\n%s",
 			first.GlobalStep, s.GlobalStep, first.StoppedBecause, s.StoppedBecause, out)
 	}

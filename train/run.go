@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/internal/human"
-	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/buildinfo"
@@ -31,9 +28,9 @@ type Options struct {
 	// Go backend); it sets Config.DataOnDevice.
 	DataOnDevice string
 
-	// Warn reports a problem the run works around (a damaged line of
-	// metrics.jsonl); nil writes it to the run's output.
-	Warn func(msg string)
+	// Observers receive the run's events (see Event), in order; a run
+	// writes nothing to show, its observers decide what to show.
+	Observers []Observer
 
 	// Files are written into the run folder of a new run once it is
 	// created and locked, by name (the command line's config.yaml); a
@@ -44,17 +41,33 @@ type Options struct {
 	// value: on, in the user's cache folder).
 	CompileCache backend.CacheOptions
 
-	afterCall  func(globalStep int) // tests: called after each training call
-	breakWhile bool                 // tests: building a While loop fails, as on a backend without one
-	watchdog   watchdogOptions      // tests: a shorter floor and grace, calls that hang
+	// Faults are failures a test injects (the zero value: none).
+	Faults Faults
+
+	afterCall func(globalStep int) // tests: called after each training call
+	watchdog  watchdogOptions      // tests: a shorter floor and grace, calls that hang
 }
 
-// Run trains cfg.Model on mnist, reports progress to out and writes the run
-// folder. On ctx cancellation it stops after the current call, saves a
-// checkpoint and the summary of what it did, and returns ctx.Err(). Resuming
-// a run that would train no further writes why to out and returns
-// ErrNothingToTrain, its folder untouched.
-func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options) (_ *runfolder.Summary, err error) {
+// Faults are failures injected into a run by tests that run neurona as a
+// program, where a signal or a backend without While loops must be met
+// for real.
+type Faults struct {
+	// HangCall, when set, is asked before each compiled training or
+	// evaluation call with the call's kind ("train" or "eval"); when it
+	// returns true the call blocks forever, as one that deadlocks in the
+	// backend does.
+	HangCall func(kind string) bool
+	// RefuseWhile makes building a training call's While loop fail, as on
+	// a backend without one.
+	RefuseWhile bool
+}
+
+// Run trains cfg.Model on mnist, reports what it does to opts.Observers
+// and writes the run folder. On ctx cancellation it stops after the
+// current call, saves a checkpoint and the summary of what it did, and
+// returns ctx.Err(). Resuming a run that would train no further reports
+// NothingToTrain and returns ErrNothingToTrain, its folder untouched.
+func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts Options) (_ *runfolder.Summary, err error) {
 	if err := cfg.FitData(mnist); err != nil {
 		return nil, err
 	}
@@ -69,7 +82,8 @@ func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, out io.Write
 		}
 		requested = backend.GoFor(size.MultiplyAdds)
 	}
-	b, name, err := backend.NewWith(requested, opts.CompileCache)
+	obs := observers(opts.Observers)
+	b, name, err := backend.NewWith(requested, backend.Options{Cache: opts.CompileCache, Warn: func(w error) { obs.report(Warned{w}) }})
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +101,7 @@ func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, out io.Write
 		cfg.DataOnDevice = opts.DataOnDevice == "on"
 	}
 	var s *runfolder.Summary
-	s, _, err = execute(ctx, b, cfg, mnist, out, opts)
+	s, _, err = execute(ctx, b, cfg, mnist, opts)
 	return s, err
 }
 
@@ -114,13 +128,14 @@ func RunDirOf(c *checkpoint.Checkpoint) string { return filepath.Dir(filepath.Di
 // written before the configuration and the data are known to fit), open
 // its folder, compile the program, train the epochs, evaluate and write the
 // summary.
-func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options) (*runfolder.Summary, *Program, error) {
+func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *data.MNIST, opts Options) (*runfolder.Summary, *Program, error) {
 	start := time.Now()
+	obs := observers(opts.Observers)
 	if opts.Resume != nil {
 		// Checked before anything is compiled, locked or written: a run
 		// with nothing left to train keeps its folder as it is.
-		if why, nothing := NothingToTrain(opts.Resume, cfg.Epochs); nothing {
-			fmt.Fprintln(out, why)
+		if stopped, nothing := AlreadyStoppedAt(opts.Resume, cfg.Epochs); nothing {
+			obs.report(NothingToTrain{stopped})
 			return nil, nil, ErrNothingToTrain
 		}
 	}
@@ -129,7 +144,7 @@ func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *d
 		return nil, nil, err
 	}
 	cfg = plan.cfg
-	folder, err := openRun(cfg, mnist, out, opts, start)
+	folder, err := openRun(cfg, mnist, obs, opts, start)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -141,9 +156,9 @@ func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *d
 		Parameters: plan.total, ParameterShapes: plan.params, RunDir: cfg.RunDir, Build: buildinfo.Get(), StartedAt: start,
 		Data: runfolder.DataInfo{Dir: mnist.Dir, Source: mnist.Source, Train: len(plan.trainIdx), Val: plan.valData.Len(), Test: mnist.Test.N, DataShape: DataShapeOf(mnist)},
 	}
-	printPlan(out, b, cfg, plan, mnist)
+	obs.report(planned(b, cfg, plan, mnist, s.Data))
 
-	prog, err := compileRun(ctx, b, cfg, plan, mnist, out, opts, s)
+	prog, err := compileRun(ctx, b, cfg, plan, mnist, obs, opts, s)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -154,7 +169,7 @@ func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *d
 	}()
 	cfg = prog.Config()
 
-	l := &loop{cfg: cfg, prog: prog, out: out, summary: s, rd: folder.rd, st: folder.st, ckpts: folder.ckpts,
+	l := &loop{cfg: cfg, prog: prog, obs: obs, summary: s, rd: folder.rd, st: folder.st, ckpts: folder.ckpts,
 		dataset: folder.dataset, dataDir: mnist.Dir, data: DataShapeOf(mnist), afterCall: opts.afterCall,
 		plannedEpochs: folder.plannedEpochs}
 	if opts.Resume != nil {
@@ -162,7 +177,7 @@ func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *d
 			return nil, nil, err
 		}
 	}
-	printMemory(out, cfg, prog, mnist)
+	obs.report(memoryOf(cfg, prog, mnist))
 	err = l.run(ctx, plan.valData, mnist.Test, opts, start)
 	return s, prog, err
 }
@@ -216,38 +231,28 @@ func planRun(b compute.Backend, cfg config.Config, mnist *data.MNIST) (*runPlan,
 	return &runPlan{cfg: cfg, model: m, trainIdx: trainIdx, valData: valData, params: params, total: total}, nil
 }
 
-// printPlan writes the lines that open a run's output: the model, the
-// backend, the data and the recipe.
-func printPlan(out io.Writer, b compute.Backend, cfg config.Config, plan *runPlan, mnist *data.MNIST) {
-	fmt.Fprintf(out, "model    %s, %d parameters:", cfg.Model, plan.total)
-	for _, p := range plan.params {
-		fmt.Fprintf(out, " %s %v", p.Name, p.Shape)
-	}
-	fmt.Fprintf(out, "\nbackend  %s\ndata     %s: %d train, %d validation, %d test\n",
-		backend.Summary(cfg.Backend, b), data.Describe(mnist.Dir, mnist.Source), len(plan.trainIdx), plan.valData.Len(), mnist.Test.N)
-	fmt.Fprintf(out, "train    %s, batch %d, %s, up to %s, seed %d -> %s\n",
-		cfg.Recipe(), cfg.BatchSize, perCall(cfg), human.Count(cfg.Epochs, "epoch"), cfg.Seed, cfg.RunDir)
+// planned is the Planned event of a run about to compile.
+func planned(b compute.Backend, cfg config.Config, plan *runPlan, mnist *data.MNIST, d runfolder.DataInfo) Planned {
+	p := Planned{Config: cfg, Parameters: plan.total, Shapes: plan.params, Backend: backend.Summary(cfg.Backend, b), Data: d}
 	if cfg.DataOnDevice {
-		fmt.Fprintf(out, "data     resident on the device: %s of images and labels, %s of indices sent per step\n",
-			human.Bytes(int64(len(mnist.Train.Images)+4*mnist.Train.N)), human.Bytes(int64(4*cfg.BatchSize)))
+		p.ResidentBytes = int64(len(mnist.Train.Images) + 4*mnist.Train.N)
+		p.IndexBytes = int64(4 * cfg.BatchSize)
 	}
+	return p
 }
 
 // compileRun compiles the run's program (falling back to unrolled steps
 // where a While loop does not compile, which the output notes), times it
 // into s and gives the program the watchdog its calls run under.
-func compileRun(ctx context.Context, b compute.Backend, cfg config.Config, plan *runPlan, mnist *data.MNIST, out io.Writer, opts Options, s *runfolder.Summary) (*Program, error) {
+func compileRun(ctx context.Context, b compute.Backend, cfg config.Config, plan *runPlan, mnist *data.MNIST, obs observers, opts Options, s *runfolder.Summary) (*Program, error) {
 	compileStart := time.Now()
 	cache := backend.StartCacheUse(cfg.Backend)
 	prog, err := Compile(b, cfg, plan.model, mnist.Train, plan.trainIdx, ProgramOptions{
-		Name: "train", Resume: opts.Resume, breakWhile: opts.breakWhile,
-		Notes: func(note string) { fmt.Fprintf(out, "note     %s\n", note) },
+		Name: "train", Resume: opts.Resume, RefuseWhile: opts.Faults.RefuseWhile,
+		Notes: func(note string) { obs.report(Noted{note}) },
 	})
 	if err != nil {
-		if hint := backend.CacheHint(cfg.Backend); hint != "" {
-			return nil, fmt.Errorf("%w%s", err, hint)
-		}
-		return nil, err
+		return nil, backend.WithCacheInUse(cfg.Backend, err)
 	}
 	prog.watch = newWatchdog(ctx, opts)
 	t := prog.Timing()
@@ -260,25 +265,19 @@ func compileRun(ctx context.Context, b compute.Backend, cfg config.Config, plan 
 	s.CompileCache = cache.State()
 	// One compiled training call per batch shape (a smaller last batch is
 	// another shape).
-	fmt.Fprintf(out, "compile  the training step (%s) and the evaluation step in %.2fs; variables initialized in %.2fs, first use warmed up in %.2fs\n",
-		human.Count(len(prog.Batches().CallRows()), "batch shape"), s.CompileSeconds, s.InitSeconds, s.WarmupSeconds)
-	if cache.Dir != "" {
-		fmt.Fprintf(out, "compile  %s\n", cache)
-	}
+	obs.report(Compiled{BatchShapes: len(prog.Batches().CallRows()), CompileSeconds: s.CompileSeconds,
+		InitSeconds: s.InitSeconds, WarmupSeconds: s.WarmupSeconds, Cache: cache})
 	return prog, nil
 }
 
-// printMemory writes what the run holds in memory once compiled.
-func printMemory(out io.Writer, cfg config.Config, prog *Program, mnist *data.MNIST) {
+// memoryOf is what the run holds in memory once compiled.
+func memoryOf(cfg config.Config, prog *Program, mnist *data.MNIST) Memory {
 	var stateBytes int64
 	for v := range prog.store.IterVariables() {
 		stateBytes += int64(v.Shape().Memory())
 	}
-	fmt.Fprintf(out, "memory   model and optimizer state %s, data on the host %s, process peak so far %.0f MB\n",
-		human.Bytes(stateBytes), human.Bytes(int64(len(mnist.Train.Images)+len(mnist.Test.Images))), PeakRSSMB())
-	if mem := backend.DeviceMemory(cfg.Backend); mem != "" {
-		fmt.Fprintf(out, "memory   %s\n", mem)
-	}
+	return Memory{StateBytes: stateBytes, HostDataBytes: int64(len(mnist.Train.Images) + len(mnist.Test.Images)),
+		PeakRSSMB: PeakRSSMB(), Device: backend.DeviceMemory(cfg.Backend)}
 }
 
 // run trains the epochs, then (when they ended normally) evaluates the test
@@ -288,6 +287,9 @@ func printMemory(out io.Writer, cfg config.Config, prog *Program, mnist *data.MN
 func (l *loop) run(ctx context.Context, valData *data.Batches, test *data.Set, opts Options, start time.Time) error {
 	runErr := l.epochs(ctx, l.prog.Batches(), valData)
 	l.fillSummary()
+	if l.st.Stop != "" && (runErr == nil || errors.Is(runErr, context.Canceled) || errors.Is(runErr, ErrDiverged)) {
+		l.obs.report(Stopped{Reason: l.st.Stop, Because: l.st.StoppedBecause, Epochs: l.cfg.Epochs})
+	}
 	if err, ok := l.abandon(runErr, opts, start); ok {
 		return err
 	}
@@ -304,7 +306,7 @@ func (l *loop) run(ctx context.Context, valData *data.Batches, test *data.Set, o
 		if err := l.rd.writeSummary(l.summary); err != nil {
 			return err
 		}
-		testhook.Reach("summary written")
+		l.obs.report(Finished{l.summary})
 	}
 	return runErr
 }

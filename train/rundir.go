@@ -30,7 +30,7 @@ func createRunDir(dir string) (rd *runDir, restarted bool, err error) {
 		return nil, false, fmt.Errorf("run folder %s: %w", dir, err)
 	}
 	if len(infos) > 0 {
-		return nil, false, fmt.Errorf("run folder %s already holds a run (continue it with --resume %s, or choose another --run-dir)", dir, dir)
+		return nil, false, &RunExistsError{Dir: dir}
 	}
 	if runfolder.IsRunFolder(dir) {
 		restarted = true
@@ -80,4 +80,13 @@ func writeJSONAtomic(path string, v any) error {
 		return err
 	}
 	return atomicfile.WriteFile(path, append(data, '\n'))
+}
+
+// RunExistsError is a new run asked to train in a folder that already
+// holds a run with checkpoints: it is continued by resuming it, or the
+// new run goes elsewhere.
+type RunExistsError struct{ Dir string }
+
+func (e *RunExistsError) Error() string {
+	return fmt.Sprintf("run folder %s already holds a run", e.Dir)
 }

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -42,8 +41,8 @@ func executeIn(t *testing.T, cfg config.Config, dir string, opts Options) (*runf
 	t.Helper()
 	goBackend, name := newGoBackend(t)
 	cfg.Backend, cfg.RunDir = name, dir
-	var out bytes.Buffer
-	s, _, err := execute(context.Background(), goBackend, cfg, smallMNIST(t, 300, 100), &out, opts)
+	var out eventLog
+	s, _, err := executeLogged(context.Background(), goBackend, cfg, smallMNIST(t, 300, 100), &out, opts)
 	return s, out.String(), err
 }
 
@@ -60,8 +59,8 @@ func TestRunKilledBeforeItsFirstSave(t *testing.T) {
 		if err != nil {
 			t.Fatalf("train on the folder: %v\n%s", err, out)
 		}
-		if n := strings.Count(out, "starting it afresh"); n != 1 || !strings.HasPrefix(out, "restart  "+dir) {
-			t.Errorf("the restart is not said once, first:\n%s", out)
+		if n := strings.Count(out, "train.Restarted "); n != 1 || !strings.Contains(out, "train.Restarted {Dir:"+dir+"}") {
+			t.Errorf("the restart is not reported once, for %s:\n%s", dir, out)
 		}
 		raw, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
 		if err != nil {
@@ -84,7 +83,7 @@ func TestRunKilledBeforeItsFirstSave(t *testing.T) {
 			}
 			_, _, err := ResolveCheckpoint(dir)
 			if nc := new(runfolder.NoCheckpointError); !errors.As(err, &nc) || nc.Dir != dir ||
-				!strings.Contains(err.Error(), "neurona train --run-dir "+dir) {
+				strings.Contains(err.Error(), "--run-dir") {
 				t.Errorf("checkpoints/ there %v: ResolveCheckpoint = %v", withCheckpointsDir, err)
 			}
 		}

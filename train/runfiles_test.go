@@ -38,7 +38,7 @@ func TestRunFilesOfTheWrongKindAreRefused(t *testing.T) {
 			return err
 		}},
 		{"a named pipe as the metrics.jsonl of a resumed run", "metrics.jsonl", func(dir string) error {
-			rd, err := openRunDir(dir, runState{}, func(string) {})
+			rd, err := openRunDir(dir, runState{}, func(error) {})
 			if err == nil {
 				rd.close()
 			}

@@ -3,14 +3,12 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/atomicfile"
-	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
 	"github.com/neurona/neurona/train/runfolder"
@@ -25,6 +23,7 @@ type runFolder struct {
 	st            runState
 	plannedEpochs int    // --epochs of the run a resumed checkpoint belongs to
 	dataset       string // DatasetID of the data the run trains on
+	obs           observers
 	unlock        func()
 }
 
@@ -32,21 +31,17 @@ type runFolder struct {
 // must have been trained on mnist) and the state it saved; else cfg.RunDir
 // (runs/<model>-<time> when empty), created. The folder stays locked until
 // close.
-func openRun(cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options, start time.Time) (_ *runFolder, err error) {
-	warn := opts.Warn
-	if warn == nil {
-		warn = func(msg string) { fmt.Fprintf(out, "warning  %s\n", msg) }
-	}
-	f := &runFolder{st: runState{BestVal: -1}, dataset: DatasetID(mnist)}
+func openRun(cfg config.Config, mnist *data.MNIST, obs observers, opts Options, start time.Time) (_ *runFolder, err error) {
+	f := &runFolder{st: runState{BestVal: -1}, dataset: DatasetID(mnist), obs: obs}
 	defer func() {
 		if err != nil && f.unlock != nil {
 			f.unlock()
 		}
 	}()
 	if opts.Resume != nil {
-		err = f.resume(opts.Resume, warn)
+		err = f.resume(opts.Resume)
 	} else {
-		err = f.create(cfg, out, start, opts.Files)
+		err = f.create(cfg, start, opts.Files)
 	}
 	if err != nil {
 		return nil, err
@@ -55,7 +50,9 @@ func openRun(cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options, 
 	if cfg.KeepBest {
 		bestMetric = "val_accuracy"
 	}
-	if f.ckpts, err = checkpoint.NewManager(runfolder.CheckpointsDir(f.dir), cfg.KeepLast, bestMetric); err != nil {
+	stage := func(s string) { obs.report(CheckpointStage{s}) }
+	if f.ckpts, err = checkpoint.NewManager(runfolder.CheckpointsDir(f.dir), cfg.KeepLast, bestMetric, checkpoint.ManagerOptions{
+		Stage: stage, Warn: func(w error) { obs.report(Warned{w}) }, Check: checkSavedModel}); err != nil {
 		f.rd.close()
 		return nil, err
 	}
@@ -63,7 +60,7 @@ func openRun(cfg config.Config, mnist *data.MNIST, out io.Writer, opts Options, 
 }
 
 // resume opens the run folder of checkpoint c, locked, and reads its state.
-func (f *runFolder) resume(c *checkpoint.Checkpoint, warn func(string)) error {
+func (f *runFolder) resume(c *checkpoint.Checkpoint) error {
 	var meta checkpointMeta
 	if err := json.Unmarshal(c.Meta, &meta); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", c.Dir, err)
@@ -73,22 +70,23 @@ func (f *runFolder) resume(c *checkpoint.Checkpoint, warn func(string)) error {
 			c.Dir, meta.Dataset, f.dataset)
 	}
 	f.st = meta.State
+	f.st.StoppedBecause = runfolder.CurrentWords(f.st.Stop, f.st.StoppedBecause)
 	f.plannedEpochs = meta.Config.Epochs
 	f.dir = RunDirOf(c)
 	var err error
 	if f.unlock, err = runfolder.LockRunFor(f.dir, "training"); err != nil {
 		return err
 	}
-	testhook.Reach("run folder locked")
-	if f.rd, err = openRunDir(f.dir, f.st, warn); err == nil {
-		testhook.Reach("resume: metrics.jsonl rewritten")
+	f.obs.report(RunFolderLocked{Dir: f.dir, Resumed: true})
+	if f.rd, err = openRunDir(f.dir, f.st, func(w error) { f.obs.report(Warned{w}) }); err == nil {
+		f.obs.report(MetricsRewritten{filepath.Join(f.dir, "metrics.jsonl")})
 	}
 	return err
 }
 
 // create makes and locks cfg's run folder for a new run and writes files
 // (Options.Files) into it.
-func (f *runFolder) create(cfg config.Config, out io.Writer, start time.Time, files map[string][]byte) error {
+func (f *runFolder) create(cfg config.Config, start time.Time, files map[string][]byte) error {
 	var err error
 	f.dir = cfg.RunDir
 	if f.dir == "" {
@@ -104,20 +102,20 @@ func (f *runFolder) create(cfg config.Config, out io.Writer, start time.Time, fi
 	if f.unlock, err = runfolder.LockRunFor(f.dir, "training"); err != nil {
 		return err
 	}
-	testhook.Reach("run folder locked")
+	f.obs.report(RunFolderLocked{Dir: f.dir})
 	var restarted bool
 	if f.rd, restarted, err = createRunDir(f.dir); err != nil {
 		return err
 	}
 	if restarted {
-		fmt.Fprintf(out, "restart  %s held a run that stopped before its first checkpoint, with nothing to resume; starting it afresh\n", f.dir)
+		f.obs.report(Restarted{f.dir})
 	}
 	for name, b := range files {
 		if err := atomicfile.WriteFile(filepath.Join(f.dir, name), b); err != nil {
 			f.rd.close()
 			return fmt.Errorf("run folder %s: %w", f.dir, err)
 		}
-		testhook.Reach(name + " written")
+		f.obs.report(FileWritten{name})
 	}
 	return nil
 }

@@ -49,5 +49,9 @@ func (l *loop) logStep(lossSum, correct float64, steps, examples int) error {
 		ElapsedSeconds: time.Since(l.summary.StartedAt).Seconds(),
 	}
 	st.LogLossSum, st.LogCorrect, st.LogExamples = 0, 0, 0
-	return l.rd.appendLine(s)
+	if err := l.rd.appendLine(s); err != nil {
+		return err
+	}
+	l.obs.report(StepLogged{s})
+	return nil
 }

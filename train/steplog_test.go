@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bytes"
 	"context"
 	"math"
 	"path/filepath"
@@ -46,7 +45,7 @@ func TestStepLinesCadence(t *testing.T) {
 			cfg.RunDir = filepath.Join(t.TempDir(), "run")
 			var ends []int
 			opts := Options{afterCall: func(step int) { ends = append(ends, step) }}
-			if _, _, err := execute(context.Background(), goBackend, cfg, m, &bytes.Buffer{}, opts); err != nil {
+			if _, _, err := execute(context.Background(), goBackend, cfg, m, opts); err != nil {
 				t.Fatal(err)
 			}
 			got, damaged, err := runfolder.ReadRunMetrics(filepath.Join(cfg.RunDir, "metrics.jsonl"))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/neurona/neurona/internal/testhook"
 	"github.com/neurona/neurona/train/runfolder"
 )
 
@@ -88,8 +87,8 @@ type watchdogOptions struct {
 func newWatchdog(ctx context.Context, opts Options) *watchdog {
 	w := &watchdog{ctx: ctx, floor: WatchdogFloor, grace: SignalGrace, slowest: map[string]time.Duration{},
 		hang: opts.watchdog.hang, release: opts.watchdog.release}
-	if w.hang == nil && testhook.HangCall != nil {
-		w.hang = testhook.HangCall // release stays nil: the call never returns
+	if w.hang == nil && opts.Faults.HangCall != nil {
+		w.hang = opts.Faults.HangCall // release stays nil: the call never returns
 	}
 	if opts.watchdog.floor > 0 {
 		w.floor = opts.watchdog.floor
@@ -205,7 +204,12 @@ func (l *loop) abandon(err error, opts Options, start time.Time) (_ error, ok bo
 		return err, false
 	}
 	l.summary.StoppedBecause, l.summary.StopReason, l.summary.WallSeconds = ab.Error(), runfolder.StopAbandoned, time.Since(start).Seconds()
-	return errors.Join(ab, l.rd.writeSummary(l.summary)), true
+	l.obs.report(Stopped{Reason: runfolder.StopAbandoned, Because: ab.Error(), Epochs: l.cfg.Epochs})
+	if err := l.rd.writeSummary(l.summary); err != nil {
+		return errors.Join(ab, err), true
+	}
+	l.obs.report(Finished{l.summary})
+	return ab, true
 }
 
 // abandoned completes an *AbandonedError in err with the run's last intact

@@ -43,9 +43,9 @@ func hangingRun(t *testing.T, ctx context.Context, kind string, from int32, w wa
 		w.release = make(chan struct{})
 		t.Cleanup(func() { close(w.release) })
 	}
-	var out bytes.Buffer
+	var out eventLog
 	start := time.Now()
-	s, err := Run(ctx, cfg, m, &out, Options{watchdog: w})
+	s, err := Run(ctx, cfg, m, Options{watchdog: w, Observers: []Observer{out.observe}})
 	t.Logf("output:\n%s", out.String())
 	return s, err, time.Since(start), cfg.RunDir
 }
@@ -54,7 +54,7 @@ func hangingRun(t *testing.T, ctx context.Context, kind string, from int32, w wa
 // invalid one.
 func newestCheckpoint(t *testing.T, runDir string) *checkpoint.Checkpoint {
 	t.Helper()
-	c, skipped, err := checkpoint.Latest(runfolder.CheckpointsDir(runDir))
+	c, skipped, err := Checkpoints().Latest(runfolder.CheckpointsDir(runDir))
 	if err != nil || len(skipped) > 0 {
 		t.Fatalf("checkpoints of %s: %v (invalid: %v)", runDir, err, skipped)
 	}

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/internal/cli"
-	"github.com/neurona/neurona/internal/testhook"
+	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/runfolder"
 )
@@ -27,7 +27,7 @@ import (
 // newest checkpoint of a run, failing on any invalid checkpoint.
 func finalCheckpoint(t *testing.T, runDir string) ([]byte, int) {
 	t.Helper()
-	c, skipped, err := checkpoint.Latest(runfolder.CheckpointsDir(runDir))
+	c, skipped, err := train.Checkpoints().Latest(runfolder.CheckpointsDir(runDir))
 	if err != nil || len(skipped) > 0 {
 		t.Fatalf("newest checkpoint of %s: %v (invalid ones: %v)", runDir, err, skipped)
 	}
@@ -61,13 +61,13 @@ func epochLosses(t *testing.T, runDir string) string {
 }
 
 // The crash test's training processes are this test binary, run as the
-// neurona command (TestMain calls runAsNeurona) with testhook.Reached set
-// to stop them at a chosen point:
+// neurona command (TestMain calls runAsNeurona) with an observer of the
+// run's events that stops them at a chosen point (crashPoint):
 const (
 	// childEnv makes the test binary the neurona command.
 	childEnv = "NEURONA_TEST_AS_COMMAND"
 	// stopAtEnv, "N" or "N+", stops it at the N-th point it reaches
-	// (testhook.Reached): it prints "REACHED N <point>" on stderr and waits
+	// (crashPoint): it prints "REACHED N <point>" on stderr and waits
 	// there, or with "N+" runs on to the next point and waits there, so
 	// that the kill lands somewhere between the two.
 	stopAtEnv = "NEURONA_TEST_STOP_AT"
@@ -82,6 +82,7 @@ func runAsNeurona() {
 	if os.Getenv(childEnv) == "" {
 		return
 	}
+	var deps cli.Deps
 	if stop := os.Getenv(stopAtEnv); stop != "" {
 		n, err := strconv.Atoi(strings.TrimSuffix(stop, "+"))
 		if err != nil {
@@ -89,7 +90,11 @@ func runAsNeurona() {
 		}
 		between := strings.HasSuffix(stop, "+")
 		var reached atomic.Int64
-		testhook.Reached = func(point string) {
+		deps.Observe = func(ev train.Event) {
+			point, ok := crashPoint(ev)
+			if !ok {
+				return
+			}
 			switch i := reached.Add(1); {
 			case i == int64(n):
 				fmt.Fprintf(os.Stderr, "REACHED %d %s\n", n, point)
@@ -101,7 +106,30 @@ func runAsNeurona() {
 			}
 		}
 	}
-	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(cli.MainWith(os.Args[1:], os.Stdout, os.Stderr, deps))
+}
+
+// crashPoint names the events a crash test kills a run at, and says
+// whether ev is one: the run folder locked, a resumed run's metrics.jsonl
+// rewritten, a file written into the folder, each training call's last
+// step, every stage of saving, pruning and cleaning checkpoints, and the
+// summary written.
+func crashPoint(ev train.Event) (string, bool) {
+	switch e := ev.(type) {
+	case train.RunFolderLocked:
+		return "run folder locked", true
+	case train.MetricsRewritten:
+		return "resume: metrics.jsonl rewritten", true
+	case train.FileWritten:
+		return e.Name + " written", true
+	case train.StepsDone:
+		return fmt.Sprintf("step %d", e.GlobalStep), true
+	case train.CheckpointStage:
+		return e.Stage, true
+	case train.Finished:
+		return "summary written", true
+	}
+	return "", false
 }
 
 // crashSeed is NEURONA_CRASH_SEED, or else the clock's.
@@ -208,7 +236,7 @@ func TestSIGKILLAtRandomMomentsThenResume(t *testing.T) {
 			where = "after"
 		}
 
-		c, skipped, err := checkpoint.Latest(runfolder.CheckpointsDir(dir))
+		c, skipped, err := train.Checkpoints().Latest(runfolder.CheckpointsDir(dir))
 		switch {
 		case errors.Is(err, checkpoint.ErrNone) && len(skipped) == 0 && lastStep < 0:
 			// Killed before the first save: the next start restarts it.

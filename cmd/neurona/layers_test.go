@@ -27,7 +27,7 @@ var layers = [][]string{
 	{"train/checkpoint", "train/config"},
 	{"models", "data", "train/buildinfo"},
 	{"internal/atomicfile"},
-	{"internal/human", "internal/safejson", "internal/safefile", "internal/testhook", "internal/onnx", "internal/field"},
+	{"internal/human", "internal/safejson", "internal/safefile", "internal/onnx", "internal/field"},
 }
 
 // testHelpers are imported by tests only, below every layer.

@@ -133,7 +133,7 @@ func ckptStatus(info checkpoint.Info) error {
 	if info.Err != nil {
 		return info.Err
 	}
-	_, err := checkpoint.Open(info.Dir)
+	_, err := train.Checkpoints().Open(info.Dir)
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/neurona/neurona/internal/human"
+	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/runfolder"
 )
@@ -133,7 +134,7 @@ func checkpointsPrune(e *env, o *checkpointsOptions) error {
 		return err
 	}
 	dir := runfolder.CheckpointsDir(o.path)
-	before, err := checkpoint.List(dir, true)
+	before, err := train.Checkpoints().List(dir, true)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"strings"
+	"errors"
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/train"
@@ -20,8 +20,10 @@ func parseClasses(list string) ([]string, error) {
 		return nil, nil
 	}
 	names, err := data.ParseClassNames(list, ",")
-	if err != nil {
-		return nil, usagef("--classes: %s", strings.TrimPrefix(err.Error(), data.ErrClassNames.Error()+": "))
+	if cn := new(data.ClassNamesError); errors.As(err, &cn) {
+		return nil, usagef("--classes: %s", cn.Problem)
+	} else if err != nil {
+		return nil, err
 	}
 	return names, nil
 }
@@ -34,7 +36,10 @@ func nameData(m *data.MNIST, list string) error {
 		return err
 	}
 	if m.Classes, err = m.Classes.WithNames(names); err != nil {
-		return usagef("--classes: %s in %s", strings.TrimPrefix(err.Error(), data.ErrClassNames.Error()+": "), m.Dir)
+		if cn := new(data.ClassNamesError); errors.As(err, &cn) {
+			return usagef("--classes: %s in %s", cn.Problem, m.Dir)
+		}
+		return err
 	}
 	return nil
 }

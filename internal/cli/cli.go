@@ -5,7 +5,9 @@
 // fills the options from the flags, and a run function xRun(e, opts) that
 // does the work. Tests pass a runF that captures the options instead.
 //
-// Errors map to exit codes in one place, exitCode (through Main), by one
+// Errors map to exit codes in one place, exitCode (through Main), which
+// also adds the command line's advice to the engine's typed errors (the
+// flag that gets around one: advice.go; the engine names no flag), by one
 // rule:
 //
 //   - 2: the command line is wrong. An unknown command, subcommand or flag, a
@@ -71,6 +73,20 @@ type env struct {
 	ctx            context.Context
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	deps           Deps
+}
+
+// Deps are what the commands run with besides their arguments and output:
+// Main's are the zero value. Tests that run neurona as a program (the crash
+// test, the signal tests) pass their own to MainWith, to stop a run at an
+// event or to make one of its calls hang, as cli/cli's commands take their
+// HTTP client in their options.
+type Deps struct {
+	// Observe also receives the events of every run trained, after the
+	// command line's view of them.
+	Observe train.Observer
+	// Faults are injected into every run trained.
+	Faults train.Faults
 }
 
 // commands returns neurona's subcommands, each built to run its work.
@@ -97,7 +113,10 @@ func commands(e *env) []*cobra.Command {
 }
 
 // Main runs the command line args and returns the process exit code.
-func Main(args []string, stdout, stderr io.Writer) (code int) {
+func Main(args []string, stdout, stderr io.Writer) int { return MainWith(args, stdout, stderr, Deps{}) }
+
+// MainWith is Main with deps.
+func MainWith(args []string, stdout, stderr io.Writer, deps Deps) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "neurona: internal error: %v\n", r)
@@ -109,7 +128,7 @@ func Main(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	ctx, stop := signalContext(stderr)
 	defer stop()
-	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: os.Getenv, deps: deps}
 	cmd, err := execute(newRootCmd(e, commands(e)...), args)
 	return exitCode(ctx, stderr, commandPath(cmd), err)
 }
@@ -184,10 +203,10 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 	case errors.As(err, new(*missingPathError)):
 		// Only a path named on the command line: a file missing inside a
 		// folder that exists wraps fs.ErrNotExist too, and exits 1.
-		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", name, withAdvice(err))
 		return ExitUsage
 	case wrongKind(err):
-		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", name, withAdvice(err))
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		detail := "" // a call that did not return after the signal: which, and the last intact checkpoint
@@ -202,7 +221,7 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 		fmt.Fprintf(stderr, "%s: interrupted%s\n", name, detail)
 		return ExitInterrupted
 	default:
-		fmt.Fprintf(stderr, "%s: %s\n", name, oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s: %s\n", name, withAdvice(err))
 		return ExitFailure
 	}
 }

@@ -50,7 +50,7 @@ func dataInfo(e *env, o *data.LocateOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "folder  %s\nsource  %s\n", human.Text(data.ShowDir(m.Dir)), human.Text(m.Source))
+	fmt.Fprintf(e.stdout, "folder  %s\nsource  %s\n", human.Text(data.ShowDir(m.Dir)), human.Text(dataSource(m.Source)))
 	for _, s := range []struct {
 		name string
 		set  *data.Set

@@ -88,7 +88,7 @@ func openTrained(e *env, name, path, requested string) (t *train.Trained, backen
 	if err != nil {
 		return nil, "", nil, err
 	}
-	b, backendName, err := backend.New(requested)
+	b, backendName, err := e.newBackend(requested)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -180,7 +180,7 @@ func printEvaluation(out io.Writer, c *checkpoint.Checkpoint, t *train.Trained, 
 	fmt.Fprintf(out, "checkpoint  %s\n", checkpointLine(c))
 	fmt.Fprintf(out, "model       %s\n", t.Config.Model)
 	fmt.Fprintf(out, "backend     %s\n", backendName)
-	fmt.Fprintf(out, "data        %d test images from %s\n", ev.Examples, human.Text(data.Describe(mnist.Dir, mnist.Source)))
+	fmt.Fprintf(out, "data        %d test images from %s\n", ev.Examples, human.Text(describeData(mnist.Dir, mnist.Source)))
 	fmt.Fprintf(out, "test        loss %.4f  accuracy %.4f  (%d correct, %d wrong)\n\n",
 		ev.Loss, ev.Accuracy, ev.Examples-len(ev.Wrong), len(ev.Wrong))
 	if err := printClassTable(out, ev, t.Data.Classes); err != nil {

@@ -151,7 +151,7 @@ func runCheckpoint(e *env, name, path string) (*checkpoint.Checkpoint, error) {
 	for i := len(infos) - 1; i >= 0; i-- {
 		m := infos[i].Manifest
 		if infos[i].Err == nil && m.Epoch == s.EvaluatedEpoch && m.Reason == "epoch" {
-			if c, err := checkpoint.Open(infos[i].Dir); err == nil {
+			if c, err := train.Checkpoints().Open(infos[i].Dir); err == nil {
 				return c, nil
 			}
 		}

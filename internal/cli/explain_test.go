@@ -190,7 +190,7 @@ func TestExplainOtherData(t *testing.T) {
 	}
 	delete(meta, "data")
 	dir := filepath.Join(t.TempDir(), "checkpoints")
-	mgr, err := checkpoint.NewManager(dir, 1, "")
+	mgr, err := checkpoint.NewManager(dir, 1, "", checkpoint.ManagerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

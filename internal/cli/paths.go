@@ -65,7 +65,11 @@ func loadMNIST(e *env, opts data.LocateOptions) (*data.MNIST, error) {
 			return nil, err
 		}
 	}
-	return data.Load(e.ctx, opts)
+	m, err := data.Load(e.ctx, opts)
+	if de := new(data.DirError); errors.As(err, &de) && de.Source == data.SourceDataDir {
+		return nil, fmt.Errorf("--data-dir %s: %w", de.Dir, de.Err)
+	}
+	return m, err
 }
 
 // checkOut refuses an output file (flag "--out", path) that is there but

@@ -9,7 +9,6 @@ import (
 	"github.com/neurona/neurona/internal/report"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/backend"
 	"github.com/spf13/cobra"
 )
 
@@ -77,7 +76,7 @@ func reportRun(e *env, o *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	b, backendName, err := backend.New(o.backend)
+	b, backendName, err := e.newBackend(o.backend)
 	if err != nil {
 		return err
 	}

@@ -76,10 +76,10 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 				"it may change only %s)", name, c.Dir, describe(saved), o.changeable())
 		}
 	}
-	if why, nothing := train.NothingToTrain(c, merged.Epochs); nothing {
+	if stopped, nothing := train.AlreadyStoppedAt(c, merged.Epochs); nothing {
 		// Said first and alone: a run that trains no further loads no
 		// data, compiles nothing and leaves its folder as it is.
-		fmt.Fprintln(e.stdout, why)
+		fmt.Fprintln(e.stdout, nothingToTrain(stopped))
 		return nil, train.ErrNothingToTrain
 	}
 	if merged.Epochs != saved.Epochs {

@@ -11,12 +11,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() {
-	// Commands are listed in the order they are added (train first), not
-	// alphabetically.
-	cobra.EnableCommandSorting = false
-}
-
 // rootSummary is the first line of `neurona --help`.
 const rootSummary = "neurona trains neural networks on MNIST, on the CPU or a GPU."
 
@@ -24,6 +18,11 @@ const rootSummary = "neurona trains neural networks on MNIST, on the CPU or a GP
 // --pjrt-plugin flag, --version, the help command, one-line flag errors
 // with suggestions, and neurona's help layout.
 func newRootCmd(e *env, subs ...*cobra.Command) *cobra.Command {
+	// Commands are listed in the order they are added (train first), not
+	// alphabetically. cobra has only this package-wide switch for it: set
+	// here, where the command tree is built, not as a side effect of
+	// importing the package.
+	cobra.EnableCommandSorting = false
 	var plugin string
 	root := &cobra.Command{
 		Use:     "neurona",

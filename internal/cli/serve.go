@@ -11,7 +11,6 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/serve"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/backend"
 	"github.com/spf13/cobra"
 )
 
@@ -84,7 +83,7 @@ func checkServe(e *env, o *serveOptions) error {
 
 // serveRun serves o.dir until e.ctx is cancelled.
 func serveRun(e *env, o *serveOptions) error {
-	b, backendName, err := backend.New(o.backend)
+	b, backendName, err := e.newBackend(o.backend)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/neurona/neurona/internal/testhook"
+	"github.com/neurona/neurona/train"
 )
 
 // hangEnv holds the run folder of the subprocess that
@@ -29,15 +29,15 @@ const hangEnv = "NEURONA_TEST_HANG_RUN_DIR"
 func TestSignalEndsATrainRunWhoseCallHangs(t *testing.T) {
 	if dir := os.Getenv(hangEnv); dir != "" {
 		var calls atomic.Int32
-		testhook.HangCall = func(kind string) bool {
+		hang := func(kind string) bool {
 			if kind != "train" || calls.Add(1) < 13 {
 				return false
 			}
 			fmt.Fprintln(os.Stderr, "HUNG")
 			return true
 		}
-		os.Exit(Main([]string{"train", "--hidden", "8", "--batch-size", "100", "--save-every", "5", "--epochs", "1",
-			"--backend", "go", "--progress", "never", "--run-dir", dir}, os.Stdout, os.Stderr))
+		os.Exit(MainWith([]string{"train", "--hidden", "8", "--batch-size", "100", "--save-every", "5", "--epochs", "1",
+			"--backend", "go", "--progress", "never", "--run-dir", dir}, os.Stdout, os.Stderr, Deps{Faults: train.Faults{HangCall: hang}}))
 	}
 	if testing.Short() {
 		t.Skip("trains in a subprocess")

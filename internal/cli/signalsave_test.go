@@ -14,8 +14,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/data"
-	"github.com/neurona/neurona/internal/testhook"
-	"github.com/neurona/neurona/train/checkpoint"
+	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/runfolder"
 )
 
@@ -37,14 +36,14 @@ func TestSignalsSaveAndExit(t *testing.T) {
 	if dir := os.Getenv(pauseEnv); dir != "" {
 		sigs := make(chan os.Signal, 1)
 		signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-		testhook.Reached = func(point string) {
-			if point == fmt.Sprintf("step %d", pauseStep) {
+		pause := func(ev train.Event) {
+			if s, ok := ev.(train.StepsDone); ok && s.GlobalStep == pauseStep {
 				fmt.Fprintln(os.Stderr, "PAUSED")
 				<-sigs
 			}
 		}
-		os.Exit(Main([]string{"train", "--hidden", "8", "--batch-size", "100", "--epochs", "2", "--steps-per-call", "1",
-			"--backend", "go", "--progress", "never", "--run-dir", dir}, os.Stdout, os.Stderr))
+		os.Exit(MainWith([]string{"train", "--hidden", "8", "--batch-size", "100", "--epochs", "2", "--steps-per-call", "1",
+			"--backend", "go", "--progress", "never", "--run-dir", dir}, os.Stdout, os.Stderr, Deps{Observe: pause}))
 	}
 	if testing.Short() {
 		t.Skip("trains in a subprocess")
@@ -109,7 +108,7 @@ func TestSignalsSaveAndExit(t *testing.T) {
 			if want := "resume with: neurona train --resume " + dir; !strings.Contains(strings.Join(got, "\n"), want) {
 				t.Errorf("stderr lacks %q; its last lines:\n%s", want, lastLines(got, 5))
 			}
-			c, _, err := checkpoint.Latest(runfolder.CheckpointsDir(dir))
+			c, _, err := train.Checkpoints().Latest(runfolder.CheckpointsDir(dir))
 			if err != nil {
 				t.Fatalf("no checkpoint after %s: %v", tc.sig, err)
 			}

@@ -254,7 +254,7 @@ func trainRun(e *env, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	opts := train.Options{DataOnDevice: o.onDevice, CompileCache: o.compileCache(), Warn: func(msg string) { fmt.Fprintf(e.stderr, "neurona train: warning: %s\n", human.Text(msg)) }}
+	opts := e.trainOptions(train.Options{DataOnDevice: o.onDevice, CompileCache: o.compileCache()})
 	var saved strings.Builder
 	if err := writeConfig(&saved, "yaml", o.effectiveConfig(false)); err != nil {
 		return err
@@ -271,7 +271,7 @@ func trainRun(e *env, o *trainOptions) error {
 	} else if err := nameData(mnist, o.classes); err != nil {
 		return err
 	}
-	summary, err := train.Run(e.ctx, o.cfg, mnist, e.stdout, opts)
+	summary, err := train.Run(e.ctx, o.cfg, mnist, opts)
 	if errors.Is(err, train.ErrNothingToTrain) {
 		return nil
 	}

@@ -16,7 +16,7 @@ import (
 func TestDescribeReadsALiveRunsCheckpoint(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "live")
 	fakeRun(t, dir, nil, 0.5)
-	m, err := checkpoint.NewManager(filepath.Join(dir, "checkpoints"), 3, "")
+	m, err := checkpoint.NewManager(filepath.Join(dir, "checkpoints"), 3, "", checkpoint.ManagerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"os"
@@ -187,7 +186,7 @@ func TestServeInChromium(t *testing.T) {
 	digits := filepath.Join(dir, "mnist-mlp")
 	cfg := config.Defaults("mlp")
 	cfg.Model.Hidden, cfg.Epochs, cfg.RunDir, cfg.Backend = []int{64}, 3, digits, "go"
-	sum, err := train.Run(context.Background(), cfg, mnist, io.Discard, train.Options{})
+	sum, err := train.Run(context.Background(), cfg, mnist, train.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func tryTrain(dir string, m *data.MNIST, epochs int) (*runfolder.Summary, error)
 	cfg := config.Defaults("mlp")
 	cfg.Model.Hidden, cfg.Epochs, cfg.RunDir, cfg.Backend = []int{8}, epochs, dir, "go"
 	cfg.BatchSize = 64
-	s, err := train.Run(context.Background(), cfg, m, io.Discard, train.Options{})
+	s, err := train.Run(context.Background(), cfg, m, train.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("train %s: %w", dir, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -94,7 +93,7 @@ func TestTheModelIsReloadedWhenTheTestedCheckpointChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Epochs, cfg.Backend = 2, "go"
-	if _, err := train.Run(context.Background(), cfg, fixtures.digitsSet, io.Discard, train.Options{Resume: c}); err != nil {
+	if _, err := train.Run(context.Background(), cfg, fixtures.digitsSet, train.Options{Resume: c}); err != nil {
 		t.Fatal(err)
 	}
 	var second Prediction

@@ -2,12 +2,12 @@ package backend
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
@@ -18,16 +18,17 @@ import (
 // Go is the name of GoMLX's pure-Go backend, always available.
 const Go = "go"
 
-func init() {
-	// go-xla's auto-install downloads PJRT plugins from GitHub the first time
-	// a backend is created; offline that fails only after a network wait, and
-	// it would install software behind the user's back. neurona uses what is
-	// installed and says how to install the rest.
+// noAutoInstall turns go-xla's auto-install off, once, before the first
+// backend is looked for or created: it downloads PJRT plugins from GitHub
+// the first time a backend is created; offline that fails only after a
+// network wait, and it would install software behind the user's back.
+// neurona uses what is installed and says how to install the rest.
+var noAutoInstall = sync.OnceFunc(func() {
 	if os.Getenv(xla.NoAutoInstallEnv) == "" {
 		_ = os.Setenv(xla.NoAutoInstallEnv, "1")
 	}
 	xla.EnableAutoInstall(false)
-}
+})
 
 // Info describes one backend neurona knows about.
 type Info struct {
@@ -38,16 +39,13 @@ type Info struct {
 	Devices     []string `json:"devices,omitempty"` // filled by Describe
 }
 
-// Warn receives the line that says the default backend choice fell back
-// to the CPU (see New).
-var Warn io.Writer = os.Stderr
-
 // preference is the order in which the default backend is chosen.
 var preference = []string{"xla:cuda", "xla:cpu", Go}
 
 // List lists the backends in order of preference, with availability. It is
 // quick: it looks for plugins but starts none (Describe does).
 func List() []Info {
+	noAutoInstall()
 	plugins := pjrt.AvailablePlugins()
 	var out []Info
 	for _, name := range preference {
@@ -108,7 +106,7 @@ func cudaReason() string {
 	switch {
 	case p == nil:
 		return fmt.Sprintf("no CUDA PJRT plugin found (searched %s); install one with pip install \"jax[cuda13]\" "+
-			"(or cuda12), or pass --pjrt-plugin PATH", strings.Join(searched, ", "))
+			"(or cuda12), or name its file in $%s", strings.Join(searched, ", "), EnvPJRTPlugin)
 	case !HasNVIDIAGPU():
 		return fmt.Sprintf("CUDA PJRT plugin %s (%s) found, but no NVIDIA GPU (/dev/nvidia* absent)", p.Path, p.Source)
 	default:
@@ -222,35 +220,59 @@ func autoBackend() string {
 }
 
 // New creates the backend chosen by Choose(requested) and returns it with
-// its name as --backend accepts it (e.g. "go", "xla:cuda").
-// When nothing was requested (no --backend, no $GOMLX_BACKEND) and the best
-// available backend fails to start, it says so on Warn and falls back to
-// the Go backend; a backend asked for by name fails instead.
+// its name as Choose returns it (e.g. "go", "xla:cuda").
+// When nothing was requested (requested "", no $GOMLX_BACKEND) and the best
+// available backend fails to start, it falls back to the Go backend (NewWith
+// reports that to Options.Warn); a backend asked for by name fails instead.
 //
 // The Go backend comes wrapped against a bug of its closures (see
 // closurefix.go); use the returned backend for every tensor of its graphs.
 func New(requested string) (backend compute.Backend, name string, err error) {
-	return NewWith(requested, CacheOptions{})
+	return NewWith(requested, Options{})
 }
 
-// NewWith is New with the settings of XLA's compile cache, which xla:cuda
-// uses unless cache.Off (see CacheOptions; the zero value is New's).
-func NewWith(requested string, cache CacheOptions) (backend compute.Backend, name string, err error) {
+// Options are NewWith's settings; the zero value is New's.
+type Options struct {
+	// Cache sets XLA's compile cache, which xla:cuda uses unless Cache.Off.
+	Cache CacheOptions
+	// Warn is told what the start worked around: a *FallbackError, a
+	// *CacheError. Nil drops them.
+	Warn func(warning error)
+}
+
+// NewWith is New with opts.
+func NewWith(requested string, opts Options) (backend compute.Backend, name string, err error) {
 	auto := requested == "" && os.Getenv(compute.ConfigEnvVar) == ""
-	backend, name, err = newBackend(requested, cache)
+	backend, name, err = newBackend(requested, opts)
 	if err != nil && auto && name != Go {
-		fmt.Fprintf(Warn, "neurona: %v; falling back to the Go backend (CPU)\n", firstLine(err.Error()))
-		return newBackend(Go, cache)
+		if opts.Warn != nil {
+			opts.Warn(&FallbackError{Backend: name, Err: err})
+		}
+		return newBackend(Go, opts)
 	}
 	return backend, name, err
 }
+
+// FallbackError is the warning that the best available backend, started
+// because none was asked for, failed to start: the Go backend runs instead.
+type FallbackError struct {
+	Backend string
+	Err     error
+}
+
+func (e *FallbackError) Error() string {
+	return fmt.Sprintf("%s; falling back to the Go backend (CPU)", firstLine(e.Err.Error()))
+}
+
+func (e *FallbackError) Unwrap() error { return e.Err }
 
 func firstLine(s string) string {
 	first, _, _ := strings.Cut(s, "\n")
 	return first
 }
 
-func newBackend(requested string, cache CacheOptions) (backend compute.Backend, name string, err error) {
+func newBackend(requested string, opts Options) (backend compute.Backend, name string, err error) {
+	noAutoInstall()
 	name, err = Choose(requested)
 	if err != nil {
 		return nil, "", err
@@ -266,7 +288,7 @@ func newBackend(requested string, cache CacheOptions) (backend compute.Backend, 
 			backend = closureSafe(backend)
 		}
 	} else {
-		useCompileCache(name, cache, cudaPluginID, func(msg string) { fmt.Fprintln(Warn, msg) })
+		useCompileCache(name, opts.Cache, cudaPluginID, opts.Warn)
 		backend, err = compute.NewWithConfig(name)
 	}
 	if err != nil {

@@ -81,7 +81,7 @@ func findCUDAPlugin(explicit string, getenv func(string) string) (*CUDAPlugin, [
 	var searched []string
 	if explicit != "" {
 		searched = append(searched, explicit)
-		if p := pluginIn(explicit, "--pjrt-plugin"); p != nil {
+		if p := pluginIn(explicit, "the plugin asked for"); p != nil {
 			return p, searched
 		}
 		return nil, searched

@@ -12,11 +12,12 @@
 //
 // List says what is installed, in order of preference, quickly (it starts
 // nothing); Describe adds the devices of each available backend by
-// starting it. Choose resolves a requested name (--backend, else
+// starting it. Choose resolves a requested name (the one asked for, else
 // $GOMLX_BACKEND, else the first available) and turns a bad one into a
 // one-line error before anything runs; New starts the chosen backend.
 // When nothing was requested and the best backend fails to start, New
-// says so on Warn and falls back to the Go backend.
+// falls back to the Go backend; NewWith reports that to Options.Warn as a
+// *FallbackError (the package writes nothing itself).
 //
 //	b, name, err := backend.New("") // the best available, e.g. "xla:cuda"
 //	if err != nil {
@@ -34,21 +35,23 @@
 //
 // A CUDA PJRT plugin needs its NVIDIA libraries on LD_LIBRARY_PATH, which
 // the dynamic loader reads only when a process starts. CUDARestartEnv
-// finds a plugin (--pjrt-plugin, $PJRT_PLUGIN_LIBRARY_PATH, go-xla's
+// finds a plugin (the one asked for, $PJRT_PLUGIN_LIBRARY_PATH, go-xla's
 // install folders, JAX's pip plugin in Python's site-packages), lays out
 // its folder as go-xla expects, and returns the environment the command
 // line restarts itself with. InstallPlugin installs xla:cpu or xla:cuda
-// with go-xla's installer; nothing is ever installed unasked (the package
-// turns go-xla's auto-install off when it initializes).
+// with go-xla's installer; nothing is ever installed unasked (go-xla's
+// auto-install is turned off, once, before the first backend is listed or
+// started: no init() does it behind an importer's back).
 //
 // # Compile cache
 //
 // XLA spends most of a GPU compilation autotuning its GEMM kernels. New
-// (and NewWith, whose CacheOptions can turn it off) gives xla:cuda XLA's
+// (and NewWith, whose Options.Cache can turn it off) gives xla:cuda XLA's
 // per-fusion autotuning cache: a folder under os.UserCacheDir()/neurona/
 // xla-autotune, one per plugin build and GPU, added to $XLA_FLAGS after the
 // user's own flags before the plugin loads. A folder that cannot be used is
-// one warning line on Warn, never a failure. StartCacheUse and
+// one *CacheError to Options.Warn, never a failure; a compilation that fails
+// with the cache in use is a *CacheInUseError (WithCacheInUse). StartCacheUse and
 // CacheUse.End tell whether a compilation found its results there (warm)
 // or not (cold).
 //

@@ -36,7 +36,7 @@ const autotuneFlag = "--xla_gpu_per_fusion_autotune_cache_dir"
 // before it starts xla:cuda. The zero value uses the cache in its default
 // folder.
 type CacheOptions struct {
-	// Off adds no cache flag (--compile-cache=false). A cache the user
+	// Off adds no cache flag. A cache the user
 	// named in $XLA_FLAGS stays theirs, in effect either way.
 	Off bool
 	// Root is the folder the keyed cache folders go in; "" is
@@ -178,7 +178,7 @@ var cacheWarned sync.Map
 // the first backend; XLA reads its flags then), keeping the user's flags.
 // The folder is <root>/<key> (cacheKey of the plugin, which plugin
 // identifies, and the GPUs).
-func useCompileCache(name string, opts CacheOptions, plugin func(name string) (pluginID, error), warn func(string)) {
+func useCompileCache(name string, opts CacheOptions, plugin func(name string) (pluginID, error), warn func(error)) {
 	if !strings.HasPrefix(name, "xla:cuda") || opts.Off {
 		return
 	}
@@ -193,7 +193,7 @@ func useCompileCache(name string, opts CacheOptions, plugin func(name string) (p
 	if root == "" {
 		cache, err := os.UserCacheDir()
 		if err != nil {
-			warnOnce(warn, "", fmt.Sprintf("neurona: no folder for XLA's compile cache (%v); compiling without it", err))
+			warnOnce(warn, "", &CacheError{Err: err})
 			return
 		}
 		root = filepath.Join(cache, "neurona", "xla-autotune")
@@ -205,35 +205,70 @@ func useCompileCache(name string, opts CacheOptions, plugin func(name string) (p
 // the user's flags. A folder that cannot be made or written is skipped
 // with one warning line (once per folder and process): the cache only
 // saves time, so it never fails a command.
-func setCacheFlag(dir string, warn func(string)) bool {
+func setCacheFlag(dir string, warn func(error)) bool {
 	if err := usableDir(dir); err != nil {
-		warnOnce(warn, dir, fmt.Sprintf("neurona: XLA compile cache %s unusable (%v); compiling without it", dir, firstLine(err.Error())))
+		warnOnce(warn, dir, &CacheError{Dir: dir, Err: err})
 		return false
 	}
 	value, _ := withCacheFlag(os.Getenv(EnvXLAFlags), dir, false)
 	if err := os.Setenv(EnvXLAFlags, value); err != nil {
-		warnOnce(warn, dir, fmt.Sprintf("neurona: cannot set $%s for XLA's compile cache (%v); compiling without it", EnvXLAFlags, err))
+		warnOnce(warn, dir, &CacheError{Dir: dir, Err: err, Env: true})
 		return false
 	}
 	return true
 }
 
-func warnOnce(warn func(string), key, msg string) {
+func warnOnce(warn func(error), key string, w error) {
 	if _, seen := cacheWarned.LoadOrStore(key, true); !seen && warn != nil {
-		warn(msg)
+		warn(w)
 	}
 }
 
-// CacheHint is what to add to the error of a compilation that failed on
-// the backend name while XLA's compile cache was in effect: a damaged entry
-// may be why, and the way around it. It is "" otherwise.
-func CacheHint(name string) string {
-	dir := CompileCacheDir()
-	if !strings.HasPrefix(name, "xla:cuda") || dir == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (XLA's compile cache %s was in use: if a damaged entry is why, remove the folder or pass --compile-cache=false)", dir)
+// CacheError is the warning that XLA's compile cache is skipped: no cache
+// folder (Dir ""), the folder Dir unusable, or $XLA_FLAGS not settable
+// (Env). The cache only saves time, so it never fails a command.
+type CacheError struct {
+	Dir string
+	Env bool
+	Err error
 }
+
+func (e *CacheError) Error() string {
+	switch {
+	case e.Dir == "":
+		return fmt.Sprintf("no folder for XLA's compile cache (%v); compiling without it", e.Err)
+	case e.Env:
+		return fmt.Sprintf("cannot set $%s for XLA's compile cache (%v); compiling without it", EnvXLAFlags, e.Err)
+	}
+	return fmt.Sprintf("XLA compile cache %s unusable (%v); compiling without it", e.Dir, firstLine(e.Err.Error()))
+}
+
+func (e *CacheError) Unwrap() error { return e.Err }
+
+// WithCacheInUse returns the error err of a compilation that failed on the
+// backend name as a *CacheInUseError when XLA's compile cache was in
+// effect (a damaged entry may be why), else err.
+func WithCacheInUse(name string, err error) error {
+	dir := CompileCacheDir()
+	if err == nil || !strings.HasPrefix(name, "xla:cuda") || dir == "" {
+		return err
+	}
+	return &CacheInUseError{Dir: dir, Err: err}
+}
+
+// CacheInUseError is a compilation that failed while XLA's compile cache
+// Dir was in effect: a damaged entry may be why; removing the folder or
+// compiling without the cache gets around it.
+type CacheInUseError struct {
+	Dir string
+	Err error
+}
+
+func (e *CacheInUseError) Error() string {
+	return fmt.Sprintf("%v (XLA's compile cache %s was in use: if a damaged entry is why, remove the folder or compile without the cache)", e.Err, e.Dir)
+}
+
+func (e *CacheInUseError) Unwrap() error { return e.Err }
 
 // CacheUse is what one compilation did with XLA's autotuning cache: its
 // folder and how many entries it held before and after.

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -128,7 +129,7 @@ func TestUnusableCacheFolderWarnsOnce(t *testing.T) {
 			const user = "--xla_gpu_autotune_level=4"
 			t.Setenv(EnvXLAFlags, user)
 			var warnings []string
-			warn := func(msg string) { warnings = append(warnings, msg) }
+			warn := func(w error) { warnings = append(warnings, w.Error()) }
 			for range 2 {
 				if setCacheFlag(tc.dir, warn) {
 					t.Fatalf("setCacheFlag(%s) succeeded", tc.dir)
@@ -146,7 +147,7 @@ func TestUnusableCacheFolderWarnsOnce(t *testing.T) {
 		t.Setenv(EnvXLAFlags, "--xla_gpu_autotune_level=4")
 		dir := filepath.Join(tmp, "new", "cuda-1")
 		var warnings []string
-		if !setCacheFlag(dir, func(msg string) { warnings = append(warnings, msg) }) || len(warnings) > 0 {
+		if !setCacheFlag(dir, func(w error) { warnings = append(warnings, w.Error()) }) || len(warnings) > 0 {
 			t.Fatalf("setCacheFlag(%s) failed: %q", dir, warnings)
 		}
 		if want := "--xla_gpu_autotune_level=4 " + autotuneFlag + "=" + dir; os.Getenv(EnvXLAFlags) != want {
@@ -190,7 +191,7 @@ func TestCompileCacheIsOnlyForCUDA(t *testing.T) {
 			t.Setenv(EnvXLAFlags, "--x=1")
 			root := t.TempDir()
 			tc.opts.Root = root
-			useCompileCache(tc.backend, tc.opts, plugin, func(msg string) { t.Errorf("warning: %s", msg) })
+			useCompileCache(tc.backend, tc.opts, plugin, func(w error) { t.Errorf("warning: %v", w) })
 			entries, _ := os.ReadDir(root)
 			got := os.Getenv(EnvXLAFlags)
 			if !tc.cached {
@@ -258,7 +259,7 @@ func TestCacheEntriesCountsFiles(t *testing.T) {
 	}
 }
 
-func TestCacheHintOnlyWithACacheInUse(t *testing.T) {
+func TestCacheInUseOnlyWithACacheInUse(t *testing.T) {
 	for _, tc := range []struct {
 		name, backend, flags string
 		hint                 bool
@@ -269,10 +270,12 @@ func TestCacheHintOnlyWithACacheInUse(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(EnvXLAFlags, tc.flags)
-			hint := CacheHint(tc.backend)
-			named := strings.Contains(hint, "/c/cuda-1") && strings.Contains(hint, "--compile-cache=false")
-			if (tc.hint && !named) || (!tc.hint && hint != "") {
-				t.Errorf("CacheHint(%s) with $XLA_FLAGS=%q: %q", tc.backend, tc.flags, hint)
+			failed := errors.New("compile failed")
+			err := WithCacheInUse(tc.backend, failed)
+			var inUse *CacheInUseError
+			named := errors.As(err, &inUse) && inUse.Dir == "/c/cuda-1" && errors.Is(err, failed)
+			if (tc.hint && !named) || (!tc.hint && err != failed) {
+				t.Errorf("WithCacheInUse(%s) with $XLA_FLAGS=%q: %v", tc.backend, tc.flags, err)
 			}
 		})
 	}

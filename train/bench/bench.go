@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"github.com/neurona/neurona/train"
 	"time"
 
 	"github.com/neurona/neurona/data"
@@ -32,6 +33,11 @@ type Config struct {
 	// CompileCache sets up XLA's compile cache for xla:cuda (the zero
 	// value: on, in the user's cache folder).
 	CompileCache backend.CacheOptions
+	// Warn is told what starting a backend worked around (see
+	// backend.Options.Warn); nil drops it.
+	Warn func(warning error)
+	// Faults are failures tests inject (train.Faults.RefuseWhile).
+	Faults train.Faults
 }
 
 // Result is one (backend, model, batch) measurement.

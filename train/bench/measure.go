@@ -49,7 +49,7 @@ func measure(ctx context.Context, bc Config, backendName string, batch int, mnis
 	}
 	r := Result{Model: cfg.Model.String(), Batch: batch, FLOPsPerStep: TrainFLOPs(size, batch)}
 	start := time.Now()
-	b, name, err := backend.NewWith(backendName, bc.CompileCache)
+	b, name, err := backend.NewWith(backendName, backend.Options{Cache: bc.CompileCache, Warn: bc.Warn})
 	if err != nil {
 		return r, err
 	}
@@ -69,9 +69,9 @@ func measure(ctx context.Context, bc Config, backendName string, batch int, mnis
 	steady := cfg
 	steady.DropLast = true // whole batches only: every timed step has batch examples
 	p, err := train.Compile(b, steady, m, mnist.Train, trainIdx, train.ProgramOptions{
-		Steps: 1 << 30, Name: "bench", Notes: func(note string) { r.Note = note }})
+		Steps: 1 << 30, Name: "bench", Notes: func(note string) { r.Note = note }, RefuseWhile: bc.Faults.RefuseWhile})
 	if err != nil {
-		return r, fmt.Errorf("%w%s", err, backend.CacheHint(name))
+		return r, backend.WithCacheInUse(name, err)
 	}
 	defer p.Close()
 	r.CompileSeconds = time.Since(start).Seconds()

@@ -43,7 +43,7 @@ func snapshot(step int, acc float64) Snapshot {
 
 func newManager(t *testing.T, keepLast int, best string) *Manager {
 	t.Helper()
-	m, err := NewManager(filepath.Join(t.TempDir(), "checkpoints"), keepLast, best)
+	m, err := NewManager(filepath.Join(t.TempDir(), "checkpoints"), keepLast, best, ManagerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestTruncatedFiles(t *testing.T) {
 
 func FuzzReadManifest(f *testing.F) {
 	dir := f.TempDir()
-	path, _, err := save(dir, snapshot(7, 0.9), osWriter{})
+	path, _, err := save(dir, snapshot(7, 0.9), osWriter{}, ManagerOptions{})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -356,7 +356,7 @@ func (f *fullFile) Close() error { return f.f.Close() }
 // order it writes them.
 func fileSizes(t *testing.T, snap Snapshot) []int64 {
 	t.Helper()
-	path, _, err := save(t.TempDir(), snap, osWriter{})
+	path, _, err := save(t.TempDir(), snap, osWriter{}, ManagerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -605,7 +605,7 @@ func TestCleanTemp(t *testing.T) {
 	}
 	t.Run("NewManager cleans too", func(t *testing.T) {
 		os.Mkdir(filepath.Join(m.Dir, ".tmp-ckpt-000000003-9"), 0o755)
-		if _, err := NewManager(m.Dir, 1, ""); err != nil {
+		if _, err := NewManager(m.Dir, 1, "", ManagerOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if got := names(t, m.Dir); !slices.Equal(got, []string{"ckpt-000000001", "notes.txt"}) {

@@ -165,9 +165,12 @@ func TestResaveKeepsAnInvalidCheckpointAside(t *testing.T) {
 			path := mustSave(t, m, snapshot(211, -1))
 			tc.damage(path)
 			damaged, _ := os.ReadFile(filepath.Join(path, ManifestFile))
-			var warn strings.Builder
-			Warn = &warn
-			defer func() { Warn = os.Stderr }()
+			var asides []*SetAside
+			m.opts.Warn = func(w error) {
+				if a, ok := w.(*SetAside); ok {
+					asides = append(asides, a)
+				}
+			}
 			for n := 1; n <= 2; n++ {
 				if again := mustSave(t, m, snapshot(211, -1)); again != path {
 					t.Fatalf("saved to %s, want %s", again, path)
@@ -187,8 +190,8 @@ func TestResaveKeepsAnInvalidCheckpointAside(t *testing.T) {
 			if raw, _ := os.ReadFile(filepath.Join(path+".corrupt-1", ManifestFile)); string(raw) != string(damaged) {
 				t.Errorf("the kept copy is not the damaged checkpoint")
 			}
-			if !strings.Contains(warn.String(), path+".corrupt-1") {
-				t.Errorf("no note on the move: %q", warn.String())
+			if len(asides) != 2 || asides[0].Aside != path+".corrupt-1" || asides[0].Dir != path {
+				t.Errorf("the moves reported %d warnings, want 2, the first of %s kept as %s", len(asides), path, path+".corrupt-1")
 			}
 			if got := names(t, m.Dir); !slices.Equal(got, []string{"ckpt-000000211", "ckpt-000000211.corrupt-1", "ckpt-000000211.corrupt-2"}) {
 				t.Errorf("checkpoints folder holds %v", got)

@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	"github.com/neurona/neurona/internal/atomicfile"
-	"github.com/neurona/neurona/internal/testhook"
 )
 
 // Info describes one checkpoint folder found in a run.
@@ -26,7 +25,10 @@ type Info struct {
 // (ReadManifest makes sure it is the one their name says), then by name.
 // With verify, each is fully checked as Verify does; otherwise only its
 // manifest is read.
-func List(dir string, verify bool) ([]Info, error) {
+func List(dir string, verify bool) ([]Info, error) { return Checks{}.List(dir, verify) }
+
+// List is the package's List, verifying with k's checks.
+func (k Checks) List(dir string, verify bool) ([]Info, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -43,7 +45,7 @@ func List(dir string, verify bool) ([]Info, error) {
 		}
 		info := Info{Dir: filepath.Join(dir, e.Name())}
 		if verify {
-			info.Manifest, info.Err = Verify(info.Dir)
+			info.Manifest, info.Err = k.Verify(info.Dir)
 		} else {
 			info.Manifest, info.Err = ReadManifest(info.Dir)
 		}
@@ -76,13 +78,16 @@ func dirSize(dir string) int64 {
 
 // Latest opens the newest valid checkpoint in dir. The errors of newer,
 // invalid ones are returned as skipped, so the caller can report them.
-func Latest(dir string) (c *Checkpoint, skipped []error, err error) {
+func Latest(dir string) (c *Checkpoint, skipped []error, err error) { return Checks{}.Latest(dir) }
+
+// Latest is the package's Latest, opening with k's checks.
+func (k Checks) Latest(dir string) (c *Checkpoint, skipped []error, err error) {
 	infos, err := List(dir, false)
 	if err != nil {
 		return nil, nil, err
 	}
 	for i := len(infos) - 1; i >= 0; i-- {
-		c, err := Open(infos[i].Dir)
+		c, err := k.Open(infos[i].Dir)
 		if err == nil {
 			return c, skipped, nil
 		}
@@ -101,22 +106,44 @@ type Manager struct {
 	// Protect is never deleted (e.g. the checkpoint a run resumed from).
 	Protect string
 
+	opts     ManagerOptions
 	w        writer
 	verified map[string]bool // checkpoints this Manager wrote or fully checked
 }
 
+// ManagerOptions are what a Manager reports to and checks with; the zero
+// value reports nothing and checks the layout only.
+type ManagerOptions struct {
+	// Stage is told each stage of a save, a prune or the cleaning of
+	// interrupted saves as it is reached ("save ckpt-000000012: renamed",
+	// "prune: removing ckpt-000000009", "clean: removing .tmp-..."): the
+	// points at which a crash test kills a run.
+	Stage func(stage string)
+	// Warn is told what a save worked around (a *SetAside).
+	Warn func(warning error)
+	// Check is what a checkpoint is checked with before it is kept or
+	// replaced (Checks.Content).
+	Check ContentCheck
+}
+
+func (o ManagerOptions) stage(s string) {
+	if o.Stage != nil {
+		o.Stage(s)
+	}
+}
+
 // NewManager removes leftover temporary folders in dir and returns a Manager.
-func NewManager(dir string, keepLast int, bestMetric string) (*Manager, error) {
-	if err := CleanTemp(dir); err != nil {
+func NewManager(dir string, keepLast int, bestMetric string, opts ManagerOptions) (*Manager, error) {
+	if err := cleanTemp(dir, opts.stage); err != nil {
 		return nil, fmt.Errorf("clean interrupted saves in %s: %w", dir, err)
 	}
-	return &Manager{Dir: dir, KeepLast: max(keepLast, 1), BestMetric: bestMetric, w: osWriter{}}, nil
+	return &Manager{Dir: dir, KeepLast: max(keepLast, 1), BestMetric: bestMetric, opts: opts, w: osWriter{}}, nil
 }
 
 // Save writes snap and then prunes older checkpoints. A failed save leaves
 // every existing checkpoint as it was.
 func (m *Manager) Save(snap Snapshot) (path string, size int64, err error) {
-	path, size, err = save(m.Dir, snap, m.w)
+	path, size, err = save(m.Dir, snap, m.w, m.opts)
 	if err != nil {
 		return "", 0, err
 	}
@@ -156,7 +183,7 @@ func (m *Manager) list() ([]Info, error) {
 		if infos[i].Err != nil || m.verified[infos[i].Dir] {
 			continue
 		}
-		if _, infos[i].Err = Verify(infos[i].Dir); infos[i].Err == nil {
+		if _, infos[i].Err = (Checks{m.opts.Check}).Verify(infos[i].Dir); infos[i].Err == nil {
 			m.trust(infos[i].Dir)
 		}
 	}
@@ -209,7 +236,7 @@ func (m *Manager) Prune() ([]string, error) {
 			return deleted, fmt.Errorf("delete %s: %w", info.Dir, atomicfile.WithoutPath(err))
 		}
 		delete(m.verified, info.Dir)
-		testhook.Reach("prune: removing " + filepath.Base(info.Dir))
+		m.opts.stage("prune: removing " + filepath.Base(info.Dir))
 		if err := os.RemoveAll(doomed); err != nil {
 			return deleted, fmt.Errorf("delete %s: %w", info.Dir, atomicfile.WithoutPath(err))
 		}

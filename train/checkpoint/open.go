@@ -46,14 +46,17 @@ func StepOfName(name string) (int, bool) {
 // returns must name the checkpoint and should be marked with Inconsistent.
 type ContentCheck func(c *Checkpoint) error
 
-var contentCheck ContentCheck
-
-// SetContentCheck installs the check Open and Verify run on every
-// checkpoint once its manifest, sizes, checksums and layout are right and
-// before variables.bin is read. The trainer installs one that compares the
-// variables with the model the saved configuration builds, so that a
-// checkpoint Verify calls valid always loads.
-func SetContentCheck(f ContentCheck) { contentCheck = f }
+// Checks says what Open, Verify, List and Latest check of a checkpoint: its
+// manifest, sizes, checksums and layout always, and Content (when set) once
+// those are right and before variables.bin is read. The trainer's check
+// compares the variables with the model the saved configuration builds, so
+// that a checkpoint its Verify calls valid always loads; the package's
+// functions of the same names are the zero Checks (the layout only). The
+// check is passed, never installed: what Verify means does not depend on
+// what else a program links.
+type Checks struct {
+	Content ContentCheck
+}
 
 // inconsistent is an error of ErrCorrupt's kind with its own message.
 type inconsistent struct{ err error }
@@ -175,12 +178,15 @@ func (m Manifest) entry(name string) FileEntry {
 	return FileEntry{Name: name}
 }
 
+// Verify is Checks{}.Verify: the layout only.
+func Verify(dir string) (Manifest, error) { return Checks{}.Verify(dir) }
+
 // Verify checks everything Open does (manifest, sizes, checksums, the
-// layout of the variables and the installed ContentCheck), hashing
-// variables.bin by streaming instead of keeping it: a checkpoint Verify
-// accepts, Open accepts.
-func Verify(dir string) (Manifest, error) {
-	c, err := open(dir, false)
+// layout of the variables and k.Content), hashing variables.bin by
+// streaming instead of keeping it: a checkpoint Verify accepts, Open
+// accepts.
+func (k Checks) Verify(dir string) (Manifest, error) {
+	c, err := open(dir, false, k.Content)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -212,14 +218,17 @@ func ReadMeta(dir string) ([]byte, error) {
 	return b, checkSum(dir, want, h)
 }
 
-// Open validates the checkpoint in dir (manifest, sizes, checksums, the
-// layout of the variables, the installed ContentCheck) and loads it. Every
-// file's real size is compared with the manifest before it is read, so a
-// file of the wrong size is never read at all, and nothing larger than the
-// files' real sizes is allocated.
-func Open(dir string) (*Checkpoint, error) { return open(dir, true) }
+// Open is Checks{}.Open: the layout only.
+func Open(dir string) (*Checkpoint, error) { return Checks{}.Open(dir) }
 
-func open(dir string, load bool) (*Checkpoint, error) {
+// Open validates the checkpoint in dir (manifest, sizes, checksums, the
+// layout of the variables, k.Content) and loads it. Every file's real size
+// is compared with the manifest before it is read, so a file of the wrong
+// size is never read at all, and nothing larger than the files' real sizes
+// is allocated.
+func (k Checks) Open(dir string) (*Checkpoint, error) { return open(dir, true, k.Content) }
+
+func open(dir string, load bool, contentCheck ContentCheck) (*Checkpoint, error) {
 	m, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err

@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/neurona/neurona/internal/testhook"
 )
 
 // A checkpoint saved again at the same step (an epoch's end that is also a
@@ -25,16 +23,15 @@ func TestResavingAStepKeepsAValidCheckpointAtEveryPoint(t *testing.T) {
 	}
 	m := newManager(t, 3, "")
 	final := mustSave(t, m, snapshot(5, 0.5))
-	defer func() { testhook.Reached = nil }()
 	var points []string
-	testhook.Reached = func(point string) {
+	m.opts.Stage = func(point string) {
 		points = append(points, point)
 		if _, err := Verify(final); err != nil {
 			t.Errorf("at %q: %s is not a valid checkpoint: %v", point, filepath.Base(final), err)
 		}
 	}
 	mustSave(t, m, snapshot(5, 0.7))
-	testhook.Reached = nil
+	m.opts.Stage = nil
 	if !strings.Contains(strings.Join(points, "\n"), "swapped with the older copy") {
 		t.Errorf("the resave reached %q, without swapping folders", points)
 	}

@@ -14,18 +14,12 @@ import (
 
 	"github.com/neurona/neurona/internal/atomicfile"
 	"github.com/neurona/neurona/internal/safejson"
-	"github.com/neurona/neurona/internal/testhook"
 )
 
 // Dirname is the folder name of the checkpoint of a global step.
 func Dirname(step int) string { return fmt.Sprintf("ckpt-%09d", step) }
 
 const tmpPrefix = ".tmp-"
-
-// Warn receives the note Save writes when it moves an invalid checkpoint
-// of the same step aside (standard error unless a caller or a test
-// redirects it).
-var Warn io.Writer = os.Stderr
 
 // Snapshot is what Save writes.
 type Snapshot struct {
@@ -49,7 +43,7 @@ func (osWriter) create(path string) (io.WriteCloser, error) {
 
 // save writes snap as dir/Dirname(step) with the atomic protocol described
 // in the package documentation, returning the final path and its size.
-func save(dir string, snap Snapshot, w writer) (path string, size int64, err error) {
+func save(dir string, snap Snapshot, w writer, opts ManagerOptions) (path string, size int64, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", 0, fmt.Errorf("save checkpoint: %w", err)
 	}
@@ -69,7 +63,7 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 			_ = os.RemoveAll(tmp)
 		}
 	}()
-	reach := func(stage string) { testhook.Reach("save " + Dirname(snap.Step) + ": " + stage) }
+	reach := func(stage string) { opts.stage("save " + Dirname(snap.Step) + ": " + stage) }
 	reach("temporary folder made")
 
 	meta, err := safejson.MarshalIndent(snap.Meta, "", "  ")
@@ -119,7 +113,7 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, atomicfile.WithoutPath(err))
 	}
 	reach("synced")
-	if err := replace(tmp, final, reach); err != nil {
+	if err := replace(tmp, final, reach, opts); err != nil {
 		return "", 0, fmt.Errorf("save checkpoint %s: %w", final, atomicfile.WithoutPath(err))
 	}
 	reach("renamed")
@@ -134,11 +128,11 @@ func save(dir string, snap Snapshot, w writer) (path string, size int64, err err
 // removed only once the new one is in place. One that is not valid (corrupt,
 // or of a newer format) is kept for inspection under final.corrupt-<n>, a
 // name that says so and that List ignores.
-func replace(tmp, final string, reach func(stage string)) error {
+func replace(tmp, final string, reach func(stage string), opts ManagerOptions) error {
 	if _, err := os.Lstat(final); err != nil {
 		return os.Rename(tmp, final)
 	}
-	if _, verr := Verify(final); verr != nil {
+	if _, verr := (Checks{opts.Check}).Verify(final); verr != nil {
 		aside, err := corruptName(final)
 		if err != nil {
 			return err
@@ -146,7 +140,9 @@ func replace(tmp, final string, reach func(stage string)) error {
 		if err := os.Rename(final, aside); err != nil {
 			return fmt.Errorf("move the invalid %s aside: %w", final, err)
 		}
-		fmt.Fprintf(Warn, "neurona: %s was not a valid checkpoint (%v); kept as %s\n", final, verr, aside)
+		if opts.Warn != nil {
+			opts.Warn(&SetAside{Dir: final, Aside: aside, Err: verr})
+		}
 		return os.Rename(tmp, final)
 	}
 	// Swapped in one step where the system can: a kill between two
@@ -233,7 +229,10 @@ func syncDir(dir string) error {
 }
 
 // CleanTemp removes leftover temporary folders of interrupted saves in dir.
-func CleanTemp(dir string) error {
+func CleanTemp(dir string) error { return cleanTemp(dir, nil) }
+
+// cleanTemp is CleanTemp telling stage before each removal.
+func cleanTemp(dir string, stage func(string)) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -243,11 +242,25 @@ func CleanTemp(dir string) error {
 	}
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), tmpPrefix) {
-			testhook.Reach("clean: removing " + e.Name())
+			if stage != nil {
+				stage("clean: removing " + e.Name())
+			}
 			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 				return fmt.Errorf("remove an interrupted save: %w", atomicfile.WithoutPath(err))
 			}
 		}
 	}
 	return nil
+}
+
+// SetAside is what a save reports when it found an invalid checkpoint of
+// its step in its place (corrupt, or of a newer format): it was kept, under
+// Aside, for inspection.
+type SetAside struct {
+	Dir, Aside string
+	Err        error // why Dir was not valid
+}
+
+func (w *SetAside) Error() string {
+	return fmt.Sprintf("%s was not a valid checkpoint (%v); kept as %s", w.Dir, w.Err, w.Aside)
 }

@@ -43,7 +43,7 @@ func NewRunDir(model string, now time.Time) (string, error) {
 			return "", fmt.Errorf("create run folder: %w", err)
 		}
 	}
-	return "", fmt.Errorf("create run folder: %s and %d others like it exist already; choose one with --run-dir", base, maxRunDirTries-1)
+	return "", &RunDirsTakenError{Base: base, Others: maxRunDirTries - 1}
 }
 
 // IsRunFolder reports whether dir holds a run's metrics.jsonl or summary.json.
@@ -58,13 +58,24 @@ func IsRunFolder(dir string) bool {
 
 // NoCheckpointError is ResolveCheckpoint's error for a run folder whose
 // run stopped before its first checkpoint: there are no weights to resume,
-// evaluate or predict with. Its words suit every command; `train --resume`
-// adds that there is nothing to resume.
+// evaluate or predict with. Its words suit every command and name none: a
+// front end adds how to train it again (the command line: train with the
+// folder as the run folder, which is reused).
 type NoCheckpointError struct {
 	Dir string // the run folder
 }
 
 func (e *NoCheckpointError) Error() string {
-	return fmt.Sprintf("%s is a run folder without a checkpoint: its run stopped before its first save, so it has no trained weights; "+
-		"train it again with `neurona train --run-dir %s` and the flags of the run (the folder is reused)", e.Dir, e.Dir)
+	return fmt.Sprintf("%s is a run folder without a checkpoint: its run stopped before its first save, so it has no trained weights", e.Dir)
+}
+
+// RunDirsTakenError is NewRunDir finding Base and its Others numbered
+// variants all taken: the run's folder must be chosen.
+type RunDirsTakenError struct {
+	Base   string
+	Others int
+}
+
+func (e *RunDirsTakenError) Error() string {
+	return fmt.Sprintf("create run folder: %s and %d others like it exist already", e.Base, e.Others)
 }

@@ -1,6 +1,11 @@
 package runfolder
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/neurona/neurona/internal/human"
+)
 
 // StopReason is why a run stopped, as a value readers can compare;
 // Summary.StoppedBecause keeps the words to show beside it.
@@ -31,14 +36,46 @@ func (s *Summary) Reason() StopReason {
 	switch {
 	case words == "interrupted":
 		return StopInterrupted
-	case strings.HasPrefix(words, "reached --epochs"):
+	case strings.HasPrefix(words, oldEpochsPrefix):
 		return StopEpochs
-	case strings.HasSuffix(words, "(--patience)"):
+	case strings.HasSuffix(words, oldPatienceWords):
 		return StopPatience
-	case strings.HasSuffix(words, "(--tol, --n-iter-no-change)"):
+	case strings.HasSuffix(words, oldTolWords):
 		return StopTol
 	case strings.HasPrefix(words, "training diverged"):
 		return StopDiverged
 	}
 	return ""
+}
+
+// Older words. Versions before the engine stopped naming the command
+// line's flags wrote these into summary.json and checkpoints.
+const (
+	oldEpochsPrefix  = "reached --epochs "
+	oldPatienceWords = " (--patience)"
+	oldTolWords      = " (--tol, --n-iter-no-change)"
+)
+
+// EpochsWords are the words of StopEpochs: "trained the 4 epochs asked
+// for".
+func EpochsWords(epochs int) string {
+	return "trained the " + human.Count(epochs, "epoch") + " asked for"
+}
+
+// CurrentWords returns the words of a stop for reason as this version
+// writes them: words an older version wrote, which named flags ("reached
+// --epochs 3", "... (--patience)"), are rewritten; others are returned as
+// they are. With Reason, the only place older words are read.
+func CurrentWords(reason StopReason, words string) string {
+	switch reason {
+	case StopEpochs:
+		if n, err := strconv.Atoi(strings.TrimPrefix(words, oldEpochsPrefix)); err == nil && strings.HasPrefix(words, oldEpochsPrefix) {
+			return EpochsWords(n)
+		}
+	case StopPatience:
+		return strings.TrimSuffix(words, oldPatienceWords)
+	case StopTol:
+		return strings.TrimSuffix(words, oldTolWords)
+	}
+	return words
 }

@@ -1,12 +1,16 @@
-package train
+package cli
 
 import (
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // screen is a fake terminal: the lines it shows after the bytes written to
@@ -142,24 +146,38 @@ func TestETA(t *testing.T) {
 	}
 }
 
-// TestProgressBarInARun trains with the bar on and a checkpoint every 3
-// steps, on a fake terminal: every checkpoint line stands alone, above the
-// bar, which names the epoch.
+// TestProgressBarInARun shows the events of a run with the bar on and a
+// checkpoint every 3 steps on a fake terminal: every checkpoint line stands
+// alone, above the bar, which names the epoch, and the epoch's line
+// replaces the bar.
 func TestProgressBarInARun(t *testing.T) {
-	m := smallMNIST(t, 1000, 200)
+	var scr screen
+	var raw strings.Builder
+	c := &clock{t: time.Unix(0, 0)}
+	v := newTrainView(io.MultiWriter(&scr, &raw), io.Discard)
+	v.now = c.now
 	cfg := config.Defaults(models.MLP)
-	cfg.Model.Hidden = []int{8}
-	cfg.Epochs, cfg.BatchSize, cfg.SaveEvery, cfg.Progress = 2, 100, 3, true
-	_, _, out, err := runWith(t, cfg, m, Options{})
-	if err != nil {
-		t.Fatalf("Run: %v\n%s", err, out)
+	cfg.Epochs, cfg.Progress = 2, true
+	v.observe(train.Planned{Config: cfg})
+	step := 0
+	for epoch := 1; epoch <= 2; epoch++ {
+		v.observe(train.EpochStarted{Epoch: epoch, Epochs: 2, Steps: 8})
+		for done := 1; done <= 8; done++ {
+			step++
+			c.advance(time.Second)
+			v.observe(train.StepsDone{GlobalStep: step, Done: done, Examples: 100 * done, Loss: 0.5})
+			if step%3 == 0 {
+				v.observe(train.CheckpointSaved{Path: fmt.Sprintf("/r/checkpoints/ckpt-%09d", step), Size: 1000, Seconds: 0.01, Why: "step"})
+			}
+		}
+		v.observe(train.EpochTrained{Epoch: epoch})
+		v.observe(train.EpochEnded{Metrics: runfolder.EpochMetrics{Epoch: epoch, GlobalStep: step}, Epochs: 2})
 	}
+	out := raw.String()
 	if !strings.Contains(out, "\r\033[Kepoch 1/2 [") || !strings.Contains(out, "\r\033[Kepoch 2/2 [") || !strings.Contains(out, " ex/s  ETA ") {
 		t.Errorf("no bar naming the epoch, examples/s and the time left in the output:\n%q", out)
 	}
-	var scr screen
-	scr.Write([]byte(out))
-	checkpoints := 0
+	checkpoints, epochs := 0, 0
 	for _, line := range scr.shown() {
 		if strings.Contains(line, "checkpoint ckpt-") {
 			checkpoints++
@@ -167,11 +185,14 @@ func TestProgressBarInARun(t *testing.T) {
 				t.Errorf("checkpoint line shares its line with the bar: %q", line)
 			}
 		}
-		if strings.Contains(line, "steps  loss") && !strings.HasPrefix(line, "epoch ") {
-			t.Errorf("the bar is glued to another line: %q", line)
+		if strings.Contains(line, "steps  loss") {
+			t.Errorf("a bar is left on the screen, or glued to another line: %q", line)
+		}
+		if strings.HasPrefix(line, "epoch   ") {
+			epochs++
 		}
 	}
-	if checkpoints < 2 {
-		t.Errorf("%d checkpoint lines on the screen, want one per 3 steps:\n%s", checkpoints, strings.Join(scr.shown(), "\n"))
+	if checkpoints != 5 || epochs != 2 {
+		t.Errorf("%d checkpoint lines and %d epoch lines on the screen, want 5 and 2:\n%s", checkpoints, epochs, strings.Join(scr.shown(), "\n"))
 	}
 }
