@@ -77,8 +77,8 @@ func TestEarlyStoppingConfigIsValidated(t *testing.T) {
 		minDelta float64
 		want     string
 	}{
-		{"val-acc", 0, `unknown --early-stop-monitor "val-acc" (accepted: val-accuracy, val-loss)`},
-		{config.MonitorValLoss, -0.1, "--early-stop-min-delta -0.1 (must be a number >= 0)"},
+		{"val-acc", 0, `early-stop-monitor "val-acc": accepted: val-accuracy, val-loss`},
+		{config.MonitorValLoss, -0.1, "early-stop-min-delta -0.1: must be a number >= 0"},
 		{config.MonitorValLoss, 0.1, ""},
 	} {
 		t.Run(fmt.Sprintf("monitor %s, min-delta %g", tc.monitor, tc.minDelta), func(t *testing.T) {

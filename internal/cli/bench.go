@@ -277,6 +277,7 @@ func benchRun(e *env, o *benchOptions) error {
 		fmt.Fprintf(text, "time to %g: %s, at most %d epochs, seeds %v\n",
 			o.cfg.Target, o.cfg.Base.Recipe(), o.cfg.MaxEpochs, seedsOr(o.cfg.Seeds, o.cfg.Base.Seed))
 	}
+	o.cfg.Warn = func(w error) { warnNeurona(e.stderr, w) } // as every command starting a backend
 	results, err := bench.Run(e.ctx, o.cfg, mnist, func(r bench.Result) {
 		fmt.Fprintf(e.stderr, "  measured %s batch %d: %.1f steps/s\n", r.Backend, r.Batch, r.StepsPerSecond)
 	})
