@@ -162,7 +162,11 @@ func predictRun(e *env, o *predictOptions) error {
 		case errors.Is(err, data.ErrNotRegular): // a folder, pipe or device: exit 2
 			return fmt.Errorf("image %w", err)
 		case err != nil:
-			return fmt.Errorf("image %s", strings.TrimPrefix(oneLine(err.Error()), "open "))
+			// "image PATH: why", not os's "open PATH: why".
+			if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+				return fmt.Errorf("image %s: %s", pe.Path, oneLine(pe.Err.Error()))
+			}
+			return fmt.Errorf("image %s", oneLine(err.Error()))
 		}
 		pixels = append(pixels, px...)
 		preds = append(preds, prediction{Name: path})
