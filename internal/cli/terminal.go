@@ -6,7 +6,7 @@ import (
 
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/safejson"
-	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/runfolder"
 )
 
 // What a command prints that came from a file or a folder name (run and
@@ -39,7 +39,7 @@ func writeJSONIndent(w io.Writer, v any) error {
 // backendShown is a backend name read from a file as a list shows it:
 // itself if it has the shape of a backend's name, else "invalid".
 func backendShown(name string) string {
-	if !backend.ValidName(name) {
+	if !runfolder.ValidBackendName(name) {
 		return "invalid"
 	}
 	return name

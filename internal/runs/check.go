@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/internal/human"
-	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/config"
 	"github.com/neurona/neurona/train/runfolder"
 )
@@ -121,7 +120,7 @@ func (r *Run) fromSummary(s *runfolder.Summary, file string) {
 	}
 	r.Test = c.accuracy("test_accuracy", s.TestAccuracy)
 	r.TrainSeconds = c.seconds("train_seconds", s.TrainSeconds)
-	if s.Backend == "" || backend.ValidName(s.Backend) {
+	if s.Backend == "" || runfolder.ValidBackendName(s.Backend) {
 		r.Backend = s.Backend
 	} else {
 		c.bad("backend", "backend %q is not a backend name", clip(s.Backend))

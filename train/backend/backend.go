@@ -3,7 +3,6 @@ package backend
 import (
 	"fmt"
 	"os"
-	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -302,12 +301,3 @@ func newBackend(requested string, opts Options) (backend compute.Backend, name s
 func IsGo(name string) bool {
 	return name == Go || strings.HasPrefix(name, Go+":")
 }
-
-// validName is the shape of the backend names Choose returns: "go" with
-// its options ("go:parallelism=4"), or "xla:" and a plugin's name.
-var validName = regexp.MustCompile(`^(` + Go + `(:[a-z0-9_=,]{1,64})?|xla:[a-z0-9_]{1,32})$`)
-
-// ValidName reports whether name, read back from a file (a run's summary,
-// a checkpoint's meta.json), has the shape of a backend name that Choose
-// returns: lists show one that does not as invalid instead of printing it.
-func ValidName(name string) bool { return validName.MatchString(name) }
