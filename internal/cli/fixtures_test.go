@@ -118,7 +118,7 @@ func copyRun(t *testing.T, runDir string) string {
 	return dst
 }
 
-// digestTree sums the names, kinds and contents of everything under dir.
+// digestTree sums the names, modes and contents of everything under dir.
 func digestTree(dir string) (string, error) {
 	h := sha256.New()
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -129,7 +129,11 @@ func digestTree(dir string) (string, error) {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(h, "%q %v\n", rel, d.Type())
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%q %v\n", rel, info.Mode())
 		if !d.Type().IsRegular() {
 			return nil
 		}
@@ -168,4 +172,52 @@ func closeFixtures(verbose bool) bool {
 		fmt.Fprintf(os.Stderr, "fixtures: %d runs trained once each, for %d tests\n", len(fixtures.runs), uses)
 	}
 	return ok
+}
+
+// TestFixtureDigestSeesEveryChange: the check that no test changed a
+// fixture sees each way a test could change a run folder.
+func TestFixtureDigestSeesEveryChange(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(dir string) error
+	}{
+		{"a byte of a file changed", func(dir string) error { return os.WriteFile(filepath.Join(dir, "a"), []byte("b"), 0o644) }},
+		{"a file cut short", func(dir string) error { return os.Truncate(filepath.Join(dir, "a"), 0) }},
+		{"a file made unreadable", func(dir string) error { return os.Chmod(filepath.Join(dir, "a"), 0) }},
+		{"a file removed", func(dir string) error { return os.Remove(filepath.Join(dir, "sub", "c")) }},
+		{"a file renamed", func(dir string) error { return os.Rename(filepath.Join(dir, "a"), filepath.Join(dir, "z")) }},
+		{"a file added", func(dir string) error { return os.WriteFile(filepath.Join(dir, "sub", "d"), nil, 0o644) }},
+		{"an empty folder added", func(dir string) error { return os.Mkdir(filepath.Join(dir, "new"), 0o755) }},
+		{"a file replaced by a symlink", func(dir string) error {
+			if err := os.Remove(filepath.Join(dir, "a")); err != nil {
+				return err
+			}
+			return os.Symlink("sub/c", filepath.Join(dir, "a"))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for name, content := range map[string]string{"a": "a", "sub/c": "c"} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before, err := digestTree(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again, err := digestTree(dir); err != nil || again != before {
+				t.Fatalf("the digest of an unchanged folder changed (%v)", err)
+			}
+			if err := tc.change(dir); err != nil {
+				t.Fatal(err)
+			}
+			if after, err := digestTree(dir); err != nil || after == before {
+				t.Errorf("digest %s after the change, the same as before (error %v)", after, err)
+			}
+		})
+	}
 }
