@@ -77,22 +77,29 @@ func idx(dims []uint32, values []uint8) []byte {
 // 200 training and 50 test images, the labels cycling through 0..9.
 func fakeMNIST(t *testing.T) string {
 	t.Helper()
+	return fakeMNISTOfSize(t, 200, 50)
+}
+
+// fakeMNISTOfSize is fakeMNIST with nTrain training and nTest test images.
+func fakeMNISTOfSize(t *testing.T, nTrain, nTest int) string {
+	t.Helper()
 	dir := t.TempDir()
-	if err := writeFakeMNIST(dir); err != nil {
+	if err := writeFakeMNIST(dir, nTrain, nTest); err != nil {
 		t.Fatal(err)
 	}
 	return dir
 }
 
-// writeFakeMNIST writes fakeMNIST's data set into dir.
-func writeFakeMNIST(dir string) error {
+// writeFakeMNIST writes nTrain training and nTest test images of fake
+// digits into dir.
+func writeFakeMNIST(dir string, nTrain, nTest int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	for _, split := range []struct {
 		prefix string
 		n      int
-	}{{"train", 200}, {"t10k", 50}} {
+	}{{"train", nTrain}, {"t10k", nTest}} {
 		var images, labels []uint8
 		for i := range split.n {
 			images = append(images, fakeDigit(i%10)...)

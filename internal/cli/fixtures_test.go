@@ -98,7 +98,7 @@ func fakeMNISTFixture(t *testing.T, args ...string) (runDir, dataDir string) {
 	t.Helper()
 	run, data := trainOnce(t, "fake MNIST: "+strings.Join(args, " "), func(dir string) (string, string, error) {
 		data := filepath.Join(dir, "data")
-		if err := writeFakeMNIST(data); err != nil {
+		if err := writeFakeMNIST(data, 200, 50); err != nil {
 			return "", "", err
 		}
 		run := filepath.Join(dir, "run")
