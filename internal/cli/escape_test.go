@@ -12,7 +12,7 @@ import (
 // print run, checkpoint and image paths: nothing they print may act on a
 // terminal, and each shows the name escaped.
 func TestCommandsEscapeHostileFolderAndFileNames(t *testing.T) {
-	run := tinyRun(t, "--save-every", "0")
+	run := tinyRun(t)
 	names := []struct{ name, folder, shown string }{
 		{"OSC 52 writing the clipboard", "clip\x1b]52;c;cm0gLXJmIH4=\a", `clip\x1b]52;c;cm0gLXJmIH4=\a`},
 		{"ESC [2J clearing the screen", "clear\x1b[2J", `clear\x1b[2J`},

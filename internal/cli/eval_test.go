@@ -57,35 +57,62 @@ func fakeDigit(d int) []uint8 {
 // writeIDX writes an IDX file of unsigned bytes.
 func writeIDX(t *testing.T, path string, dims []uint32, values []uint8) {
 	t.Helper()
+	if err := os.WriteFile(path, idx(dims, values), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// idx encodes an IDX file of unsigned bytes.
+func idx(dims []uint32, values []uint8) []byte {
 	var b bytes.Buffer
 	b.Write([]byte{0, 0, 0x08, byte(len(dims))})
 	for _, d := range dims {
 		_ = binary.Write(&b, binary.BigEndian, d) // a bytes.Buffer does not fail
 	}
 	b.Write(values)
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return b.Bytes()
 }
 
 // fakeMNIST writes an MNIST-shaped data set of fake digits (fakeDigit):
 // 200 training and 50 test images, the labels cycling through 0..9.
 func fakeMNIST(t *testing.T) string {
 	t.Helper()
+	return fakeMNISTOfSize(t, 200, 50)
+}
+
+// fakeMNISTOfSize is fakeMNIST with nTrain training and nTest test images.
+func fakeMNISTOfSize(t *testing.T, nTrain, nTest int) string {
+	t.Helper()
 	dir := t.TempDir()
+	if err := writeFakeMNIST(dir, nTrain, nTest); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// writeFakeMNIST writes nTrain training and nTest test images of fake
+// digits into dir.
+func writeFakeMNIST(dir string, nTrain, nTest int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
 	for _, split := range []struct {
 		prefix string
 		n      int
-	}{{"train", 200}, {"t10k", 50}} {
+	}{{"train", nTrain}, {"t10k", nTest}} {
 		var images, labels []uint8
 		for i := range split.n {
 			images = append(images, fakeDigit(i%10)...)
 			labels = append(labels, uint8(i%10))
 		}
-		writeIDX(t, filepath.Join(dir, split.prefix+"-images-idx3-ubyte"), []uint32{uint32(split.n), 28, 28}, images)
-		writeIDX(t, filepath.Join(dir, split.prefix+"-labels-idx1-ubyte"), []uint32{uint32(split.n)}, labels)
+		if err := os.WriteFile(filepath.Join(dir, split.prefix+"-images-idx3-ubyte"), idx([]uint32{uint32(split.n), 28, 28}, images), 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, split.prefix+"-labels-idx1-ubyte"), idx([]uint32{uint32(split.n)}, labels), 0o644); err != nil {
+			return err
+		}
 	}
-	return dir
+	return nil
 }
 
 // cliRun runs the command line args through Main.
@@ -95,18 +122,13 @@ func cliRun(args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-// trainedRun trains a perceptron on fakeMNIST for epochs epochs (one
-// checkpoint each) and returns the run folder and the data folder.
+// trainedRun returns a copy of a perceptron trained on fakeMNIST for epochs
+// epochs (one checkpoint each), and the data folder; each recipe trains
+// once per test process (trainOnce).
 func trainedRun(t *testing.T, epochs int) (runDir, dataDir string) {
 	t.Helper()
-	dataDir = fakeMNIST(t)
-	runDir = filepath.Join(t.TempDir(), "run")
-	code, stdout, stderr := cliRun("train", "--model", "perceptron", "--epochs", strconv.Itoa(epochs), "--batch-size", "128",
-		"--tol", "0", "--run-dir", runDir, "--data-dir", dataDir, "--backend", backend.Go, "--progress", "never")
-	if code != ExitOK {
-		t.Fatalf("train: exit code %d\n%s%s", code, stdout, stderr)
-	}
-	return runDir, dataDir
+	return fakeMNISTFixture(t, "--model", "perceptron", "--epochs", strconv.Itoa(epochs), "--batch-size", "128",
+		"--tol", "0", "--backend", backend.Go, "--progress", "never")
 }
 
 // fakePNG writes fake test digit d as a scan would look: 280x280, dark
@@ -350,14 +372,4 @@ func TestEval(t *testing.T) {
 		// 3 skipped checkpoints, and the line saying the tested epoch's is gone.
 		{"only corrupt checkpoints", []string{"eval", corrupt, "--data-dir", dataDir}, ExitFailure, []string{"no valid checkpoint"}, 4},
 	})
-}
-
-// copyRun copies a run folder, so a test may damage it.
-func copyRun(t *testing.T, runDir string) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), "run")
-	if err := os.CopyFS(dst, os.DirFS(runDir)); err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }

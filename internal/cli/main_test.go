@@ -14,5 +14,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(testMainEnv) == "1" {
 		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if !closeFixtures(testing.Verbose()) && code == 0 {
+		code = 1
+	}
+	os.Exit(code)
 }

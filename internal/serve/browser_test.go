@@ -195,7 +195,7 @@ func TestServeInChromium(t *testing.T) {
 	}
 	st.done(fmt.Sprintf("train 784-64-10 for 3 epochs (test accuracy %.4f)", *sum.TestAccuracy))
 
-	trainRun(t, filepath.Join(dir, "small-images"), synthetic(300, 12, 10, 3, []string{"cat", "dog", "bird"}), 1)
+	copyRun(t, fixture(t, "small"), filepath.Join(dir, "small-images"))
 	live := filepath.Join(dir, "live")
 	if err := os.Mkdir(live, 0o755); err != nil {
 		t.Fatal(err)

@@ -43,17 +43,8 @@ func synthetic(n, rows, cols, k int, names []string) *data.MNIST {
 	return &data.MNIST{Train: set(n), Test: set(n / 5), Dir: "synthetic", Classes: data.Classes{N: k, Names: names}}
 }
 
-// trainRun trains an MLP with 8 hidden units on m for epochs epochs into
+// tryTrain trains an MLP with 8 hidden units on m for epochs epochs into
 // the run folder dir, on the Go backend.
-func trainRun(t testing.TB, dir string, m *data.MNIST, epochs int) *runfolder.Summary {
-	t.Helper()
-	s, err := tryTrain(dir, m, epochs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func tryTrain(dir string, m *data.MNIST, epochs int) (*runfolder.Summary, error) {
 	cfg := config.Defaults("mlp")
 	cfg.Model.Hidden, cfg.Epochs, cfg.RunDir, cfg.Backend = []int{8}, epochs, dir, "go"

@@ -74,10 +74,9 @@ func TestFiftyConcurrentPredictionsAgree(t *testing.T) {
 }
 
 func TestTheModelIsReloadedWhenTheTestedCheckpointChanges(t *testing.T) {
-	fixture(t, "digits")
 	dir := t.TempDir()
 	run := filepath.Join(dir, "growing")
-	trainRun(t, run, fixtures.digitsSet, 1)
+	copyRun(t, fixture(t, "digits"), run)
 	_, hs := newServer(t, dir)
 	img := drawing(t, 280, 280, false)
 	var first Prediction
