@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -281,6 +282,9 @@ func benchRun(e *env, o *benchOptions) error {
 	results, err := bench.Run(e.ctx, o.cfg, mnist, func(r bench.Result) {
 		fmt.Fprintf(e.stderr, "  measured %s batch %d: %.1f steps/s\n", r.Backend, r.Batch, r.StepsPerSecond)
 	})
+	if errors.Is(err, bench.ErrTooFewExamples) {
+		return usagef("%v; use a smaller --batch-size", err)
+	}
 	if err != nil {
 		return err
 	}

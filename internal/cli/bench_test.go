@@ -130,3 +130,19 @@ func TestBenchBadFlags(t *testing.T) {
 		})
 	}
 }
+
+// A test set smaller than one batch gave an epoch without batches, and
+// bench looped over empty epochs until killed. It is a usage error now,
+// said at once, with what to change.
+func TestBenchRefusesATestSetSmallerThanABatch(t *testing.T) {
+	dataDir := fakeMNISTOfSize(t, 200, 50)
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"bench", "--data-dir", dataDir, "--model", "perceptron", "--batch-size", "64", "--min-steps", "2",
+		"--min-seconds", "0.01", "--warmup-seconds", "0", "--repeats", "1"}, &stdout, &stderr)
+	msg := strings.TrimSpace(stderr.String())
+	lines := strings.Split(msg, "\n")
+	last := lines[len(lines)-1]
+	if code != ExitUsage || !strings.Contains(last, "the test set holds 50 examples") || !strings.Contains(last, "--batch-size") {
+		t.Fatalf("exit %d, want %d; last line of stderr %q should name the test set's 50 examples and --batch-size", code, ExitUsage, last)
+	}
+}

@@ -106,7 +106,7 @@ func measure(ctx context.Context, bc Config, backendName string, batch int, mnis
 // bc.MinTime and bc.MinSteps calls. Every call returns its loss to the host,
 // which synchronizes with the device.
 func measureTraining(ctx context.Context, bc Config, p *train.Program, r *Result) error {
-	next := batchStream(p.Batches())
+	next := batchStream(p.Batches(), "the training set")
 	defer next(true)
 	trainCall := func() (int, error) {
 		batch, err := next(false)
@@ -157,7 +157,7 @@ func measureEvaluation(ctx context.Context, bc Config, p *train.Program, test *d
 	if err != nil {
 		return err
 	}
-	nextEval := batchStream(evalDS)
+	nextEval := batchStream(evalDS, "the test set")
 	defer nextEval(true)
 	evalCall := func() (int, error) {
 		b, err := nextEval(false)

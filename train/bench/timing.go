@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -39,9 +41,19 @@ func timeCalls(ctx context.Context, call func() (int, error), minTime time.Durat
 	return out, nil
 }
 
+// ErrTooFewExamples is returned when a measurement's data holds fewer
+// examples than one batch.
+var ErrTooFewExamples = errors.New("bench: too few examples")
+
 // batchStream returns a function yielding batches forever, epoch after
-// epoch; next(true) stops it.
-func batchStream(ds *data.Batches) func(stop bool) (batchT, error) {
+// epoch; next(true) stops it. Data without a single batch gives an error
+// wrapping ErrTooFewExamples at every call.
+func batchStream(ds *data.Batches, what string) func(stop bool) (batchT, error) {
+	if ds.StepsPerEpoch() == 0 {
+		// An epoch without a batch would loop forever: say so instead.
+		err := fmt.Errorf("%w: %s holds %d examples, fewer than one batch", ErrTooFewExamples, what, ds.Len())
+		return func(bool) (batchT, error) { return batchT{err: err}, err }
+	}
 	ch := make(chan batchT)
 	done := make(chan struct{})
 	go func() {
