@@ -83,22 +83,10 @@ const (
 var Groups = []string{GroupModel, GroupOptimization, GroupStopping, GroupData, GroupRunFolder, GroupPerformance}
 
 // Fields are the settings of a run's configuration, in the order help
-// lists them. Adding a hyperparameter is a field of Config and one entry
-// here (plus its use by the engine).
-var Fields = []Field{
-	{Key: "model", Group: GroupModel, Spec: true, Help: "model: " + strings.Join(models.Names(), ", "), Words: models.Names(),
-		Ptr: func(c *Config) any { return &c.Model.Name }},
-	{Key: "hidden", Group: GroupModel, Spec: true, Help: "MLP hidden layer widths, comma-separated (empty: none)", Kinds: true,
-		Ptr:   func(c *Config) any { return &c.Model.Hidden },
-		Parse: func(text string) (any, error) { return models.ParseHidden(text) }},
-	{Key: "activation", Group: GroupModel, Spec: true, Help: "MLP hidden activation: " + strings.Join(models.Activations, ", "), Kinds: true,
-		Words: models.Activations, Ptr: func(c *Config) any { return &c.Model.Activation }},
-	{Key: "maxout-pieces", Group: GroupModel, Spec: true, Help: "linear pieces per unit for {activation} maxout (default 2)", Kinds: true, HelpDefault: true,
-		Ptr:  func(c *Config) any { return &c.Model.MaxoutPieces },
-		When: func(c Config) bool { return c.Model.Activation == "maxout" }, Only: "{activation} maxout only"},
-	{Key: "loss", Group: GroupModel, Spec: true, Help: "MLP output layer and loss: " + strings.Join(models.Losses, ", ") + " (the perceptron uses its own criterion)",
-		Kinds: true, Words: models.Losses, Ptr: func(c *Config) any { return &c.Model.Loss }},
-
+// lists them: the model's (models.Settings, declared with the model kinds)
+// and then the training's. Adding a hyperparameter is a field of Config
+// and one entry here (plus its use by the engine).
+var Fields = append(specFields(), []Field{
 	{Key: "optimizer", Group: GroupOptimization, Help: "optimizer: " + strings.Join(Optimizers, ", "), Words: Optimizers, Recipe: true,
 		Ptr: func(c *Config) any { return &c.Optimizer }},
 	{Key: "lr", Group: GroupOptimization, Help: "learning rate", Recipe: true,
@@ -187,6 +175,21 @@ var Fields = []Field{
 	{Key: "autodiff", Group: GroupPerformance, Hidden: true, Resume: true,
 		Help: "deprecated, does nothing: the gradients always come from GoMLX's autodiff",
 		Ptr:  func(c *Config) any { return &c.Autodiff }},
+}...)
+
+// specFields are the model's settings as Fields, from models.Settings.
+func specFields() []Field {
+	out := make([]Field, len(models.Settings))
+	for i, s := range models.Settings {
+		f := Field{Key: s.Key, Group: GroupModel, Spec: true, Help: s.Help, Parse: s.Parse, Words: s.Words,
+			HelpDefault: s.HelpDefault, Kinds: s.Kinds, Only: s.Only,
+			Ptr: func(c *Config) any { return s.Ptr(&c.Model) }}
+		if s.When != nil {
+			f.When = func(c Config) bool { return s.When(c.Model) }
+		}
+		out[i] = f
+	}
+	return out
 }
 
 // Lookup returns the field called key.
