@@ -194,6 +194,9 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches string, minSeco
 			return usagef("%v", err)
 		}
 	}
+	// Checked above as for MNIST; bench.Run sizes the model by the data
+	// actually loaded (its pixels and classes), as train does.
+	base.Model.Inputs, base.Model.Classes = 0, 0
 	o.cfg.Base = base
 	if o.cfg.MaxEpochs == 0 {
 		o.cfg.MaxEpochs = base.Epochs
@@ -265,6 +268,9 @@ func benchRun(e *env, o *benchOptions) error {
 	}
 	mnist, err := loadMNIST(e, o.data)
 	if err != nil {
+		return err
+	}
+	if err := o.cfg.Base.FitData(mnist); err != nil {
 		return err
 	}
 	started := time.Now()

@@ -146,3 +146,19 @@ func TestBenchRefusesATestSetSmallerThanABatch(t *testing.T) {
 		t.Fatalf("exit %d, want %d; last line of stderr %q should name the test set's 50 examples and --batch-size", code, ExitUsage, last)
 	}
 }
+
+// bench sized its model for MNIST's 28x28 pixels and ten digits and
+// refused any other data set; it takes the data's pixels and classes now,
+// as train does.
+func TestBenchTakesTheDatasImageSize(t *testing.T) {
+	dataDir := shapesData(t)
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"bench", "--data-dir", dataDir, "--model", "perceptron", "--batch-size", "16", "--min-steps", "2",
+		"--min-seconds", "0.01", "--warmup-seconds", "0", "--repeats", "1"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "perceptron 120-3") {
+		t.Errorf("stdout does not name the model sized to the data (perceptron 120-3):\n%s", stdout.String())
+	}
+}

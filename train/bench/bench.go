@@ -119,6 +119,10 @@ func TrainFLOPs(size models.Size, batch int) float64 {
 // measurement. Speed-ups are against the first backend of cfg.Backends at
 // the same batch size.
 func Run(ctx context.Context, cfg Config, mnist *data.MNIST, progress func(Result)) ([]Result, error) {
+	// The model takes the data's pixels and classes, as train.Run's does.
+	if err := cfg.Base.FitData(mnist); err != nil {
+		return nil, err
+	}
 	var results []Result
 	first := map[int]float64{} // batch -> steps/s of the first backend
 	for i, name := range cfg.Backends {
