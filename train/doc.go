@@ -8,16 +8,18 @@
 //
 // # Training
 //
-// Run is `neurona train` without the command line: it checks a Config
-// (Defaults gives each model's recipe; Validate, FitData and CheckMemory
-// check it), starts the backend Config.Backend names (package
-// train/backend), trains, and writes the run folder: metrics.jsonl (one
-// line per epoch, EpochMetrics, and a step line every Config.LogEvery
-// steps, StepMetrics; ReadRunMetrics reads both), summary.json (Summary)
-// and checkpoints/ (package train/checkpoint, with the pointer files
-// checkpoints/best and checkpoints/last). Options.Resume continues a run from one of
-// its checkpoints (ResolveCheckpoint finds it, ResumeConfig reads what it
-// saved) and ends bit for bit where the uninterrupted run would have.
+// Run is `neurona train` without the command line: it checks a
+// config.Config (package train/config: config.Defaults gives each model's
+// recipe, Validate and FitData check it; CheckMemory here checks it against
+// the machine), starts the backend Config.Backend names (package
+// train/backend), trains, and writes the run folder in the format of
+// package train/runfolder: metrics.jsonl (an EpochMetrics line per epoch
+// and a StepMetrics line every Config.LogEvery steps), summary.json
+// (Summary) and checkpoints/ (package train/checkpoint, with the pointer
+// files checkpoints/best and checkpoints/last). Options.Resume continues a
+// run from one of its checkpoints (ResolveCheckpoint finds it, ResumeConfig
+// reads what it saved) and ends bit for bit where the uninterrupted run
+// would have.
 //
 // A run shows nothing itself: it reports typed events (Event: Planned,
 // Compiled, EpochEnded, CheckpointSaved, Stopped, Tested, Warned...) to
