@@ -2,6 +2,7 @@ package models
 
 import (
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/nn"
 )
@@ -54,10 +55,29 @@ func denseProduct(x, w, b *Node, layout compute.DenseLayout) *Node {
 		// to [features, batch] (measured as fast as transposing x here).
 		return DotGeneral(x, []int{0}, nil, dz, []int{0}, nil)
 	})
-	return IdentityWithCustomGradient(nn.Dense(xIn, wIn, b, layout), func(_, v *Node) *Node {
+	return IdentityWithCustomGradient(dense(xIn, wIn, b, layout), func(_, v *Node) *Node {
 		dz = v
 		return v
 	})
+}
+
+// dense is nn.Dense(x, w, b, layout) in float32. In another dtype
+// (bfloat16) it writes the product and the sum out itself: GoMLX's Go
+// backend (compute v0.1.2) accepts its fused dense op for bfloat16 when the
+// graph is built and then fails to run it ("FusedDense: dtype BFloat16: op
+// not implemented"), while nn.Dense falls back to the written-out form
+// only when building fails.
+func dense(x, w, b *Node, layout compute.DenseLayout) *Node {
+	if x.DType() == dtypes.Float32 {
+		return nn.Dense(x, w, b, layout)
+	}
+	var z *Node
+	if layout == compute.DenseLayoutOutputsInput {
+		z = DotGeneral(x, []int{1}, nil, w, []int{1}, nil) // x·wᵀ
+	} else {
+		z = DotGeneral(x, []int{1}, nil, w, []int{0}, nil) // x·w
+	}
+	return Add(z, ExpandLeftToRank(b, z.Rank()))
 }
 
 // mustHaveOutputGradient panics (GoMLX's convention while building a

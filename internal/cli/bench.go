@@ -10,6 +10,7 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/atomicfile"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
@@ -57,7 +58,7 @@ func defineFields(fs *pflag.FlagSet, c *config.Config, keys []string) {
 // benchRun.
 func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	o := &benchOptions{}
-	var backends, batches, oldBatches string
+	var backends, batches, oldBatches, precisions string
 	var minSeconds, warmup float64
 	var compare bool
 	compileCache := true
@@ -74,6 +75,8 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	deprecatedAlias(cmd, "batch", "--batch-size")
 	o.fields = flagDefaults()
 	defineFields(fs, &o.fields, benchFields)
+	fs.StringVar(&precisions, "precision", "", "precisions to measure side by side at each backend and batch size, comma-separated: "+
+		strings.Join(config.Precisions, ", ")+" (default: "+config.PrecisionF32+")")
 	fs.StringVar(&o.cfg.DataOnDevice, "data-on-device", "auto", "keep the training data on the device: auto (on for every backend but go), on, off")
 	compileCacheFlag(fs, &compileCache)
 	fs.IntVar(&o.cfg.MinSteps, "min-steps", 20, "timed training calls per repeat, at least")
@@ -126,6 +129,9 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 		}
 		if o.compare == nil {
 			if err := o.finish(e, fs, batches, minSeconds, warmup, backends); err != nil {
+				return err
+			}
+			if err := o.parsePrecisions(precisions); err != nil {
 				return err
 			}
 		}
@@ -220,6 +226,28 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches string, minSeco
 	return nil
 }
 
+// parsePrecisions reads bench's --precision, a list of the precision
+// field's words, into o.cfg.Precisions (none: f32).
+func (o *benchOptions) parsePrecisions(text string) error {
+	if text == "" {
+		o.cfg.Precisions = []string{config.PrecisionF32}
+		return nil
+	}
+	o.cfg.Precisions = nil
+	for _, p := range strings.Split(text, ",") {
+		p = strings.TrimSpace(p)
+		switch {
+		case !slices.Contains(config.Precisions, p):
+			return usagef("--precision %s: %s is not a precision (accepted, comma-separated to compare them: %s)",
+				human.Quote(text), human.Quote(p), strings.Join(config.Precisions, ", "))
+		case slices.Contains(o.cfg.Precisions, p):
+			return usagef("--precision %s: %s is given twice", human.Quote(text), p)
+		}
+		o.cfg.Precisions = append(o.cfg.Precisions, p)
+	}
+	return nil
+}
+
 // defaultBenchBatches is bench's batch sizes when --batch-size is not given:
 // 32, 128 and 1024, and the model's recipe batch size (config.Defaults), so
 // that --target times the recipe `neurona train` runs.
@@ -272,15 +300,24 @@ func benchRun(e *env, o *benchOptions) error {
 	if o.json {
 		text = e.stderr
 	}
-	fmt.Fprintf(text, "bench %s on %s, batches %v, %d repeats of >= %d calls and >= %v each\n",
-		o.cfg.Base.Model, strings.Join(o.cfg.Backends, ", "), o.cfg.Batches, o.cfg.Repeats, o.cfg.MinSteps, o.cfg.MinTime)
+	fmt.Fprintf(text, "bench %s on %s, batches %v, precision %s, %d repeats of >= %d calls and >= %v each\n",
+		o.cfg.Base.Model, strings.Join(o.cfg.Backends, ", "), o.cfg.Batches, strings.Join(o.cfg.Precisions, ", "), o.cfg.Repeats, o.cfg.MinSteps, o.cfg.MinTime)
 	if o.cfg.Target > 0 {
 		fmt.Fprintf(text, "time to %g: %s, at most %d epochs, seeds %v\n",
 			o.cfg.Target, o.cfg.Base.Recipe(), o.cfg.MaxEpochs, seedsOr(o.cfg.Seeds, o.cfg.Base.Seed))
 	}
 	o.cfg.Warn = func(w error) { warnNeurona(e.stderr, w) } // as every command starting a backend
+	for _, name := range o.cfg.Backends {
+		for _, precision := range o.cfg.Precisions {
+			c := o.cfg.Base
+			c.Precision = precision
+			if slow, ok := train.SlowPrecisionOn(c, name); ok {
+				fmt.Fprintf(text, "note: %s\n", slowPrecisionNote(slow))
+			}
+		}
+	}
 	results, err := bench.Run(e.ctx, o.cfg, mnist, func(r bench.Result) {
-		fmt.Fprintf(e.stderr, "  measured %s batch %d: %.1f steps/s\n", r.Backend, r.Batch, r.StepsPerSecond)
+		fmt.Fprintf(e.stderr, "  measured %s batch %d %s: %.1f steps/s\n", r.Backend, r.Batch, r.Precision, r.StepsPerSecond)
 	})
 	if errors.Is(err, bench.ErrTooFewExamples) {
 		return usagef("%v; use a smaller --batch-size", err)
@@ -298,7 +335,7 @@ func benchRun(e *env, o *benchOptions) error {
 			"steps_per_call": o.cfg.Base.StepsPerCall, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
 			"min_steps": o.cfg.MinSteps, "min_seconds": o.cfg.MinTime.Seconds(), "warmup_seconds": o.cfg.Warmup.Seconds(),
 			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs,
-			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "seeds": o.cfg.Seeds}}
+			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "seeds": o.cfg.Seeds, "precisions": o.cfg.Precisions}}
 	fmt.Fprintf(text, "machine: %s, %d cores, %s, GoMLX %s, GOEXPERIMENT=%s; %.0fs in all\n",
 		rep.Machine.CPU, rep.Machine.Cores, rep.Machine.GoVersion, rep.Machine.GoMLX, rep.Machine.GOEXPERIMENT, time.Since(started).Seconds())
 	if o.json {

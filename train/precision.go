@@ -1,0 +1,59 @@
+package train
+
+import (
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/neurona/neurona/train/backend"
+	"github.com/neurona/neurona/train/config"
+)
+
+// computeDType is the dtype cfg's model computes its products and
+// activations in (Config.Precision). Its variables are float32 whatever it
+// is (models.MasterDType).
+func computeDType(cfg config.Config) dtypes.DType {
+	if cfg.BF16() {
+		return dtypes.BFloat16
+	}
+	return dtypes.Float32
+}
+
+// scores builds the model's scores on the uint8 images x [batch, inputs]:
+// the pixels scaled to [0,1] in float32 and rounded to the run's precision,
+// the model's layers computed in it, and the scores returned as float32,
+// in which the loss, the metrics and the outputs are computed (mixed
+// precision as PyTorch's autocast and Keras's policies do it: bfloat16
+// needs no loss scaling, its exponent is float32's). In float32 both
+// conversions are no operation, and the graph is the one built before
+// mixed precision existed.
+func (p *Program) scores(scope *model.Scope, x *Node) *Node {
+	s := p.model.Scores(scope, ConvertDType(pixels(x), computeDType(p.cfg)))
+	return ConvertDType(s, dtypes.Float32)
+}
+
+// SlowPrecision: the run computes in a precision its backend runs slower
+// than float32. Reported once, after Planned.
+type SlowPrecision struct {
+	Precision string  // config.PrecisionBF16
+	Backend   string  // the backend's name
+	Slowdown  float64 // how many times longer a step was measured to take than in float32
+}
+
+func (SlowPrecision) event() {}
+
+// goBF16Slowdown is how many times longer the default MLP's training step
+// takes in bfloat16 than in float32 on GoMLX's Go backend (compute v0.1.2),
+// measured interleaved on the 2-core machine (docs/performance.md, "Mixed
+// precision"): its bfloat16 kernels convert each value to float32 and back
+// around float32 arithmetic, which adds work and saves none.
+const goBF16Slowdown = 2.0
+
+// SlowPrecisionOn says whether cfg's precision runs slower than float32 on
+// the backend called name, and how much: bfloat16 on the Go backend. Run
+// reports it as an event; bench says it beside its measurements.
+func SlowPrecisionOn(cfg config.Config, name string) (SlowPrecision, bool) {
+	if cfg.BF16() && backend.IsGo(name) {
+		return SlowPrecision{Precision: cfg.Precision, Backend: name, Slowdown: goBF16Slowdown}, true
+	}
+	return SlowPrecision{}, false
+}
