@@ -107,7 +107,7 @@ func (l Layer) build(scope *model.Scope, x *Node) *Node {
 	// ConvertDType is no operation at all when x is float32: a float32
 	// graph is the one built before mixed precision existed.
 	wx, bx := ConvertDType(w.NodeValue(g), x.DType()), ConvertDType(b.NodeValue(g), x.DType())
-	z := denseProduct(x, wx, bx, l.denseLayout())
+	z := denseProduct(x, wx, bx, l.denseLayout(), model.GetParamOr(scope, productDTypeParam, x.DType()))
 	switch l.Activation {
 	case "":
 		return z

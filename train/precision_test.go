@@ -32,7 +32,7 @@ func TestBF16RunTrainsEvaluatesAndResumes(t *testing.T) {
 	if s.Hyperparameters.Precision != config.PrecisionBF16 {
 		t.Errorf("the summary records precision %q", s.Hyperparameters.Precision)
 	}
-	// Ten steps on 540 images learn little (0.24 here, float32 0.2-0.4
+	// Ten steps on 540 images learn little (0.2-0.4 in either precision,
 	// depending on the data), but a product or a gradient broken by the
 	// conversions stays at chance, 0.1; how close bf16 comes to float32 on
 	// the whole of MNIST is measured in docs/performance.md.

@@ -147,16 +147,27 @@ func TestEveryProgramBuildsForXLA(t *testing.T) {
 	if want := len(xlaMatrix()) * (len(xlaCalls) + 3); len(programs) != want && !t.Failed() {
 		t.Errorf("built %d programs, want %d", len(programs), want)
 	}
+	bf16Programs, bf16Configs := 0, 0
+	for _, cfg := range xlaMatrix() {
+		if cfg.BF16() {
+			bf16Configs++
+		}
+	}
 	for _, p := range programs {
 		if err := xlatest.CheckIsolated(p.Text); err != nil {
 			t.Errorf("%s (%s): %v", p.Label, p.Name, err)
 		}
 		// A bfloat16 program computes in bfloat16: its products are on
 		// bf16 tensors (its initializer has only float32 variables).
-		if strings.Contains(p.Label, " "+config.PrecisionBF16+" ") && !strings.Contains(p.Name, "VariableInitialization") &&
-			!strings.Contains(p.Text, "xbf16>") {
-			t.Errorf("%s (%s): a bf16 program with no bf16 tensor", p.Label, p.Name)
+		if strings.Contains(p.Label, " "+config.PrecisionBF16+" ") && !strings.Contains(p.Name, "VariableInitialization") {
+			bf16Programs++
+			if !strings.Contains(p.Text, "xbf16>") {
+				t.Errorf("%s (%s): a bf16 program with no bf16 tensor", p.Label, p.Name)
+			}
 		}
+	}
+	if want := bf16Configs * (len(xlaCalls) + 2); bf16Programs != want && !t.Failed() {
+		t.Errorf("checked %d bf16 programs for bf16 tensors, want %d (every call but the initializer)", bf16Programs, want)
 	}
 	t.Logf("%d programs built for XLA", len(programs))
 	verifyWithMLIROpt(t, programs)
