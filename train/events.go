@@ -61,8 +61,8 @@ type Planned struct {
 	ResidentBytes, IndexBytes int64
 }
 
-// SlowPrecision (precision.go) follows Planned when the run's precision
-// is slower than float32 on its backend.
+// PrecisionNotFaster (precision.go) follows Planned when the run's
+// precision is no faster than float32 on its backend.
 
 // Noted: something Compile worked around (a While loop that did not
 // compile, replaced by unrolled steps), in words.

@@ -311,8 +311,8 @@ func benchRun(e *env, o *benchOptions) error {
 		for _, precision := range o.cfg.Precisions {
 			c := o.cfg.Base
 			c.Precision = precision
-			if slow, ok := train.SlowPrecisionOn(c, name); ok {
-				fmt.Fprintf(text, "note: %s\n", slowPrecisionNote(slow))
+			if slow, ok := train.PrecisionNotFasterOn(c, name); ok {
+				fmt.Fprintf(text, "note: %s\n", notFasterNote(slow))
 			}
 		}
 	}

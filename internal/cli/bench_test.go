@@ -152,7 +152,7 @@ func TestBenchRefusesATestSetSmallerThanABatch(t *testing.T) {
 
 // TestBenchMeasuresPrecisionsSideBySide: --precision f32,bf16 measures
 // each backend and batch size in both, one after the other, the speed-up
-// against the first; bf16 on the Go backend is said to be slow once.
+// against the first; that bf16 is no faster on the Go backend is said once.
 func TestBenchMeasuresPrecisionsSideBySide(t *testing.T) {
 	dataDir := fakeMNISTOfSize(t, 300, 100)
 	jsonPath := filepath.Join(t.TempDir(), "b.json")
@@ -179,7 +179,7 @@ func TestBenchMeasuresPrecisionsSideBySide(t *testing.T) {
 		t.Errorf("speed-ups %g and %g, want 1 and %g (bf16 against f32)", f32.SpeedupVsFirst, bf16.SpeedupVsFirst, want)
 	}
 	if n := strings.Count(stdout.String(), "--precision bf16 on go"); n != 1 {
-		t.Errorf("bf16's slowness on the Go backend said %d times, want once:\n%s", n, stdout.String())
+		t.Errorf("that bf16 is no faster on the Go backend said %d times, want once:\n%s", n, stdout.String())
 	}
 	if !strings.Contains(stdout.String(), "precision f32, bf16") {
 		t.Errorf("the header does not say the precisions measured:\n%s", stdout.String())
