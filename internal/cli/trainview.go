@@ -142,7 +142,7 @@ func (v *trainView) warned(w error) {
 // notFasterNote says once that a run's precision buys no speed on its
 // backend, and the flag that keeps full precision at the same speed.
 func notFasterNote(e train.PrecisionNotFaster) string {
-	return fmt.Sprintf("--precision %s on %s is no faster than f32 (measured %.2gx the time a step: this backend has no %s arithmetic); "+
+	return fmt.Sprintf("--precision %s on %s is no faster than f32 (a step takes about %.2gx as long: this backend has no %s arithmetic); "+
 		"--precision f32 keeps full precision here, and the checkpoints hold float32 weights either way", e.Precision, e.Backend, e.Slowdown, e.Precision)
 }
 

@@ -193,7 +193,7 @@ var Fields = []Field{
 	// from a GPU resumed where bfloat16 is slow); the front end says so.
 	{Key: "precision", Group: GroupPerformance, Resume: true, Words: Precisions, Optional: true,
 		Help: "arithmetic of the products and activations: " + strings.Join(Precisions, ", ") + " (bf16: bfloat16 with float32 weights, " +
-			"optimizer state, loss and checkpoints; faster on GPUs with bfloat16 units, slower on the Go backend)",
+			"optimizer state, loss and checkpoints; faster on GPUs with bfloat16 units, no faster on the Go backend)",
 		Ptr: func(c *Config) any { return &c.Precision }},
 }
 
