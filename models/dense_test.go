@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -50,28 +51,36 @@ func TestDenseProductGradientsAreAutodiffs(t *testing.T) {
 		}},
 	}
 	layouts := map[string]compute.DenseLayout{"[outputs, inputs]": compute.DenseLayoutOutputsInput, "[inputs, outputs]": compute.DenseLayoutInputOutputs}
+	// Multiplying in float64 converts every product's operands and result
+	// (MultiplyIn, as bfloat16 models are multiplied on the Go backend):
+	// the gradients must still be autodiff's.
 	for _, tt := range tests {
 		for layoutName, layout := range layouts {
-			t.Run(fmt.Sprintf("%s with weights %s", tt.name, layoutName), func(t *testing.T) {
-				w1, w2 := []int{inputs, hidden}, []int{hidden, outputs}
-				if layout == compute.DenseLayoutOutputsInput {
-					w1, w2 = []int{hidden, inputs}, []int{outputs, hidden}
-				}
-				args := []any{randomValues(1, batch, inputs), randomValues(2, w1...), randomValues(3, hidden),
-					randomValues(4, w2...), randomValues(5, outputs), randomValues(6, batch, outputs)}
-				grads := func(dense product) []*tensors.Tensor {
-					return graph.MustExecOnceN(testBackend(), func(in []*graph.Node) []*graph.Node {
-						objective := tt.objective(dense, layout, in[0], in[1], in[2], in[3], in[4], in[5])
-						return graph.Gradient(objective, in[:5]...)
-					}, args...)
-				}
-				got, want := grads(denseProduct), grads(plain)
-				for i, name := range []string{"x", "w1", "b1", "w2", "b2"} {
-					if d := maxDifference(got[i], want[i]); d != "" {
-						t.Errorf("gradient of %s: %s", name, d)
+			for _, mul := range []dtypes.DType{dtypes.Float32, dtypes.Float64} {
+				t.Run(fmt.Sprintf("%s with weights %s, multiplied in %s", tt.name, layoutName, mul), func(t *testing.T) {
+					w1, w2 := []int{inputs, hidden}, []int{hidden, outputs}
+					if layout == compute.DenseLayoutOutputsInput {
+						w1, w2 = []int{hidden, inputs}, []int{outputs, hidden}
 					}
-				}
-			})
+					args := []any{randomValues(1, batch, inputs), randomValues(2, w1...), randomValues(3, hidden),
+						randomValues(4, w2...), randomValues(5, outputs), randomValues(6, batch, outputs)}
+					grads := func(dense product) []*tensors.Tensor {
+						return graph.MustExecOnceN(testBackend(), func(in []*graph.Node) []*graph.Node {
+							objective := tt.objective(dense, layout, in[0], in[1], in[2], in[3], in[4], in[5])
+							return graph.Gradient(objective, in[:5]...)
+						}, args...)
+					}
+					custom := func(x, w, b *graph.Node, layout compute.DenseLayout) *graph.Node {
+						return denseProduct(x, w, b, layout, mul)
+					}
+					got, want := grads(custom), grads(plain)
+					for i, name := range []string{"x", "w1", "b1", "w2", "b2"} {
+						if d := maxDifference(got[i], want[i]); d != "" {
+							t.Errorf("gradient of %s: %s", name, d)
+						}
+					}
+				})
+			}
 		}
 	}
 }

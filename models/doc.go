@@ -14,6 +14,12 @@
 // perceptron's step is 4.4x faster with them on GoMLX's Go backend).
 // Spec.Layout chooses how an MLP stores its weights.
 //
+// A model computes in the dtype of its input: float32, or bfloat16 for
+// mixed precision. Its variables are float32 either way (MasterDType):
+// the graph converts them to the input's dtype, and autodiff converts their
+// gradients back, so that the optimizer updates float32 weights and a
+// checkpoint holds the same arrays whichever precision trained it.
+//
 //	m, err := models.New(models.Spec{Name: "mlp", Hidden: []int{512, 512}})
 //	// inside a GoMLX graph function:
 //	scores := m.Scores(scope, x)           // [batch, 10]

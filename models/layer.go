@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/model"
@@ -82,8 +83,16 @@ func (l Layer) denseLayout() compute.DenseLayout {
 	return compute.DenseLayoutInputOutputs
 }
 
+// MasterDType is the dtype of every variable a model creates, whatever
+// the dtype its graph computes in: with bfloat16 inputs (mixed precision)
+// the float32 weights are the master copy the optimizer updates and the
+// checkpoints hold, and each step works on a bfloat16 copy of them.
+const MasterDType = dtypes.Float32
+
 // build adds l to the graph on x [batch, Inputs] under scope and returns
-// its output after the activation, [batch, Units]. The variables are
+// its output after the activation, [batch, Units], computed in x's dtype:
+// float32, or bfloat16 (the weights converted from their MasterDType
+// variables, whose gradients autodiff converts back). The variables are
 // created as GoMLX's layers.DenseWithLayout creates them ("dense/weights"
 // then "dense/biases" under scope, with scope's initializer), so that
 // checkpoints and initial values are the same whichever builds them.
@@ -92,10 +101,13 @@ func (l Layer) build(scope *model.Scope, x *Node) *Node {
 		panic(fmt.Sprintf("models: layer %s: op %q has no graph", l.Name, l.Op))
 	}
 	scope = scope.In("dense")
-	w := scope.VariableWithShape("weights", shapes.Make(x.DType(), l.weightShape()...))
-	b := scope.VariableWithShape("biases", shapes.Make(x.DType(), l.Outputs))
+	w := scope.VariableWithShape("weights", shapes.Make(MasterDType, l.weightShape()...))
+	b := scope.VariableWithShape("biases", shapes.Make(MasterDType, l.Outputs))
 	g := x.Graph()
-	z := denseProduct(x, w.NodeValue(g), b.NodeValue(g), l.denseLayout())
+	// ConvertDType is no operation at all when x is float32: a float32
+	// graph is the one built before mixed precision existed.
+	wx, bx := ConvertDType(w.NodeValue(g), x.DType()), ConvertDType(b.NodeValue(g), x.DType())
+	z := denseProduct(x, wx, bx, l.denseLayout(), model.GetParamOr(scope, productDTypeParam, x.DType()))
 	switch l.Activation {
 	case "":
 		return z

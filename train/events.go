@@ -61,6 +61,9 @@ type Planned struct {
 	ResidentBytes, IndexBytes int64
 }
 
+// PrecisionNotFaster (precision.go) follows Planned when the run's
+// precision is no faster than float32 on its backend.
+
 // Noted: something Compile worked around (a While loop that did not
 // compile, replaced by unrolled steps), in words.
 type Noted struct{ Note string }

@@ -26,7 +26,8 @@ type MemoryEstimate struct {
 	// State is the weights, their gradients, the optimizer's moments (Adam
 	// keeps two per weight, SGD with momentum one), the in-memory copy of the
 	// best epoch's values for --restore-best and the buffer a checkpoint
-	// save serializes them into.
+	// save serializes them into; in bf16, also the bfloat16 copies of the
+	// weights and their gradients a step works on.
 	State float64
 	// Activations is a training step's layer outputs, kept by the forward
 	// pass for the backward pass, and their gradients; or an evaluation
@@ -65,9 +66,16 @@ func EstimateMemory(cfg config.Config) MemoryEstimate {
 	}
 	copies += stateCopies // the checkpoint being written
 
+	// In bf16 the layers' values and their gradients are bfloat16, half
+	// as large, and each step adds a bfloat16 copy of the weights and of
+	// their gradients.
+	value, halfCopies := f32, 0.0
+	if cfg.BF16() {
+		value, halfCopies = 2, 2
+	}
 	batch := float64(cfg.BatchSize)
-	train := 2 * batch * perExample * f32 // forward values and their gradients
-	eval := float64(EvalBatchSize) * perExample * f32
+	train := 2 * batch * perExample * value // forward values and their gradients
+	eval := float64(EvalBatchSize) * perExample * value
 	steps := float64(max(cfg.StepsPerCall, 1))
 	data := float64(mnistExamples) * (float64(spec.Inputs) + 1) // uint8 images and labels
 	if cfg.DataOnDevice {
@@ -76,7 +84,7 @@ func EstimateMemory(cfg config.Config) MemoryEstimate {
 	data += 2 * steps * batch * (float64(spec.Inputs)*f32 + 4) // two calls' batches prepared ahead
 	return MemoryEstimate{
 		Parameters:  params,
-		State:       copies * params * f32,
+		State:       copies*params*f32 + halfCopies*params*2,
 		Activations: max(train, eval),
 		Data:        data,
 	}

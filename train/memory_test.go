@@ -96,6 +96,16 @@ func TestEstimateMemory(t *testing.T) {
 	if got, want := EstimateMemory(sgd).State, 3*4*params; got != want {
 		t.Errorf("sgd state %v bytes, want %v", got, want)
 	}
+	bf16 := base
+	bf16.Precision = config.PrecisionBF16
+	// bf16: bfloat16 copies of the weights and their gradients on top of
+	// the float32 state; the layers' values half as large.
+	if got, want := EstimateMemory(bf16).State, adam.State+2*2*params; got != want {
+		t.Errorf("bf16 state %v bytes, want %v", got, want)
+	}
+	if got, want := EstimateMemory(bf16).Activations, adam.Activations/2; got != want {
+		t.Errorf("bf16 activations %v bytes, want %v (half of f32's)", got, want)
+	}
 	big := base
 	big.BatchSize = 100_000
 	if EstimateMemory(big).Activations <= 10*adam.Activations {

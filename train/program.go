@@ -272,7 +272,7 @@ func (p *Program) step(x, y *Node, batch int) (lossSum, correct *Node) {
 	// The gradients come from GoMLX's autodiff, inside the optimizer's
 	// UpdateGraph (the models give it their dense layers' products in a
 	// faster layout: models/dense.go).
-	scores := p.model.Scores(scope, pixels(x))
+	scores := p.scores(scope, x)
 	loss := p.model.Loss(scores, y)
 	p.opt.UpdateGraph(scope, g, MulScalar(loss, scale))
 	if p.cfg.Average {
@@ -284,7 +284,7 @@ func (p *Program) step(x, y *Node, batch int) (lossSum, correct *Node) {
 // evalGraph returns the summed loss and correct count of one batch, with
 // the averaged weights under Config.Average.
 func (p *Program) evalGraph(scope *model.Scope, x, y *Node) (lossSum, correct *Node) {
-	scores := p.model.Scores(p.predictScope(scope), pixels(x))
+	scores := p.scores(p.predictScope(scope), x)
 	loss := p.model.Loss(scores, y)
 	return MulScalar(loss, float64(x.Shape().Dimensions[0])), countCorrect(scores, y)
 }

@@ -171,7 +171,7 @@ func newTrained(p *Program) (*Trained, error) {
 	t := &Trained{Config: p.cfg, Model: m, prog: p}
 	var err error
 	t.predict, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, x *Node) (probs, pred, scores *Node) {
-		scores = m.Scores(p.predictScope(scope), pixels(x))
+		scores = p.scores(p.predictScope(scope), x)
 		return m.Probabilities(scores), models.Predict(scores), scores
 	})
 	if err != nil {

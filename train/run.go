@@ -157,6 +157,9 @@ func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *d
 		Data: runfolder.DataInfo{Dir: mnist.Dir, Source: mnist.Source, Train: len(plan.trainIdx), Val: plan.valData.Len(), Test: mnist.Test.N, DataShape: DataShapeOf(mnist)},
 	}
 	obs.report(planned(b, cfg, plan, mnist, s.Data))
+	if slow, ok := PrecisionNotFasterOn(cfg, cfg.Backend); ok {
+		obs.report(slow)
+	}
 
 	prog, err := compileRun(ctx, b, cfg, plan, mnist, obs, opts, s)
 	if err != nil {

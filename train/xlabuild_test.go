@@ -17,7 +17,10 @@ import (
 
 // xlaMatrix is every model configuration neurona trains: the perceptron and
 // the MLP with each activation and loss, each with every optimizer (SGD
-// with and without momentum) and schedule: 152 configurations.
+// with and without momentum) and schedule, in float32: 152 configurations;
+// and each model in bfloat16 with its recipe's optimizer and schedule (the
+// optimizers update float32 variables in either precision, so they need not
+// be crossed with it): 19 more.
 func xlaMatrix() []config.Config {
 	var specs []models.Spec
 	specs = append(specs, models.Spec{Name: models.Perceptron})
@@ -44,6 +47,15 @@ func xlaMatrix() []config.Config {
 				out = append(out, cfg)
 			}
 		}
+	}
+	for _, spec := range specs {
+		spec.Inputs, spec.Classes = 12, 10
+		cfg := config.Defaults(spec.Name)
+		cfg.Model, cfg.Precision, cfg.BatchSize = spec, config.PrecisionBF16, 4
+		if err := cfg.Validate(); err != nil {
+			panic(err)
+		}
+		out = append(out, cfg)
 	}
 	return out
 }
@@ -106,7 +118,7 @@ func TestEveryProgramBuildsForXLA(t *testing.T) {
 		for _, call := range xlaCalls {
 			cfg := cfg
 			cfg.Loop, cfg.StepsPerCall = call.loop, call.steps
-			name := fmt.Sprintf("%s %s %s/%s", cfg.Model, cfg.Optimizer, cfg.Schedule, call.name)
+			name := fmt.Sprintf("%s %s %s %s/%s", cfg.Model, cfg.PrecisionName(), cfg.Optimizer, cfg.Schedule, call.name)
 			m, err := models.New(cfg.Model)
 			if err != nil {
 				t.Fatal(err)
@@ -135,10 +147,27 @@ func TestEveryProgramBuildsForXLA(t *testing.T) {
 	if want := len(xlaMatrix()) * (len(xlaCalls) + 3); len(programs) != want && !t.Failed() {
 		t.Errorf("built %d programs, want %d", len(programs), want)
 	}
+	bf16Programs, bf16Configs := 0, 0
+	for _, cfg := range xlaMatrix() {
+		if cfg.BF16() {
+			bf16Configs++
+		}
+	}
 	for _, p := range programs {
 		if err := xlatest.CheckIsolated(p.Text); err != nil {
 			t.Errorf("%s (%s): %v", p.Label, p.Name, err)
 		}
+		// A bfloat16 program computes in bfloat16: its products are on
+		// bf16 tensors (its initializer has only float32 variables).
+		if strings.Contains(p.Label, " "+config.PrecisionBF16+" ") && !strings.Contains(p.Name, "VariableInitialization") {
+			bf16Programs++
+			if !strings.Contains(p.Text, "xbf16>") {
+				t.Errorf("%s (%s): a bf16 program with no bf16 tensor", p.Label, p.Name)
+			}
+		}
+	}
+	if want := bf16Configs * (len(xlaCalls) + 2); bf16Programs != want && !t.Failed() {
+		t.Errorf("checked %d bf16 programs for bf16 tensors, want %d (every call but the initializer)", bf16Programs, want)
 	}
 	t.Logf("%d programs built for XLA", len(programs))
 	verifyWithMLIROpt(t, programs)

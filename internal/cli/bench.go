@@ -57,7 +57,7 @@ func defineFields(fs *pflag.FlagSet, c *config.Config, keys []string) {
 // benchRun.
 func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	o := &benchOptions{}
-	var backends, batches, oldBatches string
+	var backends, batches, oldBatches, precisions string
 	var minSeconds, warmup float64
 	var compare bool
 	compileCache := true
@@ -74,6 +74,8 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	deprecatedAlias(cmd, "batch", "--batch-size")
 	o.fields = flagDefaults()
 	defineFields(fs, &o.fields, benchFields)
+	fs.StringVar(&precisions, "precision", "", "precisions to measure side by side at each backend and batch size, comma-separated: "+
+		strings.Join(config.Precisions, ", ")+" (default: "+config.PrecisionF32+")")
 	fs.StringVar(&o.cfg.DataOnDevice, "data-on-device", "auto", "keep the training data on the device: auto (on for every backend but go), on, off")
 	compileCacheFlag(fs, &compileCache)
 	fs.IntVar(&o.cfg.MinSteps, "min-steps", 20, "timed training calls per repeat, at least")
@@ -126,6 +128,9 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 		}
 		if o.compare == nil {
 			if err := o.finish(e, fs, batches, minSeconds, warmup, backends); err != nil {
+				return err
+			}
+			if err := o.parsePrecisions(precisions); err != nil {
 				return err
 			}
 		}
@@ -223,31 +228,6 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches string, minSeco
 	return nil
 }
 
-// defaultBenchBatches is bench's batch sizes when --batch-size is not given:
-// 32, 128 and 1024, and the model's recipe batch size (config.Defaults), so
-// that --target times the recipe `neurona train` runs.
-func defaultBenchBatches(model string) []int {
-	sizes := []int{32, 128, 1024}
-	if own := config.Defaults(model).BatchSize; own > 0 && !slices.Contains(sizes, own) {
-		sizes = append(sizes, own)
-		slices.Sort(sizes)
-	}
-	return sizes
-}
-
-// parseSizes parses "32,128,1024".
-func parseSizes(text string) ([]int, error) {
-	var out []int
-	for _, p := range strings.Split(text, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 1 || n > config.MaxBatchSize {
-			return nil, fmt.Errorf("%q is not a batch size (want sizes of 1 to %d separated by commas)", p, config.MaxBatchSize)
-		}
-		out = append(out, n)
-	}
-	return out, nil
-}
-
 // benchRun measures, or compares reports, as o says.
 func benchRun(e *env, o *benchOptions) error {
 	if o.compare != nil {
@@ -278,15 +258,24 @@ func benchRun(e *env, o *benchOptions) error {
 	if o.json {
 		text = e.stderr
 	}
-	fmt.Fprintf(text, "bench %s on %s, batches %v, %d repeats of >= %d calls and >= %v each\n",
-		o.cfg.Base.Model, strings.Join(o.cfg.Backends, ", "), o.cfg.Batches, o.cfg.Repeats, o.cfg.MinSteps, o.cfg.MinTime)
+	fmt.Fprintf(text, "bench %s on %s, batches %v, precision %s, %d repeats of >= %d calls and >= %v each\n",
+		o.cfg.Base.Model, strings.Join(o.cfg.Backends, ", "), o.cfg.Batches, strings.Join(o.cfg.Precisions, ", "), o.cfg.Repeats, o.cfg.MinSteps, o.cfg.MinTime)
 	if o.cfg.Target > 0 {
 		fmt.Fprintf(text, "time to %g: %s, at most %d epochs, seeds %v\n",
 			o.cfg.Target, o.cfg.Base.Recipe(), o.cfg.MaxEpochs, seedsOr(o.cfg.Seeds, o.cfg.Base.Seed))
 	}
 	o.cfg.Warn = func(w error) { warnNeurona(e.stderr, w) } // as every command starting a backend
+	for _, name := range o.cfg.Backends {
+		for _, precision := range o.cfg.Precisions {
+			c := o.cfg.Base
+			c.Precision = precision
+			if slow, ok := train.PrecisionNotFasterOn(c, name); ok {
+				fmt.Fprintf(text, "note: %s\n", notFasterNote(slow))
+			}
+		}
+	}
 	results, err := bench.Run(e.ctx, o.cfg, mnist, func(r bench.Result) {
-		fmt.Fprintf(e.stderr, "  measured %s batch %d: %.1f steps/s\n", r.Backend, r.Batch, r.StepsPerSecond)
+		fmt.Fprintf(e.stderr, "  measured %s batch %d %s: %.1f steps/s\n", r.Backend, r.Batch, r.Precision, r.StepsPerSecond)
 	})
 	if errors.Is(err, bench.ErrTooFewExamples) {
 		return usagef("%v; use a smaller --batch-size", err)
@@ -304,7 +293,7 @@ func benchRun(e *env, o *benchOptions) error {
 			"steps_per_call": o.cfg.Base.StepsPerCall, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
 			"min_steps": o.cfg.MinSteps, "min_seconds": o.cfg.MinTime.Seconds(), "warmup_seconds": o.cfg.Warmup.Seconds(),
 			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs,
-			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "seeds": o.cfg.Seeds}}
+			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "seeds": o.cfg.Seeds, "precisions": o.cfg.Precisions}}
 	fmt.Fprintf(text, "machine: %s, %d cores, %s, GoMLX %s, GOEXPERIMENT=%s; %.0fs in all\n",
 		rep.Machine.CPU, rep.Machine.Cores, rep.Machine.GoVersion, rep.Machine.GoMLX, rep.Machine.GOEXPERIMENT, time.Since(started).Seconds())
 	if o.json {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,7 +62,7 @@ func TestBenchWritesConsistentReports(t *testing.T) {
 		} else if lo, hi := min(r.TargetRuns[0].Seconds, r.TargetRuns[1].Seconds), max(r.TargetRuns[0].Seconds, r.TargetRuns[1].Seconds); r.TimeToTargetSec < lo || r.TimeToTargetSec > hi {
 			t.Errorf("batch %d: median time %g outside the seeds' %g and %g", r.Batch, r.TimeToTargetSec, lo, hi)
 		}
-		if !strings.Contains(table.String(), fmt.Sprintf("time to 0.5, go:ops_sequential batch %d: seed 1 ", r.Batch)) {
+		if !strings.Contains(table.String(), fmt.Sprintf("time to 0.5, go:ops_sequential batch %d f32: seed 1 ", r.Batch)) {
 			t.Errorf("batch %d: no line for each seed's run:\n%s", r.Batch, table.String())
 		}
 	}
@@ -117,6 +118,8 @@ func TestBenchBadFlags(t *testing.T) {
 		{"an unknown model", []string{"bench", "--model", "cnn"}, 2, "accepted: perceptron, mlp"},
 		{"an unknown loop", []string{"bench", "--loop", "scan"}, 2, `--loop "scan" (accepted: while, unroll)`},
 		{"negative steps per call", []string{"bench", "--steps-per-call", "-3"}, 2, "--steps-per-call -3"},
+		{"an unknown precision", []string{"bench", "--precision", "f32,fp16"}, 2, `--precision "f32,fp16": "fp16" is not a precision (accepted`},
+		{"a precision given twice", []string{"bench", "--precision", "bf16,bf16"}, 2, "bf16 is given twice"},
 		{"compare with one report", []string{"bench", "--compare", "a.json"}, 2, "takes two JSON reports"},
 		{"compare with a broken report", []string{"bench", "--compare", bad, bad}, 1, "not a neurona bench report"},
 	} {
@@ -160,5 +163,41 @@ func TestBenchTakesTheDatasImageSize(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "perceptron 120-3") {
 		t.Errorf("stdout does not name the model sized to the data (perceptron 120-3):\n%s", stdout.String())
+	}
+}
+
+// TestBenchMeasuresPrecisionsSideBySide: --precision f32,bf16 measures
+// each backend and batch size in both, one after the other, the speed-up
+// against the first; that bf16 is no faster on the Go backend is said once.
+func TestBenchMeasuresPrecisionsSideBySide(t *testing.T) {
+	dataDir := fakeMNISTOfSize(t, 300, 100)
+	jsonPath := filepath.Join(t.TempDir(), "b.json")
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"bench", "--data-dir", dataDir, "--model", "perceptron", "--backends", "go", "--batch-size", "16",
+		"--precision", "f32,bf16", "--min-steps", "3", "--min-seconds", "0.02", "--warmup-seconds", "0", "--repeats", "1",
+		"--json-out", jsonPath}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	rep, err := bench.ReadJSON(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 2 {
+		t.Fatalf("%d results, want one per precision", len(rep.Results))
+	}
+	f32, bf16 := rep.Results[0], rep.Results[1]
+	if f32.Precision != "f32" || bf16.Precision != "bf16" || f32.Batch != bf16.Batch || f32.Backend != bf16.Backend {
+		t.Errorf("results %s %d %s, then %s %d %s; want f32 then bf16 of one backend and batch",
+			f32.Backend, f32.Batch, f32.Precision, bf16.Backend, bf16.Batch, bf16.Precision)
+	}
+	if want := bf16.StepsPerSecond / f32.StepsPerSecond; f32.SpeedupVsFirst != 1 || math.Abs(bf16.SpeedupVsFirst-want) > 1e-9 {
+		t.Errorf("speed-ups %g and %g, want 1 and %g (bf16 against f32)", f32.SpeedupVsFirst, bf16.SpeedupVsFirst, want)
+	}
+	if n := strings.Count(stdout.String(), "--precision bf16 on go"); n != 1 {
+		t.Errorf("that bf16 is no faster on the Go backend said %d times, want once:\n%s", n, stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "precision f32, bf16") {
+		t.Errorf("the header does not say the precisions measured:\n%s", stdout.String())
 	}
 }

@@ -91,6 +91,10 @@ type Deps struct {
 
 // commands returns neurona's subcommands, each built to run its work.
 func commands(e *env) []*cobra.Command {
+	// Before any command is built: newCmdCheckpoints reads its subcommands
+	// while building, which sorts them for good if sorting is still on
+	// (newRootCmd, which turns it off, runs after this).
+	cobra.EnableCommandSorting = false
 	return []*cobra.Command{
 		newCmdTrain(e, nil),
 		newCmdEval(e, nil),

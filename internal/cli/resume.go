@@ -89,6 +89,13 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 		}
 		fmt.Fprintf(e.stdout, "epochs   %d instead of the %d the run was started with%s\n", merged.Epochs, saved.Epochs, note)
 	}
+	if merged.PrecisionName() != saved.PrecisionName() {
+		// Allowed: the weights and the optimizer's state are float32 in
+		// both precisions (config.Fields says why).
+		fmt.Fprintf(e.stdout, "precision %s instead of the checkpoint's %s: the weights and the optimizer's state stay float32; "+
+			"the steps from here on compute in %s, so they round differently from the run's first steps\n",
+			merged.PrecisionName(), saved.PrecisionName(), merged.PrecisionName())
+	}
 	if merged.AutoStepsPerCall && !o.set["steps-per-call"] {
 		// Picked for the backend the run started on: pick again for this
 		// one (a run from a GPU resumed on the CPU should not run a whole

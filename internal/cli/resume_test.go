@@ -56,6 +56,28 @@ func TestResumeFlags(t *testing.T) {
 			t.Errorf("resumed config: %d steps per call in a %q loop, want 3 unrolled", o.cfg.StepsPerCall, o.cfg.Loop)
 		}
 	})
+	for _, tc := range []struct {
+		name, precision, note string
+	}{
+		{"the precision may change, and the change is said", "bf16", "precision bf16 instead of the checkpoint's f32"},
+		{"the same precision says nothing", "f32", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var said bytes.Buffer
+			e := testEnv(&said)
+			o, err := parseTrain([]string{"--resume", run, "--epochs", "2", "--precision", tc.precision}, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := resumeFrom(o, e); err != nil {
+				t.Fatalf("resume in %s a run trained in f32: %v", tc.precision, err)
+			}
+			if o.cfg.Precision != tc.precision || (tc.note == "") != !strings.Contains(said.String(), "precision") ||
+				!strings.Contains(said.String(), tc.note) {
+				t.Errorf("resumed in %q, saying %q; want %q and a line with %q", o.cfg.Precision, said.String(), tc.precision, tc.note)
+			}
+		})
+	}
 	t.Run("--autodiff, which does nothing now, is accepted", func(t *testing.T) {
 		if o := resumed(t, "--epochs", "2", "--autodiff"); o.cfg.Epochs != 2 {
 			t.Errorf("resumed config: %d epochs, want 2", o.cfg.Epochs)

@@ -105,7 +105,7 @@ func TestParseTrainFlags(t *testing.T) {
 				want := config.Config{Model: c.Model, Optimizer: "adam", LR: 0.5, WeightDecay: 0.1, Schedule: "cosine", BatchSize: 1, Epochs: 3,
 					Seed: 7, ValSplit: 0, StepsPerCall: 4, DropLast: true, Tol: 0, NoChange: 2, RestoreBest: false,
 					SaveEveryEpoch: true, KeepLast: 3, KeepBest: true, Average: true,
-					EarlyStopMonitor: config.MonitorValAccuracy, LogEvery: config.LogEveryAuto} // defaults the flags leave alone
+					EarlyStopMonitor: config.MonitorValAccuracy, LogEvery: config.LogEveryAuto, Precision: config.PrecisionF32} // defaults the flags leave alone
 				if !sameConfig(c, want) {
 					t.Errorf("config\n%+v\nwant\n%+v", c, want)
 				}

@@ -50,6 +50,8 @@ func (v *trainView) observe(ev train.Event) {
 		v.planned(w, e)
 	case train.Noted:
 		fmt.Fprintf(w, "note     %s\n", e.Note)
+	case train.PrecisionNotFaster:
+		fmt.Fprintf(w, "note     %s\n", notFasterNote(e))
 	case train.Compiled:
 		fmt.Fprintf(w, "compile  the training step (%s) and the evaluation step in %.2fs; variables initialized in %.2fs, first use warmed up in %.2fs\n",
 			human.Count(e.BatchShapes, "batch shape"), e.CompileSeconds, e.InitSeconds, e.WarmupSeconds)
@@ -135,6 +137,13 @@ func (v *trainView) warned(w error) {
 		return
 	}
 	warnNeurona(v.stderr, w)
+}
+
+// notFasterNote says once that a run's precision buys no speed on its
+// backend, and the flag that keeps full precision at the same speed.
+func notFasterNote(e train.PrecisionNotFaster) string {
+	return fmt.Sprintf("--precision %s on %s is no faster than f32 (a step takes about %.2gx as long: this backend has no %s arithmetic); "+
+		"--precision f32 keeps full precision here, and the checkpoints hold float32 weights either way", e.Precision, e.Backend, e.Slowdown, e.Precision)
 }
 
 // epochLine is an epoch's line: its training and validation metrics,

@@ -55,6 +55,10 @@ func TestTrainViewShowsEachEventAsItsLines(t *testing.T) {
 		{"a note is a note line",
 			train.Noted{Note: "the While loop did not compile"},
 			"note     the While loop did not compile\n", ""},
+		{"a precision no faster here is a note naming the flag that keeps full precision",
+			train.PrecisionNotFaster{Precision: "bf16", Backend: "go", Slowdown: 1.2},
+			"note     --precision bf16 on go is no faster than f32 (a step takes about 1.2x as long: this backend has no bf16 arithmetic); " +
+				"--precision f32 keeps full precision here, and the checkpoints hold float32 weights either way\n", ""},
 		{"compilation times, and the cache when there is one",
 			train.Compiled{BatchShapes: 2, CompileSeconds: 1.5, InitSeconds: 0.25, WarmupSeconds: 0.125, Cache: backend.CacheUse{Dir: "/c", Before: 3, After: 4}},
 			"compile  the training step (2 batch shapes) and the evaluation step in 1.50s; variables initialized in 0.25s, first use warmed up in 0.12s\n" +

@@ -301,3 +301,11 @@ func newBackend(requested string, opts Options) (backend compute.Backend, name s
 func IsGo(name string) bool {
 	return name == Go || strings.HasPrefix(name, Go+":")
 }
+
+// goBackendName is what GoMLX's Go backend (compute v0.1.2) says its
+// Name() is (TestIsGoBackend checks it on the real one).
+const goBackendName = "Go Backend"
+
+// IsGoBackend reports whether b is GoMLX's Go backend, for code that is
+// given a backend and not its name (a Program loaded from a checkpoint).
+func IsGoBackend(b compute.Backend) bool { return b.Name() == goBackendName }

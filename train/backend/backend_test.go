@@ -106,3 +106,20 @@ func TestPluginNamed(t *testing.T) {
 		})
 	}
 }
+
+// TestIsGoBackend: GoMLX's Go backend, started as neurona starts it (with
+// or without options), is known for what it is by its Name.
+func TestIsGoBackend(t *testing.T) {
+	for _, name := range []string{Go, Go + ":ops_sequential"} {
+		t.Run(name, func(t *testing.T) {
+			b, _, err := New(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Finalize()
+			if !IsGoBackend(b) {
+				t.Errorf("backend %s (Name %q) is not known as the Go backend", name, b.Name())
+			}
+		})
+	}
+}

@@ -15,15 +15,18 @@ import (
 // Config is what `neurona bench` measures: every backend in Backends on
 // every batch size, with the model and recipe of Base.
 type Config struct {
-	Base      config.Config // model and optimizer; BatchSize is overridden
-	Backends  []string      // --backend names, in report order
-	Batches   []int
-	MinSteps  int           // per repeat, at least
-	MinTime   time.Duration // per repeat, at least
-	Warmup    time.Duration // untimed calls before measuring
-	Repeats   int
-	Target    float64 // time-to-accuracy target on the test set (0: skip)
-	MaxEpochs int     // for the time-to-accuracy run
+	Base     config.Config // model and optimizer; BatchSize is overridden
+	Backends []string      // --backend names, in report order
+	Batches  []int
+	// Precisions are measured side by side at each backend and batch size,
+	// in order (config.Precisions); none: Base's.
+	Precisions []string
+	MinSteps   int           // per repeat, at least
+	MinTime    time.Duration // per repeat, at least
+	Warmup     time.Duration // untimed calls before measuring
+	Repeats    int
+	Target     float64 // time-to-accuracy target on the test set (0: skip)
+	MaxEpochs  int     // for the time-to-accuracy run
 	// Seeds are the seeds of the time-to-accuracy runs, one run each (the
 	// median is quoted); none: Base.Seed.
 	Seeds []uint64
@@ -42,10 +45,13 @@ type Config struct {
 
 // Result is one (backend, model, batch) measurement.
 type Result struct {
-	Backend            string    `json:"backend"`
-	BackendDescription string    `json:"backend_description"`
-	Model              string    `json:"model"`
-	Batch              int       `json:"batch"`
+	Backend            string `json:"backend"`
+	BackendDescription string `json:"backend_description"`
+	Model              string `json:"model"`
+	Batch              int    `json:"batch"`
+	// Precision is the run's config.Config.Precision: "f32", "bf16" ("" in
+	// reports written before it existed: f32).
+	Precision          string    `json:"precision,omitempty"`
 	StepsPerCall       int       `json:"steps_per_call"`
 	Loop               string    `json:"loop"` // how a call runs its steps: config.LoopWhile or config.LoopUnroll
 	DataOnDevice       bool      `json:"data_on_device"`
@@ -116,33 +122,43 @@ func TrainFLOPs(size models.Size, batch int) float64 {
 }
 
 // Run measures cfg on mnist, calling progress (when not nil) after each
-// measurement. Speed-ups are against the first backend of cfg.Backends at
-// the same batch size.
+// measurement. Each backend and batch size is measured in every precision
+// of cfg.Precisions, one after the other, so that they sit side by side.
+// Speed-ups are against the first measurement at the same batch size: the
+// first backend, in the first precision.
 func Run(ctx context.Context, cfg Config, mnist *data.MNIST, progress func(Result)) ([]Result, error) {
 	// The model takes the data's pixels and classes, as train.Run's does.
 	if err := cfg.Base.FitData(mnist); err != nil {
 		return nil, err
 	}
 	var results []Result
-	first := map[int]float64{} // batch -> steps/s of the first backend
-	for i, name := range cfg.Backends {
+	first := map[int]float64{} // batch -> steps/s of the first backend and precision
+	precisions := cfg.Precisions
+	if len(precisions) == 0 {
+		precisions = []string{cfg.Base.PrecisionName()}
+	}
+	for _, name := range cfg.Backends {
 		for _, batch := range cfg.Batches {
-			if err := ctx.Err(); err != nil {
-				return results, err
-			}
-			r, err := measure(ctx, cfg, name, batch, mnist)
-			if err != nil {
-				return results, fmt.Errorf("bench %s batch %d: %w", name, batch, err)
-			}
-			if i == 0 {
-				first[batch] = r.StepsPerSecond
-			}
-			if base := first[batch]; base > 0 {
-				r.SpeedupVsFirst = r.StepsPerSecond / base
-			}
-			results = append(results, r)
-			if progress != nil {
-				progress(r)
+			for _, precision := range precisions {
+				if err := ctx.Err(); err != nil {
+					return results, err
+				}
+				bc := cfg
+				bc.Base.Precision = precision
+				r, err := measure(ctx, bc, name, batch, mnist)
+				if err != nil {
+					return results, fmt.Errorf("bench %s batch %d %s: %w", name, batch, precision, err)
+				}
+				if _, ok := first[batch]; !ok {
+					first[batch] = r.StepsPerSecond
+				}
+				if base := first[batch]; base > 0 {
+					r.SpeedupVsFirst = r.StepsPerSecond / base
+				}
+				results = append(results, r)
+				if progress != nil {
+					progress(r)
+				}
 			}
 		}
 	}

@@ -46,8 +46,8 @@ func ExampleTable() {
 		log.Fatal(err)
 	}
 	// Output:
-	// backend  batch   steps/call  startup s  compile s  train steps/s  train ex/s  p50 ms  p90 ms  p99 ms  spread  eval ex/s  GFLOP/s  speed-up  peak RSS MB  time to target
-	//         go    128            1       0.00       0.00           80.0       10240    0.00    0.00    0.00    0.0%          0      0.0     1.00x            0               -
-	//   xla:cuda    128  16 unrolled       0.00       0.00         2000.0      256000    0.00    0.00    0.00    0.0%          0      0.0    25.00x            0     4.2s (3 ep)
-	// note: xla:cuda batch 128: the While loop did not compile
+	// backend  batch  precision   steps/call  startup s  compile s  train steps/s  train ex/s  p50 ms  p90 ms  p99 ms  spread  eval ex/s  GFLOP/s  speed-up  peak RSS MB  time to target
+	//         go    128        f32            1       0.00       0.00           80.0       10240    0.00    0.00    0.00    0.0%          0      0.0     1.00x            0               -
+	//   xla:cuda    128        f32  16 unrolled       0.00       0.00         2000.0      256000    0.00    0.00    0.00    0.0%          0      0.0    25.00x            0     4.2s (3 ep)
+	// note: xla:cuda batch 128 f32: the While loop did not compile
 }

@@ -47,7 +47,7 @@ func measure(ctx context.Context, bc Config, backendName string, batch int, mnis
 		cfg.StepsPerCall = train.AutoStepsPerCall(cfg, backendName, len(trainIdx)/batch)
 		cfg.AutoStepsPerCall = true
 	}
-	r := Result{Model: cfg.Model.String(), Batch: batch, FLOPsPerStep: TrainFLOPs(size, batch)}
+	r := Result{Model: cfg.Model.String(), Batch: batch, Precision: cfg.PrecisionName(), FLOPsPerStep: TrainFLOPs(size, batch)}
 	start := time.Now()
 	b, name, err := backend.NewWith(backendName, backend.Options{Cache: bc.CompileCache, Warn: bc.Warn})
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 )
 
 // Header is the table's column names.
-var Header = []string{"backend", "batch", "steps/call", "startup s", "compile s", "train steps/s", "train ex/s", "p50 ms", "p90 ms",
+var Header = []string{"backend", "batch", "precision", "steps/call", "startup s", "compile s", "train steps/s", "train ex/s", "p50 ms", "p90 ms",
 	"p99 ms", "spread", "eval ex/s", "GFLOP/s", "speed-up", "peak RSS MB", "time to target"}
 
 // Row formats one result as table cells.
@@ -31,11 +31,20 @@ func Row(r Result) []string {
 	if r.CompileCache != "" {
 		compile += " " + r.CompileCache
 	}
-	return []string{r.Backend, fmt.Sprint(r.Batch), perCall, fmt.Sprintf("%.2f", r.StartupSeconds), compile,
+	return []string{r.Backend, fmt.Sprint(r.Batch), precisionOf(r), perCall, fmt.Sprintf("%.2f", r.StartupSeconds), compile,
 		fmt.Sprintf("%.1f", r.StepsPerSecond), fmt.Sprintf("%.0f", r.ExamplesPerSecond),
 		fmt.Sprintf("%.2f", r.LatencyP50), fmt.Sprintf("%.2f", r.LatencyP90), fmt.Sprintf("%.2f", r.LatencyP99),
 		fmt.Sprintf("%.1f%%", 100*r.Spread), fmt.Sprintf("%.0f", r.EvalExamplesPerSec), fmt.Sprintf("%.1f", r.GFLOPSAchieved),
 		fmt.Sprintf("%.2fx", r.SpeedupVsFirst), fmt.Sprintf("%.0f", r.PeakHostMB), tta}
+}
+
+// precisionOf is r's precision, f32 in reports written before bench
+// measured others.
+func precisionOf(r Result) string {
+	if r.Precision == "" {
+		return config.PrecisionF32
+	}
+	return r.Precision
 }
 
 // Table writes the aligned table and the warnings.
@@ -55,17 +64,17 @@ func Table(w io.Writer, results []Result) error {
 	}
 	for _, r := range results {
 		if r.Note != "" {
-			fmt.Fprintf(w, "note: %s batch %d: %s\n", r.Backend, r.Batch, r.Note)
+			fmt.Fprintf(w, "note: %s batch %d %s: %s\n", r.Backend, r.Batch, precisionOf(r), r.Note)
 		}
 		if r.Warning != "" {
-			fmt.Fprintf(w, "warning: %s batch %d: %s\n", r.Backend, r.Batch, r.Warning)
+			fmt.Fprintf(w, "warning: %s batch %d %s: %s\n", r.Backend, r.Batch, precisionOf(r), r.Warning)
 		}
 	}
 	return nil
 }
 
 // SeedsLine describes each seed's time-to-accuracy run of r, or is empty
-// without one: "time to 0.98, go batch 1024: seed 1 9.8s (3 ep), seed 2
+// without one: "time to 0.98, go batch 1024 f32: seed 1 9.8s (3 ep), seed 2
 // not reached (0.9791), ...; median 9.8s".
 func SeedsLine(r Result) string {
 	if len(r.TargetRuns) == 0 {
@@ -83,7 +92,7 @@ func SeedsLine(r Result) string {
 	if r.TargetReached {
 		median = fmt.Sprintf("%.1fs", r.TimeToTargetSec)
 	}
-	return fmt.Sprintf("time to %g, %s batch %d: %s; median %s", r.TargetAccuracy, r.Backend, r.Batch, strings.Join(parts, ", "), median)
+	return fmt.Sprintf("time to %g, %s batch %d %s: %s; median %s", r.TargetAccuracy, r.Backend, r.Batch, precisionOf(r), strings.Join(parts, ", "), median)
 }
 
 // Markdown writes the results as a Markdown table.

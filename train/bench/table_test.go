@@ -1,6 +1,9 @@
 package bench
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestRowFormatsTimeToTarget(t *testing.T) {
 	r := Result{Backend: "go", Batch: 128, TargetAccuracy: 0.98, TargetReached: true, TimeToTargetSec: 20.94, EpochsToTarget: 4}
@@ -17,9 +20,9 @@ func TestRowFormatsTimeToTarget(t *testing.T) {
 }
 
 func TestRowSaysWhetherTheCompileCacheWasWarm(t *testing.T) {
-	compile := 4 // the "compile s" column
-	if Header[compile] != "compile s" {
-		t.Fatalf("column %d is %q", compile, Header[compile])
+	compile := slices.Index(Header, "compile s")
+	if compile < 0 {
+		t.Fatalf("no compile column in %q", Header)
 	}
 	for _, tc := range []struct{ name, cache, want string }{
 		{"without a cache, the seconds alone", "", "5.02"},
@@ -29,6 +32,24 @@ func TestRowSaysWhetherTheCompileCacheWasWarm(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Row(Result{CompileSeconds: 5.02, CompileCache: tc.cache})[compile]; got != tc.want {
 				t.Errorf("compile cell %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRowSaysThePrecision(t *testing.T) {
+	column := slices.Index(Header, "precision")
+	if column < 0 {
+		t.Fatalf("no precision column in %q", Header)
+	}
+	for _, tc := range []struct{ name, precision, want string }{
+		{"a report written before precisions were measured is f32", "", "f32"},
+		{"f32 is f32", "f32", "f32"},
+		{"bf16 is bf16", "bf16", "bf16"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Row(Result{Precision: tc.precision})[column]; got != tc.want {
+				t.Errorf("precision cell %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -23,6 +23,18 @@ const (
 // Loops lists the accepted Config.Loop values.
 var Loops = []string{LoopWhile, LoopUnroll}
 
+// Precisions accepted by Config.Precision: the arithmetic of a model's
+// products and activations. The weights, the optimizer's state and the loss
+// are float32 in both, so that a checkpoint holds the same arrays whichever
+// precision wrote it.
+const (
+	PrecisionF32  = "f32"  // float32 throughout
+	PrecisionBF16 = "bf16" // bfloat16 products and activations (mixed precision)
+)
+
+// Precisions lists the accepted Config.Precision values.
+var Precisions = []string{PrecisionF32, PrecisionBF16}
+
 // Schedules accepted by Config.Schedule.
 var Schedules = []string{"constant", "cosine"}
 
@@ -72,6 +84,11 @@ type Config struct {
 	// the whole run; each call then sends only its examples' indices.
 	DataOnDevice bool `json:"data_on_device"`
 	DropLast     bool `json:"drop_last"`
+	// Precision is the arithmetic of the model's products and activations:
+	// PrecisionF32 or PrecisionBF16 (mixed precision: float32 weights,
+	// optimizer state and loss); "", in configurations saved before it
+	// existed, is float32.
+	Precision string `json:"precision,omitempty"`
 	// Patience stops training after that many epochs without a better
 	// EarlyStopMonitor (0: off): better by more than EarlyStopMinDelta.
 	Patience int `json:"patience,omitempty"`
@@ -117,6 +134,7 @@ func Defaults(model string) Config {
 		KeepLast:       3,
 		KeepBest:       true,
 		LogEvery:       LogEveryAuto,
+		Precision:      PrecisionF32,
 		// Keras's and Lightning's EarlyStopping watch the validation loss
 		// by default; neurona's --patience watched the accuracy first, and
 		// keeps it.
@@ -216,6 +234,19 @@ func (c Config) Monitor() string {
 	return c.EarlyStopMonitor
 }
 
+// BF16 reports whether c computes its products and activations in
+// bfloat16 (Config.Precision).
+func (c Config) BF16() bool { return c.Precision == PrecisionBF16 }
+
+// PrecisionName is c's precision, PrecisionF32 for a configuration saved
+// before Precision existed.
+func (c Config) PrecisionName() string {
+	if c.Precision == "" {
+		return PrecisionF32
+	}
+	return c.Precision
+}
+
 // LogEveryAuto is Config.LogEvery's automatic value: a step line about
 // every 1/StepLinesPerRun of the run's steps.
 const LogEveryAuto = -1
@@ -236,8 +267,8 @@ func (c Config) LogInterval(totalSteps int) int {
 }
 
 // Recipe says in a line how c trains, beyond the model and the batch:
-// "adam lr 0.006, 0.5-epoch warm-up, cosine schedule, averaged weights"
-// (the parts that apply). train's and bench's output
+// "adam lr 0.006, 0.5-epoch warm-up, cosine schedule, averaged weights,
+// bf16 mixed precision" (the parts that apply). train's and bench's output
 // open with it.
 func (c Config) Recipe() string {
 	parts := []string{fmt.Sprintf("%s lr %g", c.Optimizer, c.LR)}
@@ -247,6 +278,9 @@ func (c Config) Recipe() string {
 	parts = append(parts, c.Schedule+" schedule")
 	if c.Average {
 		parts = append(parts, "averaged weights")
+	}
+	if c.BF16() {
+		parts = append(parts, "bf16 mixed precision")
 	}
 	return strings.Join(parts, ", ")
 }

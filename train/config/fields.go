@@ -175,6 +175,14 @@ var Fields = append(specFields(), []Field{
 	{Key: "autodiff", Group: GroupPerformance, Hidden: true, Resume: true,
 		Help: "deprecated, does nothing: the gradients always come from GoMLX's autodiff",
 		Ptr:  func(c *Config) any { return &c.Autodiff }},
+	// precision may change on resume: the weights and the optimizer's
+	// state are float32 in both precisions, so a checkpoint of either
+	// continues in the other as it continues on another backend (a bf16 run
+	// from a GPU resumed where bfloat16 is slow); the front end says so.
+	{Key: "precision", Group: GroupPerformance, Resume: true, Words: Precisions, Optional: true,
+		Help: "arithmetic of the products and activations: " + strings.Join(Precisions, ", ") + " (bf16: bfloat16 with float32 weights, " +
+			"optimizer state, loss and checkpoints; faster on GPUs with bfloat16 units, no faster on the Go backend)",
+		Ptr: func(c *Config) any { return &c.Precision }},
 }...)
 
 // specFields are the model's settings as Fields, from models.Settings.

@@ -124,6 +124,7 @@ func TestValidateNamesTheSetting(t *testing.T) {
 		{"restore-best without a validation split", mlp(func(c *Config) { c.ValSplit, c.RestoreBest = 0, true }), "restore-best", "", "needs a validation split (val-split > 0)"},
 		{"patience without a validation split", mlp(func(c *Config) { c.ValSplit, c.Patience = 0, 2 }), "patience", "", "needs a validation split"},
 		{"a log interval under -1", mlp(func(c *Config) { c.LogEvery = -2 }), "log-every", "-2", "must be >= 0"},
+		{"an unknown precision lists the accepted ones", mlp(func(c *Config) { c.Precision = "fp16" }), "precision", `"fp16"`, "accepted: f32, bf16"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
