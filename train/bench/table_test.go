@@ -1,6 +1,9 @@
 package bench
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestRowFormatsTimeToTarget(t *testing.T) {
 	r := Result{Backend: "go", Batch: 128, TargetAccuracy: 0.98, TargetReached: true, TimeToTargetSec: 20.94, EpochsToTarget: 4}
@@ -17,9 +20,9 @@ func TestRowFormatsTimeToTarget(t *testing.T) {
 }
 
 func TestRowSaysWhetherTheCompileCacheWasWarm(t *testing.T) {
-	compile := 4 // the "compile s" column
-	if Header[compile] != "compile s" {
-		t.Fatalf("column %d is %q", compile, Header[compile])
+	compile := slices.Index(Header, "compile s")
+	if compile < 0 {
+		t.Fatalf("no compile column in %q", Header)
 	}
 	for _, tc := range []struct{ name, cache, want string }{
 		{"without a cache, the seconds alone", "", "5.02"},
@@ -29,6 +32,28 @@ func TestRowSaysWhetherTheCompileCacheWasWarm(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Row(Result{CompileSeconds: 5.02, CompileCache: tc.cache})[compile]; got != tc.want {
 				t.Errorf("compile cell %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRowSaysTheShardsAndWhetherTheyWereAutomatic(t *testing.T) {
+	column := slices.Index(Header, "shards")
+	if column < 0 {
+		t.Fatalf("no shards column in %q", Header)
+	}
+	for _, tc := range []struct {
+		name   string
+		result Result
+		want   string
+	}{
+		{"shards asked for", Result{Shards: 4}, "4"},
+		{"shards picked for the machine", Result{Shards: 2, AutoShards: true}, "2 auto"},
+		{"a report written before shards existed: unsplit", Result{}, "1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Row(tc.result)[column]; got != tc.want {
+				t.Errorf("shards cell %q, want %q", got, tc.want)
 			}
 		})
 	}
