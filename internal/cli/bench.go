@@ -10,6 +10,7 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/atomicfile"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
@@ -283,7 +284,7 @@ func benchRun(e *env, o *benchOptions) error {
 	}
 	o.cfg.Warn = func(w error) { warnNeurona(e.stderr, w) } // as every command starting a backend
 	results, err := bench.Run(e.ctx, o.cfg, mnist, func(r bench.Result) {
-		fmt.Fprintf(e.stderr, "  measured %s batch %d: %.1f steps/s\n", r.Backend, r.Batch, r.StepsPerSecond)
+		fmt.Fprintf(e.stderr, "  measured %s batch %d in %s: %.1f steps/s\n", r.Backend, r.Batch, human.Count(max(r.Shards, 1), "shard"), r.StepsPerSecond)
 	})
 	if errors.Is(err, bench.ErrTooFewExamples) {
 		return usagef("%v; use a smaller --batch-size", err)
