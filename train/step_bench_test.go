@@ -39,7 +39,8 @@ func BenchmarkStep(b *testing.B) {
 // BenchmarkGoParallelism measures the default MLP's training step at
 // batches 128 and 1024 and the perceptron's at 128 with the Go backend's
 // worker pool at several sizes (its default is twice the cores; 2 is left
-// out, since it deadlocks on 2 or more cores: see backend.checkGoOptions).
+// out, since it deadlocks on 2 or more cores: see backend.checkGoOptions),
+// unsplit (BenchmarkShards splits it).
 func BenchmarkGoParallelism(b *testing.B) {
 	for _, workers := range []int{1, 3, 4, 8, -1} {
 		for _, c := range []struct {
@@ -51,7 +52,7 @@ func BenchmarkGoParallelism(b *testing.B) {
 				name += ",ops_sequential"
 			}
 			b.Run(fmt.Sprintf("parallelism=%d/model=%s/batch=%d", workers, c.model, c.batch), func(b *testing.B) {
-				benchStep(b, name, c.model, c.batch, 0, "train")
+				benchStep(b, name, c.model, c.batch, 1, "train")
 			})
 		}
 	}
