@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/neurona/neurona/models"
@@ -155,5 +156,56 @@ func TestShardRows(t *testing.T) {
 				t.Errorf("shardRows(%d, %d) = %v", tc.batch, tc.shards, rows)
 			}
 		})
+	}
+}
+
+// TestCompiledShardsDoNotDeadlockTheGoBackend trains steps of the default
+// MLP in 4 shards through Compile on the plain Go backend: products large
+// enough to split themselves over the backend's workers, more of them ready
+// at once than its default pool has workers. Without the unlimited pool
+// Compile sets (backend.PrepareShards) such a step hangs within a few calls.
+func TestCompiledShardsDoNotDeadlockTheGoBackend(t *testing.T) {
+	m := smallMNIST(t, 2100, 100)
+	cfg := config.Defaults(models.MLP)
+	cfg.Shards, cfg.Epochs = 4, 1
+	if err := cfg.FitData(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	engine, name := newGoBackend(t)
+	cfg.Backend = name
+	model, err := models.New(cfg.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(engine, cfg, model, m.Train, allIndices(m.Train.N), ProgramOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	done := make(chan error, 1)
+	go func() {
+		for e := range 3 {
+			for batch, err := range p.Batches().Epoch(e) {
+				if err == nil {
+					_, _, err = p.TrainCall(batch)
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Minute): // 12 steps take about a second
+		t.Fatal("12 training calls in 4 shards did not return in 2 minutes: the Go backend's workers deadlocked")
 	}
 }
