@@ -67,7 +67,12 @@ func (l *loop) resumeFrom(c *checkpoint.Checkpoint) error {
 	if err := l.loadBest(); err != nil {
 		return err
 	}
-	l.obs.report(Resumed{Dir: c.Dir, GlobalStep: st.GlobalStep, Epoch: st.Epoch, StepInEpoch: st.StepInEpoch})
+	saved, _, _, _, err := ResumeConfig(c)
+	if err != nil {
+		return err
+	}
+	l.obs.report(Resumed{Dir: c.Dir, GlobalStep: st.GlobalStep, Epoch: st.Epoch, StepInEpoch: st.StepInEpoch,
+		Shards: l.cfg.Shards, TrainedShards: max(saved.Shards, 1)})
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/checkpoint"
 	"github.com/neurona/neurona/train/config"
 )
@@ -54,11 +55,13 @@ type ProgramOptions struct {
 //
 // cfg must be valid (Config.Validate) and cfg.Backend the name of b;
 // cfg.StepsPerCall 0 picks the steps per call as Run does
-// (AutoStepsPerCall). When the While loop of a multi-step call does not
-// compile and cfg.Loop is "" (the default), Compile compiles unrolled steps
-// instead (the same weights; automatic steps per call are picked again) and
-// tells opts.Notes; Program.Config says what it runs. A While loop asked for
-// by name (LoopWhile) fails instead, with an error wrapping ErrWhileLoop.
+// (AutoStepsPerCall), and cfg.Shards 0 the shards (AutoShards; the Go
+// backend's worker pool is readied for them: backend.PrepareShards). When
+// the While loop of a multi-step call does not compile and cfg.Loop is ""
+// (the default), Compile compiles unrolled steps instead (the same weights;
+// automatic steps per call are picked again) and tells opts.Notes;
+// Program.Config says what it runs. A While loop asked for by name
+// (LoopWhile) fails instead, with an error wrapping ErrWhileLoop.
 func Compile(b compute.Backend, cfg config.Config, m models.Model, set *data.Set, indices []int, opts ProgramOptions) (*Program, error) {
 	if opts.Name == "" {
 		opts.Name = "train"
@@ -67,6 +70,12 @@ func Compile(b compute.Backend, cfg config.Config, m models.Model, set *data.Set
 	if cfg.StepsPerCall == 0 {
 		cfg.StepsPerCall = AutoStepsPerCall(cfg, cfg.Backend, stepsPerEpoch)
 		cfg.AutoStepsPerCall = true
+	}
+	if cfg.Shards == 0 {
+		cfg.Shards, cfg.AutoShards = AutoShards(cfg, cfg.Backend), true
+	}
+	if err := backend.PrepareShards(b, cfg.Backend, cfg.Shards); err != nil {
+		return nil, err
 	}
 	var p *Program
 	_, note, err := withLoopFallback(cfg, stepsPerEpoch, func(cfg config.Config) error {

@@ -82,6 +82,12 @@ type Compiled struct {
 type Resumed struct {
 	Dir                            string
 	GlobalStep, Epoch, StepInEpoch int
+	// Shards is what this run splits a step into (Config.Shards),
+	// TrainedShards what the checkpoint's run did (1 for a run saved before
+	// shards existed). Where they differ the updates differ by float
+	// rounding: the run goes on as a run trained with Shards would, not bit
+	// for bit as the interrupted one would have.
+	Shards, TrainedShards int
 }
 
 // Memory: what the run holds in memory once compiled.

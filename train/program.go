@@ -257,7 +257,9 @@ func (p *Program) stepVariables(batch int) (vars []*model.Variable, err error) {
 
 // step builds one training step on the batch x [batch, inputs] uint8,
 // y [batch] int32: it updates the variables and returns the batch's summed
-// loss and correct count, measured before the update.
+// loss and correct count, measured before the update. With Config.Shards
+// above 1 the batch's forward and backward passes are split into shards
+// (shardedLoss) and the optimizer applied once to their summed gradients.
 func (p *Program) step(x, y *Node, batch int) (lossSum, correct *Node) {
 	// GoMLX forbids entering a sub-scope twice from one Scope, so each step
 	// starts from a fresh root scope over the same store: it reads the
@@ -272,6 +274,17 @@ func (p *Program) step(x, y *Node, batch int) (lossSum, correct *Node) {
 	// The gradients come from GoMLX's autodiff, inside the optimizer's
 	// UpdateGraph (the models give it their dense layers' products in a
 	// faster layout: models/dense.go).
+	if shards := p.shardsOf(batch); shards > 1 {
+		var objective *Node
+		objective, lossSum, correct = p.shardedLoss(x, y, batch, shards, scale)
+		p.opt.UpdateGraph(scope, g, objective)
+		if p.cfg.Average {
+			p.updateAverages(scope, g)
+		}
+		return lossSum, correct
+	}
+	// One shard: the step as it was before shards, node for node, so that
+	// Config.Shards 1 trains bit for bit as before.
 	scores := p.scores(scope, x)
 	loss := p.model.Loss(scores, y)
 	p.opt.UpdateGraph(scope, g, MulScalar(loss, scale))

@@ -59,6 +59,11 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 			*c = config.Defaults(models.Perceptron)
 			c.Epochs, c.BatchSize, c.Average, c.StepsPerCall = 4, 50, true, 10
 		}, 65},
+		{"each step in 3 uneven shards", func(c *config.Config) { c.Shards = 3 }, 37},
+		{"the averaged perceptron in 2 shards, 4 steps per call", func(c *config.Config) {
+			*c = config.Defaults(models.Perceptron)
+			c.Epochs, c.BatchSize, c.Shards, c.StepsPerCall = 4, 50, 2, 4
+		}, 61},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config.Defaults(models.MLP)
@@ -125,6 +130,9 @@ func TestInterruptedAndResumedRunEndsWithTheSameWeights(t *testing.T) {
 			}
 			if cfg.Patience > 0 && !strings.Contains(sWhole.StoppedBecause, "validation loss did not improve") {
 				t.Errorf("the run stopped because %q, not by its early stopping", sWhole.StoppedBecause)
+			}
+			if want := AutoShards(cfg, name); sWhole.Hyperparameters.Shards != want || sParts.Hyperparameters.Shards != want {
+				t.Errorf("the runs recorded %d and %d shards, want %d", sWhole.Hyperparameters.Shards, sParts.Hyperparameters.Shards, want)
 			}
 			if sParts.StoppedBecause != sWhole.StoppedBecause {
 				t.Errorf("the resumed run stopped because %q, the whole one because %q", sParts.StoppedBecause, sWhole.StoppedBecause)

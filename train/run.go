@@ -186,8 +186,8 @@ func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *d
 }
 
 // runPlan is what a run is known to need before anything is written: the
-// configuration (validated, with its steps per call), the model, the split
-// and the validation pipeline, and the model's parameters.
+// configuration (validated, with its steps per call and shards), the model,
+// the split and the validation pipeline, and the model's parameters.
 type runPlan struct {
 	cfg      config.Config
 	model    models.Model
@@ -220,6 +220,12 @@ func planRun(b compute.Backend, cfg config.Config, mnist *data.MNIST) (*runPlan,
 	if cfg.StepsPerCall == 0 {
 		cfg.StepsPerCall = AutoStepsPerCall(cfg, cfg.Backend, len(trainIdx)/cfg.BatchSize)
 		cfg.AutoStepsPerCall = true
+	}
+	if cfg.Shards == 0 {
+		cfg.Shards, cfg.AutoShards = AutoShards(cfg, cfg.Backend), true
+	}
+	if err := backend.PrepareShards(b, cfg.Backend, cfg.Shards); err != nil {
+		return nil, err // here as well as in Compile: before the run folder is touched
 	}
 	// The training pipeline Compile makes, made here to refuse a split too
 	// small for one batch before the run folder is touched.

@@ -18,8 +18,9 @@ import (
 // random pixels: "train" is the default recipe's step; for the perceptron
 // "train_plain" and "train_averaged", Rosenblatt's rule without and with
 // the averaged weights. The plain Go backend runs as `neurona train` runs
-// it (backend.GoFor: the perceptron's operations sequentially). `neurona
-// bench` is the side-by-side comparison; these feed benchstat.
+// it (backend.GoFor: the perceptron's operations sequentially; the
+// automatic shards). `neurona bench` is the side-by-side comparison; these
+// feed benchstat.
 func BenchmarkStep(b *testing.B) {
 	for _, info := range backend.List() {
 		if !info.Available {
@@ -28,7 +29,7 @@ func BenchmarkStep(b *testing.B) {
 		for _, name := range models.Names() {
 			for _, batch := range []int{1, 32, 128, 512, 1024} {
 				b.Run(fmt.Sprintf("backend=%s/model=%s/batch=%d", info.Name, name, batch), func(b *testing.B) {
-					benchStep(b, info.Name, name, batch)
+					benchStep(b, info.Name, name, batch, 0)
 				})
 			}
 		}
@@ -38,7 +39,8 @@ func BenchmarkStep(b *testing.B) {
 // BenchmarkGoParallelism measures the default MLP's training step at
 // batches 128 and 1024 and the perceptron's at 128 with the Go backend's
 // worker pool at several sizes (its default is twice the cores; 2 is left
-// out, since it deadlocks on 2 or more cores: see backend.checkGoOptions).
+// out, since it deadlocks on 2 or more cores: see backend.checkGoOptions),
+// unsplit (BenchmarkShards splits it).
 func BenchmarkGoParallelism(b *testing.B) {
 	for _, workers := range []int{1, 3, 4, 8, -1} {
 		for _, c := range []struct {
@@ -50,17 +52,32 @@ func BenchmarkGoParallelism(b *testing.B) {
 				name += ",ops_sequential"
 			}
 			b.Run(fmt.Sprintf("parallelism=%d/model=%s/batch=%d", workers, c.model, c.batch), func(b *testing.B) {
-				benchStep(b, name, c.model, c.batch, "train")
+				benchStep(b, name, c.model, c.batch, 1, "train")
 			})
 		}
 	}
 }
 
-// benchStep runs the sub-benchmarks of one backend, model and batch: those
-// named in only, or all.
-func benchStep(b *testing.B, backendName, modelName string, batch int, only ...string) {
+// BenchmarkShards measures the default MLP's training step on the Go
+// backend with each batch split into 1, 2, 4 and 8 shards
+// (config.Config.Shards) at batches 128, 512 and 1024: the speed-up of
+// running the shards side by side, per batch size, on this machine's cores.
+func BenchmarkShards(b *testing.B) {
+	for _, batch := range []int{128, 512, 1024} {
+		for _, shards := range []int{1, 2, 4, 8} {
+			b.Run(fmt.Sprintf("model=%s/batch=%d/shards=%d", models.MLP, batch, shards), func(b *testing.B) {
+				benchStep(b, backend.Go, models.MLP, batch, shards, "train")
+			})
+		}
+	}
+}
+
+// benchStep runs the sub-benchmarks of one backend, model, batch and
+// shards (0: automatic, as neurona train picks them): those named in only,
+// or all.
+func benchStep(b *testing.B, backendName, modelName string, batch, shards int, only ...string) {
 	cfg := config.Defaults(modelName)
-	cfg.BatchSize, cfg.StepsPerCall = batch, 1
+	cfg.BatchSize, cfg.StepsPerCall, cfg.Shards = batch, 1, shards
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
 	}
@@ -71,11 +88,15 @@ func benchStep(b *testing.B, backendName, modelName string, batch int, only ...s
 		}
 		backendName = backend.GoFor(size.MultiplyAdds)
 	}
-	engine, _, err := backend.New(backendName)
+	cfg.Shards = AutoShards(cfg, backendName)
+	engine, name, err := backend.New(backendName)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer engine.Finalize()
+	if err := backend.PrepareShards(engine, name, cfg.Shards); err != nil { // as Compile does
+		b.Fatal(err)
+	}
 	m, err := models.New(cfg.Model)
 	if err != nil {
 		b.Fatal(err)

@@ -61,18 +61,24 @@ func xlaMatrix() []config.Config {
 }
 
 // xlaCalls names each call of a training program and compiles it on p.
+// The sharded calls (Config.Shards) are built too: XLA's automatic shards
+// are 1, but a run may ask for more, and a multi-device step would be
+// built the same way.
 var xlaCalls = []struct {
 	name    string
 	loop    string
 	steps   int
+	shards  int
 	compile func(p *Program, rows int) error
 }{
-	{"one step", config.LoopWhile, 1, compileHost},
-	{"one step, resident data", config.LoopWhile, 1, compileResident},
-	{"unrolled", config.LoopUnroll, 3, compileHost},
-	{"unrolled, resident data", config.LoopUnroll, 3, compileResident},
-	{"While loop", config.LoopWhile, 3, compileHost},
-	{"While loop, resident data", config.LoopWhile, 3, compileResident},
+	{"one step", config.LoopWhile, 1, 1, compileHost},
+	{"one step, resident data", config.LoopWhile, 1, 1, compileResident},
+	{"unrolled", config.LoopUnroll, 3, 1, compileHost},
+	{"unrolled, resident data", config.LoopUnroll, 3, 1, compileResident},
+	{"While loop", config.LoopWhile, 3, 1, compileHost},
+	{"While loop, resident data", config.LoopWhile, 3, 1, compileResident},
+	{"one step in 2 shards", config.LoopWhile, 1, 2, compileHost},
+	{"While loop in 3 uneven shards, resident data", config.LoopWhile, 3, 3, compileResident},
 }
 
 func compileHost(p *Program, rows int) error {
@@ -117,7 +123,7 @@ func TestEveryProgramBuildsForXLA(t *testing.T) {
 	for _, cfg := range xlaMatrix() {
 		for _, call := range xlaCalls {
 			cfg := cfg
-			cfg.Loop, cfg.StepsPerCall = call.loop, call.steps
+			cfg.Loop, cfg.StepsPerCall, cfg.Shards = call.loop, call.steps, call.shards
 			name := fmt.Sprintf("%s %s %s %s/%s", cfg.Model, cfg.PrecisionName(), cfg.Optimizer, cfg.Schedule, call.name)
 			m, err := models.New(cfg.Model)
 			if err != nil {

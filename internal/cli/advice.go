@@ -23,6 +23,7 @@ func advice(err error) string {
 		best    *train.BestGoneError
 		inUse   *backend.CacheInUseError
 		missing *data.NotFoundError
+		pool    *backend.PoolError
 	)
 	switch {
 	case errors.As(err, &exists):
@@ -39,6 +40,8 @@ func advice(err error) string {
 		return " (--loop unroll avoids it)"
 	case errors.As(err, &inUse):
 		return "; --compile-cache=false compiles without it"
+	case errors.As(err, &pool):
+		return " (--shards 1, or --backend go:parallelism=-1)"
 	case errors.As(err, &missing):
 		return fmt.Sprintf("; pass --data-dir DIR, set %s=DIR, or run `neurona data fetch` to download them", data.EnvDataDir)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/atomicfile"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/safejson"
 	"github.com/neurona/neurona/internal/viz"
 	"github.com/neurona/neurona/train"
@@ -35,8 +36,8 @@ type benchOptions struct {
 
 // benchFields are the configuration's fields bench takes as flags, as
 // train does: the model and the recipe of the time-to-accuracy runs, and
-// how a call runs its steps.
-var benchFields = []string{"model", "hidden", "activation", "loss", "steps-per-call", "loop"}
+// how a call runs its steps and splits them.
+var benchFields = []string{"model", "hidden", "activation", "loss", "steps-per-call", "loop", "shards"}
 
 // benchRecipeFields follow bench's own measurement flags.
 var benchRecipeFields = []string{"lr", "schedule", "warmup", "average"}
@@ -195,6 +196,9 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches string, minSeco
 	for _, batch := range o.cfg.Batches {
 		c := base
 		c.BatchSize = batch
+		if err := c.Validate(); err != nil { // --shards against each batch size
+			return settingError(err)
+		}
 		if err := train.CheckMemory(c); err != nil {
 			return usagef("%v", err)
 		}
@@ -275,7 +279,7 @@ func benchRun(e *env, o *benchOptions) error {
 		}
 	}
 	results, err := bench.Run(e.ctx, o.cfg, mnist, func(r bench.Result) {
-		fmt.Fprintf(e.stderr, "  measured %s batch %d %s: %.1f steps/s\n", r.Backend, r.Batch, r.Precision, r.StepsPerSecond)
+		fmt.Fprintf(e.stderr, "  measured %s batch %d %s in %s: %.1f steps/s\n", r.Backend, r.Batch, r.Precision, human.Count(max(r.Shards, 1), "shard"), r.StepsPerSecond)
 	})
 	if errors.Is(err, bench.ErrTooFewExamples) {
 		return usagef("%v; use a smaller --batch-size", err)
@@ -290,7 +294,7 @@ func benchRun(e *env, o *benchOptions) error {
 	}
 	rep := bench.Report{StartedAt: started, Machine: bench.DescribeMachine(results), WhatIsTimed: bench.WhatIsTimed,
 		Results: results, Config: map[string]any{"model": o.cfg.Base.Model, "optimizer": o.cfg.Base.Optimizer, "lr": o.cfg.Base.LR,
-			"steps_per_call": o.cfg.Base.StepsPerCall, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
+			"steps_per_call": o.cfg.Base.StepsPerCall, "shards": o.cfg.Base.Shards, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
 			"min_steps": o.cfg.MinSteps, "min_seconds": o.cfg.MinTime.Seconds(), "warmup_seconds": o.cfg.Warmup.Seconds(),
 			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs,
 			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "seeds": o.cfg.Seeds, "precisions": o.cfg.Precisions}}

@@ -22,7 +22,8 @@
 //     or directory where a regular file is read or written, or a link
 //     where one is replaced (safefile.ErrNotRegular, which data and
 //     checkpoint share), a loop of symbolic links, a file where a folder
-//     is wanted.
+//     is wanted. Shards the Go backend's options cannot run
+//     (backend.PoolError) are 2 too.
 //   - 1: the command line is fine but the work failed. A file or folder
 //     that exists but is bad (corrupt, truncated, unreadable, not MNIST, a
 //     checkpoint that does not verify), even when a file expected inside it
@@ -46,6 +47,7 @@ import (
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/buildinfo"
 	"github.com/spf13/cobra"
 )
@@ -209,7 +211,7 @@ func exitCode(ctx context.Context, stderr io.Writer, name string, err error) int
 		// folder that exists wraps fs.ErrNotExist too, and exits 1.
 		fmt.Fprintf(stderr, "%s: %s\n", name, withAdvice(err))
 		return ExitUsage
-	case wrongKind(err):
+	case wrongKind(err), errors.As(err, new(*backend.PoolError)): // the backend's options and the shards conflict
 		fmt.Fprintf(stderr, "%s: %s\n", name, withAdvice(err))
 		return ExitUsage
 	case errors.Is(err, context.Canceled):

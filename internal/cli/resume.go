@@ -102,6 +102,12 @@ func resumeFrom(o *trainOptions, e *env) (*checkpoint.Checkpoint, error) {
 		// epoch per call). The steps per call do not change the results.
 		merged.StepsPerCall = 0
 	}
+	if merged.AutoShards && !o.set["shards"] {
+		// Picked for the machine the run started on: pick again for this
+		// one's cores. The run says so when the shards change, since the
+		// updates then differ by float rounding.
+		merged.Shards = 0
+	}
 	merged.Backend, merged.Progress = o.cfg.Backend, o.cfg.Progress
 	if err := merged.Validate(); err != nil {
 		return nil, o.settingError(err)

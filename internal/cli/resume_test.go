@@ -78,6 +78,16 @@ func TestResumeFlags(t *testing.T) {
 			}
 		})
 	}
+	t.Run("automatic shards are picked again for the new machine", func(t *testing.T) {
+		if o := resumed(t, "--epochs", "2"); o.cfg.Shards != 0 {
+			t.Errorf("resumed config: %d shards, want 0 (automatic)", o.cfg.Shards)
+		}
+	})
+	t.Run("the shards may change", func(t *testing.T) {
+		if o := resumed(t, "--epochs", "2", "--shards", "3"); o.cfg.Shards != 3 {
+			t.Errorf("resumed config: %d shards, want 3", o.cfg.Shards)
+		}
+	})
 	t.Run("--autodiff, which does nothing now, is accepted", func(t *testing.T) {
 		if o := resumed(t, "--epochs", "2", "--autodiff"); o.cfg.Epochs != 2 {
 			t.Errorf("resumed config: %d epochs, want 2", o.cfg.Epochs)
@@ -90,6 +100,17 @@ func TestResumeFlags(t *testing.T) {
 		}
 		if !strings.Contains(stdout.String(), "5 steps at a time") || !strings.Contains(stdout.String(), "epoch   2/2") {
 			t.Errorf("resumed output:\n%s", stdout.String())
+		}
+	})
+	t.Run("a run resumed with other shards says what that changes", func(t *testing.T) {
+		stdout.Reset()
+		if code := Main([]string{"train", "--resume", run, "--epochs", "3", "--shards", "2", "--progress", "never"}, &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+		}
+		for _, want := range []string{"batch 32 in 2 shards", "shards   2 instead of the 1 the run was trained with", "epoch   3/3"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("resumed output lacks %q:\n%s", want, stdout.String())
+			}
 		}
 	})
 }

@@ -64,6 +64,10 @@ func (v *trainView) observe(ev train.Event) {
 			fmt.Fprintf(w, ", %s into epoch %d", human.Count(e.StepInEpoch, "step"), e.Epoch+1)
 		}
 		fmt.Fprintln(w)
+		if e.Shards != e.TrainedShards {
+			fmt.Fprintf(w, "shards   %d instead of the %d the run was trained with: the same updates up to float rounding, "+
+				"so the weights will not match bit for bit those of a run trained with %d throughout\n", e.Shards, e.TrainedShards, e.TrainedShards)
+		}
 	case train.Memory:
 		fmt.Fprintf(w, "memory   model and optimizer state %s, data on the host %s, process peak so far %.0f MB\n",
 			human.Bytes(e.StateBytes), human.Bytes(e.HostDataBytes), e.PeakRSSMB)
@@ -109,8 +113,12 @@ func (v *trainView) planned(w io.Writer, e train.Planned) {
 	}
 	fmt.Fprintf(w, "\nbackend  %s\ndata     %s: %d train, %d validation, %d test\n",
 		e.Backend, describeData(e.Data.Dir, e.Data.Source), e.Data.Train, e.Data.Val, e.Data.Test)
-	fmt.Fprintf(w, "train    %s, batch %d, %s, up to %s, seed %d -> %s\n",
-		cfg.Recipe(), cfg.BatchSize, train.PerCall(cfg), human.Count(cfg.Epochs, "epoch"), cfg.Seed, cfg.RunDir)
+	shards := ""
+	if cfg.Shards > 1 {
+		shards = fmt.Sprintf(" in %d shards", cfg.Shards)
+	}
+	fmt.Fprintf(w, "train    %s, batch %d%s, %s, up to %s, seed %d -> %s\n",
+		cfg.Recipe(), cfg.BatchSize, shards, train.PerCall(cfg), human.Count(cfg.Epochs, "epoch"), cfg.Seed, cfg.RunDir)
 	if cfg.DataOnDevice {
 		fmt.Fprintf(w, "data     resident on the device: %s of images and labels, %s of indices sent per step\n",
 			human.Bytes(e.ResidentBytes), human.Bytes(e.IndexBytes))

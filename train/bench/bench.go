@@ -53,7 +53,9 @@ type Result struct {
 	// reports written before it existed: f32).
 	Precision          string    `json:"precision,omitempty"`
 	StepsPerCall       int       `json:"steps_per_call"`
-	Loop               string    `json:"loop"` // how a call runs its steps: config.LoopWhile or config.LoopUnroll
+	Shards             int       `json:"shards"`                // each step's batch split into (config.Config.Shards)
+	AutoShards         bool      `json:"auto_shards,omitempty"` // Shards was the automatic choice
+	Loop               string    `json:"loop"`                  // how a call runs its steps: config.LoopWhile or config.LoopUnroll
 	DataOnDevice       bool      `json:"data_on_device"`
 	StartupSeconds     float64   `json:"startup_seconds"`
 	CompileSeconds     float64   `json:"compile_seconds"`
@@ -123,9 +125,11 @@ func TrainFLOPs(size models.Size, batch int) float64 {
 
 // Run measures cfg on mnist, calling progress (when not nil) after each
 // measurement. Each backend and batch size is measured in every precision
-// of cfg.Precisions, one after the other, so that they sit side by side.
-// Speed-ups are against the first measurement at the same batch size: the
-// first backend, in the first precision.
+// of cfg.Precisions, one after the other, so that they sit side by side;
+// where the shards are automatic (Base.Shards 0) and split a step, the
+// unsplit step (1 shard) is measured too, in the row before. Speed-ups are
+// against the first row at the same batch size: the first backend, in the
+// first precision.
 func Run(ctx context.Context, cfg Config, mnist *data.MNIST, progress func(Result)) ([]Result, error) {
 	// The model takes the data's pixels and classes, as train.Run's does.
 	if err := cfg.Base.FitData(mnist); err != nil {
@@ -145,22 +149,39 @@ func Run(ctx context.Context, cfg Config, mnist *data.MNIST, progress func(Resul
 				}
 				bc := cfg
 				bc.Base.Precision = precision
-				r, err := measure(ctx, bc, name, batch, mnist)
+				rows, err := measureShards(ctx, bc, name, batch, mnist)
 				if err != nil {
 					return results, fmt.Errorf("bench %s batch %d %s: %w", name, batch, precision, err)
 				}
 				if _, ok := first[batch]; !ok {
-					first[batch] = r.StepsPerSecond
+					first[batch] = rows[0].StepsPerSecond
 				}
-				if base := first[batch]; base > 0 {
-					r.SpeedupVsFirst = r.StepsPerSecond / base
-				}
-				results = append(results, r)
-				if progress != nil {
-					progress(r)
+				for _, r := range rows {
+					if base := first[batch]; base > 0 {
+						r.SpeedupVsFirst = r.StepsPerSecond / base
+					}
+					results = append(results, r)
+					if progress != nil {
+						progress(r)
+					}
 				}
 			}
 		}
 	}
 	return results, nil
+}
+
+// measureShards measures batch on the backend named with cfg.Base.Shards
+// and, where those were automatic and split the step, with 1 shard too:
+// the rows, the unsplit step first.
+func measureShards(ctx context.Context, cfg Config, name string, batch int, mnist *data.MNIST) ([]Result, error) {
+	r, err := measure(ctx, cfg, name, batch, cfg.Base.Shards, mnist)
+	if err != nil || !r.AutoShards || r.Shards == 1 {
+		return []Result{r}, err
+	}
+	one, err := measure(ctx, cfg, name, batch, 1, mnist)
+	if err != nil {
+		return nil, err
+	}
+	return []Result{one, r}, nil
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -48,5 +49,34 @@ func TestBenchFallsBackFromAWhileLoopThatDoesNotBuild(t *testing.T) {
 	bc.Base.Loop = config.LoopWhile
 	if _, err := Run(context.Background(), bc, m, nil); !errors.Is(err, train.ErrWhileLoop) {
 		t.Errorf("--loop while on a backend that cannot: %v", err)
+	}
+}
+
+// TestBenchMeasuresTheUnsplitStepBesideAutomaticShards: where the automatic
+// shards split a step, bench measures the unsplit step too, in the row
+// before, and the sharded row's speed-up is against it.
+func TestBenchMeasuresTheUnsplitStepBesideAutomaticShards(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one core: the automatic shards do not split a step")
+	}
+	m := smallMNIST(t, 1100, 300)
+	bc := Config{Base: config.Defaults(models.MLP), Backends: []string{backend.Go}, Batches: []int{2 * config.MinShardRows},
+		MinSteps: 2, Repeats: 1, DataOnDevice: "off"}
+	bc.Base.Model.Hidden = []int{32} // above the size the Go backend runs one operation at a time
+	results, err := Run(context.Background(), bc, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 2 || results[0].Shards != 1 || results[0].AutoShards || results[1].Shards != 2 || !results[1].AutoShards {
+		t.Fatalf("%d rows, want the unsplit step then 2 automatic shards: %+v", len(results), results)
+	}
+	if got, want := results[1].SpeedupVsFirst, results[1].StepsPerSecond/results[0].StepsPerSecond; results[0].SpeedupVsFirst != 1 || got != want {
+		t.Errorf("speed-ups %g and %g, want 1 and %g (against the unsplit step)", results[0].SpeedupVsFirst, got, want)
+	}
+
+	// Shards asked for are measured alone.
+	bc.Base.Shards = 2
+	if results, err = Run(context.Background(), bc, m, nil); err != nil || len(results) != 1 || results[0].Shards != 2 || results[0].AutoShards {
+		t.Errorf("--shards 2: %v, %+v; want one row of 2 shards", err, results)
 	}
 }

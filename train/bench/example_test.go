@@ -37,8 +37,8 @@ func ExampleRun() {
 // ExampleTable prints results as `neurona bench` does.
 func ExampleTable() {
 	results := []bench.Result{
-		{Backend: "go", Batch: 128, StepsPerCall: 1, StepsPerSecond: 80, ExamplesPerSecond: 10240, SpeedupVsFirst: 1},
-		{Backend: "xla:cuda", Batch: 128, StepsPerCall: 16, Loop: config.LoopUnroll, StepsPerSecond: 2000, ExamplesPerSecond: 256000,
+		{Backend: "go", Batch: 128, StepsPerCall: 1, StepsPerSecond: 80, ExamplesPerSecond: 10240, SpeedupVsFirst: 1, Shards: 2, AutoShards: true},
+		{Backend: "xla:cuda", Batch: 128, StepsPerCall: 16, Shards: 1, AutoShards: true, Loop: config.LoopUnroll, StepsPerSecond: 2000, ExamplesPerSecond: 256000,
 			SpeedupVsFirst: 25, TargetAccuracy: 0.98, TargetReached: true, TimeToTargetSec: 4.2, EpochsToTarget: 3,
 			Note: "the While loop did not compile"},
 	}
@@ -46,8 +46,8 @@ func ExampleTable() {
 		log.Fatal(err)
 	}
 	// Output:
-	// backend  batch  precision   steps/call  startup s  compile s  train steps/s  train ex/s  p50 ms  p90 ms  p99 ms  spread  eval ex/s  GFLOP/s  speed-up  peak RSS MB  time to target
-	//         go    128        f32            1       0.00       0.00           80.0       10240    0.00    0.00    0.00    0.0%          0      0.0     1.00x            0               -
-	//   xla:cuda    128        f32  16 unrolled       0.00       0.00         2000.0      256000    0.00    0.00    0.00    0.0%          0      0.0    25.00x            0     4.2s (3 ep)
+	// backend  batch  precision  shards   steps/call  startup s  compile s  train steps/s  train ex/s  p50 ms  p90 ms  p99 ms  spread  eval ex/s  GFLOP/s  speed-up  peak RSS MB  time to target
+	//         go    128        f32  2 auto            1       0.00       0.00           80.0       10240    0.00    0.00    0.00    0.0%          0      0.0     1.00x            0               -
+	//   xla:cuda    128        f32  1 auto  16 unrolled       0.00       0.00         2000.0      256000    0.00    0.00    0.00    0.0%          0      0.0    25.00x            0     4.2s (3 ep)
 	// note: xla:cuda batch 128 f32: the While loop did not compile
 }

@@ -15,13 +15,13 @@ import (
 	"github.com/neurona/neurona/train/config"
 )
 
-// measure is one (backend, batch) measurement of bc, through train's
-// public API: a train.Program compiled (timed as the compile time) on a
+// measure is one (backend, batch, shards) measurement of bc (shards 0:
+// automatic), through train's public API: a train.Program compiled (timed as the compile time) on a
 // backend started from package backend (timed as the start-up), whose
 // TrainCall and EvalCall are timed call by call.
-func measure(ctx context.Context, bc Config, backendName string, batch int, mnist *data.MNIST) (Result, error) {
+func measure(ctx context.Context, bc Config, backendName string, batch, shards int, mnist *data.MNIST) (Result, error) {
 	cfg := bc.Base
-	cfg.BatchSize = batch
+	cfg.BatchSize, cfg.Shards = batch, shards
 	cfg.Backend = backendName
 	if err := cfg.FitData(mnist); err != nil {
 		return Result{}, err
@@ -78,6 +78,8 @@ func measure(ctx context.Context, bc Config, backendName string, batch int, mnis
 	r.CompileCache = cache.End().State()
 	cfg.Loop, cfg.StepsPerCall = p.Config().Loop, p.Config().StepsPerCall // after a fallback to unrolled steps
 	r.StepsPerCall, r.Loop = cfg.StepsPerCall, cfg.Loop
+	cfg.Shards, cfg.AutoShards = p.Config().Shards, p.Config().AutoShards // the time-to-accuracy runs keep them
+	r.Shards, r.AutoShards = cfg.Shards, cfg.AutoShards
 	if r.Loop == "" {
 		r.Loop = config.LoopWhile
 	}

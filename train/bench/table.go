@@ -10,7 +10,7 @@ import (
 )
 
 // Header is the table's column names.
-var Header = []string{"backend", "batch", "precision", "steps/call", "startup s", "compile s", "train steps/s", "train ex/s", "p50 ms", "p90 ms",
+var Header = []string{"backend", "batch", "precision", "shards", "steps/call", "startup s", "compile s", "train steps/s", "train ex/s", "p50 ms", "p90 ms",
 	"p99 ms", "spread", "eval ex/s", "GFLOP/s", "speed-up", "peak RSS MB", "time to target"}
 
 // Row formats one result as table cells.
@@ -31,7 +31,11 @@ func Row(r Result) []string {
 	if r.CompileCache != "" {
 		compile += " " + r.CompileCache
 	}
-	return []string{r.Backend, fmt.Sprint(r.Batch), precisionOf(r), perCall, fmt.Sprintf("%.2f", r.StartupSeconds), compile,
+	shards := fmt.Sprint(max(r.Shards, 1)) // a report written before shards existed: 0, unsplit
+	if r.AutoShards {
+		shards += " auto"
+	}
+	return []string{r.Backend, fmt.Sprint(r.Batch), precisionOf(r), shards, perCall, fmt.Sprintf("%.2f", r.StartupSeconds), compile,
 		fmt.Sprintf("%.1f", r.StepsPerSecond), fmt.Sprintf("%.0f", r.ExamplesPerSecond),
 		fmt.Sprintf("%.2f", r.LatencyP50), fmt.Sprintf("%.2f", r.LatencyP90), fmt.Sprintf("%.2f", r.LatencyP99),
 		fmt.Sprintf("%.1f%%", 100*r.Spread), fmt.Sprintf("%.0f", r.EvalExamplesPerSec), fmt.Sprintf("%.1f", r.GFLOPSAchieved),

@@ -54,3 +54,25 @@ func TestRowSaysThePrecision(t *testing.T) {
 		})
 	}
 }
+
+func TestRowSaysTheShardsAndWhetherTheyWereAutomatic(t *testing.T) {
+	column := slices.Index(Header, "shards")
+	if column < 0 {
+		t.Fatalf("no shards column in %q", Header)
+	}
+	for _, tc := range []struct {
+		name   string
+		result Result
+		want   string
+	}{
+		{"shards asked for", Result{Shards: 4}, "4"},
+		{"shards picked for the machine", Result{Shards: 2, AutoShards: true}, "2 auto"},
+		{"a report written before shards existed: unsplit", Result{}, "1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Row(tc.result)[column]; got != tc.want {
+				t.Errorf("shards cell %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -43,6 +43,16 @@ var Schedules = []string{"constant", "cosine"}
 // overflow; memory is checked against the machine by CheckMemory.
 const MaxBatchSize = 1 << 20
 
+// MaxShards is the most shards a step is split into (Config.Shards): each
+// shard is a copy of the step's forward and backward pass in the graph,
+// and 128 is more than the cores of any machine a CPU step runs on.
+const MaxShards = 128
+
+// MinShardRows is the fewest rows a shard of an automatic Config.Shards
+// holds: a smaller shard's operations are too small to repay running them
+// apart (docs/performance.md, "Sharded steps").
+const MinShardRows = 64
+
 // ErrConfig is wrapped by every Config validation error.
 var ErrConfig = errors.New("train: invalid configuration")
 
@@ -89,6 +99,16 @@ type Config struct {
 	// optimizer state and loss); "", in configurations saved before it
 	// existed, is float32.
 	Precision string `json:"precision,omitempty"`
+	// Shards splits each training step's batch into this many shards
+	// whose forward and backward passes are separate operations, which the
+	// Go backend runs side by side; their gradients are summed in a fixed
+	// order and the optimizer applied once, so the update is the unsharded
+	// step's up to float rounding. 1 is the unsharded step; 0 picks it for
+	// the backend and the machine (train.AutoShards).
+	Shards int `json:"shards,omitempty"`
+	// AutoShards records that Shards was picked automatically, so that a
+	// resumed run picks it again for its own machine.
+	AutoShards bool `json:"auto_shards,omitempty"`
 	// Patience stops training after that many epochs without a better
 	// EarlyStopMonitor (0: off): better by more than EarlyStopMinDelta.
 	Patience int `json:"patience,omitempty"`

@@ -183,6 +183,13 @@ var Fields = append(specFields(), []Field{
 		Help: "arithmetic of the products and activations: " + strings.Join(Precisions, ", ") + " (bf16: bfloat16 with float32 weights, " +
 			"optimizer state, loss and checkpoints; faster on GPUs with bfloat16 units, no faster on the Go backend)",
 		Ptr: func(c *Config) any { return &c.Precision }},
+	{Key: "shards", Group: GroupPerformance, Resume: true, HelpDefault: true,
+		Help: "split each training step's batch into this many shards computed side by side, their gradients summed " +
+			"(the same update up to float rounding; 1: unsplit; default 0: automatic, on the Go backend one per core, " +
+			"each of at least " + fmt.Sprint(MinShardRows) + " rows, elsewhere 1)",
+		Ptr:     func(c *Config) any { return &c.Shards },
+		Accepts: fmt.Sprintf("0 (automatic) or 1 to %d, and at most the batch size", MaxShards),
+		OK:      func(c *Config) bool { return c.Shards >= 0 && c.Shards <= MaxShards && c.Shards <= c.BatchSize }},
 }...)
 
 // specFields are the model's settings as Fields, from models.Settings.

@@ -19,6 +19,7 @@ var notSettings = map[string]string{
 	"Classes":          "the data's classes (FitData)",
 	"Layout":           "the model kind's choice, recorded for old checkpoints",
 	"AutoStepsPerCall": "recorded by the engine",
+	"AutoShards":       "recorded by the engine",
 	"DataOnDevice":     "decided by the engine for the backend (train.Options.DataOnDevice)",
 	"Backend":          "where a run trains, not what it trains",
 	"RunDir":           "where a run's files go",
