@@ -52,24 +52,7 @@ func TestSignalEndsATrainRunWhoseCallHangs(t *testing.T) {
 	} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "run")
-			cmd := exec.Command(os.Args[0], "-test.run=^TestSignalEndsATrainRunWhoseCallHangs$")
-			cmd.Env = append(os.Environ(), hangEnv+"="+dir)
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = cmd.Process.Kill() }()
-			lines := make(chan string, 100)
-			go func() {
-				defer close(lines)
-				sc := bufio.NewScanner(stderr)
-				for sc.Scan() {
-					lines <- sc.Text()
-				}
-			}()
+			cmd, lines := startChild(t, "TestSignalEndsATrainRunWhoseCallHangs", hangEnv+"="+dir)
 			var got []string
 			deadline := time.After(2 * time.Minute)
 		waitHang:
@@ -106,7 +89,7 @@ func TestSignalEndsATrainRunWhoseCallHangs(t *testing.T) {
 					t.Fatalf("still running 30s after %s; stderr %q", tc.sig, got)
 				}
 			}
-			err = cmd.Wait()
+			err := cmd.Wait()
 			took := time.Since(signalled)
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.ExitCode() != tc.code {
@@ -182,4 +165,31 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// startChild runs this test binary again as a child that runs only the
+// test called name, with env (NAME=value) added to its environment, and
+// returns it and the lines of its stderr, in order, closed at its end. The
+// child is killed when the test ends, if it has not ended by then.
+func startChild(t *testing.T, name, env string) (*exec.Cmd, <-chan string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$")
+	cmd.Env = append(os.Environ(), env)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	return cmd, lines
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -57,25 +56,7 @@ func TestSignalsSaveAndExit(t *testing.T) {
 	}{{syscall.SIGINT, ExitInterrupted}, {syscall.SIGTERM, ExitTerminated}} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "run")
-			cmd := exec.Command(os.Args[0], "-test.run=^TestSignalsSaveAndExit$")
-			cmd.Env = append(os.Environ(), pauseEnv+"="+dir)
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = cmd.Process.Kill() }()
-			// The lines of stderr, in order; closed at its end.
-			lines := make(chan string, 100)
-			go func() {
-				defer close(lines)
-				sc := bufio.NewScanner(stderr)
-				for sc.Scan() {
-					lines <- sc.Text()
-				}
-			}()
+			cmd, lines := startChild(t, "TestSignalsSaveAndExit", pauseEnv+"="+dir)
 			var got []string
 			// A guard against a hang, not a wait: the subprocess says when
 			// it has paused.
@@ -101,7 +82,7 @@ func TestSignalsSaveAndExit(t *testing.T) {
 			for l := range lines {
 				got = append(got, l)
 			}
-			err = cmd.Wait()
+			err := cmd.Wait()
 			if exit := new(exec.ExitError); !errors.As(err, &exit) || exit.ExitCode() != tc.code {
 				t.Errorf("exit after %s: %v, want code %d; last lines:\n%s", tc.sig, err, tc.code, lastLines(got, 5))
 			}
