@@ -44,11 +44,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/buildinfo"
+	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
 	"github.com/spf13/cobra"
 )
 
@@ -89,6 +92,9 @@ type Deps struct {
 	Observe train.Observer
 	// Faults are injected into every run trained.
 	Faults train.Faults
+	// Run trains one run in place of train.Run (nil: train.Run): a
+	// train.Group's Run makes the run a member of a group.
+	Run func(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts train.Options) (*runfolder.Summary, error)
 }
 
 // commands returns neurona's subcommands, each built to run its work.

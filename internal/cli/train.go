@@ -271,7 +271,11 @@ func trainRun(e *env, o *trainOptions) error {
 	} else if err := nameData(mnist, o.classes); err != nil {
 		return err
 	}
-	summary, err := train.Run(e.ctx, o.cfg, mnist, opts)
+	run := train.Run
+	if e.deps.Run != nil {
+		run = e.deps.Run
+	}
+	summary, err := run(e.ctx, o.cfg, mnist, opts)
 	if errors.Is(err, train.ErrNothingToTrain) {
 		return nil
 	}
