@@ -45,6 +45,7 @@ type Options struct {
 	Faults Faults
 
 	afterCall func(globalStep int) // tests: called after each training call
+	member    *groupSlot           // Group.Run: the run is this member of a group
 	watchdog  watchdogOptions      // tests: a shorter floor and grace, calls that hang
 }
 
@@ -264,6 +265,10 @@ func compileRun(ctx context.Context, b compute.Backend, cfg config.Config, plan 
 		return nil, backend.WithCacheInUse(cfg.Backend, err)
 	}
 	prog.watch = newWatchdog(ctx, opts)
+	if opts.member != nil {
+		prog.member = opts.member
+		opts.member.join(prog)
+	}
 	t := prog.Timing()
 	s.InitSeconds, s.WarmupSeconds = t.Init.Seconds(), t.Warmup.Seconds()
 	// Compile's own time is everything but the parts reported apart
