@@ -27,14 +27,23 @@ type memberResult struct {
 // and run folder, and returns each member's result.
 func trainGroup(t *testing.T, cfgs []config.Config, m *data.MNIST) []memberResult {
 	t.Helper()
+	for i := range cfgs {
+		cfgs[i].RunDir = filepath.Join(t.TempDir(), fmt.Sprintf("member-%d", i))
+	}
+	return trainGroupIn(t, context.Background(), cfgs, m, func(int) Options { return Options{} })
+}
+
+// trainGroupIn is trainGroup in the members' own run folders (cfg.RunDir),
+// under ctx, with each member's options.
+func trainGroupIn(t *testing.T, ctx context.Context, cfgs []config.Config, m *data.MNIST, opts func(i int) Options) []memberResult {
+	t.Helper()
 	g := NewGroup(len(cfgs))
 	out := make([]memberResult, len(cfgs))
 	var wg sync.WaitGroup
 	for i, cfg := range cfgs {
-		cfg.RunDir = filepath.Join(t.TempDir(), fmt.Sprintf("member-%d", i))
 		cfg.Backend = "go"
 		wg.Go(func() {
-			s, err := g.Run(context.Background(), cfg, m, Options{})
+			s, err := g.Run(ctx, cfg, m, opts(i))
 			out[i] = memberResult{summary: s, err: err}
 			if err == nil {
 				out[i].vars = checkpointFloats(t, cfg.RunDir)
