@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/buildinfo"
@@ -157,7 +158,13 @@ func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *d
 		Parameters: plan.total, ParameterShapes: plan.params, RunDir: cfg.RunDir, Build: buildinfo.Get(), StartedAt: start,
 		Data: runfolder.DataInfo{Dir: mnist.Dir, Source: mnist.Source, Train: len(plan.trainIdx), Val: plan.valData.Len(), Test: mnist.Test.N, DataShape: DataShapeOf(mnist)},
 	}
+	if opts.member != nil {
+		s.Group = opts.member.group.n
+	}
 	obs.report(planned(b, cfg, plan, mnist, s.Data))
+	if opts.member != nil {
+		obs.report(Noted{fmt.Sprintf("training side by side with %s in one program (a group of %d)", human.Count(s.Group-1, "other run"), s.Group)})
+	}
 	if slow, ok := PrecisionNotFasterOn(cfg, cfg.Backend); ok {
 		obs.report(slow)
 	}
