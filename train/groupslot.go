@@ -284,23 +284,13 @@ func storeByPath(store *model.Store) map[string]*model.Variable {
 // newGroupProgram stacks the members' variables (each member's store,
 // fresh or resumed) into the group's state and prepares its step.
 func newGroupProgram(g *Group) (*groupProgram, error) {
-	first := g.slots[0].prog
-	var names []string
-	for v := range first.store.IterVariables() {
-		if v.Trainable || v.Path() == globalStepPath || v.Path() == learningPath || isOptimizerState(v.Path()) {
-			names = append(names, v.Path())
-		}
+	programs := make([]*Program, len(g.slots))
+	for i, s := range g.slots {
+		programs[i] = s.prog
 	}
-	step := &groupStep{model: first.model, names: names, scale: 1}
-	if models.SumsOverBatch(first.model) {
-		step.scale = float64(first.cfg.BatchSize)
-	}
+	step := newGroupStep(programs)
+	names := step.names
 	p := &groupProgram{step: step, names: names}
-	for _, s := range g.slots {
-		step.trials = append(step.trials, s.prog.cfg)
-		step.totalSteps = append(step.totalSteps, s.prog.totalSteps)
-		step.warmupSteps = append(step.warmupSteps, s.prog.warmupSteps)
-	}
 	for _, name := range names {
 		stacked, err := stackVariable(g.slots, name)
 		if err != nil {
@@ -319,6 +309,28 @@ func newGroupProgram(g *Group) (*groupProgram, error) {
 		return nil, fmt.Errorf("prepare the group's step: %w", err)
 	}
 	return p, nil
+}
+
+// newGroupStep is the step of the members' programs, whose variables
+// exist (a compiled program's).
+func newGroupStep(programs []*Program) *groupStep {
+	first := programs[0]
+	var names []string
+	for v := range first.store.IterVariables() {
+		if v.Trainable || v.Path() == globalStepPath || v.Path() == learningPath || isOptimizerState(v.Path()) {
+			names = append(names, v.Path())
+		}
+	}
+	step := &groupStep{model: first.model, names: names, scale: 1}
+	if models.SumsOverBatch(first.model) {
+		step.scale = float64(first.cfg.BatchSize)
+	}
+	for _, p := range programs {
+		step.trials = append(step.trials, p.cfg)
+		step.totalSteps = append(step.totalSteps, p.totalSteps)
+		step.warmupSteps = append(step.warmupSteps, p.warmupSteps)
+	}
+	return step
 }
 
 // isOptimizerState reports whether path is a variable of the optimizers

@@ -54,7 +54,8 @@ type Program struct {
 
 	timing CompileTiming // where Compile's time went
 
-	member *groupSlot // the group this program trains in (Group); nil: alone
+	member      *groupSlot // the group this program trains in (Group); nil: alone
+	groupMember bool       // compiled for a group: no training call of its own
 }
 
 // newProgram prepares (but does not compile: that happens at the first call
