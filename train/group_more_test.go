@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/neurona/neurona/models"
@@ -140,5 +141,64 @@ func TestInterruptedGroupResumesBitForBit(t *testing.T) {
 		if *resumed[i].summary.TestAccuracy != *whole[i].summary.TestAccuracy {
 			t.Errorf("member %d: test accuracy %.4f resumed, %.4f uninterrupted", i, *resumed[i].summary.TestAccuracy, *whole[i].summary.TestAccuracy)
 		}
+	}
+}
+
+func TestCompileGroupStepsTheMembersTogether(t *testing.T) {
+	m := smallMNIST(t, 1100, 200)
+	cfgs := groupRecipes("adam")
+	b, name := newGoBackend(t)
+	for i := range cfgs {
+		cfgs[i].Backend = name
+		if err := cfgs[i].FitData(m); err != nil {
+			t.Fatal(err)
+		}
+		if err := cfgs[i].Validate(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	model, err := models.New(cfgs[0].Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	programs, err := CompileGroup(b, cfgs, model, m.Train, allIndices(m.Train.N), ProgramOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const steps = 5
+	losses := make([][]float64, len(programs))
+	errs := make([]error, len(programs))
+	var wg sync.WaitGroup
+	for i, p := range programs {
+		wg.Go(func() {
+			defer p.Leave()
+			k := 0
+			for batch, err := range p.Batches().Epoch(0) {
+				if err != nil || k == steps {
+					errs[i] = err
+					_ = batch.Finalize()
+					break
+				}
+				loss, _, err := p.TrainCall(batch)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				losses[i] = append(losses[i], loss)
+				k++
+			}
+		})
+	}
+	wg.Wait()
+	for i := range programs {
+		if errs[i] != nil || len(losses[i]) != steps {
+			t.Fatalf("member %d: %d steps, error %v", i, len(losses[i]), errs[i])
+		}
+		if losses[i][steps-1] >= losses[i][0] {
+			t.Errorf("member %d: the loss went from %g to %g in %d steps", i, losses[i][0], losses[i][steps-1], steps)
+		}
+	}
+	if _, err := CompileGroup(b, []config.Config{cfgs[0], config.Defaults(models.Perceptron)}, model, m.Train, allIndices(m.Train.N), ProgramOptions{}); err == nil {
+		t.Error("CompileGroup took the averaged perceptron beside an MLP")
 	}
 }
