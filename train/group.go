@@ -55,6 +55,7 @@ type Group struct {
 	slots    []*groupSlot // members that compiled their program, in the order they did
 	departed int          // members that left before compiling theirs
 	prog     *groupProgram
+	progErr  error // making or compiling prog failed
 }
 
 // NewGroup returns a group of n members (1 to MaxGroup); every one of

@@ -52,6 +52,32 @@ func (s *groupSlot) join(p *Program) {
 	defer g.mu.Unlock()
 	s.prog, s.index = p, len(g.slots)
 	g.slots = append(g.slots, s)
+	if len(g.slots)+g.departed == g.n {
+		// The last member to compile compiles the group's step too, so
+		// that it is timed as compilation, not as the first step.
+		g.prepare(p.cfg.BatchSize)
+	}
+}
+
+// prepare makes the group's program and compiles its step for batches of
+// rows examples; an error is kept for the first step to report. Called
+// with g.mu held.
+func (g *Group) prepare(rows int) {
+	if g.prog != nil || g.progErr != nil {
+		return
+	}
+	p, err := newGroupProgram(g)
+	if err == nil {
+		err = p.compile(len(g.slots), rows)
+	}
+	if err != nil {
+		if p != nil {
+			p.free()
+		}
+		g.progErr = err
+		return
+	}
+	g.prog = p
 }
 
 // leave takes the member out of the group's steps, for good.
@@ -150,15 +176,14 @@ func (g *Group) stepIfReady() {
 	}
 	defer g.cond.Broadcast()
 	if g.prog == nil {
-		p, err := newGroupProgram(g)
-		if err != nil {
-			for _, s := range in {
-				s.submitted, s.err = false, err
-				s.releaseBatch()
-			}
-			return
+		g.prepare(in[0].x.Shape().Dimensions[0])
+	}
+	if g.progErr != nil {
+		for _, s := range in {
+			s.submitted, s.err = false, g.progErr
+			s.releaseBatch()
 		}
-		g.prog = p
+		return
 	}
 	// Members whose batches differ in size (an epoch's last batch, or
 	// members resumed at different steps) run in one call per size.
@@ -364,6 +389,20 @@ func stackVariable(slots []*groupSlot, name string) (*tensors.Tensor, error) {
 		}
 	}
 	return stacked, nil
+}
+
+// compile compiles the step for trials members and batches of rows
+// examples.
+func (p *groupProgram) compile(trials, rows int) error {
+	in := make([]shapes.Shape, 0, len(p.state)+2)
+	for _, t := range p.state {
+		in = append(in, t.Shape())
+	}
+	in = append(in, shapes.Make(dtypes.Uint8, trials, rows, p.step.model.Spec().Inputs), shapes.Make(dtypes.Int32, trials, rows))
+	if _, err := p.full.Compile(in...); err != nil {
+		return fmt.Errorf("compile the group's step: %w", err)
+	}
+	return nil
 }
 
 // free releases the group's state.
