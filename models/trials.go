@@ -37,11 +37,7 @@ func (l Layer) buildTrials(x, w, b *Node) *Node {
 	if l.Op != OpDense {
 		panic(fmt.Sprintf("models: layer %s: op %q has no graph", l.Name, l.Op))
 	}
-	contracting := 1 // w [T, Inputs, Outputs]
-	if l.Layout == LayoutOutputsInputs {
-		contracting = 2 // w [T, Outputs, Inputs]
-	}
-	z := DotGeneral(x, []int{2}, []int{0}, w, []int{contracting}, []int{0})
+	z := trialProduct(x, w, l.Layout == LayoutOutputsInputs)
 	t, outputs := b.Shape().Dimensions[0], b.Shape().Dimensions[1]
 	z = Add(z, Reshape(b, t, 1, outputs))
 	switch l.Activation {
@@ -52,4 +48,38 @@ func (l Layer) buildTrials(x, w, b *Node) *Node {
 		return ReduceMax(Reshape(z, dims[0], dims[1], l.Units(), l.MaxoutPieces), -1)
 	}
 	return Activate(l.Activation, z)
+}
+
+// trialProduct is x·w per trial (x·wᵀ for w [T, Outputs, Inputs]), a
+// product batched over the trial axis, with its two gradients given to
+// autodiff as denseProduct gives them (see there why): each written in the
+// layout the Go backend's matrix kernels take, the smaller operand
+// transposed where one must be.
+func trialProduct(x, w *Node, outputsFirst bool) *Node {
+	var dz *Node
+	batched := func(lhs *Node, lhsContracting int, rhs *Node, rhsContracting int) *Node {
+		return DotGeneral(lhs, []int{lhsContracting}, []int{0}, rhs, []int{rhsContracting}, []int{0})
+	}
+	xIn := IdentityWithCustomGradient(x, func(_, _ *Node) *Node {
+		mustHaveOutputGradient(dz)
+		if outputsFirst {
+			return batched(dz, 2, w, 1) // dz·w, [T, batch, inputs]
+		}
+		return batched(dz, 2, w, 2) // dz·wᵀ
+	})
+	wIn := IdentityWithCustomGradient(w, func(_, _ *Node) *Node {
+		mustHaveOutputGradient(dz)
+		if outputsFirst {
+			return batched(TransposeAllAxes(dz, 0, 2, 1), 2, x, 1) // dzᵀ·x, [T, outputs, inputs]
+		}
+		return batched(x, 1, dz, 1) // xᵀ·dz, [T, inputs, outputs]
+	})
+	contracting := 1 // w [T, Inputs, Outputs]
+	if outputsFirst {
+		contracting = 2 // w [T, Outputs, Inputs]
+	}
+	return IdentityWithCustomGradient(batched(xIn, 2, wIn, contracting), func(_, v *Node) *Node {
+		dz = v
+		return v
+	})
 }
