@@ -46,62 +46,100 @@ var learningPath = "/" + optimizer.Scope + "/" + optimizer.ParamLearningRate
 // GoMLX's Adam defaults, which newOptimizer keeps.
 const adamBeta1, adamBeta2, adamEpsilon = 0.9, 0.999, 1e-7
 
-// build returns the step's graph function. Its inputs are the state (in
-// s.names' order, each [T, ...]), x [T, batch, inputs] uint8,
-// y [T, batch] int32 and, when masked, mask [T] bool; its outputs are the
-// new state, then each trial's summed loss and correct count [T] float32,
-// measured before the update. A trial whose mask is false keeps its state.
-func (s *groupStep) build(masked bool) func([]*Node) []*Node {
+// build returns the step's graph function over the trials split into
+// chunks (consecutive members; one chunk for all of them, or one per core
+// on the Go backend). Its inputs are each chunk's state (in s.names'
+// order, each [Tc, ...]), then each chunk's x [Tc, batch, inputs] uint8
+// and y [Tc, batch] int32, then, when masked, each chunk's mask [Tc] bool;
+// its outputs are each chunk's new state, then each chunk's summed loss
+// and correct count per trial [Tc] float32, measured before the update. A
+// trial whose mask is false keeps its state.
+//
+// Why chunks: the Go backend runs each operation but a matrix product on
+// one core, and independent operations side by side; the chunks are
+// independent, so each core gets one, as each gets a shard of a run
+// alone (shards.go).
+func (s *groupStep) build(chunks []int, masked bool) func([]*Node) []*Node {
 	return func(in []*Node) []*Node {
 		n := len(s.names)
-		state := map[string]*Node{}
-		for i, name := range s.names {
-			state[name] = in[i]
-		}
-		x, y := in[n], in[n+1]
-		g := x.Graph()
-		trials, batch := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
-
-		step := state[globalStepPath]
-		lr := s.learningRates(g, ConvertDType(step, dtypes.Float32))
-		params := make([]*Node, 0)
-		for _, p := range paramNames(s.model) {
-			params = append(params, state[p])
-		}
-		scores := models.TrialScores(s.model, params, pixels(x))
-		var objective *Node
-		lossSums := make([]*Node, trials)
-		hits := make([]*Node, trials)
-		for t := range trials {
-			st := Reshape(Slice(scores, AxisElem(t)), batch, -1)
-			yt := Reshape(Slice(y, AxisElem(t)), batch)
-			loss := s.model.Loss(st, yt)
-			term := MulScalar(loss, s.scale)
-			if t == 0 {
-				objective = term
-			} else {
-				objective = Add(objective, term)
-			}
-			lossSums[t] = Reshape(MulScalar(StopGradient(loss), float64(batch)), 1)
-			hits[t] = Reshape(countCorrect(StopGradient(st), yt), 1)
-		}
-		grads := Gradient(objective, params...)
-
-		next := map[string]*Node{globalStepPath: AddScalar(step, 1), learningPath: lr}
-		s.update(g, state, next, paramNames(s.model), grads, lr)
-		out := make([]*Node, 0, n+2)
-		for _, name := range s.names {
-			v, ok := next[name]
-			if !ok {
-				panic(fmt.Sprintf("train: the group step does not update %s", name))
-			}
+		k := len(chunks)
+		var states, results []*Node
+		first := 0
+		for c, size := range chunks {
+			sub := s.members(first, size)
+			first += size
+			state := in[c*n : (c+1)*n]
+			x, y := in[k*n+2*c], in[k*n+2*c+1]
+			var mask *Node
 			if masked {
-				v = Where(in[n+2], v, state[name]) // a [T] condition selects whole trials
+				mask = in[k*n+2*k+c]
 			}
-			out = append(out, v)
+			next, loss, hits := sub.chunk(state, x, y, mask)
+			states = append(states, next...)
+			results = append(results, loss, hits)
 		}
-		return append(out, Concatenate(lossSums, 0), Concatenate(hits, 0))
+		return append(states, results...)
 	}
+}
+
+// members is the step of members first .. first+size-1.
+func (s *groupStep) members(first, size int) *groupStep {
+	sub := *s
+	sub.trials = s.trials[first : first+size]
+	sub.totalSteps = s.totalSteps[first : first+size]
+	sub.warmupSteps = s.warmupSteps[first : first+size]
+	return &sub
+}
+
+// chunk builds the step of s's members on their state (in s.names'
+// order), batch x, y and mask (nil: every member steps).
+func (s *groupStep) chunk(in []*Node, x, y, mask *Node) (out []*Node, lossSums, hitSums *Node) {
+	state := map[string]*Node{}
+	for i, name := range s.names {
+		state[name] = in[i]
+	}
+	g := x.Graph()
+	trials, batch := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+
+	step := state[globalStepPath]
+	lr := s.learningRates(g, ConvertDType(step, dtypes.Float32))
+	params := make([]*Node, 0)
+	for _, p := range paramNames(s.model) {
+		params = append(params, state[p])
+	}
+	scores := models.TrialScores(s.model, params, pixels(x))
+	var objective *Node
+	lossSum := make([]*Node, trials)
+	hits := make([]*Node, trials)
+	for t := range trials {
+		st := Reshape(Slice(scores, AxisElem(t)), batch, -1)
+		yt := Reshape(Slice(y, AxisElem(t)), batch)
+		loss := s.model.Loss(st, yt)
+		term := MulScalar(loss, s.scale)
+		if t == 0 {
+			objective = term
+		} else {
+			objective = Add(objective, term)
+		}
+		lossSum[t] = Reshape(MulScalar(StopGradient(loss), float64(batch)), 1)
+		hits[t] = Reshape(countCorrect(StopGradient(st), yt), 1)
+	}
+	grads := Gradient(objective, params...)
+
+	next := map[string]*Node{globalStepPath: AddScalar(step, 1), learningPath: lr}
+	s.update(g, state, next, paramNames(s.model), grads, lr)
+	out = make([]*Node, 0, len(s.names))
+	for _, name := range s.names {
+		v, ok := next[name]
+		if !ok {
+			panic(fmt.Sprintf("train: the group step does not update %s", name))
+		}
+		if mask != nil {
+			v = Where(mask, v, state[name]) // a [Tc] condition selects whole trials
+		}
+		out = append(out, v)
+	}
+	return out, Concatenate(lossSum, 0), Concatenate(hits, 0)
 }
 
 // learningRates is each trial's rate at its step t (global steps done

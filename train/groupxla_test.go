@@ -12,8 +12,8 @@ import (
 )
 
 // TestGroupStepBuildsForXLA builds a group's step (3 members with other
-// rates, weight decays, warm-ups and seeds; with and without the mask of
-// members that sit a step out) through go-xla's StableHLO builder, as on
+// rates, weight decays, warm-ups and seeds; in one chunk and in two; with
+// and without the mask of members that sit a step out) through go-xla's StableHLO builder, as on
 // xla:cuda, for every configuration of xlaMatrix that can train in a
 // group, and verifies the programs with mlir-opt where installed.
 func TestGroupStepBuildsForXLA(t *testing.T) {
@@ -50,31 +50,38 @@ func TestGroupStepBuildsForXLA(t *testing.T) {
 			programs = append(programs, p)
 		}
 		step := newGroupStep(programs)
-		shapesIn := make([]shapes.Shape, 0, len(step.names)+3)
 		vars := storeByPath(programs[0].store)
-		for _, name := range step.names {
-			s := vars[name].Shape()
-			shapesIn = append(shapesIn, shapes.Make(s.DType, append([]int{trials}, s.Dimensions...)...))
-		}
-		shapesIn = append(shapesIn, shapes.Make(dtypes.Uint8, trials, batch, cfg.Model.Inputs), shapes.Make(dtypes.Int32, trials, batch))
-		for _, masked := range []bool{false, true} {
-			name := fmt.Sprintf("%s %s %s group of %d (masked %v)", cfg.Model, cfg.Optimizer, cfg.Schedule, trials, masked)
-			backend.SetLabel(name)
-			exec, err := graph.NewExec(backend, step.build(masked))
-			if err != nil {
-				t.Fatal(err)
+		for _, chunks := range [][]int{{trials}, {2, 1}} {
+			for _, masked := range []bool{false, true} {
+				var in []shapes.Shape
+				for _, size := range chunks {
+					for _, name := range step.names {
+						s := vars[name].Shape()
+						in = append(in, shapes.Make(s.DType, append([]int{size}, s.Dimensions...)...))
+					}
+				}
+				for _, size := range chunks {
+					in = append(in, shapes.Make(dtypes.Uint8, size, batch, cfg.Model.Inputs), shapes.Make(dtypes.Int32, size, batch))
+				}
+				if masked {
+					for _, size := range chunks {
+						in = append(in, shapes.Make(dtypes.Bool, size))
+					}
+				}
+				name := fmt.Sprintf("%s %s %s group of %d in chunks %v (masked %v)", cfg.Model, cfg.Optimizer, cfg.Schedule, trials, chunks, masked)
+				backend.SetLabel(name)
+				exec, err := graph.NewExec(backend, step.build(chunks, masked))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = exec.Compile(in...)
+				built(t, name, err)
 			}
-			in := shapesIn
-			if masked {
-				in = append(append([]shapes.Shape(nil), shapesIn...), shapes.Make(dtypes.Bool, trials))
-			}
-			_, err = exec.Compile(in...)
-			built(t, name, err)
 		}
 	}
 	programs := backend.Programs()
-	if len(programs) != 2*configs || configs == 0 {
-		t.Errorf("built %d group programs for %d configurations, want 2 each", len(programs), configs)
+	if len(programs) != 4*configs || configs == 0 {
+		t.Errorf("built %d group programs for %d configurations, want 4 each", len(programs), configs)
 	}
 	t.Logf("%d group programs built for XLA", len(programs))
 	verifyWithMLIROpt(t, programs)

@@ -1,0 +1,306 @@
+package train
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
+)
+
+// groupProgram is a group's compiled step and the state it trains: every
+// member's variables, stacked on a leading trial axis, chunk by chunk
+// (groupStep.build).
+type groupProgram struct {
+	step         *groupStep
+	full, masked *graph.Exec
+	names        []string
+	chunks       []int               // members per chunk, in member order
+	state        [][]*tensors.Tensor // per chunk, in names' order
+}
+
+// where is the chunk of member i and its row there.
+func (p *groupProgram) where(i int) (chunk, row int) {
+	for c, size := range p.chunks {
+		if i < size {
+			return c, i
+		}
+		i -= size
+	}
+	panic(fmt.Sprintf("train: member %d is in no chunk of %v", i, p.chunks))
+}
+
+// newGroupProgram stacks the members' variables (each member's store,
+// fresh or resumed) into the group's state and prepares its step.
+func newGroupProgram(g *Group) (*groupProgram, error) {
+	programs := make([]*Program, len(g.slots))
+	for i, s := range g.slots {
+		programs[i] = s.prog
+	}
+	step := newGroupStep(programs)
+	p := &groupProgram{step: step, names: step.names, chunks: groupChunks(g, len(programs))}
+	first := 0
+	for _, size := range p.chunks {
+		var state []*tensors.Tensor
+		for _, name := range p.names {
+			stacked, err := stackVariable(g.slots[first:first+size], name)
+			if err != nil {
+				p.state = append(p.state, state)
+				p.free()
+				return nil, err
+			}
+			state = append(state, stacked)
+		}
+		p.state = append(p.state, state)
+		first += size
+	}
+	var err error
+	if p.full, err = graph.NewExec(g.b, step.build(p.chunks, false)); err == nil {
+		p.masked, err = graph.NewExec(g.b, step.build(p.chunks, true))
+	}
+	if err != nil {
+		p.free()
+		return nil, fmt.Errorf("prepare the group's step: %w", err)
+	}
+	return p, nil
+}
+
+// groupChunks splits n members into chunks of consecutive members: one per
+// core the Go backend runs them on (backend.ShardCores; its worker pool
+// readied as for shards), one on XLA, which parallelizes each operation
+// itself.
+func groupChunks(g *Group, n int) []int {
+	k := max(1, min(n, backend.ShardCores(g.name)))
+	if k > 1 && backend.PrepareShards(g.b, g.name, k) != nil {
+		k = 1 // a worker pool bounded by an option: one chain of operations
+	}
+	return shardRows(n, k)
+}
+
+// newGroupStep is the step of the members' programs, whose variables
+// exist (a compiled program's).
+func newGroupStep(programs []*Program) *groupStep {
+	first := programs[0]
+	var names []string
+	for v := range first.store.IterVariables() {
+		if v.Trainable || v.Path() == globalStepPath || v.Path() == learningPath || isOptimizerState(v.Path()) {
+			names = append(names, v.Path())
+		}
+	}
+	step := &groupStep{model: first.model, names: names, scale: 1}
+	if models.SumsOverBatch(first.model) {
+		step.scale = float64(first.cfg.BatchSize)
+	}
+	for _, p := range programs {
+		step.trials = append(step.trials, p.cfg)
+		step.totalSteps = append(step.totalSteps, p.totalSteps)
+		step.warmupSteps = append(step.warmupSteps, p.warmupSteps)
+	}
+	return step
+}
+
+// isOptimizerState reports whether path is a variable of the optimizers
+// newOptimizer makes (Adam's moments and step, SGD's velocities).
+func isOptimizerState(path string) bool {
+	return strings.HasPrefix(path, "/"+adamScope+"/") || strings.HasPrefix(path, "/"+optimizer.Scope+"/"+momentumScope+"/")
+}
+
+// inputShapes is the step's inputs for batches of rows examples.
+func (p *groupProgram) inputShapes(rows int, masked bool) []shapes.Shape {
+	var in []shapes.Shape
+	for _, state := range p.state {
+		for _, t := range state {
+			in = append(in, t.Shape())
+		}
+	}
+	inputs := p.step.model.Spec().Inputs
+	for _, size := range p.chunks {
+		in = append(in, shapes.Make(dtypes.Uint8, size, rows, inputs), shapes.Make(dtypes.Int32, size, rows))
+	}
+	if masked {
+		for _, size := range p.chunks {
+			in = append(in, shapes.Make(dtypes.Bool, size))
+		}
+	}
+	return in
+}
+
+// compile compiles the step for batches of rows examples.
+func (p *groupProgram) compile(rows int) error {
+	if _, err := p.full.Compile(p.inputShapes(rows, false)...); err != nil {
+		return fmt.Errorf("compile the group's step: %w", err)
+	}
+	return nil
+}
+
+// run runs one step of the members in (whose batches have rows rows);
+// the others keep their state.
+func (p *groupProgram) run(g *Group, in []*groupSlot, rows int) {
+	inputs := p.step.model.Spec().Inputs
+	masked := len(in) < len(g.slots)
+	var xs, ys []*tensors.Tensor
+	masks := make([][]bool, len(p.chunks))
+	for c, size := range p.chunks {
+		xs = append(xs, tensors.FromShape(shapes.Make(dtypes.Uint8, size, rows, inputs)))
+		ys = append(ys, tensors.FromShape(shapes.Make(dtypes.Int32, size, rows)))
+		masks[c] = make([]bool, size)
+	}
+	err := p.stackBatches(xs, ys, in, masks)
+	var out []*tensors.Tensor
+	if err == nil {
+		var args []any
+		for _, state := range p.state {
+			for _, t := range state {
+				args = append(args, t)
+			}
+		}
+		for c := range p.chunks {
+			args = append(args, xs[c], ys[c])
+		}
+		exec := p.full
+		if masked {
+			exec = p.masked
+			for _, m := range masks {
+				args = append(args, tensors.FromValue(m))
+			}
+		}
+		out, err = callGroup(exec, args)
+	}
+	for c := range p.chunks {
+		_ = xs[c].FinalizeAll()
+		_ = ys[c].FinalizeAll()
+	}
+	var losses, hits [][]float32
+	if err == nil {
+		n, k := len(p.names), len(p.chunks)
+		for c := range p.chunks {
+			for i := range p.state[c] {
+				_ = p.state[c][i].FinalizeAll()
+				p.state[c][i] = out[c*n+i]
+			}
+			losses = append(losses, tensors.MustCopyFlatData[float32](out[k*n+2*c]))
+			hits = append(hits, tensors.MustCopyFlatData[float32](out[k*n+2*c+1]))
+		}
+	}
+	for _, s := range in {
+		s.submitted, s.err = false, err
+		s.releaseBatch()
+		if err == nil {
+			c, r := p.where(s.index)
+			s.loss, s.hits, s.dirty = float64(losses[c][r]), float64(hits[c][r]), true
+		}
+	}
+}
+
+// callGroup runs exec on args, turning a panic into an error.
+func callGroup(exec *graph.Exec, args []any) (out []*tensors.Tensor, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("group step: %v", r)
+		}
+	}()
+	return exec.Call(args...)
+}
+
+// stackBatches copies each member's batch into its row of its chunk's x
+// and y and marks it in the chunk's mask; the other rows stay zero.
+func (p *groupProgram) stackBatches(xs, ys []*tensors.Tensor, in []*groupSlot, masks [][]bool) error {
+	for _, s := range in {
+		c, r := p.where(s.index)
+		masks[c][r] = true
+		if err := copyInto(xs[c], r, s.x); err != nil {
+			return err
+		}
+		if err := copyInto(ys[c], r, s.y); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// trialState is member i's value of the state variable at index v.
+func (p *groupProgram) trialState(i, v int) (*tensors.Tensor, error) {
+	c, r := p.where(i)
+	return trialOf(p.state[c][v], r)
+}
+
+// free releases the group's state.
+func (p *groupProgram) free() {
+	for _, state := range p.state {
+		for _, t := range state {
+			_ = t.FinalizeAll()
+		}
+	}
+	p.state = nil
+}
+
+// stackVariable is the variable at name of every member of slots, stacked.
+func stackVariable(slots []*groupSlot, name string) (*tensors.Tensor, error) {
+	var stacked *tensors.Tensor
+	for i, s := range slots {
+		v := storeByPath(s.prog.store)[name]
+		if v == nil {
+			return nil, fmt.Errorf("group: member %d has no variable %s", i, name)
+		}
+		value, err := v.Value()
+		if err != nil {
+			return nil, fmt.Errorf("group: %s: %w", name, err)
+		}
+		if stacked == nil {
+			shape := value.Shape()
+			stacked = tensors.FromShape(shapes.Make(shape.DType, append([]int{len(slots)}, shape.Dimensions...)...))
+		} else if !slices.Equal(value.Shape().Dimensions, stacked.Shape().Dimensions[1:]) || value.Shape().DType != stacked.Shape().DType {
+			_ = stacked.FinalizeAll()
+			return nil, fmt.Errorf("group: member %d's %s is %s, another's %s", i, name, value.Shape(), stacked.Shape())
+		}
+		if err := copyInto(stacked, i, value); err != nil {
+			_ = stacked.FinalizeAll()
+			return nil, err
+		}
+	}
+	return stacked, nil
+}
+
+// copyInto copies src into row i of dst's leading axis.
+func copyInto(dst *tensors.Tensor, i int, src *tensors.Tensor) error {
+	var err error
+	if e := src.ConstBytes(func(from []byte) {
+		err = dst.MutableBytes(func(to []byte) {
+			copy(to[i*len(from):(i+1)*len(from)], from)
+		})
+	}); e != nil {
+		return e
+	}
+	return err
+}
+
+// trialOf returns row i of t's leading axis as a tensor of its own.
+func trialOf(t *tensors.Tensor, i int) (*tensors.Tensor, error) {
+	shape := t.Shape()
+	one := tensors.FromShape(shapes.Make(shape.DType, shape.Dimensions[1:]...))
+	var err error
+	if e := t.ConstBytes(func(from []byte) {
+		err = one.MutableBytes(func(to []byte) {
+			copy(to, from[i*len(to):(i+1)*len(to)])
+		})
+	}); e != nil {
+		return nil, e
+	}
+	return one, err
+}
+
+// storeByPath indexes a store's variables by path.
+func storeByPath(store *model.Store) map[string]*model.Variable {
+	vars := map[string]*model.Variable{}
+	for v := range store.IterVariables() {
+		vars[v.Path()] = v
+	}
+	return vars
+}
