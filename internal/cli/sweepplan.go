@@ -92,8 +92,10 @@ func planSweep(e *env, o *sweepOptions, s *sweep.Sweep, dir string) (*sweepPlan,
 	p.backend = name
 	for i := range s.Trials {
 		c := &p.cfgs[i]
-		if c.Shards == 0 && backend.IsGo(name) && s.Trials[i].Shards == 0 {
-			s.Trials[i].Shards = train.AutoShards(*c, name)
+		if c.Shards == 0 && backend.IsGo(name) && s.Trials[i].Shards == 0 && s.Trials[i].Result.Status != sweep.Finished {
+			if s.Trials[i].Shards, err = train.PlannedShards(*c); err != nil {
+				return nil, usagef("%s: %v", s.Trials[i].Name, err)
+			}
 		}
 		if s.Trials[i].Shards > 0 {
 			c.Shards = s.Trials[i].Shards
