@@ -113,7 +113,7 @@ func planSweep(e *env, o *sweepOptions, s *sweep.Sweep, dir string) (*sweepPlan,
 		}
 		p.keys = append(p.keys, k)
 		if k == "" && p.why == "" {
-			p.why = fmt.Sprintf("%s: %s", s.Trials[i].Name, why)
+			p.why = fmt.Sprintf("train does not group %s: %s", s.Trials[i].Name, why)
 		}
 		seen[k]++
 	}
