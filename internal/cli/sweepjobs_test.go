@@ -35,11 +35,9 @@ func TestSweepJobsAndGroupFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := append([]string{"sweep", "--lr", "0.1,0.2"}, tt.args...)
+			args := append([]string{"sweep"}, tt.args...) // --resume stands alone
 			if !strings.Contains(tt.name, "resume") {
 				args = append([]string{"sweep", "--out", filepath.Join(dir, "s"), "--lr", "0.1,0.2"}, tt.args...)
-			} else {
-				args = append([]string{"sweep"}, tt.args...)
 			}
 			code, stdout, stderr := cliRun(args...)
 			if code != ExitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.errHas) || len(stderr) > 400 {
