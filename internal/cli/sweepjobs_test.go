@@ -194,3 +194,43 @@ func replaceLast(b []byte, old, repl string) []byte {
 	}
 	return append(append(append([]byte{}, b[:i]...), repl...), b[i+len(old):]...)
 }
+
+// --jobs is recorded in sweep.json: --resume keeps it, a new --jobs
+// replaces it, and a recorded value above this machine's cores runs one
+// per core, saying so.
+func TestSweepResumeJobs(t *testing.T) {
+	if maxJobs() < 2 {
+		t.Skip("--jobs 2 needs 2 cores; this machine runs Go on 1")
+	}
+	dir := filepath.Join(t.TempDir(), "sweep")
+	if code, stdout, stderr := sweepWith([]string{"--out", dir, "--jobs", "2", "--lr", "0.1,0.2,0.3", "--epochs", "1"}, finishTrial); code != ExitOK ||
+		!strings.Contains(stdout, "jobs     2 trials (or groups) at once") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	steps := []struct {
+		name      string
+		args      []string
+		edit      int // jobs written into sweep.json first, if not 0
+		want      int
+		stdoutHas string
+	}{
+		{"a resume keeps the recorded --jobs", []string{"--resume", dir}, 0, 2, "jobs     2 trials (or groups) at once"},
+		{"a resume takes a new --jobs", []string{"--resume", dir, "--jobs", "1"}, 0, 1, "groups   "},
+		{"more jobs recorded than cores: one per core", []string{"--resume", dir}, maxJobs() + 1, maxJobs() + 1, fmt.Sprintf("jobs     %d at once, not the %d recorded", maxJobs(), maxJobs()+1)},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if st.edit > 0 {
+				raw, _ := os.ReadFile(filepath.Join(dir, sweep.File))
+				raw = bytes.Replace(raw, []byte(`"jobs": 1,`), []byte(`"jobs": `+strconv.Itoa(st.edit)+`,`), 1)
+				if err := os.WriteFile(filepath.Join(dir, sweep.File), raw, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, stdout, stderr := sweepWith(st.args, finishTrial)
+			if got := readSweepJSON(t, dir).Jobs; code != ExitOK || got != st.want || !strings.Contains(stdout, st.stdoutHas) {
+				t.Errorf("exit %d, sweep.json jobs %d; want 0, %d and %q:\n%s%s", code, got, st.want, st.stdoutHas, stdout, stderr)
+			}
+		})
+	}
+}
