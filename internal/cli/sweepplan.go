@@ -105,7 +105,6 @@ func planSweep(e *env, o *sweepOptions, s *sweep.Sweep, dir string) (*sweepPlan,
 	if key == nil {
 		key = train.GroupKey
 	}
-	seen := map[string]int{}
 	for i, c := range p.cfgs {
 		k, why := key(c)
 		if o.group == 1 {
@@ -115,10 +114,6 @@ func planSweep(e *env, o *sweepOptions, s *sweep.Sweep, dir string) (*sweepPlan,
 		if k == "" && p.why == "" {
 			p.why = fmt.Sprintf("train does not group %s: %s", s.Trials[i].Name, why)
 		}
-		seen[k]++
-	}
-	if p.why == "" && len(seen) == len(p.cfgs) && len(p.cfgs) > 1 {
-		p.why = "no two trials share their shapes"
 	}
 	return p, nil
 }
@@ -203,12 +198,16 @@ func groupsLine(s *sweep.Sweep, p *sweepPlan) string {
 	sizes, alone := s.GroupSizes()
 	line := "groups   " + s.Grouping()
 	switch {
-	case len(sizes) > 0 && alone == 0:
+	case len(sizes) > 0 && (alone == 0 || p.why == ""):
 		return line + " (the trials of a group train in one program)"
 	case len(sizes) > 0:
 		return line + " (the trials of a group train in one program; " + p.why + ")"
 	case s.GroupSize == 1:
 		return line + " (--group 1)"
+	case s.GroupSize == 0:
+		return line + " (planned before sweeps grouped trials)"
+	case p.why == "":
+		return line + " (no two trials share their shapes)"
 	}
 	return line + " (" + p.why + ")"
 }

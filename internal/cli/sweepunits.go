@@ -31,7 +31,7 @@ type groupLeaver interface{ Leave() }
 
 // sweepRunner is how sweepRun trains the trials: in this process, each
 // trial's output in logs/TRIAL.log, a group's members through one
-// train.Group, jobs units at once.
+// train.Group, jobs units at once; or with o's fakes.
 func sweepRunner(e *env, o *sweepOptions, logs string, jobs int) sweep.Runner {
 	logOf := func(args []string) string {
 		last := args[len(args)-1] // --run-dir=DIR or --resume=DIR: the trial's folder
@@ -44,7 +44,7 @@ func sweepRunner(e *env, o *sweepOptions, logs string, jobs int) sweep.Runner {
 			return trainInProcess(e, logOf(args), nil)(ctx, args)
 		}
 	}
-	if r.Group == nil {
+	if r.Group == nil && o.trainFn == nil { // a fake trainFn trains the members too
 		newGroup := o.newGroup
 		if newGroup == nil {
 			newGroup = func(n int) groupRunner { return train.NewGroup(n) }
