@@ -165,3 +165,82 @@ func TestSweepGroupTrainsInProcess(t *testing.T) {
 		testAccuracyText(t, filepath.Join(dir, tr.Name))
 	}
 }
+
+// A sweep interrupted while two trials train at once marks both
+// interrupted, exits 130, and --resume continues them from their
+// checkpoints: every trial ends with the weights of an uninterrupted
+// sweep trained one trial at a time, bit for bit.
+func TestSweepJobsInterruptedThenResumed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 8 small runs")
+	}
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("--jobs 2 needs 2 cores; this machine runs Go on 1")
+	}
+	dataDir := fakeMNISTOfSize(t, 800, 200)
+	recipe := []string{"--lr", "0.01,0.03", "--hidden", "32,48", "--batch-size", "64", "--epochs", "4",
+		"--data-dir", dataDir, "--backend", "go"}
+	ref := filepath.Join(t.TempDir(), "reference")
+	if code, stdout, stderr := cliRun(append([]string{"sweep", "--out", ref}, recipe...)...); code != ExitOK {
+		t.Fatalf("reference sweep: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	// Interrupted once two trials have saved a checkpoint: in their middle.
+	dir := filepath.Join(t.TempDir(), "interrupted")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	saved := map[string]bool{}
+	var out, errOut bytes.Buffer
+	e := &env{ctx: ctx, stdout: &out, stderr: &errOut, getenv: func(string) string { return "" },
+		deps: Deps{Observe: func(ev train.Event) {
+			if c, ok := ev.(train.CheckpointSaved); ok {
+				mu.Lock()
+				defer mu.Unlock()
+				saved[filepath.Base(filepath.Dir(filepath.Dir(c.Path)))] = true
+				if len(saved) == 2 {
+					cancel()
+				}
+			}
+		}}}
+	o, _, err := parseSweepArgs(append([]string{"--out", dir, "--jobs", "2"}, recipe...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := exitCode(ctx, &errOut, "neurona sweep", sweepRun(e, o)); code != ExitInterrupted {
+		t.Fatalf("interrupted sweep: exit %d, want 130\n%s%s", code, out.String(), errOut.String())
+	}
+	var interrupted []string
+	for _, tr := range readSweepJSON(t, dir).Trials {
+		switch tr.Result.Status {
+		case "interrupted":
+			interrupted = append(interrupted, tr.Name)
+		case "running":
+			t.Errorf("%s left running", tr.Name)
+		}
+	}
+	if len(interrupted) != 2 {
+		t.Errorf("trials %v interrupted, want the 2 training at once (checkpoints of %v)", interrupted, saved)
+	}
+
+	if code, stdout, stderr := cliRun("sweep", "--resume", dir); code != ExitOK {
+		t.Fatalf("sweep --resume: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, name := range interrupted {
+		if log, _ := os.ReadFile(filepath.Join(dir, "logs", name+".log")); !bytes.Contains(log, []byte("$ neurona train --resume=")) {
+			t.Errorf("%s was not resumed from its checkpoint:\n%s", name, log)
+		}
+	}
+	for _, tr := range readSweepJSON(t, ref).Trials {
+		last, _ := filepath.Glob(filepath.Join(ref, tr.Name, "checkpoints", "ckpt-*"))
+		if len(last) == 0 {
+			t.Fatalf("%s: the reference has no checkpoint", tr.Name)
+		}
+		rel, _ := filepath.Rel(ref, filepath.Join(last[len(last)-1], "variables.bin"))
+		want, _ := os.ReadFile(filepath.Join(ref, rel))
+		got, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: %s differs from the uninterrupted sweep's (%v)", tr.Name, rel, err)
+		}
+	}
+}
