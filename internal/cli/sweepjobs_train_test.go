@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/sweep"
 	"github.com/neurona/neurona/train"
 	"github.com/neurona/neurona/train/config"
 	"github.com/neurona/neurona/train/runfolder"
@@ -242,5 +244,51 @@ func TestSweepJobsInterruptedThenResumed(t *testing.T) {
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%s: %s differs from the uninterrupted sweep's (%v)", tr.Name, rel, err)
 		}
+	}
+}
+
+// leavingGroup counts its members' calls of Run and Leave; its Run trains
+// nothing.
+type leavingGroup struct{ runs, leaves atomic.Int32 }
+
+func (g *leavingGroup) Run(context.Context, config.Config, *data.MNIST, train.Options) (*runfolder.Summary, error) {
+	g.runs.Add(1)
+	return nil, errors.New("not trained: a test's group")
+}
+
+func (g *leavingGroup) Leave() { g.leaves.Add(1) }
+
+// A member that fails before its run starts (here its log cannot be
+// opened) leaves its group, so that a group waiting for every member does
+// not wait for it; the others run.
+func TestSweepGroupMemberLeaves(t *testing.T) {
+	dataDir := fakeMNISTOfSize(t, 100, 20)
+	dir := filepath.Join(t.TempDir(), "sweep")
+	args := []string{"--lr", "0.01,0.02,0.03", "--epochs", "1", "--data-dir", dataDir, "--backend", "go"}
+	spec, err := sweep.ParseArgs(args, sweepFlags(testEnv(nil)), 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sweep.CreateWith(dir, spec, args, time.Now(), sweep.Options{Group: 3, Keys: []string{"k", "k", "k"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := os.MkdirAll(filepath.Join(dir, "logs", "trial-002.log"), 0o755); err != nil { // not a file
+		t.Fatal(err)
+	}
+	o, _, err := parseSweepArgs([]string{"--resume", dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &leavingGroup{}
+	o.groupKey = func(config.Config) (string, string) { return "k", "" }
+	o.newGroup = func(int) groupRunner { return g }
+	var out, errOut bytes.Buffer
+	e := &env{ctx: context.Background(), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
+	err = sweepRun(e, o)
+	if g.runs.Load() != 2 || g.leaves.Load() != 1 || err == nil {
+		t.Errorf("Run called %d times, Leave %d, sweep error %v; want 2, 1 and no trial finished\n%s%s",
+			g.runs.Load(), g.leaves.Load(), err, out.String(), errOut.String())
 	}
 }
