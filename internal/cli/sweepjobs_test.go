@@ -234,3 +234,26 @@ func TestSweepResumeJobs(t *testing.T) {
 		})
 	}
 }
+
+// Trials train side by side on the Go backend only: a recorded --jobs on
+// another backend trains one at a time, and says so.
+func TestSweepJobsOnlyOnTheGoBackend(t *testing.T) {
+	tests := []struct {
+		name, backend string
+		jobs, want    int
+		says          string
+	}{
+		{"the Go backend takes the recorded jobs", "go", 2, min(2, maxJobs()), "at once"},
+		{"an XLA backend trains one at a time", "xla:cuda", 2, 1, "jobs     1 at a time: --jobs 2 runs trials side by side on the Go backend only"},
+		{"one job says nothing", "xla:cuda", 1, 1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			got := sweepJobs(testEnv(&out), &sweep.Sweep{Jobs: tt.jobs}, &sweepPlan{backend: tt.backend})
+			if got != tt.want || !strings.Contains(out.String(), tt.says) || (tt.says == "") != (out.Len() == 0) {
+				t.Errorf("sweepJobs = %d, printed %q; want %d and %q", got, out.String(), tt.want, tt.says)
+			}
+		})
+	}
+}

@@ -25,7 +25,6 @@ type sweepPlan struct {
 	cfgs    []config.Config // each trial's configuration, as train parses its flags
 	keys    []string        // each trial's group key ("" alone)
 	why     string          // why trials are not grouped, when some are not
-	jobs    int             // trials (or groups) at once, for this run
 }
 
 // createSweep plans and checks a new sweep and creates its folder: every
@@ -54,8 +53,8 @@ func createSweep(e *env, o *sweepOptions) (*sweep.Sweep, *sweepPlan, error) {
 			o.jobs, human.Quote(p.backend))
 	}
 	opts := sweep.Options{Jobs: max(1, o.jobs), Group: groupSize(o.group), Keys: p.keys, Shards: make([]int, len(probe))}
-	for i, e := range planned.Trials {
-		opts.Shards[i] = e.Shards
+	for i, t := range planned.Trials {
+		opts.Shards[i] = t.Shards
 	}
 	s, err := sweep.CreateWith(o.out, spec, o.train, time.Now(), opts)
 	return s, p, err
