@@ -78,11 +78,9 @@ func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts Options
 	}
 	requested := cfg.Backend
 	if chosen, err := backend.Choose(requested); err == nil && chosen == backend.Go {
-		size, err := cfg.Model.Size()
-		if err != nil {
+		if requested, err = goConfig(cfg); err != nil {
 			return nil, err
 		}
-		requested = backend.GoFor(size.MultiplyAdds)
 	}
 	obs := observers(opts.Observers)
 	b, name, err := backend.NewWith(requested, backend.Options{Cache: opts.CompileCache, Warn: func(w error) { obs.report(Warned{w}) }})

@@ -27,6 +27,38 @@ func AutoShards(c config.Config, backendName string) int {
 	return max(1, min(cores, c.BatchSize/config.MinShardRows, config.MaxShards))
 }
 
+// PlannedShards is the shards AutoShards gives a step of c on the backend
+// Run would start for it, without starting one: c.Backend (or
+// $GOMLX_BACKEND, or the best available; backend.Choose) and, for the plain
+// Go backend, the configuration Run picks for the model's size. Callers
+// that start several runs at once (a sweep's --jobs) fix each run's shards
+// with it beforehand, so that the runs' results do not depend on what else
+// the machine is doing. The model is sized from c.Model, MNIST's 28x28
+// images where it does not say; Run sizes it from the data it loads.
+func PlannedShards(c config.Config) (int, error) {
+	name, err := backend.Choose(c.Backend)
+	if err != nil {
+		return 0, err
+	}
+	if name == backend.Go {
+		if name, err = goConfig(c); err != nil {
+			return 0, err
+		}
+	}
+	return AutoShards(c, name), nil
+}
+
+// goConfig is the Go backend configuration Run starts for c when the plain
+// Go backend is chosen: operations one at a time for a small model
+// (backend.GoFor).
+func goConfig(c config.Config) (string, error) {
+	size, err := c.Model.Size()
+	if err != nil {
+		return "", err
+	}
+	return backend.GoFor(size.MultiplyAdds), nil
+}
+
 // shardsOf is how many shards a step of batch examples is split into: the
 // configuration's (0, before Compile picks it, is 1), never more than the
 // batch (an epoch's last batch may be smaller).

@@ -144,6 +144,36 @@ func TestAutoShards(t *testing.T) {
 	}
 }
 
+// PlannedShards gives the shards Run picks, without starting a backend:
+// the Go backend's configuration for the model's size decides, as in Run.
+func TestPlannedShards(t *testing.T) {
+	cores := runtime.GOMAXPROCS(0)
+	for _, tc := range []struct {
+		name   string
+		model  string
+		hidden []int
+		shards int
+		want   int
+	}{
+		{"an MLP on the Go backend: a shard per core", models.MLP, []int{256}, 0, min(cores, 1024/config.MinShardRows)},
+		{"a model small enough to run one operation at a time: one", models.MLP, []int{8}, 0, 1},
+		{"the perceptron runs one operation at a time: one", models.Perceptron, nil, 0, 1},
+		{"shards asked for are kept", models.MLP, []int{8}, 3, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config.Defaults(tc.model)
+			cfg.Backend, cfg.BatchSize, cfg.Shards = backend.Go, 1024, tc.shards
+			if tc.model == models.MLP {
+				cfg.Model.Hidden = tc.hidden
+			}
+			got, err := PlannedShards(cfg)
+			if err != nil || got != tc.want {
+				t.Errorf("PlannedShards = %d, %v; want %d", got, err, tc.want)
+			}
+		})
+	}
+}
+
 func TestShardRows(t *testing.T) {
 	for _, tc := range []struct{ batch, shards int }{{512, 2}, {30, 7}, {5, 5}, {1, 1}, {100, 3}} {
 		t.Run(fmt.Sprintf("%d rows in %d shards differ by a row at most and add up", tc.batch, tc.shards), func(t *testing.T) {

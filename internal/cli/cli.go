@@ -102,7 +102,7 @@ func commands(e *env) []*cobra.Command {
 	// Before any command is built: newCmdCheckpoints reads its subcommands
 	// while building, which sorts them for good if sorting is still on
 	// (newRootCmd, which turns it off, runs after this).
-	cobra.EnableCommandSorting = false
+	noCommandSorting()
 	return []*cobra.Command{
 		newCmdTrain(e, nil),
 		newCmdEval(e, nil),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/buildinfo"
@@ -18,11 +19,7 @@ const rootSummary = "neurona trains neural networks on MNIST, on the CPU or a GP
 // --pjrt-plugin flag, --version, the help command, one-line flag errors
 // with suggestions, and neurona's help layout.
 func newRootCmd(e *env, subs ...*cobra.Command) *cobra.Command {
-	// Commands are listed in the order they are added (train first), not
-	// alphabetically. cobra has only this package-wide switch for it: set
-	// here, where the command tree is built, not as a side effect of
-	// importing the package.
-	cobra.EnableCommandSorting = false
+	noCommandSorting()
 	var plugin string
 	root := &cobra.Command{
 		Use:     "neurona",
@@ -63,6 +60,16 @@ func newRootCmd(e *env, subs ...*cobra.Command) *cobra.Command {
 	markRunErrors(root)
 	return root
 }
+
+// sortingOff turns cobra's command sorting off once.
+var sortingOff sync.Once
+
+// noCommandSorting lists commands in the order they are added (train
+// first), not alphabetically. cobra has only a package-wide switch for it:
+// set where the command tree is built, not as a side effect of importing
+// the package, and once, since a sweep builds a `neurona train` per trial,
+// several at once with --jobs or groups.
+func noCommandSorting() { sortingOff.Do(func() { cobra.EnableCommandSorting = false }) }
 
 // versionLine is what `neurona version` and `neurona --version` print.
 func versionLine() string {

@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/internal/sweep"
+	"github.com/neurona/neurona/train/config"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -26,14 +26,23 @@ type sweepOptions struct {
 	random int      // --random N: N trials drawn instead of the grid
 	seed   uint64   // --seed of --random (the trials' own --seed is a train flag)
 	train  []string // the train flags, with lists and ranges
+	jobs   int      // --jobs: trials (or groups) at once; 0 not given (new: 1, resumed: as recorded)
+	group  int      // --group: most trials in one group, 0 automatic; -1 not given (automatic)
 
-	// trainFn trains one trial; nil: `neurona train` in this process, its
-	// output in the sweep's logs/ (tests give a fake).
-	trainFn sweep.TrainFunc
+	// What trains, nil for the real thing; tests give fakes. trainFn
+	// trains a trial alone, groupFn returns the function the n members of
+	// a group share (nil for both: `neurona train` in this process, its
+	// output in the sweep's logs/); newGroup makes the run function those
+	// members' in-process trains share (nil: train.NewGroup(n)); groupKey
+	// is train.GroupKey.
+	trainFn  sweep.TrainFunc
+	groupFn  func(n int) sweep.TrainFunc
+	newGroup func(n int) groupRunner
+	groupKey func(config.Config) (key, why string)
 }
 
 const sweepLong = `Trains one run per combination of the values given to train's flags (the grid), or --random N
-runs drawn from lists and ranges, one after the other, each an ordinary run folder under --out.
+runs drawn from lists and ranges, each an ordinary run folder under --out.
 
 Values are comma-separated choices: --lr 1e-3,3e-3 --activation relu,tanh --batch-size 64,128.
 A --hidden choice is layer widths joined by +, WIDTHxN for N layers, or none: --hidden 256,512x2,128+64.
@@ -47,17 +56,24 @@ folder holds sweep.json (the plan and every result), sweep.md (the leaderboard),
 report.html. An interrupted sweep (Ctrl-C, a kill) continues with --resume DIR: finished trials are kept,
 the interrupted one resumes from its checkpoint, failed ones are tried again (unless they diverged), the
 rest run. One process at a time runs a sweep folder: another is refused (exit 1). A sweep in which no
-trial finished exits 1.`
+trial finished exits 1.
+
+Trials whose shapes match (train decides which: same layers, batch size, epochs...) train
+together in one program, in groups of at most --group (0, the default: up to 64; 1: every trial
+alone). The groups are planned when the sweep starts and recorded: --resume trains the same groups.
+--jobs N trains N trials (or groups) at once on the Go backend (the CPU), sharing its cores; each
+trial keeps the shards its step takes alone (chosen once per sweep from the cores), so its results
+are those of --jobs 1. --resume keeps the recorded --jobs, or takes a new one.`
 
 // sweepOwnFlags are the flags sweep parses itself; all others go to train.
-var sweepOwnFlags = map[string]bool{"out": true, "resume": true, "random": true, "sweep-seed": true, "help": true}
+var sweepOwnFlags = map[string]bool{"out": true, "resume": true, "random": true, "sweep-seed": true, "jobs": true, "group": true, "help": true}
 
 // newCmdSweep builds `neurona sweep`. Its flags are train's, with lists, so
 // cobra does not parse them: sweep.ParseArgs does, checking each name
 // against train's own flags.
 func newCmdSweep(e *env, runF func(*sweepOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:                "sweep --out DIR [--random N] [--sweep-seed S] --FLAG V1,V2... | --resume DIR",
+		Use:                "sweep --out DIR [--random N] [--sweep-seed S] [--jobs N] [--group N] --FLAG V1,V2... | --resume DIR [--jobs N]",
 		Short:              "train a grid or a random sample of hyperparameters and rank the runs",
 		Long:               sweepLong,
 		DisableFlagParsing: true,
@@ -80,12 +96,14 @@ func newCmdSweep(e *env, runF func(*sweepOptions) error) *cobra.Command {
 	cmd.Flags().String("resume", "", "continue the sweep in this folder")
 	cmd.Flags().Int("random", 0, "draw this many trials from the lists and ranges instead of the grid")
 	cmd.Flags().Uint64("sweep-seed", 1, "seed that draws the --random trials (train's --seed seeds each run)")
+	cmd.Flags().Int("jobs", 1, "trials (or groups) trained at once on the Go backend, sharing the cores (1 to one per core); results as with 1; --resume keeps it unless given")
+	cmd.Flags().Int("group", 0, fmt.Sprintf("most trials of one shape trained together in one program (0: automatic, up to %d; 1: every trial alone); planned once, --resume keeps it", sweep.MaxGroup))
 	return cmd
 }
 
 // parseSweepArgs splits sweep's own flags from train's.
 func parseSweepArgs(args []string) (o *sweepOptions, help bool, err error) {
-	o = &sweepOptions{seed: 1}
+	o = &sweepOptions{seed: 1, group: -1}
 	for i := 0; i < len(args); i++ {
 		name, value, hasValue := strings.Cut(strings.TrimPrefix(args[i], "--"), "=")
 		if args[i] == "-h" || args[i] == "--help" {
@@ -119,9 +137,23 @@ func parseSweepArgs(args []string) (o *sweepOptions, help bool, err error) {
 				return nil, false, usagef("--sweep-seed %s (want a whole number from 0 to %d)", human.Quote(value), uint64(math.MaxUint64))
 			}
 			o.seed = s
+		case "jobs":
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 1 || n > maxJobs() {
+				return nil, false, usagef("--jobs %s (want 1 to %d: trials trained at once, at most one per core of this machine)", human.Quote(value), maxJobs())
+			}
+			o.jobs = n
+		case "group":
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 0 || n > sweep.MaxGroup {
+				return nil, false, usagef("--group %s (want 0, automatic, to %d: the most trials trained together; 1: every trial alone)", human.Quote(value), sweep.MaxGroup)
+			}
+			o.group = n
 		}
 	}
 	switch {
+	case o.resume != "" && o.group >= 0:
+		return nil, false, usagef("--group is planned when a sweep starts: --resume trains the groups its sweep.json records (--jobs may change)")
 	case o.resume != "" && (o.out != "" || len(o.train) > 0 || o.random > 0):
 		return nil, false, usagef("--resume continues a sweep as it was planned: give it alone")
 	case o.resume == "" && o.out == "":
@@ -173,8 +205,9 @@ func sweepFlags(*env) sweep.Flags {
 }
 
 // trainInProcess runs `neurona train args...` in this process, its output
-// appended to log: what a sweep's trial does.
-func trainInProcess(e *env, log string) sweep.TrainFunc {
+// appended to log, with e's dependencies and run training the run in place
+// of train.Run (nil: train.Run or e's Run): what a sweep's trial does.
+func trainInProcess(e *env, log string, run runFunc) sweep.TrainFunc {
 	return func(ctx context.Context, args []string) error {
 		f, err := safefile.OpenFile(log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
@@ -182,21 +215,13 @@ func trainInProcess(e *env, log string) sweep.TrainFunc {
 		}
 		defer f.Close()
 		fmt.Fprintf(f, "$ neurona train %s\n", strings.Join(args, " "))
-		te := &env{ctx: ctx, stdout: f, stderr: f, getenv: e.getenv}
+		te := &env{ctx: ctx, stdout: f, stderr: f, getenv: e.getenv, deps: e.deps}
+		if run != nil {
+			te.deps.Run = run
+		}
 		_, err = execute(newRootCmd(te, newCmdTrain(te, nil)), append([]string{"train", "--progress=never"}, args...))
 		return err
 	}
-}
-
-// checkTrials parses every trial's flags with train's own parser, so that
-// a bad value is one usage line before anything trains.
-func checkTrials(e *env, s *sweep.Sweep) error {
-	for _, t := range s.Trials {
-		if err := checkTrainArgs(e, append(append([]string{}, t.Args...), "--run-dir="+s.TrialDir(t.Trial))); err != nil {
-			return usagef("%s (%s): %s", t.Name, human.Quote(strings.Join(t.Args, " ")), oneLine(err.Error()))
-		}
-	}
-	return nil
 }
 
 // checkRanges parses each range's bounds, written as draws are, in the
@@ -224,9 +249,16 @@ func checkRanges(e *env, spec sweep.Spec, trial sweep.Trial, runDir string) erro
 }
 
 // checkTrainArgs parses args as `neurona train` would and checks the
+// configuration they give, without training.
+func checkTrainArgs(e *env, args []string) error {
+	_, err := parseTrainArgs(e, args)
+	return err
+}
+
+// parseTrainArgs parses args as `neurona train` would and checks the
 // configuration they give, without training: train's flags in a flag set
 // of their own, no command built.
-func checkTrainArgs(e *env, args []string) error {
+func parseTrainArgs(e *env, args []string) (*trainOptions, error) {
 	te := &env{ctx: e.ctx, stdout: devNull{}, stderr: devNull{}, getenv: e.getenv}
 	o := &trainOptions{}
 	fs := pflag.NewFlagSet("neurona train", pflag.ContinueOnError)
@@ -236,14 +268,14 @@ func checkTrainArgs(e *env, args []string) error {
 		var invalid *pflag.InvalidValueError
 		if errors.As(err, &invalid) {
 			f := invalid.GetFlag()
-			return usagef("--%s %s: %s", f.Name, human.Quote(invalid.GetValue()), valueWanted(f, errors.Unwrap(err)))
+			return nil, usagef("--%s %s: %s", f.Name, human.Quote(invalid.GetValue()), valueWanted(f, errors.Unwrap(err)))
 		}
-		return usagef("%s", oneLine(err.Error()))
+		return nil, usagef("%s", oneLine(err.Error()))
 	}
 	if fs.NArg() > 0 {
-		return usagef("unexpected argument %s", human.Quote(fs.Arg(0)))
+		return nil, usagef("unexpected argument %s", human.Quote(fs.Arg(0)))
 	}
-	return o.finish(te, fs)
+	return o, o.finish(te, fs)
 }
 
 // devNull discards what is written to it.
@@ -252,54 +284,23 @@ type devNull struct{}
 func (devNull) Write(p []byte) (int, error) { return len(p), nil }
 
 func sweepRun(e *env, o *sweepOptions) error {
-	var s *sweep.Sweep
+	create := createSweep
 	if o.resume != "" {
-		if err := needFolder("--resume", o.resume); err != nil {
-			return err
-		}
-		var err error
-		if s, err = sweep.Open(o.resume); err != nil {
-			return err
-		}
-		defer s.Close()
-	} else {
-		spec, err := sweep.ParseArgs(o.train, sweepFlags(e), o.random, o.seed)
-		if err != nil {
-			return specUsage(err)
-		}
-		// Checked before the folder is made: a bad value writes nothing.
-		probe, err := spec.Plan()
-		if err != nil {
-			return specUsage(err)
-		}
-		if err := checkRanges(e, spec, probe[0], filepath.Join(o.out, probe[0].Name)); err != nil {
-			return err
-		}
-		if err := checkTrials(e, &sweep.Sweep{Trials: entries(probe)}); err != nil {
-			return err
-		}
-		if s, err = sweep.Create(o.out, spec, o.train, time.Now()); err != nil {
-			return err
-		}
-		defer s.Close()
+		create = resumeSweep
 	}
-	if err := checkTrials(e, s); err != nil { // sweep.json is read back: trust nothing
+	s, p, err := create(e, o)
+	if err != nil {
 		return err
 	}
+	defer s.Close()
 	logs := filepath.Join(s.Dir(), "logs")
 	if err := os.MkdirAll(logs, 0o755); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "sweep    %s: %d trials, swept %s; each trial's output in %s\n",
 		s.Dir(), len(s.Trials), strings.Join(s.Swept, ", "), logs)
-	trainFn := o.trainFn
-	if trainFn == nil {
-		trainFn = func(ctx context.Context, args []string) error {
-			name := filepath.Base(strings.TrimPrefix(strings.TrimPrefix(args[len(args)-1], "--run-dir="), "--resume="))
-			return trainInProcess(e, filepath.Join(logs, name+".log"))(ctx, args)
-		}
-	}
-	err := s.Run(e.ctx, trainFn, e.stdout)
+	fmt.Fprintln(e.stdout, groupsLine(s, p))
+	err = s.RunWith(e.ctx, sweepRunner(e, o, logs, sweepJobs(e, s, p)))
 	if errors.Is(err, context.Canceled) || e.ctx.Err() != nil {
 		fmt.Fprintf(e.stderr, "neurona sweep: stopped; continue with: neurona sweep --resume %s\n", s.Dir())
 		return e.ctx.Err()
@@ -341,7 +342,7 @@ func specUsage(err error) error {
 	return err
 }
 
-// entries wraps planned trials for checkTrials.
+// entries wraps planned trials for planSweep.
 func entries(trials []sweep.Trial) []sweep.Entry {
 	out := make([]sweep.Entry, len(trials))
 	for i, t := range trials {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/internal/sweep"
+	"github.com/neurona/neurona/train/config"
 )
 
 // sweepWith runs `neurona sweep args...` through the command's run
@@ -22,6 +23,9 @@ func sweepWith(args []string, trainFn sweep.TrainFunc) (code int, stdout, stderr
 	o, _, err := parseSweepArgs(args)
 	if err == nil {
 		o.trainFn = trainFn
+		// Every trial alone, whichever trials train.GroupKey groups: these
+		// tests follow one trial at a time.
+		o.groupKey = func(config.Config) (string, string) { return "", "sweepWith trains each trial alone" }
 		err = sweepRun(e, o)
 	}
 	return exitCode(e.ctx, &errOut, "neurona sweep", err), out.String(), errOut.String()

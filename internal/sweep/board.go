@@ -45,6 +45,13 @@ func rank(r Result) int {
 // row is one trial's cells on the board.
 func (s *Sweep) row(i int, e Entry) []string {
 	cells := []string{fmt.Sprint(i + 1), e.Name}
+	if s.grouped() {
+		g := "-"
+		if e.Group > 0 {
+			g = fmt.Sprint(e.Group)
+		}
+		cells = append(cells, g)
+	}
 	for _, f := range s.Swept {
 		v := e.Settings[f]
 		if f == "hidden" && v == "" {
@@ -63,8 +70,22 @@ func (s *Sweep) row(i int, e Entry) []string {
 // header is the board's column names.
 func (s *Sweep) header() []string {
 	h := []string{"rank", "trial"}
+	if s.grouped() {
+		h = append(h, "group")
+	}
 	h = append(h, s.Swept...)
 	return append(h, "val acc", "test acc", "epochs", "train time", "stopped")
+}
+
+// grouped reports whether any trial trains in a group: the board then
+// says which.
+func (s *Sweep) grouped() bool {
+	for _, e := range s.Trials {
+		if e.Group > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // WriteBoard prints the leaderboard as an aligned table.
@@ -87,6 +108,9 @@ func (s *Sweep) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Sweep %s\n\n", s.dir)
 	fmt.Fprintf(&b, "`neurona sweep %s`: %d trials; swept %s.\n\n", strings.Join(s.Args, " "), len(s.Trials), strings.Join(s.Swept, ", "))
+	if s.grouped() {
+		fmt.Fprintf(&b, "Trained in groups (trials of one shape in one program; the group column): %s.\n\n", s.Grouping())
+	}
 	h := s.header()
 	fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(h, " | "), strings.Repeat(" --- |", len(h)))
 	for i, e := range s.Ranked() {

@@ -186,6 +186,14 @@ func FuzzReadSweep(f *testing.F) {
 	s.Close()
 	good, _ := os.ReadFile(filepath.Join(s.Dir(), File))
 	f.Add(good)
+	g, err := CreateWith(filepath.Join(f.TempDir(), "grouped"), mustSpec(f, []string{"--lr", "0.1,0.5,0.9", "--epochs", "1"}, 0), nil, time.Now(),
+		Options{Jobs: 2, Group: 2, Keys: []string{"a", "a", "a"}, Shards: []int{2, 2, 2}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	g.Close()
+	grouped, _ := os.ReadFile(filepath.Join(g.Dir(), File))
+	f.Add(grouped)
 	f.Add([]byte(`{"version":2,"spec":{"params":[{"flag":"lr","range":{"lo":0,"hi":1}}],"random":3,"seed":1},"trials":[]}`))
 	f.Add([]byte(`{"version":1,"spec":{"random":1000000000}}`))
 	f.Add([]byte(`[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]`))
@@ -198,9 +206,16 @@ func FuzzReadSweep(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(got.Trials) > MaxTrials {
-			t.Fatalf("accepted %d trials", len(got.Trials))
+		if len(got.Trials) > MaxTrials || got.Jobs > MaxJobs {
+			t.Fatalf("accepted %d trials and %d jobs", len(got.Trials), got.Jobs)
 		}
+		sizes, _ := got.GroupSizes()
+		for g, n := range sizes {
+			if n > MaxGroup {
+				t.Fatalf("accepted group %d of %d trials", g+1, n)
+			}
+		}
+		got.units()
 	})
 }
 

@@ -89,6 +89,9 @@ func (s *Sweep) summaryLine() string {
 	if n := len(s.Trials) - counts[Finished] - counts[Failed]; n > 0 {
 		line += fmt.Sprintf(", %d not done", n)
 	}
+	if s.grouped() {
+		line += fmt.Sprintf(" (trained in groups: %s)", s.Grouping())
+	}
 	if r := s.Ranked(); len(r) > 0 && rank(r[0].Result) == 0 {
 		line += fmt.Sprintf(". Best by validation accuracy: %s (%s), validation %s, test %s.",
 			r[0].Name, settingsLine(r[0].Trial, s.Swept), accuracy(r[0].Result.ValAccuracy), accuracy(r[0].Result.TestAccuracy))

@@ -5,187 +5,211 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
+	"strconv"
+	"sync"
 	"time"
-
-	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/runfolder"
 )
 
 // TrainFunc trains one trial: `neurona train` with args, in this process
 // or another. It returns when the run has finished, failed or stopped.
 type TrainFunc func(ctx context.Context, args []string) error
 
-// Run trains every trial not yet finished, one after the other, saving
-// sweep.json after each and printing a line per trial to out. A trial with
-// a checkpoint continues from it (--resume), one without starts in its
-// folder, and one whose folder holds a finished run (finished before the
-// sweep could record it, or recorded failed by an older neurona) is
-// recorded as finished, so that nothing is lost or done twice. A failed
-// trial (train returned an error) is recorded and the sweep goes on; the
-// next Run tries it again, unless it diverged (trying again would diverge
-// again). When ctx is cancelled the trial in progress is marked
-// interrupted and Run returns ctx.Err().
+// Runner is how Run trains the sweep's trials.
+type Runner struct {
+	// Train trains a trial alone.
+	Train TrainFunc
+	// Group returns the TrainFunc that the n members of one group each
+	// call, every one from a goroutine of its own, to be trained together
+	// in one program. Nil: each member trains with Train, side by side.
+	Group func(n int) TrainFunc
+	// Jobs is how many units (a group, or a trial alone) train at once;
+	// 0: the sweep's recorded Jobs, or 1.
+	Jobs int
+	// Out gets a line per trial finished.
+	Out io.Writer
+}
+
+// Run trains every trial not yet finished with trainFn, one after the
+// other: RunWith with the sweep's recorded Jobs and no groups' function.
 func (s *Sweep) Run(ctx context.Context, trainFn TrainFunc, out io.Writer) error {
+	return s.RunWith(ctx, Runner{Train: trainFn, Out: out})
+}
+
+// RunWith trains every trial not yet finished, a unit at a time or
+// r.Jobs units at once: a unit is the members of a group that still have
+// work, trained together through r.Group, or a trial alone. sweep.json is
+// saved as each trial starts and ends, and a line printed to r.Out per
+// trial finished. A trial with a checkpoint continues from it (--resume),
+// one without starts in its folder, and one whose folder holds a finished
+// run (finished before the sweep could record it, or recorded failed by an
+// older neurona) is recorded as finished, so that nothing is lost or done
+// twice. A failed trial (train returned an error) is recorded and the
+// sweep goes on; the next Run tries it again, unless it diverged (trying
+// again would diverge again). When ctx is cancelled no unit starts, every
+// trial in progress is marked interrupted, and RunWith returns ctx.Err()
+// once all have returned. When sweep.json cannot be written, the trials in
+// progress are stopped the same way and RunWith returns that error.
+func (s *Sweep) RunWith(ctx context.Context, r Runner) error {
+	units := s.units()
 	todo := 0
-	for _, e := range s.Trials {
-		if !e.Result.done() {
-			todo++
-		}
+	for _, u := range units {
+		todo += len(u.trials)
 	}
 	if todo < len(s.Trials) && todo > 0 {
-		fmt.Fprintf(out, "sweep    %s: %d of %d trials done, %d to go\n", s.dir, len(s.Trials)-todo, len(s.Trials), todo)
+		fmt.Fprintf(r.Out, "sweep    %s: %d of %d trials done, %d to go\n", s.dir, len(s.Trials)-todo, len(s.Trials), todo)
 	}
-	var spent time.Duration
-	ran := 0
-	for i := range s.Trials {
-		e := &s.Trials[i]
-		if e.Result.done() {
-			continue
+	jobs := r.Jobs
+	if jobs < 1 {
+		jobs = max(1, s.Jobs)
+	}
+	// Cancelled with the error of a trial whose result could not be saved:
+	// the others stop rather than train on unrecorded.
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	p := &pace{start: time.Now(), todo: todo}
+	slots := make(chan struct{}, min(jobs, max(1, len(units))))
+	var wg sync.WaitGroup
+	for _, u := range units {
+		select {
+		case slots <- struct{}{}:
+		case <-runCtx.Done():
 		}
-		dir := s.TrialDir(e.Trial)
-		if r, ok := finishedResult(dir); ok { // finished before a kill let the sweep record it
-			e.Result = r
-			if err := s.Save(); err != nil {
-				return err
+		if runCtx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			if err := s.runUnit(runCtx, u, r, p); err != nil {
+				stop(err)
 			}
-			continue
-		}
-		args := append(append([]string{}, e.Args...), "--run-dir="+dir)
-		if hasCheckpoint(dir) {
-			args = []string{"--resume=" + dir}
-		}
-		e.Result = Result{Status: Running}
-		if err := s.Save(); err != nil {
-			return err
-		}
-		start := time.Now()
-		err := trainFn(ctx, args)
-		took := time.Since(start)
-		if ctx.Err() != nil {
-			e.Result.Status = Interrupted
-			if serr := s.Save(); serr != nil {
-				return serr
-			}
-			return ctx.Err()
-		}
-		e.Result = resultOf(dir, err)
-		e.Result.WallSeconds = took.Seconds()
-		e.Result.Finished = time.Now().UTC()
-		if err := s.Save(); err != nil {
-			return err
-		}
-		spent += took
-		ran++
-		left := todo - ran
-		fmt.Fprintf(out, "trial %d/%d  %s  %s  %.1fs%s\n", i+1, len(s.Trials), settingsLine(e.Trial, s.Swept),
-			resultLine(e.Result), took.Seconds(), eta(left, spent, ran))
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if runCtx.Err() != nil {
+		return context.Cause(runCtx)
 	}
 	return nil
 }
 
-// done reports whether a trial needs no more training: it finished, or it
-// diverged. Another failure (a full disk, a run folder locked by another
-// process) may not happen again, so the trial is tried again.
-func (r Result) done() bool { return r.Status == Finished || r.Status == Failed && r.Diverged }
-
-// Count returns how many of s's trials finished and how many failed.
-func (s *Sweep) Count() (finished, failed int) {
-	for _, e := range s.Trials {
-		switch e.Result.Status {
-		case Finished:
-			finished++
-		case Failed:
-			failed++
+// runUnit trains the unit u's trials at once.
+func (s *Sweep) runUnit(ctx context.Context, u unit, r Runner, p *pace) error {
+	// A trial found finished on disk needs no training; the others, and
+	// only they, make up the group (every member must train).
+	var members []int
+	for _, i := range u.trials {
+		if res, ok := finishedResult(s.TrialDir(s.Trials[i].Trial)); ok {
+			if err := s.record(i, res); err != nil {
+				return err
+			}
+			continue
 		}
+		members = append(members, i)
 	}
-	return finished, failed
+	if len(members) == 0 {
+		return nil
+	}
+	trainFn := r.Train
+	if u.group && r.Group != nil {
+		trainFn = r.Group(len(members))
+	}
+	left := &unitLeft{n: len(members)}
+	if len(members) == 1 {
+		return s.runTrial(ctx, members[0], trainFn, r.Out, p, left)
+	}
+	errs := make([]error, len(members))
+	var wg sync.WaitGroup
+	for k, i := range members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[k] = s.runTrial(ctx, i, trainFn, r.Out, p, left)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
-// hasCheckpoint reports whether the run folder dir holds a checkpoint to
-// resume from.
-func hasCheckpoint(dir string) bool {
-	entries, err := os.ReadDir(runfolder.CheckpointsDir(dir))
-	if err != nil {
-		return false
+// unitLeft counts the trials of a unit still training (under Sweep.mu).
+type unitLeft struct{ n int }
+
+// TrainArgs are the train flags trial i runs with when it starts in its
+// folder: its planned flags, the --shards the sweep chose, --run-dir.
+func (s *Sweep) TrainArgs(i int) []string {
+	e := s.Trials[i]
+	args := append([]string{}, e.Args...)
+	if e.Shards > 0 {
+		args = append(args, "--shards="+strconv.Itoa(e.Shards))
 	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "ckpt-") {
-			return true
-		}
-	}
-	return false
+	return append(args, "--run-dir="+s.TrialDir(e.Trial))
 }
 
-// finishedResult is the result of a run folder whose run finished.
-func finishedResult(dir string) (Result, bool) {
-	s, err := runfolder.ReadSummary(dir)
-	if err != nil || s.TestAccuracy == nil || s.Reason() == runfolder.StopInterrupted {
-		return Result{}, false
+// runTrial trains trial i with trainFn and records its result; the error
+// is sweep.json's, if it could not be saved.
+func (s *Sweep) runTrial(ctx context.Context, i int, trainFn TrainFunc, out io.Writer, p *pace, left *unitLeft) error {
+	dir := s.TrialDir(s.Trials[i].Trial)
+	args := s.TrainArgs(i)
+	if hasCheckpoint(dir) {
+		args = []string{"--resume=" + dir}
 	}
-	return Result{Status: Finished, BestEpoch: s.BestEpoch, ValAccuracy: bestVal(s), TestAccuracy: s.TestAccuracy,
-		Epochs: s.Epochs, TrainSeconds: s.TrainSeconds, StoppedBecause: s.StoppedBecause, WallSeconds: s.WallSeconds}, true
-}
-
-// bestVal is the run's best validation accuracy, or its last one.
-func bestVal(s *runfolder.Summary) *float64 {
-	if s.BestValAccuracy != nil {
-		return s.BestValAccuracy
+	if err := s.record(i, Result{Status: Running}); err != nil {
+		return err
 	}
-	return s.ValAccuracy
-}
-
-// resultOf is the result of a trial whose train call returned err. A run
-// folder that holds a finished run's summary is a finished trial whatever
-// err says (train may fail after its summary, drawing a picture on a full
-// disk): a trial that finished is never recorded as failed.
-func resultOf(dir string, err error) Result {
-	if r, ok := finishedResult(dir); ok {
-		return r
+	start := time.Now()
+	err := trainFn(ctx, args)
+	took := time.Since(start)
+	if ctx.Err() != nil {
+		return s.record(i, Result{Status: Interrupted})
 	}
-	r := Result{Status: Failed, Diverged: errors.Is(err, train.ErrDiverged)}
-	if err != nil {
-		r.Error = strings.SplitN(err.Error(), "\n", 2)[0]
+	res := resultOf(dir, err)
+	res.WallSeconds = took.Seconds()
+	res.Finished = time.Now().UTC()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Trials[i].Result = res
+	if err := s.save(); err != nil {
+		return err
+	}
+	left.n--
+	estimate := ""
+	if left.n == 0 { // the other members of its group finish with it
+		estimate = p.eta()
 	} else {
-		r.Error = "train returned without a tested model"
+		p.ran++
 	}
-	if s, serr := runfolder.ReadSummary(dir); serr == nil {
-		r.Epochs, r.TrainSeconds, r.StoppedBecause, r.ValAccuracy = s.Epochs, s.TrainSeconds, s.StoppedBecause, bestVal(s)
-	}
-	return r
+	fmt.Fprintf(out, "trial %d/%d  %s  %s  %.1fs%s\n", i+1, len(s.Trials), settingsLine(s.Trials[i].Trial, s.Swept),
+		resultLine(res), took.Seconds(), estimate)
+	return nil
 }
 
-// settingsLine is "lr=3e-3 hidden=512,512".
-func settingsLine(t Trial, swept []string) string {
-	parts := make([]string, 0, len(swept))
-	for _, f := range swept {
-		parts = append(parts, f+"="+t.Settings[f])
-	}
-	return strings.Join(parts, " ")
+// record sets trial i's result and saves sweep.json.
+func (s *Sweep) record(i int, r Result) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Trials[i].Result = r
+	return s.save()
 }
 
-// resultLine is "val 0.9712  test 0.9690", or the failure.
-func resultLine(r Result) string {
-	if r.Status != Finished {
-		return r.Status + ": " + r.Error
-	}
-	return "val " + accuracy(r.ValAccuracy) + "  test " + accuracy(r.TestAccuracy)
+// pace estimates the time left from the sweep's own pace (under
+// Sweep.mu): its wall time so far per trial finished, which counts trials
+// trained at once (--jobs, groups) as they overlap.
+type pace struct {
+	start     time.Time
+	todo, ran int
 }
 
-// accuracy formats an accuracy, "-" when there is none.
-func accuracy(a *float64) string {
-	if a == nil {
-		return "-"
-	}
-	return fmt.Sprintf("%.4f", *a)
-}
-
-// eta is "  (2 left, about 25s)" from the mean time of the trials run.
-func eta(left int, spent time.Duration, ran int) string {
-	if left == 0 || ran == 0 {
+// eta counts one more trial finished and returns "  (2 left, about 25s)",
+// or "" when none is left.
+func (p *pace) eta() string {
+	p.ran++
+	left := p.todo - p.ran
+	if left <= 0 {
 		return ""
 	}
-	rest := time.Duration(int64(spent) / int64(ran) * int64(left)).Round(time.Second)
+	rest := time.Duration(int64(time.Since(p.start)) / int64(p.ran) * int64(left)).Round(time.Second)
 	return fmt.Sprintf("  (%d left, about %s)", left, rest)
 }

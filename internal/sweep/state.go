@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/neurona/neurona/internal/atomicfile"
 	"github.com/neurona/neurona/internal/safefile"
 	"github.com/neurona/neurona/internal/safejson"
+	"github.com/neurona/neurona/train/config"
 )
 
 // File is the sweep's record in its folder: the plan and every trial's
@@ -59,9 +61,18 @@ type Result struct {
 	Finished time.Time `json:"finished,omitzero"`
 }
 
-// Entry is a trial and its result.
+// Entry is a trial, how the sweep trains it, and its result.
 type Entry struct {
 	Trial
+	// Group numbers the group the trial trains in, in one program with the
+	// other trials of the same number (1, 2, ... in plan order); 0: alone.
+	// Planned once, when the sweep starts (Options.Keys), so that a resumed
+	// sweep regroups the same trials.
+	Group int `json:"group,omitempty"`
+	// Shards is the --shards the sweep gives the trial (Options.Shards),
+	// chosen once for the whole sweep so that its results do not depend on
+	// how many trials train at once; 0: train's own choice.
+	Shards int    `json:"shards,omitempty"`
 	Result Result `json:"result"`
 }
 
@@ -72,10 +83,19 @@ type Sweep struct {
 	Spec    Spec      `json:"spec"`
 	Swept   []string  `json:"swept"`
 	Created time.Time `json:"created"`
-	Trials  []Entry   `json:"trials"`
+	// Jobs is how many trials (or groups) train at once, as last asked
+	// (--jobs; 0 in a sweep.json from before it: 1).
+	Jobs int `json:"jobs,omitempty"`
+	// GroupSize is the most trials planned into one group (--group,
+	// resolved: MaxGroup for automatic); 0 or 1: every trial alone.
+	GroupSize int     `json:"group_size,omitempty"`
+	Trials    []Entry `json:"trials"`
 
 	dir    string
 	unlock func() // the folder's lock, held from Create or Open to Close
+	// mu serializes the trials' results, sweep.json's writes and the
+	// progress lines of trials that train at once.
+	mu sync.Mutex
 }
 
 // Dir is the sweep's folder.
@@ -91,9 +111,34 @@ func (s *Sweep) TrialDir(t Trial) string { return filepath.Join(s.dir, t.Name) }
 // with trials. Both are checked again once the lock is held, so that of
 // two sweeps started in one folder at once only one plans there.
 func Create(dir string, spec Spec, args []string, now time.Time) (*Sweep, error) {
+	return CreateWith(dir, spec, args, now, Options{})
+}
+
+// Options are what a new sweep records besides its plan: how it trains
+// its trials.
+type Options struct {
+	// Jobs is how many trials (or groups) train at once; 0 is 1.
+	Jobs int
+	// Group is the most trials trained in one group (0 or 1: each alone),
+	// Keys[i] trial i's group key (train.GroupKey; "" or Keys nil: alone).
+	Group int
+	Keys  []string
+	// Shards[i] is the --shards given to trial i (0 or Shards nil: none).
+	Shards []int
+}
+
+// CreateWith is Create with opts: the trials' groups and shards are in the
+// first sweep.json written.
+func CreateWith(dir string, spec Spec, args []string, now time.Time, opts Options) (*Sweep, error) {
 	trials, err := spec.Plan()
 	if err != nil {
 		return nil, err
+	}
+	if opts.Keys != nil && len(opts.Keys) != len(trials) || opts.Shards != nil && len(opts.Shards) != len(trials) {
+		return nil, fmt.Errorf("sweep: %d group keys and %d shard counts for %d trials", len(opts.Keys), len(opts.Shards), len(trials))
+	}
+	if opts.Jobs < 0 || opts.Jobs > MaxJobs || opts.Group < 0 || opts.Group > MaxGroup {
+		return nil, fmt.Errorf("sweep: %d jobs and groups of %d (accepted: 0 to %d and 0 to %d)", opts.Jobs, opts.Group, MaxJobs, MaxGroup)
 	}
 	if err := unused(dir); err != nil {
 		return nil, err
@@ -109,9 +154,18 @@ func Create(dir string, spec Spec, args []string, now time.Time) (*Sweep, error)
 		unlock()
 		return nil, err
 	}
-	s := &Sweep{Version: version, Args: args, Spec: spec, Swept: spec.Swept(), Created: now.UTC(), dir: dir, unlock: unlock}
-	for _, t := range trials {
-		s.Trials = append(s.Trials, Entry{Trial: t, Result: Result{Status: Pending}})
+	s := &Sweep{Version: version, Args: args, Spec: spec, Swept: spec.Swept(), Created: now.UTC(), Jobs: opts.Jobs, dir: dir, unlock: unlock}
+	groups := make([]int, len(trials))
+	if opts.Keys != nil {
+		groups = planGroups(opts.Keys, opts.Group)
+		s.GroupSize = opts.Group
+	}
+	for i, t := range trials {
+		e := Entry{Trial: t, Group: groups[i], Result: Result{Status: Pending}}
+		if opts.Shards != nil {
+			e.Shards = opts.Shards[i]
+		}
+		s.Trials = append(s.Trials, e)
 	}
 	if err := s.Save(); err != nil {
 		s.Close()
@@ -141,6 +195,13 @@ func unused(dir string) error {
 
 // Save rewrites sweep.json atomically.
 func (s *Sweep) Save() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.save()
+}
+
+// save is Save with s.mu held.
+func (s *Sweep) save() error {
 	b, err := safejson.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return fmt.Errorf("sweep.json: %w", err)
@@ -216,6 +277,15 @@ func read(dir string) (*Sweep, error) {
 		default:
 			return nil, fmt.Errorf("%s: trial %s has status %q", path, e.Name, e.Result.Status)
 		}
+		if e.Shards < 0 || e.Shards > config.MaxShards {
+			return nil, fmt.Errorf("%s: trial %s has %d shards (accepted: 0 to %d)", path, e.Name, e.Shards, config.MaxShards)
+		}
+	}
+	if s.Jobs < 0 || s.Jobs > MaxJobs {
+		return nil, fmt.Errorf("%s: %d jobs (accepted: 0 to %d)", path, s.Jobs, MaxJobs)
+	}
+	if err := s.checkGroups(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
 }

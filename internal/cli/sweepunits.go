@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/sweep"
+	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/config"
+	"github.com/neurona/neurona/train/runfolder"
+)
+
+// runFunc trains one run as train.Run does (Deps.Run).
+type runFunc = func(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts train.Options) (*runfolder.Summary, error)
+
+// groupRunner is what a sweep needs of a train.Group: the Run its members
+// call, each from a goroutine of its own.
+type groupRunner interface {
+	Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts train.Options) (*runfolder.Summary, error)
+}
+
+// groupLeaver is a group a member can leave before calling Run (a member
+// whose log, checkpoint or data failed before its run started), so that
+// the others do not wait for it. train.Group's members must all call Run;
+// a Group that offers Leave gets told, one that does not must not wait
+// for a member that never comes.
+type groupLeaver interface{ Leave() }
+
+// sweepRunner is how sweepRun trains the trials: in this process, each
+// trial's output in logs/TRIAL.log, a group's members through one
+// train.Group, jobs units at once; or with o's fakes.
+func sweepRunner(e *env, o *sweepOptions, logs string, jobs int) sweep.Runner {
+	logOf := func(args []string) string {
+		last := args[len(args)-1] // --run-dir=DIR or --resume=DIR: the trial's folder
+		name := filepath.Base(strings.TrimPrefix(strings.TrimPrefix(last, "--run-dir="), "--resume="))
+		return filepath.Join(logs, name+".log")
+	}
+	r := sweep.Runner{Train: o.trainFn, Group: o.groupFn, Jobs: jobs, Out: e.stdout}
+	if r.Train == nil {
+		r.Train = func(ctx context.Context, args []string) error {
+			return trainInProcess(e, logOf(args), nil)(ctx, args)
+		}
+	}
+	if r.Group == nil && o.trainFn == nil { // a fake trainFn trains the members too
+		newGroup := o.newGroup
+		if newGroup == nil {
+			newGroup = func(n int) groupRunner { return train.NewGroup(n) }
+		}
+		r.Group = func(n int) sweep.TrainFunc {
+			g := newGroup(n)
+			return func(ctx context.Context, args []string) error {
+				var joined atomic.Bool
+				run := func(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts train.Options) (*runfolder.Summary, error) {
+					joined.Store(true)
+					return g.Run(ctx, cfg, mnist, opts)
+				}
+				err := trainInProcess(e, logOf(args), run)(ctx, args)
+				if l, ok := g.(groupLeaver); ok && !joined.Load() {
+					l.Leave()
+				}
+				return err
+			}
+		}
+	}
+	return r
+}
