@@ -84,13 +84,14 @@ func seedsRun(e *env, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
+	showSeeds(e, o, parent)
 	members, err := prepareSeeds(e, o, shared, parent)
-	defer closeLogs(members)
+	defer closeLogs(e, members)
 	if err != nil {
 		return err
 	}
 	grouped, why := groupable(o, members)
-	showSeedsPlan(e, o, parent, members, grouped, why)
+	showGrouping(e, members, grouped, why)
 	trainSeeds(e, members, grouped)
 	report := seedsReportOf(o, parent, members, grouped, why)
 	writeSeedsTable(e.stdout, report)
@@ -152,21 +153,34 @@ func groupable(o *trainOptions, members []*seedMember) (grouped bool, why string
 	return first != "", ""
 }
 
-// showSeedsPlan says what the seeds will do, and where their output goes.
-func showSeedsPlan(e *env, o *trainOptions, parent string, members []*seedMember, grouped bool, why string) {
-	how := "side by side in one program"
-	if !grouped {
-		how = "one after another (not grouped: " + why + ")"
-	}
+// showSeeds says what the seeds are and where their output goes.
+func showSeeds(e *env, o *trainOptions, parent string) {
 	var seeds []string
-	for _, m := range members {
-		seeds = append(seeds, strconv.FormatUint(m.seed, 10))
+	for _, seed := range o.seeds {
+		seeds = append(seeds, strconv.FormatUint(seed, 10))
 	}
-	fmt.Fprintf(e.stdout, "seeds    %s of %s, seeds %s, in %s: %s\n",
-		human.Count(len(members), "run"), o.cfg.Recipe(), strings.Join(seeds, ","), parent, how)
-	if len(members) > 1 {
-		fmt.Fprintf(e.stdout, "seeds    seed %d's output below; the others' in %s\n",
-			members[0].seed, filepath.Join(parent, "seed-N", seedLog))
+	fmt.Fprintf(e.stdout, "seeds    %s of %s, seeds %s, in %s", human.Count(len(o.seeds), "run"), o.cfg.Recipe(), strings.Join(seeds, ","), parent)
+	if len(o.seeds) > 1 {
+		fmt.Fprintf(e.stdout, "; seed %d's output below, the others' in %s", o.seeds[0], filepath.Join(parent, "seed-N", seedLog))
+	}
+	fmt.Fprintln(e.stdout)
+}
+
+// showGrouping says how the seeds that train will train.
+func showGrouping(e *env, members []*seedMember, grouped bool, why string) {
+	jobs := 0
+	for _, m := range members {
+		if m.job != nil {
+			jobs++
+		}
+	}
+	switch {
+	case jobs == 0:
+		fmt.Fprintln(e.stdout, "seeds    nothing to train: each seed finished before, or failed (see below)")
+	case grouped:
+		fmt.Fprintf(e.stdout, "seeds    training %s side by side in one program\n", human.Count(jobs, "seed"))
+	default:
+		fmt.Fprintf(e.stdout, "seeds    training %s one after another (not grouped: %s)\n", human.Count(jobs, "seed"), why)
 	}
 }
 

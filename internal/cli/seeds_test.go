@@ -67,9 +67,10 @@ func TestSeedsStats(t *testing.T) {
 	}
 }
 
-// seedsArgs is a two-epoch perceptron on data, one step per call.
+// seedsArgs is a perceptron trained on data for 3 epochs of 6 steps, one
+// step per call.
 func seedsArgs(data, runDir, seeds string) []string {
-	return []string{"train", "--model", "perceptron", "--epochs", "2", "--batch-size", "32", "--steps-per-call", "1",
+	return []string{"train", "--model", "perceptron", "--epochs", "3", "--batch-size", "32", "--steps-per-call", "1",
 		"--backend", "go", "--progress", "never", "--data-dir", data, "--run-dir", runDir, "--seeds", seeds}
 }
 
@@ -172,51 +173,77 @@ func tableHasRow(out, row string) bool {
 	return false
 }
 
-// TestSeedsInterruptAndContinue stops `train --seeds` in the middle of its
-// first seed, then runs the same command again: the interrupted seed
-// resumes from its checkpoint, the others start, all finish.
+// TestSeedsInterruptAndContinue stops `train --seeds` at its second step,
+// then runs the same command again: the interrupted seeds resume from
+// their checkpoints, the others start, all finish. One after another, the
+// first seed is stopped and the second never starts.
 func TestSeedsInterruptAndContinue(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains")
 	}
 	data := fakeMNIST(t)
-	dir := filepath.Join(t.TempDir(), "seeds")
-	args := seedsArgs(data, dir, "1,2")
-	notGrouped := func(config.Config) (string, string) { return "", "one after another in this test" }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var once sync.Once
-	stop := func(ev train.Event) {
-		if s, ok := ev.(train.StepsDone); ok && s.GlobalStep >= 2 {
-			once.Do(cancel)
-		}
-	}
-	code, stdout, stderr := trainSeedsWith(ctx, args, notGrouped, Deps{Observe: stop})
-	if code != ExitInterrupted {
-		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitInterrupted, stdout, stderr)
-	}
-	if want := "Continue them all with the same command and --run-dir " + dir; !strings.Contains(stderr, want) {
-		t.Errorf("stderr lacks %q:\n%s", want, stderr)
-	}
-	r := readSeedsReport(t, dir)
-	if s := r.Seeds; len(s) != 2 || s[0].Status != seedInterrupted || s[0].LastCheckpoint == "" || s[1].Status != seedInterrupted || s[1].LastCheckpoint != "" {
-		t.Fatalf("seeds.json after the interrupt: %+v; want seed 1 interrupted with a checkpoint, seed 2 never started", s)
-	}
+	for _, tc := range []struct {
+		name     string
+		groupKey groupKeyFunc
+		grouped  bool
+	}{
+		{"seeds trained one after another", func(config.Config) (string, string) { return "", "one after another in this test" }, false},
+		{"seeds trained as a group", func(config.Config) (string, string) { return "same shape", "" }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "seeds")
+			args := seedsArgs(data, dir, "1,2")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			// Stopped when every seed that trains has done its second
+			// step (one after another, only the first trains). The
+			// observer does not block: a group may report its members'
+			// events from one goroutine.
+			training := 1
+			if tc.grouped {
+				training = 2
+			}
+			var mu sync.Mutex
+			stop := func(ev train.Event) {
+				if s, ok := ev.(train.StepsDone); ok && s.GlobalStep == 2 {
+					mu.Lock()
+					defer mu.Unlock()
+					if training--; training == 0 {
+						cancel()
+					}
+				}
+			}
+			code, stdout, stderr := trainSeedsWith(ctx, args, tc.groupKey, Deps{Observe: stop})
+			if code != ExitInterrupted {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitInterrupted, stdout, stderr)
+			}
+			if want := "Continue them all with the same command and --run-dir " + dir; !strings.Contains(stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, stderr)
+			}
+			r := readSeedsReport(t, dir)
+			if s := r.Seeds; len(s) != 2 || s[0].Status != seedInterrupted || s[1].Status != seedInterrupted {
+				t.Fatalf("seeds.json after the interrupt: %+v; want both seeds interrupted", s)
+			}
+			if s := r.Seeds; s[0].LastCheckpoint == "" || (s[1].LastCheckpoint != "") != tc.grouped {
+				t.Errorf("seeds.json after the interrupt: %+v; want seed 1 interrupted with a checkpoint, seed 2 with one if grouped (%v)", s, tc.grouped)
+			}
 
-	code, stdout, stderr = trainSeedsWith(context.Background(), args, notGrouped, Deps{})
-	if code != ExitOK {
-		t.Fatalf("continuing: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	if !strings.Contains(stdout, "resume   from "+filepath.Join(dir, "seed-1")) {
-		t.Errorf("seed 1 did not say it resumed:\n%s", stdout)
-	}
-	if r := readSeedsReport(t, dir); r.count(seedFinished) != 2 || r.TestAccuracy == nil || r.TestAccuracy.Seeds != 2 {
-		t.Errorf("seeds.json after continuing: %+v; want both seeds finished", r.Seeds)
-	}
-	// A third time: both finished, nothing trains, the report is the same.
-	code, stdout, stderr = trainSeedsWith(context.Background(), args, notGrouped, Deps{})
-	if r := readSeedsReport(t, dir); code != ExitOK || r.count(seedFinished) != 2 {
-		t.Errorf("once finished: exit %d, seeds %+v; want exit 0 and both finished\n%s%s", code, r.Seeds, stdout, stderr)
+			code, stdout, stderr = trainSeedsWith(context.Background(), args, tc.groupKey, Deps{})
+			if code != ExitOK {
+				t.Fatalf("continuing: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			if !strings.Contains(stdout, "resume   from "+filepath.Join(dir, "seed-1")) {
+				t.Errorf("seed 1 did not say it resumed:\n%s", stdout)
+			}
+			if r := readSeedsReport(t, dir); r.count(seedFinished) != 2 || r.TestAccuracy == nil || r.TestAccuracy.Seeds != 2 {
+				t.Errorf("seeds.json after continuing: %+v; want both seeds finished", r.Seeds)
+			}
+			// A third time: both finished, nothing trains, both reported.
+			code, stdout, stderr = trainSeedsWith(context.Background(), args, tc.groupKey, Deps{})
+			if r := readSeedsReport(t, dir); code != ExitOK || r.count(seedFinished) != 2 || !strings.Contains(stdout, "seeds    nothing to train") {
+				t.Errorf("once finished: exit %d, seeds %+v; want exit 0, both finished and nothing trained\n%s%s", code, r.Seeds, stdout, stderr)
+			}
+		})
 	}
 }
 

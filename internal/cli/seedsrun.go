@@ -145,11 +145,14 @@ func (m *seedMember) trained(s *runfolder.Summary, err error) {
 	}
 }
 
-// closeLogs closes the members' logs.
-func closeLogs(members []*seedMember) {
+// closeLogs closes the members' logs, with a warning on stderr for a log
+// that did not close (its last lines may be lost; the runs are not).
+func closeLogs(e *env, members []*seedMember) {
 	for _, m := range members {
 		if m.log != nil {
-			m.log.Close()
+			if err := m.log.Close(); err != nil {
+				fmt.Fprintf(e.stderr, "neurona train: warning: seed %d's log: %s\n", m.seed, oneLine(err.Error()))
+			}
 		}
 	}
 }
