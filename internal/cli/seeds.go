@@ -92,7 +92,7 @@ func seedsRun(e *env, o *trainOptions) error {
 	}
 	grouped, why := groupable(o, members)
 	showGrouping(e, members, grouped, why)
-	trainSeeds(e, members, grouped)
+	trainSeeds(e, o, members, grouped)
 	report := seedsReportOf(o, parent, members, grouped, why)
 	writeSeedsTable(e.stdout, report)
 	path := filepath.Join(parent, seedsFile)
@@ -105,6 +105,11 @@ func seedsRun(e *env, o *trainOptions) error {
 			"and --run-dir %s (finished seeds are kept, the others resume), or one with: neurona train --resume %s\n",
 			parent, filepath.Join(parent, "seed-N"))
 		return e.ctx.Err()
+	}
+	for _, s := range report.Seeds {
+		if s.Status == seedFailed {
+			fmt.Fprintf(e.stderr, "neurona train: seed %d failed: %s\n", s.Seed, s.Error) // oneLine: escaped
+		}
 	}
 	if failed := report.count(seedFailed); failed > 0 {
 		return fmt.Errorf("%d of %d seeds failed (each seed's output is in its folder's %s)", failed, len(members), seedLog)

@@ -75,12 +75,16 @@ func seedsArgs(data, runDir, seeds string) []string {
 }
 
 // trainSeedsWith runs args through train with groupKey and deps, stopped
-// when ctx is.
-func trainSeedsWith(ctx context.Context, args []string, groupKey groupKeyFunc, deps Deps) (code int, stdout, stderr string) {
+// when ctx is; the sizes of the groups made are appended to groups.
+func trainSeedsWith(ctx context.Context, args []string, groupKey groupKeyFunc, deps Deps, groups *[]int) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
 	e := &env{ctx: ctx, stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }, deps: deps}
 	cmd, err := execute(newRootCmd(e, newCmdTrain(e, func(o *trainOptions) error {
 		o.groupKey = groupKey
+		o.newGroup = func(n int) runFunc {
+			*groups = append(*groups, n)
+			return train.NewGroup(n).Run
+		}
 		return trainRun(e, o)
 	})), args)
 	code = exitCode(ctx, &errOut, commandPath(cmd), err)
@@ -116,12 +120,16 @@ func TestSeedsTrainEachSeedAndReportTheSpread(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "seeds")
-			code, stdout, stderr := trainSeedsWith(context.Background(), seedsArgs(data, dir, "3,1,2"), tc.groupKey, Deps{})
+			var groups []int
+			code, stdout, stderr := trainSeedsWith(context.Background(), seedsArgs(data, dir, "3,1,2"), tc.groupKey, Deps{}, &groups)
 			if code != ExitOK {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
 			if said := strings.Contains(stdout, "not grouped: a reason of the test"); said == tc.grouped {
 				t.Errorf("grouped %v, but the output says \"not grouped\": %v\n%s", tc.grouped, said, stdout)
+			}
+			if want := map[bool]string{true: "[3]", false: "[1 1 1]"}[tc.grouped]; fmt.Sprint(groups) != want {
+				t.Errorf("groups of %v members, want %s", groups, want)
 			}
 			r := readSeedsReport(t, dir)
 			if r.Grouped != tc.grouped || len(r.Seeds) != 3 {
@@ -193,6 +201,7 @@ func TestSeedsInterruptAndContinue(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "seeds")
 			args := seedsArgs(data, dir, "1,2")
+			var groups []int
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			// Stopped when every seed that trains has done its second
@@ -213,7 +222,7 @@ func TestSeedsInterruptAndContinue(t *testing.T) {
 					}
 				}
 			}
-			code, stdout, stderr := trainSeedsWith(ctx, args, tc.groupKey, Deps{Observe: stop})
+			code, stdout, stderr := trainSeedsWith(ctx, args, tc.groupKey, Deps{Observe: stop}, &groups)
 			if code != ExitInterrupted {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitInterrupted, stdout, stderr)
 			}
@@ -228,7 +237,7 @@ func TestSeedsInterruptAndContinue(t *testing.T) {
 				t.Errorf("seeds.json after the interrupt: %+v; want seed 1 interrupted with a checkpoint, seed 2 with one if grouped (%v)", s, tc.grouped)
 			}
 
-			code, stdout, stderr = trainSeedsWith(context.Background(), args, tc.groupKey, Deps{})
+			code, stdout, stderr = trainSeedsWith(context.Background(), args, tc.groupKey, Deps{}, &groups)
 			if code != ExitOK {
 				t.Fatalf("continuing: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
@@ -239,11 +248,53 @@ func TestSeedsInterruptAndContinue(t *testing.T) {
 				t.Errorf("seeds.json after continuing: %+v; want both seeds finished", r.Seeds)
 			}
 			// A third time: both finished, nothing trains, both reported.
-			code, stdout, stderr = trainSeedsWith(context.Background(), args, tc.groupKey, Deps{})
+			code, stdout, stderr = trainSeedsWith(context.Background(), args, tc.groupKey, Deps{}, &groups)
 			if r := readSeedsReport(t, dir); code != ExitOK || r.count(seedFinished) != 2 || !strings.Contains(stdout, "seeds    nothing to train") {
 				t.Errorf("once finished: exit %d, seeds %+v; want exit 0, both finished and nothing trained\n%s%s", code, r.Seeds, stdout, stderr)
 			}
 		})
+	}
+}
+
+// TestSeedsAFailingSeedIsNotCounted: a seed whose checkpoint is damaged
+// fails before training and is left out of the group; the others train,
+// and the command says so and exits 1 after the table.
+func TestSeedsAFailingSeedIsNotCounted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains")
+	}
+	data := fakeMNIST(t)
+	dir := filepath.Join(t.TempDir(), "seeds")
+	grouped := func(config.Config) (string, string) { return "same shape", "" }
+	var groups []int
+	if code, stdout, stderr := trainSeedsWith(context.Background(), seedsArgs(data, dir, "1"), grouped, Deps{}, &groups); code != ExitOK {
+		t.Fatalf("seed 1 alone: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// Every file of every checkpoint of seed 1 emptied: nothing to resume.
+	ckpts := runfolder.CheckpointsDir(filepath.Join(dir, "seed-1"))
+	err := filepath.WalkDir(ckpts, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			err = os.Truncate(path, 0)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups = nil
+	code, stdout, stderr := trainSeedsWith(context.Background(), seedsArgs(data, dir, "1,2,3"), grouped, Deps{}, &groups)
+	if code != ExitFailure || !strings.Contains(stderr, "1 of 3 seeds failed") {
+		t.Errorf("exit %d, stderr %q; want exit %d and \"1 of 3 seeds failed\"", code, stderr, ExitFailure)
+	}
+	if fmt.Sprint(groups) != "[2]" {
+		t.Errorf("groups of %v members; want one of the 2 seeds that train", groups)
+	}
+	r := readSeedsReport(t, dir)
+	if s := r.Seeds; len(s) != 3 || s[0].Status != seedFailed || s[0].Error == "" || s[1].Status != seedFinished || s[2].Status != seedFinished {
+		t.Errorf("seeds.json: %+v; want seed 1 failed with its error, 2 and 3 finished", s)
+	}
+	if !tableHasRow(stdout, "1 - - 0 -") || r.TestAccuracy == nil || r.TestAccuracy.Seeds != 2 {
+		t.Errorf("want seed 1's row empty and the spread over 2 seeds:\n%s", stdout)
 	}
 }
 

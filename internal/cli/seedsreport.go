@@ -155,7 +155,7 @@ func statusWords(s seedResult) string {
 		}
 		return "interrupted before training"
 	case seedFailed:
-		return "failed: " + human.Text(human.Clip(s.Error))
+		return "failed (why: on stderr, and in " + seedsFile + ")"
 	}
 	return s.RunDir
 }

@@ -99,7 +99,11 @@ func prepareSeed(e *env, o *trainOptions, shared *data.MNIST) (*trainJob, *runfo
 // trainSeeds trains the members that have a job: as one train.Group,
 // each from its own goroutine, or one after another, each a group of one.
 // Its results are in the members.
-func trainSeeds(e *env, members []*seedMember, grouped bool) {
+func trainSeeds(e *env, o *trainOptions, members []*seedMember, grouped bool) {
+	newGroup := o.newGroup
+	if newGroup == nil {
+		newGroup = func(n int) runFunc { return train.NewGroup(n).Run }
+	}
 	var jobs []*seedMember
 	for _, m := range members {
 		if m.job != nil {
@@ -107,13 +111,13 @@ func trainSeeds(e *env, members []*seedMember, grouped bool) {
 		}
 	}
 	if grouped {
-		g := train.NewGroup(len(jobs))
+		run := newGroup(len(jobs))
 		var wg sync.WaitGroup
 		for _, m := range jobs {
 			// Every member calls Run, even after an interrupt: the group
 			// waits for all of them, and each saves its checkpoint.
 			m.started = true
-			wg.Go(func() { m.trained(m.job.train(g.Run)) })
+			wg.Go(func() { m.trained(m.job.train(run)) })
 		}
 		wg.Wait()
 		return
@@ -127,7 +131,7 @@ func trainSeeds(e *env, members []*seedMember, grouped bool) {
 			fmt.Fprintf(e.stdout, "seed %d  (%d of %d) training; its output in %s\n", m.seed, i+1, len(jobs), m.log.Name())
 		}
 		m.started = true
-		m.trained(m.job.train(train.NewGroup(1).Run))
+		m.trained(m.job.train(newGroup(1)))
 		if m.log != nil && m.err == nil && m.summary != nil {
 			fmt.Fprintf(e.stdout, "seed %d  test accuracy %.4f  (%s, %.1fs)\n", m.seed, deref(m.summary.TestAccuracy), epochsOf(m.summary), m.summary.WallSeconds)
 		}

@@ -26,13 +26,14 @@ type trainOptions struct {
 	cfg      config.Config
 	data     data.LocateOptions
 	progress string
-	resume   string          // --resume: a run or checkpoint folder
-	seeds    []uint64        // --seeds: one run per seed, trained as a group (seeds.go)
-	groupKey groupKeyFunc    // nil: train.GroupKey (tests give their own)
-	onDevice string          // --data-on-device: auto, on, off
-	cache    bool            // --compile-cache
-	classes  string          // --classes
-	set      map[string]bool // the flags given explicitly, on the command line or in --config
+	resume   string              // --resume: a run or checkpoint folder
+	seeds    []uint64            // --seeds: one run per seed, trained as a group (seeds.go)
+	groupKey groupKeyFunc        // nil: train.GroupKey (tests give their own)
+	newGroup func(n int) runFunc // nil: train.NewGroup(n).Run (tests count the members)
+	onDevice string              // --data-on-device: auto, on, off
+	cache    bool                // --compile-cache
+	classes  string              // --classes
+	set      map[string]bool     // the flags given explicitly, on the command line or in --config
 
 	// The flags' raw values, read into cfg and data by finish.
 	noRestoreBest bool   // --no-restore-best, the old spelling of --restore-best=false
