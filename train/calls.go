@@ -31,6 +31,9 @@ func (p *Program) Batches() *data.Batches { return p.batches }
 // of the correct predictions, each measured before its step's update. The
 // sums are read back to the host, which waits for the device.
 func (p *Program) TrainCall(b gtrain.Batch) (lossSum, correct float64, err error) {
+	if p.member != nil {
+		return p.member.train(b)
+	}
 	if p.residentX != nil {
 		return runOwned(p.residentExec, []*tensors.Tensor{p.residentX, p.residentY, b.Inputs[0]}, b.Inputs[0])
 	}
@@ -49,6 +52,9 @@ func (p *Program) EvalCall(b gtrain.Batch) (lossSum, correct float64, err error)
 // pipeline of pixels and labels (batches of EvalBatchSize compile no new
 // shape).
 func (p *Program) Evaluate(ds *data.Batches) (loss, accuracy float64, err error) {
+	if err := p.settle(); err != nil {
+		return 0, 0, err
+	}
 	var lossSum, correct float64
 	n := 0
 	for batch, err := range ds.Epoch(0) {
@@ -75,6 +81,16 @@ func (p *Program) Evaluate(ds *data.Batches) (loss, accuracy float64, err error)
 // precision and recall). It shares the program's variables: training on
 // changes what it predicts.
 func (p *Program) Trained() (*Trained, error) { return newTrained(p) }
+
+// settle brings the program's variables up to date: a member of a Group
+// trains on the group's state, which it reads back only when it needs its
+// variables (to evaluate, save or predict).
+func (p *Program) settle() error {
+	if p.member == nil {
+		return nil
+	}
+	return p.member.pull()
+}
 
 // Close frees what the program keeps on the device besides its variables
 // (the resident dataset of Config.DataOnDevice). The program's calls must

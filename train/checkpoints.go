@@ -34,6 +34,9 @@ func (l *loop) diverged(err *divergedError) error {
 // save writes a checkpoint of the current state and reports it.
 func (l *loop) save(reason string, metrics map[string]float64) (*CheckpointSaved, error) {
 	start := time.Now()
+	if err := l.prog.settle(); err != nil {
+		return nil, err
+	}
 	vars, err := storeVariables(l.prog.store)
 	if err != nil {
 		return nil, err
@@ -128,6 +131,9 @@ func (l *loop) snapshot() error {
 		_ = t.FinalizeAll()
 	}
 	l.best = map[string]*tensors.Tensor{}
+	if err := l.prog.settle(); err != nil {
+		return err
+	}
 	for v := range l.prog.store.IterVariables() {
 		value, err := v.Value()
 		if err != nil {

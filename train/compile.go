@@ -41,6 +41,10 @@ type ProgramOptions struct {
 	// RefuseWhile makes building a While loop fail, as on a backend
 	// without one (tests of the fallback to unrolled steps).
 	RefuseWhile bool
+
+	// member: the program trains in a Group, whose program runs its steps;
+	// its own training call is not compiled (its variables are made).
+	member bool
 }
 
 // Compile makes cfg's program for model m on backend b, training on
@@ -110,6 +114,7 @@ func compileProgram(b compute.Backend, cfg config.Config, m models.Model, set *d
 	p.batches = batches
 	p.warmupSteps = int(math.Round(cfg.Warmup * float64(batches.StepsPerEpoch())))
 	p.breakWhile = opts.RefuseWhile
+	p.groupMember = opts.member
 	if cfg.DataOnDevice {
 		p.makeResident(set)
 	}
@@ -197,6 +202,14 @@ func firstLine(s string) string {
 // evaluation call, so that compilation is timed apart from training.
 func (p *Program) compile(rows []int) error {
 	inputs := p.model.Spec().Inputs
+	if p.groupMember {
+		// The group's program trains it; its step's variables are made
+		// here (the group stacks them) without compiling its own.
+		rows = nil
+		if _, err := p.stepVariables(p.cfg.BatchSize); err != nil {
+			return err
+		}
+	}
 	for _, r := range rows {
 		var err error
 		if p.residentX != nil {

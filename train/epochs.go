@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -169,6 +170,11 @@ func (l *loop) trainEpoch(ctx context.Context, trainData *data.Batches) error {
 		group := batch.Spec.(data.Group)
 		loss, hits, err := l.prog.watch.sums("train", func() string { return fmt.Sprintf("the train call of step %d", st.GlobalStep+1) },
 			func() (float64, float64, error) { return l.prog.TrainCall(batch) })
+		if errors.Is(err, errWithdrawn) { // a group member stopped before its step ran
+			st.EpochSeconds = secondsBefore + time.Since(start).Seconds()
+			endCalls()
+			return l.interrupted(ctx)
+		}
 		if err != nil {
 			return fmt.Errorf("train step %d: %w", st.GlobalStep+1, err)
 		}

@@ -2,35 +2,176 @@ package train
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
 
+	"github.com/gomlx/compute"
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/config"
 	"github.com/neurona/neurona/train/runfolder"
 )
 
+// MaxGroup is the most members a group may have.
+const MaxGroup = 256
+
 // Group trains several runs of one shape (GroupKey) side by side in one
-// compiled program. Each member calls Run from its own goroutine, as it
-// would call the package's Run, and gets its own run folder, events,
-// checkpoints and summary.
+// compiled program: every weight and optimizer value gets a leading trial
+// axis, each product is a batched product over it, and each member keeps
+// its own learning rate, schedule, weight decay, momentum, seed (so its
+// own initialization and data order) and step count. Autodiff of the sum
+// of the members' losses gives each member exactly its own gradients, and
+// nothing mixes across the trial axis: a member whose loss turns NaN
+// stops alone.
 //
-// STUB: members train one by one, each on its own program; the trial axis
-// replaces it.
+// Each member calls Run from its own goroutine, as it would call the
+// package's Run, and gets its own run folder, events, checkpoints, early
+// stopping and summary; its checkpoints are those of a run trained alone,
+// so it evaluates, resumes, predicts and serves like any run. Members
+// step together: a step runs once every member still training has handed
+// in its batch, so a member busy evaluating or saving holds the others
+// for that long. A member that stops (its epochs done, early stopping, a
+// divergence, an error) leaves the group, whose later steps keep its
+// values as they are.
+//
+// Why one program: a member alone keeps a GPU a few percent busy and the
+// Go backend's cores idle (docs/performance.md); side by side the members
+// fill them, for the cost of one launch per step.
 type Group struct {
 	n int
+
+	mu   sync.Mutex
+	cond *sync.Cond
+
+	key   string // the members' GroupKey, set by the first
+	ready bool   // the backend is made
+	b     compute.Backend
+	name  string
+	berr  error
+
+	slots    []*groupSlot // members that compiled their program, in the order they did
+	departed int          // members that left before compiling theirs
+	prog     *groupProgram
+	progErr  error // making or compiling prog failed
 }
 
-// NewGroup returns a group of n members; every one of them must call Run
-// (or the others wait for it).
-func NewGroup(n int) *Group { return &Group{n: n} }
+// NewGroup returns a group of n members (1 to MaxGroup); every one of
+// them must call Run, or the others wait for it.
+func NewGroup(n int) *Group {
+	g := &Group{n: min(max(n, 1), MaxGroup)}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
 
-// Run trains cfg as one member of g: Run's contract, for one run.
-func (g *Group) Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts Options) (*runfolder.Summary, error) {
-	return Run(ctx, cfg, mnist, opts)
+// Run trains cfg as one member of g: Run's contract for one run. The
+// configuration trains with one step per call, host data and one shard
+// (the group's program replaces them), which its run records.
+func (g *Group) Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts Options) (_ *runfolder.Summary, err error) {
+	slot := &groupSlot{group: g, ctx: ctx, index: -1}
+	defer slot.leave()
+	if err := cfg.FitData(mnist); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	key, why := GroupKey(cfg)
+	if key == "" {
+		return nil, fmt.Errorf("%w: this run cannot train in a group: %s", config.ErrConfig, why)
+	}
+	b, name, err := g.backendFor(cfg, key, observers(opts.Observers))
+	if err != nil {
+		return nil, err
+	}
+	cfg.Backend, cfg.DataOnDevice = name, false
+	cfg.StepsPerCall, cfg.AutoStepsPerCall, cfg.Loop = 1, false, ""
+	cfg.Shards, cfg.AutoShards = 1, false
+	opts.member = slot
+	s, _, err := execute(ctx, b, cfg, mnist, opts)
+	return s, err
+}
+
+// backendFor returns the group's backend, made by the first member (every
+// member's key names the same backend), and checks that cfg's key is the
+// group's.
+func (g *Group) backendFor(cfg config.Config, key string, obs observers) (compute.Backend, string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ready {
+		if key != g.key {
+			return nil, "", fmt.Errorf("%w: this run's shape differs from its group's (GroupKey)", config.ErrConfig)
+		}
+		return g.b, g.name, g.berr
+	}
+	g.ready, g.key = true, key
+	requested := cfg.Backend
+	if chosen, err := backend.Choose(requested); err == nil && chosen == backend.Go {
+		size, err := cfg.Model.Size()
+		if err != nil {
+			g.berr = err
+			return nil, "", err
+		}
+		// The group multiplies n members' products: the backend's
+		// parallelism is chosen for that much work.
+		requested = backend.GoFor(size.MultiplyAdds * float64(g.n))
+	}
+	g.b, g.name, g.berr = backend.NewWith(requested, backend.Options{Warn: func(w error) { obs.report(Warned{w}) }})
+	return g.b, g.name, g.berr
 }
 
 // GroupKey says which runs can train in one group: those whose keys are
-// equal and not "". For a run that cannot be grouped it returns "" and the
-// reason, in words.
+// equal and not "". Members share their model, batch size, optimizer
+// (Adam and AdamW are one; SGD with momentum another than without),
+// precision, backend and every setting that shapes the step; they may
+// differ in learning rate, weight decay, momentum, warm-up, schedule,
+// seed, epochs, validation split, stopping rules and checkpointing. For a
+// run that cannot be grouped it returns "" and the reason, in words.
 func GroupKey(cfg config.Config) (key, why string) {
-	return "", "not yet"
+	switch {
+	case cfg.Average:
+		return "", "an averaged model keeps a running average in its step"
+	case cfg.Precision != "" && cfg.Precision != config.PrecisionF32:
+		return "", "a group trains in f32 only"
+	}
+	k := cfg
+	k.LR, k.WeightDecay, k.Warmup, k.Schedule, k.Seed, k.Epochs = 0, 0, 0, "", 0, 0
+	k.Momentum = min(k.Momentum, 1) // with or without momentum: their state differs
+	if k.Momentum > 0 {
+		k.Momentum = 1
+	}
+	if k.Optimizer == "adamw" {
+		k.Optimizer = "adam"
+	}
+	k.ValSplit, k.DropLast = 0, false
+	k.StepsPerCall, k.AutoStepsPerCall, k.Loop, k.DataOnDevice, k.Shards, k.AutoShards = 0, false, "", false, 0, false
+	k.Patience, k.EarlyStopMonitor, k.EarlyStopMinDelta, k.Tol, k.NoChange, k.RestoreBest = 0, "", 0, 0, 0, false
+	k.LogEvery, k.SaveEvery, k.SaveEveryEpoch, k.KeepLast, k.KeepBest, k.RunDir, k.Progress = 0, 0, false, 0, false, "", false
+	spec, err := k.Model.Normalize()
+	if err != nil {
+		return "", err.Error()
+	}
+	k.Model = spec
+	b, err := json.Marshal(k)
+	if err != nil {
+		return "", err.Error()
+	}
+	return k.Backend + " " + string(b), ""
+}
+
+// errWithdrawn is what a member's training call returns when its context
+// was cancelled while it waited for the others: the call did not run, and
+// the member stops as it would before a call.
+var errWithdrawn = errors.New("withdrawn from the group's step")
+
+// paramNames are m's trainable variables, in ParamsOf's order.
+func paramNames(m models.Model) []string {
+	params, _ := models.ParamsOf(m)
+	names := make([]string, len(params))
+	for i, p := range params {
+		names[i] = p.Name
+	}
+	return names
 }

@@ -53,6 +53,9 @@ type Program struct {
 	watch *watchdog // runs the training loop's calls; nil: called directly
 
 	timing CompileTiming // where Compile's time went
+
+	member      *groupSlot // the group this program trains in (Group); nil: alone
+	groupMember bool       // compiled for a group: no training call of its own
 }
 
 // newProgram prepares (but does not compile: that happens at the first call

@@ -167,6 +167,9 @@ func LoadTrained(backend compute.Backend, c *checkpoint.Checkpoint) (*Trained, e
 // newTrained wraps a program, with whatever weights its store holds, for
 // evaluation and prediction.
 func newTrained(p *Program) (*Trained, error) {
+	if err := p.settle(); err != nil {
+		return nil, err
+	}
 	m := p.model
 	t := &Trained{Config: p.cfg, Model: m, prog: p}
 	var err error

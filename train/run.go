@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/neurona/neurona/data"
+	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/buildinfo"
@@ -45,6 +46,7 @@ type Options struct {
 	Faults Faults
 
 	afterCall func(globalStep int) // tests: called after each training call
+	member    *groupSlot           // Group.Run: the run is this member of a group
 	watchdog  watchdogOptions      // tests: a shorter floor and grace, calls that hang
 }
 
@@ -156,7 +158,13 @@ func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *d
 		Parameters: plan.total, ParameterShapes: plan.params, RunDir: cfg.RunDir, Build: buildinfo.Get(), StartedAt: start,
 		Data: runfolder.DataInfo{Dir: mnist.Dir, Source: mnist.Source, Train: len(plan.trainIdx), Val: plan.valData.Len(), Test: mnist.Test.N, DataShape: DataShapeOf(mnist)},
 	}
+	if opts.member != nil {
+		s.Group = opts.member.group.n
+	}
 	obs.report(planned(b, cfg, plan, mnist, s.Data))
+	if opts.member != nil {
+		obs.report(Noted{fmt.Sprintf("training side by side with %s in one program (a group of %d)", human.Count(s.Group-1, "other run"), s.Group)})
+	}
 	if slow, ok := PrecisionNotFasterOn(cfg, cfg.Backend); ok {
 		obs.report(slow)
 	}
@@ -258,12 +266,16 @@ func compileRun(ctx context.Context, b compute.Backend, cfg config.Config, plan 
 	cache := backend.StartCacheUse(cfg.Backend)
 	prog, err := Compile(b, cfg, plan.model, mnist.Train, plan.trainIdx, ProgramOptions{
 		Name: "train", Resume: opts.Resume, RefuseWhile: opts.Faults.RefuseWhile,
-		Notes: func(note string) { obs.report(Noted{note}) },
+		Notes: func(note string) { obs.report(Noted{note}) }, member: opts.member != nil,
 	})
 	if err != nil {
 		return nil, backend.WithCacheInUse(cfg.Backend, err)
 	}
 	prog.watch = newWatchdog(ctx, opts)
+	if opts.member != nil {
+		prog.member = opts.member
+		opts.member.join(prog)
+	}
 	t := prog.Timing()
 	s.InitSeconds, s.WarmupSeconds = t.Init.Seconds(), t.Warmup.Seconds()
 	// Compile's own time is everything but the parts reported apart

@@ -84,6 +84,9 @@ type Summary struct {
 	// compilation (backend.CacheUse.State): "cold", "warm", "partly warm",
 	// or "" without one (the Go backend, --compile-cache=false).
 	CompileCache string `json:"compile_cache,omitempty"`
+	// Group is how many runs trained side by side with this one in one
+	// program (train.Group), this one included; 0 for a run alone.
+	Group int `json:"group,omitempty"`
 }
 
 // DataInfo records where the data came from and how it was split.

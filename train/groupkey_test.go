@@ -1,0 +1,87 @@
+package train
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
+)
+
+func TestGroupKey(t *testing.T) {
+	base := config.Defaults(models.MLP)
+	base.Backend = "go"
+	change := func(f func(c *config.Config)) config.Config {
+		c := base
+		c.Model.Hidden = append([]int(nil), base.Model.Hidden...)
+		f(&c)
+		return c
+	}
+	for _, tc := range []struct {
+		name  string
+		cfg   config.Config
+		same  bool   // the key is base's
+		alone string // "" key: the reason says this
+	}{
+		{"another learning rate, seed, schedule and warm-up", change(func(c *config.Config) {
+			c.LR, c.Seed, c.Schedule, c.Warmup = 0.1, 7, "constant", 0
+		}), true, ""},
+		{"other epochs, split and stopping rules", change(func(c *config.Config) {
+			c.Epochs, c.ValSplit, c.Patience, c.RestoreBest, c.SaveEvery = 9, 0.2, 2, false, 10
+		}), true, ""},
+		{"adamw beside adam, with its weight decay", change(func(c *config.Config) { c.Optimizer, c.WeightDecay = "adamw", 0.05 }), true, ""},
+		{"other shards, steps per call and data placement", change(func(c *config.Config) {
+			c.Shards, c.StepsPerCall, c.DataOnDevice = 3, 8, true
+		}), true, ""},
+		{"another width", change(func(c *config.Config) { c.Model.Hidden = []int{64} }), false, ""},
+		{"another batch size", change(func(c *config.Config) { c.BatchSize = 128 }), false, ""},
+		{"another optimizer", change(func(c *config.Config) { c.Optimizer = "sgd" }), false, ""},
+		{"another backend", change(func(c *config.Config) { c.Backend = "xla:cuda" }), false, ""},
+		{"bf16", change(func(c *config.Config) { c.Precision = config.PrecisionBF16 }), false, "f32 only"},
+		{"the averaged perceptron", config.Defaults(models.Perceptron), false, "running average"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, _ := GroupKey(base)
+			got, why := GroupKey(tc.cfg)
+			switch {
+			case tc.alone != "":
+				if got != "" || !strings.Contains(why, tc.alone) {
+					t.Errorf("key %q, reason %q; want no key and a reason saying %q", got, why, tc.alone)
+				}
+			case got == "":
+				t.Errorf("no key (%s)", why)
+			case (got == want) != tc.same:
+				t.Errorf("same key as the default recipe: %v, want %v", got == want, tc.same)
+			}
+		})
+	}
+	sgd := change(func(c *config.Config) { c.Optimizer, c.Momentum = "sgd", 0.9 })
+	other := change(func(c *config.Config) { c.Optimizer, c.Momentum = "sgd", 0.5 })
+	plain := change(func(c *config.Config) { c.Optimizer, c.Momentum = "sgd", 0 })
+	k1, _ := GroupKey(sgd)
+	k2, _ := GroupKey(other)
+	k3, _ := GroupKey(plain)
+	if k1 != k2 || k1 == k3 {
+		t.Errorf("SGD momentum 0.9 and 0.5 share a key: %v (want true); 0.9 and 0: %v (want false)", k1 == k2, k1 == k3)
+	}
+}
+
+func TestGroupGoesOnWithoutAMemberThatFailsToStart(t *testing.T) {
+	m := smallMNIST(t, 1100, 200)
+	cfgs := groupRecipes("adam")
+	cfgs[1].BatchSize = 0 // refused before it compiles
+	group := trainGroup(t, cfgs, m)
+	if group[1].err == nil {
+		t.Fatal("member 1 (batch size 0) trained")
+	}
+	alone := trainGroup(t, []config.Config{cfgs[0], cfgs[2]}, m)
+	for i, k := range []int{0, 2} {
+		if group[k].err != nil {
+			t.Fatalf("member %d: %v", k, group[k].err)
+		}
+		if group[k].summary.Group != 3 {
+			t.Errorf("member %d's summary records a group of %d, want 3", k, group[k].summary.Group)
+		}
+		sameFloats(t, "a member beside one that failed to start", group[k].vars, alone[i].vars)
+	}
+}

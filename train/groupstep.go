@@ -1,0 +1,236 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/config"
+)
+
+// groupStep builds a group's training step: one step of each of its
+// members (trials), side by side, on the state every member's program
+// holds (GoMLX's variables) stacked on a leading trial axis.
+//
+// Why not GoMLX's optimizers: they read one scalar learning rate and keep
+// one step counter per store, while a group's members each have their
+// own rate, schedule, weight decay, momentum and step. The updates below
+// are the ones the members' own programs make (newOptimizer, scheduleLR),
+// written element-wise over the trial axis, operation for operation, so
+// that a member trains as it would alone up to the rounding of the
+// batched products. Gradients come from GoMLX's autodiff, as everywhere.
+type groupStep struct {
+	model  models.Model
+	names  []string // the state's variables (their store paths), in input order
+	trials []config.Config
+	// per trial: the run's steps (the cosine schedule's length) and its
+	// warm-up steps, as the member's program counts them.
+	totalSteps, warmupSteps []int
+	scale                   float64 // the objective is scale·loss: the batch for a model that sums over it
+}
+
+// Paths of the state variables a step reads or writes besides the
+// trainable ones (GoMLX's names).
+const (
+	globalStepPath = "/" + optimizer.GlobalStepVariableName
+	adamScope      = "AdamOptimizer"
+	adamStepPath   = "/" + adamScope + "/step"
+)
+
+var learningPath = "/" + optimizer.Scope + "/" + optimizer.ParamLearningRate
+
+// GoMLX's Adam defaults, which newOptimizer keeps.
+const adamBeta1, adamBeta2, adamEpsilon = 0.9, 0.999, 1e-7
+
+// build returns the step's graph function. Its inputs are the state (in
+// s.names' order, each [T, ...]), x [T, batch, inputs] uint8,
+// y [T, batch] int32 and, when masked, mask [T] bool; its outputs are the
+// new state, then each trial's summed loss and correct count [T] float32,
+// measured before the update. A trial whose mask is false keeps its state.
+func (s *groupStep) build(masked bool) func([]*Node) []*Node {
+	return func(in []*Node) []*Node {
+		n := len(s.names)
+		state := map[string]*Node{}
+		for i, name := range s.names {
+			state[name] = in[i]
+		}
+		x, y := in[n], in[n+1]
+		g := x.Graph()
+		trials, batch := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+
+		step := state[globalStepPath]
+		lr := s.learningRates(g, ConvertDType(step, dtypes.Float32))
+		params := make([]*Node, 0)
+		for _, p := range paramNames(s.model) {
+			params = append(params, state[p])
+		}
+		scores := models.TrialScores(s.model, params, pixels(x))
+		var objective *Node
+		lossSums := make([]*Node, trials)
+		hits := make([]*Node, trials)
+		for t := range trials {
+			st := Reshape(Slice(scores, AxisElem(t)), batch, -1)
+			yt := Reshape(Slice(y, AxisElem(t)), batch)
+			loss := s.model.Loss(st, yt)
+			term := MulScalar(loss, s.scale)
+			if t == 0 {
+				objective = term
+			} else {
+				objective = Add(objective, term)
+			}
+			lossSums[t] = Reshape(MulScalar(StopGradient(loss), float64(batch)), 1)
+			hits[t] = Reshape(countCorrect(StopGradient(st), yt), 1)
+		}
+		grads := Gradient(objective, params...)
+
+		next := map[string]*Node{globalStepPath: AddScalar(step, 1), learningPath: lr}
+		s.update(g, state, next, paramNames(s.model), grads, lr)
+		out := make([]*Node, 0, n+2)
+		for _, name := range s.names {
+			v, ok := next[name]
+			if !ok {
+				panic(fmt.Sprintf("train: the group step does not update %s", name))
+			}
+			if masked {
+				v = Where(in[n+2], v, state[name]) // a [T] condition selects whole trials
+			}
+			out = append(out, v)
+		}
+		return append(out, Concatenate(lossSums, 0), Concatenate(hits, 0))
+	}
+}
+
+// learningRates is each trial's rate at its step t (global steps done
+// before this one), [T] float32: scheduleLR's formula per trial.
+func (s *groupStep) learningRates(g *Graph, step *Node) *Node {
+	T := len(s.trials)
+	base, half, warm, start, length := make([]float32, T), make([]float32, T), make([]float32, T), make([]float32, T), make([]float32, T)
+	cosine := make([]bool, T)
+	anyCosine, anyWarm := false, false
+	for t, c := range s.trials {
+		base[t], half[t] = float32(c.LR), float32(c.LR/2)
+		w := float64(s.warmupSteps[t])
+		total := float64(max(s.totalSteps[t], 1))
+		cosine[t] = c.Schedule == "cosine"
+		anyCosine = anyCosine || cosine[t]
+		anyWarm = anyWarm || w > 0
+		// With no warm-up scheduleLR divides by the total alone; the
+		// same numbers then (t-0 and max(total, 1)).
+		start[t], length[t] = float32(w), float32(max(total-w, 1))
+		warm[t] = float32(max(w, 1)) // 1: the factor min((t+1)/1, 1) is exactly 1
+	}
+	lr := Const(g, base)
+	if anyCosine {
+		frac := ClipScalar(Div(Sub(step, Const(g, start)), Const(g, length)), 0, 1)
+		decayed := Mul(OnePlus(Cos(MulScalar(frac, math.Pi))), Const(g, half))
+		lr = Where(Const(g, cosine), decayed, lr)
+	}
+	if anyWarm {
+		lr = Mul(lr, MinScalar(Div(OnePlus(step), Const(g, warm)), 1))
+	}
+	return lr
+}
+
+// update writes into next each trainable parameter's new value and its
+// optimizer state, for the members' optimizer (one per group: GroupKey).
+func (s *groupStep) update(g *Graph, state, next map[string]*Node, params []string, grads []*Node, lr *Node) {
+	c := s.trials[0]
+	switch {
+	case c.Optimizer == "sgd" && c.Momentum == 0:
+		for i, p := range params {
+			lrp := broadcastTrials(lr, grads[i].Rank())
+			next[p] = Sub(state[p], Mul(grads[i], lrp))
+		}
+	case c.Optimizer == "sgd":
+		momentum := broadcastConst(g, s.each(func(c config.Config) float64 { return c.Momentum }))
+		for i, p := range params {
+			name := velocityPath(p)
+			velocity := Add(Mul(state[name], broadcastTrials(momentum, grads[i].Rank())), grads[i])
+			next[name] = velocity
+			next[p] = Sub(state[p], Mul(broadcastTrials(lr, grads[i].Rank()), velocity))
+		}
+	default:
+		s.adam(g, state, next, params, grads, lr)
+	}
+}
+
+// adam is GoMLX's Adam (optimizer.Adam, the form newOptimizer makes) on a
+// trial axis: each trial's own step count, rate and weight decay.
+func (s *groupStep) adam(g *Graph, state, next map[string]*Node, params []string, grads []*Node, lr *Node) {
+	adamStep := AddScalar(state[adamStepPath], 1)
+	next[adamStepPath] = adamStep
+	beta1, beta2 := Const(g, float32(adamBeta1)), Const(g, float32(adamBeta2))
+	debias1 := Reciprocal(OneMinus(Pow(beta1, adamStep)))
+	debias2 := Reciprocal(OneMinus(Pow(beta2, adamStep)))
+	epsilon := Const(g, float32(adamEpsilon))
+	decays := s.each(adamWeightDecay)
+	decay := broadcastConst(g, decays)
+	anyDecay := false
+	decayed := make([]bool, len(decays))
+	for t, d := range decays {
+		decayed[t] = d > 0
+		anyDecay = anyDecay || d > 0
+	}
+	for i, p := range params {
+		rank := grads[i].Rank()
+		first, second := p+"_1st_moment", p+"_2nd_moment"
+		first, second = adamPath(first), adamPath(second)
+		m1 := Add(Mul(beta1, state[first]), Mul(OneMinus(beta1), grads[i]))
+		m2 := Add(Mul(beta2, state[second]), Mul(OneMinus(beta2), Square(grads[i])))
+		next[first], next[second] = m1, m2
+		lrp := broadcastTrials(lr, rank)
+		direction := Div(Mul(lrp, Mul(m1, broadcastTrials(debias1, rank))), Add(Sqrt(Mul(m2, broadcastTrials(debias2, rank))), epsilon))
+		if anyDecay {
+			withDecay := Add(direction, Mul(lrp, Mul(state[p], broadcastTrials(decay, rank))))
+			direction = Where(Const(g, decayed), withDecay, direction) // a [T] condition selects whole trials
+		}
+		next[p] = Sub(state[p], direction)
+	}
+}
+
+// adamWeightDecay is the weight decay newOptimizer gives c's Adam.
+func adamWeightDecay(c config.Config) float64 {
+	if c.Optimizer == "adamw" && c.WeightDecay == 0 {
+		return 0.01 // PyTorch's AdamW default, as newOptimizer
+	}
+	return c.WeightDecay
+}
+
+// each is f of every trial, as float32 values for a constant.
+func (s *groupStep) each(f func(config.Config) float64) []float32 {
+	v := make([]float32, len(s.trials))
+	for t, c := range s.trials {
+		v[t] = float32(f(c))
+	}
+	return v
+}
+
+// adamPath is where GoMLX's Adam keeps a moment of the variable at path.
+func adamPath(p string) string { return "/" + adamScope + p }
+
+// velocityPath is where sgdMomentum keeps the velocity of the variable at path.
+func velocityPath(p string) string {
+	dir, name := p[:strings.LastIndex(p, "/")], p[strings.LastIndex(p, "/")+1:]
+	return "/" + optimizer.Scope + "/" + momentumScope + dir + "/" + name + "_velocity"
+}
+
+// broadcastTrials reshapes v [T] to [T, 1, ...] of rank rank, to
+// broadcast over a trial's values.
+func broadcastTrials(v *Node, rank int) *Node {
+	if rank <= 1 {
+		return v
+	}
+	dims := make([]int, rank)
+	dims[0] = v.Shape().Dimensions[0]
+	for i := 1; i < rank; i++ {
+		dims[i] = 1
+	}
+	return Reshape(v, dims...)
+}
+
+// broadcastConst is a [T] float32 constant.
+func broadcastConst(g *Graph, v []float32) *Node { return Const(g, v) }

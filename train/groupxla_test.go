@@ -1,0 +1,81 @@
+package train
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/neurona/neurona/internal/xlatest"
+	"github.com/neurona/neurona/models"
+)
+
+// TestGroupStepBuildsForXLA builds a group's step (3 members with other
+// rates, weight decays, warm-ups and seeds; with and without the mask of
+// members that sit a step out) through go-xla's StableHLO builder, as on
+// xla:cuda, for every configuration of xlaMatrix that can train in a
+// group, and verifies the programs with mlir-opt where installed.
+func TestGroupStepBuildsForXLA(t *testing.T) {
+	backend, err := xlatest.New("cuda")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const trials, batch = 3, 4
+	configs := 0
+	for _, cfg := range xlaMatrix() {
+		if key, _ := GroupKey(cfg); key == "" {
+			continue
+		}
+		configs++
+		m, err := models.New(cfg.Model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var programs []*Program
+		for i := range trials {
+			c := cfg
+			c.LR, c.Seed, c.Warmup = cfg.LR*float64(i+1), uint64(i+1), float64(i)*0.5
+			if c.Optimizer == "adamw" || c.Optimizer == "adam" {
+				c.WeightDecay = float64(i) * 0.01
+			}
+			p, err := newProgram(backend, c, m, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.warmupSteps = i * 5
+			if _, err := p.stepVariables(batch); err != nil { // creates the variables a step uses
+				t.Fatal(err)
+			}
+			programs = append(programs, p)
+		}
+		step := newGroupStep(programs)
+		shapesIn := make([]shapes.Shape, 0, len(step.names)+3)
+		vars := storeByPath(programs[0].store)
+		for _, name := range step.names {
+			s := vars[name].Shape()
+			shapesIn = append(shapesIn, shapes.Make(s.DType, append([]int{trials}, s.Dimensions...)...))
+		}
+		shapesIn = append(shapesIn, shapes.Make(dtypes.Uint8, trials, batch, cfg.Model.Inputs), shapes.Make(dtypes.Int32, trials, batch))
+		for _, masked := range []bool{false, true} {
+			name := fmt.Sprintf("%s %s %s group of %d (masked %v)", cfg.Model, cfg.Optimizer, cfg.Schedule, trials, masked)
+			backend.SetLabel(name)
+			exec, err := graph.NewExec(backend, step.build(masked))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := shapesIn
+			if masked {
+				in = append(append([]shapes.Shape(nil), shapesIn...), shapes.Make(dtypes.Bool, trials))
+			}
+			_, err = exec.Compile(in...)
+			built(t, name, err)
+		}
+	}
+	programs := backend.Programs()
+	if len(programs) != 2*configs || configs == 0 {
+		t.Errorf("built %d group programs for %d configurations, want 2 each", len(programs), configs)
+	}
+	t.Logf("%d group programs built for XLA", len(programs))
+	verifyWithMLIROpt(t, programs)
+}
