@@ -96,8 +96,8 @@ func benchTrials(e *env, o *benchOptions, mnist *data.MNIST, text io.Writer) ([]
 	}
 	for _, r := range results {
 		if r.Trials > 1 && !r.Grouped {
-			fmt.Fprintln(text, "note: the trials of a group trained one after another, each its own program: train has no grouped program yet (issue 28)")
-			break
+			fmt.Fprintf(text, "note: %s batch %d %s: the %d trials trained one after another, each its own program (not grouped: %s)\n",
+				r.Backend, r.Batch, r.Precision, r.Trials, r.NotGroupedBecause)
 		}
 	}
 	return results, nil

@@ -10,7 +10,6 @@ import (
 
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/config"
 	"github.com/neurona/neurona/train/runfolder"
 )
 
@@ -136,16 +135,12 @@ func seedsFolder(o *trainOptions) (string, error) {
 // groupable says whether the members that train can train as one group:
 // train.GroupKey gives them all the same key. If not, why says why.
 func groupable(o *trainOptions, members []*seedMember) (grouped bool, why string) {
-	groupKey := o.groupKey
-	if groupKey == nil {
-		groupKey = train.GroupKey
-	}
 	first := ""
 	for _, m := range members {
 		if m.job == nil {
 			continue
 		}
-		key, why := groupKey(m.job.o.cfg)
+		key, why := train.GroupKey(m.job.o.cfg)
 		switch {
 		case key == "":
 			return false, why
@@ -205,6 +200,3 @@ func seedsConfig(o *trainOptions, seed uint64, dir string, shown bool) *trainOpt
 	}
 	return &mo
 }
-
-// groupKeyFunc is train.GroupKey's signature (tests give their own).
-type groupKeyFunc = func(config.Config) (key, why string)

@@ -9,12 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/neurona/neurona/train"
-	"github.com/neurona/neurona/train/config"
 	"github.com/neurona/neurona/train/runfolder"
 )
 
@@ -68,19 +68,22 @@ func TestSeedsStats(t *testing.T) {
 }
 
 // seedsArgs is a perceptron trained on data for 3 epochs of 6 steps, one
-// step per call.
-func seedsArgs(data, runDir, seeds string) []string {
+// step per call; grouped, it is the plain perceptron (train.GroupKey
+// groups it), else the averaged one (which it does not).
+func seedsArgs(data, runDir, seeds string, grouped bool) []string {
 	return []string{"train", "--model", "perceptron", "--epochs", "3", "--batch-size", "32", "--steps-per-call", "1",
-		"--backend", "go", "--progress", "never", "--data-dir", data, "--run-dir", runDir, "--seeds", seeds}
+		"--average=" + strconv.FormatBool(!grouped), "--backend", "go", "--progress", "never", "--data-dir", data, "--run-dir", runDir, "--seeds", seeds}
 }
 
-// trainSeedsWith runs args through train with groupKey and deps, stopped
-// when ctx is; the sizes of the groups made are appended to groups.
-func trainSeedsWith(ctx context.Context, args []string, groupKey groupKeyFunc, deps Deps, groups *[]int) (code int, stdout, stderr string) {
+// notGroupedWhy is train.GroupKey's reason for the averaged perceptron.
+const notGroupedWhy = "not grouped: an averaged model keeps a running average in its step"
+
+// trainSeedsWith runs args through train with deps, stopped when ctx is;
+// the sizes of the groups made are appended to groups.
+func trainSeedsWith(ctx context.Context, args []string, deps Deps, groups *[]int) (code int, stdout, stderr string) {
 	var out, errOut bytes.Buffer
 	e := &env{ctx: ctx, stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }, deps: deps}
 	cmd, err := execute(newRootCmd(e, newCmdTrain(e, func(o *trainOptions) error {
-		o.groupKey = groupKey
 		o.newGroup = func(n int) runFunc {
 			*groups = append(*groups, n)
 			return train.NewGroup(n).Run
@@ -111,24 +114,23 @@ func TestSeedsTrainEachSeedAndReportTheSpread(t *testing.T) {
 	}
 	data := fakeMNIST(t)
 	for _, tc := range []struct {
-		name     string
-		groupKey groupKeyFunc
-		grouped  bool
+		name    string
+		grouped bool
 	}{
-		{"seeds that can be grouped train as one group", func(config.Config) (string, string) { return "same shape", "" }, true},
-		{"seeds that cannot be grouped train one after another and say why", func(config.Config) (string, string) { return "", "a reason of the test" }, false},
+		{"seeds that can be grouped train as one group", true},
+		{"seeds that cannot be grouped train one after another and say why", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "seeds")
 			var groups []int
-			code, stdout, stderr := trainSeedsWith(context.Background(), seedsArgs(data, dir, "3,1,2"), tc.groupKey, Deps{}, &groups)
+			code, stdout, stderr := trainSeedsWith(context.Background(), seedsArgs(data, dir, "3,1,2", tc.grouped), Deps{}, &groups)
 			if code != ExitOK {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
-			if said := strings.Contains(stdout, "not grouped: a reason of the test"); said == tc.grouped {
+			if said := strings.Contains(stdout, notGroupedWhy); said == tc.grouped {
 				t.Errorf("grouped %v, but the output says \"not grouped\": %v\n%s", tc.grouped, said, stdout)
 			}
-			if want := map[bool]string{true: "[3]", false: "[1 1 1]"}[tc.grouped]; fmt.Sprint(groups) != want {
+			if want := map[bool]string{true: "[3]", false: "[]"}[tc.grouped]; fmt.Sprint(groups) != want {
 				t.Errorf("groups of %v members, want %s", groups, want)
 			}
 			r := readSeedsReport(t, dir)
@@ -191,16 +193,15 @@ func TestSeedsInterruptAndContinue(t *testing.T) {
 	}
 	data := fakeMNIST(t)
 	for _, tc := range []struct {
-		name     string
-		groupKey groupKeyFunc
-		grouped  bool
+		name    string
+		grouped bool
 	}{
-		{"seeds trained one after another", func(config.Config) (string, string) { return "", "one after another in this test" }, false},
-		{"seeds trained as a group", func(config.Config) (string, string) { return "same shape", "" }, true},
+		{"seeds trained one after another", false},
+		{"seeds trained as a group", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "seeds")
-			args := seedsArgs(data, dir, "1,2")
+			args := seedsArgs(data, dir, "1,2", tc.grouped)
 			var groups []int
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -222,7 +223,7 @@ func TestSeedsInterruptAndContinue(t *testing.T) {
 					}
 				}
 			}
-			code, stdout, stderr := trainSeedsWith(ctx, args, tc.groupKey, Deps{Observe: stop}, &groups)
+			code, stdout, stderr := trainSeedsWith(ctx, args, Deps{Observe: stop}, &groups)
 			if code != ExitInterrupted {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitInterrupted, stdout, stderr)
 			}
@@ -237,7 +238,7 @@ func TestSeedsInterruptAndContinue(t *testing.T) {
 				t.Errorf("seeds.json after the interrupt: %+v; want seed 1 interrupted with a checkpoint, seed 2 with one if grouped (%v)", s, tc.grouped)
 			}
 
-			code, stdout, stderr = trainSeedsWith(context.Background(), args, tc.groupKey, Deps{}, &groups)
+			code, stdout, stderr = trainSeedsWith(context.Background(), args, Deps{}, &groups)
 			if code != ExitOK {
 				t.Fatalf("continuing: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
@@ -248,7 +249,7 @@ func TestSeedsInterruptAndContinue(t *testing.T) {
 				t.Errorf("seeds.json after continuing: %+v; want both seeds finished", r.Seeds)
 			}
 			// A third time: both finished, nothing trains, both reported.
-			code, stdout, stderr = trainSeedsWith(context.Background(), args, tc.groupKey, Deps{}, &groups)
+			code, stdout, stderr = trainSeedsWith(context.Background(), args, Deps{}, &groups)
 			if r := readSeedsReport(t, dir); code != ExitOK || r.count(seedFinished) != 2 || !strings.Contains(stdout, "seeds    nothing to train") {
 				t.Errorf("once finished: exit %d, seeds %+v; want exit 0, both finished and nothing trained\n%s%s", code, r.Seeds, stdout, stderr)
 			}
@@ -265,9 +266,8 @@ func TestSeedsAFailingSeedIsNotCounted(t *testing.T) {
 	}
 	data := fakeMNIST(t)
 	dir := filepath.Join(t.TempDir(), "seeds")
-	grouped := func(config.Config) (string, string) { return "same shape", "" }
 	var groups []int
-	if code, stdout, stderr := trainSeedsWith(context.Background(), seedsArgs(data, dir, "1"), grouped, Deps{}, &groups); code != ExitOK {
+	if code, stdout, stderr := trainSeedsWith(context.Background(), seedsArgs(data, dir, "1", true), Deps{}, &groups); code != ExitOK {
 		t.Fatalf("seed 1 alone: exit %d\n%s%s", code, stdout, stderr)
 	}
 	// Every file of every checkpoint of seed 1 emptied: nothing to resume.
@@ -282,7 +282,7 @@ func TestSeedsAFailingSeedIsNotCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	groups = nil
-	code, stdout, stderr := trainSeedsWith(context.Background(), seedsArgs(data, dir, "1,2,3"), grouped, Deps{}, &groups)
+	code, stdout, stderr := trainSeedsWith(context.Background(), seedsArgs(data, dir, "1,2,3", true), Deps{}, &groups)
 	if code != ExitFailure || !strings.Contains(stderr, "1 of 3 seeds failed") {
 		t.Errorf("exit %d, stderr %q; want exit %d and \"1 of 3 seeds failed\"", code, stderr, ExitFailure)
 	}

@@ -97,7 +97,7 @@ func prepareSeed(e *env, o *trainOptions, shared *data.MNIST) (*trainJob, *runfo
 }
 
 // trainSeeds trains the members that have a job: as one train.Group,
-// each from its own goroutine, or one after another, each a group of one.
+// each from its own goroutine, or one after another, each alone.
 // Its results are in the members.
 func trainSeeds(e *env, o *trainOptions, members []*seedMember, grouped bool) {
 	newGroup := o.newGroup
@@ -131,7 +131,7 @@ func trainSeeds(e *env, o *trainOptions, members []*seedMember, grouped bool) {
 			fmt.Fprintf(e.stdout, "seed %d  (%d of %d) training; its output in %s\n", m.seed, i+1, len(jobs), m.log.Name())
 		}
 		m.started = true
-		m.trained(m.job.train(newGroup(1)))
+		m.trained(m.job.train(m.job.e.deps.Run)) // alone: train.Run (a group refuses a run it cannot group)
 		if m.log != nil && m.err == nil && m.summary != nil {
 			fmt.Fprintf(e.stdout, "seed %d  test accuracy %.4f  (%s, %.1fs)\n", m.seed, deref(m.summary.TestAccuracy), epochsOf(m.summary), m.summary.WallSeconds)
 		}

@@ -28,7 +28,6 @@ type trainOptions struct {
 	progress string
 	resume   string              // --resume: a run or checkpoint folder
 	seeds    []uint64            // --seeds: one run per seed, trained as a group (seeds.go)
-	groupKey groupKeyFunc        // nil: train.GroupKey (tests give their own)
 	newGroup func(n int) runFunc // nil: train.NewGroup(n).Run (tests count the members)
 	onDevice string              // --data-on-device: auto, on, off
 	cache    bool                // --compile-cache

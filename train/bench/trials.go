@@ -2,9 +2,11 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -31,9 +33,12 @@ type TrialResult struct {
 	Trials    int    `json:"trials"`
 	// Grouped says the trials trained in one program with a trial axis;
 	// false: each trial's program, called one after another.
-	Grouped        bool    `json:"grouped"`
-	StepsPerCall   int     `json:"steps_per_call"`
-	CompileSeconds float64 `json:"compile_seconds"` // every trial's program
+	Grouped bool `json:"grouped"`
+	// NotGroupedBecause says why a group of more than one trial was not
+	// grouped (train.GroupKey's words).
+	NotGroupedBecause string  `json:"not_grouped_because,omitempty"`
+	StepsPerCall      int     `json:"steps_per_call"`
+	CompileSeconds    float64 `json:"compile_seconds"` // every trial's program
 	// StepsPerSecond are the group's steps (each trains every trial one
 	// step) per second, the median over the repeats.
 	StepsPerSecond float64 `json:"steps_per_second"`
@@ -45,7 +50,8 @@ type TrialResult struct {
 	Spread     float64 `json:"spread"` // (max-min)/median of the repeats
 }
 
-// trialGroup is a group of trials compiled for timing.
+// trialGroup is a group of trials compiled for timing: members (one
+// program with a trial axis) or oneByOne.
 type trialGroup interface {
 	// call trains every trial of the group one call's steps; it returns
 	// the steps (per trial).
@@ -56,14 +62,30 @@ type trialGroup interface {
 	close()
 }
 
-// compileGroup compiles the trials cfgs, of one shape, on b for timing.
-//
-// TODO(issue 28): compile the trials as one program with a trial axis,
-// with train.CompileGroup(b, cfgs, m, set, trainIdx, opts) once train has
-// it, and call it here (grouped() true). Until then every trial is its own
-// train.Program and a call runs them one after another: the sequential
-// time the grouped program is measured against.
-var compileGroup = compileOneByOne
+// compileGroup compiles the trials cfgs, of one shape, on b for timing:
+// as one program with a trial axis (train.CompileGroup) when
+// train.GroupKey groups them, else each trial as its own program, called
+// one after another (why says why). One trial is always compiled alone,
+// as `neurona train` trains it: the reference a group is compared with.
+func compileGroup(b compute.Backend, cfgs []config.Config, m models.Model, set *data.Set, trainIdx [][]int, opts train.ProgramOptions) (g trialGroup, why string, err error) {
+	if len(cfgs) == 1 {
+		g, err = compileOneByOne(b, cfgs, m, set, trainIdx, opts)
+		return g, "", err
+	}
+	if key, why := train.GroupKey(cfgs[0]); key == "" {
+		g, err = compileOneByOne(b, cfgs, m, set, trainIdx, opts)
+		return g, why, err
+	}
+	progs, err := train.CompileGroup(b, cfgs, m, set, trainIdx[0], opts)
+	if err != nil {
+		return nil, "", err
+	}
+	mg := &members{progs: progs, left: make([]bool, len(progs))}
+	for _, p := range progs {
+		mg.streams = append(mg.streams, batchStream(p.Batches(), "the training set"))
+	}
+	return mg, "", nil
+}
 
 // RunTrials measures, for every backend, batch size and precision of cfg,
 // the training speed of groups of each size of cfg.Trials (one trial
@@ -137,7 +159,8 @@ func measureTrials(ctx context.Context, bc Config, backendName string, batch, k 
 		return TrialResult{}, err
 	}
 	if backendName == backend.Go {
-		backendName = backend.GoFor(size.MultiplyAdds)
+		// As train.Group does: parallelism for the work of k trials.
+		backendName = backend.GoFor(size.MultiplyAdds * float64(k))
 	}
 	b, name, err := backend.NewWith(backendName, backend.Options{Cache: bc.CompileCache, Warn: bc.Warn})
 	if err != nil {
@@ -162,10 +185,11 @@ func measureTrials(ctx context.Context, bc Config, backendName string, batch, k 
 	}
 	r := TrialResult{Backend: name, Model: cfg.Model.String(), Batch: batch, Precision: cfg.PrecisionName(), Trials: k}
 	start := time.Now()
-	g, err := compileGroup(b, cfgs, m, mnist.Train, trainIdx, train.ProgramOptions{Steps: 1 << 30, Name: "bench-trials", RefuseWhile: bc.Faults.RefuseWhile})
+	g, why, err := compileGroup(b, cfgs, m, mnist.Train, trainIdx, train.ProgramOptions{Steps: 1 << 30, Name: "bench-trials", RefuseWhile: bc.Faults.RefuseWhile})
 	if err != nil {
 		return r, backend.WithCacheInUse(name, err)
 	}
+	r.NotGroupedBecause = why
 	defer g.close()
 	r.CompileSeconds = time.Since(start).Seconds()
 	r.Grouped, r.StepsPerCall = g.grouped(), g.config().StepsPerCall
@@ -232,12 +256,60 @@ func TrialsTable(w io.Writer, results []TrialResult) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "backend\tbatch\tprecision\ttrials\ttrained\tcompile s\tsteps/s\tsteps x trials/s\tvs 1 trial\tspread\t")
 	for _, r := range results {
-		how := "one by one"
-		if r.Grouped {
+		how := "alone"
+		switch {
+		case r.Grouped:
 			how = "grouped"
+		case r.Trials > 1:
+			how = "one by one"
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%.2f\t%.1f\t%.1f\t%.2fx\t%.1f%%\t\n", r.Backend, r.Batch, r.Precision, r.Trials, how,
 			r.CompileSeconds, r.StepsPerSecond, r.TrialStepsPerSecond, r.VsOneTrial, 100*r.Spread)
 	}
 	return tw.Flush()
+}
+
+// members are the programs of a train.CompileGroup: a call hands every
+// member's batch to the group from a goroutine of its own, and returns
+// when the group's step has trained them all.
+type members struct {
+	progs   []*train.Program
+	streams []func(stop bool) (batchT, error)
+	left    []bool
+}
+
+func (g *members) call() (int, error) {
+	steps := make([]int, len(g.progs))
+	errs := make([]error, len(g.progs))
+	var wg sync.WaitGroup
+	for i, p := range g.progs {
+		wg.Go(func() {
+			batch, err := g.streams[i](false)
+			if err == nil {
+				steps[i] = batch.Spec.(data.Group).Steps
+				_, _, err = p.TrainCall(batch.Batch)
+			}
+			if err != nil {
+				// Out of the group, so that the others' step runs
+				// without it: the measurement stops with err.
+				errs[i], g.left[i] = err, true
+				p.Leave()
+			}
+		})
+	}
+	wg.Wait()
+	return steps[0], errors.Join(errs...)
+}
+
+func (g *members) config() config.Config { return g.progs[0].Config() }
+func (g *members) grouped() bool         { return true }
+
+func (g *members) close() {
+	for i, p := range g.progs {
+		g.streams[i](true)
+		if !g.left[i] {
+			p.Leave()
+		}
+		p.Close()
+	}
 }
