@@ -94,6 +94,14 @@ func (g *Group) Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, o
 	return s, err
 }
 
+// Leave tells g that one of its members will not call Run (its setup
+// failed before its run could start), so that the others do not wait for
+// it. A member that called Run must not call Leave: Run leaves when the
+// run ends.
+func (g *Group) Leave() {
+	(&groupSlot{group: g, index: -1, ctx: context.Background()}).leave()
+}
+
 // backendFor returns the group's backend, made by the first member (every
 // member's key names the same backend), and checks that cfg's key is the
 // group's.

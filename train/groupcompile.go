@@ -29,7 +29,7 @@ func CompileGroup(b compute.Backend, cfgs []config.Config, m models.Model, set *
 			p.Leave()
 		}
 		for range len(cfgs) - len(programs) {
-			(&groupSlot{group: g, index: -1, ctx: context.Background()}).leave()
+			g.Leave()
 		}
 		return nil, err
 	}

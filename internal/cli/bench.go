@@ -29,6 +29,7 @@ type benchOptions struct {
 	jsonOut, mdOut, plot string
 	compare              []string // old.json new.json
 	seeds                string   // --seeds
+	trials               string   // --trials
 	// fields are the values of bench's configuration flags (benchFields);
 	// finish applies those given over the model's defaults.
 	fields config.Config
@@ -85,6 +86,8 @@ func newCmdBench(e *env, runF func(*benchOptions) error) *cobra.Command {
 	fs.IntVar(&o.cfg.Repeats, "repeats", 3, "repeats of each measurement (the median is quoted)")
 	fs.Float64Var(&o.cfg.Target, "target", 0, "also measure the time to this test accuracy, e.g. 0.98 (0: skip)")
 	fs.IntVar(&o.cfg.MaxEpochs, "max-epochs", 0, "epochs at most for --target, which the learning-rate schedule spans (default: the model's recipe)")
+	fs.StringVar(&o.trials, "trials", "", "also time groups of this many trials of the recipe (seeds 1, 2...), comma-separated, e.g. 1,8,64: "+
+		"steps x trials per second, and against one trial (default: none)")
 	fs.StringVar(&o.seeds, "seeds", "", "comma-separated seeds of the --target runs, one run each, the median quoted (default: the recipe's seed, 1)")
 	defineFields(fs, &o.fields, benchRecipeFields)
 	fs.BoolVar(&o.json, "json", false, "print every measurement and the machine's description as JSON on stdout, instead of the table")
@@ -190,6 +193,11 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches string, minSeco
 			o.cfg.Seeds = append(o.cfg.Seeds, seed)
 		}
 	}
+	if o.trials != "" {
+		if o.cfg.Trials, err = parseTrials(o.trials); err != nil {
+			return err
+		}
+	}
 	if err := base.Validate(); err != nil {
 		return settingError(err)
 	}
@@ -292,12 +300,19 @@ func benchRun(e *env, o *benchOptions) error {
 			return err
 		}
 	}
+	var trials []bench.TrialResult
+	if len(o.cfg.Trials) > 0 {
+		if trials, err = benchTrials(e, o, mnist, text); err != nil {
+			return err
+		}
+	}
 	rep := bench.Report{StartedAt: started, Machine: bench.DescribeMachine(results), WhatIsTimed: bench.WhatIsTimed,
 		Results: results, Config: map[string]any{"model": o.cfg.Base.Model, "optimizer": o.cfg.Base.Optimizer, "lr": o.cfg.Base.LR,
 			"steps_per_call": o.cfg.Base.StepsPerCall, "shards": o.cfg.Base.Shards, "batches": o.cfg.Batches, "repeats": o.cfg.Repeats,
 			"min_steps": o.cfg.MinSteps, "min_seconds": o.cfg.MinTime.Seconds(), "warmup_seconds": o.cfg.Warmup.Seconds(),
 			"target": o.cfg.Target, "max_epochs": o.cfg.MaxEpochs,
-			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "seeds": o.cfg.Seeds, "precisions": o.cfg.Precisions}}
+			"schedule": o.cfg.Base.Schedule, "warmup_epochs": o.cfg.Base.Warmup, "average": o.cfg.Base.Average, "seeds": o.cfg.Seeds, "precisions": o.cfg.Precisions},
+		Trials: trials}
 	fmt.Fprintf(text, "machine: %s, %d cores, %s, GoMLX %s, GOEXPERIMENT=%s; %.0fs in all\n",
 		rep.Machine.CPU, rep.Machine.Cores, rep.Machine.GoVersion, rep.Machine.GoMLX, rep.Machine.GOEXPERIMENT, time.Since(started).Seconds())
 	if o.json {

@@ -88,7 +88,8 @@ type env struct {
 // HTTP client in their options.
 type Deps struct {
 	// Observe also receives the events of every run trained, after the
-	// command line's view of them.
+	// command line's view of them; with `train --seeds`, of several runs
+	// at once, from their goroutines.
 	Observe train.Observer
 	// Faults are injected into every run trained.
 	Faults train.Faults

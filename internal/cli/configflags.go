@@ -135,7 +135,7 @@ func fieldMessage(fe *field.Error) string {
 
 // notWritten are train's flags that a configuration written out leaves
 // out: they say what to do with one, not what to train.
-var notWritten = map[string]bool{"config": true, "print-config": true, "resume": true, "help": true}
+var notWritten = map[string]bool{"config": true, "print-config": true, "resume": true, "help": true, "seeds": true}
 
 // effectiveConfig is the configuration o trains with, one item per flag
 // in the order of train's help: the model's defaults with the flags and

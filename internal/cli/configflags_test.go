@@ -54,7 +54,7 @@ func TestSweepFlagsComeFromTheDeclarations(t *testing.T) {
 	if want := []string{"backend", "classes", "config", "data-dir", "download", "progress"}; !slices.Equal(fixed, want) {
 		t.Errorf("fixed-only flags %v, want %v", fixed, want)
 	}
-	if want := []string{"print-config", "resume", "run-dir"}; !slices.Equal(never, want) {
+	if want := []string{"print-config", "resume", "run-dir", "seeds"}; !slices.Equal(never, want) {
 		t.Errorf("never-given flags %v, want %v", never, want)
 	}
 	for _, f := range config.Fields {

@@ -117,6 +117,8 @@ func (m *meetingGroup) Run(ctx context.Context, cfg config.Config, mnist *data.M
 	return m.g.Run(ctx, cfg, mnist, opts)
 }
 
+func (m *meetingGroup) Leave() { m.arrived.Done(); m.g.Leave() }
+
 // Trials that share a key train in process through one train.Group, every
 // member calling its Run from a goroutine of its own, each with its own
 // run folder, log and result, and with the dependencies of the command

@@ -17,17 +17,13 @@ import (
 type runFunc = func(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts train.Options) (*runfolder.Summary, error)
 
 // groupRunner is what a sweep needs of a train.Group: the Run its members
-// call, each from a goroutine of its own.
+// call, each from a goroutine of its own, and Leave for a member whose
+// log, checkpoint or data failed before its run started, so that the
+// others do not wait for it.
 type groupRunner interface {
 	Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts train.Options) (*runfolder.Summary, error)
+	Leave()
 }
-
-// groupLeaver is a group a member can leave before calling Run (a member
-// whose log, checkpoint or data failed before its run started), so that
-// the others do not wait for it. train.Group's members must all call Run;
-// a Group that offers Leave gets told, one that does not must not wait
-// for a member that never comes.
-type groupLeaver interface{ Leave() }
 
 // sweepRunner is how sweepRun trains the trials: in this process, each
 // trial's output in logs/TRIAL.log, a group's members through one
@@ -58,8 +54,8 @@ func sweepRunner(e *env, o *sweepOptions, logs string, jobs int) sweep.Runner {
 					return g.Run(ctx, cfg, mnist, opts)
 				}
 				err := trainInProcess(e, logOf(args), run)(ctx, args)
-				if l, ok := g.(groupLeaver); ok && !joined.Load() {
-					l.Leave()
+				if !joined.Load() {
+					g.Leave()
 				}
 				return err
 			}

@@ -25,14 +25,17 @@ type trainOptions struct {
 	cfg      config.Config
 	data     data.LocateOptions
 	progress string
-	resume   string          // --resume: a run or checkpoint folder
-	onDevice string          // --data-on-device: auto, on, off
-	cache    bool            // --compile-cache
-	classes  string          // --classes
-	set      map[string]bool // the flags given explicitly, on the command line or in --config
+	resume   string              // --resume: a run or checkpoint folder
+	seeds    []uint64            // --seeds: one run per seed, trained as a group (seeds.go)
+	newGroup func(n int) runFunc // nil: train.NewGroup(n).Run (tests count the members)
+	onDevice string              // --data-on-device: auto, on, off
+	cache    bool                // --compile-cache
+	classes  string              // --classes
+	set      map[string]bool     // the flags given explicitly, on the command line or in --config
 
 	// The flags' raw values, read into cfg and data by finish.
-	noRestoreBest bool // --no-restore-best, the old spelling of --restore-best=false
+	noRestoreBest bool   // --no-restore-best, the old spelling of --restore-best=false
+	seedsText     string // --seeds
 	download      bool
 
 	configFile  string            // --config
@@ -112,6 +115,11 @@ func (o *trainOptions) finish(e *env, fs *pflag.FlagSet) error {
 	fs.Visit(func(f *pflag.Flag) { set[f.Name] = true })
 	if set["print-config"] && set["resume"] {
 		return usagef("--print-config shows a new run's configuration; a resumed run keeps its checkpoint's (see `neurona checkpoints inspect %s`)", o.resume)
+	}
+	if set["seeds"] {
+		if err := o.checkSeeds(set); err != nil {
+			return err
+		}
 	}
 	if set["no-restore-best"] {
 		if set["restore-best"] {
@@ -228,6 +236,9 @@ func trainRun(e *env, o *trainOptions) error {
 	if o.printConfig != "" {
 		return writeConfig(e.stdout, o.printConfig, o.effectiveConfig(true))
 	}
+	if len(o.seeds) > 0 {
+		return seedsRun(e, o)
+	}
 	if o.resume != "" {
 		if err := needPath("--resume", o.resume); err != nil {
 			return err
@@ -254,10 +265,34 @@ func trainRun(e *env, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
+	j, err := prepareTrain(e, o, mnist, resumed)
+	if err != nil {
+		return err
+	}
+	if _, err := j.train(e.deps.Run); !errors.Is(err, train.ErrNothingToTrain) {
+		return err
+	}
+	return nil
+}
+
+// trainJob is one run ready to train: everything that can fail before the
+// training itself (its configuration file, its classes) is done, so that a
+// group counts only members that will call Run.
+type trainJob struct {
+	e     *env
+	o     *trainOptions
+	mnist *data.MNIST
+	opts  train.Options
+}
+
+// prepareTrain makes the run of o on mnist ready to train, resuming
+// resumed if not nil. mnist's classes are set for the run: the caller
+// gives each run its own *data.MNIST (the sets may be shared).
+func prepareTrain(e *env, o *trainOptions, mnist *data.MNIST, resumed *checkpoint.Checkpoint) (*trainJob, error) {
 	opts := e.trainOptions(train.Options{DataOnDevice: o.onDevice, CompileCache: o.compileCache()})
 	var saved strings.Builder
 	if err := writeConfig(&saved, "yaml", o.effectiveConfig(false)); err != nil {
-		return err
+		return nil, err
 	}
 	opts.Files = map[string][]byte{configFileName: []byte(saved.String())}
 	if resumed != nil {
@@ -265,28 +300,35 @@ func trainRun(e *env, o *trainOptions) error {
 		// The model was built for the classes it recorded, names included.
 		shape, err := train.TrainedShape(opts.Resume)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		mnist.Classes = shape.Classes
 	} else if err := nameData(mnist, o.classes); err != nil {
-		return err
+		return nil, err
 	}
-	run := train.Run
-	if e.deps.Run != nil {
-		run = e.deps.Run
+	return &trainJob{e: e, o: o, mnist: mnist, opts: opts}, nil
+}
+
+// train trains the job with run (nil: train.Run) and draws its pictures;
+// a run that stops early says on stderr what it kept and how to resume.
+// A run with nothing to train is train.ErrNothingToTrain.
+func (j *trainJob) train(run runFunc) (*runfolder.Summary, error) {
+	e, o := j.e, j.o
+	if run == nil {
+		run = train.Run
 	}
-	summary, err := run(e.ctx, o.cfg, mnist, opts)
+	summary, err := run(e.ctx, o.cfg, j.mnist, j.opts)
 	if errors.Is(err, train.ErrNothingToTrain) {
-		return nil
+		return nil, err
 	}
 	if err == nil {
-		return drawRun(e, summary, mnist)
+		return summary, drawRun(e, summary, j.mnist)
 	}
 	if inUse := new(runfolder.RunInUseError); errors.As(err, &inUse) {
 		if o.resume != "" {
-			return fmt.Errorf("%w; resume it when that process has finished", err)
+			return summary, fmt.Errorf("%w; resume it when that process has finished", err)
 		}
-		return fmt.Errorf("%w; wait for it to finish, or choose another --run-dir", err)
+		return summary, fmt.Errorf("%w; wait for it to finish, or choose another --run-dir", err)
 	}
 	if summary != nil && summary.RunDir != "" {
 		if errors.Is(err, train.ErrDiverged) {
@@ -295,7 +337,7 @@ func trainRun(e *env, o *trainOptions) error {
 				kept = "kept " + summary.LastCheckpoint + ", the last checkpoint before it"
 			}
 			fmt.Fprintf(e.stderr, "neurona train: %s; the run's summary is in %s\n", kept, filepath.Join(summary.RunDir, "summary.json"))
-			return err
+			return summary, err
 		}
 		if summary.LastCheckpoint != "" {
 			fmt.Fprintf(e.stderr, "neurona train: saved %s; resume with: neurona train --resume %s\n",
@@ -304,7 +346,7 @@ func trainRun(e *env, o *trainOptions) error {
 			fmt.Fprintf(e.stderr, "neurona train: partial results in %s\n", summary.RunDir)
 		}
 	}
-	return err
+	return summary, err
 }
 
 // drawRun writes the run's pictures (misclassified digits, confusion

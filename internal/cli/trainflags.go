@@ -51,6 +51,12 @@ func defineTrainFlags(fs *pflag.FlagSet, o *trainOptions) {
 		},
 	}
 	afterField := map[string]func(){
+		"seed": func() {
+			fs.StringVar(&o.seedsText, "seeds", "", "train the recipe once per seed, comma-separated (1,2,3,4,5), in one program where they can share one, and report the test accuracy's mean and spread; each seed's run folder is seed-N under --run-dir (default: a new runs/<model>-<timestamp>)")
+			setFlagGroup(fs, config.GroupOptimization, "seeds")
+			setSweep(fs, sweepNever, "seeds")
+			setNotConfig(fs, "seeds")
+		},
 		"loop": func() {
 			fs.StringVar(&o.onDevice, "data-on-device", "auto", "keep the training data on the device and gather batches there: auto (on for every backend but go), on, off")
 			setFlagGroup(fs, config.GroupPerformance, "data-on-device")

@@ -30,6 +30,8 @@ type Config struct {
 	// Seeds are the seeds of the time-to-accuracy runs, one run each (the
 	// median is quoted); none: Base.Seed.
 	Seeds []uint64
+	// Trials are the group sizes RunTrials measures besides one trial.
+	Trials []int
 	// DataOnDevice is "on", "off" or "auto" (on for all but the Go backend).
 	DataOnDevice string
 

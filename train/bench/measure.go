@@ -119,23 +119,10 @@ func measureTraining(ctx context.Context, bc Config, p *train.Program, r *Result
 		_, _, err = p.TrainCall(batch.Batch)
 		return steps, err
 	}
-	if _, err := timeCalls(ctx, trainCall, bc.Warmup, 1); err != nil { // warm-up, also compiles
-		return err
-	}
 	var latencies []float64
-	for range max(bc.Repeats, 1) {
-		lat, err := timeCalls(ctx, trainCall, bc.MinTime, bc.MinSteps)
-		if err != nil {
-			return err
-		}
-		steps, seconds := 0, 0.0
-		for _, l := range lat {
-			steps += l.steps
-			seconds += l.seconds
-			latencies = append(latencies, l.seconds/float64(l.steps))
-		}
-		r.TimedSteps += steps
-		r.RepeatStepsPerSec = append(r.RepeatStepsPerSec, float64(steps)/seconds)
+	var err error
+	if r.RepeatStepsPerSec, latencies, r.TimedSteps, err = timeRepeats(ctx, bc, trainCall); err != nil {
+		return err
 	}
 	r.StepsPerSecond = median(r.RepeatStepsPerSec)
 	r.ExamplesPerSecond = r.StepsPerSecond * float64(r.Batch)
@@ -149,6 +136,31 @@ func measureTraining(ctx context.Context, bc Config, p *train.Program, r *Result
 	r.LatencyP99 = 1000 * quantile(latencies, 0.99)
 	r.GFLOPSAchieved = r.FLOPsPerStep * r.StepsPerSecond / 1e9
 	return nil
+}
+
+// timeRepeats times call, which runs some steps: after bc.Warmup of
+// untimed calls, bc.Repeats repeats of at least bc.MinTime and bc.MinSteps
+// calls. It returns each repeat's steps per second, each call's seconds
+// per step, and the steps timed.
+func timeRepeats(ctx context.Context, bc Config, call func() (int, error)) (perSecond, latencies []float64, timed int, err error) {
+	if _, err := timeCalls(ctx, call, bc.Warmup, 1); err != nil { // warm-up, also compiles
+		return nil, nil, 0, err
+	}
+	for range max(bc.Repeats, 1) {
+		lat, err := timeCalls(ctx, call, bc.MinTime, bc.MinSteps)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		steps, seconds := 0, 0.0
+		for _, l := range lat {
+			steps += l.steps
+			seconds += l.seconds
+			latencies = append(latencies, l.seconds/float64(l.steps))
+		}
+		timed += steps
+		perSecond = append(perSecond, float64(steps)/seconds)
+	}
+	return perSecond, latencies, timed, nil
 }
 
 // measureEvaluation times p's evaluation call, forward passes over batches

@@ -34,6 +34,8 @@ type Report struct {
 	WhatIsTimed string         `json:"what_is_timed"`
 	Config      map[string]any `json:"config"`
 	Results     []Result       `json:"results"`
+	// Trials are the speeds of groups of trials (bench --trials).
+	Trials []TrialResult `json:"trials,omitempty"`
 }
 
 // WhatIsTimed is stated in every report.
