@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -61,7 +62,9 @@ func noisyDigits(t *testing.T, n int) string {
 // A sweep killed with SIGKILL in the middle of a trial, then resumed,
 // ends with every trial's final weights bit-identical to an uninterrupted
 // sweep's: the interrupted trial resumes from its checkpoint, finished
-// ones are kept, nothing is done twice.
+// ones are kept, nothing is done twice. The trials train in two groups of
+// two (one per batch size), so a killed group resumes as a group: each
+// member from its own checkpoint.
 func TestSweepSIGKILLThenResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains 8 runs in subprocesses")
@@ -110,7 +113,10 @@ wait:
 		t.Fatalf("sweep --resume: %v\n%s", err, resumed)
 	}
 	t.Logf("resumed:\n%s", resumed)
-	if !bytes.Contains(resumed, []byte("1 of 4 trials done, 3 to go")) {
+	if !bytes.Contains(resumed, []byte("2 groups (2, 2)")) {
+		t.Errorf("the resumed sweep does not train its trials in the groups planned:\n%s", resumed)
+	}
+	if !regexp.MustCompile(`[12] of 4 trials done, [23] to go`).Match(resumed) {
 		t.Errorf("the resumed sweep does not say what was done:\n%s", resumed)
 	}
 	for _, trial := range []string{"trial-001", "trial-002", "trial-003", "trial-004"} {

@@ -183,7 +183,7 @@ func TestSweepJobsInterruptedThenResumed(t *testing.T) {
 	}
 	dataDir := fakeMNISTOfSize(t, 800, 200)
 	recipe := []string{"--lr", "0.01,0.03", "--hidden", "32,48", "--batch-size", "64", "--epochs", "4",
-		"--data-dir", dataDir, "--backend", "go"}
+		"--data-dir", dataDir, "--backend", "go", "--group", "1"} // trials alone: this is --jobs's test
 	ref := filepath.Join(t.TempDir(), "reference")
 	if code, stdout, stderr := cliRun(append([]string{"sweep", "--out", ref}, recipe...)...); code != ExitOK {
 		t.Fatalf("reference sweep: exit %d\n%s%s", code, stdout, stderr)
