@@ -70,7 +70,9 @@ func TestSweepGrid(t *testing.T) {
 		t.Errorf("trial 4 args %q", s.Trials[3].Args)
 	}
 	md, _ := os.ReadFile(filepath.Join(out, "sweep.md"))
-	if !strings.Contains(string(md), "| rank | trial | lr | hidden | val acc | test acc |") {
+	// The two widths make two groups of two learning rates (the default --group 0).
+	if !strings.Contains(string(md), "| rank | trial | group | lr | hidden | val acc | test acc |") ||
+		!strings.Contains(string(md), "4 trials: 2 groups (2, 2)") {
 		t.Errorf("sweep.md:\n%s", md)
 	}
 	// runs list finds the four trials; compare marks what differs.
