@@ -9,7 +9,8 @@ import (
 // AutoShards is the shards a step of c is split into (Config.Shards) on
 // the backend named (as backend.New returns it): c.Shards when set, else
 // one per core the Go backend can run them on (backend.ShardCores), each
-// of at least config.MinShardRows rows, and 1 on another backend, when the
+// of at least config.MinShardRows rows and config.MinShardWork
+// multiply-adds, and 1 on another backend, when the
 // Go backend runs operations one at a time or when its worker pool is
 // bounded by an option (backend.PrepareShards).
 //
@@ -24,7 +25,11 @@ func AutoShards(c config.Config, backendName string) int {
 		return c.Shards
 	}
 	cores := backend.ShardCores(backendName) // 0 for XLA, 1 when sequential
-	return max(1, min(cores, c.BatchSize/config.MinShardRows, config.MaxShards))
+	shards := min(cores, c.BatchSize/config.MinShardRows, config.MaxShards)
+	if size, err := c.Model.Size(); err == nil && size.MultiplyAdds > 0 {
+		shards = min(shards, int(float64(c.BatchSize)*size.MultiplyAdds/config.MinShardWork))
+	}
+	return max(1, shards)
 }
 
 // PlannedShards is the shards AutoShards gives a step of c on the backend

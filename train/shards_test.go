@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,10 +134,16 @@ func TestAutoShards(t *testing.T) {
 		{"an unlimited worker pool gets a shard per core", 0, 64 * config.MinShardRows, "go:parallelism=-1", min(cores, 64)},
 		{"a worker pool bounded by an option gets one", 0, 64 * config.MinShardRows, "go:parallelism=3", 1},
 		{"the Go backend running operations one at a time gets one", 0, 1024, "go:ops_sequential", 1},
+		{"each shard has at least MinShardWork multiply-adds: MLP 784-64-10 at batch 128", 0, 128, "go", 1},
+		{"the default MLP at batch 128 is split", 0, 128, "go", min(cores, 2)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config.Defaults(models.MLP)
 			cfg.Shards, cfg.BatchSize = tc.shards, tc.batch
+			cfg.Model.Inputs, cfg.Model.Classes = 784, 10
+			if strings.Contains(tc.name, "784-64-10") {
+				cfg.Model.Hidden = []int{64}
+			}
 			if got := AutoShards(cfg, tc.backend); got != tc.want {
 				t.Errorf("AutoShards(shards %d, batch %d, %s) = %d, want %d", tc.shards, tc.batch, tc.backend, got, tc.want)
 			}

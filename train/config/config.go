@@ -53,6 +53,14 @@ const MaxShards = 128
 // apart (docs/performance.md, "Sharded steps").
 const MinShardRows = 64
 
+// MinShardWork is the fewest multiply-adds of a forward pass a shard of an
+// automatic Config.Shards computes (its rows times the model's per-example
+// count): below it, running the shards apart costs more than it saves
+// (the MLP 784-64-10 at batch 128, 3.2 million per shard in 2 shards,
+// took 1.3-1.5x as long as unsplit on the 2-core machine;
+// docs/performance.md, "Sharded steps").
+const MinShardWork = 8e6
+
 // ErrConfig is wrapped by every Config validation error.
 var ErrConfig = errors.New("train: invalid configuration")
 

@@ -186,7 +186,7 @@ var Fields = append(specFields(), []Field{
 	{Key: "shards", Group: GroupPerformance, Resume: true, HelpDefault: true,
 		Help: "split each training step's batch into this many shards computed side by side, their gradients summed " +
 			"(the same update up to float rounding; 1: unsplit; default 0: automatic, on the Go backend one per core, " +
-			"each of at least " + fmt.Sprint(MinShardRows) + " rows, elsewhere 1)",
+			"each of at least " + fmt.Sprint(MinShardRows) + " rows and " + fmt.Sprint(MinShardWork/1e6) + " million multiply-adds, elsewhere 1)",
 		Ptr:     func(c *Config) any { return &c.Shards },
 		Accepts: fmt.Sprintf("0 (automatic) or 1 to %d, and at most the batch size", MaxShards),
 		OK:      func(c *Config) bool { return c.Shards >= 0 && c.Shards <= MaxShards && c.Shards <= c.BatchSize }},
