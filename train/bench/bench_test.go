@@ -62,7 +62,7 @@ func TestBenchMeasuresTheUnsplitStepBesideAutomaticShards(t *testing.T) {
 	m := smallMNIST(t, 1100, 300)
 	bc := Config{Base: config.Defaults(models.MLP), Backends: []string{backend.Go}, Batches: []int{2 * config.MinShardRows},
 		MinSteps: 2, Repeats: 1, DataOnDevice: "off"}
-	bc.Base.Model.Hidden = []int{32} // above the size the Go backend runs one operation at a time
+	bc.Base.Model.Hidden = []int{256} // each shard of 64 rows over config.MinShardWork
 	results, err := Run(context.Background(), bc, m, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -20,24 +20,11 @@ import (
 // backend started from package backend (timed as the start-up), whose
 // TrainCall and EvalCall are timed call by call.
 func measure(ctx context.Context, bc Config, backendName string, batch, shards int, mnist *data.MNIST) (Result, error) {
-	cfg := bc.Base
-	cfg.BatchSize, cfg.Shards = batch, shards
-	cfg.Backend = backendName
-	if err := cfg.FitData(mnist); err != nil {
-		return Result{}, err
-	}
-	if err := cfg.Validate(); err != nil {
-		return Result{}, err
-	}
-	if err := train.CheckMemory(cfg); err != nil {
-		return Result{}, err
-	}
-	size, err := cfg.Model.Size()
+	base := bc.Base
+	base.Shards = shards
+	cfg, size, backendName, err := checkedConfig(base, backendName, batch, 1, mnist)
 	if err != nil {
 		return Result{}, err
-	}
-	if backendName == backend.Go {
-		backendName = backend.GoFor(size.MultiplyAdds)
 	}
 	trainIdx, _, err := data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)
 	if err != nil {
@@ -101,6 +88,32 @@ func measure(ctx context.Context, bc Config, backendName string, batch, shards i
 		}
 	}
 	return r, nil
+}
+
+// checkedConfig is base at batch on the backend named, fitted to mnist,
+// validated and checked against the machine's memory, with its model's
+// size and, for the plain Go backend, the configuration train starts for
+// trials trials of that size trained together (backend.GoFor).
+func checkedConfig(base config.Config, backendName string, batch, trials int, mnist *data.MNIST) (config.Config, models.Size, string, error) {
+	cfg := base
+	cfg.BatchSize, cfg.Backend = batch, backendName
+	if err := cfg.FitData(mnist); err != nil {
+		return cfg, models.Size{}, "", err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, models.Size{}, "", err
+	}
+	if err := train.CheckMemory(cfg); err != nil {
+		return cfg, models.Size{}, "", err
+	}
+	size, err := cfg.Model.Size()
+	if err != nil {
+		return cfg, models.Size{}, "", err
+	}
+	if backendName == backend.Go {
+		backendName = backend.GoFor(size.MultiplyAdds * float64(trials))
+	}
+	return cfg, size, backendName, nil
 }
 
 // measureTraining times p's training calls, cycling through epochs of its

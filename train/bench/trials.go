@@ -143,24 +143,10 @@ func RunTrials(ctx context.Context, cfg Config, mnist *data.MNIST, progress func
 // measureTrials times the training calls of a group of k trials of bc.Base
 // at batch on the backend named, as measureTraining times one trial's.
 func measureTrials(ctx context.Context, bc Config, backendName string, batch, k int, mnist *data.MNIST) (TrialResult, error) {
-	cfg := bc.Base
-	cfg.BatchSize, cfg.Backend = batch, backendName
-	if err := cfg.FitData(mnist); err != nil {
-		return TrialResult{}, err
-	}
-	if err := cfg.Validate(); err != nil {
-		return TrialResult{}, err
-	}
-	if err := train.CheckMemory(cfg); err != nil {
-		return TrialResult{}, err
-	}
-	size, err := cfg.Model.Size()
+	// As train.Group does: the Go backend configured for k trials' work.
+	cfg, _, backendName, err := checkedConfig(bc.Base, backendName, batch, k, mnist)
 	if err != nil {
 		return TrialResult{}, err
-	}
-	if backendName == backend.Go {
-		// As train.Group does: parallelism for the work of k trials.
-		backendName = backend.GoFor(size.MultiplyAdds * float64(k))
 	}
 	b, name, err := backend.NewWith(backendName, backend.Options{Cache: bc.CompileCache, Warn: bc.Warn})
 	if err != nil {
