@@ -296,3 +296,37 @@ func TestSweepGroupMemberLeaves(t *testing.T) {
 			g.runs.Load(), g.leaves.Load(), err, out.String(), errOut.String())
 	}
 }
+
+// A trial alone in its shape (here each width is a shape of its own)
+// trains as `neurona train` does, bit for bit: a group of one is today's
+// run, not the grouped program.
+func TestSweepTrialAloneTrainsAsTrain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 3 small runs")
+	}
+	dataDir := fakeMNISTOfSize(t, 400, 100)
+	common := []string{"--epochs", "1", "--batch-size", "64", "--data-dir", dataDir, "--backend", "go"}
+	dir := filepath.Join(t.TempDir(), "sweep")
+	if code, stdout, stderr := cliRun(append([]string{"sweep", "--out", dir, "--hidden", "16,24"}, common...)...); code != ExitOK {
+		t.Fatalf("sweep: exit %d\n%s%s", code, stdout, stderr)
+	}
+	run := filepath.Join(t.TempDir(), "run")
+	if code, stdout, stderr := cliRun(append([]string{"train", "--hidden", "16", "--run-dir", run, "--progress", "never"}, common...)...); code != ExitOK {
+		t.Fatalf("train: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, tr := range readSweepJSON(t, dir).Trials {
+		if tr.Group != 0 {
+			t.Errorf("%s planned in group %d, want alone", tr.Name, tr.Group)
+		}
+	}
+	want, _ := filepath.Glob(filepath.Join(run, "checkpoints", "ckpt-*", "variables.bin"))
+	got, _ := filepath.Glob(filepath.Join(dir, "trial-001", "checkpoints", "ckpt-*", "variables.bin"))
+	if len(want) == 0 || len(got) != len(want) {
+		t.Fatalf("checkpoints: %d in the trial, %d in the run", len(got), len(want))
+	}
+	a, _ := os.ReadFile(got[len(got)-1])
+	b, _ := os.ReadFile(want[len(want)-1])
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("the trial's last variables.bin (%d bytes) differs from train's (%d bytes)", len(a), len(b))
+	}
+}
