@@ -166,7 +166,14 @@ func GroupKey(cfg config.Config) (key, why string) {
 	if err != nil {
 		return "", err.Error()
 	}
-	return k.Backend + " " + string(b), ""
+	// The backend as chosen, not as written: a resumed run's configuration
+	// names none (its checkpoint does not record the request), a new one's
+	// may say "go"; both train on the same.
+	chosen, err := backend.Choose(k.Backend)
+	if err != nil {
+		chosen = k.Backend // not available here: the run says so when it starts
+	}
+	return chosen + " " + string(b), ""
 }
 
 // errWithdrawn is what a member's training call returns when its context

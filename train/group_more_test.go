@@ -202,3 +202,42 @@ func TestCompileGroupStepsTheMembersTogether(t *testing.T) {
 		t.Error("CompileGroup took the averaged perceptron beside an MLP")
 	}
 }
+
+// A resumed run's configuration names no backend (the checkpoint does not
+// record the request) and joins a group beside a new run that names the
+// backend chosen: a sweep resumed after a kill regroups such pairs.
+func TestGroupTakesAResumedRunBesideANewOne(t *testing.T) {
+	m := smallMNIST(t, 1100, 200)
+	cfgs := groupRecipes("adam")
+	cfgs[0].RunDir = filepath.Join(t.TempDir(), "first")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := func(step int) {
+		if step >= 5 {
+			cancel()
+		}
+	}
+	if r := trainGroupIn(t, ctx, cfgs[:1], m, func(int) Options { return Options{afterCall: stop} }); !errors.Is(r[0].err, context.Canceled) {
+		t.Fatalf("the first run: %v, want an interruption", r[0].err)
+	}
+	c, _, err := ResolveCheckpoint(cfgs[0].RunDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed, _, _, _, err := ResumeConfig(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed.RunDir = cfgs[0].RunDir
+	fresh := cfgs[1]
+	fresh.RunDir, fresh.Backend = filepath.Join(t.TempDir(), "second"), "go"
+	g := NewGroup(2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() { _, errs[0] = g.Run(context.Background(), resumed, m, Options{Resume: c}) })
+	wg.Go(func() { _, errs[1] = g.Run(context.Background(), fresh, m, Options{}) })
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("resumed: %v; new: %v", errs[0], errs[1])
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/config"
 )
 
@@ -54,6 +55,16 @@ func TestGroupKey(t *testing.T) {
 				t.Errorf("same key as the default recipe: %v, want %v", got == want, tc.same)
 			}
 		})
+	}
+	// A resumed run's configuration names no backend (the checkpoint does
+	// not record the request): it groups with runs on the backend chosen.
+	chosen, err := backend.Choose("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unnamed, named := change(func(c *config.Config) { c.Backend = "" }), change(func(c *config.Config) { c.Backend = chosen })
+	if k1, _ := GroupKey(unnamed); k1 == "" || k1 != func() string { k, _ := GroupKey(named); return k }() {
+		t.Errorf("a run naming no backend and one naming %s (the backend chosen) have other keys", chosen)
 	}
 	sgd := change(func(c *config.Config) { c.Optimizer, c.Momentum = "sgd", 0.9 })
 	other := change(func(c *config.Config) { c.Optimizer, c.Momentum = "sgd", 0.5 })
