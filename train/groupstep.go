@@ -2,8 +2,7 @@ package train
 
 import (
 	"fmt"
-	"math"
-	"strings"
+	"path"
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
@@ -142,35 +141,14 @@ func (s *groupStep) chunk(in []*Node, x, y, mask *Node) (out []*Node, lossSums, 
 	return out, Concatenate(lossSum, 0), Concatenate(hits, 0)
 }
 
-// learningRates is each trial's rate at its step t (global steps done
-// before this one), [T] float32: scheduleLR's formula per trial.
+// learningRates is each trial's rate at its step (the global steps done
+// before this one), [T] float32: scheduledRates of the members.
 func (s *groupStep) learningRates(g *Graph, step *Node) *Node {
-	T := len(s.trials)
-	base, half, warm, start, length := make([]float32, T), make([]float32, T), make([]float32, T), make([]float32, T), make([]float32, T)
-	cosine := make([]bool, T)
-	anyCosine, anyWarm := false, false
+	runs := make([]rateSchedule, len(s.trials))
 	for t, c := range s.trials {
-		base[t], half[t] = float32(c.LR), float32(c.LR/2)
-		w := float64(s.warmupSteps[t])
-		total := float64(max(s.totalSteps[t], 1))
-		cosine[t] = c.Schedule == "cosine"
-		anyCosine = anyCosine || cosine[t]
-		anyWarm = anyWarm || w > 0
-		// With no warm-up scheduleLR divides by the total alone; the
-		// same numbers then (t-0 and max(total, 1)).
-		start[t], length[t] = float32(w), float32(max(total-w, 1))
-		warm[t] = float32(max(w, 1)) // 1: the factor min((t+1)/1, 1) is exactly 1
+		runs[t] = rateSchedule{lr: c.LR, cosine: c.Schedule == "cosine", warmup: s.warmupSteps[t], total: s.totalSteps[t]}
 	}
-	lr := Const(g, base)
-	if anyCosine {
-		frac := ClipScalar(Div(Sub(step, Const(g, start)), Const(g, length)), 0, 1)
-		decayed := Mul(OnePlus(Cos(MulScalar(frac, math.Pi))), Const(g, half))
-		lr = Where(Const(g, cosine), decayed, lr)
-	}
-	if anyWarm {
-		lr = Mul(lr, MinScalar(Div(OnePlus(step), Const(g, warm)), 1))
-	}
-	return lr
+	return scheduledRates(g, step, runs)
 }
 
 // update writes into next each trainable parameter's new value and its
@@ -250,10 +228,10 @@ func (s *groupStep) each(f func(config.Config) float64) []float32 {
 // adamPath is where GoMLX's Adam keeps a moment of the variable at path.
 func adamPath(p string) string { return "/" + adamScope + p }
 
-// velocityPath is where sgdMomentum keeps the velocity of the variable at path.
+// velocityPath is where sgdMomentum keeps the velocity of the variable at
+// path p.
 func velocityPath(p string) string {
-	dir, name := p[:strings.LastIndex(p, "/")], p[strings.LastIndex(p, "/")+1:]
-	return "/" + optimizer.Scope + "/" + momentumScope + dir + "/" + name + "_velocity"
+	return velocityScope(path.Dir(p)) + "/" + path.Base(p) + velocitySuffix
 }
 
 // broadcastTrials reshapes v [T] to [T, 1, ...] of rank rank, to

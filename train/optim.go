@@ -60,9 +60,9 @@ func (o *sgdMomentum) UpdateGraphWithGradients(scope *model.Scope, grads []*Node
 		if !v.Trainable || !v.InUseByGraph(g) {
 			continue
 		}
-		velocityVar := scope.Store().Scope(path.Join("/", optimizer.Scope, momentumScope, v.Scope())).
+		velocityVar := scope.Store().Scope(velocityScope(v.Scope())).
 			WithInitializer(initializer.Zero).
-			VariableWithShape(v.Name()+"_velocity", v.Shape()).
+			VariableWithShape(v.Name()+velocitySuffix, v.Shape()).
 			SetTrainable(false)
 		velocity := Add(MulScalar(velocityVar.NodeValue(g), o.momentum), grads[i])
 		velocityVar.SetNodeValue(velocity)
@@ -71,15 +71,49 @@ func (o *sgdMomentum) UpdateGraphWithGradients(scope *model.Scope, grads []*Node
 	}
 }
 
+// velocityScope is where sgdMomentum keeps the velocities of the
+// variables of the scope varScope, each named after its variable with
+// velocitySuffix.
+func velocityScope(varScope string) string {
+	return path.Join("/", optimizer.Scope, momentumScope, varScope)
+}
+
+const velocitySuffix = "_velocity"
+
 // Clear implements optimizer.Interface.
 func (o *sgdMomentum) Clear(scope *model.Scope) error {
 	return scope.Store().Scope(path.Join("/", optimizer.Scope, momentumScope)).DeleteVariablesInScope()
 }
 
 // scheduleLR sets this step's learning rate (the learning-rate variable the
-// optimizers read) from Config.Schedule and Config.Warmup, with t the
-// global step (the steps done before this one), W the warm-up steps and T
-// the run's total steps:
+// optimizers read) from Config.Schedule and Config.Warmup (scheduledRates),
+// at the global step (the steps done before this one).
+func (p *Program) scheduleLR(scope *model.Scope, g *Graph) {
+	if p.cfg.Schedule != "cosine" && p.warmupSteps == 0 {
+		return // constant: the variable keeps cfg.LR
+	}
+	step := ConvertDType(optimizer.GetGlobalStepVar(p.store).NodeValue(g), dtypes.Float32)
+	lr := scheduledRates(g, Reshape(step, 1), []rateSchedule{p.rateSchedule()})
+	optimizer.LearningRateVar(scope, dtypes.Float32, p.cfg.LR).SetNodeValue(Reshape(lr))
+}
+
+// rateSchedule is how one run's learning rate moves: Config.LR, the cosine
+// schedule or not, and its warm-up and total steps.
+type rateSchedule struct {
+	lr            float64
+	cosine        bool
+	warmup, total int
+}
+
+// rateSchedule is the program's.
+func (p *Program) rateSchedule() rateSchedule {
+	return rateSchedule{lr: p.cfg.LR, cosine: p.cfg.Schedule == "cosine", warmup: p.warmupSteps, total: p.totalSteps}
+}
+
+// scheduledRates is each run's learning rate at its step t ([T] float32,
+// the global steps done before this one), for runs side by side (a
+// Group's; one for a run alone), with W the warm-up steps and T the
+// run's total steps:
 //
 //   - a linear warm-up from LR/W at the first step to LR at step W, as in
 //     Goyal et al. 2017 (with a constant schedule: then LR on);
@@ -88,26 +122,28 @@ func (o *sgdMomentum) Clear(scope *model.Scope) error {
 //     Warm-up then cosine is the one-cycle shape of Smith's schedule.
 //
 // GoMLX's cosineschedule restarts its cycle at the end instead, which is not
-// what a fixed-length run wants.
-func (p *Program) scheduleLR(scope *model.Scope, g *Graph) {
-	cosine, warmup := p.cfg.Schedule == "cosine", float64(p.warmupSteps)
-	if !cosine && warmup == 0 {
-		return // constant: the variable keeps cfg.LR
+// what a fixed-length run wants. Program.LearningRate is the same on the
+// host.
+func scheduledRates(g *Graph, step *Node, runs []rateSchedule) *Node {
+	n := len(runs)
+	base, half, warm, start, length := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	cosine := make([]bool, n)
+	anyCosine, anyWarm := false, false
+	for i, r := range runs {
+		w, total := float64(r.warmup), float64(max(r.total, 1))
+		base[i], half[i], cosine[i] = float32(r.lr), float32(r.lr/2), r.cosine
+		start[i], length[i] = float32(w), float32(max(total-w, 1))
+		warm[i] = float32(max(w, 1)) // with no warm-up, min((t+1)/1, 1) is exactly 1
+		anyCosine, anyWarm = anyCosine || r.cosine, anyWarm || w > 0
 	}
-	step := ConvertDType(optimizer.GetGlobalStepVar(p.store).NodeValue(g), dtypes.Float32)
-	lr := Scalar(g, dtypes.Float32, p.cfg.LR)
-	if cosine {
-		total := float64(max(p.totalSteps, 1))
-		var frac *Node
-		if warmup == 0 {
-			frac = MinScalar(DivScalar(step, total), 1)
-		} else {
-			frac = ClipScalar(DivScalar(AddScalar(step, -warmup), max(total-warmup, 1)), 0, 1)
-		}
-		lr = MulScalar(OnePlus(Cos(MulScalar(frac, math.Pi))), p.cfg.LR/2)
+	lr := Const(g, base)
+	if anyCosine {
+		frac := ClipScalar(Div(Sub(step, Const(g, start)), Const(g, length)), 0, 1)
+		decayed := Mul(OnePlus(Cos(MulScalar(frac, math.Pi))), Const(g, half))
+		lr = Where(Const(g, cosine), decayed, lr)
 	}
-	if warmup > 0 {
-		lr = Mul(lr, MinScalar(DivScalar(OnePlus(step), warmup), 1))
+	if anyWarm {
+		lr = Mul(lr, MinScalar(Div(OnePlus(step), Const(g, warm)), 1))
 	}
-	optimizer.LearningRateVar(scope, dtypes.Float32, p.cfg.LR).SetNodeValue(lr)
+	return lr
 }
