@@ -79,6 +79,7 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	deps           Deps
+	data           *dataCache // a sweep's data sets, shared by its trials; nil: each command loads its own
 }
 
 // Deps are what the commands run with besides their arguments and output:

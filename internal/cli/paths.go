@@ -60,6 +60,14 @@ func (e *env) locating(opts *data.LocateOptions) {
 // bad command line (exit 2); one that exists but does not hold valid MNIST
 // files is a failure (exit 1), as for every command.
 func loadMNIST(e *env, opts data.LocateOptions) (*data.MNIST, error) {
+	if e.data != nil { // a sweep's trial: the sweep's copy
+		return e.data.load(opts, func(opts data.LocateOptions) (*data.MNIST, error) { return loadMNISTNow(e, opts) })
+	}
+	return loadMNISTNow(e, opts)
+}
+
+// loadMNISTNow is loadMNIST reading the files.
+func loadMNISTNow(e *env, opts data.LocateOptions) (*data.MNIST, error) {
 	if opts.DataDir != "" {
 		if err := needPath("--data-dir", opts.DataDir); err != nil {
 			return nil, err

@@ -215,7 +215,7 @@ func trainInProcess(e *env, log string, run runFunc) sweep.TrainFunc {
 		}
 		defer f.Close()
 		fmt.Fprintf(f, "$ neurona train %s\n", strings.Join(args, " "))
-		te := &env{ctx: ctx, stdout: f, stderr: f, getenv: e.getenv, deps: e.deps}
+		te := &env{ctx: ctx, stdout: f, stderr: f, getenv: e.getenv, deps: e.deps, data: e.data}
 		if run != nil {
 			te.deps.Run = run
 		}
@@ -300,7 +300,9 @@ func sweepRun(e *env, o *sweepOptions) error {
 	fmt.Fprintf(e.stdout, "sweep    %s: %d trials, swept %s; each trial's output in %s\n",
 		s.Dir(), len(s.Trials), strings.Join(s.Swept, ", "), logs)
 	fmt.Fprintln(e.stdout, groupsLine(s, p))
-	err = s.RunWith(e.ctx, sweepRunner(e, o, logs, sweepJobs(e, s, p)))
+	trials := *e
+	trials.data = &dataCache{} // the trials share one copy of each data set
+	err = s.RunWith(e.ctx, sweepRunner(&trials, o, logs, sweepJobs(e, s, p)))
 	if errors.Is(err, context.Canceled) || e.ctx.Err() != nil {
 		fmt.Fprintf(e.stderr, "neurona sweep: stopped; continue with: neurona sweep --resume %s\n", s.Dir())
 		return e.ctx.Err()
