@@ -56,6 +56,9 @@ type Group struct {
 	departed int          // members that left before compiling theirs
 	prog     *groupProgram
 	progErr  error // making or compiling prog failed
+	running  bool  // a step is running (Group.runStep), without g.mu
+
+	hang chan struct{} // tests: steps wait for it to close, as a deadlocked backend's never return
 }
 
 // NewGroup returns a group of n members (1 to MaxGroup); every one of

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/neurona/neurona/models"
 
@@ -239,5 +240,30 @@ func TestGroupTakesAResumedRunBesideANewOne(t *testing.T) {
 	wg.Wait()
 	if errs[0] != nil || errs[1] != nil {
 		t.Fatalf("resumed: %v; new: %v", errs[0], errs[1])
+	}
+}
+
+// A group step that never returns (a backend that deadlocks) holds no
+// member: each member's watchdog abandons its call, and its run ends with
+// the abandoned call's error instead of hanging.
+func TestGroupStepThatHangsIsAbandoned(t *testing.T) {
+	m := smallMNIST(t, 1100, 200)
+	cfgs := groupRecipes("adam")[:2]
+	g := NewGroup(len(cfgs))
+	g.hang = make(chan struct{})
+	defer close(g.hang)
+	errs := make([]error, len(cfgs))
+	var wg sync.WaitGroup
+	for i, cfg := range cfgs {
+		cfg.RunDir, cfg.Backend = filepath.Join(t.TempDir(), "run"), "go"
+		wg.Go(func() {
+			_, errs[i] = g.Run(context.Background(), cfg, m, Options{watchdog: watchdogOptions{floor: 200 * time.Millisecond}})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if !errors.Is(err, ErrCallAbandoned) {
+			t.Errorf("member %d: %v, want its call abandoned", i, err)
+		}
 	}
 }

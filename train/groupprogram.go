@@ -140,11 +140,20 @@ func (p *groupProgram) compile(rows int) error {
 	return nil
 }
 
-// run runs one step of the members in (whose batches have rows rows);
-// the others keep their state.
-func (p *groupProgram) run(g *Group, in []*groupSlot, rows int) {
+// stepResult is one member's part of a step.
+type stepResult struct {
+	slot       *groupSlot
+	loss, hits float64
+	err        error
+}
+
+// run runs one step of the members in (whose batches have rows rows, of
+// a group of members members); the others keep their state. It runs
+// without the group's lock: only the step touches the state and the
+// batches handed in meanwhile.
+func (p *groupProgram) run(members int, in []*groupSlot, rows int) []stepResult {
 	inputs := p.step.model.Spec().Inputs
-	masked := len(in) < len(g.slots)
+	masked := len(in) < members
 	var xs, ys []*tensors.Tensor
 	masks := make([][]bool, len(p.chunks))
 	for c, size := range p.chunks {
@@ -189,14 +198,15 @@ func (p *groupProgram) run(g *Group, in []*groupSlot, rows int) {
 			hits = append(hits, tensors.MustCopyFlatData[float32](out[k*n+2*c+1]))
 		}
 	}
-	for _, s := range in {
-		s.submitted, s.err = false, err
-		s.releaseBatch()
+	results := make([]stepResult, len(in))
+	for i, s := range in {
+		results[i] = stepResult{slot: s, err: err}
 		if err == nil {
 			c, r := p.where(s.index)
-			s.loss, s.hits, s.dirty = float64(losses[c][r]), float64(hits[c][r]), true
+			results[i].loss, results[i].hits = float64(losses[c][r]), float64(hits[c][r])
 		}
 	}
+	return results
 }
 
 // callGroup runs exec on args, turning a panic into an error.

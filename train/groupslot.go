@@ -19,7 +19,8 @@ type groupSlot struct {
 	prog  *Program
 
 	x, y      *tensors.Tensor // the batch handed in, until the step takes it
-	submitted bool
+	submitted bool            // a batch is handed in, its results not given back yet
+	taken     bool            // the running step has the batch: it can no longer be withdrawn
 	left      bool
 	dirty     bool // the group's state is newer than the member's store
 
@@ -75,7 +76,10 @@ func (s *groupSlot) leave() {
 	if s.index < 0 {
 		g.departed++
 	}
-	s.releaseBatch()
+	if !s.taken { // else the running step frees it
+		s.submitted = false
+		s.releaseBatch()
+	}
 	g.stepIfReady()
 	g.cond.Broadcast()
 }
@@ -95,7 +99,7 @@ func (s *groupSlot) train(b gtrain.Batch) (lossSum, correct float64, err error) 
 	s.x, s.y, s.submitted, s.err = b.Inputs[0], b.Labels[0], true, nil
 	g.stepIfReady()
 	for s.submitted {
-		if s.ctx.Err() != nil {
+		if s.ctx.Err() != nil && !s.taken {
 			s.submitted = false
 			s.releaseBatch()
 			g.cond.Broadcast()
@@ -120,6 +124,9 @@ func (s *groupSlot) pull() error {
 	g := s.group
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	for g.running { // the step replaces the state it reads
+		g.cond.Wait()
+	}
 	if !s.dirty || g.prog == nil {
 		return nil
 	}
@@ -138,12 +145,15 @@ func (s *groupSlot) pull() error {
 	return nil
 }
 
-// stepIfReady runs the group's step when every member has either handed
-// in a batch or left (and at least one handed one in). Called with g.mu
-// held; the step runs holding it, so no member reads the state meanwhile.
+// stepIfReady starts the group's step when every member has either
+// handed in a batch or left (and at least one handed one in), and no step
+// is running. Called with g.mu held. The step runs in a goroutine of its
+// own, without the lock: a step that never returns (a backend that
+// deadlocks) holds no member, whose watchdog abandons its call and whose
+// run ends and leaves the group as alone.
 func (g *Group) stepIfReady() {
-	if len(g.slots)+g.departed < g.n {
-		return // a member has not compiled its program yet
+	if g.running || len(g.slots)+g.departed < g.n {
+		return // a step is running, or a member has not compiled its program yet
 	}
 	var in []*groupSlot
 	for _, s := range g.slots {
@@ -157,7 +167,6 @@ func (g *Group) stepIfReady() {
 	if len(in) == 0 {
 		return
 	}
-	defer g.cond.Broadcast()
 	if g.prog == nil {
 		g.prepare(in[0].x.Shape().Dimensions[0])
 	}
@@ -166,10 +175,24 @@ func (g *Group) stepIfReady() {
 			s.submitted, s.err = false, g.progErr
 			s.releaseBatch()
 		}
+		g.cond.Broadcast()
 		return
 	}
-	// Members whose batches differ in size (an epoch's last batch, or
-	// members resumed at different steps) run in one call per size.
+	g.running = true
+	for _, s := range in {
+		s.taken = true
+	}
+	go g.runStep(g.prog, in, len(g.slots))
+}
+
+// runStep runs one step of p for the members in, of members in all (in
+// one call per batch size: an epoch's last batch, or members resumed at
+// different steps), then gives them their results and starts the next
+// step if one is ready.
+func (g *Group) runStep(p *groupProgram, in []*groupSlot, members int) {
+	if g.hang != nil {
+		<-g.hang // tests: a step that does not return until released
+	}
 	sizes := map[int][]*groupSlot{}
 	for _, s := range in {
 		rows := s.x.Shape().Dimensions[0]
@@ -180,7 +203,20 @@ func (g *Group) stepIfReady() {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	results := make([]stepResult, 0, len(in))
 	for _, rows := range keys {
-		g.prog.run(g, sizes[rows], rows)
+		results = append(results, p.run(members, sizes[rows], rows)...)
 	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, r := range results {
+		s := r.slot
+		s.loss, s.hits, s.err = r.loss, r.hits, r.err
+		s.dirty = s.dirty || r.err == nil
+		s.submitted, s.taken = false, false
+		s.releaseBatch()
+	}
+	g.running = false
+	g.cond.Broadcast()
+	g.stepIfReady()
 }
