@@ -26,7 +26,7 @@ func (p *Program) updateAverages(scope *model.Scope, g *Graph) {
 	}
 	t := ConvertDType(optimizer.GetGlobalStepVar(p.store).NodeValue(g), dtypes.Float32)
 	for _, v := range trained {
-		avgVar := p.store.VariableWithShape("/"+models.AveragedScope+v.Path(), v.Shape(), initializer.Zero).SetTrainable(false)
+		avgVar := p.store.VariableWithShape(averagedPath(v.Path()), v.Shape(), initializer.Zero).SetTrainable(false)
 		avg := avgVar.NodeValue(g)
 		w := v.NodeValue(g)
 		avgVar.SetNodeValue(Add(avg, Div(Sub(w, avg), ConvertDType(t, w.DType()))))

@@ -136,15 +136,13 @@ func (g *Group) backendFor(cfg config.Config, key string, obs observers) (comput
 // GroupKey says which runs can train in one group: those whose keys are
 // equal and not "". Members share their model, batch size, optimizer
 // (Adam and AdamW are one; SGD with momentum another than without),
-// precision, backend and every setting that shapes the step; they may
-// differ in learning rate, weight decay, momentum, warm-up, schedule,
-// seed, epochs, validation split, stopping rules and checkpointing. For a
-// run that cannot be grouped it returns "" and the reason, in words.
+// averaging or not, precision (f32 only), backend and every setting that
+// shapes the step; they may differ in learning rate, weight decay,
+// momentum, warm-up, schedule, seed, epochs, validation split, stopping
+// rules and checkpointing. For a run that cannot be grouped it returns ""
+// and the reason, in words.
 func GroupKey(cfg config.Config) (key, why string) {
-	switch {
-	case cfg.Average:
-		return "", "an averaged model keeps a running average in its step"
-	case cfg.Precision != "" && cfg.Precision != config.PrecisionF32:
+	if cfg.Precision != "" && cfg.Precision != config.PrecisionF32 {
 		return "", "a group trains in f32 only"
 	}
 	k := cfg

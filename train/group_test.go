@@ -98,11 +98,26 @@ func groupRecipes(optimizer string) []config.Config {
 	return cfgs
 }
 
+// averagedPerceptrons are the perceptron's recipe (averaged, SGD, keeping
+// its best epoch) with other seeds, rates and batch 50.
+func averagedPerceptrons() []config.Config {
+	var cfgs []config.Config
+	for i, lr := range []float64{1, 0.5, 2} {
+		c := config.Defaults(models.Perceptron)
+		c.Seed, c.LR, c.Epochs, c.BatchSize, c.ValSplit = uint64(i+1), lr, 2, 50, 0.1
+		cfgs = append(cfgs, c)
+	}
+	return cfgs
+}
+
 func TestGroupMembersTrainAsAlone(t *testing.T) {
 	m := smallMNIST(t, 1100, 1000)
-	for _, opt := range []string{"adam", "adamw", "sgd"} {
+	for _, opt := range []string{"adam", "adamw", "sgd", "averaged perceptron"} {
 		t.Run(opt, func(t *testing.T) {
 			cfgs := groupRecipes(opt)
+			if opt == "averaged perceptron" {
+				cfgs = averagedPerceptrons()
+			}
 			group := trainGroup(t, cfgs, m)
 			for i, cfg := range cfgs {
 				if group[i].err != nil {

@@ -39,7 +39,8 @@ func TestGroupKey(t *testing.T) {
 		{"another optimizer", change(func(c *config.Config) { c.Optimizer = "sgd" }), false, ""},
 		{"another backend", change(func(c *config.Config) { c.Backend = "xla:cuda" }), false, ""},
 		{"bf16", change(func(c *config.Config) { c.Precision = config.PrecisionBF16 }), false, "f32 only"},
-		{"the averaged perceptron", config.Defaults(models.Perceptron), false, "running average"},
+		{"averaged beside not averaged", change(func(c *config.Config) { c.Average = true }), false, ""},
+		{"the averaged perceptron: its own key", config.Defaults(models.Perceptron), false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want, _ := GroupKey(base)

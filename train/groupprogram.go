@@ -90,14 +90,12 @@ func newGroupStep(programs []*Program) *groupStep {
 	first := programs[0]
 	var names []string
 	for v := range first.store.IterVariables() {
-		if v.Trainable || v.Path() == globalStepPath || v.Path() == learningPath || isOptimizerState(v.Path()) {
+		if v.Trainable || v.Path() == globalStepPath || v.Path() == learningPath || isOptimizerState(v.Path()) ||
+			strings.HasPrefix(v.Path(), "/"+models.AveragedScope+"/") {
 			names = append(names, v.Path())
 		}
 	}
-	step := &groupStep{model: first.model, names: names, scale: 1}
-	if models.SumsOverBatch(first.model) {
-		step.scale = float64(first.cfg.BatchSize)
-	}
+	step := &groupStep{model: first.model, names: names, sumsOverBatch: models.SumsOverBatch(first.model)}
 	for _, p := range programs {
 		step.trials = append(step.trials, p.cfg)
 		step.totalSteps = append(step.totalSteps, p.totalSteps)

@@ -29,7 +29,7 @@ type groupStep struct {
 	// per trial: the run's steps (the cosine schedule's length) and its
 	// warm-up steps, as the member's program counts them.
 	totalSteps, warmupSteps []int
-	scale                   float64 // the objective is scale·loss: the batch for a model that sums over it
+	sumsOverBatch           bool // the objective is the loss times the batch's rows (models.SumsOverBatch), else the loss
 }
 
 // Paths of the state variables a step reads or writes besides the
@@ -114,7 +114,12 @@ func (s *groupStep) chunk(in []*Node, x, y, mask *Node) (out []*Node, lossSums, 
 		st := Reshape(Slice(scores, AxisElem(t)), batch, -1)
 		yt := Reshape(Slice(y, AxisElem(t)), batch)
 		loss := s.model.Loss(st, yt)
-		term := MulScalar(loss, s.scale)
+		term := loss
+		if s.sumsOverBatch {
+			term = MulScalar(loss, float64(batch)) // this call's rows: an epoch's last batch may be smaller
+		} else {
+			term = MulScalar(loss, 1) // as a run alone's step writes it
+		}
 		if t == 0 {
 			objective = term
 		} else {
@@ -127,6 +132,9 @@ func (s *groupStep) chunk(in []*Node, x, y, mask *Node) (out []*Node, lossSums, 
 
 	next := map[string]*Node{globalStepPath: AddScalar(step, 1), learningPath: lr}
 	s.update(g, state, next, paramNames(s.model), grads, lr)
+	if s.trials[0].Average {
+		s.average(state, next, paramNames(s.model))
+	}
 	out = make([]*Node, 0, len(s.names))
 	for _, name := range s.names {
 		v, ok := next[name]
@@ -207,6 +215,22 @@ func (s *groupStep) adam(g *Graph, state, next map[string]*Node, params []string
 		next[p] = Sub(state[p], direction)
 	}
 }
+
+// average is updateAverages per member: each averaged copy moves by
+// (w - avg)/t, w the weights this step leaves and t the member's global
+// step after it.
+func (s *groupStep) average(state, next map[string]*Node, params []string) {
+	t := ConvertDType(next[globalStepPath], dtypes.Float32)
+	for _, p := range params {
+		name := averagedPath(p)
+		avg, w := state[name], next[p]
+		next[name] = Add(avg, Div(Sub(w, avg), ConvertDType(broadcastTrials(t, w.Rank()), w.DType())))
+	}
+}
+
+// averagedPath is where updateAverages keeps the running average of the
+// variable at path p.
+func averagedPath(p string) string { return "/" + models.AveragedScope + p }
 
 // adamWeightDecay is the weight decay newOptimizer gives c's Adam.
 func adamWeightDecay(c config.Config) float64 {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -68,15 +67,15 @@ func TestSeedsStats(t *testing.T) {
 }
 
 // seedsArgs is a perceptron trained on data for 3 epochs of 6 steps, one
-// step per call; grouped, it is the plain perceptron (train.GroupKey
-// groups it), else the averaged one (which it does not).
+// step per call; grouped, in f32 (train.GroupKey groups it), else in bf16
+// (which it does not).
 func seedsArgs(data, runDir, seeds string, grouped bool) []string {
 	return []string{"train", "--model", "perceptron", "--epochs", "3", "--batch-size", "32", "--steps-per-call", "1",
-		"--average=" + strconv.FormatBool(!grouped), "--backend", "go", "--progress", "never", "--data-dir", data, "--run-dir", runDir, "--seeds", seeds}
+		"--precision=" + map[bool]string{true: "f32", false: "bf16"}[grouped], "--backend", "go", "--progress", "never", "--data-dir", data, "--run-dir", runDir, "--seeds", seeds}
 }
 
-// notGroupedWhy is train.GroupKey's reason for the averaged perceptron.
-const notGroupedWhy = "not grouped: an averaged model keeps a running average in its step"
+// notGroupedWhy is train.GroupKey's reason for a bf16 run.
+const notGroupedWhy = "not grouped: a group trains in f32 only"
 
 // trainSeedsWith runs args through train with deps, stopped when ctx is;
 // the sizes of the groups made are appended to groups.

@@ -15,15 +15,17 @@ import (
 // TestRunTrialsMeasuresEachGroupSizeAgainstOneTrial: one trial is measured
 // first whether listed or not, each size once, and every group's steps x
 // trials per second is its steps per second times its size, compared with
-// one trial's. The plain perceptron's trials train as one program; the
-// averaged perceptron's cannot (train.GroupKey), and train one by one.
+// one trial's. The perceptron's trials train as one program in f32; in
+// bf16 they cannot (train.GroupKey), and train one by one.
 func TestRunTrialsMeasuresEachGroupSizeAgainstOneTrial(t *testing.T) {
 	m := smallMNIST(t, 1100, 200)
-	for _, average := range []bool{false, true} {
-		t.Run(fmt.Sprintf("averaged %v", average), func(t *testing.T) {
+	for _, bf16 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("bf16 %v", bf16), func(t *testing.T) {
 			bc := Config{Base: config.Defaults(models.Perceptron), Backends: []string{backend.Go}, Batches: []int{50},
 				MinSteps: 2, Repeats: 2, DataOnDevice: "off", Trials: []int{3, 2, 3}}
-			bc.Base.Average = average
+			if bf16 {
+				bc.Base.Precision = config.PrecisionBF16
+			}
 			var seen []int
 			results, err := RunTrials(context.Background(), bc, m, func(r TrialResult) { seen = append(seen, r.Trials) })
 			if err != nil {
@@ -43,7 +45,7 @@ func TestRunTrialsMeasuresEachGroupSizeAgainstOneTrial(t *testing.T) {
 				if one := results[0].TrialStepsPerSecond; r.VsOneTrial != r.TrialStepsPerSecond/one {
 					t.Errorf("%d trials: %.2fx one trial; want %.1f/%.1f", want, r.VsOneTrial, r.TrialStepsPerSecond, one)
 				}
-				if grouped := want > 1 && !average; r.Grouped != grouped || (r.NotGroupedBecause != "") != (want > 1 && average) {
+				if grouped := want > 1 && !bf16; r.Grouped != grouped || (r.NotGroupedBecause != "") != (want > 1 && bf16) {
 					t.Errorf("%d trials: grouped %v (not because %q); want grouped %v, and a reason if a group was not", want, r.Grouped, r.NotGroupedBecause, grouped)
 				}
 			}
