@@ -75,6 +75,10 @@ type Compiled struct {
 	// batch is another shape).
 	BatchShapes                                int
 	CompileSeconds, InitSeconds, WarmupSeconds float64
+	// GroupSteps: the run is a member of a Group, whose program compiles
+	// and runs the training step; BatchShapes is then 0, and the last
+	// member to compile counts the group's step in its CompileSeconds.
+	GroupSteps bool
 	Cache                                      backend.CacheUse // XLA's autotune cache, the zero value without one
 }
 

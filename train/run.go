@@ -284,7 +284,11 @@ func compileRun(ctx context.Context, b compute.Backend, cfg config.Config, plan 
 	s.CompileCache = cache.State()
 	// One compiled training call per batch shape (a smaller last batch is
 	// another shape).
-	obs.report(Compiled{BatchShapes: len(prog.Batches().CallRows()), CompileSeconds: s.CompileSeconds,
+	shapes := len(prog.Batches().CallRows())
+	if opts.member != nil {
+		shapes = 0 // the group compiles the step
+	}
+	obs.report(Compiled{BatchShapes: shapes, GroupSteps: opts.member != nil, CompileSeconds: s.CompileSeconds,
 		InitSeconds: s.InitSeconds, WarmupSeconds: s.WarmupSeconds, Cache: cache})
 	return prog, nil
 }

@@ -53,8 +53,12 @@ func (v *trainView) observe(ev train.Event) {
 	case train.PrecisionNotFaster:
 		fmt.Fprintf(w, "note     %s\n", notFasterNote(e))
 	case train.Compiled:
-		fmt.Fprintf(w, "compile  the training step (%s) and the evaluation step in %.2fs; variables initialized in %.2fs, first use warmed up in %.2fs\n",
-			human.Count(e.BatchShapes, "batch shape"), e.CompileSeconds, e.InitSeconds, e.WarmupSeconds)
+		what := fmt.Sprintf("the training step (%s) and the evaluation step", human.Count(e.BatchShapes, "batch shape"))
+		if e.GroupSteps {
+			what = "the evaluation step (the group's program compiles the training step)"
+		}
+		fmt.Fprintf(w, "compile  %s in %.2fs; variables initialized in %.2fs, first use warmed up in %.2fs\n",
+			what, e.CompileSeconds, e.InitSeconds, e.WarmupSeconds)
 		if e.Cache.Dir != "" {
 			fmt.Fprintf(w, "compile  %s\n", e.Cache)
 		}

@@ -63,6 +63,9 @@ func TestTrainViewShowsEachEventAsItsLines(t *testing.T) {
 			train.Compiled{BatchShapes: 2, CompileSeconds: 1.5, InitSeconds: 0.25, WarmupSeconds: 0.125, Cache: backend.CacheUse{Dir: "/c", Before: 3, After: 4}},
 			"compile  the training step (2 batch shapes) and the evaluation step in 1.50s; variables initialized in 0.25s, first use warmed up in 0.12s\n" +
 				"compile  XLA autotune cache partly warm (4 entries, 1 new, /c)\n", ""},
+		{"a member of a group says the group compiles its training step",
+			train.Compiled{GroupSteps: true, CompileSeconds: 0.5, InitSeconds: 0.25, WarmupSeconds: 0.125},
+			"compile  the evaluation step (the group's program compiles the training step) in 0.50s; variables initialized in 0.25s, first use warmed up in 0.12s\n", ""},
 		{"a resume mid-epoch says where",
 			train.Resumed{Dir: "runs/p/checkpoints/ckpt-000000013", GlobalStep: 13, Epoch: 1, StepInEpoch: 2},
 			"resume   from runs/p/checkpoints/ckpt-000000013: step 13, 1 epoch done, 2 steps into epoch 2\n", ""},
