@@ -79,7 +79,7 @@ type Compiled struct {
 	// and runs the training step; BatchShapes is then 0, and the last
 	// member to compile counts the group's step in its CompileSeconds.
 	GroupSteps bool
-	Cache                                      backend.CacheUse // XLA's autotune cache, the zero value without one
+	Cache      backend.CacheUse // XLA's autotune cache, the zero value without one
 }
 
 // Resumed: the run continues where checkpoint Dir stopped.
