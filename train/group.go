@@ -89,9 +89,8 @@ func (g *Group) Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, o
 	if err != nil {
 		return nil, err
 	}
-	cfg.Backend, cfg.DataOnDevice = name, false
-	cfg.StepsPerCall, cfg.AutoStepsPerCall, cfg.Loop = 1, false, ""
-	cfg.Shards, cfg.AutoShards = 1, false
+	cfg = memberConfig(cfg)
+	cfg.Backend = name
 	opts.member = slot
 	s, _, err := execute(ctx, b, cfg, mnist, opts)
 	return s, err
@@ -103,6 +102,15 @@ func (g *Group) Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, o
 // run ends.
 func (g *Group) Leave() {
 	(&groupSlot{group: g, index: -1, ctx: context.Background()}).leave()
+}
+
+// memberConfig is cfg as a group member trains: one step per call, host
+// data and one shard (the group's program runs its steps), which its run
+// records.
+func memberConfig(cfg config.Config) config.Config {
+	cfg.StepsPerCall, cfg.AutoStepsPerCall, cfg.Loop, cfg.DataOnDevice = 1, false, "", false
+	cfg.Shards, cfg.AutoShards = 1, false
+	return cfg
 }
 
 // backendFor returns the group's backend, made by the first member (every
@@ -147,8 +155,7 @@ func GroupKey(cfg config.Config) (key, why string) {
 	}
 	k := cfg
 	k.LR, k.WeightDecay, k.Warmup, k.Schedule, k.Seed, k.Epochs = 0, 0, 0, "", 0, 0
-	k.Momentum = min(k.Momentum, 1) // with or without momentum: their state differs
-	if k.Momentum > 0 {
+	if k.Momentum > 0 { // with or without momentum: their state differs
 		k.Momentum = 1
 	}
 	if k.Optimizer == "adamw" {

@@ -42,8 +42,7 @@ func CompileGroup(b compute.Backend, cfgs []config.Config, m models.Model, set *
 			return fail(fmt.Errorf("%w: member %d cannot train in this group: %s", config.ErrConfig, i, why))
 		}
 		key = k
-		cfg.StepsPerCall, cfg.AutoStepsPerCall, cfg.Loop, cfg.DataOnDevice = 1, false, "", false
-		cfg.Shards, cfg.AutoShards = 1, false
+		cfg = memberConfig(cfg)
 		o := opts
 		o.member = true
 		p, err := Compile(b, cfg, m, set, indices, o)

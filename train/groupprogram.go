@@ -21,9 +21,8 @@ import (
 type groupProgram struct {
 	step         *groupStep
 	full, masked *graph.Exec
-	names        []string
 	chunks       []int               // members per chunk, in member order
-	state        [][]*tensors.Tensor // per chunk, in names' order
+	state        [][]*tensors.Tensor // per chunk, in step.names' order
 }
 
 // where is the chunk of member i and its row there.
@@ -45,11 +44,11 @@ func newGroupProgram(g *Group) (*groupProgram, error) {
 		programs[i] = s.prog
 	}
 	step := newGroupStep(programs)
-	p := &groupProgram{step: step, names: step.names, chunks: groupChunks(g, len(programs))}
+	p := &groupProgram{step: step, chunks: groupChunks(g, len(programs))}
 	first := 0
 	for _, size := range p.chunks {
 		var state []*tensors.Tensor
-		for _, name := range p.names {
+		for _, name := range step.names {
 			stacked, err := stackVariable(g.slots[first:first+size], name)
 			if err != nil {
 				p.state = append(p.state, state)
@@ -186,7 +185,7 @@ func (p *groupProgram) run(members int, in []*groupSlot, rows int) []stepResult 
 	}
 	var losses, hits [][]float32
 	if err == nil {
-		n, k := len(p.names), len(p.chunks)
+		n, k := len(p.step.names), len(p.chunks)
 		for c := range p.chunks {
 			for i := range p.state[c] {
 				_ = p.state[c][i].FinalizeAll()

@@ -131,7 +131,7 @@ func (s *groupSlot) pull() error {
 		return nil
 	}
 	vars := storeByPath(s.prog.store)
-	for i, name := range g.prog.names {
+	for i, name := range g.prog.step.names {
 		v := vars[name]
 		t, err := g.prog.trialState(s.index, i)
 		if err != nil {

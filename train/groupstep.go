@@ -170,7 +170,7 @@ func (s *groupStep) update(g *Graph, state, next map[string]*Node, params []stri
 			next[p] = Sub(state[p], Mul(grads[i], lrp))
 		}
 	case c.Optimizer == "sgd":
-		momentum := broadcastConst(g, s.each(func(c config.Config) float64 { return c.Momentum }))
+		momentum := Const(g, s.each(func(c config.Config) float64 { return c.Momentum }))
 		for i, p := range params {
 			name := velocityPath(p)
 			velocity := Add(Mul(state[name], broadcastTrials(momentum, grads[i].Rank())), grads[i])
@@ -192,7 +192,7 @@ func (s *groupStep) adam(g *Graph, state, next map[string]*Node, params []string
 	debias2 := Reciprocal(OneMinus(Pow(beta2, adamStep)))
 	epsilon := Const(g, float32(adamEpsilon))
 	decays := s.each(adamWeightDecay)
-	decay := broadcastConst(g, decays)
+	decay := Const(g, decays)
 	anyDecay := false
 	decayed := make([]bool, len(decays))
 	for t, d := range decays {
@@ -201,8 +201,7 @@ func (s *groupStep) adam(g *Graph, state, next map[string]*Node, params []string
 	}
 	for i, p := range params {
 		rank := grads[i].Rank()
-		first, second := p+"_1st_moment", p+"_2nd_moment"
-		first, second = adamPath(first), adamPath(second)
+		first, second := adamPath(p+"_1st_moment"), adamPath(p+"_2nd_moment")
 		m1 := Add(Mul(beta1, state[first]), Mul(OneMinus(beta1), grads[i]))
 		m2 := Add(Mul(beta2, state[second]), Mul(OneMinus(beta2), Square(grads[i])))
 		next[first], next[second] = m1, m2
@@ -271,6 +270,3 @@ func broadcastTrials(v *Node, rank int) *Node {
 	}
 	return Reshape(v, dims...)
 }
-
-// broadcastConst is a [T] float32 constant.
-func broadcastConst(g *Graph, v []float32) *Node { return Const(g, v) }
