@@ -115,7 +115,7 @@ func compileProgram(b compute.Backend, cfg config.Config, m models.Model, set *d
 	p.warmupSteps = int(math.Round(cfg.Warmup * float64(batches.StepsPerEpoch())))
 	p.breakWhile = opts.RefuseWhile
 	p.groupMember = opts.member
-	if cfg.DataOnDevice {
+	if cfg.DataOnDevice && !opts.member { // a member's group keeps the data
 		p.makeResident(set)
 	}
 	if opts.Resume != nil {

@@ -59,6 +59,9 @@ type Planned struct {
 	// ResidentBytes is the size of the images and labels put on the device
 	// and IndexBytes what each step sends, when Config.DataOnDevice.
 	ResidentBytes, IndexBytes int64
+	// Group is the members of the run's Group (whose program keeps one
+	// copy of the data for all of them); 0 for a run alone.
+	Group int
 }
 
 // PrecisionNotFaster (precision.go) follows Planned when the run's

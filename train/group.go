@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,11 +53,13 @@ type Group struct {
 	name  string
 	berr  error
 
+	set      *data.Set    // the training set every member draws its batches from (the first's)
 	slots    []*groupSlot // members that compiled their program, in the order they did
 	departed int          // members that left before compiling theirs
 	prog     *groupProgram
 	progErr  error // making or compiling prog failed
 	running  bool  // a step is running (Group.runStep), without g.mu
+	ended    bool  // every member left: the state is freed
 
 	hang chan struct{} // tests: steps wait for it to close, as a deadlocked backend's never return
 }
@@ -70,8 +73,11 @@ func NewGroup(n int) *Group {
 }
 
 // Run trains cfg as one member of g: Run's contract for one run. The
-// configuration trains with one step per call, host data and one shard
-// (the group's program replaces them), which its run records.
+// configuration trains with one step per call, one shard and its data on
+// the device (the group's program runs its steps on one copy of the
+// training set, from which each member's batch is gathered by its
+// indices), which its run records. Every member trains on the same
+// mnist.Train.
 func (g *Group) Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts Options) (_ *runfolder.Summary, err error) {
 	slot := &groupSlot{group: g, ctx: ctx, index: -1}
 	defer slot.leave()
@@ -85,7 +91,7 @@ func (g *Group) Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, o
 	if key == "" {
 		return nil, fmt.Errorf("%w: this run cannot train in a group: %s", config.ErrConfig, why)
 	}
-	b, name, err := g.backendFor(cfg, key, observers(opts.Observers))
+	b, name, err := g.backendFor(cfg, key, mnist.Train, observers(opts.Observers))
 	if err != nil {
 		return nil, err
 	}
@@ -104,28 +110,32 @@ func (g *Group) Leave() {
 	(&groupSlot{group: g, index: -1, ctx: context.Background()}).leave()
 }
 
-// memberConfig is cfg as a group member trains: one step per call, host
-// data and one shard (the group's program runs its steps), which its run
-// records.
+// memberConfig is cfg as a group member trains: one step per call, one
+// shard and the data on the device (the group's program runs its steps on
+// the data it keeps), which its run records.
 func memberConfig(cfg config.Config) config.Config {
-	cfg.StepsPerCall, cfg.AutoStepsPerCall, cfg.Loop, cfg.DataOnDevice = 1, false, "", false
+	cfg.StepsPerCall, cfg.AutoStepsPerCall, cfg.Loop, cfg.DataOnDevice = 1, false, "", true
 	cfg.Shards, cfg.AutoShards = 1, false
 	return cfg
 }
 
 // backendFor returns the group's backend, made by the first member (every
-// member's key names the same backend), and checks that cfg's key is the
-// group's.
-func (g *Group) backendFor(cfg config.Config, key string, obs observers) (compute.Backend, string, error) {
+// member's key names the same backend), and checks that cfg's key and
+// training set are the group's (the first member's), before the run
+// writes anything.
+func (g *Group) backendFor(cfg config.Config, key string, set *data.Set, obs observers) (compute.Backend, string, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.ready {
 		if key != g.key {
 			return nil, "", fmt.Errorf("%w: this run's shape differs from its group's (GroupKey)", config.ErrConfig)
 		}
+		if !sameSet(set, g.set) {
+			return nil, "", fmt.Errorf("%w: a group's members train on one data set, and this run's differs from the group's", config.ErrConfig)
+		}
 		return g.b, g.name, g.berr
 	}
-	g.ready, g.key = true, key
+	g.ready, g.key, g.set = true, key, set
 	requested := cfg.Backend
 	if chosen, err := backend.Choose(requested); err == nil && chosen == backend.Go {
 		size, err := cfg.Model.Size()
@@ -139,6 +149,11 @@ func (g *Group) backendFor(cfg config.Config, key string, obs observers) (comput
 	}
 	g.b, g.name, g.berr = backend.NewWith(requested, backend.Options{Warn: func(w error) { obs.report(Warned{w}) }})
 	return g.b, g.name, g.berr
+}
+
+// sameSet reports whether a and b hold the same examples.
+func sameSet(a, b *data.Set) bool {
+	return a == b || a.N == b.N && bytes.Equal(a.Images, b.Images) && bytes.Equal(a.Labels, b.Labels)
 }
 
 // GroupKey says which runs can train in one group: those whose keys are

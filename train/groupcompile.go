@@ -21,7 +21,7 @@ import (
 // member must leave when done, or the others wait for it.
 func CompileGroup(b compute.Backend, cfgs []config.Config, m models.Model, set *data.Set, indices []int, opts ProgramOptions) ([]*Program, error) {
 	g := NewGroup(len(cfgs))
-	g.b, g.name = b, cfgs[0].Backend
+	g.b, g.name, g.set = b, cfgs[0].Backend, set
 	key := ""
 	programs := make([]*Program, 0, len(cfgs))
 	fail := func(err error) ([]*Program, error) {

@@ -1,9 +1,18 @@
 package train
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/config"
@@ -95,5 +104,60 @@ func TestGroupGoesOnWithoutAMemberThatFailsToStart(t *testing.T) {
 			t.Errorf("member %d's summary records a group of %d, want 3", k, group[k].summary.Group)
 		}
 		sameFloats(t, "a member beside one that failed to start", group[k].vars, alone[i].vars)
+	}
+}
+
+// A group keeps one copy of the training set, from which every member's
+// batches are gathered: a member whose training set holds other examples
+// is refused with a configuration error (whichever of two joins second),
+// and one given a copy of the same examples trains as beside the original.
+func TestGroupMembersTrainOnOneDataSet(t *testing.T) {
+	m := smallMNIST(t, 1100, 200)
+	copied, other := *m, *m
+	copied.Train = &data.Set{Images: slices.Clone(m.Train.Images), Labels: slices.Clone(m.Train.Labels), N: m.Train.N, Rows: m.Train.Rows, Cols: m.Train.Cols}
+	other.Train = m.Train.First(1000)
+	cfgs := groupRecipes("adam")[:2]
+	train := func(sets []*data.MNIST) []error {
+		g := NewGroup(len(sets))
+		errs := make([]error, len(sets))
+		var wg sync.WaitGroup
+		for i, set := range sets {
+			cfgs[i].RunDir = filepath.Join(t.TempDir(), fmt.Sprintf("member-%d", i))
+			cfg := cfgs[i]
+			cfg.Backend = "go"
+			wg.Go(func() { _, errs[i] = g.Run(context.Background(), cfg, set, Options{}) })
+		}
+		wg.Wait()
+		return errs
+	}
+
+	errs := train([]*data.MNIST{m, &other})
+	refused := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, config.ErrConfig) && strings.Contains(err.Error(), "one data set"):
+			refused++
+			if _, err := os.Stat(cfgs[i].RunDir); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the refused member's run folder: %v, want it not written", err)
+			}
+		default:
+			t.Errorf("member %d: %v", i, err)
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d of two members on different data were refused, want 1 (errors %v)", refused, errs)
+	}
+
+	if errs := train([]*data.MNIST{m, &copied}); errs[0] != nil || errs[1] != nil {
+		t.Fatalf("members on copies of one data set: %v", errs)
+	}
+	withCopy := []map[string][]float32{checkpointFloats(t, cfgs[0].RunDir), checkpointFloats(t, cfgs[1].RunDir)}
+	same := trainGroup(t, slices.Clone(cfgs), m)
+	for i := range same {
+		if same[i].err != nil {
+			t.Fatalf("member %d: %v", i, same[i].err)
+		}
+		sameFloats(t, "a member beside one on a copy of its data", withCopy[i], same[i].vars)
 	}
 }

@@ -17,12 +17,15 @@ import (
 
 // groupProgram is a group's compiled step and the state it trains: every
 // member's variables, stacked on a leading trial axis, chunk by chunk
-// (groupStep.build).
+// (groupStep.build), and the training set the members' batches are
+// gathered from, kept on the device as a run alone keeps it with
+// Config.DataOnDevice (each step sends only the members' indices).
 type groupProgram struct {
-	step         *groupStep
-	full, masked *graph.Exec
-	chunks       []int               // members per chunk, in member order
-	state        [][]*tensors.Tensor // per chunk, in step.names' order
+	step           *groupStep
+	full, masked   *graph.Exec
+	chunks         []int               // members per chunk, in member order
+	state          [][]*tensors.Tensor // per chunk, in step.names' order
+	images, labels *tensors.Tensor     // the training set, resident
 }
 
 // where is the chunk of member i and its row there.
@@ -45,6 +48,7 @@ func newGroupProgram(g *Group) (*groupProgram, error) {
 	}
 	step := newGroupStep(programs)
 	p := &groupProgram{step: step, chunks: groupChunks(g, len(programs))}
+	p.images, p.labels = residentSet(g.set)
 	first := 0
 	for _, size := range p.chunks {
 		var state []*tensors.Tensor
@@ -111,22 +115,12 @@ func isOptimizerState(path string) bool {
 
 // inputShapes is the step's inputs for batches of rows examples.
 func (p *groupProgram) inputShapes(rows int, masked bool) []shapes.Shape {
-	var in []shapes.Shape
-	for _, state := range p.state {
-		for _, t := range state {
-			in = append(in, t.Shape())
-		}
+	var trial []shapes.Shape
+	for _, t := range p.state[0] {
+		s := t.Shape()
+		trial = append(trial, shapes.Make(s.DType, s.Dimensions[1:]...))
 	}
-	inputs := p.step.model.Spec().Inputs
-	for _, size := range p.chunks {
-		in = append(in, shapes.Make(dtypes.Uint8, size, rows, inputs), shapes.Make(dtypes.Int32, size, rows))
-	}
-	if masked {
-		for _, size := range p.chunks {
-			in = append(in, shapes.Make(dtypes.Bool, size))
-		}
-	}
-	return in
+	return p.step.inputShapes(p.chunks, trial, p.labels.Shape().Dimensions[0], rows, masked)
 }
 
 // compile compiles the step for batches of rows examples.
@@ -149,16 +143,14 @@ type stepResult struct {
 // without the group's lock: only the step touches the state and the
 // batches handed in meanwhile.
 func (p *groupProgram) run(members int, in []*groupSlot, rows int) []stepResult {
-	inputs := p.step.model.Spec().Inputs
 	masked := len(in) < members
-	var xs, ys []*tensors.Tensor
+	var idx []*tensors.Tensor
 	masks := make([][]bool, len(p.chunks))
 	for c, size := range p.chunks {
-		xs = append(xs, tensors.FromShape(shapes.Make(dtypes.Uint8, size, rows, inputs)))
-		ys = append(ys, tensors.FromShape(shapes.Make(dtypes.Int32, size, rows)))
+		idx = append(idx, tensors.FromShape(shapes.Make(dtypes.Int32, size, rows)))
 		masks[c] = make([]bool, size)
 	}
-	err := p.stackBatches(xs, ys, in, masks)
+	err := p.stackBatches(idx, in, masks)
 	var out []*tensors.Tensor
 	if err == nil {
 		var args []any
@@ -167,8 +159,9 @@ func (p *groupProgram) run(members int, in []*groupSlot, rows int) []stepResult 
 				args = append(args, t)
 			}
 		}
+		args = append(args, p.images, p.labels)
 		for c := range p.chunks {
-			args = append(args, xs[c], ys[c])
+			args = append(args, idx[c])
 		}
 		exec := p.full
 		if masked {
@@ -180,8 +173,7 @@ func (p *groupProgram) run(members int, in []*groupSlot, rows int) []stepResult 
 		out, err = callGroup(exec, args)
 	}
 	for c := range p.chunks {
-		_ = xs[c].FinalizeAll()
-		_ = ys[c].FinalizeAll()
+		_ = idx[c].FinalizeAll()
 	}
 	var losses, hits [][]float32
 	if err == nil {
@@ -216,16 +208,14 @@ func callGroup(exec *graph.Exec, args []any) (out []*tensors.Tensor, err error) 
 	return exec.Call(args...)
 }
 
-// stackBatches copies each member's batch into its row of its chunk's x
-// and y and marks it in the chunk's mask; the other rows stay zero.
-func (p *groupProgram) stackBatches(xs, ys []*tensors.Tensor, in []*groupSlot, masks [][]bool) error {
+// stackBatches copies each member's batch (its examples' indices) into
+// its row of its chunk's indices and marks it in the chunk's mask; the
+// other rows stay zero (the first example, whose results are dropped).
+func (p *groupProgram) stackBatches(idx []*tensors.Tensor, in []*groupSlot, masks [][]bool) error {
 	for _, s := range in {
 		c, r := p.where(s.index)
 		masks[c][r] = true
-		if err := copyInto(xs[c], r, s.x); err != nil {
-			return err
-		}
-		if err := copyInto(ys[c], r, s.y); err != nil {
+		if err := copyInto(idx[c], r, s.idx); err != nil {
 			return err
 		}
 	}
@@ -238,7 +228,7 @@ func (p *groupProgram) trialState(i, v int) (*tensors.Tensor, error) {
 	return trialOf(p.state[c][v], r)
 }
 
-// free releases the group's state.
+// free releases the group's state and data.
 func (p *groupProgram) free() {
 	for _, state := range p.state {
 		for _, t := range state {
@@ -246,6 +236,12 @@ func (p *groupProgram) free() {
 		}
 	}
 	p.state = nil
+	for _, t := range []*tensors.Tensor{p.images, p.labels} {
+		if t != nil {
+			_ = t.FinalizeAll()
+		}
+	}
+	p.images, p.labels = nil, nil
 }
 
 // stackVariable is the variable at name of every member of slots, stacked.

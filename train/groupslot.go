@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -11,14 +12,15 @@ import (
 
 // groupSlot is one member of a Group: its program (whose store holds the
 // member's variables, brought up to date from the group's state when the
-// member reads them: pull) and the batch it handed in.
+// member reads them: pull) and the batch it handed in (the indices of its
+// examples in the group's training set).
 type groupSlot struct {
 	group *Group
 	ctx   context.Context
 	index int // in group.slots; -1 before the member compiled its program
 	prog  *Program
 
-	x, y      *tensors.Tensor // the batch handed in, until the step takes it
+	idx       *tensors.Tensor // the batch handed in, until the step takes it
 	submitted bool            // a batch is handed in, its results not given back yet
 	taken     bool            // the running step has the batch: it can no longer be withdrawn
 	left      bool
@@ -81,7 +83,27 @@ func (s *groupSlot) leave() {
 		s.releaseBatch()
 	}
 	g.stepIfReady()
+	g.endIfDone()
 	g.cond.Broadcast()
+}
+
+// endIfDone frees the group's state and data once every member has left
+// and no step runs: on a device they would hold its memory until the
+// garbage collector frees them. Called with g.mu held.
+func (g *Group) endIfDone() {
+	if g.running || len(g.slots)+g.departed < g.n {
+		return
+	}
+	for _, s := range g.slots {
+		if !s.left {
+			return
+		}
+	}
+	g.ended = true
+	if g.prog != nil {
+		g.prog.free()
+		g.prog = nil
+	}
 }
 
 // train hands in the member's batch and waits for the group's step to
@@ -96,7 +118,7 @@ func (s *groupSlot) train(b gtrain.Batch) (lossSum, correct float64, err error) 
 	defer stop()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	s.x, s.y, s.submitted, s.err = b.Inputs[0], b.Labels[0], true, nil
+	s.idx, s.submitted, s.err = b.Inputs[0], true, nil
 	g.stepIfReady()
 	for s.submitted {
 		if s.ctx.Err() != nil && !s.taken {
@@ -111,12 +133,10 @@ func (s *groupSlot) train(b gtrain.Batch) (lossSum, correct float64, err error) 
 }
 
 func (s *groupSlot) releaseBatch() {
-	for _, t := range []*tensors.Tensor{s.x, s.y} {
-		if t != nil {
-			_ = t.FinalizeAll()
-		}
+	if s.idx != nil {
+		_ = s.idx.FinalizeAll()
+		s.idx = nil
 	}
-	s.x, s.y = nil, nil
 }
 
 // pull brings the member's store up to date with the group's state.
@@ -126,6 +146,9 @@ func (s *groupSlot) pull() error {
 	defer g.mu.Unlock()
 	for g.running { // the step replaces the state it reads
 		g.cond.Wait()
+	}
+	if s.dirty && g.ended {
+		return errors.New("the group has ended: its state is gone")
 	}
 	if !s.dirty || g.prog == nil {
 		return nil
@@ -168,7 +191,7 @@ func (g *Group) stepIfReady() {
 		return
 	}
 	if g.prog == nil {
-		g.prepare(in[0].x.Shape().Dimensions[0])
+		g.prepare(in[0].idx.Shape().Dimensions[0])
 	}
 	if g.progErr != nil {
 		for _, s := range in {
@@ -195,7 +218,7 @@ func (g *Group) runStep(p *groupProgram, in []*groupSlot, members int) {
 	}
 	sizes := map[int][]*groupSlot{}
 	for _, s := range in {
-		rows := s.x.Shape().Dimensions[0]
+		rows := s.idx.Shape().Dimensions[0]
 		sizes[rows] = append(sizes[rows], s)
 	}
 	keys := make([]int, 0, len(sizes))
@@ -219,4 +242,5 @@ func (g *Group) runStep(p *groupProgram, in []*groupSlot, members int) {
 	g.running = false
 	g.cond.Broadcast()
 	g.stepIfReady()
+	g.endIfDone()
 }

@@ -5,6 +5,7 @@ import (
 	"path"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads better dot-imported, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/neurona/neurona/models"
@@ -47,12 +48,13 @@ const adamBeta1, adamBeta2, adamEpsilon = 0.9, 0.999, 1e-7
 
 // build returns the step's graph function over the trials split into
 // chunks (consecutive members; one chunk for all of them, or one per core
-// on the Go backend). Its inputs are each chunk's state (in s.names'
-// order, each [Tc, ...]), then each chunk's x [Tc, batch, inputs] uint8
-// and y [Tc, batch] int32, then, when masked, each chunk's mask [Tc] bool;
-// its outputs are each chunk's new state, then each chunk's summed loss
-// and correct count per trial [Tc] float32, measured before the update. A
-// trial whose mask is false keeps its state.
+// on the Go backend). Its inputs (inputShapes) are each chunk's state (in
+// s.names' order, each [Tc, ...]), then the training set's images
+// [N, inputs] uint8 and labels [N] int32, then each chunk's batches as
+// indices into them, [Tc, batch] int32, then, when masked, each chunk's
+// mask [Tc] bool; its outputs are each chunk's new state, then each
+// chunk's summed loss and correct count per trial [Tc] float32, measured
+// before the update. A trial whose mask is false keeps its state.
 //
 // Why chunks: the Go backend runs each operation but a matrix product on
 // one core, and independent operations side by side; the chunks are
@@ -62,16 +64,17 @@ func (s *groupStep) build(chunks []int, masked bool) func([]*Node) []*Node {
 	return func(in []*Node) []*Node {
 		n := len(s.names)
 		k := len(chunks)
+		images, labels := in[k*n], in[k*n+1]
 		var states, results []*Node
 		first := 0
 		for c, size := range chunks {
 			sub := s.members(first, size)
 			first += size
 			state := in[c*n : (c+1)*n]
-			x, y := in[k*n+2*c], in[k*n+2*c+1]
+			x, y := gatherTrials(images, labels, in[k*n+2+c])
 			var mask *Node
 			if masked {
-				mask = in[k*n+2*k+c]
+				mask = in[k*n+2+k+c]
 			}
 			next, loss, hits := sub.chunk(state, x, y, mask)
 			states = append(states, next...)
@@ -79,6 +82,40 @@ func (s *groupStep) build(chunks []int, masked bool) func([]*Node) []*Node {
 		}
 		return append(states, results...)
 	}
+}
+
+// inputShapes is the shapes of build's inputs: for chunks, a trial's state
+// (in s.names' order, without the trial axis), a training set of examples
+// examples and batches of rows.
+func (s *groupStep) inputShapes(chunks []int, state []shapes.Shape, examples, rows int, masked bool) []shapes.Shape {
+	var in []shapes.Shape
+	for _, size := range chunks {
+		for _, t := range state {
+			in = append(in, shapes.Make(t.DType, append([]int{size}, t.Dimensions...)...))
+		}
+	}
+	in = append(in, shapes.Make(dtypes.Uint8, examples, s.model.Spec().Inputs), shapes.Make(dtypes.Int32, examples))
+	for _, size := range chunks {
+		in = append(in, shapes.Make(dtypes.Int32, size, rows))
+	}
+	if masked {
+		for _, size := range chunks {
+			in = append(in, shapes.Make(dtypes.Bool, size))
+		}
+	}
+	return in
+}
+
+// gatherTrials is each trial's batch, x [T, batch, inputs] uint8 and
+// y [T, batch] int32, gathered from the training set's images and labels
+// by its indices idx [T, batch]: the examples the trial's own pipeline
+// chose, in its order.
+func gatherTrials(images, labels, idx *Node) (x, y *Node) {
+	trials, batch := idx.Shape().Dimensions[0], idx.Shape().Dimensions[1]
+	at := Reshape(idx, trials*batch, 1)
+	x = Reshape(Gather(images, at), trials, batch, images.Shape().Dimensions[1])
+	y = Reshape(Gather(labels, at), trials, batch)
+	return x, y
 }
 
 // members is the step of members first .. first+size-1.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/neurona/neurona/internal/xlatest"
@@ -53,21 +52,11 @@ func TestGroupStepBuildsForXLA(t *testing.T) {
 		vars := storeByPath(programs[0].store)
 		for _, chunks := range [][]int{{trials}, {2, 1}} {
 			for _, masked := range []bool{false, true} {
-				var in []shapes.Shape
-				for _, size := range chunks {
-					for _, name := range step.names {
-						s := vars[name].Shape()
-						in = append(in, shapes.Make(s.DType, append([]int{size}, s.Dimensions...)...))
-					}
+				var trial []shapes.Shape
+				for _, name := range step.names {
+					trial = append(trial, vars[name].Shape())
 				}
-				for _, size := range chunks {
-					in = append(in, shapes.Make(dtypes.Uint8, size, batch, cfg.Model.Inputs), shapes.Make(dtypes.Int32, size, batch))
-				}
-				if masked {
-					for _, size := range chunks {
-						in = append(in, shapes.Make(dtypes.Bool, size))
-					}
-				}
+				in := step.inputShapes(chunks, trial, 3*batch, batch, masked)
 				name := fmt.Sprintf("%s %s %s group of %d in chunks %v (masked %v)", cfg.Model, cfg.Optimizer, cfg.Schedule, trials, chunks, masked)
 				backend.SetLabel(name)
 				exec, err := graph.NewExec(backend, step.build(chunks, masked))

@@ -81,12 +81,17 @@ func newProgram(backend compute.Backend, cfg config.Config, m models.Model, tota
 // makeResident keeps set's images and labels as the tensors every resident
 // training call reads.
 func (p *Program) makeResident(set *data.Set) {
-	labels := make([]int32, set.N)
-	for i, l := range set.Labels {
-		labels[i] = int32(l)
+	p.residentX, p.residentY = residentSet(set)
+}
+
+// residentSet is set's images [N, inputs] uint8 and labels [N] int32 as
+// tensors to keep on the device, from which calls gather their batches.
+func residentSet(set *data.Set) (images, labels *tensors.Tensor) {
+	l := make([]int32, set.N)
+	for i, v := range set.Labels {
+		l[i] = int32(v)
 	}
-	p.residentX = tensors.FromFlatDataAndDimensions(set.Images, set.N, set.ImageSize())
-	p.residentY = tensors.FromFlatDataAndDimensions(labels, set.N)
+	return tensors.FromFlatDataAndDimensions(set.Images, set.N, set.ImageSize()), tensors.FromFlatDataAndDimensions(l, set.N)
 }
 
 // pixels converts uint8 pixels to float32 in [0,1] inside the graph.

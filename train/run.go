@@ -159,7 +159,9 @@ func execute(ctx context.Context, b compute.Backend, cfg config.Config, mnist *d
 	if opts.member != nil {
 		s.Group = opts.member.group.n
 	}
-	obs.report(planned(b, cfg, plan, mnist, s.Data))
+	p := planned(b, cfg, plan, mnist, s.Data)
+	p.Group = s.Group
+	obs.report(p)
 	if opts.member != nil {
 		obs.report(Noted{fmt.Sprintf("training side by side with %s in one program (a group of %d)", human.Count(s.Group-1, "other run"), s.Group)})
 	}

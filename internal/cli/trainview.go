@@ -123,7 +123,11 @@ func (v *trainView) planned(w io.Writer, e train.Planned) {
 	}
 	fmt.Fprintf(w, "train    %s, batch %d%s, %s, up to %s, seed %d -> %s\n",
 		cfg.Recipe(), cfg.BatchSize, shards, train.PerCall(cfg), human.Count(cfg.Epochs, "epoch"), cfg.Seed, cfg.RunDir)
-	if cfg.DataOnDevice {
+	switch {
+	case cfg.DataOnDevice && e.Group > 0:
+		fmt.Fprintf(w, "data     resident on the device, one copy for the group of %d: %s of images and labels, %s of indices sent per step\n",
+			e.Group, human.Bytes(e.ResidentBytes), human.Bytes(e.IndexBytes))
+	case cfg.DataOnDevice:
 		fmt.Fprintf(w, "data     resident on the device: %s of images and labels, %s of indices sent per step\n",
 			human.Bytes(e.ResidentBytes), human.Bytes(e.IndexBytes))
 	}
