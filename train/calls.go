@@ -45,6 +45,9 @@ func (p *Program) TrainCall(b gtrain.Batch) (lossSum, correct float64, err error
 // loss and correct count. A batch of another size than EvalBatchSize is
 // compiled at its first call.
 func (p *Program) EvalCall(b gtrain.Batch) (lossSum, correct float64, err error) {
+	if p.shared != nil {
+		return p.shared.eval(p, b.Inputs[0], b.Labels[0])
+	}
 	return run(p.evalExec, b.Inputs[0], b.Labels[0])
 }
 

@@ -42,9 +42,11 @@ type ProgramOptions struct {
 	// without one (tests of the fallback to unrolled steps).
 	RefuseWhile bool
 
-	// member: the program trains in a Group, whose program runs its steps;
-	// its own training call is not compiled (its variables are made).
-	member bool
+	// group: the program trains in this Group, whose program runs its
+	// steps: its own training call is not compiled (its variables are
+	// made), and where the group shares them it evaluates and predicts
+	// through the group's calls (sharedCalls).
+	group *Group
 }
 
 // Compile makes cfg's program for model m on backend b, training on
@@ -114,8 +116,11 @@ func compileProgram(b compute.Backend, cfg config.Config, m models.Model, set *d
 	p.batches = batches
 	p.warmupSteps = int(math.Round(cfg.Warmup * float64(batches.StepsPerEpoch())))
 	p.breakWhile = opts.RefuseWhile
-	p.groupMember = opts.member
-	if cfg.DataOnDevice && !opts.member { // a member's group keeps the data
+	p.groupMember = opts.group != nil
+	if p.groupMember {
+		p.shared = opts.group.calls()
+	}
+	if cfg.DataOnDevice && !p.groupMember { // a member's group keeps the data
 		p.makeResident(set)
 	}
 	if opts.Resume != nil {
@@ -223,6 +228,9 @@ func (p *Program) compile(rows []int) error {
 			}
 			return fmt.Errorf("compile train call of %d rows: %w", r, err)
 		}
+	}
+	if p.shared != nil {
+		return p.shared.compile(p)
 	}
 	if _, err := p.evalExec.Compile(shapes.Make(dtypes.Uint8, EvalBatchSize, inputs), shapes.Make(dtypes.Int32, EvalBatchSize)); err != nil {
 		return fmt.Errorf("compile eval call: %w", err)

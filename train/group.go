@@ -61,6 +61,11 @@ type Group struct {
 	running  bool  // a step is running (Group.runStep), without g.mu
 	ended    bool  // every member left: the state is freed
 
+	// share: the members evaluate and predict through the group's calls
+	// (sharedCalls), on every backend but the Go one (tests set it there).
+	share  bool
+	shared *sharedCalls
+
 	hang chan struct{} // tests: steps wait for it to close, as a deadlocked backend's never return
 }
 
@@ -148,7 +153,22 @@ func (g *Group) backendFor(cfg config.Config, key string, set *data.Set, obs obs
 		requested = backend.GoFor(size.MultiplyAdds * float64(g.n))
 	}
 	g.b, g.name, g.berr = backend.NewWith(requested, backend.Options{Warn: func(w error) { obs.report(Warned{w}) }})
+	g.share = g.share || g.berr == nil && !backend.IsGo(g.name)
 	return g.b, g.name, g.berr
+}
+
+// calls is the group's shared evaluation and prediction calls, made by
+// the first member to ask; nil where members keep their own (g.share).
+func (g *Group) calls() *sharedCalls {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.share {
+		return nil
+	}
+	if g.shared == nil {
+		g.shared = &sharedCalls{}
+	}
+	return g.shared
 }
 
 // sameSet reports whether a and b hold the same examples.

@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/train/backend"
 	"github.com/neurona/neurona/train/config"
 )
 
@@ -22,6 +23,7 @@ import (
 func CompileGroup(b compute.Backend, cfgs []config.Config, m models.Model, set *data.Set, indices []int, opts ProgramOptions) ([]*Program, error) {
 	g := NewGroup(len(cfgs))
 	g.b, g.name, g.set = b, cfgs[0].Backend, set
+	g.share = g.share || !backend.IsGo(g.name)
 	key := ""
 	programs := make([]*Program, 0, len(cfgs))
 	fail := func(err error) ([]*Program, error) {
@@ -44,7 +46,7 @@ func CompileGroup(b compute.Backend, cfgs []config.Config, m models.Model, set *
 		key = k
 		cfg = memberConfig(cfg)
 		o := opts
-		o.member = true
+		o.group = g
 		p, err := Compile(b, cfg, m, set, indices, o)
 		if err != nil {
 			return fail(err)

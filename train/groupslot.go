@@ -30,6 +30,14 @@ type groupSlot struct {
 	err        error
 }
 
+// groupOf is the member's group; nil for a run alone (s nil).
+func (s *groupSlot) groupOf() *Group {
+	if s == nil {
+		return nil
+	}
+	return s.group
+}
+
 // join adds the member's compiled program to the group; its variables
 // (fresh or resumed) join the group's state at the first step.
 func (s *groupSlot) join(p *Program) {
@@ -100,6 +108,9 @@ func (g *Group) endIfDone() {
 		}
 	}
 	g.ended = true
+	if g.shared != nil {
+		g.shared.free()
+	}
 	if g.prog != nil {
 		g.prog.free()
 		g.prog = nil

@@ -54,8 +54,9 @@ type Program struct {
 
 	timing CompileTiming // where Compile's time went
 
-	member      *groupSlot // the group this program trains in (Group); nil: alone
-	groupMember bool       // compiled for a group: no training call of its own
+	member      *groupSlot   // the group this program trains in (Group); nil: alone
+	groupMember bool         // compiled for a group: no training call of its own
+	shared      *sharedCalls // the group's evaluation and prediction calls, which it uses instead of its own; nil: its own
 }
 
 // newProgram prepares (but does not compile: that happens at the first call

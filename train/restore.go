@@ -172,6 +172,9 @@ func newTrained(p *Program) (*Trained, error) {
 	}
 	m := p.model
 	t := &Trained{Config: p.cfg, Model: m, prog: p}
+	if p.shared != nil {
+		return t, nil // it predicts through its group's call
+	}
 	var err error
 	t.predict, err = model.NewExec(p.backend, p.store, func(scope *model.Scope, x *Node) (probs, pred, scores *Node) {
 		scores = p.scores(p.predictScope(scope), x)
@@ -201,7 +204,7 @@ func (t *Trained) PredictScores(images []uint8, n int) (probs, scores [][]float3
 	for start := 0; start < n; start += EvalBatchSize {
 		rows := min(EvalBatchSize, n-start)
 		x := tensors.FromFlatDataAndDimensions(images[start*inputs:(start+rows)*inputs], rows, inputs)
-		out, err := callSafely(t.predict, x)
+		out, err := t.predictCall(x)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("predict: %w", err)
 		}
@@ -281,6 +284,15 @@ func (t *Trained) fits(set *data.Set) error {
 		}
 	}
 	return nil
+}
+
+// predictCall runs the prediction call on x: the program's own, or its
+// group's with its weights.
+func (t *Trained) predictCall(x *tensors.Tensor) ([]*tensors.Tensor, error) {
+	if t.prog.shared != nil {
+		return t.prog.shared.predictCall(t.prog, x)
+	}
+	return callSafely(t.predict, x)
 }
 
 // callSafely runs exec, turning a GoMLX panic into an error.

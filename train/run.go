@@ -266,7 +266,7 @@ func compileRun(ctx context.Context, b compute.Backend, cfg config.Config, plan 
 	cache := backend.StartCacheUse(cfg.Backend)
 	prog, err := Compile(b, cfg, plan.model, mnist.Train, plan.trainIdx, ProgramOptions{
 		Name: "train", Resume: opts.Resume, RefuseWhile: opts.Faults.RefuseWhile,
-		Notes: func(note string) { obs.report(Noted{note}) }, member: opts.member != nil,
+		Notes: func(note string) { obs.report(Noted{note}) }, group: opts.member.groupOf(),
 	})
 	if err != nil {
 		return nil, backend.WithCacheInUse(cfg.Backend, err)

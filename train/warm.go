@@ -52,6 +52,12 @@ func (p *Program) warmUp() error {
 			}
 		}
 	}
+	if p.shared != nil {
+		if err := p.shared.warmUp(p); err != nil {
+			return fmt.Errorf("warm up the eval call: %w", err)
+		}
+		return nil
+	}
 	inputs := p.model.Spec().Inputs
 	x := tensors.FromShape(shapes.Make(dtypes.Uint8, EvalBatchSize, inputs)) // zeros
 	y := tensors.FromShape(shapes.Make(dtypes.Int32, EvalBatchSize))
