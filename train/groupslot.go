@@ -47,22 +47,34 @@ func (s *groupSlot) join(p *Program) {
 	s.prog, s.index = p, len(g.slots)
 	g.slots = append(g.slots, s)
 	if len(g.slots)+g.departed == g.n {
-		// The last member to compile compiles the group's step too, so
-		// that it is timed as compilation, not as the first step.
-		g.prepare(p.cfg.BatchSize)
+		// The last member to compile compiles the group's step too, for
+		// every batch size the members' epochs hold (a smaller last
+		// batch is another shape), so that it is timed as compilation,
+		// not inside the first epoch (seconds on a GPU).
+		var rows []int
+		for _, s := range g.slots {
+			for _, r := range s.prog.batches.CallRows() {
+				if !slices.Contains(rows, r) {
+					rows = append(rows, r)
+				}
+			}
+		}
+		g.prepare(rows...)
 	}
 }
 
 // prepare makes the group's program and compiles its step for batches of
-// rows examples; an error is kept for the first step to report. Called
-// with g.mu held.
-func (g *Group) prepare(rows int) {
+// each of rows examples; an error is kept for the first step to report.
+// Called with g.mu held.
+func (g *Group) prepare(rows ...int) {
 	if g.prog != nil || g.progErr != nil {
 		return
 	}
 	p, err := newGroupProgram(g)
-	if err == nil {
-		err = p.compile(rows)
+	for _, r := range rows {
+		if err == nil {
+			err = p.compile(r)
+		}
 	}
 	if err != nil {
 		if p != nil {
