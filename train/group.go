@@ -141,6 +141,9 @@ func (g *Group) backendFor(cfg config.Config, key string, set *data.Set, obs obs
 		return g.b, g.name, g.berr
 	}
 	g.ready, g.key, g.set = true, key, set
+	if g.berr = GroupFits(cfg, g.n); g.berr != nil { // before any member allocates or writes anything
+		return nil, "", g.berr
+	}
 	requested := cfg.Backend
 	if chosen, err := backend.Choose(requested); err == nil && chosen == backend.Go {
 		size, err := cfg.Model.Size()

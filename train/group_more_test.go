@@ -202,6 +202,20 @@ func TestCompileGroupStepsTheMembersTogether(t *testing.T) {
 	if _, err := CompileGroup(b, []config.Config{cfgs[0], config.Defaults(models.Perceptron)}, model, m.Train, allIndices(m.Train.N), ProgramOptions{}); err == nil {
 		t.Error("CompileGroup took the averaged perceptron beside an MLP")
 	}
+	// A group no machine's memory holds is refused before anything is
+	// allocated (each member alone would need about 48 TB).
+	huge := cfgs[0]
+	huge.Model.Hidden = []int{1_000_000, 1_000_000}
+	if err := huge.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	hugeModel, err := models.New(huge.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CompileGroup(b, []config.Config{huge, huge}, hugeModel, m.Train, allIndices(m.Train.N), ProgramOptions{}); !errors.Is(err, ErrMemory) {
+		t.Errorf("CompileGroup of two members of 2 layers of a million units: %v, want ErrMemory", err)
+	}
 }
 
 // A resumed run's configuration names no backend (the checkpoint does not

@@ -35,6 +35,9 @@ func CompileGroup(b compute.Backend, cfgs []config.Config, m models.Model, set *
 		}
 		return nil, err
 	}
+	if err := GroupFits(cfgs[0], len(cfgs)); err != nil { // before anything is allocated
+		return fail(err)
+	}
 	for i, cfg := range cfgs {
 		k, why := GroupKey(cfg)
 		if k == "" || key != "" && k != key {

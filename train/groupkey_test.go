@@ -161,3 +161,30 @@ func TestGroupMembersTrainOnOneDataSet(t *testing.T) {
 		sameFloats(t, "a member beside one on a copy of its data", withCopy[i], same[i].vars)
 	}
 }
+
+// A group the machine's memory cannot hold is refused, every member with
+// the same memory error, before any member writes its run folder.
+func TestGroupThatMemoryCannotHoldIsRefused(t *testing.T) {
+	m := smallMNIST(t, 1100, 200)
+	cfgs := groupRecipes("adam")[:2]
+	g := NewGroup(len(cfgs))
+	errs := make([]error, len(cfgs))
+	var wg sync.WaitGroup
+	for i, cfg := range cfgs {
+		cfg.Backend = "go"
+		cfg.Model.Hidden = []int{1_000_000, 1_000_000} // each alone about 48 TB
+		cfg.RunDir = filepath.Join(t.TempDir(), fmt.Sprintf("member-%d", i))
+		cfgs[i] = cfg
+		wg.Go(func() { _, errs[i] = g.Run(context.Background(), cfg, m, Options{}) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		var me *MemoryError
+		if !errors.As(err, &me) || me.Members != 2 {
+			t.Errorf("member %d: %v, want the memory error of a group of 2", i, err)
+		}
+		if _, err := os.Stat(cfgs[i].RunDir); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("member %d's run folder: %v, want it not written", i, err)
+		}
+	}
+}

@@ -101,14 +101,65 @@ func CheckMemory(cfg config.Config) error {
 
 // checkMemory is CheckMemory against a machine of hostBytes (0: unknown).
 func checkMemory(cfg config.Config, hostBytes float64) error {
+	return checkGroupMemory(cfg, 1, hostBytes)
+}
+
+// EstimateGroupMemory estimates what a Group of n members of cfg's shape
+// needs: each member's state twice (its own program's variables, which it
+// reads the group's values back into, and its slice of the group's
+// stacked state), n members' activations in each step, and the data
+// once (the group keeps one copy). For n 1 it is EstimateMemory.
+func EstimateGroupMemory(cfg config.Config, n int) MemoryEstimate {
+	if n <= 1 {
+		return EstimateMemory(cfg)
+	}
+	est := EstimateMemory(memberConfig(cfg))
+	k := float64(n)
+	est.Parameters *= k
+	est.State *= 2 * k
+	est.Activations *= k
+	return est
+}
+
+// GroupFits refuses, with a *MemoryError (ErrMemory), a Group of n
+// members of cfg's shape (validated) that this machine's memory cannot
+// hold; where the machine's memory is unknown it checks nothing.
+func GroupFits(cfg config.Config, n int) error {
+	return checkGroupMemory(cfg, n, backend.HostMemoryGB()*1e9)
+}
+
+// MaxMembers is the most members of cfg's shape (validated) a Group can
+// hold in this machine's memory, from 1 to MaxGroup (MaxGroup where the
+// memory is unknown): what a front end sizes its groups by.
+func MaxMembers(cfg config.Config) int {
+	return maxMembers(cfg, backend.HostMemoryGB()*1e9)
+}
+
+func maxMembers(cfg config.Config, hostBytes float64) int {
+	if hostBytes <= 0 {
+		return MaxGroup
+	}
+	lo, hi := 1, MaxGroup // the estimate grows with n: the largest n that fits, by bisection
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if EstimateGroupMemory(cfg, mid).Total() <= hostBytes {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+func checkGroupMemory(cfg config.Config, n int, hostBytes float64) error {
 	if hostBytes <= 0 {
 		return nil
 	}
-	est := EstimateMemory(cfg)
+	est := EstimateGroupMemory(cfg, n)
 	if est.Total() <= hostBytes {
 		return nil
 	}
-	return &MemoryError{Shape: describeShape(cfg.Model), BatchSize: cfg.BatchSize, Optimizer: cfg.Optimizer, Estimate: est, HostBytes: hostBytes}
+	return &MemoryError{Shape: describeShape(cfg.Model), BatchSize: cfg.BatchSize, Optimizer: cfg.Optimizer, Estimate: est, HostBytes: hostBytes, Members: n}
 }
 
 // MemoryError is CheckMemory's refusal: what the configuration needs and
@@ -120,13 +171,18 @@ type MemoryError struct {
 	Optimizer string
 	Estimate  MemoryEstimate
 	HostBytes float64 // the machine's memory
+	Members   int     // a Group's members (GroupFits); 0 or 1: one run
 }
 
 // Need says what the configuration needs and the machine has, in a line.
 func (e *MemoryError) Need() string {
 	est := e.Estimate
+	what := e.Shape
+	if e.Members > 1 {
+		what = fmt.Sprintf("a group of %d runs of %s", e.Members, e.Shape)
+	}
 	return fmt.Sprintf("%s with batch %d needs about %s (%.4g parameters: weights, gradients and %s state %s; activations %s; data %s), "+
-		"more than this machine's %s of memory", e.Shape, e.BatchSize, gb(est.Total()), est.Parameters, e.Optimizer,
+		"more than this machine's %s of memory", what, e.BatchSize, gb(est.Total()), est.Parameters, e.Optimizer,
 		gb(est.State), gb(est.Activations), gb(est.Data), gb(e.HostBytes))
 }
 

@@ -2,6 +2,7 @@ package train
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -121,5 +122,70 @@ func TestEstimateMemory(t *testing.T) {
 func fill(xs []int, v int) {
 	for i := range xs {
 		xs[i] = v
+	}
+}
+
+// A group's memory grows with its members (each member's state twice,
+// its activations, the data once), MaxMembers is the largest group that
+// fits, and GroupFits refuses a larger one in a line that says how many.
+func TestGroupMemory(t *testing.T) {
+	const gigabyte = 1e9
+	wide := config.Defaults(models.MLP)
+	wide.Model.Hidden = []int{4096, 4096, 4096}
+	if err := wide.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	small := config.Defaults(models.MLP)
+	if err := small.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	one := EstimateMemory(memberConfig(wide))
+	if got, want := EstimateGroupMemory(wide, 8).Total(), one.Data+8*(2*one.State+one.Activations); got != want {
+		t.Errorf("a group of 8: estimate %s, want %s (8 members' state twice and activations, the data once)", gb(got), gb(want))
+	}
+	if got := EstimateGroupMemory(wide, 1); got != EstimateMemory(wide) {
+		t.Errorf("a group of 1 estimated %+v, a run alone %+v", got, EstimateMemory(wide))
+	}
+	tests := []struct {
+		name string
+		cfg  config.Config
+		host float64
+		want int
+	}{
+		{"64 default MLPs fit in 24 GB", small, 24 * gigabyte, MaxGroup},
+		{"a machine of unknown memory takes the most", wide, 0, MaxGroup},
+		{"a model that fits once takes a group of 1", wide, EstimateMemory(wide).Total() + 1, 1},
+	}
+	// The 4096x3 MLP with Adam: about 0.9 GB a member; 24 GB hold a few dozen, not the most.
+	n24 := maxMembers(wide, 24*gigabyte)
+	tests = append(tests, struct {
+		name string
+		cfg  config.Config
+		host float64
+		want int
+	}{"the wide MLP in 24 GB takes what fits", wide, 24 * gigabyte, n24})
+	if n24 <= 1 || n24 >= MaxGroup {
+		t.Errorf("24 GB hold %d members of the 4096x3 MLP, want more than 1 and fewer than %d", n24, MaxGroup)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := maxMembers(tt.cfg, tt.host)
+			if n != tt.want {
+				t.Fatalf("maxMembers %d, want %d", n, tt.want)
+			}
+			if tt.host == 0 {
+				return
+			}
+			if err := checkGroupMemory(tt.cfg, n, tt.host); err != nil {
+				t.Errorf("the %d members MaxMembers gives are refused: %v", n, err)
+			}
+			if n == MaxGroup {
+				return
+			}
+			err := checkGroupMemory(tt.cfg, n+1, tt.host)
+			if !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), fmt.Sprintf("a group of %d runs of", n+1)) {
+				t.Errorf("a group of %d: %v, want ErrMemory naming the group", n+1, err)
+			}
+		})
 	}
 }

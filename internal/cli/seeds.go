@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/train"
+	"github.com/neurona/neurona/train/config"
 	"github.com/neurona/neurona/train/runfolder"
 )
 
@@ -133,13 +135,17 @@ func seedsFolder(o *trainOptions) (string, error) {
 }
 
 // groupable says whether the members that train can train as one group:
-// train.GroupKey gives them all the same key. If not, why says why.
+// train.GroupKey gives them all the same key, and the machine's memory
+// holds them together (train.GroupFits). If not, why says why.
 func groupable(o *trainOptions, members []*seedMember) (grouped bool, why string) {
-	first := ""
+	first, n := "", 0
+	var cfg config.Config
 	for _, m := range members {
 		if m.job == nil {
 			continue
 		}
+		n++
+		cfg = m.job.o.cfg
 		key, why := train.GroupKey(m.job.o.cfg)
 		switch {
 		case key == "":
@@ -149,6 +155,16 @@ func groupable(o *trainOptions, members []*seedMember) (grouped bool, why string
 		case key != first:
 			return false, "the seeds' configurations differ (resumed seeds keep their checkpoint's)"
 		}
+	}
+	if spec, err := cfg.Model.Normalize(); err == nil {
+		cfg.Model = spec // the data's shape is not known yet: MNIST's, as the model's defaults
+	}
+	if err := train.GroupFits(cfg, n); first != "" && err != nil {
+		var me *train.MemoryError
+		if errors.As(err, &me) {
+			return false, me.Need()
+		}
+		return false, err.Error()
 	}
 	return first != "", ""
 }

@@ -34,11 +34,12 @@ type sweepOptions struct {
 	// a group share (nil for both: `neurona train` in this process, its
 	// output in the sweep's logs/); newGroup makes the run function those
 	// members' in-process trains share (nil: train.NewGroup(n)); groupKey
-	// is train.GroupKey.
-	trainFn  sweep.TrainFunc
-	groupFn  func(n int) sweep.TrainFunc
-	newGroup func(n int) groupRunner
-	groupKey func(config.Config) (key, why string)
+	// is train.GroupKey, maxMembers train.MaxMembers.
+	trainFn    sweep.TrainFunc
+	groupFn    func(n int) sweep.TrainFunc
+	newGroup   func(n int) groupRunner
+	groupKey   func(config.Config) (key, why string)
+	maxMembers func(config.Config) int
 }
 
 const sweepLong = `Trains one run per combination of the values given to train's flags (the grid), or --random N

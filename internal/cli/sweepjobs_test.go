@@ -82,11 +82,21 @@ func readSweepJSON(t *testing.T, dir string) sweepJSON {
 // for and how many trials trained alone.
 func sweepGrouped(t *testing.T, args []string, apart string) (code int, stdout, stderr string, sizes []int, alone int) {
 	t.Helper()
+	return sweepGroupedIn(t, args, apart, 0)
+}
+
+// sweepGroupedIn is sweepGrouped on a machine whose memory holds fits
+// trials of a shape in a group (0: this machine's, train.MaxMembers).
+func sweepGroupedIn(t *testing.T, args []string, apart string, fits int) (code int, stdout, stderr string, sizes []int, alone int) {
+	t.Helper()
 	var mu sync.Mutex
 	var out, errOut bytes.Buffer
 	e := &env{ctx: context.Background(), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
 	o, _, err := parseSweepArgs(args)
 	if err == nil {
+		if fits > 0 {
+			o.maxMembers = func(config.Config) int { return fits }
+		}
 		o.groupKey = func(c config.Config) (string, string) {
 			if strings.Contains(","+apart+",", ","+strconv.FormatFloat(c.LR, 'g', -1, 64)+",") {
 				return "", "kept apart by the test"
@@ -162,6 +172,33 @@ func TestSweepGroups(t *testing.T) {
 			}
 		})
 	}
+	t.Run("memory for 2 of the shape: pairs, the odd one alone, and why", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "sweep")
+		code, stdout, stderr, sizes, alone := sweepGroupedIn(t, append([]string{"--out", dir}, lrs...), "", 2)
+		if code != ExitOK || fmt.Sprint(sizes) != "[2 2]" || alone != 1 || !strings.Contains(stdout, "at most 2 trials of one shape in a group") {
+			t.Errorf("exit %d, groups %v and %d alone; want [2 2], 1 alone and the memory said\n%s%s", code, sizes, alone, stdout, stderr)
+		}
+	})
+	t.Run("a resume on a machine that holds fewer trains a recorded group's trials alone", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "sweep")
+		if code, stdout, stderr, _, _ := sweepGrouped(t, append([]string{"--out", dir}, lrs...), ""); code != ExitOK {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		raw, _ := os.ReadFile(filepath.Join(dir, sweep.File))
+		raw = bytes.ReplaceAll(raw, []byte(`"status": "finished"`), []byte(`"status": "interrupted"`))
+		if err := os.WriteFile(filepath.Join(dir, sweep.File), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 5; i++ {
+			if err := os.Remove(filepath.Join(dir, fmt.Sprintf("trial-%03d", i), "summary.json")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		code, stdout, stderr, sizes, alone := sweepGroupedIn(t, []string{"--resume", dir}, "", 3)
+		if code != ExitOK || len(sizes) != 0 || alone != 5 || !strings.Contains(stderr, "more than this machine's memory holds") {
+			t.Errorf("resumed: exit %d, groups %v and %d alone; want every trial alone and a warning\n%s%s", code, sizes, alone, stdout, stderr)
+		}
+	})
 	t.Run("a resume regroups the members left, one alone still as a group", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "sweep")
 		args := append(append([]string{"--out", dir}, lrs...), "--group", "3") // groups of 3 and 2

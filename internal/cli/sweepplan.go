@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -24,7 +25,9 @@ type sweepPlan struct {
 	backend string          // the trials' backend, as backend.Choose names it
 	cfgs    []config.Config // each trial's configuration, as train parses its flags
 	keys    []string        // each trial's group key ("" alone)
+	limits  []int           // the most trials each trial's group may hold in memory (memberLimit)
 	why     string          // why trials are not grouped, when some are not
+	memory  string          // why memory makes some groups smaller than --group, when it does
 }
 
 // createSweep plans and checks a new sweep and creates its folder: every
@@ -52,7 +55,8 @@ func createSweep(e *env, o *sweepOptions) (*sweep.Sweep, *sweepPlan, error) {
 		return nil, nil, usagef("--jobs %d: trials train side by side on the Go backend (the CPU) only; backend %s trains one at a time (--group puts trials of one shape in one program there)",
 			o.jobs, human.Quote(p.backend))
 	}
-	opts := sweep.Options{Jobs: max(1, o.jobs), Group: groupSize(o.group), Keys: p.keys, Shards: make([]int, len(probe))}
+	p.limitGroups(o.maxMembers, max(1, o.jobs), groupSize(o.group))
+	opts := sweep.Options{Jobs: max(1, o.jobs), Group: groupSize(o.group), Keys: p.keys, Limits: p.limits, Shards: make([]int, len(probe))}
 	for i, t := range planned.Trials {
 		opts.Shards[i] = t.Shards
 	}
@@ -66,6 +70,38 @@ func groupSize(group int) int {
 		return sweep.MaxGroup
 	}
 	return group
+}
+
+// limitGroups sets the most trials each trial's group may hold: as many
+// of its shape as the machine's memory holds (fits: train.MaxMembers when
+// nil), shared by the jobs trained at once; and, when that is fewer than
+// size for some trial, p.memory says why in words.
+func (p *sweepPlan) limitGroups(fits func(config.Config) int, jobs, size int) {
+	if fits == nil {
+		fits = train.MaxMembers
+	}
+	p.limits = make([]int, len(p.cfgs))
+	for i, c := range p.cfgs {
+		if p.keys[i] == "" {
+			continue
+		}
+		if spec, err := c.Model.Normalize(); err == nil {
+			c.Model = spec // the data's shape is not known yet: MNIST's, as the model's defaults
+		}
+		p.limits[i] = max(1, fits(c)/jobs)
+		if n := p.limits[i]; n < size && p.memory == "" {
+			p.memory = fmt.Sprintf("at most %d trials of one shape in a group", n)
+			if err := train.GroupFits(c, n*jobs+1); err != nil {
+				var me *train.MemoryError
+				if errors.As(err, &me) {
+					p.memory += ": " + me.Need()
+				}
+			}
+			if jobs > 1 {
+				p.memory += fmt.Sprintf(", shared by --jobs %d", jobs)
+			}
+		}
+	}
 }
 
 // planSweep parses s's trials with train's parser and gives each trial
@@ -140,8 +176,19 @@ func resumeSweep(e *env, o *sweepOptions) (*sweep.Sweep, *sweepPlan, error) {
 			members[t.Group] = append(members[t.Group], i)
 		}
 	}
+	jobs := s.Jobs
+	if o.jobs > 0 {
+		jobs = o.jobs
+	}
+	p.limitGroups(o.maxMembers, max(1, jobs), s.GroupSize)
 	for g := 1; g <= len(members); g++ {
 		first := members[g][0]
+		if n := len(members[g]); n > p.limits[first] && p.keys[first] != "" {
+			fmt.Fprintf(e.stderr, "neurona sweep: warning: sweep.json trains %d trials with %s in one group, more than this machine's memory holds (%s); they train alone\n",
+				n, s.Trials[first].Name, p.memory)
+			s.Ungroup(g)
+			continue
+		}
 		for _, i := range members[g] {
 			if p.keys[i] == "" || p.keys[i] != p.keys[first] {
 				fmt.Fprintf(e.stderr, "neurona sweep: warning: sweep.json trains %s with %s in one group, which this neurona cannot (%s); its trials train alone\n",
@@ -175,20 +222,57 @@ func groupWhy(o *sweepOptions, p *sweepPlan, i int) string {
 
 // sweepJobs is how many trials (or groups) train at once in this process:
 // the sweep's recorded --jobs, at most one per core, and 1 on a backend
-// other than Go's. It says so when that is fewer than recorded.
+// other than Go's, and no more than its memory holds at once. It says
+// so when that is fewer than recorded.
 func sweepJobs(e *env, s *sweep.Sweep, p *sweepPlan) int {
 	jobs := max(1, s.Jobs)
-	switch {
-	case jobs > 1 && !backend.IsGo(p.backend):
+	if jobs > 1 && !backend.IsGo(p.backend) {
 		fmt.Fprintf(e.stdout, "jobs     1 at a time: --jobs %d runs trials side by side on the Go backend only, not %s\n", jobs, human.Quote(p.backend))
 		return 1
-	case jobs > maxJobs():
+	}
+	said := false
+	if jobs > maxJobs() {
 		fmt.Fprintf(e.stdout, "jobs     %d at once, not the %d recorded: this machine runs Go on %d cores\n", maxJobs(), jobs, maxJobs())
-		return maxJobs()
-	case jobs > 1:
+		jobs, said = maxJobs(), true
+	}
+	if fit, largest := memoryJobs(s, p); jobs > fit {
+		fmt.Fprintf(e.stdout, "jobs     %d at once, not %d: this machine's %s of memory holds %d of the largest (about %s each)\n",
+			fit, jobs, human.Bytes(int64(backend.HostMemoryGB()*1e9)), fit, human.Bytes(int64(largest)))
+		return fit
+	}
+	if jobs > 1 && !said {
 		fmt.Fprintf(e.stdout, "jobs     %d trials (or groups) at once, sharing %d cores; each trial's step in the shards it takes alone\n", jobs, maxJobs())
 	}
 	return jobs
+}
+
+// memoryJobs is how many of s's trials (or groups) this machine's memory
+// holds at once, judged by the largest (train.EstimateGroupMemory), and
+// that largest estimate in bytes; where the memory is unknown, MaxJobs.
+func memoryJobs(s *sweep.Sweep, p *sweepPlan) (fit int, largest float64) {
+	host := backend.HostMemoryGB() * 1e9
+	if host <= 0 {
+		return sweep.MaxJobs, 0
+	}
+	members := map[int]int{}
+	for _, t := range s.Trials {
+		members[t.Group]++
+	}
+	for i, t := range s.Trials {
+		n := 1
+		if t.Group > 0 {
+			n = members[t.Group]
+		}
+		c := p.cfgs[i]
+		if spec, err := c.Model.Normalize(); err == nil {
+			c.Model = spec // MNIST's shape where the data's is not known yet
+		}
+		largest = max(largest, train.EstimateGroupMemory(c, n).Total())
+	}
+	if largest <= 0 {
+		return sweep.MaxJobs, 0
+	}
+	return max(1, int(host/largest)), largest
 }
 
 // groupsLine says how the trials were grouped, and why not when they
@@ -197,6 +281,8 @@ func groupsLine(s *sweep.Sweep, p *sweepPlan) string {
 	sizes, alone := s.GroupSizes()
 	line := "groups   " + s.Grouping()
 	switch {
+	case len(sizes) > 0 && p.memory != "":
+		return line + " (the trials of a group train in one program; " + p.memory + ")"
 	case len(sizes) > 0 && (alone == 0 || p.why == ""):
 		return line + " (the trials of a group train in one program)"
 	case len(sizes) > 0:

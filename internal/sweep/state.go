@@ -123,6 +123,10 @@ type Options struct {
 	// Keys[i] trial i's group key (train.GroupKey; "" or Keys nil: alone).
 	Group int
 	Keys  []string
+	// Limits[i] is the most trials trial i's group may hold, fewer than
+	// Group where the machine's memory holds no more of its shape
+	// (train.MaxMembers); 0 or Limits nil: Group.
+	Limits []int
 	// Shards[i] is the --shards given to trial i (0 or Shards nil: none).
 	Shards []int
 }
@@ -134,8 +138,9 @@ func CreateWith(dir string, spec Spec, args []string, now time.Time, opts Option
 	if err != nil {
 		return nil, err
 	}
-	if opts.Keys != nil && len(opts.Keys) != len(trials) || opts.Shards != nil && len(opts.Shards) != len(trials) {
-		return nil, fmt.Errorf("sweep: %d group keys and %d shard counts for %d trials", len(opts.Keys), len(opts.Shards), len(trials))
+	if opts.Keys != nil && len(opts.Keys) != len(trials) || opts.Shards != nil && len(opts.Shards) != len(trials) ||
+		opts.Limits != nil && len(opts.Limits) != len(trials) {
+		return nil, fmt.Errorf("sweep: %d group keys, %d group limits and %d shard counts for %d trials", len(opts.Keys), len(opts.Limits), len(opts.Shards), len(trials))
 	}
 	if opts.Jobs < 0 || opts.Jobs > MaxJobs || opts.Group < 0 || opts.Group > MaxGroup {
 		return nil, fmt.Errorf("sweep: %d jobs and groups of %d (accepted: 0 to %d and 0 to %d)", opts.Jobs, opts.Group, MaxJobs, MaxGroup)
@@ -157,7 +162,7 @@ func CreateWith(dir string, spec Spec, args []string, now time.Time, opts Option
 	s := &Sweep{Version: version, Args: args, Spec: spec, Swept: spec.Swept(), Created: now.UTC(), Jobs: opts.Jobs, dir: dir, unlock: unlock}
 	groups := make([]int, len(trials))
 	if opts.Keys != nil {
-		groups = planGroups(opts.Keys, opts.Group)
+		groups = planGroups(opts.Keys, opts.Group, opts.Limits)
 		s.GroupSize = opts.Group
 	}
 	for i, t := range trials {

@@ -18,11 +18,12 @@ const MaxJobs = 1024
 
 // planGroups numbers the groups of trials whose keys are equal and not "":
 // in plan order, each key's trials split into consecutive groups of at
-// most size, as even as can be (9 trials in groups of at most 8 are 5 and
-// 4, not 8 and 1). A trial alone in its key, with key "", or with size
-// <= 1 gets 0: it trains alone. Groups are numbered 1, 2, ... in the order
-// of their first trial.
-func planGroups(keys []string, size int) []int {
+// most size (or of the key's first trial's limit, when limits gives one
+// below size), as even as can be (9 trials in groups of at most 8 are 5
+// and 4, not 8 and 1). A trial alone in its key, with key "", or with a
+// size <= 1 gets 0: it trains alone. Groups are numbered 1, 2, ... in the
+// order of their first trial.
+func planGroups(keys []string, size int, limits []int) []int {
 	groups := make([]int, len(keys))
 	if size <= 1 {
 		return groups
@@ -42,6 +43,10 @@ func planGroups(keys []string, size int) []int {
 	var chunks []chunk
 	for _, k := range order {
 		members := byKey[k]
+		size := size
+		if limits != nil && limits[members[0]] > 0 {
+			size = min(size, limits[members[0]])
+		}
 		n := (len(members) + size - 1) / size // groups for this key
 		for g, start := 0, 0; g < n; g++ {
 			rows := len(members) / n

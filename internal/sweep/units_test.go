@@ -11,28 +11,35 @@ import (
 
 func TestPlanGroups(t *testing.T) {
 	tests := []struct {
-		name string
-		keys []string
-		size int
-		want []int
+		name   string
+		keys   []string
+		size   int
+		limits []int
+		want   []int
 	}{
-		{"trials of one shape make one group", []string{"a", "a", "a", "a"}, 64, []int{1, 1, 1, 1}},
-		{"trials of two shapes make two groups, numbered by their first trial", []string{"a", "b", "a", "b"}, 64, []int{1, 2, 1, 2}},
-		{"a trial whose key is empty trains alone", []string{"a", "", "a"}, 64, []int{1, 0, 1}},
-		{"a trial alone in its shape trains alone", []string{"a", "b", "a"}, 64, []int{1, 0, 1}},
-		{"every key empty: every trial alone", []string{"", "", ""}, 64, []int{0, 0, 0}},
-		{"--group 1: every trial alone", []string{"a", "a", "a"}, 1, []int{0, 0, 0}},
-		{"--group 0 reaching the planner: every trial alone", []string{"a", "a"}, 0, []int{0, 0}},
-		{"a shape larger than the cap splits into even groups", []string{"a", "a", "a", "a", "a", "a", "a", "a", "a"}, 8, []int{1, 1, 1, 1, 1, 2, 2, 2, 2}},
-		{"a cap of 2 pairs the trials in order, the odd one alone", []string{"a", "a", "a", "a", "a"}, 2, []int{1, 1, 2, 2, 0}},
-		{"an odd one out of a split trains alone", []string{"a", "a", "a"}, 2, []int{1, 1, 0}},
+		{"trials of one shape make one group", []string{"a", "a", "a", "a"}, 64, nil, []int{1, 1, 1, 1}},
+		{"trials of two shapes make two groups, numbered by their first trial", []string{"a", "b", "a", "b"}, 64, nil, []int{1, 2, 1, 2}},
+		{"a trial whose key is empty trains alone", []string{"a", "", "a"}, 64, nil, []int{1, 0, 1}},
+		{"a trial alone in its shape trains alone", []string{"a", "b", "a"}, 64, nil, []int{1, 0, 1}},
+		{"every key empty: every trial alone", []string{"", "", ""}, 64, nil, []int{0, 0, 0}},
+		{"--group 1: every trial alone", []string{"a", "a", "a"}, 1, nil, []int{0, 0, 0}},
+		{"--group 0 reaching the planner: every trial alone", []string{"a", "a"}, 0, nil, []int{0, 0}},
+		{"a shape larger than the cap splits into even groups", []string{"a", "a", "a", "a", "a", "a", "a", "a", "a"}, 8, nil, []int{1, 1, 1, 1, 1, 2, 2, 2, 2}},
+		{"a cap of 2 pairs the trials in order, the odd one alone", []string{"a", "a", "a", "a", "a"}, 2, nil, []int{1, 1, 2, 2, 0}},
+		{"an odd one out of a split trains alone", []string{"a", "a", "a"}, 2, nil, []int{1, 1, 0}},
 		{"a later shape's group starting between an earlier one's is numbered in plan order",
-			[]string{"a", "a", "b", "b", "a", "a"}, 2, []int{1, 1, 2, 2, 3, 3}},
+			[]string{"a", "a", "b", "b", "a", "a"}, 2, nil, []int{1, 1, 2, 2, 3, 3}},
+		{"a shape whose memory holds fewer than the size splits by its limit",
+			[]string{"a", "a", "a", "a", "b", "b"}, 64, []int{2, 2, 2, 2, 0, 0}, []int{1, 1, 2, 2, 3, 3}},
+		{"a limit above the size leaves the size",
+			[]string{"a", "a", "a"}, 2, []int{8, 8, 8}, []int{1, 1, 0}},
+		{"a limit of 1 trains every trial of its shape alone",
+			[]string{"a", "a", "b", "b"}, 64, []int{1, 1, 0, 0}, []int{0, 0, 1, 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := planGroups(tt.keys, tt.size); !slices.Equal(got, tt.want) {
-				t.Errorf("planGroups(%q, %d) = %v, want %v", tt.keys, tt.size, got, tt.want)
+			if got := planGroups(tt.keys, tt.size, tt.limits); !slices.Equal(got, tt.want) {
+				t.Errorf("planGroups(%q, %d, %v) = %v, want %v", tt.keys, tt.size, tt.limits, got, tt.want)
 			}
 		})
 	}
