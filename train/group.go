@@ -66,7 +66,8 @@ type Group struct {
 	share  bool
 	shared *sharedCalls
 
-	hang chan struct{} // tests: steps wait for it to close, as a deadlocked backend's never return
+	hang     chan struct{} // tests: steps wait for it to close, as a deadlocked backend's never return
+	resident bool          // tests: members keep their data on the device on the Go backend too
 }
 
 // NewGroup returns a group of n members (1 to MaxGroup); every one of
@@ -78,11 +79,11 @@ func NewGroup(n int) *Group {
 }
 
 // Run trains cfg as one member of g: Run's contract for one run. The
-// configuration trains with one step per call, one shard and its data on
-// the device (the group's program runs its steps on one copy of the
-// training set, from which each member's batch is gathered by its
-// indices), which its run records. Every member trains on the same
-// mnist.Train.
+// configuration trains with one step per call and one shard (the group's
+// program runs its steps), and with its data on the device where Run
+// would put it there (the group keeps one copy of the training set, from
+// which each member's batch is gathered by its indices), which its run
+// records. Every member trains on the same mnist.Train.
 func (g *Group) Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts Options) (_ *runfolder.Summary, err error) {
 	slot := &groupSlot{group: g, ctx: ctx, index: -1}
 	defer slot.leave()
@@ -100,8 +101,9 @@ func (g *Group) Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, o
 	if err != nil {
 		return nil, err
 	}
-	cfg = memberConfig(cfg)
 	cfg.Backend = name
+	cfg = memberConfig(cfg)
+	cfg.DataOnDevice = cfg.DataOnDevice || g.resident
 	opts.member = slot
 	s, _, err := execute(ctx, b, cfg, mnist, opts)
 	return s, err
@@ -115,11 +117,12 @@ func (g *Group) Leave() {
 	(&groupSlot{group: g, index: -1, ctx: context.Background()}).leave()
 }
 
-// memberConfig is cfg as a group member trains: one step per call, one
-// shard and the data on the device (the group's program runs its steps on
-// the data it keeps), which its run records.
+// memberConfig is cfg (cfg.Backend the backend's name) as a group member
+// trains: one step per call and one shard (the group's program runs its
+// steps), and its data on the device where a run alone would put it
+// (autoDataOnDevice; the group keeps that copy), which its run records.
 func memberConfig(cfg config.Config) config.Config {
-	cfg.StepsPerCall, cfg.AutoStepsPerCall, cfg.Loop, cfg.DataOnDevice = 1, false, "", true
+	cfg.StepsPerCall, cfg.AutoStepsPerCall, cfg.Loop, cfg.DataOnDevice = 1, false, "", autoDataOnDevice(cfg.Backend)
 	cfg.Shards, cfg.AutoShards = 1, false
 	return cfg
 }

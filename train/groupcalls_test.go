@@ -62,3 +62,44 @@ func TestGroupSharesItsEvaluationAndPredictionCalls(t *testing.T) {
 		}
 	}
 }
+
+// Members whose data is on the device (as on XLA) hand in their examples'
+// indices, and the group's step gathers their batches from its one copy
+// of the training set: they train bit for bit as members that hand in
+// their pixels (as on the Go backend).
+func TestGroupMembersOnResidentDataTrainAsOnPixels(t *testing.T) {
+	m := smallMNIST(t, 1100, 200)
+	train := func(resident bool) []map[string][]float32 {
+		cfgs := groupRecipes("sgd")
+		g := NewGroup(len(cfgs))
+		g.resident = resident
+		var wg sync.WaitGroup
+		dirs := make([]string, len(cfgs))
+		for i, cfg := range cfgs {
+			cfg.Backend = "go"
+			cfg.RunDir = filepath.Join(t.TempDir(), fmt.Sprintf("member-%d", i))
+			dirs[i] = cfg.RunDir
+			wg.Go(func() {
+				s, err := g.Run(context.Background(), cfg, m, Options{})
+				if err != nil {
+					t.Errorf("member %d (resident %v): %v", i, resident, err)
+				} else if s.Hyperparameters.DataOnDevice != resident {
+					t.Errorf("member %d records data on the device %v, want %v", i, s.Hyperparameters.DataOnDevice, resident)
+				}
+			})
+		}
+		wg.Wait()
+		if t.Failed() {
+			t.FailNow()
+		}
+		var out []map[string][]float32
+		for _, d := range dirs {
+			out = append(out, checkpointFloats(t, d))
+		}
+		return out
+	}
+	pixels, resident := train(false), train(true)
+	for i := range pixels {
+		sameFloats(t, fmt.Sprintf("member %d on resident data", i), resident[i], pixels[i])
+	}
+}

@@ -17,15 +17,15 @@ import (
 
 // groupProgram is a group's compiled step and the state it trains: every
 // member's variables, stacked on a leading trial axis, chunk by chunk
-// (groupStep.build), and the training set the members' batches are
-// gathered from, kept on the device as a run alone keeps it with
-// Config.DataOnDevice (each step sends only the members' indices).
+// (groupStep.build), and, where the members keep their data on the
+// device (Config.DataOnDevice), the training set their batches are
+// gathered from: each step then sends only the members' indices.
 type groupProgram struct {
 	step           *groupStep
 	full, masked   *graph.Exec
 	chunks         []int               // members per chunk, in member order
 	state          [][]*tensors.Tensor // per chunk, in step.names' order
-	images, labels *tensors.Tensor     // the training set, resident
+	images, labels *tensors.Tensor     // the training set, resident; nil: batches of pixels
 }
 
 // where is the chunk of member i and its row there.
@@ -48,7 +48,9 @@ func newGroupProgram(g *Group) (*groupProgram, error) {
 	}
 	step := newGroupStep(programs)
 	p := &groupProgram{step: step, chunks: groupChunks(g, len(programs))}
-	p.images, p.labels = residentSet(g.set)
+	if step.resident {
+		p.images, p.labels = residentSet(g.set)
+	}
 	first := 0
 	for _, size := range p.chunks {
 		var state []*tensors.Tensor
@@ -98,7 +100,7 @@ func newGroupStep(programs []*Program) *groupStep {
 			names = append(names, v.Path())
 		}
 	}
-	step := &groupStep{model: first.model, names: names, sumsOverBatch: models.SumsOverBatch(first.model)}
+	step := &groupStep{model: first.model, names: names, sumsOverBatch: models.SumsOverBatch(first.model), resident: first.cfg.DataOnDevice}
 	for _, p := range programs {
 		step.trials = append(step.trials, p.cfg)
 		step.totalSteps = append(step.totalSteps, p.totalSteps)
@@ -120,7 +122,11 @@ func (p *groupProgram) inputShapes(rows int, masked bool) []shapes.Shape {
 		s := t.Shape()
 		trial = append(trial, shapes.Make(s.DType, s.Dimensions[1:]...))
 	}
-	return p.step.inputShapes(p.chunks, trial, p.labels.Shape().Dimensions[0], rows, masked)
+	examples := 0
+	if p.labels != nil {
+		examples = p.labels.Shape().Dimensions[0]
+	}
+	return p.step.inputShapes(p.chunks, trial, examples, rows, masked)
 }
 
 // compile compiles the step for batches of rows examples.
@@ -144,13 +150,18 @@ type stepResult struct {
 // batches handed in meanwhile.
 func (p *groupProgram) run(members int, in []*groupSlot, rows int) []stepResult {
 	masked := len(in) < members
-	var idx []*tensors.Tensor
+	batches := make([][]*tensors.Tensor, len(p.chunks)) // per chunk: indices, or pixels and labels
 	masks := make([][]bool, len(p.chunks))
 	for c, size := range p.chunks {
-		idx = append(idx, tensors.FromShape(shapes.Make(dtypes.Int32, size, rows)))
+		if p.step.resident {
+			batches[c] = []*tensors.Tensor{tensors.FromShape(shapes.Make(dtypes.Int32, size, rows))}
+		} else {
+			batches[c] = []*tensors.Tensor{tensors.FromShape(shapes.Make(dtypes.Uint8, size, rows, p.step.model.Spec().Inputs)),
+				tensors.FromShape(shapes.Make(dtypes.Int32, size, rows))}
+		}
 		masks[c] = make([]bool, size)
 	}
-	err := p.stackBatches(idx, in, masks)
+	err := p.stackBatches(batches, in, masks)
 	var out []*tensors.Tensor
 	if err == nil {
 		var args []any
@@ -159,9 +170,13 @@ func (p *groupProgram) run(members int, in []*groupSlot, rows int) []stepResult 
 				args = append(args, t)
 			}
 		}
-		args = append(args, p.images, p.labels)
-		for c := range p.chunks {
-			args = append(args, idx[c])
+		if p.step.resident {
+			args = append(args, p.images, p.labels)
+		}
+		for _, batch := range batches {
+			for _, t := range batch {
+				args = append(args, t)
+			}
 		}
 		exec := p.full
 		if masked {
@@ -172,8 +187,10 @@ func (p *groupProgram) run(members int, in []*groupSlot, rows int) []stepResult 
 		}
 		out, err = callGroup(exec, args)
 	}
-	for c := range p.chunks {
-		_ = idx[c].FinalizeAll()
+	for _, batch := range batches {
+		for _, t := range batch {
+			_ = t.FinalizeAll()
+		}
 	}
 	var losses, hits [][]float32
 	if err == nil {
@@ -208,15 +225,18 @@ func callGroup(exec *graph.Exec, args []any) (out []*tensors.Tensor, err error) 
 	return exec.Call(args...)
 }
 
-// stackBatches copies each member's batch (its examples' indices) into
-// its row of its chunk's indices and marks it in the chunk's mask; the
-// other rows stay zero (the first example, whose results are dropped).
-func (p *groupProgram) stackBatches(idx []*tensors.Tensor, in []*groupSlot, masks [][]bool) error {
+// stackBatches copies each member's batch (its examples' indices, or
+// pixels and labels) into its row of its chunk's and marks it in the
+// chunk's mask; the other rows stay zero (the first example, or blank
+// images, whose results are dropped).
+func (p *groupProgram) stackBatches(batches [][]*tensors.Tensor, in []*groupSlot, masks [][]bool) error {
 	for _, s := range in {
 		c, r := p.where(s.index)
 		masks[c][r] = true
-		if err := copyInto(idx[c], r, s.idx); err != nil {
-			return err
+		for i, t := range s.batch {
+			if err := copyInto(batches[c][i], r, t); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

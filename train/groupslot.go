@@ -12,17 +12,18 @@ import (
 
 // groupSlot is one member of a Group: its program (whose store holds the
 // member's variables, brought up to date from the group's state when the
-// member reads them: pull) and the batch it handed in (the indices of its
-// examples in the group's training set).
+// member reads them: pull) and the batch it handed in: the indices of its
+// examples in the group's training set where the data is on the device,
+// else their pixels and labels.
 type groupSlot struct {
 	group *Group
 	ctx   context.Context
 	index int // in group.slots; -1 before the member compiled its program
 	prog  *Program
 
-	idx       *tensors.Tensor // the batch handed in, until the step takes it
-	submitted bool            // a batch is handed in, its results not given back yet
-	taken     bool            // the running step has the batch: it can no longer be withdrawn
+	batch     []*tensors.Tensor // the batch handed in (indices; or pixels and labels), until the step takes it
+	submitted bool              // a batch is handed in, its results not given back yet
+	taken     bool              // the running step has the batch: it can no longer be withdrawn
 	left      bool
 	dirty     bool // the group's state is newer than the member's store
 
@@ -141,7 +142,7 @@ func (s *groupSlot) train(b gtrain.Batch) (lossSum, correct float64, err error) 
 	defer stop()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	s.idx, s.submitted, s.err = b.Inputs[0], true, nil
+	s.batch, s.submitted, s.err = append(b.Inputs[:1:1], b.Labels...), true, nil
 	g.stepIfReady()
 	for s.submitted {
 		if s.ctx.Err() != nil && !s.taken {
@@ -155,11 +156,14 @@ func (s *groupSlot) train(b gtrain.Batch) (lossSum, correct float64, err error) 
 	return s.loss, s.hits, s.err
 }
 
+// rows is the examples in the batch handed in.
+func (s *groupSlot) rows() int { return s.batch[0].Shape().Dimensions[0] }
+
 func (s *groupSlot) releaseBatch() {
-	if s.idx != nil {
-		_ = s.idx.FinalizeAll()
-		s.idx = nil
+	for _, t := range s.batch {
+		_ = t.FinalizeAll()
 	}
+	s.batch = nil
 }
 
 // pull brings the member's store up to date with the group's state.
@@ -214,7 +218,7 @@ func (g *Group) stepIfReady() {
 		return
 	}
 	if g.prog == nil {
-		g.prepare(in[0].idx.Shape().Dimensions[0])
+		g.prepare(in[0].rows())
 	}
 	if g.progErr != nil {
 		for _, s := range in {
@@ -241,7 +245,7 @@ func (g *Group) runStep(p *groupProgram, in []*groupSlot, members int) {
 	}
 	sizes := map[int][]*groupSlot{}
 	for _, s := range in {
-		rows := s.idx.Shape().Dimensions[0]
+		rows := s.rows()
 		sizes[rows] = append(sizes[rows], s)
 	}
 	keys := make([]int, 0, len(sizes))

@@ -31,6 +31,7 @@ type groupStep struct {
 	// warm-up steps, as the member's program counts them.
 	totalSteps, warmupSteps []int
 	sumsOverBatch           bool // the objective is the loss times the batch's rows (models.SumsOverBatch), else the loss
+	resident                bool // the batches are indices into the training set the step takes (Config.DataOnDevice), else pixels and labels
 }
 
 // Paths of the state variables a step reads or writes besides the
@@ -49,12 +50,14 @@ const adamBeta1, adamBeta2, adamEpsilon = 0.9, 0.999, 1e-7
 // build returns the step's graph function over the trials split into
 // chunks (consecutive members; one chunk for all of them, or one per core
 // on the Go backend). Its inputs (inputShapes) are each chunk's state (in
-// s.names' order, each [Tc, ...]), then the training set's images
-// [N, inputs] uint8 and labels [N] int32, then each chunk's batches as
-// indices into them, [Tc, batch] int32, then, when masked, each chunk's
-// mask [Tc] bool; its outputs are each chunk's new state, then each
-// chunk's summed loss and correct count per trial [Tc] float32, measured
-// before the update. A trial whose mask is false keeps its state.
+// s.names' order, each [Tc, ...]); then, resident, the training set's
+// images [N, inputs] uint8 and labels [N] int32 and each chunk's batches
+// as indices into them, [Tc, batch] int32, else each chunk's pixels
+// [Tc, batch, inputs] uint8 and labels [Tc, batch] int32; then, when
+// masked, each chunk's mask [Tc] bool. Its outputs are each chunk's new
+// state, then each chunk's summed loss and correct count per trial [Tc]
+// float32, measured before the update. A trial whose mask is false keeps
+// its state.
 //
 // Why chunks: the Go backend runs each operation but a matrix product on
 // one core, and independent operations side by side; the chunks are
@@ -64,17 +67,22 @@ func (s *groupStep) build(chunks []int, masked bool) func([]*Node) []*Node {
 	return func(in []*Node) []*Node {
 		n := len(s.names)
 		k := len(chunks)
-		images, labels := in[k*n], in[k*n+1]
+		batches := in[k*n:] // then the masks
 		var states, results []*Node
 		first := 0
 		for c, size := range chunks {
 			sub := s.members(first, size)
 			first += size
 			state := in[c*n : (c+1)*n]
-			x, y := gatherTrials(images, labels, in[k*n+2+c])
+			var x, y *Node
+			if s.resident {
+				x, y = gatherTrials(batches[0], batches[1], batches[2+c])
+			} else {
+				x, y = batches[2*c], batches[2*c+1]
+			}
 			var mask *Node
 			if masked {
-				mask = in[k*n+2+k+c]
+				mask = batches[len(batches)-k+c]
 			}
 			next, loss, hits := sub.chunk(state, x, y, mask)
 			states = append(states, next...)
@@ -86,7 +94,7 @@ func (s *groupStep) build(chunks []int, masked bool) func([]*Node) []*Node {
 
 // inputShapes is the shapes of build's inputs: for chunks, a trial's state
 // (in s.names' order, without the trial axis), a training set of examples
-// examples and batches of rows.
+// examples (when resident) and batches of rows.
 func (s *groupStep) inputShapes(chunks []int, state []shapes.Shape, examples, rows int, masked bool) []shapes.Shape {
 	var in []shapes.Shape
 	for _, size := range chunks {
@@ -94,9 +102,16 @@ func (s *groupStep) inputShapes(chunks []int, state []shapes.Shape, examples, ro
 			in = append(in, shapes.Make(t.DType, append([]int{size}, t.Dimensions...)...))
 		}
 	}
-	in = append(in, shapes.Make(dtypes.Uint8, examples, s.model.Spec().Inputs), shapes.Make(dtypes.Int32, examples))
+	inputs := s.model.Spec().Inputs
+	if s.resident {
+		in = append(in, shapes.Make(dtypes.Uint8, examples, inputs), shapes.Make(dtypes.Int32, examples))
+	}
 	for _, size := range chunks {
-		in = append(in, shapes.Make(dtypes.Int32, size, rows))
+		if s.resident {
+			in = append(in, shapes.Make(dtypes.Int32, size, rows))
+		} else {
+			in = append(in, shapes.Make(dtypes.Uint8, size, rows, inputs), shapes.Make(dtypes.Int32, size, rows))
+		}
 	}
 	if masked {
 		for _, size := range chunks {

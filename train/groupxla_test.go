@@ -34,6 +34,8 @@ func TestGroupStepBuildsForXLA(t *testing.T) {
 		var programs []*Program
 		for i := range trials {
 			c := cfg
+			c.Backend = "xla:cuda"
+			c = memberConfig(c) // the data on the device, as members on XLA keep it
 			c.LR, c.Seed, c.Warmup = cfg.LR*float64(i+1), uint64(i+1), float64(i)*0.5
 			if c.Optimizer == "adamw" || c.Optimizer == "adam" {
 				c.WeightDecay = float64(i) * 0.01
@@ -49,6 +51,9 @@ func TestGroupStepBuildsForXLA(t *testing.T) {
 			programs = append(programs, p)
 		}
 		step := newGroupStep(programs)
+		if !step.resident {
+			t.Fatalf("%s: the group step on XLA does not gather its batches from resident data", cfg.Model)
+		}
 		vars := storeByPath(programs[0].store)
 		for _, chunks := range [][]int{{trials}, {2, 1}} {
 			for _, masked := range []bool{false, true} {

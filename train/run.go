@@ -94,9 +94,7 @@ func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts Options
 	}()
 	cfg.Backend = name
 	if opts.DataOnDevice == "auto" || opts.DataOnDevice == "" {
-		// On an accelerator the step is dominated by host round trips; on
-		// the Go backend the device is the host, so there is nothing to save.
-		cfg.DataOnDevice = !backend.IsGo(name)
+		cfg.DataOnDevice = autoDataOnDevice(name)
 	} else {
 		cfg.DataOnDevice = opts.DataOnDevice == "on"
 	}
@@ -104,6 +102,14 @@ func Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts Options
 	s, _, err = execute(ctx, b, cfg, mnist, opts)
 	return s, err
 }
+
+// autoDataOnDevice is whether a run on the backend called name keeps its
+// training data on the device when not told (Options.DataOnDevice
+// "auto"): on an accelerator the step is dominated by host round trips; on
+// the Go backend the device is the host, so there is nothing to save, and
+// gathering the batches inside the graph is slower there than copying
+// them on the host (docs/performance.md).
+func autoDataOnDevice(name string) bool { return !backend.IsGo(name) }
 
 // ResumeConfig reads the configuration and progress saved in c.
 func ResumeConfig(c *checkpoint.Checkpoint) (cfg config.Config, step, epoch int, dataset string, err error) {
