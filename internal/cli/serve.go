@@ -31,8 +31,9 @@ func newCmdServe(e *env, runF func(*serveOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve [DIR]",
 		Short: "serve a runs folder as a local web app: live curves, results, a pad to draw digits on",
-		Long: "Serves the runs in DIR (the folder that holds the run folders; default runs) as a local web app:\n" +
-			"live training curves, each run's results and a pad to draw digits on for predictions, and a JSON API.",
+		Long: "Serves the runs in DIR (the folder that holds the run folders; default runs) as a local web\n" +
+			"app: live training curves, each run's results, a pad to draw digits on for predictions, and a\n" +
+			"JSON API.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usagef("unexpected argument %q (serve takes one runs folder)", args[1])

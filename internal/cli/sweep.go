@@ -42,29 +42,30 @@ type sweepOptions struct {
 	maxMembers func(config.Config) int
 }
 
-const sweepLong = `Trains one run per combination of the values given to train's flags (the grid), or --random N
-runs drawn from lists and ranges, each an ordinary run folder under --out.
+const sweepLong = `Trains one run per combination of the values given to train's flags (the grid), or --random N runs
+drawn from lists and ranges, each an ordinary run folder under --out.
 
 Values are comma-separated choices: --lr 1e-3,3e-3 --activation relu,tanh --batch-size 64,128.
-A --hidden choice is layer widths joined by +, WIDTHxN for N layers, or none: --hidden 256,512x2,128+64.
-With --random N a value may also be a range lo:hi (uniform) or lo:hi:log (log-uniform): --lr 1e-4:1e-2:log,
-and --hidden-width 64:1024 with --hidden-layers 1:3 draw the hidden layers. Values are drawn in full
-precision and no two trials alike: an N larger than the number of distinct configurations is refused. Any
-other train flag may be given, fixed or as a list; --run-dir and --resume are the sweep's own.
+A --hidden choice is layer widths joined by +, WIDTHxN for N layers, or none:
+--hidden 256,512x2,128+64. With --random N a value may also be a range lo:hi (uniform) or
+lo:hi:log (log-uniform): --lr 1e-4:1e-2:log, and --hidden-width 64:1024 with --hidden-layers 1:3
+draw the hidden layers. Values are drawn in full precision and no two trials alike: an N larger
+than the number of distinct configurations is refused. Any other train flag may be given, fixed
+or as a list; --run-dir and --resume are the sweep's own.
 
-Trials are ranked by best validation accuracy (never by test accuracy, shown for information). The sweep
-folder holds sweep.json (the plan and every result), sweep.md (the leaderboard), sweep.png and
-report.html. An interrupted sweep (Ctrl-C, a kill) continues with --resume DIR: finished trials are kept,
-the interrupted one resumes from its checkpoint, failed ones are tried again (unless they diverged), the
-rest run. One process at a time runs a sweep folder: another is refused (exit 1). A sweep in which no
-trial finished exits 1.
+Trials are ranked by best validation accuracy (never by test accuracy, shown for information). The
+sweep folder holds sweep.json (the plan and every result), sweep.md (the leaderboard), sweep.png and
+report.html. An interrupted sweep (Ctrl-C, a kill) continues with --resume DIR: finished trials are
+kept, the interrupted one resumes from its checkpoint, failed ones are tried again (unless they
+diverged), the rest run. One process at a time runs a sweep folder: another is refused (exit 1). A
+sweep in which no trial finished exits 1.
 
-Trials whose shapes match (train decides which: same layers, batch size, epochs...) train
-together in one program, in groups of at most --group (0, the default: up to 64; 1: every trial
-alone). The groups are planned when the sweep starts and recorded: --resume trains the same groups.
---jobs N trains N trials (or groups) at once on the Go backend (the CPU), sharing its cores; each
-trial keeps the shards its step takes alone (chosen once per sweep from the cores), so its results
-are those of --jobs 1. --resume keeps the recorded --jobs, or takes a new one.`
+Trials whose shapes match (train decides which: same layers, batch size, epochs...) train together
+in one program, in groups of at most --group (0, the default: up to 64; 1: every trial alone). The
+groups are planned when the sweep starts and recorded: --resume trains the same groups. --jobs N
+trains N trials (or groups) at once on the Go backend (the CPU), sharing its cores; each trial keeps
+the shards its step takes alone (chosen once per sweep from the cores), so its results are those of
+--jobs 1. --resume keeps the recorded --jobs, or takes a new one.`
 
 // sweepOwnFlags are the flags sweep parses itself; all others go to train.
 var sweepOwnFlags = map[string]bool{"out": true, "resume": true, "random": true, "sweep-seed": true, "jobs": true, "group": true, "help": true}
@@ -74,7 +75,7 @@ var sweepOwnFlags = map[string]bool{"out": true, "resume": true, "random": true,
 // against train's own flags.
 func newCmdSweep(e *env, runF func(*sweepOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:                "sweep --out DIR [--random N] [--sweep-seed S] [--jobs N] [--group N] --FLAG V1,V2... | --resume DIR [--jobs N]",
+		Use:                "sweep --out DIR [--random N] [flags] --FLAG V1,V2... | --resume DIR [--jobs N]",
 		Short:              "train a grid or a random sample of hyperparameters and rank the runs",
 		Long:               sweepLong,
 		DisableFlagParsing: true,
