@@ -211,23 +211,52 @@ type runPlan struct {
 	total    int
 }
 
-// planRun checks cfg against mnist and the machine's memory and makes the
-// run's model, split and pipelines, before anything is allocated or written.
-func planRun(b compute.Backend, cfg config.Config, mnist *data.MNIST) (*runPlan, error) {
+// Check makes the checks of cfg against mnist that Run makes before it
+// touches a backend or a run folder: the configuration fits the data, is
+// valid, fits in memory, and its training split makes at least one batch.
+// A caller about to make folders for several runs of one recipe (train
+// --seeds) refuses the recipe with it first, as Run would refuse each run.
+// A nil error does not promise that Run succeeds: the backend may still
+// refuse the configuration.
+func Check(cfg config.Config, mnist *data.MNIST) error {
+	_, _, err := checkRun(&cfg, mnist)
+	return err
+}
+
+// checkRun is Check on cfg, which it fits to mnist; it returns the
+// training and validation split.
+func checkRun(cfg *config.Config, mnist *data.MNIST) (trainIdx, valIdx []int, err error) {
 	if err := cfg.FitData(mnist); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := CheckMemory(cfg); err != nil { // before anything is allocated
-		return nil, err
+	if err := CheckMemory(*cfg); err != nil { // before anything is allocated
+		return nil, nil, err
 	}
-	m, err := models.New(cfg.Model)
+	trainIdx, valIdx, err = data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The training pipeline Compile makes (its steps per epoch do not
+	// depend on the steps per call, chosen later), made here to refuse a
+	// split too small for one batch before the run folder is touched.
+	if _, err := trainBatches(*cfg, mnist.Train, trainIdx, "train"); err != nil {
+		return nil, nil, err
+	}
+	return trainIdx, valIdx, nil
+}
+
+// planRun checks cfg against mnist and the machine's memory (checkRun)
+// and makes the run's model, split and pipelines, before anything is
+// allocated or written.
+func planRun(b compute.Backend, cfg config.Config, mnist *data.MNIST) (*runPlan, error) {
+	trainIdx, valIdx, err := checkRun(&cfg, mnist)
 	if err != nil {
 		return nil, err
 	}
-	trainIdx, valIdx, err := data.Split(mnist.Train.N, cfg.ValSplit, cfg.Seed)
+	m, err := models.New(cfg.Model)
 	if err != nil {
 		return nil, err
 	}
@@ -240,11 +269,6 @@ func planRun(b compute.Backend, cfg config.Config, mnist *data.MNIST) (*runPlan,
 	}
 	if err := backend.PrepareShards(b, cfg.Backend, cfg.Shards); err != nil {
 		return nil, err // here as well as in Compile: before the run folder is touched
-	}
-	// The training pipeline Compile makes, made here to refuse a split too
-	// small for one batch before the run folder is touched.
-	if _, err := trainBatches(cfg, mnist.Train, trainIdx, "train"); err != nil {
-		return nil, err
 	}
 	valData, err := data.NewBatches(mnist.Train, valIdx, data.BatchOptions{BatchSize: EvalBatchSize, Prefetch: -1, Name: "validation"})
 	if err != nil {

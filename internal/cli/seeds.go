@@ -81,6 +81,15 @@ func seedsRun(e *env, o *trainOptions) error {
 	if err := nameData(shared, o.classes); err != nil {
 		return err
 	}
+	// A recipe train refuses on this data (a split with no batch) is
+	// refused once, as `train` alone refuses it, before any folder is
+	// made: the engine's checks do not depend on the seed, and each seed
+	// would otherwise fail alone in a folder of its own.
+	check := o.cfg
+	check.Seed = o.seeds[0]
+	if err := train.Check(check, shared); err != nil {
+		return err
+	}
 	parent, err := seedsFolder(o)
 	if err != nil {
 		return err
