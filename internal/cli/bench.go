@@ -153,7 +153,7 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches string, minSeco
 	if batches == "" {
 		o.cfg.Batches = defaultBenchBatches(model)
 	} else if o.cfg.Batches, err = parseSizes(batches); err != nil {
-		return usagef("--batch-size %q: %v", batches, err)
+		return usagef("--batch-size %s: %v", human.Quote(batches), err)
 	}
 	switch {
 	case o.cfg.MinSteps < 1:
@@ -184,13 +184,9 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches string, minSeco
 	if o.cfg.MaxEpochs > 0 {
 		base.Epochs = o.cfg.MaxEpochs // the schedule spans them and the warm-up is checked against them
 	}
-	if o.seeds != "" {
-		for _, p := range strings.Split(o.seeds, ",") {
-			seed, err := strconv.ParseUint(strings.TrimSpace(p), 10, 64)
-			if err != nil {
-				return usagef("--seeds %q: %q is not a seed (want numbers >= 0 separated by commas, e.g. 1,2,3)", o.seeds, p)
-			}
-			o.cfg.Seeds = append(o.cfg.Seeds, seed)
+	if o.seeds != "" { // one --target run each: train --seeds' rules
+		if o.cfg.Seeds, err = parseSeeds(o.seeds); err != nil {
+			return err
 		}
 	}
 	if o.trials != "" {

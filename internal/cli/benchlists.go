@@ -47,13 +47,16 @@ func defaultBenchBatches(model string) []int {
 	return sizes
 }
 
-// parseSizes parses "32,128,1024".
+// parseSizes parses "32,128,1024": batch sizes, each once.
 func parseSizes(text string) ([]int, error) {
 	var out []int
 	for _, p := range strings.Split(text, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 1 || n > config.MaxBatchSize {
-			return nil, fmt.Errorf("%q is not a batch size (want sizes of 1 to %d separated by commas)", p, config.MaxBatchSize)
+		switch {
+		case err != nil || n < 1 || n > config.MaxBatchSize:
+			return nil, fmt.Errorf("%s is not a batch size (want sizes of 1 to %d separated by commas)", human.Quote(p), config.MaxBatchSize)
+		case slices.Contains(out, n):
+			return nil, fmt.Errorf("%d is given twice", n)
 		}
 		out = append(out, n)
 	}
