@@ -137,10 +137,22 @@ func seedsFolder(o *trainOptions) (string, error) {
 	if runfolder.IsRunFolder(o.cfg.RunDir) {
 		return "", usagef("--run-dir %s holds a run; with --seeds it is the folder of one run folder per seed (seed-1, seed-2...): choose another", o.cfg.RunDir)
 	}
+	// Every seed's folder checked before any is made: one that is a file
+	// or a pipe would stop the seeds after the first folders were made.
+	for _, seed := range o.seeds {
+		if err := needNewFolder(fmt.Sprintf("--seeds: seed %d's run folder", seed), seedDir(o.cfg.RunDir, seed)); err != nil {
+			return "", err
+		}
+	}
 	if err := os.MkdirAll(o.cfg.RunDir, 0o755); err != nil {
 		return "", fmt.Errorf("create --run-dir: %w", err)
 	}
 	return o.cfg.RunDir, nil
+}
+
+// seedDir is the run folder of seed under parent.
+func seedDir(parent string, seed uint64) string {
+	return filepath.Join(parent, "seed-"+strconv.FormatUint(seed, 10))
 }
 
 // groupable says whether the members that train can train as one group:

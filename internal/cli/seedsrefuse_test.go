@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -66,4 +67,34 @@ func treeOf(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestSeedsFolderOfTheWrongKind: a seed's run folder (seed-N under
+// --run-dir) that is a file or a named pipe is refused in one line, exit
+// 2, before any seed's folder is made or anything printed.
+func TestSeedsFolderOfTheWrongKind(t *testing.T) {
+	data := fakeMNIST(t)
+	for _, tc := range []struct {
+		name string
+		make func(path string) error
+		kind string
+	}{
+		{"a file where seed 2's folder goes", func(p string) error { return os.WriteFile(p, nil, 0o644) }, "a file"},
+		{"a named pipe where seed 2's folder goes", func(p string) error { return syscall.Mkfifo(p, 0o644) }, "a named pipe"},
+	} {
+		t.Run(tc.name+" is refused", func(t *testing.T) {
+			dir := t.TempDir()
+			if err := tc.make(filepath.Join(dir, "seed-2")); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := cliRun("train", "--model", "perceptron", "--epochs", "1", "--backend", "go", "--progress", "never",
+				"--data-dir", data, "--run-dir", dir, "--seeds", "1,2")
+			if code != ExitUsage || stdout != "" || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, tc.kind) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and one line saying seed-2 is %s", code, stdout, stderr, ExitUsage, tc.kind)
+			}
+			if left := treeOf(t, dir); len(left) != 1 {
+				t.Errorf("--run-dir holds %v; want only the seed-2 made by the test", left)
+			}
+		})
+	}
 }

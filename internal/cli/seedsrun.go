@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 
 	"github.com/neurona/neurona/data"
@@ -39,7 +38,7 @@ type seedMember struct {
 func prepareSeeds(e *env, o *trainOptions, shared *data.MNIST, parent string) ([]*seedMember, error) {
 	members := make([]*seedMember, 0, len(o.seeds))
 	for i, seed := range o.seeds {
-		m := &seedMember{seed: seed, dir: filepath.Join(parent, "seed-"+strconv.FormatUint(seed, 10))}
+		m := &seedMember{seed: seed, dir: seedDir(parent, seed)}
 		members = append(members, m)
 		if err := os.MkdirAll(m.dir, 0o755); err != nil {
 			return members, fmt.Errorf("seed %d: create run folder: %w", seed, err)
