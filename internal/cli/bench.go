@@ -206,6 +206,17 @@ func (o *benchOptions) finish(e *env, fs *pflag.FlagSet, batches string, minSeco
 		if err := train.CheckMemory(c); err != nil {
 			return usagef("%v", err)
 		}
+		// A group of --trials holds every trial's weights, state and
+		// activations at once.
+		if len(o.cfg.Trials) > 0 {
+			if err := train.GroupFits(c, slices.Max(o.cfg.Trials)); err != nil {
+				var me *train.MemoryError
+				if errors.As(err, &me) {
+					return usagef("--trials %d: %s; give smaller groups to --trials", me.Members, me.Need())
+				}
+				return usagef("%v", err)
+			}
+		}
 	}
 	// Checked above as for MNIST; bench.Run sizes the model by the data
 	// actually loaded (its pixels and classes), as train does.

@@ -91,7 +91,8 @@ func measure(ctx context.Context, bc Config, backendName string, batch, shards i
 }
 
 // checkedConfig is base at batch on the backend named, fitted to mnist,
-// validated and checked against the machine's memory, with its model's
+// validated and checked against the machine's memory (trials of it at
+// once: their programs are alive together), with its model's
 // size and, for the plain Go backend, the configuration train starts for
 // trials trials of that size trained together (backend.GoFor).
 func checkedConfig(base config.Config, backendName string, batch, trials int, mnist *data.MNIST) (config.Config, models.Size, string, error) {
@@ -103,7 +104,7 @@ func checkedConfig(base config.Config, backendName string, batch, trials int, mn
 	if err := cfg.Validate(); err != nil {
 		return cfg, models.Size{}, "", err
 	}
-	if err := train.CheckMemory(cfg); err != nil {
+	if err := train.GroupFits(cfg, trials); err != nil { // trials' programs at once
 		return cfg, models.Size{}, "", err
 	}
 	size, err := cfg.Model.Size()
