@@ -47,6 +47,9 @@ func (m MemoryEstimate) Total() float64 { return m.State + m.Activations + m.Dat
 func EstimateMemory(cfg config.Config) MemoryEstimate {
 	const f32 = 4.0
 	spec := cfg.Model
+	if s, err := spec.Normalize(); err == nil {
+		spec = s // a model not yet fitted to its data is sized by its defaults (MNIST's shape)
+	}
 	// The model says its size (Validate checked its spec: the error cannot
 	// happen here, and a zero size would only make the estimate smaller).
 	size, _ := spec.Size()
@@ -194,6 +197,9 @@ func (e *MemoryError) Unwrap() error { return ErrMemory }
 // describeShape names a model's shape briefly: its String when that is
 // short, else its layer count (a 64-layer String would fill a screen).
 func describeShape(spec models.Spec) string {
+	if s, err := spec.Normalize(); err == nil {
+		spec = s
+	}
 	s := spec.String()
 	if len(s) <= 80 {
 		return s

@@ -177,9 +177,6 @@ func groupable(o *trainOptions, members []*seedMember) (grouped bool, why string
 			return false, "the seeds' configurations differ (resumed seeds keep their checkpoint's)"
 		}
 	}
-	if spec, err := cfg.Model.Normalize(); err == nil {
-		cfg.Model = spec // the data's shape is not known yet: MNIST's, as the model's defaults
-	}
 	if err := train.GroupFits(cfg, n); first != "" && err != nil {
 		var me *train.MemoryError
 		if errors.As(err, &me) {

@@ -85,9 +85,6 @@ func (p *sweepPlan) limitGroups(fits func(config.Config) int, jobs, size int) {
 		if p.keys[i] == "" {
 			continue
 		}
-		if spec, err := c.Model.Normalize(); err == nil {
-			c.Model = spec // the data's shape is not known yet: MNIST's, as the model's defaults
-		}
 		p.limits[i] = max(1, fits(c)/jobs)
 		if n := p.limits[i]; n < size && p.memory == "" {
 			p.memory = fmt.Sprintf("at most %d trials of one shape in a group", n)
@@ -264,9 +261,6 @@ func memoryJobs(s *sweep.Sweep, p *sweepPlan) (fit int, largest float64) {
 			n = members[t.Group]
 		}
 		c := p.cfgs[i]
-		if spec, err := c.Model.Normalize(); err == nil {
-			c.Model = spec // MNIST's shape where the data's is not known yet
-		}
 		largest = max(largest, train.EstimateGroupMemory(c, n).Total())
 	}
 	if largest <= 0 {
