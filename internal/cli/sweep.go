@@ -304,7 +304,7 @@ func sweepRun(e *env, o *sweepOptions) error {
 	fmt.Fprintln(e.stdout, groupsLine(s, p))
 	trials := *e
 	trials.data = &dataCache{} // the trials share one copy of each data set
-	err = s.RunWith(e.ctx, sweepRunner(&trials, o, logs, sweepJobs(e, s, p)))
+	err = s.RunWith(e.ctx, sweepRunner(&trials, o, logs, sweepJobs(e, s, p), groupLabel(s)))
 	if errors.Is(err, context.Canceled) || e.ctx.Err() != nil {
 		fmt.Fprintf(e.stderr, "neurona sweep: stopped; continue with: neurona sweep --resume %s\n", s.Dir())
 		return e.ctx.Err()

@@ -162,6 +162,9 @@ func TestSweepGroupTrainsInProcess(t *testing.T) {
 	if n := planned.Load(); n != 3 {
 		t.Errorf("Deps.Observe saw %d runs planned, want 3", n)
 	}
+	if !strings.Contains(out.String(), "group 1/1  epoch 1/1  3 of 3 trials  val acc ") {
+		t.Errorf("no progress line for the group's epoch:\n%s", out.String())
+	}
 	for _, tr := range readSweepJSON(t, dir).Trials {
 		log, _ := os.ReadFile(filepath.Join(dir, "logs", tr.Name+".log"))
 		if tr.Result.Status != "finished" || tr.Group != 1 || !bytes.Contains(log, []byte("--run-dir="+filepath.Join(dir, tr.Name))) {

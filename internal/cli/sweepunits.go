@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/neurona/neurona/data"
@@ -25,16 +26,22 @@ type groupRunner interface {
 	Leave()
 }
 
+// trialOf is the name of the trial whose train flags are args (its
+// folder's, the last flag: --run-dir=DIR or --resume=DIR).
+func trialOf(args []string) string {
+	last := args[len(args)-1]
+	return filepath.Base(strings.TrimPrefix(strings.TrimPrefix(last, "--run-dir="), "--resume="))
+}
+
 // sweepRunner is how sweepRun trains the trials: in this process, each
 // trial's output in logs/TRIAL.log, a group's members through one
-// train.Group, jobs units at once; or with o's fakes.
-func sweepRunner(e *env, o *sweepOptions, logs string, jobs int) sweep.Runner {
-	logOf := func(args []string) string {
-		last := args[len(args)-1] // --run-dir=DIR or --resume=DIR: the trial's folder
-		name := filepath.Base(strings.TrimPrefix(strings.TrimPrefix(last, "--run-dir="), "--resume="))
-		return filepath.Join(logs, name+".log")
-	}
-	r := sweep.Runner{Train: o.trainFn, Group: o.groupFn, Jobs: jobs, Out: e.stdout}
+// train.Group (a line per epoch of the group: groupProgress), jobs units
+// at once; or with o's fakes. label names the group of a trial ("group
+// 2/3").
+func sweepRunner(e *env, o *sweepOptions, logs string, jobs int, label func(trial string) string) sweep.Runner {
+	logOf := func(args []string) string { return filepath.Join(logs, trialOf(args)+".log") }
+	out := &lockedWriter{w: e.stdout}
+	r := sweep.Runner{Train: o.trainFn, Group: o.groupFn, Jobs: jobs, Out: out}
 	if r.Train == nil {
 		r.Train = func(ctx context.Context, args []string) error {
 			return trainInProcess(e, logOf(args), nil)(ctx, args)
@@ -47,10 +54,16 @@ func sweepRunner(e *env, o *sweepOptions, logs string, jobs int) sweep.Runner {
 		}
 		r.Group = func(n int) sweep.TrainFunc {
 			g := newGroup(n)
+			var once sync.Once
+			var progress *groupProgress
 			return func(ctx context.Context, args []string) error {
+				name := trialOf(args)
+				once.Do(func() { progress = newGroupProgress(out, label(name), n) })
+				defer progress.done(name)
 				var joined atomic.Bool
 				run := func(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts train.Options) (*runfolder.Summary, error) {
 					joined.Store(true)
+					opts.Observers = append(opts.Observers, progress.observe(name))
 					return g.Run(ctx, cfg, mnist, opts)
 				}
 				err := trainInProcess(e, logOf(args), run)(ctx, args)
