@@ -2,6 +2,7 @@ package train_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -60,4 +61,25 @@ func ExampleGroup() {
 	// lr 0.003: 1 epoch in a group of 3, lr-0.003, test accuracy over 80%: true
 	// lr 0.006: 1 epoch in a group of 3, lr-0.006, test accuracy over 80%: true
 	// lr 0.01: 1 epoch in a group of 3, lr-0.01, test accuracy over 80%: true
+}
+
+// ExampleMaxMembers sizes a group by the machine's memory: every member
+// holds its own weights, optimizer state and activations, so a shape
+// that trains alone may not train 64 times over.
+func ExampleMaxMembers() {
+	cfg := config.Defaults(models.MLP)
+	if err := cfg.Validate(); err != nil {
+		log.Fatal(err)
+	}
+	n := train.MaxMembers(cfg) // 1 to train.MaxGroup; the most when the memory is unknown
+	fmt.Println("a group of MaxMembers fits:", train.GroupFits(cfg, n) == nil)
+
+	huge := cfg
+	huge.Model.Hidden = []int{1_000_000, 1_000_000}
+	err := train.GroupFits(huge, 2)
+	var me *train.MemoryError
+	fmt.Println("two of 2 layers of a million units refused:", errors.As(err, &me) && me.Members == 2)
+	// Output:
+	// a group of MaxMembers fits: true
+	// two of 2 layers of a million units refused: true
 }
