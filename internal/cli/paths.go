@@ -74,10 +74,29 @@ func loadMNISTNow(e *env, opts data.LocateOptions) (*data.MNIST, error) {
 		}
 	}
 	m, err := data.Load(e.ctx, opts)
-	if de := new(data.DirError); errors.As(err, &de) && de.Source == data.SourceDataDir {
-		return nil, fmt.Errorf("--data-dir %s: %w", de.Dir, de.Err)
+	return m, dataDirError(err)
+}
+
+// locateMNIST finds MNIST as loadMNIST does, without reading it: a command
+// that writes before its runs load the data (a sweep) refuses data that is
+// not there first.
+func locateMNIST(e *env, opts data.LocateOptions) error {
+	if opts.DataDir != "" {
+		if err := needPath("--data-dir", opts.DataDir); err != nil {
+			return err
+		}
 	}
-	return m, err
+	opts.Getenv, opts.Logf = e.getenv, e.logf
+	_, _, err := data.Locate(e.ctx, opts)
+	return dataDirError(err)
+}
+
+// dataDirError names --data-dir in an error about the folder it gave.
+func dataDirError(err error) error {
+	if de := new(data.DirError); errors.As(err, &de) && de.Source == data.SourceDataDir {
+		return fmt.Errorf("--data-dir %s: %w", de.Dir, de.Err)
+	}
+	return err
 }
 
 // checkOut refuses an output file (flag "--out", path) that is there but

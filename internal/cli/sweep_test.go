@@ -103,6 +103,7 @@ func TestSweepGrid(t *testing.T) {
 
 func TestSweepBadSpecs(t *testing.T) {
 	dir := t.TempDir()
+	missing := filepath.Join(t.TempDir(), "none")
 	tests := []struct {
 		name   string
 		args   []string
@@ -125,6 +126,7 @@ func TestSweepBadSpecs(t *testing.T) {
 		{"a value of 100 kB train refuses", []string{"--lr", strings.Repeat("9", 100_000) + ",1"}, `--lr "9999`},
 		{"a flag name of 100 kB", []string{"--" + strings.Repeat("x", 100_000), "1,2"}, "unknown flag --xxx"},
 		{"a --random of 100 kB", []string{"--random", strings.Repeat("1", 100_000), "--lr", "1,2"}, "--random \"111"},
+		{"a --data-dir that does not exist", []string{"--lr", "1e-3,2e-3", "--data-dir", missing}, "--data-dir " + missing + " does not exist"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,6 +142,12 @@ func TestSweepBadSpecs(t *testing.T) {
 				t.Errorf("exit %d, stderr %q (stdout %q); want exit 2 and one line under 400 bytes saying %q", code, stderr, stdout, tt.errHas)
 			}
 		})
+	}
+	// A data folder without MNIST's files is a failure, as for train
+	// (exit 1), found before the sweep's folder is written.
+	code, stdout, stderr := cliRun("sweep", "--lr", "1e-3,2e-3", "--data-dir", t.TempDir(), "--download=false", "--out", filepath.Join(dir, "empty-data"))
+	if code != ExitFailure || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "lacks train-images-idx3-ubyte.gz") {
+		t.Errorf("a data folder without the files: exit %d, stderr %q (stdout %q); want exit 1 and one line naming the missing files", code, stderr, stdout)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 0 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/neurona/neurona/data"
 	"github.com/neurona/neurona/internal/human"
 	"github.com/neurona/neurona/internal/sweep"
 	"github.com/neurona/neurona/train"
@@ -22,12 +23,13 @@ func maxJobs() int { return min(runtime.GOMAXPROCS(0), sweep.MaxJobs) }
 // sweepPlan is what sweepRun decided about the sweep's trials beyond
 // their flags.
 type sweepPlan struct {
-	backend string          // the trials' backend, as backend.Choose names it
-	cfgs    []config.Config // each trial's configuration, as train parses its flags
-	keys    []string        // each trial's group key ("" alone)
-	limits  []int           // the most trials each trial's group may hold in memory (memberLimit)
-	why     string          // why trials are not grouped, when some are not
-	memory  string          // why memory makes some groups smaller than --group, when it does
+	backend string             // the trials' backend, as backend.Choose names it
+	cfgs    []config.Config    // each trial's configuration, as train parses its flags
+	keys    []string           // each trial's group key ("" alone)
+	limits  []int              // the most trials each trial's group may hold in memory (limitGroups)
+	data    data.LocateOptions // where the trials find their data (one --data-dir for all)
+	why     string             // why trials are not grouped, when some are not
+	memory  string             // why memory makes some groups smaller than --group, when it does
 }
 
 // createSweep plans and checks a new sweep and creates its folder: every
@@ -116,6 +118,9 @@ func planSweep(e *env, o *sweepOptions, s *sweep.Sweep, dir string) (*sweepPlan,
 			return nil, usagef("%s (%s): %s", s.Trials[i].Name, human.Quote(strings.Join(s.Trials[i].Args, " ")), oneLine(err.Error()))
 		}
 		p.cfgs = append(p.cfgs, t.cfg)
+		if i == 0 {
+			p.data = t.data
+		}
 	}
 	name, err := backend.Choose(p.cfgs[0].Backend) // one --backend for every trial (sweepFixed)
 	if err != nil {
@@ -146,6 +151,11 @@ func planSweep(e *env, o *sweepOptions, s *sweep.Sweep, dir string) (*sweepPlan,
 		if k == "" && p.why == "" {
 			p.why = fmt.Sprintf("train does not group %s: %s", s.Trials[i].Name, why)
 		}
+	}
+	// The trials load their data when they start; data that is not there
+	// is refused here, before the sweep's folder is written.
+	if err := locateMNIST(e, p.data); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
