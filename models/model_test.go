@@ -330,6 +330,24 @@ func TestActivate(t *testing.T) {
 	}
 }
 
+// relu's gradient, given to autodiff as one select, is the gradient GoMLX
+// gives Max(x, 0): the incoming gradient where x >= 0 (at 0 too), else 0.
+func TestReluGradientIsMaxs(t *testing.T) {
+	in := []float32{-2, -0.5, 0, 0.5, 3, float32(math.Inf(1)), float32(math.Inf(-1))}
+	weights := []float32{1, -2, 3, -4, 5, 6, 7} // a gradient of each sign arriving
+	gradient := func(f func(*graph.Node) *graph.Node) []float32 {
+		out := graph.MustExecOnce(goBackend(), func(x, w *graph.Node) *graph.Node {
+			return graph.Gradient(graph.ReduceAllSum(graph.Mul(f(x), w)), x)[0]
+		}, in, weights)
+		return tensors.MustCopyFlatData[float32](out)
+	}
+	got := gradient(func(x *graph.Node) *graph.Node { return models.Activate("relu", x) })
+	want := gradient(func(x *graph.Node) *graph.Node { return graph.Max(x, graph.ZerosLike(x)) })
+	if !slices.Equal(got, want) {
+		t.Errorf("relu's gradient at %v: %v, GoMLX's Max(x, 0) gives %v", in, got, want)
+	}
+}
+
 func TestPredict(t *testing.T) {
 	scores := tensors.FromValue([][]float32{{0.1, 0.9, 0.3}, {2, 1, 0}, {-3, -1, -2}})
 	out := graph.MustExecOnce(goBackend(), models.Predict, scores)
