@@ -82,6 +82,10 @@ type Compiled struct {
 	// and runs the training step; BatchShapes is then 0, and the last
 	// member to compile counts the group's step in its CompileSeconds.
 	GroupSteps bool
+	// GroupCalls: the group's members evaluate and predict through calls
+	// the group compiles once (on XLA), counted in the CompileSeconds of
+	// the first member to compile.
+	GroupCalls bool
 	Cache      backend.CacheUse // XLA's autotune cache, the zero value without one
 }
 

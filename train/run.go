@@ -320,7 +320,7 @@ func compileRun(ctx context.Context, b compute.Backend, cfg config.Config, plan 
 	if opts.member != nil {
 		shapes = 0 // the group compiles the step
 	}
-	obs.report(Compiled{BatchShapes: shapes, GroupSteps: opts.member != nil, CompileSeconds: s.CompileSeconds,
+	obs.report(Compiled{BatchShapes: shapes, GroupSteps: opts.member != nil, GroupCalls: prog.shared != nil, CompileSeconds: s.CompileSeconds,
 		InitSeconds: s.InitSeconds, WarmupSeconds: s.WarmupSeconds, Cache: cache})
 	return prog, nil
 }

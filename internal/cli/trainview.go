@@ -54,7 +54,10 @@ func (v *trainView) observe(ev train.Event) {
 		fmt.Fprintf(w, "note     %s\n", notFasterNote(e))
 	case train.Compiled:
 		what := fmt.Sprintf("the training step (%s) and the evaluation step", human.Count(e.BatchShapes, "batch shape"))
-		if e.GroupSteps {
+		switch {
+		case e.GroupCalls:
+			what = "its part of the group's program (the training step, evaluation and prediction, compiled once for the group)"
+		case e.GroupSteps:
 			what = "the evaluation step (the group's program compiles the training step)"
 		}
 		fmt.Fprintf(w, "compile  %s in %.2fs; variables initialized in %.2fs, first use warmed up in %.2fs\n",

@@ -66,6 +66,10 @@ func TestTrainViewShowsEachEventAsItsLines(t *testing.T) {
 		{"a member of a group says the group compiles its training step",
 			train.Compiled{GroupSteps: true, CompileSeconds: 0.5, InitSeconds: 0.25, WarmupSeconds: 0.125},
 			"compile  the evaluation step (the group's program compiles the training step) in 0.50s; variables initialized in 0.25s, first use warmed up in 0.12s\n", ""},
+		{"a member of a group that shares its calls says so",
+			train.Compiled{GroupSteps: true, GroupCalls: true, CompileSeconds: 0.5, InitSeconds: 0.25, WarmupSeconds: 0.125},
+			"compile  its part of the group's program (the training step, evaluation and prediction, compiled once for the group) in 0.50s; " +
+				"variables initialized in 0.25s, first use warmed up in 0.12s\n", ""},
 		{"a resume mid-epoch says where",
 			train.Resumed{Dir: "runs/p/checkpoints/ckpt-000000013", GlobalStep: 13, Epoch: 1, StepInEpoch: 2},
 			"resume   from runs/p/checkpoints/ckpt-000000013: step 13, 1 epoch done, 2 steps into epoch 2\n", ""},
