@@ -60,12 +60,13 @@ kept, the interrupted one resumes from its checkpoint, failed ones are tried aga
 diverged), the rest run. One process at a time runs a sweep folder: another is refused (exit 1). A
 sweep in which no trial finished exits 1.
 
-Trials whose shapes match (train decides which: same layers, batch size, epochs...) train together
-in one program, in groups of at most --group (0, the default: up to 64; 1: every trial alone). The
-groups are planned when the sweep starts and recorded: --resume trains the same groups. --jobs N
-trains N trials (or groups) at once on the Go backend (the CPU), sharing its cores; each trial keeps
-the shards its step takes alone (chosen once per sweep from the cores), so its results are those of
---jobs 1. --resume keeps the recorded --jobs, or takes a new one.`
+Trials whose shapes match (train decides which: same layers, batch size, optimizer...) train
+together in one program, in groups of at most --group (0, the default: up to 64; 1: every trial
+alone) and of no more than the machine's memory holds. The groups are planned when the sweep starts
+and recorded: --resume trains the same groups. --jobs N trains N trials (or groups) at once on the
+Go backend (the CPU), sharing its cores, as many as memory holds; each trial keeps the shards its
+step takes alone (chosen once per sweep from the cores), so its results are those of --jobs 1.
+--resume keeps the recorded --jobs, or takes a new one.`
 
 // sweepOwnFlags are the flags sweep parses itself; all others go to train.
 var sweepOwnFlags = map[string]bool{"out": true, "resume": true, "random": true, "sweep-seed": true, "jobs": true, "group": true, "help": true}
