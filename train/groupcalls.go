@@ -26,7 +26,7 @@ import (
 // forward pass to keep equal to the first. Calls take turns, which a
 // device does anyway; on the Go backend, where a compilation costs
 // milliseconds and members' evaluations run side by side on the cores,
-// each member keeps its own calls (Group.shares).
+// each member keeps its own calls (Group.share).
 type sharedCalls struct {
 	mu      sync.Mutex
 	prog    *Program    // the members' shape, over the lending store
@@ -37,7 +37,7 @@ type sharedCalls struct {
 	ended   bool        // the calls are freed
 	closing atomic.Bool // the group has ended: the calls are being freed, and refuse to run
 
-	hang func() // tests: called with mu held before each call runs, as a call that does not return
+	hang func() // tests: called with mu held before each evaluation call runs, as a call that does not return
 }
 
 // compile builds and compiles the calls for member p's shape, once for
@@ -153,8 +153,8 @@ func (c *sharedCalls) warmUp(p *Program) error {
 // free releases the compiled calls once the group has ended, without
 // waiting for a call in flight: a call the watchdog abandoned may never
 // return and holds c.mu for good, and free runs with the group's lock held
-// (Group.endIfDone), where waiting for it hung the last member's run. Such
-// a call's calls are freed when it returns; later calls are refused.
+// (Group.endIfDone), where waiting for it hung the last member's run. The
+// calls are then freed when that call returns; later calls are refused.
 // The lending store is not finalized: its values are the members'.
 func (c *sharedCalls) free() {
 	c.closing.Store(true)
