@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -25,7 +26,7 @@ import (
 // forward pass to keep equal to the first. Calls take turns, which a
 // device does anyway; on the Go backend, where a compilation costs
 // milliseconds and members' evaluations run side by side on the cores,
-// each member keeps its own calls (Group.shares).
+// each member keeps its own calls (Group.share).
 type sharedCalls struct {
 	mu      sync.Mutex
 	prog    *Program    // the members' shape, over the lending store
@@ -33,7 +34,10 @@ type sharedCalls struct {
 	err     error       // building or compiling the calls failed
 	warm    bool        // the evaluation call ran once
 	builds  int         // times the calls were built (tests)
-	ended   bool        // the group has ended: the calls are freed
+	ended   bool        // the calls are freed
+	closing atomic.Bool // the group has ended: the calls are being freed, and refuse to run
+
+	hang func() // tests: called with mu held before each evaluation call runs, as a call that does not return
 }
 
 // compile builds and compiles the calls for member p's shape, once for
@@ -82,7 +86,7 @@ func (c *sharedCalls) build(p *Program) error {
 // lend gives the calls' variables the values of member's. Called with
 // c.mu held.
 func (c *sharedCalls) lend(member *model.Store) error {
-	if c.ended {
+	if c.ended || c.closing.Load() {
 		return errors.New("the group has ended: its calls are freed")
 	}
 	if c.prog == nil {
@@ -112,6 +116,9 @@ func (c *sharedCalls) eval(p *Program, x, y *tensors.Tensor) (lossSum, correct f
 	if err := c.lend(p.store); err != nil {
 		_, _ = x.FinalizeAll(), y.FinalizeAll()
 		return 0, 0, err
+	}
+	if c.hang != nil {
+		c.hang()
 	}
 	return run(c.prog.evalExec, x, y)
 }
@@ -143,11 +150,31 @@ func (c *sharedCalls) warmUp(p *Program) error {
 	return err
 }
 
-// free releases the compiled calls once the group has ended. The lending
-// store is not finalized: its values are the members'.
+// free releases the compiled calls once the group has ended, without
+// waiting for a call in flight: a call the watchdog abandoned may never
+// return and holds c.mu for good, and free runs with the group's lock held
+// (Group.endIfDone), where waiting for it hung the last member's run. The
+// calls are then freed when that call returns; later calls are refused.
+// The lending store is not finalized: its values are the members'.
 func (c *sharedCalls) free() {
-	c.mu.Lock()
+	c.closing.Store(true)
+	if c.mu.TryLock() {
+		c.finalize()
+		return
+	}
+	go func() {
+		c.mu.Lock()
+		c.finalize()
+	}()
+}
+
+// finalize frees the compiled calls and unlocks c.mu. Called with c.mu
+// held.
+func (c *sharedCalls) finalize() {
 	defer c.mu.Unlock()
+	if c.ended {
+		return
+	}
 	c.ended = true
 	if c.prog != nil {
 		c.prog.evalExec.Finalize()

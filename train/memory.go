@@ -79,18 +79,27 @@ func EstimateMemory(cfg config.Config) MemoryEstimate {
 	batch := float64(cfg.BatchSize)
 	train := 2 * batch * perExample * value // forward values and their gradients
 	eval := float64(EvalBatchSize) * perExample * value
-	steps := float64(max(cfg.StepsPerCall, 1))
 	data := float64(mnistExamples) * (float64(spec.Inputs) + 1) // uint8 images and labels
 	if cfg.DataOnDevice {
 		data += float64(mnistExamples) * (float64(spec.Inputs) + 4)
 	}
-	data += 2 * steps * batch * (float64(spec.Inputs)*f32 + 4) // two calls' batches prepared ahead
+	data += preparedBatches(cfg) // two calls' batches prepared ahead
 	return MemoryEstimate{
 		Parameters:  params,
 		State:       copies*params*f32 + halfCopies*params*2,
 		Activations: max(train, eval),
 		Data:        data,
 	}
+}
+
+// preparedBatches is the size of the batches cfg's training pipeline
+// prepares ahead of its calls: two calls' worth.
+func preparedBatches(cfg config.Config) float64 {
+	spec := cfg.Model
+	if s, err := spec.Normalize(); err == nil {
+		spec = s
+	}
+	return 2 * float64(max(cfg.StepsPerCall, 1)) * float64(cfg.BatchSize) * (float64(spec.Inputs)*4 + 4)
 }
 
 // CheckMemory refuses cfg (validated) with a *MemoryError (ErrMemory) when
@@ -110,17 +119,21 @@ func checkMemory(cfg config.Config, hostBytes float64) error {
 // EstimateGroupMemory estimates what a Group of n members of cfg's shape
 // needs: each member's state twice (its own program's variables, which it
 // reads the group's values back into, and its slice of the group's
-// stacked state), n members' activations in each step, and the data
-// once (the group keeps one copy). For n 1 it is EstimateMemory.
+// stacked state), n members' activations in each step, each member's
+// batches (its own pipeline prepares them and hands them to the step),
+// and the data set once (the group keeps one copy). For n 1 it is
+// EstimateMemory.
 func EstimateGroupMemory(cfg config.Config, n int) MemoryEstimate {
 	if n <= 1 {
 		return EstimateMemory(cfg)
 	}
-	est := EstimateMemory(memberConfig(cfg))
+	member := memberConfig(cfg)
+	est := EstimateMemory(member)
 	k := float64(n)
 	est.Parameters *= k
 	est.State *= 2 * k
 	est.Activations *= k
+	est.Data += (k - 1) * preparedBatches(member) // EstimateMemory counted one member's
 	return est
 }
 

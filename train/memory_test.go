@@ -140,8 +140,20 @@ func TestGroupMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	one := EstimateMemory(memberConfig(wide))
-	if got, want := EstimateGroupMemory(wide, 8).Total(), one.Data+8*(2*one.State+one.Activations); got != want {
-		t.Errorf("a group of 8: estimate %s, want %s (8 members' state twice and activations, the data once)", gb(got), gb(want))
+	if got, want := EstimateGroupMemory(wide, 8).Total(), one.Data+7*preparedBatches(memberConfig(wide))+8*(2*one.State+one.Activations); got != want {
+		t.Errorf("a group of 8: estimate %s, want %s (8 members' state twice, activations and batches, the data set once)", gb(got), gb(want))
+	}
+	// Each member's pipeline prepares its own batches, and hands one in to
+	// every step: a group of large batches holds at least one batch of
+	// pixels per member.
+	const mnistPixels = 28 * 28 // the defaults size a model by MNIST's
+	large := small
+	large.BatchSize = 60_000
+	for _, n := range []int{2, 8, 64} {
+		if got, least := EstimateGroupMemory(large, n).Data, float64(n*large.BatchSize*mnistPixels); got < least {
+			t.Errorf("a group of %d members of batch %d: data estimated at %s, less than one batch of pixels per member (%s)",
+				n, large.BatchSize, gb(got), gb(least))
+		}
 	}
 	if got := EstimateGroupMemory(wide, 1); got != EstimateMemory(wide) {
 		t.Errorf("a group of 1 estimated %+v, a run alone %+v", got, EstimateMemory(wide))

@@ -89,14 +89,23 @@ func sweepGrouped(t *testing.T, args []string, apart string) (code int, stdout, 
 // trials of a shape in a group (0: this machine's, train.MaxMembers).
 func sweepGroupedIn(t *testing.T, args []string, apart string, fits int) (code int, stdout, stderr string, sizes []int, alone int) {
 	t.Helper()
+	var holds func(config.Config) int
+	if fits > 0 {
+		holds = func(config.Config) int { return fits }
+	}
+	return sweepGroupedHolding(t, args, apart, holds)
+}
+
+// sweepGroupedHolding is sweepGrouped on a machine whose memory holds
+// fits(cfg) trials of cfg's shape in a group (nil: train.MaxMembers).
+func sweepGroupedHolding(t *testing.T, args []string, apart string, fits func(config.Config) int) (code int, stdout, stderr string, sizes []int, alone int) {
+	t.Helper()
 	var mu sync.Mutex
 	var out, errOut bytes.Buffer
 	e := &env{ctx: context.Background(), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
 	o, _, err := parseSweepArgs(args)
 	if err == nil {
-		if fits > 0 {
-			o.maxMembers = func(config.Config) int { return fits }
-		}
+		o.maxMembers = fits
 		o.groupKey = func(c config.Config) (string, string) {
 			if strings.Contains(","+apart+",", ","+strconv.FormatFloat(c.LR, 'g', -1, 64)+",") {
 				return "", "kept apart by the test"
@@ -195,6 +204,34 @@ func TestSweepGroups(t *testing.T) {
 			}
 		}
 		code, stdout, stderr, sizes, alone := sweepGroupedIn(t, []string{"--resume", dir}, "", 3)
+		if code != ExitOK || len(sizes) != 0 || alone != 5 || !strings.Contains(stderr, "more than this machine's memory holds") {
+			t.Errorf("resumed: exit %d, groups %v and %d alone; want every trial alone and a warning\n%s%s", code, sizes, alone, stdout, stderr)
+		}
+	})
+	t.Run("a resume holds a recorded group to what memory holds of its largest member", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "sweep")
+		if code, stdout, stderr, _, _ := sweepGrouped(t, append([]string{"--out", dir}, lrs...), ""); code != ExitOK {
+			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+		raw, _ := os.ReadFile(filepath.Join(dir, sweep.File))
+		raw = bytes.ReplaceAll(raw, []byte(`"status": "finished"`), []byte(`"status": "interrupted"`))
+		if err := os.WriteFile(filepath.Join(dir, sweep.File), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 5; i++ {
+			if err := os.Remove(filepath.Join(dir, fmt.Sprintf("trial-%03d", i), "summary.json")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// One member needs more memory than the others (as --restore-best
+		// does, which does not change a trial's shape): 3 of it fit.
+		fits := func(c config.Config) int {
+			if c.LR == 0.4 {
+				return 3
+			}
+			return 8
+		}
+		code, stdout, stderr, sizes, alone := sweepGroupedHolding(t, []string{"--resume", dir}, "", fits)
 		if code != ExitOK || len(sizes) != 0 || alone != 5 || !strings.Contains(stderr, "more than this machine's memory holds") {
 			t.Errorf("resumed: exit %d, groups %v and %d alone; want every trial alone and a warning\n%s%s", code, sizes, alone, stdout, stderr)
 		}

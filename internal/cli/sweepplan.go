@@ -190,7 +190,13 @@ func resumeSweep(e *env, o *sweepOptions) (*sweep.Sweep, *sweepPlan, error) {
 	p.limitGroups(o.maxMembers, max(1, jobs), s.GroupSize)
 	for g := 1; g <= len(members); g++ {
 		first := members[g][0]
-		if n := len(members[g]); n > p.limits[first] && p.keys[first] != "" {
+		limit := p.limits[first]
+		for _, i := range members[g] { // members of one shape may differ in memory (--restore-best)
+			if p.limits[i] > 0 {
+				limit = min(limit, p.limits[i])
+			}
+		}
+		if n := len(members[g]); n > limit && p.keys[first] != "" {
 			fmt.Fprintf(e.stderr, "neurona sweep: warning: sweep.json trains %d trials with %s in one group, more than this machine's memory holds (%s); they train alone\n",
 				n, s.Trials[first].Name, p.memory)
 			s.Ungroup(g)

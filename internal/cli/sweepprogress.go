@@ -93,18 +93,20 @@ func (g *groupProgress) done(name string) {
 }
 
 // flush prints, in order, each epoch every member has ended or will not
-// reach. Called with g.mu held.
+// reach, from the first one a member trains (a resumed group starts past
+// epoch 1). Called with g.mu held.
 func (g *groupProgress) flush() {
 	if len(g.members) < g.n {
 		return // a member has not said anything yet
 	}
 	for k := g.printed + 1; ; k++ {
-		count, epochs, which := 0, 0, "val acc"
+		count, epochs, latest, which := 0, 0, 0, "val acc"
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, m := range g.members {
 			if m.epoch < k && !m.done {
 				return // still training epoch k
 			}
+			latest = max(latest, m.epoch)
 			if acc, ok := m.acc[k]; ok {
 				count++
 				lo, hi = min(lo, acc), max(hi, acc)
@@ -113,6 +115,10 @@ func (g *groupProgress) flush() {
 				}
 			}
 			epochs = max(epochs, m.epochs)
+		}
+		if count == 0 && k < latest {
+			g.printed = k // resumed after epoch k: no member trains it here
+			continue
 		}
 		if count == 0 {
 			return // no member trained epoch k

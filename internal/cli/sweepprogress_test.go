@@ -40,6 +40,16 @@ func TestGroupProgress(t *testing.T) {
 		{"a member that never started no longer holds the others back", 2, []say{
 			{"a", ended(1, 1, 0.9)}, {"b", nil},
 		}, []string{"g  epoch 1/1  1 of 2 trials  val acc 0.9000 to 0.9000"}},
+		{"a group resumed after its first epochs says the epochs it trains", 2, []say{
+			{"a", ended(3, 4, 0.90)}, {"b", ended(3, 4, 0.80)}, {"a", ended(4, 4, 0.91)}, {"b", ended(4, 4, 0.81)},
+		}, []string{"g  epoch 3/4  2 of 2 trials  val acc 0.8000 to 0.9000", "g  epoch 4/4  2 of 2 trials  val acc 0.8100 to 0.9100"}},
+		{"a member resumed later than the others holds back no epoch it skipped", 2, []say{
+			{"a", ended(1, 3, 0.90)}, {"b", ended(3, 3, 0.80)}, {"a", ended(2, 3, 0.91)}, {"a", ended(3, 3, 0.92)},
+		}, []string{"g  epoch 1/3  1 of 2 trials  val acc 0.9000 to 0.9000", "g  epoch 2/3  1 of 2 trials  val acc 0.9100 to 0.9100",
+			"g  epoch 3/3  2 of 2 trials  val acc 0.8000 to 0.9200"}},
+		{"members that resumed with nothing left to train say nothing", 2, []say{
+			{"a", nil}, {"b", nil},
+		}, nil},
 		{"without a validation split the training accuracy is said as such", 1, []say{
 			{"a", train.EpochEnded{Metrics: runfolder.EpochMetrics{Epoch: 1, TrainAccuracy: 0.7}, Epochs: 1}},
 		}, []string{"g  epoch 1/1  1 of 1 trials  accuracy (training's: no validation split) 0.7000 to 0.7000"}},

@@ -18,8 +18,8 @@ const MaxJobs = 1024
 
 // planGroups numbers the groups of trials whose keys are equal and not "":
 // in plan order, each key's trials split into consecutive groups of at
-// most size (or of the key's first trial's limit, when limits gives one
-// below size), as even as can be (9 trials in groups of at most 8 are 5
+// most size (or of the smallest limit limits gives the key's trials, when
+// it is below size), as even as can be (9 trials in groups of at most 8 are 5
 // and 4, not 8 and 1). A trial alone in its key, with key "", or with a
 // size <= 1 gets 0: it trains alone. Groups are numbered 1, 2, ... in the
 // order of their first trial.
@@ -44,8 +44,10 @@ func planGroups(keys []string, size int, limits []int) []int {
 	for _, k := range order {
 		members := byKey[k]
 		size := size
-		if limits != nil && limits[members[0]] > 0 {
-			size = min(size, limits[members[0]])
+		for _, m := range members { // trials of one key may differ in memory (--restore-best)
+			if limits != nil && limits[m] > 0 {
+				size = min(size, limits[m])
+			}
 		}
 		n := (len(members) + size - 1) / size // groups for this key
 		for g, start := 0, 0; g < n; g++ {

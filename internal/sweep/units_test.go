@@ -33,6 +33,8 @@ func TestPlanGroups(t *testing.T) {
 			[]string{"a", "a", "a", "a", "b", "b"}, 64, []int{2, 2, 2, 2, 0, 0}, []int{1, 1, 2, 2, 3, 3}},
 		{"a limit above the size leaves the size",
 			[]string{"a", "a", "a"}, 2, []int{8, 8, 8}, []int{1, 1, 0}},
+		{"trials of one shape with different limits (restore-best or not) are grouped by the smallest",
+			[]string{"a", "a", "a", "a"}, 64, []int{4, 2, 4, 4}, []int{1, 1, 2, 2}},
 		{"a limit of 1 trains every trial of its shape alone",
 			[]string{"a", "a", "b", "b"}, 64, []int{1, 1, 0, 0}, []int{0, 0, 1, 1}},
 	}
