@@ -48,20 +48,54 @@ func (s *groupSlot) join(p *Program) {
 	s.prog, s.index = p, len(g.slots)
 	g.slots = append(g.slots, s)
 	if len(g.slots)+g.departed == g.n {
-		// The last member to compile compiles the group's step too, for
-		// every batch size the members' epochs hold (a smaller last
-		// batch is another shape), so that it is timed as compilation,
-		// not inside the first epoch (seconds on a GPU).
-		var rows []int
-		for _, s := range g.slots {
-			for _, r := range s.prog.batches.CallRows() {
-				if !slices.Contains(rows, r) {
-					rows = append(rows, r)
-				}
+		// The last member to compile compiles the group's step too, so
+		// that it is timed as compilation, not inside the first epoch
+		// (seconds on a GPU).
+		g.prepare(g.callRows()...)
+	}
+	g.cond.Broadcast() // members waiting in ready
+}
+
+// callRows is every batch size the members' epochs hold (a smaller last
+// batch is another shape): the step's shapes to compile. Called with g.mu
+// held.
+func (g *Group) callRows() []int {
+	var rows []int
+	for _, s := range g.slots {
+		for _, r := range s.prog.batches.CallRows() {
+			if !slices.Contains(rows, r) {
+				rows = append(rows, r)
 			}
 		}
-		g.prepare(rows...)
 	}
+	return rows
+}
+
+// ready waits until every member has compiled its program (or left) and
+// the group's step is compiled, and returns the error of compiling it. A
+// member's training calls run under its watchdog, whose deadline is for
+// the call itself: the first one must not also wait for the others to
+// compile (64 members on a GPU take more than a watchdog's minute).
+func (s *groupSlot) ready() error {
+	g := s.group
+	stop := context.AfterFunc(s.ctx, func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		g.cond.Broadcast()
+	})
+	defer stop()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for len(g.slots)+g.departed < g.n {
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
+		g.cond.Wait()
+	}
+	if g.prog == nil && g.progErr == nil && !g.ended {
+		g.prepare(g.callRows()...) // the last to arrive left instead of joining
+	}
+	return g.progErr
 }
 
 // prepare makes the group's program and compiles its step for batches of

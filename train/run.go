@@ -305,6 +305,9 @@ func compileRun(ctx context.Context, b compute.Backend, cfg config.Config, plan 
 	if opts.member != nil {
 		prog.member = opts.member
 		opts.member.join(prog)
+		if err := opts.member.ready(); err != nil {
+			return nil, err
+		}
 	}
 	t := prog.Timing()
 	s.InitSeconds, s.WarmupSeconds = t.Init.Seconds(), t.Warmup.Seconds()
