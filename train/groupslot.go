@@ -78,12 +78,7 @@ func (g *Group) callRows() []int {
 // compile (64 members on a GPU take more than a watchdog's minute).
 func (s *groupSlot) ready() error {
 	g := s.group
-	stop := context.AfterFunc(s.ctx, func() {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		g.cond.Broadcast()
-	})
-	defer stop()
+	defer s.wakeOnCancel()()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for len(g.slots)+g.departed < g.n {
@@ -164,16 +159,23 @@ func (g *Group) endIfDone() {
 	}
 }
 
-// train hands in the member's batch and waits for the group's step to
-// run it, returning the batch's summed loss and correct count.
-func (s *groupSlot) train(b gtrain.Batch) (lossSum, correct float64, err error) {
+// wakeOnCancel wakes the group's waiters when the member's context is
+// cancelled, so that a member waiting on the group sees it; the returned
+// function stops that.
+func (s *groupSlot) wakeOnCancel() (stop func() bool) {
 	g := s.group
-	stop := context.AfterFunc(s.ctx, func() {
+	return context.AfterFunc(s.ctx, func() {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		g.cond.Broadcast()
 	})
-	defer stop()
+}
+
+// train hands in the member's batch and waits for the group's step to
+// run it, returning the batch's summed loss and correct count.
+func (s *groupSlot) train(b gtrain.Batch) (lossSum, correct float64, err error) {
+	g := s.group
+	defer s.wakeOnCancel()()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s.batch, s.submitted, s.err = append(b.Inputs[:1:1], b.Labels...), true, nil

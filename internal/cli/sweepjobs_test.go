@@ -188,54 +188,43 @@ func TestSweepGroups(t *testing.T) {
 			t.Errorf("exit %d, groups %v and %d alone; want [2 2], 1 alone and the memory said\n%s%s", code, sizes, alone, stdout, stderr)
 		}
 	})
-	t.Run("a resume on a machine that holds fewer trains a recorded group's trials alone", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "sweep")
-		if code, stdout, stderr, _, _ := sweepGrouped(t, append([]string{"--out", dir}, lrs...), ""); code != ExitOK {
-			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
-		}
-		raw, _ := os.ReadFile(filepath.Join(dir, sweep.File))
-		raw = bytes.ReplaceAll(raw, []byte(`"status": "finished"`), []byte(`"status": "interrupted"`))
-		if err := os.WriteFile(filepath.Join(dir, sweep.File), raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		for i := 1; i <= 5; i++ {
-			if err := os.Remove(filepath.Join(dir, fmt.Sprintf("trial-%03d", i), "summary.json")); err != nil {
-				t.Fatal(err)
-			}
-		}
-		code, stdout, stderr, sizes, alone := sweepGroupedIn(t, []string{"--resume", dir}, "", 3)
-		if code != ExitOK || len(sizes) != 0 || alone != 5 || !strings.Contains(stderr, "more than this machine's memory holds") {
-			t.Errorf("resumed: exit %d, groups %v and %d alone; want every trial alone and a warning\n%s%s", code, sizes, alone, stdout, stderr)
-		}
-	})
-	t.Run("a resume holds a recorded group to what memory holds of its largest member", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "sweep")
-		if code, stdout, stderr, _, _ := sweepGrouped(t, append([]string{"--out", dir}, lrs...), ""); code != ExitOK {
-			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
-		}
-		raw, _ := os.ReadFile(filepath.Join(dir, sweep.File))
-		raw = bytes.ReplaceAll(raw, []byte(`"status": "finished"`), []byte(`"status": "interrupted"`))
-		if err := os.WriteFile(filepath.Join(dir, sweep.File), raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		for i := 1; i <= 5; i++ {
-			if err := os.Remove(filepath.Join(dir, fmt.Sprintf("trial-%03d", i), "summary.json")); err != nil {
-				t.Fatal(err)
-			}
-		}
+	// A recorded group of 5 resumed on a machine whose memory holds fewer:
+	// its trials train alone, with a warning.
+	for _, tc := range []struct {
+		name string
+		fits func(config.Config) int
+	}{
+		{"a resume on a machine that holds fewer trains a recorded group's trials alone", func(config.Config) int { return 3 }},
 		// One member needs more memory than the others (as --restore-best
 		// does, which does not change a trial's shape): 3 of it fit.
-		fits := func(c config.Config) int {
+		{"a resume holds a recorded group to what memory holds of its largest member", func(c config.Config) int {
 			if c.LR == 0.4 {
 				return 3
 			}
 			return 8
-		}
-		code, stdout, stderr, sizes, alone := sweepGroupedHolding(t, []string{"--resume", dir}, "", fits)
-		if code != ExitOK || len(sizes) != 0 || alone != 5 || !strings.Contains(stderr, "more than this machine's memory holds") {
-			t.Errorf("resumed: exit %d, groups %v and %d alone; want every trial alone and a warning\n%s%s", code, sizes, alone, stdout, stderr)
-		}
-	})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "sweep")
+			if code, stdout, stderr, _, _ := sweepGrouped(t, append([]string{"--out", dir}, lrs...), ""); code != ExitOK {
+				t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+			}
+			raw, _ := os.ReadFile(filepath.Join(dir, sweep.File))
+			raw = bytes.ReplaceAll(raw, []byte(`"status": "finished"`), []byte(`"status": "interrupted"`))
+			if err := os.WriteFile(filepath.Join(dir, sweep.File), raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for i := 1; i <= 5; i++ {
+				if err := os.Remove(filepath.Join(dir, fmt.Sprintf("trial-%03d", i), "summary.json")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, stdout, stderr, sizes, alone := sweepGroupedHolding(t, []string{"--resume", dir}, "", tc.fits)
+			if code != ExitOK || len(sizes) != 0 || alone != 5 || !strings.Contains(stderr, "more than this machine's memory holds") {
+				t.Errorf("resumed: exit %d, groups %v and %d alone; want every trial alone and a warning\n%s%s", code, sizes, alone, stdout, stderr)
+			}
+		})
+	}
 	t.Run("a resume regroups the members left, one alone still as a group", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "sweep")
 		args := append(append([]string{"--out", dir}, lrs...), "--group", "3") // groups of 3 and 2
