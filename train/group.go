@@ -66,8 +66,10 @@ type Group struct {
 	share  bool
 	shared *sharedCalls
 
-	hang     chan struct{} // tests: steps wait for it to close, as a deadlocked backend's never return
-	resident bool          // tests: members keep their data on the device on the Go backend too
+	placed   bool // onDevice is set, by the first member
+	onDevice bool // the members keep their data on the device (Config.DataOnDevice)
+
+	hang chan struct{} // tests: steps wait for it to close, as a deadlocked backend's never return
 }
 
 // NewGroup returns a group of n members (1 to MaxGroup); every one of
@@ -80,10 +82,11 @@ func NewGroup(n int) *Group {
 
 // Run trains cfg as one member of g: Run's contract for one run. The
 // configuration trains with one step per call and one shard (the group's
-// program runs its steps), and with its data on the device where Run
-// would put it there (the group keeps one copy of the training set, from
-// which each member's batch is gathered by its indices), which its run
-// records. Every member trains on the same mnist.Train.
+// program runs its steps), and with its data on the device as
+// opts.DataOnDevice says, where Run would put it (the group keeps one copy
+// of the training set, from which each member's batch is gathered by its
+// indices), which its run records. Every member trains on the same
+// mnist.Train and asks for its data in the same place.
 func (g *Group) Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, opts Options) (_ *runfolder.Summary, err error) {
 	slot := &groupSlot{group: g, ctx: ctx, index: -1}
 	defer slot.leave()
@@ -103,7 +106,9 @@ func (g *Group) Run(ctx context.Context, cfg config.Config, mnist *data.MNIST, o
 	}
 	cfg.Backend = name
 	cfg = memberConfig(cfg)
-	cfg.DataOnDevice = cfg.DataOnDevice || g.resident
+	if cfg.DataOnDevice, err = g.place(cfg.DataOnDevice, opts.DataOnDevice); err != nil {
+		return nil, err
+	}
 	opts.member = slot
 	s, _, err := execute(ctx, b, cfg, mnist, opts)
 	return s, err
@@ -161,6 +166,28 @@ func (g *Group) backendFor(cfg config.Config, key string, set *data.Set, obs obs
 	g.b, g.name, g.berr = backend.NewWith(requested, backend.Options{Warn: func(w error) { obs.report(Warned{w}) }})
 	g.share = g.share || g.berr == nil && !backend.IsGo(g.name)
 	return g.b, g.name, g.berr
+}
+
+// place says where the members keep their data: where the first member
+// asked (Options.DataOnDevice "on" or "off"; else auto, where a run alone
+// would keep it), which every member must ask too, since the group's step
+// takes one kind of batch.
+func (g *Group) place(auto bool, asked string) (bool, error) {
+	want := auto
+	if asked == "on" || asked == "off" {
+		want = asked == "on"
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.placed {
+		g.placed, g.onDevice = true, want
+	}
+	if want != g.onDevice {
+		where := map[bool]string{true: "on the device", false: "on the host"}
+		return false, fmt.Errorf("%w: a group's members keep their data in one place: this run asks for its data %s, the group keeps it %s",
+			config.ErrConfig, where[want], where[g.onDevice])
+	}
+	return want, nil
 }
 
 // calls is the group's shared evaluation and prediction calls, made by

@@ -2,12 +2,15 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/neurona/neurona/train/config"
 	"github.com/neurona/neurona/train/runfolder"
 )
 
@@ -72,7 +75,7 @@ func TestGroupMembersOnResidentDataTrainAsOnPixels(t *testing.T) {
 	train := func(resident bool) []map[string][]float32 {
 		cfgs := groupRecipes("sgd")
 		g := NewGroup(len(cfgs))
-		g.resident = resident
+		placed := map[bool]string{false: "off", true: "on"}[resident]
 		var wg sync.WaitGroup
 		dirs := make([]string, len(cfgs))
 		for i, cfg := range cfgs {
@@ -80,7 +83,7 @@ func TestGroupMembersOnResidentDataTrainAsOnPixels(t *testing.T) {
 			cfg.RunDir = filepath.Join(t.TempDir(), fmt.Sprintf("member-%d", i))
 			dirs[i] = cfg.RunDir
 			wg.Go(func() {
-				s, err := g.Run(context.Background(), cfg, m, Options{})
+				s, err := g.Run(context.Background(), cfg, m, Options{DataOnDevice: placed})
 				if err != nil {
 					t.Errorf("member %d (resident %v): %v", i, resident, err)
 				} else if s.Hyperparameters.DataOnDevice != resident {
@@ -101,5 +104,28 @@ func TestGroupMembersOnResidentDataTrainAsOnPixels(t *testing.T) {
 	pixels, resident := train(false), train(true)
 	for i := range pixels {
 		sameFloats(t, fmt.Sprintf("member %d on resident data", i), resident[i], pixels[i])
+	}
+
+	// Members asking for their data in two places: whichever asks second is
+	// refused before it writes anything.
+	g := NewGroup(2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, placed := range []string{"on", "off"} {
+		cfg := groupRecipes("sgd")[i]
+		cfg.Backend, cfg.RunDir = "go", filepath.Join(t.TempDir(), "member")
+		wg.Go(func() { _, errs[i] = g.Run(context.Background(), cfg, m, Options{DataOnDevice: placed}) })
+	}
+	wg.Wait()
+	refused := 0
+	for _, err := range errs {
+		if errors.Is(err, config.ErrConfig) && strings.Contains(err.Error(), "keep their data in one place") {
+			refused++
+		} else if err != nil {
+			t.Errorf("a member of a group asking for its data in two places: %v", err)
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d of two members asking for their data in two places were refused, want 1 (%v)", refused, errs)
 	}
 }
